@@ -1,0 +1,63 @@
+import type { Level } from './types.js';
+
+const EXPLICIT =
+  /\b(FATAL|PANIC|CRITICAL|CRIT|SEVERE|EMERG|ALERT|ERROR|ERR|WARNING|WARN|INFO|NOTICE|DEBUG|TRACE)\b/i;
+const EXCEPTION_HEADER =
+  /^(?:Uncaught )?(?:[\w$.]*(?:Error|Exception)|Traceback \(most recent call last\)|panic|fatal error)\b:?/;
+const CONTINUATION = /^\s+(?:at |File "|\.\.\. \d+ more)|^goroutine \d+ |^Caused by: /;
+const PINO_LEVELS: Record<number, Level> = {
+  10: 'debug',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'error',
+};
+
+/** Maps a level word or a pino/bunyan number to a Level. */
+export function toLevel(value: unknown, fallback: Level = 'info'): Level {
+  if (typeof value === 'number') return PINO_LEVELS[value] ?? (value >= 50 ? 'error' : fallback);
+  if (typeof value !== 'string') return fallback;
+  switch (value.toLowerCase()) {
+    case 'fatal':
+    case 'panic':
+    case 'critical':
+    case 'crit':
+    case 'severe':
+    case 'emerg':
+    case 'alert':
+    case 'error':
+    case 'err':
+      return 'error';
+    case 'warning':
+    case 'warn':
+      return 'warn';
+    case 'debug':
+    case 'trace':
+      return 'debug';
+    case 'info':
+    case 'notice':
+      return 'info';
+    default:
+      return fallback;
+  }
+}
+
+/**
+ * Guesses the level of one plain log line: an explicit level word wins, an
+ * exception header is an error, a stack continuation line keeps the level of
+ * the line before it.
+ */
+export function detectLevel(line: string, previous: Level = 'info'): Level {
+  if (CONTINUATION.test(line)) return previous;
+  if (EXCEPTION_HEADER.test(line)) return 'error';
+  const explicit = EXPLICIT.exec(line.slice(0, 200));
+  if (explicit) return toLevel(explicit[1]);
+  return 'info';
+}
+
+/** The highest of two levels. */
+export function maxLevel(a: Level, b: Level): Level {
+  const order = { debug: 0, info: 1, warn: 2, error: 3 } as const;
+  return order[a] >= order[b] ? a : b;
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { fingerprintEvent } from './fingerprint.js';
+import { normalizeEvent } from './normalize.js';
+import { parameterize } from './parameterize.js';
+
+describe('parameterize', () => {
+  it('should replace volatile values with placeholders', () => {
+    expect(
+      parameterize(
+        'user 42 (bob@example.com) at 2025-11-18T14:32:15Z from 10.0.0.7:5432 req 3f2b8c9e-1a4d-4e6f-9b2c-7d8e9f0a1b2c took 1532ms see https://x.io/a?b=1 hash 9fceb02d0ae5',
+      ),
+    ).toBe('user <num> (<email>) at <date> from <ip> req <uuid> took <duration> see <url> hash <hex>');
+  });
+});
+
+describe('fingerprintEvent', () => {
+  const poolError = (userId: number, active: number) =>
+    normalizeEvent({
+      source: { file: 'main.ts', function: 'ProtectedHandler' },
+      log: [
+        `INFO: Request from 10.0.0.${userId % 200}`,
+        `ERROR: Database connection timeout when fetching user_id=${userId}`,
+        `ERROR: Connection pool exhausted (${active}/10 connections active)`,
+      ],
+    });
+
+  it('should give variants of one incident the same key', () => {
+    expect(fingerprintEvent(poolError(999, 10)).fingerprint).toBe(
+      fingerprintEvent(poolError(12345, 9)).fingerprint,
+    );
+  });
+
+  it('should separate different root causes in the same function', () => {
+    const missing = normalizeEvent({
+      source: { file: 'main.ts', function: 'ProtectedHandler' },
+      log: ['ERROR: Missing required parameter: user_id'],
+    });
+    expect(fingerprintEvent(missing).fingerprint).not.toBe(fingerprintEvent(poolError(999, 10)).fingerprint);
+  });
+
+  it('should group thrown errors by type, message shape and in-app frames, not line numbers', () => {
+    const at = (line: number, id: string) =>
+      normalizeEvent({
+        error: {
+          type: 'TypeError',
+          message: `Cannot read properties of undefined (reading 'id') for order ${id}`,
+          stack: `TypeError: x\n    at loadUser (/srv/app/src/users.js:${line}:15)\n    at handle (/srv/app/src/api.js:3:1)`,
+        },
+      });
+    expect(fingerprintEvent(at(10, '7')).fingerprint).toBe(fingerprintEvent(at(99, '8')).fingerprint);
+    expect(fingerprintEvent(at(10, '7')).title).toBe(
+      "TypeError: Cannot read properties of undefined (reading 'id') for order <num>",
+    );
+  });
+
+  it('should let an explicit fingerprint win, and extend the default with {{ default }}', () => {
+    const base = poolError(1, 10);
+    const explicit = fingerprintEvent({ ...base, fingerprint: ['pool'] });
+    expect(explicit.components).toEqual(['pool']);
+    const extended = fingerprintEvent({ ...base, fingerprint: ['{{ default }}', 'eu-west'] });
+    expect(extended.components).toEqual([...fingerprintEvent(base).components, 'eu-west']);
+    expect(extended.fingerprint).toMatch(/^[0-9a-f]{32}$/);
+  });
+});

@@ -1,0 +1,39 @@
+export type { Analysis, AnalysisMeta, AnalysisResult, SafeParseResult } from './analysis/analysis-schema.js';
+export { analysisSchema, safeParseAnalysis, UNSUPPORTED_CONFIDENCE_CAP } from './analysis/analysis-schema.js';
+export { renderMarkdown } from './analysis/render-markdown.js';
+export type { Category, RemediationType, Severity } from './analysis/taxonomy.js';
+export { CATEGORIES, CATEGORY_DEFINITIONS, REMEDIATION_TYPES, SEVERITIES } from './analysis/taxonomy.js';
+export type { AnalysisContext, ContextOptions } from './context/build-context.js';
+export { buildContext, reduceFrames } from './context/build-context.js';
+export { detectLevel, maxLevel, toLevel } from './detect-level.js';
+export { InvalidEventError } from './errors/invalid-event-error.js';
+export type { Fingerprint } from './fingerprint.js';
+export { fingerprintEvent } from './fingerprint.js';
+export { formatLog, renderValue } from './format-log.js';
+export type { NormalizeOptions } from './normalize.js';
+export { cutMiddle, errorInfoFrom, normalizeEvent } from './normalize.js';
+export type { OfflineOptions } from './offline/analyze-offline.js';
+export { analyzeOffline } from './offline/analyze-offline.js';
+export type { RuleMatch } from './offline/match-rules.js';
+export { matchRules } from './offline/match-rules.js';
+export type { OfflineRule } from './offline/offline-rule.js';
+export { OFFLINE_RULES } from './offline/rules.js';
+export { parameterize } from './parameterize.js';
+export { isInAppFile, parseStack, parseStackLine } from './parse-stack.js';
+export type { ModelPrice } from './pricing.js';
+export { costOf, MODEL_PRICES } from './pricing.js';
+export type { PromptTemplate } from './prompt/render-prompt.js';
+export { renderPrompt } from './prompt/render-prompt.js';
+export type { CustomPattern, RedactOptions, Redactor } from './redact.js';
+export { createRedactor, luhn, SENSITIVE_KEYS } from './redact.js';
+export type {
+  ErrorInfo,
+  Level,
+  LogEntry,
+  Priority,
+  RequestInfo,
+  StackFrame,
+  TriageEvent,
+  UserInfo,
+} from './types.js';
+export { LEVELS, PRIORITIES } from './types.js';

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidEventError } from './errors/invalid-event-error.js';
+import { cutMiddle, errorInfoFrom, normalizeEvent } from './normalize.js';
+
+describe('normalizeEvent', () => {
+  it('should turn plain log text into leveled entries and find the exception', () => {
+    const event = normalizeEvent(
+      [
+        '2025-11-18 14:32:15 INFO Processing request for domain=example.com',
+        "TypeError: Cannot read properties of undefined (reading 'id')",
+        '    at loadUser (/srv/app/src/users.js:10:15)',
+        '    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
+      ].join('\n'),
+    );
+    expect(event.log.map((entry) => entry.level)).toEqual(['info', 'error', 'error', 'error']);
+    expect(event.level).toBe('error');
+    expect(event.error).toMatchObject({
+      type: 'TypeError',
+      message: "Cannot read properties of undefined (reading 'id')",
+    });
+    expect(event.error?.frames?.[0]).toMatchObject({
+      function: 'loadUser',
+      file: '/srv/app/src/users.js',
+      line: 10,
+      inApp: true,
+    });
+    expect(event.error?.frames?.[1]?.inApp).toBe(false);
+  });
+
+  it('should accept a bare {"log": [...]} object', () => {
+    const event = normalizeEvent({ log: ['ERROR: Widget agent not found for domain: example.com'] });
+    expect(event.log).toEqual([
+      { level: 'error', message: 'ERROR: Widget agent not found for domain: example.com' },
+    ]);
+    expect(typeof event.id).toBe('string');
+  });
+
+  it('should read pino JSON lines with their numeric levels', () => {
+    const event = normalizeEvent(
+      '{"level":50,"time":1700000000000,"msg":"db down","err":{"type":"Error","message":"ECONNREFUSED"}}',
+    );
+    expect(event.log[0]).toEqual({
+      level: 'error',
+      message: 'db down (Error: ECONNREFUSED)',
+      time: 1700000000000,
+    });
+  });
+
+  it('should map a full event, keeping only known fields with the right types', () => {
+    const event = normalizeEvent({
+      service: 'checkout',
+      priority: 'P0',
+      level: 'error',
+      log: [{ level: 'warn', message: 'slow' }],
+      error: { type: 'PaymentError', message: 'gateway timeout', code: 504 },
+      tags: { region: 'eu', retries: 3 },
+      fingerprint: ['payment', '{{ default }}'],
+      timestamp: '2025-11-18T14:32:15Z',
+      request: { method: 'POST', url: '/pay', status: 500 },
+      unknownField: { anything: true },
+    });
+    expect(event).toMatchObject({
+      service: 'checkout',
+      priority: 'P0',
+      error: { type: 'PaymentError', message: 'gateway timeout', code: '504' },
+      tags: { region: 'eu', retries: '3' },
+      fingerprint: ['payment', '{{ default }}'],
+      timestamp: Date.parse('2025-11-18T14:32:15Z'),
+      request: { method: 'POST', url: '/pay', status: 500 },
+    });
+    expect(event).not.toHaveProperty('unknownField');
+  });
+
+  it('should ignore an invalid priority rather than fail', () => {
+    expect(normalizeEvent({ log: ['x'], priority: 'P9' }).priority).toBeUndefined();
+  });
+
+  it('should refuse input with nothing to diagnose, saying why', () => {
+    expect(() => normalizeEvent(42)).toThrow(InvalidEventError);
+    expect(() => normalizeEvent(null)).toThrow(/got null/);
+    expect(() => normalizeEvent('   \n\n')).toThrow(/empty/);
+    expect(() => normalizeEvent({ foo: 1 })).toThrow(/no log lines/);
+  });
+
+  it('should strip control characters and terminal colours', () => {
+    const event = normalizeEvent('\x1b[31mERROR\x1b[0m bad\x00\x07 thing');
+    expect(event.log[0]?.message).toBe('ERROR bad thing');
+  });
+
+  it('should bound huge inputs: long lines cut in the middle, entry count capped', () => {
+    const long = `ERROR start ${'x'.repeat(100_000)} end`;
+    const event = normalizeEvent(
+      Array.from({ length: 5_000 }, (_, index) => (index === 0 ? long : `line ${index}`)),
+    );
+    expect(event.log.length).toBe(1_000);
+    expect(event.log[0]?.message.length).toBeLessThan(8_300);
+    expect(event.log[0]?.message).toMatch(/^ERROR start x+ …\[\d+ chars cut\]… x+ end$/);
+    expect(event.log.at(-1)?.message).toBe('line 4999');
+  });
+
+  it('should follow error causes', () => {
+    const error = new Error('outer', { cause: Object.assign(new Error('inner'), { code: 'ECONNREFUSED' }) });
+    expect(errorInfoFrom(error)).toMatchObject({
+      type: 'Error',
+      message: 'outer',
+      cause: { message: 'inner', code: 'ECONNREFUSED' },
+    });
+    expect(errorInfoFrom('a string')).toEqual({ type: 'string', message: 'a string' });
+  });
+});
+
+describe('cutMiddle', () => {
+  it('should leave short text alone', () => {
+    expect(cutMiddle('short', 100)).toBe('short');
+  });
+});

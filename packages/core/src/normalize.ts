@@ -1,0 +1,275 @@
+import { detectLevel, maxLevel, toLevel } from './detect-level.js';
+import { InvalidEventError } from './errors/invalid-event-error.js';
+import { renderValue } from './format-log.js';
+import { parseStack } from './parse-stack.js';
+import type { ErrorInfo, Level, LogEntry, Priority, RequestInfo, TriageEvent, UserInfo } from './types.js';
+import { PRIORITIES } from './types.js';
+
+/** Longest line kept; longer ones are cut in the middle so both ends survive. */
+export const MAX_LINE_LENGTH = 8_192;
+/** Most log entries one event keeps: the first ones and the last ones. */
+export const MAX_ENTRIES = 1_000;
+
+export interface NormalizeOptions {
+  /** Used when the input has none. */
+  service?: string;
+  now?: () => number;
+  newId?: () => string;
+}
+
+/**
+ * Turns any accepted input into one TriageEvent: plain log text, an array of
+ * lines, `{ "log": [...] }`, a full event object, or an Error. Throws
+ * InvalidEventError (with the reason) only when nothing usable is there.
+ */
+export function normalizeEvent(input: unknown, options: NormalizeOptions = {}): TriageEvent {
+  const { now = Date.now, newId = () => globalThis.crypto.randomUUID() } = options;
+  if (typeof input === 'string') return fromLines(input.split(/\r?\n/), options, now, newId);
+  if (Array.isArray(input)) return fromLines(input, options, now, newId);
+  if (input instanceof Error) {
+    const error = errorInfoFrom(input);
+    return {
+      id: newId(),
+      timestamp: now(),
+      level: 'error',
+      log: [{ level: 'error', message: `${error.type}: ${error.message}` }],
+      error,
+      service: options.service,
+    };
+  }
+  if (typeof input !== 'object' || input === null) {
+    throw new InvalidEventError(
+      `expected log text, an array of lines or an event object, got ${describe(input)}`,
+    );
+  }
+  return fromObject(input as Record<string, unknown>, options, now, newId);
+}
+
+function fromLines(lines: unknown[], options: NormalizeOptions, now: () => number, newId: () => string) {
+  const log = toEntries(lines);
+  const error = errorFromLog(log);
+  if (log.length === 0 && !error) throw new InvalidEventError('the log is empty: no lines to diagnose');
+  return {
+    id: newId(),
+    timestamp: now(),
+    level: log.reduce<Level>((level, entry) => maxLevel(level, entry.level), 'debug'),
+    log,
+    error,
+    service: options.service,
+  } satisfies TriageEvent;
+}
+
+function fromObject(
+  raw: Record<string, unknown>,
+  options: NormalizeOptions,
+  now: () => number,
+  newId: () => string,
+): TriageEvent {
+  const log = toEntries(
+    Array.isArray(raw.log) ? raw.log : typeof raw.log === 'string' ? raw.log.split('\n') : [],
+  );
+  const error = raw.error != null ? toErrorInfo(raw.error) : errorFromLog(log);
+  const message = optionalString(raw.message);
+  if (message) log.push({ level: toLevel(raw.level, 'error'), message });
+  if (log.length === 0 && !error && !optionalString(raw.description)) {
+    throw new InvalidEventError('the event has no log lines, no error and no description');
+  }
+  const level =
+    raw.level != null ? toLevel(raw.level) : log.reduce<Level>((l, e) => maxLevel(l, e.level), 'debug');
+  return {
+    id: optionalString(raw.id) ?? newId(),
+    timestamp: toTimestamp(raw.timestamp) ?? now(),
+    level: error ? maxLevel(level, 'error') : level,
+    log,
+    error,
+    service: optionalString(raw.service) ?? options.service,
+    source: toSource(raw.source),
+    description: optionalString(raw.description),
+    request: toRequest(raw.request),
+    user: toUser(raw.user),
+    tags: toTags(raw.tags),
+    release: optionalString(raw.release),
+    environment: optionalString(raw.environment),
+    priority: PRIORITIES.includes(raw.priority as Priority) ? (raw.priority as Priority) : undefined,
+    fingerprint: Array.isArray(raw.fingerprint) ? raw.fingerprint.map(String).slice(0, 20) : undefined,
+    durationMs: typeof raw.durationMs === 'number' ? raw.durationMs : undefined,
+  };
+}
+
+/** Lines as strings, `{ level, message }` objects, or pino/bunyan JSON lines. */
+function toEntries(lines: unknown[]): LogEntry[] {
+  const entries: LogEntry[] = [];
+  let previous: Level = 'info';
+  const keep = (index: number) => index < MAX_ENTRIES / 2 || index >= lines.length - MAX_ENTRIES / 2;
+  for (let index = 0; index < lines.length; index++) {
+    if (!keep(index)) continue;
+    const entry = toEntry(lines[index], previous);
+    if (!entry) continue;
+    previous = entry.level;
+    entries.push(entry);
+  }
+  return entries;
+}
+
+function toEntry(line: unknown, previous: Level): LogEntry | undefined {
+  if (typeof line === 'string') {
+    const text = stripControl(line);
+    if (text.trim() === '') return undefined;
+    if (text.startsWith('{')) {
+      const parsed = parseJsonLine(text);
+      if (parsed) return parsed;
+    }
+    return { level: detectLevel(text, previous), message: cutMiddle(text) };
+  }
+  if (typeof line === 'object' && line !== null) {
+    const record = line as Record<string, unknown>;
+    const message = record.message ?? record.msg;
+    if (message == null) return undefined;
+    const text = cutMiddle(stripControl(renderValue(message)));
+    return {
+      level: record.level != null ? toLevel(record.level) : detectLevel(text, previous),
+      message: text,
+      time: toTimestamp(record.time ?? record.timestamp),
+      fields:
+        typeof record.fields === 'object' && record.fields !== null
+          ? (record.fields as object as Record<string, unknown>)
+          : undefined,
+    };
+  }
+  return undefined;
+}
+
+function parseJsonLine(text: string): LogEntry | undefined {
+  try {
+    const record = JSON.parse(text) as Record<string, unknown>;
+    const message = record.msg ?? record.message;
+    if (typeof record !== 'object' || record === null || message == null) return undefined;
+    let rendered = renderValue(message);
+    const err = record.err ?? record.error;
+    if (err && typeof err === 'object') {
+      const { type, message: errMessage } = err as Record<string, unknown>;
+      if (errMessage) rendered += ` (${type ?? 'Error'}: ${errMessage})`;
+    }
+    return {
+      level: toLevel(record.level ?? record.severity),
+      message: cutMiddle(rendered),
+      time: toTimestamp(record.time),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first exception header in the log, with the stack lines under it. */
+function errorFromLog(log: LogEntry[]): ErrorInfo | undefined {
+  const header = /^(?:Uncaught )?([\w$.]*(?:Error|Exception))(?:: (.*))?$/;
+  for (let index = 0; index < log.length; index++) {
+    const match = header.exec(log[index]!.message.trim());
+    if (!match) continue;
+    const stack = log
+      .slice(index + 1, index + 51)
+      .map((entry) => entry.message)
+      .join('\n');
+    const frames = parseStack(stack);
+    return { type: match[1]!, message: match[2] ?? '', frames: frames.length > 0 ? frames : undefined };
+  }
+  return undefined;
+}
+
+/** Converts a thrown value (Error or anything else) to ErrorInfo, following `cause` a few levels. */
+export function errorInfoFrom(thrown: unknown, depth = 0): ErrorInfo {
+  if (thrown instanceof Error) {
+    const code = (thrown as { code?: unknown }).code;
+    const frames = parseStack(thrown.stack);
+    return {
+      type: thrown.name || 'Error',
+      message: cutMiddle(thrown.message ?? ''),
+      frames: frames.length > 0 ? frames : undefined,
+      code: typeof code === 'string' || typeof code === 'number' ? String(code) : undefined,
+      cause: thrown.cause != null && depth < 5 ? errorInfoFrom(thrown.cause, depth + 1) : undefined,
+    };
+  }
+  return {
+    type: typeof thrown === 'object' ? 'NonError' : typeof thrown,
+    message: cutMiddle(renderValue(thrown)),
+  };
+}
+
+function toErrorInfo(raw: unknown, depth = 0): ErrorInfo {
+  if (typeof raw === 'string') return { type: 'Error', message: cutMiddle(raw) };
+  if (typeof raw !== 'object' || raw === null) return { type: 'Error', message: renderValue(raw) };
+  const record = raw as Record<string, unknown>;
+  const frames = Array.isArray(record.frames)
+    ? record.frames.filter((frame) => typeof frame === 'object' && frame !== null).slice(0, 100)
+    : parseStack(optionalString(record.stack));
+  return {
+    type: optionalString(record.type) ?? optionalString(record.name) ?? 'Error',
+    message: cutMiddle(optionalString(record.message) ?? ''),
+    frames: frames.length > 0 ? frames : undefined,
+    code: record.code != null ? String(record.code) : undefined,
+    cause: record.cause != null && depth < 5 ? toErrorInfo(record.cause, depth + 1) : undefined,
+  };
+}
+
+function toSource(raw: unknown): TriageEvent['source'] {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { file, function: fn, func } = raw as Record<string, unknown>;
+  return { file: optionalString(file), function: optionalString(fn) ?? optionalString(func) };
+}
+
+function toRequest(raw: unknown): RequestInfo | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const record = raw as Record<string, unknown>;
+  return {
+    method: optionalString(record.method),
+    url: optionalString(record.url),
+    route: optionalString(record.route),
+    status: typeof record.status === 'number' ? record.status : undefined,
+    headers: toTags(record.headers),
+    ip: optionalString(record.ip),
+  };
+}
+
+function toUser(raw: unknown): UserInfo | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { id, email } = raw as Record<string, unknown>;
+  return { id: id != null ? String(id) : undefined, email: optionalString(email) };
+}
+
+function toTags(raw: unknown): Record<string, string> | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const tags: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw).slice(0, 100)) {
+    if (value != null) tags[key] = cutMiddle(renderValue(value), 1_000);
+  }
+  return tags;
+}
+
+function toTimestamp(raw: unknown): number | undefined {
+  if (typeof raw === 'number' && Number.isFinite(raw)) return raw < 1e11 ? raw * 1000 : raw;
+  if (typeof raw === 'string') {
+    const parsed = Date.parse(raw);
+    return Number.isNaN(parsed) ? undefined : parsed;
+  }
+  return undefined;
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Cuts the middle out of an over-long line: the start and the end carry the meaning. */
+export function cutMiddle(text: string, max = MAX_LINE_LENGTH): string {
+  if (text.length <= max) return text;
+  const half = Math.floor((max - 30) / 2);
+  return `${text.slice(0, half)} …[${text.length - 2 * half} chars cut]… ${text.slice(-half)}`;
+}
+
+// Control characters other than tab (binary garbage, terminal escapes) carry no meaning for diagnosis.
+function stripControl(text: string): string {
+  return text.replace(/\x1b\[[0-9;]*m/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+}

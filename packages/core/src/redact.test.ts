@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { createRedactor, luhn } from './redact.js';
+import type { TriageEvent } from './types.js';
+
+const redact = createRedactor();
+
+describe('createRedactor().text', () => {
+  it.each([
+    ['user jane.doe+shop@example.co.uk failed login', 'user [email] failed login'],
+    ['Authorization: Bearer eyJhbGciOiJIUzI1NiJ9x.abcdefghijk', 'Authorization: Bearer [secret]'],
+    [
+      'token eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+      'token [jwt]',
+    ],
+    [
+      'connecting to postgres://app:s3cr3t@db.internal:5432/shop',
+      'connecting to postgres://app:[secret]@db.internal:5432/shop',
+    ],
+    ['key AKIAIOSFODNN7EXAMPLE in use', 'key [aws_key] in use'],
+    ['gh token ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'gh token [github_token]'],
+    ['stripe sk_live_51Habcdefghijklmnop', 'stripe [stripe_key]'],
+    ['slack xoxb-123456789012-abcdefghij', 'slack [slack_token]'],
+    ['google AIzaSyA-abcdefghijklmnopqrstuvwxyz12345', 'google [google_key]'],
+    ['openai sk-proj-abcdefghijklmnopqrstuvwxyz', 'openai [openai_key]'],
+    ['anthropic sk-ant-api03-abcdefghijklmnopqrstuv', 'anthropic [anthropic_key]'],
+    ['groq gsk_abcdefghijklmnopqrstuvwxyz', 'groq [groq_key]'],
+    ['sendgrid SG.abcdefghijklmnopqr.abcdefghijklmnopqrstuvwx', 'sendgrid [sendgrid_key]'],
+    ['the write-up dmt_abcdefghijklmnopqrstuvwx key', 'the write-up [api_key] key'],
+    ['password=hunter2 user=bob', 'password=[secret] user=bob'],
+    ['{"api_key": "abc123", "id": 7}', '{"api_key": "[secret]", "id": 7}'],
+    ['Cookie: session=abc; theme=dark', 'Cookie: [secret]; theme=dark'],
+    ['card 4111 1111 1111 1111 charged', 'card [card] charged'],
+    ['iban DE89 3704 0044 0532 0130 00 paid', 'iban [iban] paid'],
+    ['call +1 415 555 2671 or (415) 555-2671', 'call [phone] or [phone]'],
+    ['client 203.0.113.9 blocked', 'client [ip] blocked'],
+    ['-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----', '[private_key]'],
+  ])('should redact %j', (input, expected) => {
+    expect(redact.text(input)).toBe(expected);
+  });
+
+  it.each([
+    'request 3f2b8c9e-1a4d-4e6f-9b2c-7d8e9f0a1b2c failed',
+    'commit 9fceb02d0ae598e95dc970b74767f19372d61af8',
+    '2025-11-18T14:32:15.123Z took 1532ms',
+    'connect ECONNREFUSED 127.0.0.1:5432',
+    'listen EADDRINUSE: address already in use 10.0.0.4:8080',
+    '    at loadUser (/srv/app/src/users.js:10:15)',
+    'epoch 1700000000000 order 4111111111111112',
+    'password authentication failed for user "postgres"',
+    'Connection pool exhausted (10/10 connections active)',
+  ])('should leave diagnosis facts alone: %j', (input) => {
+    expect(redact.text(input)).toBe(input);
+  });
+
+  it('should honour the IP setting', () => {
+    expect(createRedactor({ ipAddresses: 'all' }).text('connect ECONNREFUSED 127.0.0.1:5432')).toBe(
+      'connect ECONNREFUSED [ip]:5432',
+    );
+    expect(createRedactor({ ipAddresses: 'none' }).text('client 203.0.113.9')).toBe('client 203.0.113.9');
+  });
+
+  it('should apply custom patterns and keys', () => {
+    const custom = createRedactor({
+      patterns: [{ pattern: /ACCT-\d+/, replacement: '[account]' }],
+      keys: ['pin'],
+    });
+    expect(custom.text('ACCT-1234 and ACCT-99 pin=1234')).toBe('[account] and [account] pin=[secret]');
+  });
+});
+
+describe('createRedactor().event', () => {
+  it('should redact every string and every value under a sensitive key, without mutating the input', () => {
+    const event: TriageEvent = {
+      id: 'e1',
+      timestamp: 1,
+      level: 'error',
+      log: [
+        { level: 'error', message: 'mail to bob@example.com failed', fields: { apiKey: 'abc', userId: 7 } },
+      ],
+      request: {
+        url: '/login?email=bob@example.com',
+        headers: { authorization: 'Basic Ym9iOnB3', accept: 'json' },
+      },
+      user: { id: '7', email: 'bob@example.com' },
+    };
+    const copy = redact.event(event);
+    expect(copy.log[0]?.message).toBe('mail to [email] failed');
+    expect(copy.log[0]?.fields).toEqual({ apiKey: '[secret]', userId: 7 });
+    expect(copy.request?.headers).toEqual({ authorization: '[secret]', accept: 'json' });
+    expect(copy.request?.url).toBe('/login?email=[email]');
+    expect(copy.user).toEqual({ id: '7', email: '[email]' });
+    expect(event.user?.email).toBe('bob@example.com');
+  });
+});
+
+describe('luhn', () => {
+  it('should tell valid card numbers from other digit runs', () => {
+    expect(luhn('4111111111111111')).toBe(true);
+    expect(luhn('4111111111111112')).toBe(false);
+    expect(luhn('1234')).toBe(false);
+  });
+});

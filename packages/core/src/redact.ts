@@ -1,0 +1,213 @@
+import type { TriageEvent } from './types.js';
+
+/** Field names whose values are always secret (Sentry's default denylist), matched as substrings. */
+export const SENSITIVE_KEYS = [
+  'password',
+  'secret',
+  'passwd',
+  'api_key',
+  'apikey',
+  'api-key',
+  'access_token',
+  'auth',
+  'credentials',
+  'mysql_pwd',
+  'stripetoken',
+  'privatekey',
+  'private_key',
+  'token',
+  'session',
+  'cookie',
+] as const;
+
+export interface CustomPattern {
+  pattern: RegExp | string;
+  /** Defaults to `[redacted]`. */
+  replacement?: string;
+}
+
+export interface RedactOptions {
+  /** `public` (default) keeps loopback and private-range addresses, which diagnose infrastructure. */
+  ipAddresses?: 'all' | 'public' | 'none';
+  /** Extra field names treated as secret. */
+  keys?: readonly string[];
+  patterns?: readonly CustomPattern[];
+}
+
+export interface Redactor {
+  text(text: string): string;
+  /** A redacted deep copy of the event: no string in it escapes `text()`, no secret key keeps its value. */
+  event(event: TriageEvent): TriageEvent;
+}
+
+interface Rule {
+  pattern: RegExp;
+  replace: (match: string, ...groups: string[]) => string;
+}
+
+const rule = (pattern: RegExp, replacement: string | Rule['replace']): Rule => ({
+  pattern,
+  replace: typeof replacement === 'string' ? () => replacement : replacement,
+});
+
+// Order matters: whole structures (PEM blocks, JWTs, URLs with credentials) before the pieces they contain.
+const BASE_RULES: Rule[] = [
+  rule(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, '[private_key]'),
+  rule(/\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g, '[jwt]'),
+  rule(
+    /\b([a-z][a-z0-9+.-]{1,20}:\/\/)([^\s:@/]{1,100}):([^\s@/]{1,200})@/gi,
+    (_m, scheme, user) => `${scheme}${user}:[secret]@`,
+  ),
+  // Provider keys by their published shapes.
+  rule(/\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b/g, '[aws_key]'),
+  rule(/\bgh[pousr]_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{40,}\b/g, '[github_token]'),
+  rule(/\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}\b/g, '[stripe_key]'),
+  rule(/\bxox[abposr]-[A-Za-z0-9-]{10,}\b/g, '[slack_token]'),
+  rule(/https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/]+/g, '[slack_webhook]'),
+  rule(/\bAIza[0-9A-Za-z_-]{35}\b/g, '[google_key]'),
+  rule(/\bsk-ant-[A-Za-z0-9_-]{20,}/g, '[anthropic_key]'),
+  rule(/\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g, '[openai_key]'),
+  rule(/\bgsk_[A-Za-z0-9]{20,}\b/g, '[groq_key]'),
+  rule(/\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}\b/g, '[sendgrid_key]'),
+  rule(/\b(?:sk|pk|dmt|key|api)_[A-Za-z0-9]{20,}\b/g, '[api_key]'),
+  // After the known shapes, so a known key after "Bearer" keeps its typed placeholder.
+  rule(
+    /\b(Bearer|Basic|Digest)(\s+)(?!\[)[A-Za-z0-9._~+/=-]{8,}/gi,
+    (_m, kind, space) => `${kind}${space}[secret]`,
+  ),
+  rule(/\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,}\b/g, '[email]'),
+];
+
+const CARD = /\b(?:4\d{3}|5[1-5]\d{2}|2[2-7]\d{2}|3[47]\d{2}|6(?:011|5\d{2}))(?:[ -]?\d){9,15}\b/g;
+const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
+const PHONE =
+  /(?<![\w+.:/-])(?:\+\d{1,3}[ .-]?)?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}(?![\w.:-])|(?<![\w.:/-])\+\d{10,14}\b/g;
+const IPV4 = /\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b/g;
+const IPV6 =
+  /(?<![\w:])(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}(?![\w:])|(?<![\w:])(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}:?){1,6}(?![\w:])/gi;
+
+/**
+ * Compiles a redactor once (at setup, not per event). Placeholders are typed
+ * (`[email]`, `[card]`, `[secret]`, …) so the diagnosis still knows what was there;
+ * UUIDs, hashes, timestamps, ports, durations and stack frames are left alone.
+ */
+export function createRedactor({
+  ipAddresses = 'public',
+  keys = [],
+  patterns = [],
+}: RedactOptions = {}): Redactor {
+  const sensitive = [...SENSITIVE_KEYS, ...keys].map((key) => key.toLowerCase());
+  const keyAlternatives = sensitive.map(escapeRegExp).join('|');
+  const keyValue = new RegExp(
+    `(["']?)([\\w.-]{0,40}(?:${keyAlternatives})[\\w.-]{0,40})\\1(\\s{0,3}[=:]\\s{0,3})("[^"\\n]*"|'[^'\\n]*'|(?:Bearer|Basic)\\s+\\S+|[^\\s,;&}\\]"']+)`,
+    'gi',
+  );
+  const rules: Rule[] = [
+    ...patterns.map(({ pattern, replacement = '[redacted]' }) =>
+      rule(typeof pattern === 'string' ? new RegExp(pattern, 'g') : withGlobal(pattern), replacement),
+    ),
+    ...BASE_RULES,
+    rule(keyValue, (_m, quote, key, separator, value) =>
+      /\[[a-z_]+\]/.test(value)
+        ? `${quote}${key}${quote}${separator}${value}`
+        : `${quote}${key}${quote}${separator}${quoteLike(value)}`,
+    ),
+    rule(CARD, (match) => (luhn(match.replace(/\D/g, '')) ? '[card]' : match)),
+    rule(IBAN, (match) => (ibanValid(match) ? '[iban]' : match)),
+    rule(PHONE, '[phone]'),
+  ];
+  if (ipAddresses !== 'none') {
+    rules.push(rule(IPV4, (match) => (ipAddresses === 'all' || !isPrivateIpv4(match) ? '[ip]' : match)));
+    rules.push(rule(IPV6, (match) => (ipAddresses === 'all' || !isPrivateIpv6(match) ? '[ip]' : match)));
+  }
+
+  const isSensitiveKey = (key: string) => {
+    const lower = key.toLowerCase();
+    return sensitive.some((candidate) => lower.includes(candidate));
+  };
+
+  const text = (input: string): string => {
+    let out = input;
+    for (const { pattern, replace } of rules) {
+      pattern.lastIndex = 0;
+      out = out.replace(pattern, replace as (substring: string, ...args: unknown[]) => string);
+    }
+    return out;
+  };
+
+  const walk = (value: unknown, depth: number): unknown => {
+    if (typeof value === 'string') return text(value);
+    if (typeof value !== 'object' || value === null || depth > 20) return value;
+    if (Array.isArray(value)) return value.map((item) => walk(item, depth + 1));
+    const copy: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) {
+      copy[key] =
+        typeof inner === 'string' && inner !== '' && isSensitiveKey(key)
+          ? '[secret]'
+          : walk(inner, depth + 1);
+    }
+    return copy;
+  };
+
+  return { text, event: (event) => walk(event, 0) as TriageEvent };
+}
+
+function quoteLike(value: string): string {
+  if (value.startsWith('"')) return '"[secret]"';
+  if (value.startsWith("'")) return "'[secret]'";
+  return '[secret]';
+}
+
+function withGlobal(pattern: RegExp): RegExp {
+  return pattern.global ? pattern : new RegExp(pattern.source, `${pattern.flags}g`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+}
+
+/** Luhn checksum: tells a card number from any other long digit run. */
+export function luhn(digits: string): boolean {
+  if (digits.length < 13 || digits.length > 19) return false;
+  let sum = 0;
+  for (let index = 0; index < digits.length; index++) {
+    let digit = digits.charCodeAt(digits.length - 1 - index) - 48;
+    if (index % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+/** ISO 13616 mod-97 check. */
+function ibanValid(candidate: string): boolean {
+  const compact = candidate.replace(/ /g, '');
+  if (compact.length < 15 || compact.length > 34) return false;
+  const rearranged = compact.slice(4) + compact.slice(0, 4);
+  let remainder = 0;
+  for (const char of rearranged) {
+    const code = char.charCodeAt(0);
+    const value = code >= 65 ? String(code - 55) : char;
+    for (const digit of value) remainder = (remainder * 10 + Number(digit)) % 97;
+  }
+  return remainder === 1;
+}
+
+function isPrivateIpv4(ip: string): boolean {
+  const [a, b] = ip.split('.').map(Number) as [number, number];
+  return (
+    a === 10 ||
+    a === 127 ||
+    a === 0 ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 169 && b === 254)
+  );
+}
+
+function isPrivateIpv6(ip: string): boolean {
+  const lower = ip.toLowerCase();
+  return lower === '::1' || lower.startsWith('fe80:') || lower.startsWith('fc') || lower.startsWith('fd');
+}

@@ -1,0 +1,69 @@
+import { ConfigError } from '../errors/config-error.js';
+
+export const LLM_PROVIDERS = ['groq', 'openai', 'anthropic', 'ollama', 'openai-compatible'] as const;
+export type LlmProviderName = (typeof LLM_PROVIDERS)[number];
+
+export interface LlmConfig {
+  provider: LlmProviderName;
+  model: string;
+  apiKey?: string;
+  baseURL?: string;
+}
+
+/** The write-up's choice: fast and about $0.0001 per analysis. */
+export const DEFAULT_MODELS: Record<LlmProviderName, string | undefined> = {
+  groq: 'meta-llama/llama-4-scout-17b-16e-instruct',
+  openai: 'gpt-4o-mini',
+  anthropic: 'claude-haiku-4-5',
+  ollama: 'llama3.1',
+  'openai-compatible': undefined,
+};
+
+const KEY_VARIABLES: Record<LlmProviderName, string | undefined> = {
+  groq: 'GROQ_API_KEY',
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+  ollama: undefined,
+  'openai-compatible': undefined,
+};
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads the LLM settings from the environment at call time, so a key added or
+ * removed later is honoured. `undefined` means "no LLM: use the offline rules".
+ * A provider named but unusable is a ConfigError naming the variable.
+ */
+export function readLlmConfig(env: Env = process.env): LlmConfig | undefined {
+  const named = blankToUndefined(env.TRIAGE_LLM_PROVIDER)?.toLowerCase();
+  if (named === 'none' || named === 'offline') return undefined;
+  if (named !== undefined && !LLM_PROVIDERS.includes(named as LlmProviderName)) {
+    throw new ConfigError(
+      `TRIAGE_LLM_PROVIDER must be one of ${LLM_PROVIDERS.join(', ')} (or "offline"), got "${env.TRIAGE_LLM_PROVIDER}"`,
+    );
+  }
+  const provider = (named ?? (blankToUndefined(env.GROQ_API_KEY) ? 'groq' : undefined)) as
+    | LlmProviderName
+    | undefined;
+  if (!provider) return undefined;
+  const keyVariable = KEY_VARIABLES[provider];
+  const apiKey =
+    blankToUndefined(env.TRIAGE_LLM_API_KEY) ??
+    (keyVariable ? blankToUndefined(env[keyVariable]) : undefined);
+  const baseURL = blankToUndefined(env.TRIAGE_LLM_BASE_URL);
+  const model = blankToUndefined(env.TRIAGE_LLM_MODEL) ?? DEFAULT_MODELS[provider];
+  if (!model) throw new ConfigError(`TRIAGE_LLM_MODEL is required with TRIAGE_LLM_PROVIDER=${provider}`);
+  if (provider === 'openai-compatible' && !baseURL) {
+    throw new ConfigError('TRIAGE_LLM_BASE_URL is required with TRIAGE_LLM_PROVIDER=openai-compatible');
+  }
+  if (!apiKey && keyVariable) {
+    throw new ConfigError(
+      `TRIAGE_LLM_PROVIDER=${provider} needs an API key: set ${keyVariable} or TRIAGE_LLM_API_KEY`,
+    );
+  }
+  return { provider, model, apiKey, baseURL };
+}
+
+function blankToUndefined(value: string | undefined): string | undefined {
+  return value == null || value.trim() === '' ? undefined : value.trim();
+}

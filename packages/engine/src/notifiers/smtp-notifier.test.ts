@@ -1,0 +1,77 @@
+import { analyzeOffline, normalizeEvent } from '@triage/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type SmtpCapture, startSmtpCapture } from '../../../../test-helpers/smtp-capture.js';
+import type { Alert } from '../ports/notifier.js';
+import { createSmtpNotifier } from './smtp-notifier.js';
+
+function alertFor(lines: string[]): Alert {
+  const event = normalizeEvent({
+    source: { file: 'main.ts', function: 'ProtectedHandler' },
+    priority: 'P1',
+    log: lines,
+  });
+  const result = analyzeOffline(event);
+  return {
+    event,
+    result,
+    issue: {
+      id: 'issue-1',
+      fingerprint: 'f'.repeat(32),
+      title: result.analysis.title,
+      description: '',
+      analysis: result.markdown,
+      priority: 'P1',
+      status: 'new',
+      source: 'offline-rules',
+      createdAt: 0,
+      firstSeen: 0,
+      lastSeen: 0,
+      count: 3,
+      lastEventId: event.id,
+    },
+  };
+}
+
+let smtp: SmtpCapture | undefined;
+afterEach(async () => {
+  await smtp?.close();
+  smtp = undefined;
+});
+
+describe('createSmtpNotifier', () => {
+  it('should deliver the analysis through a real SMTP server, in text and HTML', async () => {
+    smtp = await startSmtpCapture();
+    const notifier = createSmtpNotifier({
+      url: smtp.url,
+      to: 'oncall@example.com',
+      from: 'triage@example.com',
+      dashboardUrl: 'http://triage.local',
+    });
+    await notifier.send(alertFor(['ERROR: Connection pool exhausted (10/10 connections active)']));
+    await notifier.shutdown?.();
+    const [mail] = await smtp.waitForMessages(1);
+    expect(mail?.subject).toMatch(/^\[(HIGH|CRITICAL)\] .+ in ProtectedHandler$/);
+    expect(mail?.to).toMatchObject({ text: 'oncall@example.com' });
+    expect(mail?.text).toContain('## Root Cause');
+    expect(mail?.text).toContain('Occurrences: 3');
+    expect(mail?.text).toContain('Dashboard: http://triage.local/issues/issue-1');
+    expect(mail?.html).toContain('<h3>Remediation Steps</h3>');
+  });
+
+  it('should escape analysis text in the HTML body', async () => {
+    smtp = await startSmtpCapture();
+    const notifier = createSmtpNotifier({ url: smtp.url, to: 'a@example.com', from: 'b@example.com' });
+    const alert = alertFor(['ERROR: Connection pool exhausted']);
+    alert.result.analysis.rootCause = '<img src=x onerror=alert(1)> in the pool';
+    await notifier.send(alert);
+    const [mail] = await smtp.waitForMessages(1);
+    expect(mail?.html).not.toContain('<img');
+    expect(mail?.html).toContain('&#60;img src=x onerror=alert(1)&#62; in the pool');
+  });
+
+  it('should reject when the server refuses the message', async () => {
+    smtp = await startSmtpCapture({ rejectWith: { code: 550, message: 'mailbox unavailable' } });
+    const notifier = createSmtpNotifier({ url: smtp.url, to: 'a@example.com', from: 'b@example.com' });
+    await expect(notifier.send(alertFor(['ERROR: x']))).rejects.toThrow(/mailbox unavailable/);
+  });
+});

@@ -1,0 +1,39 @@
+import nodemailer, { type TransportOptions } from 'nodemailer';
+import type { Alert, Notifier } from '../ports/notifier.js';
+import { renderAlertEmail } from './render-alert-email.js';
+
+export interface SmtpNotifierOptions {
+  /** e.g. `smtp://user:pass@mail.example.com:587` or `smtps://…:465`. */
+  url: string;
+  to: string | string[];
+  from: string;
+  dashboardUrl?: string;
+  /** Milliseconds to wait for the server at each step. */
+  timeoutMs?: number;
+}
+
+/** Email over SMTP with nodemailer: HTML and text bodies carrying the analysis. */
+export function createSmtpNotifier({
+  url,
+  to,
+  from,
+  dashboardUrl,
+  timeoutMs = 15_000,
+}: SmtpNotifierOptions): Notifier {
+  const transport = nodemailer.createTransport({
+    url,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+  } as TransportOptions);
+  return {
+    name: 'email',
+    async send(alert: Alert) {
+      const email = renderAlertEmail(alert, dashboardUrl);
+      await transport.sendMail({ from, to, subject: email.subject, text: email.text, html: email.html });
+    },
+    async shutdown() {
+      transport.close();
+    },
+  };
+}

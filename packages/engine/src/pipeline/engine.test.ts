@@ -1,0 +1,252 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createFallbackAnalyzer } from '../analyzers/fallback-analyzer.js';
+import { createLlmAnalyzer } from '../analyzers/llm-analyzer.js';
+import type { LlmConfig } from '../config/llm-config.js';
+import type { IssueStore } from '../ports/issue-store.js';
+import { MemoryStore } from '../stores/memory-store.js';
+import { type FakeLlmServer, fakeAnalysis, startFakeLlmServer } from '../test/fake-llm-server.js';
+import { createMemoryNotifier } from '../test/memory-notifier.js';
+import { type AnalysisReport, createEngine } from './engine.js';
+
+const poolEvent = (userId = 999) => ({
+  source: { file: 'src/main.ts', function: 'ProtectedHandler' },
+  priority: 'P1',
+  log: [
+    'INFO: Request from 10.0.0.1',
+    `ERROR: Database connection timeout when fetching user_id=${userId} for jane@example.com`,
+    'ERROR: Connection pool exhausted (10/10 connections active)',
+  ],
+});
+
+let llm: FakeLlmServer;
+beforeAll(async () => {
+  llm = await startFakeLlmServer();
+});
+afterAll(() => llm.close());
+beforeEach(() => {
+  llm.requests.length = 0;
+  llm.reply((request) => ({
+    content: JSON.stringify(
+      fakeAnalysis({ evidence: ['ERROR: Connection pool exhausted (10/10 connections active)'] }),
+    ),
+    usage: { prompt_tokens: request.prompt.length > 0 ? 812 : 0, completion_tokens: 240 },
+  }));
+});
+
+const groqEnv = () => ({ GROQ_API_KEY: 'gsk_test_key_123', TRIAGE_LLM_BASE_URL: llm.groqUrl });
+
+describe('Engine with an LLM (Groq wire format, local server)', () => {
+  it('should redact, analyse once through the real client, alert, then track', async () => {
+    const notifier = createMemoryNotifier();
+    const reports: AnalysisReport[] = [];
+    const engine = createEngine({
+      env: groqEnv(),
+      notifiers: [notifier],
+      onAnalysis: (report) => void reports.push(report),
+    });
+    expect(engine.submit({ input: poolEvent() })).toBe(true);
+    expect(await engine.flush(10_000)).toBe(true);
+
+    expect(llm.requests).toHaveLength(1);
+    const [request] = llm.requests;
+    expect(request?.path).toBe('/openai/v1/chat/completions');
+    expect(request?.headers.authorization).toBe('Bearer gsk_test_key_123');
+    expect(request?.body.model).toBe('meta-llama/llama-4-scout-17b-16e-instruct');
+    expect(request?.prompt).toContain('ERROR: Connection pool exhausted (10/10 connections active)');
+    expect(request?.prompt).toContain('[email]');
+    expect(request?.prompt).not.toContain('jane@example.com');
+
+    expect(notifier.alerts).toHaveLength(1);
+    expect(reports).toHaveLength(1);
+    const { result, issue } = reports[0]!;
+    expect(result.meta).toMatchObject({
+      analyzer: 'llm',
+      provider: 'groq',
+      promptVersion: 'v1',
+      tokensIn: 812,
+      tokensOut: 240,
+    });
+    expect(result.meta.costUsd).toBeCloseTo((812 * 0.11 + 240 * 0.34) / 1e6, 12);
+    expect(issue).toMatchObject({
+      title: 'Database connection pool exhausted',
+      status: 'new',
+      source: 'llm-self-analysis',
+    });
+    expect(issue.description).toContain('**LLM Analysis:**');
+    const stored = await engine.store.listIssues();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.analysisResult?.analysis.category).toBe('resource_exhausted');
+  });
+
+  it('should analyse and alert once per fingerprint per window, still counting every event', async () => {
+    const notifier = createMemoryNotifier();
+    const reports: AnalysisReport[] = [];
+    const engine = createEngine({ env: groqEnv(), notifiers: [notifier] });
+    for (const userId of [999, 1000, 1001]) {
+      engine.submit({ input: poolEvent(userId), onAnalysis: (report) => void reports.push(report) });
+    }
+    await engine.flush(10_000);
+    expect(llm.requests).toHaveLength(1);
+    expect(notifier.alerts).toHaveLength(1);
+    expect(reports.map((report) => report.reused)).toEqual([false, true, true]);
+    const [issue] = await engine.store.listIssues();
+    expect(issue?.count).toBe(3);
+    expect(engine.stats()).toMatchObject({
+      accepted: 3,
+      processed: 3,
+      analyzed: 1,
+      throttled: 2,
+      alerted: 1,
+    });
+  });
+
+  it('should ask once more when the answer fails validation, then accept the repair', async () => {
+    llm.reply((_request, index) =>
+      index === 0
+        ? { content: 'The database pool is exhausted. Increase it.' }
+        : { content: JSON.stringify(fakeAnalysis({ evidence: ['ERROR: Connection pool exhausted'] })) },
+    );
+    const engine = createEngine({ env: groqEnv(), notifiers: [] });
+    const report = await engine.process({ input: poolEvent() });
+    expect(llm.requests).toHaveLength(2);
+    expect(llm.requests[1]?.prompt).toMatch(/That answer is not valid/);
+    expect(report?.result.meta.analyzer).toBe('llm');
+    expect(report?.result.meta.notes[0]).toMatch(/first answer failed validation/);
+  });
+
+  it('should fall back to the offline rules, with a note, when the model keeps answering prose', async () => {
+    llm.reply(() => ({ content: 'I think it is the database.' }));
+    const diagnostics: string[] = [];
+    const engine = createEngine({
+      env: groqEnv(),
+      notifiers: [],
+      diagnostics: (line) => diagnostics.push(line),
+    });
+    const report = await engine.process({ input: poolEvent() });
+    expect(llm.requests).toHaveLength(2);
+    expect(report?.result.meta.analyzer).toBe('offline');
+    expect(report?.result.meta.notes[0]).toMatch(
+      /^LLM analysis failed \(the model's answer failed validation twice/,
+    );
+    expect(engine.stats().failures.llm).toBe(1);
+    expect(diagnostics).toHaveLength(1);
+  });
+
+  it('should retry a 429 as Retry-After says', async () => {
+    llm.reply((_request, index) =>
+      index === 0
+        ? { status: 429, headers: { 'retry-after': '0' } }
+        : { content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })) },
+    );
+    const engine = createEngine({ env: groqEnv(), notifiers: [] });
+    const report = await engine.process({ input: poolEvent() });
+    expect(llm.requests).toHaveLength(2);
+    expect(report?.result.meta.analyzer).toBe('llm');
+  });
+
+  it('should fall back to the offline rules when the LLM times out', async () => {
+    llm.reply(() => ({ delayMs: 2_000, content: '{}' }));
+    const config: LlmConfig = { provider: 'groq', model: 'm', apiKey: 'k', baseURL: llm.groqUrl };
+    const failures: unknown[] = [];
+    const analyzer = createFallbackAnalyzer({
+      llm: () => createLlmAnalyzer({ config: () => config, timeoutMs: 100, maxRetries: 0 }),
+      onFailure: (error) => failures.push(error),
+    });
+    const engine = createEngine({ analyzer, notifiers: [] });
+    const report = await engine.process({ input: poolEvent() });
+    expect(report?.result.meta.analyzer).toBe('offline');
+    expect(report?.result.analysis.category).toBe('resource_exhausted');
+    expect(failures).toHaveLength(1);
+  });
+});
+
+describe('Engine without an LLM', () => {
+  it('should diagnose with the offline rules and say so', async () => {
+    const engine = createEngine({ env: {}, notifiers: [] });
+    const report = await engine.process({ input: poolEvent() });
+    expect(report?.result.meta.analyzer).toBe('offline');
+    expect(report?.result.meta.notes).toContain('no LLM configured: offline rules answered');
+    expect(report?.result.markdown).toContain("Analyzed by Triage's offline rules");
+    expect(report?.issue.source).toBe('offline-rules');
+  });
+
+  it('should still track when the alert fails, and still alert when the store fails', async () => {
+    const diagnostics: string[] = [];
+    const failing = createMemoryNotifier({ fail: true });
+    const engine = createEngine({
+      env: {},
+      notifiers: [failing],
+      diagnostics: (line) => diagnostics.push(line),
+    });
+    await engine.process({ input: poolEvent() });
+    expect((await engine.store.listIssues())[0]?.analysis).toContain('## Root Cause');
+    expect(engine.stats().failures['alert:memory']).toBe(1);
+
+    const brokenStore: IssueStore = {
+      recordEvent: () => Promise.reject(new Error('disk full')),
+      saveAnalysis: () => Promise.reject(new Error('disk full')),
+      getIssue: async () => undefined,
+      listIssues: async () => [],
+    };
+    const notifier = createMemoryNotifier();
+    const engine2 = createEngine({
+      env: {},
+      notifiers: [notifier],
+      store: brokenStore,
+      diagnostics: (line) => diagnostics.push(line),
+    });
+    await engine2.process({ input: poolEvent() });
+    expect(notifier.alerts).toHaveLength(1);
+    expect(engine2.stats().failures).toMatchObject({ record: 1, track: 1 });
+  });
+
+  it('should count and log once a callback that throws, and carry on', async () => {
+    const diagnostics: string[] = [];
+    const engine = createEngine({
+      env: {},
+      notifiers: [],
+      throttleWindowMs: 0,
+      diagnostics: (line) => diagnostics.push(line),
+      onAnalysis: () => {
+        throw new Error('callback bug');
+      },
+    });
+    engine.submit({ input: poolEvent() });
+    engine.submit({ input: poolEvent() });
+    await engine.flush();
+    expect(engine.stats().failures['onAnalysis callback']).toBe(2);
+    expect(diagnostics).toEqual([
+      '[triage] onAnalysis callback failed: callback bug (1 so far; the pipeline carries on)',
+    ]);
+  });
+
+  it('should drop and count input that is not an event', async () => {
+    const engine = createEngine({ env: {}, notifiers: [], diagnostics: () => {} });
+    engine.submit({ input: 42 });
+    engine.submit({ input: () => JSON.parse('{oops') });
+    await engine.flush();
+    expect(engine.stats().failures).toMatchObject({ 'dropped:invalid-event': 1, normalize: 2 });
+  });
+
+  it('should drop the oldest event when the queue is full, and count it', async () => {
+    const engine = createEngine({ env: {}, notifiers: [], maxPending: 2, concurrency: 1 });
+    for (let index = 0; index < 5; index++) engine.submit({ input: poolEvent(index) });
+    await engine.flush();
+    expect(engine.stats()).toMatchObject({ accepted: 5, processed: 2 });
+    expect(engine.stats().failures['dropped:queue-full']).toBe(3);
+  });
+
+  it('should refuse events after close, and close only once', async () => {
+    const engine = createEngine({ env: {}, notifiers: [], store: new MemoryStore() });
+    expect(await engine.close()).toBe(true);
+    expect(await engine.close()).toBe(true);
+    expect(engine.submit({ input: poolEvent() })).toBe(false);
+    expect(engine.stats().failures['dropped:closed']).toBe(1);
+  });
+
+  it('should fail fast on a bad LLM configuration', () => {
+    expect(() => createEngine({ env: { TRIAGE_LLM_PROVIDER: 'skynet' }, notifiers: [] })).toThrow(
+      /TRIAGE_LLM_PROVIDER/,
+    );
+  });
+});

@@ -1,0 +1,32 @@
+import type { Scope, ScopeOptions } from './scope.js';
+import { Triage, type TriageOptions } from './triage.js';
+
+let client: Triage | undefined;
+
+function instance(): Triage {
+  client ??= new Triage({ service: process.env.TRIAGE_SERVICE, environment: process.env.NODE_ENV });
+  return client;
+}
+
+/**
+ * The process-wide client, for the write-up's style of use:
+ * `triage.init({...})` once, then `triage.scope({...})` in each handler.
+ */
+export const triage = {
+  /** Replaces the process-wide client's options; call once at start-up, before the first scope. */
+  init(options: TriageOptions = {}): Triage {
+    client = new Triage({
+      service: process.env.TRIAGE_SERVICE,
+      environment: process.env.NODE_ENV,
+      ...options,
+    });
+    return client;
+  },
+  scope: (options?: ScopeOptions) => instance().scope(options),
+  run: <T>(options: ScopeOptions, fn: (scope: Scope) => T): T => instance().run(options, fn),
+  current: () => instance().current(),
+  flush: (timeoutMs?: number) => instance().flush(timeoutMs),
+  close: (timeoutMs?: number) => instance().close(timeoutMs),
+  stats: () => instance().stats(),
+  ready: () => instance().ready(),
+};

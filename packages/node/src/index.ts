@@ -1,0 +1,12 @@
+export { triage } from './default-client.js';
+export type { RawEntry, ScopeOptions } from './scope.js';
+export { Scope } from './scope.js';
+export type { EventDefaults } from './scope-to-event.js';
+export { scopeToEvent } from './scope-to-event.js';
+export type { SummaryMode, SummarySink } from './summary-writer.js';
+export { summaryLine } from './summary-writer.js';
+export type { InProcessTransportOptions } from './transports/in-process-transport.js';
+export { InProcessTransport } from './transports/in-process-transport.js';
+export type { Transport, TransportJob } from './transports/transport.js';
+export type { TriageOptions, TriageStats } from './triage.js';
+export { createTriage, Triage } from './triage.js';

@@ -1,0 +1,139 @@
+import type { Level, Priority, RequestInfo, UserInfo } from '@triage/core';
+import type { AnalysisCallback } from '@triage/engine';
+
+/** What a scope is opened with: the write-up's file, function and description, plus routing facts. */
+export interface ScopeOptions {
+  file?: string;
+  func?: string;
+  description?: string;
+  /** P0 revenue-critical, P1 user-facing, P2 background, P3 internal. */
+  priority?: Priority;
+  tags?: Record<string, string>;
+  request?: RequestInfo;
+  user?: UserInfo;
+  /** Called with the structured analysis and its markdown, after the alert went out. */
+  onAnalysis?: AnalysisCallback;
+}
+
+/** One buffered, unformatted log call. */
+export interface RawEntry {
+  level: Level;
+  time: number;
+  format: unknown;
+  args: unknown[];
+}
+
+/** Receives a scope once it ends; implemented by the Triage client. */
+export interface ScopeOwner {
+  scopeEnded(scope: Scope): void;
+}
+
+const WARN = 2;
+const ERROR = 3;
+const RANK: Record<Level, number> = { debug: 0, info: 1, warn: WARN, error: ERROR };
+
+/**
+ * The write-up's LoggingLLM: collects a handler's log lines, and when it ends
+ * (`end()` or `using`) hands itself to the client, which decides on analysis.
+ * Lines are stored unformatted in a bounded buffer (first N + last M, plus any
+ * error or warning pushed out of the tail). Nothing here does I/O or throws.
+ */
+export class Scope implements Disposable {
+  readonly options: ScopeOptions;
+  readonly startedAt = Date.now();
+  readonly #start = performance.now();
+  readonly head: RawEntry[] = [];
+  readonly tail: RawEntry[] = [];
+  /** Errors and warnings pushed out of the tail ring: always kept for the diagnosis. */
+  readonly kept: RawEntry[] = [];
+  readonly captured: unknown[] = [];
+  #tailNext = 0;
+  #headSize: number;
+  #tailSize: number;
+  #owner: ScopeOwner;
+  dropped = 0;
+  /** Highest level logged so far, as a rank (0 debug … 3 error). */
+  maxRank = 0;
+  durationMs = 0;
+  ended = false;
+  /** Set when the scope was ended by the client rather than by the application. */
+  endedBy?: 'timeout' | 'shutdown';
+
+  constructor(owner: ScopeOwner, options: ScopeOptions, headSize: number, tailSize: number) {
+    this.#owner = owner;
+    this.options = options;
+    this.#headSize = headSize;
+    this.#tailSize = tailSize;
+  }
+
+  debug(format: unknown, ...args: unknown[]): void {
+    this.#push('debug', format, args);
+  }
+
+  info(format: unknown, ...args: unknown[]): void {
+    this.#push('info', format, args);
+  }
+
+  warn(format: unknown, ...args: unknown[]): void {
+    this.#push('warn', format, args);
+  }
+
+  /** `error('Request failed: %v', err)` or `error('Payment declined', { orderId })`. */
+  error(format: unknown, ...args: unknown[]): void {
+    this.#push('error', format, args);
+  }
+
+  /** Records a caught exception: its type, message, stack and causes go into the diagnosis. */
+  capture(error: unknown, message?: string): void {
+    if (this.ended) return;
+    if (this.captured.length < 5) this.captured.push(error);
+    this.#push('error', message ?? error, message === undefined ? [] : [error]);
+  }
+
+  /** True when analysis is due: an ERROR entry or a captured exception (or a WARN, if `warnings`). */
+  hasErrors(warnings = false): boolean {
+    return this.maxRank >= (warnings ? WARN : ERROR) || this.captured.length > 0;
+  }
+
+  /** Closes the scope; later calls do nothing. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.durationMs = performance.now() - this.#start;
+    this.#owner.scopeEnded(this);
+  }
+
+  [Symbol.dispose](): void {
+    this.end();
+  }
+
+  /** Entries in order: head, errors kept from the middle, then the tail ring unrolled. */
+  entries(): RawEntry[] {
+    const tail =
+      this.tail.length < this.#tailSize
+        ? this.tail
+        : [...this.tail.slice(this.#tailNext), ...this.tail.slice(0, this.#tailNext)];
+    return [...this.head, ...this.kept, ...tail];
+  }
+
+  #push(level: Level, format: unknown, args: unknown[]): void {
+    if (this.ended) return;
+    const rank = RANK[level];
+    if (rank > this.maxRank) this.maxRank = rank;
+    const entry: RawEntry = { level, time: Date.now(), format, args };
+    if (this.head.length < this.#headSize) {
+      this.head.push(entry);
+    } else if (this.tail.length < this.#tailSize) {
+      this.tail.push(entry);
+    } else {
+      const evicted = this.tail[this.#tailNext]!;
+      this.tail[this.#tailNext] = entry;
+      this.#tailNext = (this.#tailNext + 1) % this.#tailSize;
+      this.dropped++;
+      if (RANK[evicted.level] >= WARN && this.kept.length < 20) {
+        this.kept.push(evicted);
+        this.dropped--;
+      }
+    }
+  }
+}

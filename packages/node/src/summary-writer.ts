@@ -1,0 +1,53 @@
+import type { Scope } from './scope.js';
+
+export type SummaryMode = 'all' | 'errors' | 'none';
+export type SummarySink = (line: string) => void;
+
+/** `[triage] src/api/widget_chat.ts HandleWidgetChat completed in 45ms (errors=true)` */
+export function summaryLine(scope: Scope): string {
+  const where = [scope.options.file, scope.options.func].filter(Boolean).join(' ') || 'scope';
+  const ms = scope.durationMs < 10 ? scope.durationMs.toFixed(1) : String(Math.round(scope.durationMs));
+  return `[triage] ${where} completed in ${ms}ms (errors=${scope.hasErrors()})`;
+}
+
+/**
+ * Buffers ended scopes and writes their summary lines in one batch on a later
+ * tick: the request path pays for an array push, not for formatting or I/O.
+ */
+export class SummaryWriter {
+  #pending: Scope[] = [];
+  #scheduled = false;
+
+  constructor(
+    readonly mode: SummaryMode,
+    readonly write: (lines: string[]) => void,
+    readonly onError: (error: unknown) => void,
+  ) {}
+
+  add(scope: Scope): void {
+    if (this.mode === 'none' || (this.mode === 'errors' && !scope.hasErrors())) return;
+    if (this.#pending.length >= 10_000) return;
+    this.#pending.push(scope);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.#scheduled = false;
+    const batch = this.#pending;
+    if (batch.length === 0) return;
+    this.#pending = [];
+    try {
+      this.write(batch.map(summaryLine));
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+}
+
+/** One write per batch to stdout. */
+export function writeToStdout(lines: string[]): void {
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

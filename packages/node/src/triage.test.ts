@@ -1,0 +1,152 @@
+import type { AnalysisReport } from '@triage/engine';
+import { describe, expect, it } from 'vitest';
+import { createTriage, type TriageOptions } from './triage.js';
+
+function setup(options: TriageOptions = {}) {
+  const summaries: string[] = [];
+  const diagnostics: string[] = [];
+  const reports: AnalysisReport[] = [];
+  const triage = createTriage({
+    summary: (line) => summaries.push(line),
+    diagnostics: (line) => diagnostics.push(line),
+    onAnalysis: (report) => void reports.push(report),
+    engine: { env: {}, notifiers: [] },
+    ...options,
+  });
+  return { triage, summaries, diagnostics, reports };
+}
+
+describe('Triage client', () => {
+  it('should print one summary line per scope and analyse only scopes with errors', async () => {
+    const { triage, summaries, reports } = setup();
+    const ok = triage.scope({ file: 'src/api/widget_chat.ts', func: 'HandleWidgetChat' });
+    ok.info('fine');
+    ok.end();
+    const failing = triage.scope({ file: 'src/api/widget_chat.ts', func: 'HandleWidgetChat' });
+    failing.error('Widget agent not found for domain: example.com');
+    failing.end();
+    expect(await triage.flush()).toBe(true);
+    expect(summaries).toHaveLength(2);
+    expect(summaries[0]).toMatch(
+      /^\[triage\] src\/api\/widget_chat\.ts HandleWidgetChat completed in [\d.]+ms \(errors=false\)$/,
+    );
+    expect(summaries[1]).toMatch(/\(errors=true\)$/);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.event.source).toEqual({
+      file: 'src/api/widget_chat.ts',
+      function: 'HandleWidgetChat',
+    });
+  });
+
+  it("should give a scope's onAnalysis the structured analysis and its markdown", async () => {
+    const { triage } = setup();
+    const received: AnalysisReport[] = [];
+    const scope = triage.scope({ func: 'Checkout', onAnalysis: (report) => void received.push(report) });
+    scope.error('connect ECONNREFUSED 127.0.0.1:5432');
+    scope.end();
+    await triage.flush();
+    expect(received).toHaveLength(1);
+    expect(received[0]?.result.analysis.severity).toMatch(/critical|high|medium|low/);
+    expect(received[0]?.result.markdown).toContain('## Root Cause');
+  });
+
+  it('should make the scope current across awaits, and not leak it to other call chains', async () => {
+    const { triage } = setup();
+    const seen: unknown[] = [];
+    const handler = async (name: string) => {
+      const scope = triage.scope({ func: name });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      seen.push(triage.current() === scope);
+      triage.current()?.info('from deep in the call chain');
+      scope.end();
+      return scope;
+    };
+    const [a, b] = await Promise.all([handler('a'), handler('b')]);
+    expect(seen).toEqual([true, true]);
+    expect(a.entries().map((entry) => entry.format)).toEqual(['from deep in the call chain']);
+    expect(b.entries()).toHaveLength(1);
+    await triage.close();
+  });
+
+  it('should capture and re-throw what a run() callback throws or rejects', async () => {
+    const { triage, reports } = setup();
+    await expect(
+      triage.run({ func: 'Job' }, async () => {
+        throw new TypeError("Cannot read properties of undefined (reading 'id')");
+      }),
+    ).rejects.toThrow(TypeError);
+    expect(() =>
+      triage.run({ func: 'SyncJob' }, () => {
+        throw new Error('sync failure');
+      }),
+    ).toThrow('sync failure');
+    expect(triage.run({ func: 'Fine' }, () => 42)).toBe(42);
+    await triage.flush();
+    expect(reports.map((report) => report.event.source?.function).sort()).toEqual(['Job', 'SyncJob']);
+    expect(reports.find((report) => report.event.source?.function === 'Job')?.result.analysis.category).toBe(
+      'code_defect',
+    );
+  });
+
+  it('should end scopes never closed at shutdown, flag them, and still analyse their errors', async () => {
+    const { triage, reports } = setup();
+    const leaked = triage.scope({ func: 'Leaky' });
+    leaked.error('Connection pool exhausted (10/10 connections active)');
+    expect(triage.stats().openScopes).toBe(1);
+    await triage.close();
+    expect(triage.stats().openScopes).toBe(0);
+    expect(reports[0]?.event.log.at(-1)?.message).toMatch(
+      /scope was never closed by the application \(ended at shutdown\)/,
+    );
+  });
+
+  it('should end scopes still open after scopeTimeoutMs, logging it once', async () => {
+    const { triage, diagnostics } = setup({ scopeTimeoutMs: 20 });
+    const leaked = triage.scope({ func: 'Forgotten' });
+    leaked.error('boom');
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(leaked.ended).toBe(true);
+    expect(leaked.endedBy).toBe('timeout');
+    expect(diagnostics.filter((line) => line.includes('Forgotten was never closed'))).toHaveLength(1);
+    await triage.close();
+  });
+
+  it('should never throw into the application: a throwing sink or callback is counted and logged once', async () => {
+    const { triage, diagnostics } = setup({
+      summary: () => {
+        throw new Error('sink broke');
+      },
+      onAnalysis: () => {
+        throw new Error('callback broke');
+      },
+    });
+    for (let index = 0; index < 3; index++) {
+      const scope = triage.scope({ func: 'Handler' });
+      scope.error('failure %d', index);
+      scope.end();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await triage.flush();
+    expect(diagnostics.filter((line) => line.includes('sink broke'))).toHaveLength(1);
+    expect(diagnostics.filter((line) => line.includes('callback broke'))).toHaveLength(1);
+    expect(triage.stats().sdk['failed:summary']).toBe(3);
+  });
+
+  it('should report a bad engine configuration through ready() and diagnostics, not by throwing', async () => {
+    const { triage, diagnostics } = setup({
+      engine: { env: { TRIAGE_LLM_PROVIDER: 'nope' }, notifiers: [] },
+    });
+    const scope = triage.scope({ func: 'Handler' });
+    scope.error('boom');
+    expect(() => scope.end()).not.toThrow();
+    await expect(triage.ready()).rejects.toThrow(/TRIAGE_LLM_PROVIDER/);
+    expect(
+      diagnostics.some((line) => line.startsWith('[triage] engine start failed: TRIAGE_LLM_PROVIDER')),
+    ).toBe(true);
+    expect(await triage.flush(1_000)).toBe(false);
+  });
+
+  it('should refuse bad buffer sizes at setup', () => {
+    expect(() => createTriage({ tailEntries: -1 })).toThrow(/tailEntries/);
+  });
+});

@@ -1,0 +1,258 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AnalysisCallback, Engine, EngineOptions } from '@triage/engine';
+import { Scope, type ScopeOptions, type ScopeOwner } from './scope.js';
+import { type EventDefaults, scopeToEvent } from './scope-to-event.js';
+import { type SummaryMode, type SummarySink, SummaryWriter, writeToStdout } from './summary-writer.js';
+import { InProcessTransport } from './transports/in-process-transport.js';
+import type { Transport } from './transports/transport.js';
+
+export interface TriageOptions extends EventDefaults {
+  /** Analyse scopes whose worst line is a WARN too (the write-up learned to analyse ERROR only). */
+  analyzeWarnings?: boolean;
+  /** Which scopes print a summary line, or a function receiving each line. Default: `all`, to stdout. */
+  summary?: SummaryMode | SummarySink;
+  /** Entries kept from the start of a scope. */
+  headEntries?: number;
+  /** Entries kept from the end of a scope (the write-up's "last 50 lines"). */
+  tailEntries?: number;
+  /** A scope still open after this long is ended, flagged "never closed", and analysed if it saw errors. */
+  scopeTimeoutMs?: number;
+  /** Called for every analysis, besides each scope's own `onAnalysis`. */
+  onAnalysis?: AnalysisCallback;
+  /** Options of the in-process engine (analyzer, notifiers, store, queue sizes, …). */
+  engine?: Omit<EngineOptions, 'onAnalysis' | 'service'>;
+  /** Where ended scopes with errors go. Default: the in-process engine. */
+  transport?: Transport;
+  /** Where Triage reports its own failures. Default: stderr. */
+  diagnostics?: (line: string) => void;
+}
+
+export interface TriageStats {
+  /** The transport's own counters (the engine's, in process). */
+  transport: Record<string, unknown>;
+  openScopes: number;
+  scopesEnded: number;
+  /** SDK-side failures and drops, by kind. */
+  sdk: Record<string, number>;
+}
+
+/**
+ * The in-app client. Everything the application calls is synchronous, cheap
+ * and never throws; the engine is loaded on first need and does its work on a
+ * background queue after the response.
+ */
+export class Triage implements ScopeOwner {
+  readonly #storage = new AsyncLocalStorage<Scope>();
+  readonly #open = new Set<Scope>();
+  readonly #options: TriageOptions;
+  readonly #summary: SummaryWriter;
+  readonly #headEntries: number;
+  readonly #tailEntries: number;
+  readonly #sdkCounts: Record<string, number> = {};
+  readonly #logged = new Set<string>();
+  readonly #transport: Transport;
+  readonly #inProcess?: InProcessTransport;
+  #scopesEnded = 0;
+  #sweeper?: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(options: TriageOptions = {}) {
+    this.#options = options;
+    this.#headEntries = nonNegative(options.headEntries, 10, 'headEntries');
+    this.#tailEntries = Math.max(1, nonNegative(options.tailEntries, 50, 'tailEntries'));
+    const { summary = 'all' } = options;
+    this.#summary =
+      typeof summary === 'function'
+        ? new SummaryWriter(
+            'all',
+            (lines) => lines.forEach(summary),
+            (error) => this.#fail('summary', error),
+          )
+        : new SummaryWriter(summary, writeToStdout, (error) => this.#fail('summary', error));
+    if (options.transport) {
+      this.#transport = options.transport;
+    } else {
+      this.#inProcess = new InProcessTransport({
+        engine: {
+          diagnostics: options.diagnostics,
+          ...options.engine,
+          service: options.service,
+          onAnalysis: options.onAnalysis,
+        },
+        onFailure: (stage, error) => this.#fail(stage, error),
+        onDrop: (reason, count) => this.#count(`dropped:${reason}`, count),
+      });
+      this.#transport = this.#inProcess;
+    }
+  }
+
+  /** Opens a scope and makes it the current one for the rest of this async call chain. */
+  scope(options: ScopeOptions = {}): Scope {
+    const scope = new Scope(this, options, this.#headEntries, this.#tailEntries);
+    if (this.#closed) {
+      scope.ended = true;
+      return scope;
+    }
+    this.#open.add(scope);
+    this.#storage.enterWith(scope);
+    if (!this.#sweeper) this.#startSweeper();
+    return scope;
+  }
+
+  /**
+   * Runs `fn` inside a new scope and ends it when `fn` settles; a thrown error
+   * or rejection is captured (and re-thrown unchanged).
+   */
+  run<T>(options: ScopeOptions, fn: (scope: Scope) => T): T {
+    const scope = new Scope(this, options, this.#headEntries, this.#tailEntries);
+    this.#open.add(scope);
+    if (!this.#sweeper) this.#startSweeper();
+    let result: T;
+    try {
+      result = this.#storage.run(scope, fn, scope);
+    } catch (error) {
+      scope.capture(error);
+      scope.end();
+      throw error;
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (value) => {
+          scope.end();
+          return value;
+        },
+        (error: unknown) => {
+          scope.capture(error);
+          scope.end();
+          throw error;
+        },
+      ) as T;
+    }
+    scope.end();
+    return result;
+  }
+
+  /** The scope of the current async call chain, if one is open. */
+  current(): Scope | undefined {
+    const scope = this.#storage.getStore();
+    return scope && !scope.ended ? scope : undefined;
+  }
+
+  scopeEnded(scope: Scope): void {
+    try {
+      this.#open.delete(scope);
+      this.#scopesEnded++;
+      if (this.#storage.getStore() === scope) this.#storage.enterWith(undefined as unknown as Scope);
+      this.#summary.add(scope);
+      if (!scope.hasErrors(this.#options.analyzeWarnings)) return;
+      const { service, environment, release } = this.#options;
+      this.#transport.send({
+        event: () => scopeToEvent(scope, { service, environment, release }),
+        onAnalysis: scope.options.onAnalysis,
+      });
+    } catch (error) {
+      this.#fail('scope end', error);
+    }
+  }
+
+  /**
+   * Resolves with the in-process engine once loaded; rejects on a configuration
+   * error (for applications that want to fail fast at start-up).
+   */
+  ready(): Promise<Engine> {
+    if (!this.#inProcess)
+      return Promise.reject(new Error('this client sends to a custom transport, not an in-process engine'));
+    return this.#inProcess.ready();
+  }
+
+  /** Waits until every ended scope has been analysed, alerted and tracked; false on timeout. */
+  async flush(timeoutMs = 10_000): Promise<boolean> {
+    this.#summary.flush();
+    try {
+      return await this.#transport.flush(timeoutMs);
+    } catch (error) {
+      this.#fail('flush', error);
+      return false;
+    }
+  }
+
+  /** Ends scopes still open (flagged), flushes and shuts the engine down. Idempotent. */
+  async close(timeoutMs = 10_000): Promise<boolean> {
+    if (!this.#closed) {
+      for (const scope of [...this.#open]) {
+        scope.endedBy = 'shutdown';
+        scope.end();
+      }
+      this.#closed = true;
+      if (this.#sweeper) clearInterval(this.#sweeper);
+    }
+    this.#summary.flush();
+    try {
+      return await this.#transport.close(timeoutMs);
+    } catch (error) {
+      this.#fail('close', error);
+      return false;
+    }
+  }
+
+  stats(): TriageStats {
+    return {
+      transport: this.#transport.stats?.() ?? {},
+      openScopes: this.#open.size,
+      scopesEnded: this.#scopesEnded,
+      sdk: { ...this.#sdkCounts },
+    };
+  }
+
+  #startSweeper() {
+    const timeout = this.#options.scopeTimeoutMs ?? 10 * 60_000;
+    this.#sweeper = setInterval(
+      () => {
+        const cutoff = Date.now() - timeout;
+        for (const scope of this.#open) {
+          if (scope.startedAt > cutoff) continue;
+          scope.endedBy = 'timeout';
+          this.#fail(
+            'scope',
+            new Error(`a scope of ${scope.options.func ?? scope.options.file ?? 'unknown'} was never closed`),
+          );
+          scope.end();
+        }
+      },
+      Math.min(timeout, 60_000),
+    );
+    this.#sweeper.unref();
+  }
+
+  #count(kind: string, by = 1) {
+    this.#sdkCounts[kind] = (this.#sdkCounts[kind] ?? 0) + by;
+  }
+
+  /** Counted always, logged once per kind. */
+  #fail(stage: string, error: unknown) {
+    this.#count(`failed:${stage}`);
+    const message = error instanceof Error ? error.message : String(error);
+    const key = `${stage}:${message}`;
+    if (this.#logged.has(key)) return;
+    if (this.#logged.size < 100) this.#logged.add(key);
+    try {
+      (this.#options.diagnostics ?? ((line: string) => process.stderr.write(`${line}\n`)))(
+        `[triage] ${stage} failed: ${message}`,
+      );
+    } catch {
+      // nowhere left to report
+    }
+  }
+}
+
+function nonNegative(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0)
+    throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
+  return value;
+}
+
+/** Creates a client; bad options (sizes) throw here, at setup, never later. */
+export function createTriage(options?: TriageOptions): Triage {
+  return new Triage(options);
+}

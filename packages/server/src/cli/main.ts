@@ -1,0 +1,49 @@
+import { ConfigError } from '@triage/engine';
+import { type CommandIo, DIAGNOSE_USAGE, diagnoseCommand } from './diagnose-command.js';
+import { InputError } from './input-error.js';
+
+const USAGE = `Usage: triage <command> [options]
+
+Commands:
+  diagnose [FILE]   explain a log excerpt (file or stdin)
+
+Run "triage <command> --help" for a command's options.
+
+${DIAGNOSE_USAGE}`;
+
+const defaultIo: CommandIo = {
+  stdin: process.stdin,
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+};
+
+/**
+ * The CLI entry point. Returns the exit code: 0 done, 1 internal failure,
+ * 2 bad usage or input. Errors are one line, never a stack trace.
+ */
+export async function main(argv: string[], io: CommandIo = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'diagnose':
+        return await diagnoseCommand(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        io.stderr(`triage: unknown command "${command}"\n${USAGE}\n`);
+        return 2;
+    }
+  } catch (error) {
+    const usage =
+      error instanceof InputError ||
+      ConfigError.isInstance(error) ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    io.stderr(`triage: ${(error as Error).message ?? String(error)}\n`);
+    return usage ? 2 : 1;
+  }
+}

@@ -1,0 +1,5 @@
+export type { CommandIo } from './cli/diagnose-command.js';
+export { diagnoseCommand } from './cli/diagnose-command.js';
+export { InputError } from './cli/input-error.js';
+export { main } from './cli/main.js';
+export { parseLogInput, readInput } from './cli/read-input.js';
