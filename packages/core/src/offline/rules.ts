@@ -9,6 +9,11 @@ function sqlState(code: string): RegExp {
   return new RegExp(`\\b(?:SQLSTATE|sqlState|code)\\W{0,5}${code}\\b|^${code}$`, 'i');
 }
 
+/** One pattern from parts, so that a long signature stays readable within the line limit. */
+function joinPatterns(flags: string, ...parts: RegExp[]): RegExp {
+  return new RegExp(parts.map((part) => part.source).join(''), flags);
+}
+
 /** Status-line and client-library spellings of one HTTP status (axios, requests, urllib, raw). */
 function httpStatus(code: number, reason: string): RegExp[] {
   return [
@@ -28,14 +33,18 @@ function httpStatus(code: number, reason: string): RegExp[] {
  * malformed JSON.
  */
 export const OFFLINE_RULES: readonly OfflineRule[] = [
-  // configuration: specific shapes that would otherwise read as DNS, auth or validation
+  // Configuration causes that surface as DNS, auth or validation errors come first, so the cause wins.
   {
     id: 'entity-config-not-found',
     title: 'Per-tenant configuration entity missing',
     category: 'configuration',
     severity: 'medium',
     patterns: [
-      /\b(?:agent|tenant|integration|config(?:uration)?|settings|profile|workspace|site)\b[^\n]{0,40}\bnot found for (?:domain|tenant|account|customer|org(?:anization)?|site|workspace|project)\b/i,
+      joinPatterns(
+        'i',
+        /\b(?:agent|tenant|integration|config(?:uration)?|settings|profile|workspace|site)\b[^\n]{0,40}/,
+        /\bnot found for (?:domain|tenant|account|customer|org(?:anization)?|site|workspace|project)\b/,
+      ),
       /\b(?:agent|tenant|integration|provider|webhook)\b[^\n]{0,40}\bnot configured\b/i,
     ],
     rootCause:
@@ -125,9 +134,17 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
       /\bMissing required (?:environment|env) var(?:iable)?s?\b/i,
       /\bis a required variable, but it was not set\b/,
       /\bCould not resolve placeholder '[^'\n]{1,200}'/,
-      /\b(?:env(?:ironment)? var(?:iable)?|environment variable) [`'"]?\w{1,60}[`'"]? (?:is )?(?:not set|not defined|missing|undefined|empty)\b/i,
+      joinPatterns(
+        'i',
+        /\benv(?:ironment)? var(?:iable)? [`'"]?\w{1,60}[`'"]? /,
+        /(?:is )?(?:not set|not defined|missing|undefined|empty)\b/,
+      ),
       // Excludes ReferenceError: an undeclared identifier is a code defect even when it is upper-case.
-      /(?<!ReferenceError: )\b[A-Z][A-Z0-9]*_[A-Z0-9_]{1,60} (?:is not set|is not defined|is missing|must be set)\b/,
+      joinPatterns(
+        '',
+        /(?<!ReferenceError: )\b[A-Z][A-Z0-9]*_[A-Z0-9_]{1,60} /,
+        /(?:is not set|is not defined|is missing|must be set)\b/,
+      ),
       /\bKeyError: '[A-Z][A-Z0-9]*_[A-Z0-9_]{1,60}'/,
     ],
     rootCause:
@@ -197,8 +214,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     severity: 'high',
     patterns: [/\bsecretOrPrivateKey must have a value\b/, /\bsecret or public key must be provided\b/],
     rootCause:
-      'The JWT secret or key passed to jsonwebtoken is empty: its environment variable or secret is not set ' +
-      'in this environment.',
+      'The JWT secret or key passed to jsonwebtoken is empty: its environment variable or secret is not ' +
+      'set in this environment.',
     userImpact: 'Users cannot log in or call authenticated endpoints.',
     remediation: [
       'Set the JWT secret/key variable in this environment from the secret store.',
@@ -255,7 +272,7 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     confidence: 0.93,
   },
 
-  // resource_exhausted: pools first, so they win over the generic timeout rules
+  // Pool exhaustion reads like a timeout ("timed out after 30000ms"), so it precedes the timeout rules.
   {
     id: 'connection-pool-exhausted',
     title: 'Connection pool exhausted',
@@ -335,8 +352,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     severity: 'high',
     patterns: [/\bConnection is not available, request timed out after \d+ ?ms\b/],
     rootCause:
-      'HikariCP had no idle connection within connectionTimeout: all maximumPoolSize connections are in use ' +
-      '(slow queries, long transactions or connection leaks).',
+      'HikariCP had no idle connection within connectionTimeout: all maximumPoolSize connections are in ' +
+      'use (slow queries, long transactions or connection leaks).',
     userImpact: 'Requests that need the database fail with 5xx until connections are returned.',
     remediation: [
       'Enable leakDetectionThreshold to find code that does not close connections.',
@@ -515,12 +532,13 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     category: 'resource_exhausted',
     severity: 'critical',
     patterns: [
-      /\bOutOfMemoryError: (?:Java heap space|GC overhead limit exceeded|Metaspace|Requested array size exceeds VM limit|Direct buffer memory)\b/,
+      /\bOutOfMemoryError: (?:Java heap space|GC overhead limit exceeded|Metaspace)\b/,
+      /\bOutOfMemoryError: (?:Requested array size exceeds VM limit|Direct buffer memory)\b/,
       /\bjava\.lang\.OutOfMemoryError\b/,
     ],
     rootCause:
-      'The JVM exhausted the heap (or metaspace/direct memory): a leak in long-lived collections/caches ' +
-      'or a request that loads too much data; less often -Xmx is too small for the workload.',
+      'The JVM exhausted the heap (or metaspace/direct memory): a leak in long-lived collections/caches or ' +
+      'a request that loads too much data; less often -Xmx is too small for the workload.',
     userImpact: 'Requests fail and the JVM may thrash in GC or crash.',
     remediation: [
       'Capture a heap dump (-XX:+HeapDumpOnOutOfMemoryError) and inspect the dominators.',
@@ -542,8 +560,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     severity: 'critical',
     patterns: [/\bfatal error: (?:runtime: )?out of memory\b/, /\bruntime: out of memory: cannot allocate\b/],
     rootCause:
-      'The Go runtime could not get memory from the OS: a leak (goroutines, maps, slices kept alive) or one ' +
-      'huge allocation, or the memory limit is too low.',
+      'The Go runtime could not get memory from the OS: a leak (goroutines, maps, slices kept alive) or ' +
+      'one huge allocation, or the memory limit is too low.',
     userImpact: 'The process dies; all in-flight requests fail.',
     remediation: [
       'Collect a heap profile (pprof) from a running instance before it dies and find the growth.',
@@ -658,7 +676,7 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     confidence: 0.93,
   },
 
-  // concurrency
+  // Deadlocks precede the timeout rules: MySQL words deadlocks and lock waits alike ("try restarting").
   {
     id: 'db-deadlock',
     title: 'Database deadlock',
@@ -694,7 +712,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     category: 'concurrency',
     severity: 'medium',
     patterns: [
-      /\bcould not serialize access due to (?:concurrent update|concurrent delete|read\/write dependencies among transactions)/,
+      /\bcould not serialize access due to (?:concurrent update|concurrent delete)\b/,
+      /\bcould not serialize access due to read\/write dependencies among transactions\b/,
       sqlState('40001'),
     ],
     rootCause:
@@ -719,7 +738,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     severity: 'medium',
     patterns: [
       /\bRow was updated or deleted by another transaction\b/,
-      /\b(?:StaleObjectStateException|OptimisticLockException|ObjectOptimisticLockingFailureException|OptimisticLockError|StaleStateException)\b/,
+      /\b(?:StaleObjectStateException|StaleStateException|OptimisticLockException)\b/,
+      /\b(?:ObjectOptimisticLockingFailureException|OptimisticLockError)\b/,
       /\bversion_conflict_engine_exception\b/,
       /\bVersionError: No matching document found\b/,
       /\bversion conflict\b/i,
@@ -746,8 +766,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     severity: 'critical',
     patterns: [/\bconcurrent map (?:writes|read and map write|iteration and map write)\b/],
     rootCause:
-      'Several goroutines access the same map without synchronisation (a data race); the Go runtime ' +
-      'aborts the process.',
+      'Several goroutines access the same map without synchronisation (a data race); the Go runtime aborts ' +
+      'the process.',
     userImpact: 'The whole process crashes; all in-flight requests fail.',
     remediation: [
       'Find the map in the goroutine dump and guard it with a sync.Mutex/RWMutex or use sync.Map.',
@@ -783,7 +803,6 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     confidence: 0.88,
   },
 
-  // timeout
   {
     id: 'db-statement-timeout',
     title: 'Query cancelled by statement timeout',
@@ -880,6 +899,7 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
       /\bReadTimeout(?:Error)?\b/,
       /\bESOCKETTIMEDOUT\b/,
       /\b(?:HeadersTimeoutError|BodyTimeoutError)\b/,
+      /\btimeout of \d+ ?ms exceeded\b/,
     ],
     rootCause:
       'The connection was open but the dependency did not answer in time: it is slow or overloaded, or the ' +
@@ -938,14 +958,18 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     confidence: 0.76,
   },
 
-  // connection_refused
+  // Engine-specific refusals precede the generic one: their remediation names the engine's settings.
   {
     id: 'postgres-connection-refused',
     title: 'PostgreSQL refused the connection',
     category: 'connection_refused',
     severity: 'critical',
     patterns: [
-      /\bconnection to server at "[^"\n]{1,255}"(?: \([^)\n]{1,100}\))?, port \d{1,5} failed: Connection refused/,
+      joinPatterns(
+        '',
+        /\bconnection to server at "[^"\n]{1,255}"(?: \([^)\n]{1,100}\))?, /,
+        /port \d{1,5} failed: Connection refused/,
+      ),
       /\bConnection to [^\s]{1,255} refused\. Check that the hostname and port are correct\b/,
       /\bcould not connect to server: Connection refused\b/,
     ],
@@ -991,8 +1015,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
       /\bECONNREFUSED [^\s]{1,255}:6379\b/,
     ],
     rootCause:
-      'Redis is not listening at the configured address: the server is down or restarting, or the host/port ' +
-      'setting is wrong.',
+      'Redis is not listening at the configured address: the server is down or restarting, or the ' +
+      'host/port setting is wrong.',
     userImpact: 'Caching, sessions, rate limiting or queues that depend on Redis fail.',
     remediation: [
       'Check the Redis server is running (redis-cli -h HOST -p PORT ping).',
@@ -1049,7 +1073,6 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     confidence: 0.8,
   },
 
-  // network
   {
     id: 'socket-hang-up',
     title: 'Socket hang up',
@@ -1100,8 +1123,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     severity: 'low',
     patterns: [/\bEPIPE\b/, /\bbroken pipe\b/i, /\bBrokenPipeError\b/],
     rootCause:
-      'The process wrote to a connection the other side had already closed: the client disconnected ' +
-      '(gave up, timed out) or the peer restarted.',
+      'The process wrote to a connection the other side had already closed: the client disconnected (gave ' +
+      'up, timed out) or the peer restarted.',
     userImpact: 'Usually none beyond the client that already left; otherwise the write fails.',
     remediation: [
       'Check whether clients time out before the response is ready (slow handlers).',
@@ -1122,10 +1145,14 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
       /\bRemote end closed connection without response\b/,
       /\bClient network socket disconnected before secure TLS connection was established\b/,
       /\bServerDisconnectedError\b/,
+      /\bConnection terminated unexpectedly\b/,
+      /\bterminating connection due to administrator command\b/,
+      sqlState('57P01'),
     ],
     rootCause:
-      'The peer closed the connection without answering: it crashed or restarted, or reused keep-alive ' +
-      'connections were closed by the server or a proxy.',
+      'The peer closed the connection without answering: it crashed or restarted (a database restart or ' +
+      'failover terminates its sessions), or reused keep-alive connections were closed by the server or ' +
+      'a proxy.',
     userImpact: 'The request fails; usually intermittent.',
     remediation: [
       'Retry idempotent requests.',
@@ -1137,7 +1164,6 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     confidence: 0.72,
   },
 
-  // dns
   {
     id: 'dns-temporary-failure',
     title: 'Temporary DNS failure',
@@ -1173,8 +1199,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
       /\bgaierror\b/,
     ],
     rootCause:
-      'The host name does not exist in DNS: a typo or stale host in configuration, a deleted record, or the ' +
-      'name only resolves inside another network (VPC, cluster namespace).',
+      'The host name does not exist in DNS: a typo or stale host in configuration, a deleted record, or ' +
+      'the name only resolves inside another network (VPC, cluster namespace).',
     userImpact: 'Every call to that host fails.',
     remediation: [
       'Resolve the name from the failing host (dig/nslookup) to confirm.',
@@ -1186,7 +1212,7 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     confidence: 0.8,
   },
 
-  // tls
+  // Expiry and name mismatch precede the generic chain/handshake rules, which also match their lines.
   {
     id: 'tls-cert-expired',
     title: 'TLS certificate expired',
@@ -1250,8 +1276,9 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
       /\bself[- ]signed certificate\b/i,
     ],
     rootCause:
-      'The server presents a self-signed certificate (or a chain rooted in a private CA) that the client does ' +
-      'not trust: a private CA is not installed in the client, or a TLS-intercepting proxy is in the path.',
+      'The server presents a self-signed certificate (or a chain rooted in a private CA) that the client ' +
+      'does not trust: a private CA is not installed in the client, or a TLS-intercepting proxy is in the ' +
+      'path.',
     userImpact: 'All TLS connections to that host fail.',
     remediation: [
       'Add the private CA to the client trust store (NODE_EXTRA_CA_CERTS, JVM truststore, certifi).',
@@ -1322,7 +1349,7 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     confidence: 0.65,
   },
 
-  // rate_limited
+  // A BigQuery quota often surfaces only as a streaming-insert timeout, hence its timeout wording.
   {
     id: 'bigquery-quota-exceeded',
     title: 'BigQuery quota or rate limit exceeded',
@@ -1330,7 +1357,11 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     severity: 'high',
     patterns: [
       /\bExceeded rate limits:/,
-      /\bBigQuery\b[^\n]{0,100}\b(?:streaming|insertAll|insert)\b[^\n]{0,100}\b(?:timeout|timed out|quota|rate limit)/i,
+      joinPatterns(
+        'i',
+        /\bBigQuery\b[^\n]{0,100}\b(?:streaming|insertAll|insert)\b/,
+        /[^\n]{0,100}\b(?:timeout|timed out|quota|rate limit)/,
+      ),
     ],
     rootCause:
       'BigQuery rejected or throttled the requests for exceeding a quota (streaming insert rows/bytes per ' +
@@ -1356,8 +1387,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     severity: 'high',
     patterns: [/\bQuota exceeded for quota metric\b/, /\bquotaExceeded\b/, /\brateLimitExceeded\b/],
     rootCause:
-      'A Google Cloud API quota (per minute or per day) is exhausted for this project or user: usage grew or ' +
-      'a job is issuing requests in a tight loop.',
+      'A Google Cloud API quota (per minute or per day) is exhausted for this project or user: usage grew ' +
+      'or a job is issuing requests in a tight loop.',
     userImpact: 'Calls to that API fail until the quota window resets.',
     remediation: [
       'Read the quota metric and limit in the message and check usage in the Quotas page.',
@@ -1402,8 +1433,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     severity: 'medium',
     patterns: [...httpStatus(429, 'Too Many Requests'), /\bToo Many Requests\b/i],
     rootCause:
-      'The remote API is rate-limiting this client: the request rate exceeds the plan or per-key limit, often ' +
-      'from bursts or retries without backoff.',
+      'The remote API is rate-limiting this client: the request rate exceeds the plan or per-key limit, ' +
+      'often from bursts or retries without backoff.',
     userImpact: 'Requests through that API fail or are delayed until the limit resets.',
     remediation: [
       'Honour Retry-After and retry with exponential backoff.',
@@ -1428,7 +1459,6 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     confidence: 0.72,
   },
 
-  // auth
   {
     id: 'jwt-expired',
     title: 'JWT expired',
@@ -1516,8 +1546,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
       /\bSignatureDoesNotMatch\b/,
     ],
     rootCause:
-      'The AWS principal lacks permission for the action/resource, or its credentials are invalid: a policy ' +
-      'is missing the action, the resource ARN differs, or the wrong credentials are in use.',
+      'The AWS principal lacks permission for the action/resource, or its credentials are invalid: a ' +
+      'policy is missing the action, the resource ARN differs, or the wrong credentials are in use.',
     userImpact: 'The affected AWS operation fails every time.',
     remediation: [
       'Run aws sts get-caller-identity with the same credentials to see which principal is used.',
@@ -1606,8 +1636,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
       /\bERR invalid password\b/,
     ],
     rootCause:
-      'The Redis client sends no password or the wrong one: the password/ACL user was changed on the server ' +
-      'or is missing from this environment’s Redis URL.',
+      'The Redis client sends no password or the wrong one: the password/ACL user was changed on the ' +
+      'server or is missing from this environment’s Redis URL.',
     userImpact: 'Every Redis operation fails.',
     remediation: [
       'Put the correct password (and ACL user) in the Redis URL for this environment.',
@@ -1676,7 +1706,6 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     confidence: 0.85,
   },
 
-  // data_integrity
   {
     id: 'unique-violation',
     title: 'Unique constraint violation',
@@ -1782,7 +1811,7 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     confidence: 0.9,
   },
 
-  // bad_input
+  // Bad input rules are low severity: the caller is refused, the system works as designed.
   {
     id: 'card-declined',
     title: 'Card declined',
@@ -1797,8 +1826,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
       /\bYour card number is incorrect\b/,
     ],
     rootCause:
-      'The card issuer declined the payment (insufficient funds, expired card, fraud rules): the customer’s ' +
-      'card was legitimately refused, not a system failure.',
+      'The card issuer declined the payment (insufficient funds, expired card, fraud rules): the ' +
+      'customer’s card was legitimately refused, not a system failure.',
     userImpact: 'That customer cannot complete the payment with this card.',
     remediation: [
       'Show the decline message and ask the customer for another payment method.',
@@ -1975,7 +2004,7 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     confidence: 0.6,
   },
 
-  // configuration: schema, files and deployment
+  // A missing table, column or file is a deployment gap (migration not run, file not shipped), not a bug.
   {
     id: 'undefined-table',
     title: 'Table does not exist',
@@ -2088,8 +2117,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
       /\bNoClassDefFoundError\b/,
     ],
     rootCause:
-      'A dependency or file is missing from the deployed artifact: it is listed as a devDependency, was not ' +
-      'installed/bundled, the build output is incomplete, or an import path is wrong (case-sensitive ' +
+      'A dependency or file is missing from the deployed artifact: it is listed as a devDependency, was ' +
+      'not installed/bundled, the build output is incomplete, or an import path is wrong (case-sensitive ' +
       'filesystems).',
     userImpact: 'The service (or the code path importing the module) cannot start.',
     remediation: [
@@ -2196,7 +2225,11 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     title: 'Pod references a missing Secret or ConfigMap',
     category: 'configuration',
     severity: 'high',
-    patterns: [/\bCreateContainerConfigError\b/, /\b(?:secret|configmap) "[^"\n]{1,253}" not found\b/],
+    patterns: [
+      /\bCreateContainerConfigError\b/,
+      /\b(?:secret|configmap) "[^"\n]{1,253}" not found\b/,
+      /\bcouldn't find key [^\s]{1,253} in (?:Secret|ConfigMap)\b/,
+    ],
     rootCause:
       'The pod spec references a Secret/ConfigMap (or key) that does not exist in the namespace, so the ' +
       'container cannot be created.',
@@ -2232,7 +2265,6 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     confidence: 0.6,
   },
 
-  // code_defect
   {
     id: 'js-undefined-property',
     title: 'Property read on undefined or null',
@@ -2246,8 +2278,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
       /\bundefined is not an object \(evaluating\b/,
     ],
     rootCause:
-      'Code reads a property of a value that is undefined/null: an unhandled empty result (not found, empty ' +
-      'array, missing optional field) or an upstream response of a different shape.',
+      'Code reads a property of a value that is undefined/null: an unhandled empty result (not found, ' +
+      'empty array, missing optional field) or an upstream response of a different shape.',
     userImpact: 'Requests taking this path fail with 500.',
     remediation: [
       'Find the expression in the stack trace and handle the missing value (guard, default, 404).',
@@ -2268,8 +2300,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     severity: 'medium',
     patterns: [/\bTypeError: [^\n]{1,200} is not (?:a function|a constructor|iterable)\b/],
     rootCause:
-      'Code calls something that is not a function (or iterates a non-iterable): a wrong import (default vs ' +
-      'named, ESM/CJS interop), a renamed API after an upgrade, or data of an unexpected type.',
+      'Code calls something that is not a function (or iterates a non-iterable): a wrong import (default ' +
+      'vs named, ESM/CJS interop), a renamed API after an upgrade, or data of an unexpected type.',
     userImpact: 'Requests taking this path fail.',
     remediation: [
       'Check the import of the called name and the installed version’s API.',
@@ -2290,8 +2322,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
       /\bReferenceError: Cannot access '[^'\n]{1,200}' before initialization\b/,
     ],
     rootCause:
-      'Code uses an identifier that is not in scope: a typo, a missing import, a browser/Node global used in ' +
-      'the other runtime, or a circular import (access before initialization).',
+      'Code uses an identifier that is not in scope: a typo, a missing import, a browser/Node global used ' +
+      'in the other runtime, or a circular import (access before initialization).',
     userImpact: 'Every execution of that code path fails.',
     remediation: [
       'Import or declare the identifier; read process.env.X for configuration values.',
@@ -2365,7 +2397,7 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
       /\bindex out of range \[-?\d+\] with length \d+/,
       /\bslice bounds out of range\b/,
       /\bIndexError: (?:list|tuple|string) index out of range\b/,
-      /\b(?:ArrayIndex|StringIndex)?IndexOutOfBoundsException\b/,
+      /\b(?:Array|String)?IndexOutOfBoundsException\b/,
     ],
     rootCause:
       'Code indexes past the end of a list/array: it assumes a non-empty result or a fixed number of parts ' +
@@ -2408,8 +2440,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
       /\bjson: unsupported (?:type|value)\b/,
     ],
     rootCause:
-      'Code serialises a value JSON cannot represent: a BigInt (e.g. a bigint/int8 column), a datetime/' +
-      'Decimal/custom object in Python, NaN or a channel in Go.',
+      'Code serialises a value JSON cannot represent: a BigInt (e.g. a bigint/int8 column), a ' +
+      'datetime/Decimal/custom object in Python, NaN or a channel in Go.',
     userImpact: 'The response fails with 500 for data containing such values.',
     remediation: [
       'Convert the value explicitly (BigInt to string, datetime to ISO string) before serialising.',
@@ -2429,8 +2461,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     severity: 'medium',
     patterns: [/\bAssertionError\b/, /\bERR_ASSERTION\b/, /\bassertion failed\b/i],
     rootCause:
-      'An internal invariant the code asserts does not hold: an assumption about state or data is wrong, or ' +
-      'state was corrupted earlier.',
+      'An internal invariant the code asserts does not hold: an assumption about state or data is wrong, ' +
+      'or state was corrupted earlier.',
     userImpact: 'The operation is aborted.',
     remediation: [
       'Read the assertion message and values; reproduce with the same input.',
@@ -2521,14 +2553,17 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
       /\bsql: connection is already closed\b/,
       /\bCannot use a pool after calling end on the pool\b/,
       /\bClient was closed and is not queryable\b/,
+      /\bClient has encountered a connection error and is not queryable\b/,
     ],
     rootCause:
-      'Code uses a database pool/client after it was closed: a shutdown that closes the pool while requests ' +
-      'or jobs are still running, or a pool created per request and closed too early.',
+      'Code uses a database pool/client after it was closed or broke: a shutdown that closes the pool ' +
+      'while requests or jobs still run, a pool closed too early, or a single long-lived client kept in ' +
+      'use after its connection failed.',
     userImpact: 'Requests in flight during shutdown (or on that path) fail.',
     remediation: [
       'Stop accepting work and drain in-flight requests before closing the pool.',
       'Create the pool once per process and close it only at exit.',
+      'Use a pool (which replaces broken connections) instead of one long-lived client.',
     ],
     prevention: ['Order graceful shutdown: server close, drain, then pool end.', 'Test shutdown under load.'],
     remediationType: 'code_fix',
@@ -2587,7 +2622,7 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     confidence: 0.6,
   },
 
-  // dependency_failure
+  // An HTML page where JSON was expected is an upstream error page: it outranks malformed-JSON input.
   {
     id: 'upstream-html-instead-of-json',
     title: 'Upstream returned HTML instead of JSON',
@@ -2664,8 +2699,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     severity: 'high',
     patterns: [/\bKafkaJSNumberOfRetriesExceeded\b/, /\bKafkaJSNonRetriableError\b/],
     rootCause:
-      'The Kafka client exhausted its retries: the cluster stayed unreachable or kept failing (broker down, ' +
-      'leader elections, authentication) longer than the retry budget.',
+      'The Kafka client exhausted its retries: the cluster stayed unreachable or kept failing (broker ' +
+      'down, leader elections, authentication) longer than the retry budget.',
     userImpact: 'Events were not produced/consumed; data may be lost if not buffered.',
     remediation: [
       'Read the underlying cause in the error chain (connection, leader, auth).',
@@ -2738,8 +2773,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     severity: 'high',
     patterns: [/\bREADONLY You can't write against a read only (?:replica|slave)\b/],
     rootCause:
-      'The client writes to a node that is now a replica: after a failover the client kept its connection to ' +
-      'the old primary, or it is configured with a replica endpoint.',
+      'The client writes to a node that is now a replica: after a failover the client kept its connection ' +
+      'to the old primary, or it is configured with a replica endpoint.',
     userImpact: 'All writes fail while reads may still succeed.',
     remediation: [
       'Reconnect clients (restart) so they resolve the current primary.',
@@ -2759,8 +2794,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     severity: 'high',
     patterns: [/\bMaxRetriesPerRequestError\b/, /\bReached the max retries per request limit\b/],
     rootCause:
-      'ioredis could not reach Redis for the whole retry budget of a command: Redis is down, unreachable or ' +
-      'overloaded.',
+      'ioredis could not reach Redis for the whole retry budget of a command: Redis is down, unreachable ' +
+      'or overloaded.',
     userImpact: 'Operations depending on Redis fail until it is reachable.',
     remediation: [
       'Check Redis availability and latency, and the client’s connection errors.',
@@ -2777,8 +2812,8 @@ export const OFFLINE_RULES: readonly OfflineRule[] = [
     severity: 'high',
     patterns: [/\b14 UNAVAILABLE\b/, /\bStatusCode\.UNAVAILABLE\b/, /\bcode = Unavailable desc\b/],
     rootCause:
-      'The gRPC server is unreachable or shedding load: it is down or restarting, the address/port is wrong, ' +
-      'or connections are being closed.',
+      'The gRPC server is unreachable or shedding load: it is down or restarting, the address/port is ' +
+      'wrong, or connections are being closed.',
     userImpact: 'Calls to that service fail.',
     remediation: [
       'Check the server is up and its address in configuration.',
