@@ -3,8 +3,8 @@ export { analysisSchema, safeParseAnalysis, UNSUPPORTED_CONFIDENCE_CAP } from '.
 export { renderMarkdown } from './analysis/render-markdown.js';
 export type { Category, RemediationType, Severity } from './analysis/taxonomy.js';
 export { CATEGORIES, CATEGORY_DEFINITIONS, REMEDIATION_TYPES, SEVERITIES } from './analysis/taxonomy.js';
-export type { AnalysisContext, ContextOptions } from './context/build-context.js';
-export { buildContext, reduceFrames } from './context/build-context.js';
+export type { AnalysisContext, ContextOptions, TokenCounter } from './context/build-context.js';
+export { buildContext, estimateTokens, reduceFrames } from './context/build-context.js';
 export { detectLevel, maxLevel, toLevel } from './detect-level.js';
 export { InvalidEventError } from './errors/invalid-event-error.js';
 export type { Fingerprint } from './fingerprint.js';

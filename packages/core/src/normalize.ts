@@ -9,6 +9,8 @@ import { PRIORITIES } from './types.js';
 export const MAX_LINE_LENGTH = 8_192;
 /** Most log entries one event keeps: the first ones and the last ones. */
 export const MAX_ENTRIES = 1_000;
+/** Errors and warnings kept from the middle of a log longer than MAX_ENTRIES. */
+const MAX_MIDDLE_ERRORS = 100;
 
 export interface NormalizeOptions {
   /** Used when the input has none. */
@@ -96,16 +98,25 @@ function fromObject(
   };
 }
 
-/** Lines as strings, `{ level, message }` objects, or pino/bunyan JSON lines. */
+/**
+ * Lines as strings, `{ level, message }` objects, or pino/bunyan JSON lines.
+ * Past MAX_ENTRIES the first and last lines are kept, plus errors and
+ * warnings from the middle: the cause is often there.
+ */
 function toEntries(lines: unknown[]): LogEntry[] {
   const entries: LogEntry[] = [];
   let previous: Level = 'info';
-  const keep = (index: number) => index < MAX_ENTRIES / 2 || index >= lines.length - MAX_ENTRIES / 2;
+  let middleKept = 0;
+  const half = MAX_ENTRIES / 2;
   for (let index = 0; index < lines.length; index++) {
-    if (!keep(index)) continue;
     const entry = toEntry(lines[index], previous);
     if (!entry) continue;
     previous = entry.level;
+    const inMiddle = index >= half && index < lines.length - half;
+    if (inMiddle) {
+      if ((entry.level !== 'error' && entry.level !== 'warn') || middleKept >= MAX_MIDDLE_ERRORS) continue;
+      middleKept++;
+    }
     entries.push(entry);
   }
   return entries;

@@ -17,6 +17,8 @@ export function summaryLine(scope: Scope): string {
 export class SummaryWriter {
   #pending: Scope[] = [];
   #scheduled = false;
+  /** Lines not written because 10,000 were already waiting (the event loop is starved). */
+  dropped = 0;
 
   constructor(
     readonly mode: SummaryMode,
@@ -26,7 +28,10 @@ export class SummaryWriter {
 
   add(scope: Scope): void {
     if (this.mode === 'none' || (this.mode === 'errors' && !scope.hasErrors())) return;
-    if (this.#pending.length >= 10_000) return;
+    if (this.#pending.length >= 10_000) {
+      this.dropped++;
+      return;
+    }
     this.#pending.push(scope);
     if (!this.#scheduled) {
       this.#scheduled = true;

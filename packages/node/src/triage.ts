@@ -200,7 +200,10 @@ export class Triage implements ScopeOwner {
       transport: this.#transport.stats?.() ?? {},
       openScopes: this.#open.size,
       scopesEnded: this.#scopesEnded,
-      sdk: { ...this.#sdkCounts },
+      sdk: {
+        ...this.#sdkCounts,
+        ...(this.#summary.dropped > 0 ? { 'dropped:summary': this.#summary.dropped } : {}),
+      },
     };
   }
 

@@ -23,12 +23,39 @@ describe('buildContext', () => {
     expect(context.logText).toBe('ERROR: ERROR retry failed (repeated 3 times)\nINFO: INFO done');
   });
 
-  it('should drop debug lines first when the log is long', () => {
-    const lines = [...Array.from({ length: 80 }, (_, index) => `DEBUG noise ${index}`), 'ERROR real problem'];
-    const withInfo = [...Array.from({ length: 70 }, (_, index) => `INFO ok ${index}`), ...lines];
-    const context = buildContext(normalizeEvent(withInfo));
-    expect(context.logText).not.toContain('DEBUG noise');
-    expect(context.omitted).toContain('80 debug lines');
+  it('should give up debug lines before any other line when over the token budget', () => {
+    const lines = [
+      ...Array.from({ length: 10 }, (_, index) => `INFO ok ${index}`),
+      ...Array.from({ length: 80 }, (_, index) => `DEBUG noise ${index}`),
+      'ERROR real problem',
+    ];
+    const context = buildContext(normalizeEvent(lines), { maxTokens: 120 });
+    const kept = context.logText.split('\n');
+    expect(kept.filter((line) => line.startsWith('INFO: INFO ok'))).toHaveLength(10);
+    expect(kept).toContain('ERROR: ERROR real problem');
+    expect(kept.filter((line) => line.startsWith('DEBUG:')).length).toBeLessThan(10);
+    expect(context.omitted.some((note) => /^\d+ debug lines$/.test(note))).toBe(true);
+  });
+
+  it('should stay within the token budget, counting with the given tokenizer', () => {
+    const lines = Array.from(
+      { length: 500 },
+      (_, index) => `INFO request ${index} handled in ${index % 40}ms by worker-${index % 7}`,
+    );
+    lines.push('ERROR: Connection pool exhausted (10/10 connections active)');
+    const countTokens = (text: string) => text.split(/\s+/).filter(Boolean).length;
+    const context = buildContext(normalizeEvent(lines), { maxTokens: 200, countTokens });
+    expect(countTokens(context.logText)).toBeLessThanOrEqual(200);
+    expect(context.logText).toContain('Connection pool exhausted');
+    expect(context.omitted.some((note) => note.includes('over the 200-token budget'))).toBe(true);
+  });
+
+  it('should cut over-long lines in the middle', () => {
+    const context = buildContext(normalizeEvent([`ERROR start ${'x'.repeat(2_000)} end`]), {
+      maxLineLength: 100,
+    });
+    expect(context.logText.length).toBeLessThan(200);
+    expect(context.logText).toMatch(/^ERROR: ERROR start x+ …\[\d+ chars cut\]… x+ end$/);
   });
 
   it('should reduce a stack to the top frames plus in-app frames', () => {

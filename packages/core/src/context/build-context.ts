@@ -1,6 +1,11 @@
 import { cutMiddle } from '../normalize.js';
 import type { LogEntry, StackFrame, TriageEvent } from '../types.js';
 
+/** Counts tokens of a text; the engine passes a real tokenizer, the default estimates 4 characters a token. */
+export type TokenCounter = (text: string) => number;
+
+export const estimateTokens: TokenCounter = (text) => Math.ceil(text.length / 4);
+
 export interface ContextOptions {
   /** Lines kept from the start of the log (besides errors and warnings, always kept). */
   headLines?: number;
@@ -10,6 +15,9 @@ export interface ContextOptions {
   maxLineLength?: number;
   /** Stack frames kept beyond the in-app ones. */
   topFrames?: number;
+  /** Tokens the log, error and metadata may use together; unlimited when unset. */
+  maxTokens?: number;
+  countTokens?: TokenCounter;
 }
 
 export interface AnalysisContext {
@@ -23,57 +31,97 @@ export interface AnalysisContext {
   omitted: string[];
 }
 
+interface Candidate {
+  index: number;
+  text: string;
+  /** Lower is kept first. */
+  rank: number;
+  level: LogEntry['level'];
+}
+
 /**
- * Smart truncation (the write-up's lesson 2): errors and warnings always stay,
- * then the first lines and the last ones; debug goes first; runs of a repeated
- * line collapse to one with a count; stacks keep in-app frames and the top few.
+ * Smart truncation (the write-up's lesson 2) within a token budget: errors and
+ * warnings are kept first, then the last lines (nearest the failure first),
+ * then the first lines; debug goes first; runs of a repeated line collapse to
+ * one with a count; stacks keep in-app frames and the top few; over-long lines
+ * are cut in the middle. Whatever is left out is said in `omitted`.
  */
 export function buildContext(
   event: TriageEvent,
-  { headLines = 10, tailLines = 50, maxLineLength = 500, topFrames = 3 }: ContextOptions = {},
+  {
+    headLines = 10,
+    tailLines = 50,
+    maxLineLength = 500,
+    topFrames = 3,
+    maxTokens = Number.POSITIVE_INFINITY,
+    countTokens = estimateTokens,
+  }: ContextOptions = {},
 ): AnalysisContext {
   const omitted: string[] = [];
+  const metadata = metadataOf(event);
+  const metadataTokens = countTokens(Object.entries(metadata).join('\n'));
+  let errorText = errorTextOf(event, topFrames, maxLineLength, false);
+  if (Number.isFinite(maxTokens) && countTokens(errorText) > (maxTokens - metadataTokens) / 2) {
+    errorText = errorTextOf(event, 1, 200, true);
+    omitted.push('stack frames outside the application');
+  }
+  let budget = maxTokens - metadataTokens - countTokens(errorText);
+
   const collapsed = collapseRepeats(event.log);
-  const nonDebug = collapsed.filter(({ entry }) => entry.level !== 'debug');
-  const debugDropped = collapsed.length - nonDebug.length;
-  const pool = nonDebug.length >= headLines + tailLines || debugDropped === 0 ? nonDebug : collapsed;
-  if (pool !== collapsed && debugDropped > 0) omitted.push(`${debugDropped} debug lines`);
+  const candidates = collapsed.map(({ entry, count }, index): Candidate => {
+    const fromEnd = collapsed.length - 1 - index;
+    let rank: number;
+    if (entry.level === 'error') rank = 0;
+    else if (entry.level === 'warn') rank = 1;
+    else if (entry.level === 'debug') rank = 6;
+    else if (fromEnd < tailLines) rank = 2 + fromEnd / (tailLines + 1);
+    else if (index < headLines) rank = 3 + index / (headLines + 1);
+    else rank = Number.POSITIVE_INFINITY;
+    return { index, text: formatEntry(entry, count, maxLineLength), rank, level: entry.level };
+  });
+  // Debug lines only count when there is room; then they rank after everything else in the head/tail.
+  for (const candidate of candidates) {
+    if (candidate.level !== 'debug') continue;
+    const fromEnd = collapsed.length - 1 - candidate.index;
+    candidate.rank = fromEnd < tailLines || candidate.index < headLines ? 6 : Number.POSITIVE_INFINITY;
+  }
 
   const keep = new Set<number>();
-  pool.forEach(({ entry }, index) => {
-    if (
-      index < headLines ||
-      index >= pool.length - tailLines ||
-      entry.level === 'error' ||
-      entry.level === 'warn'
-    ) {
-      keep.add(index);
+  const byRank = candidates
+    .filter((c) => Number.isFinite(c.rank))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index);
+  let overBudget = 0;
+  for (const candidate of byRank) {
+    const cost = countTokens(candidate.text) + 1;
+    if (cost > budget && keep.size > 0) {
+      overBudget++;
+      continue;
     }
-  });
+    keep.add(candidate.index);
+    budget -= cost;
+  }
+
   const lines: string[] = [];
   let skipped = 0;
-  pool.forEach(({ entry, count }, index) => {
-    if (!keep.has(index)) {
+  let debugSkipped = 0;
+  for (const candidate of candidates) {
+    if (!keep.has(candidate.index)) {
       skipped++;
-      return;
+      if (candidate.level === 'debug') debugSkipped++;
+      continue;
     }
-    if (skipped > 0) {
-      lines.push(`… ${skipped} lines omitted …`);
-      skipped = 0;
-    }
-    lines.push(formatEntry(entry, count, maxLineLength));
-  });
+    if (skipped > 0) lines.push(`… ${skipped} lines omitted …`);
+    skipped = 0;
+    lines.push(candidate.text);
+  }
   if (skipped > 0) lines.push(`… ${skipped} lines omitted …`);
-  const middle = pool.length - keep.size;
-  if (middle > 0) omitted.push(`${middle} lines from the middle of the log`);
-  if (event.droppedEntries) omitted.push(`${event.droppedEntries} entries the SDK buffer did not keep`);
 
-  return {
-    logText: lines.join('\n'),
-    errorText: errorText(event, topFrames, maxLineLength),
-    metadata: metadata(event),
-    omitted,
-  };
+  if (debugSkipped > 0) omitted.push(`${debugSkipped} debug lines`);
+  const middle = candidates.length - keep.size - debugSkipped;
+  if (middle > 0) omitted.push(`${middle} lines from the middle of the log`);
+  if (overBudget > 0) omitted.push(`${overBudget} lines over the ${maxTokens}-token budget`);
+  if (event.droppedEntries) omitted.push(`${event.droppedEntries} entries the SDK buffer did not keep`);
+  return { logText: lines.join('\n'), errorText, metadata, omitted };
 }
 
 function collapseRepeats(log: LogEntry[]): Array<{ entry: LogEntry; count: number }> {
@@ -92,12 +140,15 @@ function formatEntry(entry: LogEntry, count: number, max: number): string {
   return `${time}${entry.level.toUpperCase()}: ${cutMiddle(entry.message, max)}${repeated}`;
 }
 
-function errorText(event: TriageEvent, topFrames: number, max: number): string {
+function errorTextOf(event: TriageEvent, topFrames: number, max: number, inAppOnly: boolean): string {
   const parts: string[] = [];
   for (let error = event.error, depth = 0; error && depth < 5; error = error.cause, depth++) {
     const code = error.code ? ` [code ${error.code}]` : '';
     parts.push(`${depth > 0 ? 'Caused by: ' : ''}${error.type}: ${cutMiddle(error.message, max)}${code}`);
-    for (const frame of reduceFrames(error.frames ?? [], topFrames)) parts.push(`    at ${frameText(frame)}`);
+    const frames = reduceFrames(error.frames ?? [], topFrames).filter(
+      (frame, index) => !inAppOnly || index === 0 || frame.inApp,
+    );
+    for (const frame of frames.slice(0, inAppOnly ? 5 : 20)) parts.push(`    at ${frameText(frame)}`);
   }
   return parts.join('\n');
 }
@@ -112,10 +163,10 @@ function frameText(frame: StackFrame): string {
   return frame.function ? `${frame.function} (${location})` : location;
 }
 
-function metadata(event: TriageEvent): Record<string, string> {
+function metadataOf(event: TriageEvent): Record<string, string> {
   const out: Record<string, string> = {};
   const set = (key: string, value: unknown) => {
-    if (value != null && value !== '') out[key] = String(value);
+    if (value != null && value !== '') out[key] = cutMiddle(String(value), 300);
   };
   set('service', event.service);
   set('file', event.source?.file);

@@ -1,18 +1,42 @@
-import { type AnalysisResult, analyzeOffline, renderMarkdown, type TriageEvent } from '@triage/core';
+import {
+  type AnalysisResult,
+  analyzeOffline,
+  fingerprintEvent,
+  renderMarkdown,
+  type TriageEvent,
+} from '@triage/core';
 import type { Analyzer } from '../ports/analyzer.js';
+import type { AnalysisCache } from './analysis-cache.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
+import type { SpendLedger } from './spend-ledger.js';
 
 export interface FallbackAnalyzerOptions {
   /** Returns the LLM analyzer to use now, or `undefined` when none is configured. */
   llm: () => Analyzer | undefined;
   /** Told about every LLM failure that fell back (it is counted and logged there). */
   onFailure?: (error: unknown) => void;
+  /** Daily budgets; over budget, the offline rules answer. */
+  ledger?: SpendLedger;
+  breaker?: CircuitBreaker;
+  /** Reuses one LLM analysis per fingerprint and prompt version. */
+  cache?: AnalysisCache;
+  /** Part of the cache key, so a new prompt version analyses afresh. */
+  promptVersion?: string;
 }
 
 /**
- * LLM when one is configured, the offline rules otherwise, and the offline
- * rules with a note when the LLM call fails: an analysis is never silence.
+ * LLM when one is configured and allowed (circuit closed, within budget), the
+ * offline rules otherwise, and the offline rules with a note when the LLM call
+ * fails: an analysis is never silence, and the note always says why.
  */
-export function createFallbackAnalyzer({ llm, onFailure = () => {} }: FallbackAnalyzerOptions): Analyzer {
+export function createFallbackAnalyzer({
+  llm,
+  onFailure = () => {},
+  ledger,
+  breaker,
+  cache,
+  promptVersion = 'v1',
+}: FallbackAnalyzerOptions): Analyzer {
   return {
     name: 'fallback',
     async analyze(event: TriageEvent, options): Promise<AnalysisResult> {
@@ -24,14 +48,46 @@ export function createFallbackAnalyzer({ llm, onFailure = () => {} }: FallbackAn
         return offlineWithNote(event, `LLM not usable (${message(error)}): offline rules answered`);
       }
       if (!analyzer) return offlineWithNote(event, 'no LLM configured: offline rules answered');
+      const llmAnalyzer = analyzer;
+      const call = async () => {
+        const refused = breaker?.check() ?? ledger?.check(event);
+        if (refused) throw new Refused(refused);
+        try {
+          const result = await llmAnalyzer.analyze(event, options);
+          breaker?.success();
+          ledger?.record(event, result.meta.costUsd);
+          return result;
+        } catch (error) {
+          breaker?.failure();
+          throw error;
+        }
+      };
       try {
-        return await analyzer.analyze(event, options);
+        if (!cache) return await call();
+        const { result, cached } = await cache.get(
+          `${fingerprintEvent(event).fingerprint}:${promptVersion}`,
+          call,
+        );
+        return cached ? reused(result) : result;
       } catch (error) {
+        if (error instanceof Refused)
+          return offlineWithNote(event, `${error.message}: offline rules answered`);
         onFailure(error);
         return offlineWithNote(event, `LLM analysis failed (${message(error)}): offline rules answered`);
       }
     },
   };
+}
+
+class Refused extends Error {}
+
+function reused(result: AnalysisResult): AnalysisResult {
+  const meta = {
+    ...result.meta,
+    costUsd: 0,
+    notes: [...result.meta.notes, 'reused the LLM analysis of an earlier event with the same fingerprint'],
+  };
+  return { analysis: result.analysis, meta, markdown: renderMarkdown(result.analysis, meta) };
 }
 
 function offlineWithNote(event: TriageEvent, note: string): AnalysisResult {

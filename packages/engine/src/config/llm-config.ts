@@ -29,17 +29,25 @@ const KEY_VARIABLES: Record<LlmProviderName, string | undefined> = {
 
 type Env = Record<string, string | undefined>;
 
+/** The `llm` section of the config file: never the key itself, only the variable that holds it. */
+export interface FileLlmSettings {
+  provider?: string;
+  model?: string;
+  baseURL?: string;
+  apiKeyEnv?: string;
+}
+
 /**
  * Reads the LLM settings from the environment at call time, so a key added or
  * removed later is honoured. `undefined` means "no LLM: use the offline rules".
  * A provider named but unusable is a ConfigError naming the variable.
  */
-export function readLlmConfig(env: Env = process.env): LlmConfig | undefined {
-  const named = blankToUndefined(env.TRIAGE_LLM_PROVIDER)?.toLowerCase();
+export function readLlmConfig(env: Env = process.env, file: FileLlmSettings = {}): LlmConfig | undefined {
+  const named = (blankToUndefined(env.TRIAGE_LLM_PROVIDER) ?? file.provider)?.toLowerCase();
   if (named === 'none' || named === 'offline') return undefined;
   if (named !== undefined && !LLM_PROVIDERS.includes(named as LlmProviderName)) {
     throw new ConfigError(
-      `TRIAGE_LLM_PROVIDER must be one of ${LLM_PROVIDERS.join(', ')} (or "offline"), got "${env.TRIAGE_LLM_PROVIDER}"`,
+      `TRIAGE_LLM_PROVIDER must be one of ${LLM_PROVIDERS.join(', ')} (or "offline"), got "${named}"`,
     );
   }
   const provider = (named ?? (blankToUndefined(env.GROQ_API_KEY) ? 'groq' : undefined)) as

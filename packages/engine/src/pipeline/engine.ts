@@ -7,9 +7,15 @@ import {
   type RedactOptions,
   type TriageEvent,
 } from '@triage/core';
+import { AnalysisCache } from '../analyzers/analysis-cache.js';
+import { CircuitBreaker } from '../analyzers/circuit-breaker.js';
+import { createDryRunAnalyzer } from '../analyzers/dry-run-analyzer.js';
 import { createFallbackAnalyzer } from '../analyzers/fallback-analyzer.js';
 import { createLlmAnalyzer } from '../analyzers/llm-analyzer.js';
-import { type LlmConfig, readLlmConfig } from '../config/llm-config.js';
+import { CURRENT_PROMPT_VERSION } from '../analyzers/load-prompt.js';
+import { SpendLedger, type SpendSummary } from '../analyzers/spend-ledger.js';
+import { readEngineSettings } from '../config/engine-settings.js';
+import { readLlmConfig } from '../config/llm-config.js';
 import { notifiersFromEnv } from '../config/notifiers-from-env.js';
 import type { Analyzer } from '../ports/analyzer.js';
 import type { Issue, IssueStore } from '../ports/issue-store.js';
@@ -48,6 +54,8 @@ export interface EngineOptions {
   onAnalysis?: AnalysisCallback;
   /** Where the engine reports its own failures; default stderr. */
   diagnostics?: DiagnosticsSink;
+  /** Where `TRIAGE_DRY_RUN=1` prints prompts; default stdout. */
+  dryRunOutput?: (text: string) => void;
   env?: Record<string, string | undefined>;
   fetch?: typeof globalThis.fetch;
 }
@@ -59,6 +67,8 @@ export interface EngineStats {
   throttled: number;
   alerted: number;
   pending: number;
+  /** LLM spend today, in total and per handler. */
+  spend: SpendSummary;
   /** Failures and deliberate drops by stage or reason. */
   failures: Record<string, number>;
 }
@@ -76,6 +86,7 @@ export interface Submission {
  */
 export class Engine {
   readonly #analyzer: Analyzer;
+  readonly #ledger: SpendLedger;
   readonly #notifiers: Notifier[];
   readonly #store: IssueStore;
   readonly #redactor;
@@ -91,20 +102,37 @@ export class Engine {
   constructor(options: EngineOptions = {}) {
     const env = options.env ?? process.env;
     this.#failures = new FailureReporter(options.diagnostics);
-    // Fail fast on a bad LLM setting; the key itself is read again at each call.
-    readLlmConfig(env);
+    // Fail fast on a bad setting; the key itself is read again at each call.
+    const settings = readEngineSettings(env);
+    readLlmConfig(env, settings.llm);
+    this.#ledger = new SpendLedger({
+      dailyUsd: settings.dailyBudgetUsd,
+      handlerDailyUsd: settings.handlerDailyBudgetUsd,
+    });
+    const promptOptions = { maxPromptTokens: settings.maxPromptTokens };
     this.#analyzer =
       options.analyzer ??
-      createFallbackAnalyzer({
-        llm: () => {
-          const config = readLlmConfig(env);
-          return config
-            ? createLlmAnalyzer({ config: () => config as LlmConfig, fetch: options.fetch })
-            : undefined;
-        },
-        onFailure: (error) => this.#failures.report('llm', error),
-      });
-    this.#notifiers = options.notifiers ?? notifiersFromEnv(env);
+      (settings.dryRun
+        ? createDryRunAnalyzer({ ...promptOptions, write: options.dryRunOutput })
+        : createFallbackAnalyzer({
+            llm: () => {
+              const config = readLlmConfig(env, settings.llm);
+              if (!config) return undefined;
+              return createLlmAnalyzer({
+                config: () => config,
+                fetch: options.fetch,
+                timeoutMs: settings.llmTimeoutMs,
+                ...promptOptions,
+              });
+            },
+            ledger: this.#ledger,
+            breaker: new CircuitBreaker(),
+            cache: new AnalysisCache(settings.cacheTtlMs),
+            promptVersion: CURRENT_PROMPT_VERSION,
+            onFailure: (error) => this.#failures.report('llm', error),
+          }));
+    // A dry run alerts nobody.
+    this.#notifiers = settings.dryRun ? [] : (options.notifiers ?? notifiersFromEnv(env));
     this.#store = options.store ?? new MemoryStore();
     this.#redactor = createRedactor(options.redact);
     this.#throttle = new Throttle(options.throttleWindowMs);
@@ -251,7 +279,12 @@ export class Engine {
   }
 
   stats(): EngineStats {
-    return { ...this.#counts, pending: this.#queue.size, failures: { ...this.#failures.counts } };
+    return {
+      ...this.#counts,
+      pending: this.#queue.size,
+      spend: this.#ledger.summary(),
+      failures: { ...this.#failures.counts },
+    };
   }
 }
 

@@ -1,0 +1,46 @@
+import type { AnalysisResult } from '@triage/core';
+
+/**
+ * One LLM analysis per key (fingerprint + prompt version) within a TTL;
+ * concurrent requests for one key share the call in flight, so a storm of the
+ * same error costs one call.
+ */
+export class AnalysisCache {
+  readonly #entries = new Map<string, { result: AnalysisResult; at: number }>();
+  readonly #inFlight = new Map<string, Promise<AnalysisResult>>();
+  hits = 0;
+
+  constructor(
+    readonly ttlMs = 24 * 60 * 60 * 1000,
+    readonly maxEntries = 5_000,
+    readonly now: () => number = Date.now,
+  ) {}
+
+  async get(
+    key: string,
+    produce: () => Promise<AnalysisResult>,
+  ): Promise<{ result: AnalysisResult; cached: boolean }> {
+    const entry = this.#entries.get(key);
+    if (entry && this.now() - entry.at < this.ttlMs) {
+      this.hits++;
+      return { result: entry.result, cached: true };
+    }
+    const pending = this.#inFlight.get(key);
+    if (pending) {
+      this.hits++;
+      return { result: await pending, cached: true };
+    }
+    const running = produce();
+    this.#inFlight.set(key, running);
+    try {
+      const result = await running;
+      this.#entries.delete(key);
+      this.#entries.set(key, { result, at: this.now() });
+      if (this.#entries.size > this.maxEntries)
+        this.#entries.delete(this.#entries.keys().next().value as string);
+      return { result, cached: false };
+    } finally {
+      this.#inFlight.delete(key);
+    }
+  }
+}

@@ -1,0 +1,148 @@
+import { normalizeEvent } from '@triage/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createEngine } from '../pipeline/engine.js';
+import { type FakeLlmServer, fakeAnalysis, startFakeLlmServer } from '../test/fake-llm-server.js';
+import { createMemoryNotifier } from '../test/memory-notifier.js';
+import { buildPrompt } from './build-prompt.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { SpendLedger } from './spend-ledger.js';
+
+let llm: FakeLlmServer;
+beforeAll(async () => {
+  llm = await startFakeLlmServer();
+});
+afterAll(() => llm.close());
+beforeEach(() => {
+  llm.requests.length = 0;
+  llm.reply(() => ({
+    content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })),
+    usage: { prompt_tokens: 1_000, completion_tokens: 1_000 },
+  }));
+});
+
+const env = () => ({ GROQ_API_KEY: 'gsk_k', TRIAGE_LLM_BASE_URL: llm.groqUrl });
+const event = (handler: string, line = 'ERROR: Connection pool exhausted (10/10 connections active)') => ({
+  source: { file: 'src/app.ts', function: handler },
+  log: [line],
+});
+
+describe('LLM budgets', () => {
+  it('should answer offline, with a note, once the daily budget is spent', async () => {
+    // One call costs 1,000 × $0.11/M + 1,000 × $0.34/M = $0.00045.
+    const engine = createEngine({ env: { ...env(), TRIAGE_LLM_DAILY_BUDGET_USD: '0.0004' }, notifiers: [] });
+    const first = await engine.process({ input: event('A') });
+    const second = await engine.process({ input: event('B', 'ERROR: connect ECONNREFUSED 127.0.0.1:5432') });
+    expect(first?.result.meta.analyzer).toBe('llm');
+    expect(second?.result.meta.analyzer).toBe('offline');
+    expect(second?.result.meta.notes[0]).toBe(
+      'over the daily LLM budget ($0.00045 of $0.0004 spent today): offline rules answered',
+    );
+    expect(llm.requests).toHaveLength(1);
+    expect(engine.stats().spend).toMatchObject({ calls: 1, byHandler: { 'src/app.ts A': { calls: 1 } } });
+    expect(engine.stats().spend.totalUsd).toBeCloseTo(0.00045, 10);
+  });
+
+  it('should hold each handler to its own daily budget', async () => {
+    const engine = createEngine({
+      env: { ...env(), TRIAGE_LLM_HANDLER_DAILY_BUDGET_USD: '0.0004' },
+      notifiers: [],
+    });
+    await engine.process({ input: event('A') });
+    const again = await engine.process({ input: event('A', 'ERROR: connect ECONNREFUSED 127.0.0.1:5432') });
+    const other = await engine.process({ input: event('B', 'ERROR: connect ECONNREFUSED 127.0.0.1:5432') });
+    expect(again?.result.meta.notes[0]).toMatch(/^over the daily LLM budget of handler "src\/app.ts A"/);
+    expect(other?.result.meta.analyzer).toBe('llm');
+  });
+
+  it('should start a new day with a clean slate', () => {
+    let now = Date.parse('2026-01-01T23:59:00Z');
+    const ledger = new SpendLedger({ dailyUsd: 1 }, () => now);
+    const anEvent = normalizeEvent(event('A'));
+    ledger.record(anEvent, 1);
+    expect(ledger.check(anEvent)).toMatch(/over the daily LLM budget/);
+    now = Date.parse('2026-01-02T00:00:01Z');
+    expect(ledger.check(anEvent)).toBeUndefined();
+  });
+});
+
+describe('analysis cache', () => {
+  it('should make a storm of one error cost one LLM call, even with no throttle window', async () => {
+    const engine = createEngine({ env: env(), notifiers: [], throttleWindowMs: 0 });
+    const results = await Promise.all(Array.from({ length: 5 }, () => engine.process({ input: event('A') })));
+    expect(llm.requests).toHaveLength(1);
+    expect(results.map((report) => report?.result.meta.analyzer)).toEqual([
+      'llm',
+      'llm',
+      'llm',
+      'llm',
+      'llm',
+    ]);
+    expect(
+      results.filter((report) => report?.result.meta.notes.some((note) => note.startsWith('reused'))),
+    ).toHaveLength(4);
+    expect(engine.stats().spend.calls).toBe(1);
+  });
+});
+
+describe('circuit breaker', () => {
+  it('should stop calling after consecutive failures, then let one trial through after the cooldown', () => {
+    let now = 0;
+    const breaker = new CircuitBreaker(3, 1_000, () => now);
+    for (let index = 0; index < 3; index++) {
+      expect(breaker.check()).toBeUndefined();
+      breaker.failure();
+    }
+    expect(breaker.check()).toMatch(/^LLM circuit open after 3 consecutive failures/);
+    now = 1_001;
+    expect(breaker.check()).toBeUndefined();
+    expect(breaker.check()).toMatch(/circuit open/);
+    breaker.success();
+    expect(breaker.check()).toBeUndefined();
+  });
+
+  it('should answer offline while the circuit is open', async () => {
+    // 400 is not retried by the client, so each failing analysis is one request.
+    llm.reply(() => ({ status: 400 }));
+    const engine = createEngine({ env: env(), notifiers: [], throttleWindowMs: 0, diagnostics: () => {} });
+    for (let index = 0; index < 6; index++) {
+      await engine.process({ input: event('A', `ERROR: distinct failure number ${'x'.repeat(index + 1)}`) });
+    }
+    const report = await engine.process({ input: event('A', 'ERROR: yet another failure') });
+    expect(report?.result.meta.notes[0]).toMatch(/^LLM circuit open after 5 consecutive failures/);
+    expect(llm.requests).toHaveLength(5);
+  });
+});
+
+describe('dry run', () => {
+  it('should print the prompt, call no LLM and alert nobody', async () => {
+    const printed: string[] = [];
+    const notifier = createMemoryNotifier();
+    const engine = createEngine({
+      env: { ...env(), TRIAGE_DRY_RUN: '1' },
+      notifiers: [notifier],
+      dryRunOutput: (text) => printed.push(text),
+    });
+    const report = await engine.process({ input: event('A') });
+    expect(llm.requests).toHaveLength(0);
+    expect(notifier.alerts).toHaveLength(0);
+    expect(printed[0]).toMatch(/^--- triage dry run: prompt v1, \d+ tokens ---/);
+    expect(printed[0]).toContain('ERROR: Connection pool exhausted (10/10 connections active)');
+    expect(report?.result.meta.notes[0]).toMatch(
+      /^dry run: the \d+-token prompt was printed, no LLM was called$/,
+    );
+  });
+});
+
+describe('buildPrompt', () => {
+  it('should keep the whole prompt within the token budget, keeping the error', async () => {
+    const lines = Array.from(
+      { length: 2_000 },
+      (_, index) => `INFO request ${index} served by worker-${index % 9} in ${index}ms`,
+    );
+    lines.splice(1_000, 0, 'ERROR: deadlock detected');
+    const built = await buildPrompt(normalizeEvent(lines), { maxPromptTokens: 1_200 });
+    expect(built.tokens).toBeLessThanOrEqual(1_200);
+    expect(built.prompt).toContain('ERROR: ERROR: deadlock detected');
+    expect(built.omitted.some((note) => note.includes('over the'))).toBe(true);
+  });
+});

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from '../errors/config-error.js';
+
+type Env = Record<string, string | undefined>;
+
+/** Settings of the diagnosis step, from a config file (`TRIAGE_CONFIG`) and the environment (which wins). */
+export interface EngineSettings {
+  maxPromptTokens: number;
+  llmTimeoutMs: number;
+  dailyBudgetUsd?: number;
+  handlerDailyBudgetUsd?: number;
+  cacheTtlMs: number;
+  dryRun: boolean;
+  /** LLM settings from the file; secrets stay in the environment. */
+  llm?: { provider?: string; model?: string; baseURL?: string; apiKeyEnv?: string };
+}
+
+const fileSchema = z
+  .object({
+    llm: z
+      .object({
+        provider: z.string().optional(),
+        model: z.string().optional(),
+        baseURL: z.string().url().optional(),
+        apiKeyEnv: z
+          .string()
+          .regex(/^[A-Z_][A-Z0-9_]*$/)
+          .optional(),
+        maxPromptTokens: z.number().int().min(200).optional(),
+        timeoutMs: z.number().int().min(100).optional(),
+        cacheTtlMs: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
+    budgets: z
+      .object({ dailyUsd: z.number().min(0).optional(), handlerDailyUsd: z.number().min(0).optional() })
+      .strict()
+      .optional(),
+  })
+  .passthrough();
+
+/** Reads and validates the settings; a bad value is a ConfigError naming the variable or key. */
+export function readEngineSettings(env: Env = process.env): EngineSettings {
+  const file = env.TRIAGE_CONFIG ? readConfigFile(env.TRIAGE_CONFIG) : {};
+  const llm = file.llm ?? {};
+  return {
+    maxPromptTokens: numberVar(env, 'TRIAGE_MAX_PROMPT_TOKENS', 200) ?? llm.maxPromptTokens ?? 1_500,
+    llmTimeoutMs: numberVar(env, 'TRIAGE_LLM_TIMEOUT_MS', 100) ?? llm.timeoutMs ?? 20_000,
+    dailyBudgetUsd: numberVar(env, 'TRIAGE_LLM_DAILY_BUDGET_USD', 0) ?? file.budgets?.dailyUsd,
+    handlerDailyBudgetUsd:
+      numberVar(env, 'TRIAGE_LLM_HANDLER_DAILY_BUDGET_USD', 0) ?? file.budgets?.handlerDailyUsd,
+    cacheTtlMs: numberVar(env, 'TRIAGE_LLM_CACHE_TTL_MS', 0) ?? llm.cacheTtlMs ?? 24 * 60 * 60 * 1000,
+    dryRun: /^(1|true|yes)$/i.test(env.TRIAGE_DRY_RUN ?? ''),
+    llm: file.llm
+      ? { provider: llm.provider, model: llm.model, baseURL: llm.baseURL, apiKeyEnv: llm.apiKeyEnv }
+      : undefined,
+  };
+}
+
+function readConfigFile(path: string): z.infer<typeof fileSchema> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`TRIAGE_CONFIG=${path}: ${(error as Error).message}`);
+  }
+  const parsed = fileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`TRIAGE_CONFIG=${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+function numberVar(env: Env, name: string, min: number): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min)
+    throw new ConfigError(`${name} must be a number ≥ ${min}, got "${raw}"`);
+  return value;
+}
