@@ -48,6 +48,20 @@ describe('createRedactor().text', () => {
     'epoch 1700000000000 order 4111111111111112',
     'password authentication failed for user "postgres"',
     'Connection pool exhausted (10/10 connections active)',
+    // Near misses of every redacted kind:
+    'user @handle mentioned in a post',
+    'order 4111 1111 1111 1112 failed the checksum',
+    'ref DE00 3704 0044 0532 0130 00 fails mod-97',
+    'version 415.555.2671.1 released',
+    'Bearer short',
+    'ghp_tooshort and sk-short and gsk_short',
+    'AKIA1234 is not a key',
+    'eyJhbGciOi is half a token',
+    'https://example.com/path?page=2',
+    'password authentication failed',
+    'token expired at 2025-11-18T14:32:15Z',
+    '-----BEGIN CERTIFICATE-----',
+    'version 1.2.3-beta built',
   ])('should leave diagnosis facts alone: %j', (input) => {
     expect(redact.text(input)).toBe(input);
   });

@@ -12,6 +12,8 @@ export { createLlmAnalyzer } from './analyzers/llm-analyzer.js';
 export { CURRENT_PROMPT_VERSION, loadPrompt } from './analyzers/load-prompt.js';
 export type { BudgetOptions, SpendSummary } from './analyzers/spend-ledger.js';
 export { handlerOf, SpendLedger } from './analyzers/spend-ledger.js';
+export type { AnalyzerFromSettingsOptions } from './config/analyzer-from-settings.js';
+export { analyzerFromSettings } from './config/analyzer-from-settings.js';
 export type { EngineSettings } from './config/engine-settings.js';
 export { readEngineSettings } from './config/engine-settings.js';
 export type { FileLlmSettings, LlmConfig, LlmProviderName } from './config/llm-config.js';

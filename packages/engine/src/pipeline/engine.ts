@@ -7,13 +7,8 @@ import {
   type RedactOptions,
   type TriageEvent,
 } from '@triage/core';
-import { AnalysisCache } from '../analyzers/analysis-cache.js';
-import { CircuitBreaker } from '../analyzers/circuit-breaker.js';
-import { createDryRunAnalyzer } from '../analyzers/dry-run-analyzer.js';
-import { createFallbackAnalyzer } from '../analyzers/fallback-analyzer.js';
-import { createLlmAnalyzer } from '../analyzers/llm-analyzer.js';
-import { CURRENT_PROMPT_VERSION } from '../analyzers/load-prompt.js';
 import { SpendLedger, type SpendSummary } from '../analyzers/spend-ledger.js';
+import { analyzerFromSettings } from '../config/analyzer-from-settings.js';
 import { readEngineSettings } from '../config/engine-settings.js';
 import { readLlmConfig } from '../config/llm-config.js';
 import { notifiersFromEnv } from '../config/notifiers-from-env.js';
@@ -109,28 +104,16 @@ export class Engine {
       dailyUsd: settings.dailyBudgetUsd,
       handlerDailyUsd: settings.handlerDailyBudgetUsd,
     });
-    const promptOptions = { maxPromptTokens: settings.maxPromptTokens };
     this.#analyzer =
       options.analyzer ??
-      (settings.dryRun
-        ? createDryRunAnalyzer({ ...promptOptions, write: options.dryRunOutput })
-        : createFallbackAnalyzer({
-            llm: () => {
-              const config = readLlmConfig(env, settings.llm);
-              if (!config) return undefined;
-              return createLlmAnalyzer({
-                config: () => config,
-                fetch: options.fetch,
-                timeoutMs: settings.llmTimeoutMs,
-                ...promptOptions,
-              });
-            },
-            ledger: this.#ledger,
-            breaker: new CircuitBreaker(),
-            cache: new AnalysisCache(settings.cacheTtlMs),
-            promptVersion: CURRENT_PROMPT_VERSION,
-            onFailure: (error) => this.#failures.report('llm', error),
-          }));
+      analyzerFromSettings({
+        env,
+        settings,
+        ledger: this.#ledger,
+        onFailure: (error) => this.#failures.report('llm', error),
+        dryRunOutput: options.dryRunOutput,
+        fetch: options.fetch,
+      });
     // A dry run alerts nobody.
     this.#notifiers = settings.dryRun ? [] : (options.notifiers ?? notifiersFromEnv(env));
     this.#store = options.store ?? new MemoryStore();

@@ -1,33 +1,34 @@
 import { parseArgs } from 'node:util';
 import {
+  type AnalysisResult,
   createRedactor,
   fingerprintEvent,
   InvalidEventError,
   normalizeEvent,
+  type Redactor,
   type TriageEvent,
 } from '@triage/core';
-import { createFallbackAnalyzer, createLlmAnalyzer, readLlmConfig } from '@triage/engine';
+import { type Analyzer, analyzerFromSettings, readEngineSettings, readLlmConfig } from '@triage/engine';
+import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
 import { parseLogInput, readInput } from './read-input.js';
 
-export interface CommandIo {
-  stdin: NodeJS.ReadableStream;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: Record<string, string | undefined>;
-}
-
-export const DIAGNOSE_USAGE = `Usage: triage diagnose [FILE] [--json] [--offline]
+export const DIAGNOSE_USAGE = `Usage: triage diagnose [FILE] [--json] [--offline] [--dry-run]
+       triage diagnose --jsonl FILE
 
 Reads a log excerpt from FILE or stdin (plain lines, a JSON event, or JSON lines)
 and prints why it failed, what it costs, how to fix it and how to prevent it.
 
   --json      print the structured analysis as JSON
+  --jsonl     FILE holds one event per line (an event, or {"log": [...]});
+              print one JSON analysis per line, in order
   --offline   use the offline rules even when an LLM is configured
+  --dry-run   print the prompt the LLM would get, call nothing (TRIAGE_DRY_RUN=1)
 
 Examples:
   kubectl logs pod/api-7d9f | triage diagnose
-  triage diagnose --json error.log`;
+  triage diagnose --json error.log
+  triage diagnose --jsonl events.jsonl > analyses.jsonl`;
 
 /** `triage diagnose`: redact, then analyze (LLM or offline rules), then print. Returns the exit code. */
 export async function diagnoseCommand(args: string[], io: CommandIo): Promise<number> {
@@ -35,7 +36,9 @@ export async function diagnoseCommand(args: string[], io: CommandIo): Promise<nu
     args,
     options: {
       json: { type: 'boolean' },
+      jsonl: { type: 'boolean' },
       offline: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -45,30 +48,74 @@ export async function diagnoseCommand(args: string[], io: CommandIo): Promise<nu
     return 0;
   }
   if (positionals.length > 1) throw new InputError('diagnose takes at most one FILE');
-  const input = parseLogInput(await readInput(positionals[0], io.stdin));
-  let event: TriageEvent;
+  const env = values['dry-run'] ? { ...io.env, TRIAGE_DRY_RUN: '1' } : io.env;
+  const settings = readEngineSettings(env);
+  // A bad LLM setting is an error at start, not a silent fallback.
+  if (!values.offline) readLlmConfig(env, settings.llm);
+  const analyzer = analyzerFromSettings({
+    env,
+    settings,
+    offline: values.offline,
+    onFailure: (error) =>
+      io.stderr(`triage: LLM analysis failed, offline rules answered: ${(error as Error).message}\n`),
+    dryRunOutput: (text) => io.stderr(text),
+  });
+  const redactor = createRedactor();
+  const text = await readInput(positionals[0], io.stdin);
+  if (values.jsonl) return diagnoseLines(text, analyzer, redactor, io);
+
+  const event = toEvent(parseLogInput(text), redactor);
+  const result = tidy(await analyzer.analyze(event), values.offline);
+  io.stdout(values.json ? `${JSON.stringify(toJson(event, result), null, 2)}\n` : `${result.markdown}\n`);
+  return 0;
+}
+
+/** One analysis per input line, in order; a bad line gets an error object and the rest carry on. */
+async function diagnoseLines(
+  text: string,
+  analyzer: Analyzer,
+  redactor: Redactor,
+  io: CommandIo,
+): Promise<number> {
+  let failed = 0;
+  const lines = text.split(/\r?\n/);
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!;
+    if (line.trim() === '') continue;
+    try {
+      let input: unknown;
+      try {
+        input = JSON.parse(line);
+      } catch (error) {
+        throw new InputError(`not valid JSON: ${(error as Error).message}`);
+      }
+      const event = toEvent(input, redactor);
+      io.stdout(`${JSON.stringify({ line: index + 1, ...toJson(event, await analyzer.analyze(event)) })}\n`);
+    } catch (error) {
+      failed++;
+      io.stdout(`${JSON.stringify({ line: index + 1, error: (error as Error).message })}\n`);
+    }
+  }
+  if (failed > 0) io.stderr(`triage: ${failed} line(s) could not be diagnosed (see their "error")\n`);
+  return failed > 0 ? 1 : 0;
+}
+
+function toEvent(input: unknown, redactor: Redactor): TriageEvent {
   try {
-    event = createRedactor().event(normalizeEvent(input));
+    return redactor.event(normalizeEvent(input));
   } catch (error) {
     if (InvalidEventError.isInstance(error)) throw new InputError(error.message);
     throw error;
   }
-  const config = values.offline ? undefined : readLlmConfig(io.env);
-  const analyzer = createFallbackAnalyzer({
-    llm: () => (config ? createLlmAnalyzer({ config: () => config }) : undefined),
-    onFailure: (error) =>
-      io.stderr(`triage: LLM analysis failed, offline rules answered: ${(error as Error).message}\n`),
-  });
-  const result = await analyzer.analyze(event);
-  if (values.offline)
-    result.meta.notes = result.meta.notes.filter((note) => !note.startsWith('no LLM configured'));
-  if (values.json) {
-    const { fingerprint, title } = fingerprintEvent(event);
-    io.stdout(
-      `${JSON.stringify({ ...result.analysis, fingerprint, issueTitle: title, meta: result.meta }, null, 2)}\n`,
-    );
-  } else {
-    io.stdout(`${result.markdown}\n`);
-  }
-  return 0;
+}
+
+function toJson(event: TriageEvent, result: AnalysisResult) {
+  const { fingerprint, title } = fingerprintEvent(event);
+  return { ...result.analysis, fingerprint, issueTitle: title, meta: result.meta };
+}
+
+// With --offline the user asked for the rules: "no LLM configured" would be noise.
+function tidy(result: AnalysisResult, offline: boolean | undefined): AnalysisResult {
+  if (offline) result.meta.notes = result.meta.notes.filter((note) => !note.startsWith('no LLM configured'));
+  return result;
 }

@@ -1,15 +1,20 @@
 import { ConfigError } from '@triage/engine';
-import { type CommandIo, DIAGNOSE_USAGE, diagnoseCommand } from './diagnose-command.js';
+import type { CommandIo } from './command-io.js';
+import { DIAGNOSE_USAGE, diagnoseCommand } from './diagnose-command.js';
 import { InputError } from './input-error.js';
+import { REDACT_USAGE, redactCommand } from './redact-command.js';
 
 const USAGE = `Usage: triage <command> [options]
 
 Commands:
   diagnose [FILE]   explain a log excerpt (file or stdin)
+  redact [FILE]     remove personal data and secrets from a log (file or stdin)
 
 Run "triage <command> --help" for a command's options.
 
-${DIAGNOSE_USAGE}`;
+${DIAGNOSE_USAGE}
+
+${REDACT_USAGE}`;
 
 const defaultIo: CommandIo = {
   stdin: process.stdin,
@@ -28,6 +33,8 @@ export async function main(argv: string[], io: CommandIo = defaultIo): Promise<n
     switch (command) {
       case 'diagnose':
         return await diagnoseCommand(rest, io);
+      case 'redact':
+        return await redactCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -1,0 +1,60 @@
+import { AnalysisCache } from '../analyzers/analysis-cache.js';
+import { CircuitBreaker } from '../analyzers/circuit-breaker.js';
+import { createDryRunAnalyzer } from '../analyzers/dry-run-analyzer.js';
+import { createFallbackAnalyzer } from '../analyzers/fallback-analyzer.js';
+import { createLlmAnalyzer } from '../analyzers/llm-analyzer.js';
+import { CURRENT_PROMPT_VERSION } from '../analyzers/load-prompt.js';
+import { SpendLedger } from '../analyzers/spend-ledger.js';
+import type { Analyzer } from '../ports/analyzer.js';
+import type { EngineSettings } from './engine-settings.js';
+import { readLlmConfig } from './llm-config.js';
+
+export interface AnalyzerFromSettingsOptions {
+  env: Record<string, string | undefined>;
+  settings: EngineSettings;
+  /** Ignore any configured LLM. */
+  offline?: boolean;
+  ledger?: SpendLedger;
+  onFailure?: (error: unknown) => void;
+  /** Where a dry run prints its prompt. */
+  dryRunOutput?: (text: string) => void;
+  fetch?: typeof globalThis.fetch;
+}
+
+/**
+ * The diagnosis chain as configured: dry run, or the LLM (read at each call,
+ * within budget, behind a circuit breaker and a cache) falling back to the
+ * offline rules. Shared by the engine and the CLI.
+ */
+export function analyzerFromSettings({
+  env,
+  settings,
+  offline = false,
+  ledger = new SpendLedger({
+    dailyUsd: settings.dailyBudgetUsd,
+    handlerDailyUsd: settings.handlerDailyBudgetUsd,
+  }),
+  onFailure,
+  dryRunOutput,
+  fetch,
+}: AnalyzerFromSettingsOptions): Analyzer {
+  const promptOptions = { maxPromptTokens: settings.maxPromptTokens };
+  if (settings.dryRun) return createDryRunAnalyzer({ ...promptOptions, write: dryRunOutput });
+  return createFallbackAnalyzer({
+    llm: () => {
+      const config = offline ? undefined : readLlmConfig(env, settings.llm);
+      if (!config) return undefined;
+      return createLlmAnalyzer({
+        config: () => config,
+        fetch,
+        timeoutMs: settings.llmTimeoutMs,
+        ...promptOptions,
+      });
+    },
+    ledger,
+    breaker: new CircuitBreaker(),
+    cache: new AnalysisCache(settings.cacheTtlMs),
+    promptVersion: CURRENT_PROMPT_VERSION,
+    onFailure,
+  });
+}

@@ -1,0 +1,68 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { createRedactor } from '@triage/core';
+import type { CommandIo } from './command-io.js';
+import { InputError } from './input-error.js';
+
+export const REDACT_USAGE = `Usage: triage redact [FILE] [--ips all|public|none]
+
+Writes FILE (or stdin) with personal data and secrets replaced by typed
+placeholders ([email], [card], [secret], …), line for line.
+
+  --ips   which IP addresses to redact (default: public; loopback and private stay)`;
+
+const PEM_BEGIN = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+const PEM_END = /-----END [A-Z ]*PRIVATE KEY-----/;
+
+/** `triage redact`: streams line by line, so any size of log goes through in bounded memory. */
+export async function redactCommand(args: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ips: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    io.stdout(`${REDACT_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 1) throw new InputError('redact takes at most one FILE');
+  const ips = values.ips ?? 'public';
+  if (ips !== 'all' && ips !== 'public' && ips !== 'none')
+    throw new InputError(`--ips must be all, public or none, got "${ips}"`);
+  const redactor = createRedactor({ ipAddresses: ips });
+  const file = positionals[0];
+  if (!file && (io.stdin as NodeJS.ReadStream).isTTY)
+    throw new InputError('no input: give a FILE or pipe text into stdin');
+  let input: NodeJS.ReadableStream = io.stdin;
+  if (file && file !== '-') {
+    try {
+      if (!(await stat(file)).isFile()) throw new InputError(`cannot read ${file}: not a file`);
+    } catch (error) {
+      if (error instanceof InputError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new InputError(
+        `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+      );
+    }
+    input = createReadStream(file);
+  }
+  let inKey = false;
+  let batch: string[] = [];
+  for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+    // A PEM key spans lines: every line of it goes, so the output keeps the input's line count.
+    if (inKey || PEM_BEGIN.test(line)) {
+      inKey = !PEM_END.test(line);
+      batch.push('[private_key]');
+    } else {
+      batch.push(redactor.text(line));
+    }
+    if (batch.length >= 1_000) {
+      io.stdout(`${batch.join('\n')}\n`);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) io.stdout(`${batch.join('\n')}\n`);
+  return 0;
+}
