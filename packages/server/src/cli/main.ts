@@ -1,6 +1,7 @@
 import { ConfigError } from '@triage/engine';
 import type { CommandIo } from './command-io.js';
 import { DIAGNOSE_USAGE, diagnoseCommand } from './diagnose-command.js';
+import { EVAL_USAGE, evalCommand } from './eval-command.js';
 import { InputError } from './input-error.js';
 import { REDACT_USAGE, redactCommand } from './redact-command.js';
 
@@ -9,12 +10,15 @@ const USAGE = `Usage: triage <command> [options]
 Commands:
   diagnose [FILE]   explain a log excerpt (file or stdin)
   redact [FILE]     remove personal data and secrets from a log (file or stdin)
+  eval [DIR]        score the analyzers on labelled cases (npm run eval)
 
 Run "triage <command> --help" for a command's options.
 
 ${DIAGNOSE_USAGE}
 
-${REDACT_USAGE}`;
+${REDACT_USAGE}
+
+${EVAL_USAGE}`;
 
 const defaultIo: CommandIo = {
   stdin: process.stdin,
@@ -35,6 +39,8 @@ export async function main(argv: string[], io: CommandIo = defaultIo): Promise<n
         return await diagnoseCommand(rest, io);
       case 'redact':
         return await redactCommand(rest, io);
+      case 'eval':
+        return await evalCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
