@@ -2,8 +2,12 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Analysis } from '@triage/core';
 
-/** One chat-completions request as the fake server received it. */
+/** Which provider's wire format a request used. */
+export type FakeLlmWire = 'openai' | 'anthropic' | 'ollama';
+
+/** One request as the fake server received it. */
 export interface FakeLlmRequest {
+  wire: FakeLlmWire;
   path: string;
   headers: IncomingHttpHeaders;
   body: {
@@ -38,16 +42,21 @@ export interface FakeLlmServer {
   url: string;
   /** Base URL with Groq's path (`/openai/v1`). */
   groqUrl: string;
+  /** Base URL for the Anthropic client (`/v1`, Messages API). */
+  anthropicUrl: string;
+  /** Base URL for the Ollama client (`/api`, chat API). */
+  ollamaUrl: string;
   requests: FakeLlmRequest[];
   reply(responder: FakeLlmResponder): void;
   close(): Promise<void>;
 }
 
 /**
- * A local server speaking the OpenAI chat-completions wire format (on `/v1`
- * and on Groq's `/openai/v1`), so the real provider clients run end to end with
- * no network. The default answer is a valid analysis quoting the prompt's last
- * ERROR line.
+ * A local server speaking the providers' documented wire formats: OpenAI chat
+ * completions (on `/v1` and on Groq's `/openai/v1`), Anthropic Messages
+ * (`/v1/messages`) and Ollama chat (`/api/chat`), so the real provider clients
+ * run end to end with no network. The default answer is a valid analysis
+ * quoting the prompt's last ERROR line.
  */
 export async function startFakeLlmServer(
   responder: FakeLlmResponder = defaultResponder,
@@ -58,7 +67,15 @@ export async function startFakeLlmServer(
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const path = request.url ?? '/';
-    if (request.method !== 'POST' || !/\/chat\/completions$/.test(path.split('?')[0]!)) {
+    const route = path.split('?')[0]!;
+    const wire: FakeLlmWire | undefined = /\/chat\/completions$/.test(route)
+      ? 'openai'
+      : route.endsWith('/messages')
+        ? 'anthropic'
+        : route === '/api/chat'
+          ? 'ollama'
+          : undefined;
+    if (request.method !== 'POST' || !wire) {
       response.writeHead(404, { 'content-type': 'application/json' });
       response.end(
         JSON.stringify({
@@ -77,24 +94,19 @@ export async function startFakeLlmServer(
     }
     const prompt = (body.messages ?? [])
       .filter((message) => message.role === 'user')
-      .map((message) =>
-        typeof message.content === 'string' ? message.content : JSON.stringify(message.content),
-      )
+      .map((message) => textOf(message.content))
       .join('\n');
-    const received: FakeLlmRequest = { path, headers: request.headers, body, prompt };
+    const received: FakeLlmRequest = { wire, path, headers: request.headers, body, prompt };
     requests.push(received);
     const reply = await current(received, requests.length - 1);
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     if (response.destroyed) return;
     const status = reply.status ?? 200;
+    const usage = reply.usage ?? estimateUsage(prompt, reply.content ?? '');
     const payload =
       reply.body ??
       (status === 200
-        ? chatCompletion(
-            body.model ?? 'unknown',
-            reply.content ?? '',
-            reply.usage ?? estimateUsage(prompt, reply.content ?? ''),
-          )
+        ? answer(wire, body, reply.content ?? '', usage)
         : { error: { message: `fake error ${status}`, type: 'server_error' } });
     response.writeHead(status, { 'content-type': 'application/json', ...reply.headers });
     response.end(JSON.stringify(payload));
@@ -104,6 +116,8 @@ export async function startFakeLlmServer(
   return {
     url: `http://127.0.0.1:${port}/v1`,
     groqUrl: `http://127.0.0.1:${port}/openai/v1`,
+    anthropicUrl: `http://127.0.0.1:${port}/v1`,
+    ollamaUrl: `http://127.0.0.1:${port}/api`,
     requests,
     reply(next) {
       current = next;
@@ -114,6 +128,60 @@ export async function startFakeLlmServer(
         server.close(() => resolve());
       }),
   };
+}
+
+function answer(
+  wire: FakeLlmWire,
+  body: FakeLlmRequest['body'],
+  content: string,
+  usage: { prompt_tokens: number; completion_tokens: number },
+) {
+  const model = body.model ?? 'unknown';
+  if (wire === 'anthropic') {
+    // With a forced "json" tool (the client's jsonTool mode) Anthropic answers with a tool_use block.
+    const tools = (body.tools as Array<{ name?: string }> | undefined) ?? [];
+    const viaTool = tools.some((tool) => tool.name === 'json');
+    let input: unknown = {};
+    try {
+      input = JSON.parse(content);
+    } catch {
+      input = { text: content };
+    }
+    return {
+      id: `msg_${Math.random().toString(36).slice(2)}`,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: viaTool
+        ? [{ type: 'tool_use', id: 'toolu_1', name: 'json', input }]
+        : [{ type: 'text', text: content }],
+      stop_reason: viaTool ? 'tool_use' : 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens },
+    };
+  }
+  if (wire === 'ollama') {
+    return {
+      model,
+      created_at: new Date().toISOString(),
+      message: { role: 'assistant', content },
+      done: true,
+      done_reason: 'stop',
+      prompt_eval_count: usage.prompt_tokens,
+      eval_count: usage.completion_tokens,
+    };
+  }
+  return chatCompletion(model, content, usage);
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part) => (typeof part === 'object' && part && 'text' in part ? String(part.text) : ''))
+      .join('\n');
+  }
+  return JSON.stringify(content);
 }
 
 function chatCompletion(
