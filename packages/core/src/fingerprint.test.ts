@@ -11,6 +11,26 @@ describe('parameterize', () => {
       ),
     ).toBe('user <num> (<email>) at <date> from <ip> req <uuid> took <duration> see <url> hash <hex>');
   });
+
+  it('should replace hosts, pod names, temp paths and quoted values, keeping quoted identifiers', () => {
+    expect(parameterize('getaddrinfo ENOTFOUND db-7.prod.internal')).toBe('getaddrinfo ENOTFOUND <host>');
+    expect(parameterize('pod api-7d9f8b6c5-x2k4p OOMKilled')).toBe('pod <pod> OOMKilled');
+    expect(parameterize("ENOENT: no such file, open '/tmp/upload-8a7f3/part.bin'")).toBe(
+      "ENOENT: no such file, open '<tmp>'",
+    );
+    expect(parameterize('duplicate key value violates unique constraint "users_email_key"')).toBe(
+      'duplicate key value violates unique constraint "users_email_key"',
+    );
+    expect(parameterize('Cannot find order \'ORD-20931\' for customer "Jane Doe"')).toBe(
+      'Cannot find order \'<str>\' for customer "<str>"',
+    );
+    expect(parameterize("Cannot read properties of undefined (reading 'email')")).toBe(
+      "Cannot read properties of undefined (reading 'email')",
+    );
+    expect(parameterize('at com.shop.OrderService.place(OrderService.java:88)')).toBe(
+      'at com.shop.OrderService.place(OrderService.java:<num>)',
+    );
+  });
 });
 
 describe('fingerprintEvent', () => {

@@ -1,6 +1,7 @@
 import { detectLevel, maxLevel, toLevel } from './detect-level.js';
 import { InvalidEventError } from './errors/invalid-event-error.js';
 import { renderValue } from './format-log.js';
+import { parseErrorText } from './parse-error-text.js';
 import { parseStack } from './parse-stack.js';
 import type { ErrorInfo, Level, LogEntry, Priority, RequestInfo, TriageEvent, UserInfo } from './types.js';
 import { PRIORITIES } from './types.js';
@@ -171,20 +172,9 @@ function parseJsonLine(text: string): LogEntry | undefined {
   }
 }
 
-/** The first exception header in the log, with the stack lines under it. */
+/** The exception printed in the log, if any (Node, Java, Python or Go format). */
 function errorFromLog(log: LogEntry[]): ErrorInfo | undefined {
-  const header = /^(?:Uncaught )?([\w$.]*(?:Error|Exception))(?:: (.*))?$/;
-  for (let index = 0; index < log.length; index++) {
-    const match = header.exec(log[index]!.message.trim());
-    if (!match) continue;
-    const stack = log
-      .slice(index + 1, index + 51)
-      .map((entry) => entry.message)
-      .join('\n');
-    const frames = parseStack(stack);
-    return { type: match[1]!, message: match[2] ?? '', frames: frames.length > 0 ? frames : undefined };
-  }
-  return undefined;
+  return parseErrorText(log.map((entry) => entry.message));
 }
 
 /** Converts a thrown value (Error or anything else) to ErrorInfo, following `cause` a few levels. */
@@ -210,15 +200,17 @@ function toErrorInfo(raw: unknown, depth = 0): ErrorInfo {
   if (typeof raw === 'string') return { type: 'Error', message: cutMiddle(raw) };
   if (typeof raw !== 'object' || raw === null) return { type: 'Error', message: renderValue(raw) };
   const record = raw as Record<string, unknown>;
+  const stack = optionalString(record.stack);
+  const parsed = stack ? parseErrorText(stack.split('\n')) : undefined;
   const frames = Array.isArray(record.frames)
     ? record.frames.filter((frame) => typeof frame === 'object' && frame !== null).slice(0, 100)
-    : parseStack(optionalString(record.stack));
+    : (parsed?.frames ?? parseStack(stack));
   return {
     type: optionalString(record.type) ?? optionalString(record.name) ?? 'Error',
     message: cutMiddle(optionalString(record.message) ?? ''),
     frames: frames.length > 0 ? frames : undefined,
     code: record.code != null ? String(record.code) : undefined,
-    cause: record.cause != null && depth < 5 ? toErrorInfo(record.cause, depth + 1) : undefined,
+    cause: record.cause != null && depth < 5 ? toErrorInfo(record.cause, depth + 1) : parsed?.cause,
   };
 }
 

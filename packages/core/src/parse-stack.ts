@@ -42,7 +42,8 @@ export function parseStackLine(line: string): StackFrame | undefined {
     };
   }
   if (!/^\s*at /.test(line)) return undefined;
-  const v8 = V8_FRAME.exec(line);
+  // Node prints " {" after the last frame when the error has extra properties (e.g. a cause).
+  const v8 = V8_FRAME.exec(line.replace(/\s*\{\s*$/, ''));
   if (!v8) return undefined;
   const [, fn, rawFile, lineNo, column] = v8;
   const file = rawFile?.replace(/^file:\/\//, '');

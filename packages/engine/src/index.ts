@@ -20,6 +20,7 @@ export type { FileLlmSettings, LlmConfig, LlmProviderName } from './config/llm-c
 export { DEFAULT_MODELS, LLM_PROVIDERS, readLlmConfig } from './config/llm-config.js';
 export { notifiersFromEnv } from './config/notifiers-from-env.js';
 export { ConfigError } from './errors/config-error.js';
+export { DeliveryError } from './errors/delivery-error.js';
 export { InvalidAnalysisError } from './errors/invalid-analysis-error.js';
 export type { ConsoleEmailOptions } from './notifiers/console-email-notifier.js';
 export { createConsoleEmailNotifier } from './notifiers/console-email-notifier.js';

@@ -229,3 +229,29 @@ describe('triage redact', () => {
     expect(missing.stderr).toMatch(/^triage: cannot read .*missing\.log: no such file\n$/);
   });
 });
+
+describe('triage fingerprint', () => {
+  it('should print the same key for variants of one incident, and its title', async () => {
+    const a = await run(['fingerprint'], { stdin: 'ERROR: connect ECONNREFUSED 10.0.0.7:5432 after 1532ms' });
+    const b = await run(['fingerprint'], { stdin: 'ERROR: connect ECONNREFUSED 10.0.0.9:6432 after 20ms' });
+    expect(a.code).toBe(0);
+    const parsed = JSON.parse(a.stdout);
+    expect(parsed).toEqual({
+      fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/),
+      title: 'connect ECONNREFUSED <ip> after <duration>',
+    });
+    expect(JSON.parse(b.stdout).fingerprint).toBe(parsed.fingerprint);
+  });
+
+  it('should do one per line with --jsonl', async () => {
+    const path = file('fp.jsonl', [JSON.stringify({ log: ['ERROR: deadlock detected'] }), 'nope'].join('\n'));
+    const { code, stdout } = await run(['fingerprint', '--jsonl', path]);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines[0]).toMatchObject({ line: 1, title: 'deadlock detected' });
+    expect(lines[1]).toMatchObject({ line: 2, error: expect.stringMatching(/JSON/) });
+    expect(code).toBe(1);
+  });
+});

@@ -2,6 +2,7 @@ import { ConfigError } from '@triage/engine';
 import type { CommandIo } from './command-io.js';
 import { DIAGNOSE_USAGE, diagnoseCommand } from './diagnose-command.js';
 import { EVAL_USAGE, evalCommand } from './eval-command.js';
+import { FINGERPRINT_USAGE, fingerprintCommand } from './fingerprint-command.js';
 import { InputError } from './input-error.js';
 import { REDACT_USAGE, redactCommand } from './redact-command.js';
 
@@ -10,6 +11,7 @@ const USAGE = `Usage: triage <command> [options]
 Commands:
   diagnose [FILE]   explain a log excerpt (file or stdin)
   redact [FILE]     remove personal data and secrets from a log (file or stdin)
+  fingerprint [FILE] print the grouping key and issue title of a log or event
   eval [DIR]        score the analyzers on labelled cases (npm run eval)
 
 Run "triage <command> --help" for a command's options.
@@ -17,6 +19,8 @@ Run "triage <command> --help" for a command's options.
 ${DIAGNOSE_USAGE}
 
 ${REDACT_USAGE}
+
+${FINGERPRINT_USAGE}
 
 ${EVAL_USAGE}`;
 
@@ -39,6 +43,8 @@ export async function main(argv: string[], io: CommandIo = defaultIo): Promise<n
         return await diagnoseCommand(rest, io);
       case 'redact':
         return await redactCommand(rest, io);
+      case 'fingerprint':
+        return await fingerprintCommand(rest, io);
       case 'eval':
         return await evalCommand(rest, io);
       case undefined:

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { parseErrorText } from './parse-error-text.js';
+
+// Each trace below was printed by the runtime on this machine (Node 20, Python 3.11, Go 1.19, Java 17).
+const lines = (text: string) => text.split('\n');
+
+describe('parseErrorText', () => {
+  it('should read a Node error with its [cause]', () => {
+    const error = parseErrorText(
+      lines(`Error: could not load order 42
+    at outer ([eval]:3:53)
+    at [eval]:4:1
+    ... 5 lines matching cause stack trace ...
+    at node:internal/main/eval_string:51:3 {
+  [cause]: Error: connect ECONNREFUSED 127.0.0.1:5432
+      at inner ([eval]:2:25)
+      at outer ([eval]:3:25)
+}`),
+    );
+    expect(error).toMatchObject({ type: 'Error', message: 'could not load order 42' });
+    expect(error?.frames?.map((frame) => frame.function)).toEqual(['outer', undefined, undefined]);
+    expect(error?.frames?.[2]).toMatchObject({
+      file: 'node:internal/main/eval_string',
+      line: 51,
+      inApp: false,
+    });
+    expect(error?.cause).toMatchObject({ type: 'Error', message: 'connect ECONNREFUSED 127.0.0.1:5432' });
+    expect(error?.cause?.frames?.map((frame) => frame.function)).toEqual(['inner', 'outer']);
+  });
+
+  it('should read a Java exception with its Caused by chain', () => {
+    const error = parseErrorText(
+      lines(`Exception in thread "main" java.lang.RuntimeException: order failed for id 42
+\tat Main.service(Main.java:3)
+\tat Main.main(Main.java:4)
+Caused by: java.lang.IllegalStateException: pool closed
+\tat Main.repo(Main.java:2)
+\t... 2 more`),
+    );
+    expect(error).toMatchObject({ type: 'java.lang.RuntimeException', message: 'order failed for id 42' });
+    expect(error?.frames?.map((frame) => frame.function)).toEqual(['Main.service', 'Main.main']);
+    expect(error?.cause).toMatchObject({ type: 'java.lang.IllegalStateException', message: 'pool closed' });
+    expect(error?.cause?.frames?.[0]).toMatchObject({ function: 'Main.repo', file: 'Main.java', line: 2 });
+  });
+
+  it('should read a chained Python traceback, innermost frame first, the cause attached', () => {
+    const error = parseErrorText(
+      lines(`Traceback (most recent call last):
+  File "/tmp/pe/a.py", line 6, in handler
+    load("<html>")
+  File "/tmp/pe/a.py", line 3, in load
+    return json.loads(s)
+           ^^^^^^^^^^^^^
+  File "/root/.pyenv/versions/3.11.7/lib/python3.11/json/decoder.py", line 355, in raw_decode
+    raise JSONDecodeError("Expecting value", s, err.value) from None
+json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)
+
+The above exception was the direct cause of the following exception:
+
+Traceback (most recent call last):
+  File "/tmp/pe/a.py", line 9, in <module>
+    handler()
+  File "/tmp/pe/a.py", line 8, in handler
+    raise RuntimeError("config unreadable") from e
+RuntimeError: config unreadable`),
+    );
+    expect(error).toMatchObject({ type: 'RuntimeError', message: 'config unreadable' });
+    expect(error?.frames?.map((frame) => frame.function)).toEqual(['handler', '<module>']);
+    expect(error?.cause).toMatchObject({
+      type: 'json.decoder.JSONDecodeError',
+      message: 'Expecting value: line 1 column 1 (char 0)',
+    });
+    expect(error?.cause?.frames?.map((frame) => [frame.function, frame.inApp])).toEqual([
+      ['raw_decode', false],
+      ['load', true],
+      ['handler', true],
+    ]);
+  });
+
+  it('should read a Go panic with its goroutine frames', () => {
+    const error = parseErrorText(
+      lines(`panic: runtime error: invalid memory address or nil pointer dereference
+[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x457c62]
+
+goroutine 1 [running]:
+main.handler(...)
+\t/tmp/pe/main.go:7
+main.main()
+\t/tmp/pe/main.go:9 +0x2
+exit status 2`),
+    );
+    expect(error).toMatchObject({
+      type: 'runtime error',
+      message: 'invalid memory address or nil pointer dereference',
+    });
+    expect(error?.frames).toEqual([
+      { function: 'main.handler', file: '/tmp/pe/main.go', line: 7, inApp: true },
+      { function: 'main.main', file: '/tmp/pe/main.go', line: 9, inApp: true },
+    ]);
+  });
+
+  it('should find nothing in ordinary lines', () => {
+    expect(parseErrorText(['INFO started', 'GET /health 200 3ms'])).toBeUndefined();
+  });
+});
