@@ -27,6 +27,15 @@ export { renderPrompt } from './prompt/render-prompt.js';
 export type { CustomPattern, RedactOptions, Redactor } from './redact.js';
 export { createRedactor, luhn, SENSITIVE_KEYS } from './redact.js';
 export type {
+  Channel,
+  QuietHours,
+  Route,
+  RouteInput,
+  RoutingPolicy,
+  RoutingRule,
+} from './routing/route-alert.js';
+export { CHANNELS, DEFAULT_ROUTING_POLICY, inQuietHours, routeAlert } from './routing/route-alert.js';
+export type {
   ErrorInfo,
   Level,
   LogEntry,

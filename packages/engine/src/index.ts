@@ -24,10 +24,20 @@ export { DeliveryError } from './errors/delivery-error.js';
 export { InvalidAnalysisError } from './errors/invalid-analysis-error.js';
 export type { ConsoleEmailOptions } from './notifiers/console-email-notifier.js';
 export { createConsoleEmailNotifier } from './notifiers/console-email-notifier.js';
+export type { ConsoleNotifierOptions } from './notifiers/console-notifier.js';
+export { createConsoleNotifier } from './notifiers/console-notifier.js';
+export type { PagerDutyNotifier, PagerDutyNotifierOptions } from './notifiers/pagerduty-notifier.js';
+export { createPagerDutyNotifier } from './notifiers/pagerduty-notifier.js';
 export type { RenderedEmail } from './notifiers/render-alert-email.js';
 export { escapeHtml, renderAlertEmail } from './notifiers/render-alert-email.js';
+export type { SendGridNotifierOptions } from './notifiers/sendgrid-notifier.js';
+export { createSendGridNotifier } from './notifiers/sendgrid-notifier.js';
+export type { SlackNotifierOptions } from './notifiers/slack-notifier.js';
+export { createSlackNotifier } from './notifiers/slack-notifier.js';
 export type { SmtpNotifierOptions } from './notifiers/smtp-notifier.js';
 export { createSmtpNotifier } from './notifiers/smtp-notifier.js';
+export type { VerifyWebhookSignatureOptions, WebhookNotifierOptions } from './notifiers/webhook-notifier.js';
+export { createWebhookNotifier, verifyWebhookSignature } from './notifiers/webhook-notifier.js';
 export type {
   AnalysisCallback,
   AnalysisReport,

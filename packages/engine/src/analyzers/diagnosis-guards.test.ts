@@ -68,8 +68,11 @@ describe('LLM budgets', () => {
 describe('analysis cache', () => {
   it('should make a storm of one error cost one LLM call, even with no throttle window', async () => {
     const engine = createEngine({ env: env(), notifiers: [], throttleWindowMs: 0 });
-    const results = await Promise.all(Array.from({ length: 5 }, () => engine.process({ input: event('A') })));
+    const results = [];
+    // One after the other, so every event is analysed again (window 0) and meets the cache.
+    for (let index = 0; index < 5; index++) results.push(await engine.process({ input: event('A') }));
     expect(llm.requests).toHaveLength(1);
+    expect(engine.stats().analyzed).toBe(5);
     expect(results.map((report) => report?.result.meta.analyzer)).toEqual([
       'llm',
       'llm',
@@ -81,6 +84,13 @@ describe('analysis cache', () => {
       results.filter((report) => report?.result.meta.notes.some((note) => note.startsWith('reused'))),
     ).toHaveLength(4);
     expect(engine.stats().spend.calls).toBe(1);
+  });
+
+  it('should let concurrent events of one issue share the analysis in flight', async () => {
+    const engine = createEngine({ env: env(), notifiers: [], throttleWindowMs: 0 });
+    const results = await Promise.all(Array.from({ length: 5 }, () => engine.process({ input: event('A') })));
+    expect(llm.requests).toHaveLength(1);
+    expect(results.filter((report) => report?.reused)).toHaveLength(4);
   });
 });
 

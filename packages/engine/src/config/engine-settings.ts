@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { CHANNELS, type RoutingPolicy } from '@triage/core';
 import { z } from 'zod';
 import { ConfigError } from '../errors/config-error.js';
 
@@ -12,6 +13,8 @@ export interface EngineSettings {
   handlerDailyBudgetUsd?: number;
   cacheTtlMs: number;
   dryRun: boolean;
+  /** Routing policy from the file; unset means the default matrix. */
+  routing?: RoutingPolicy;
   /** LLM settings from the file; secrets stay in the environment. */
   llm?: { provider?: string; model?: string; baseURL?: string; apiKeyEnv?: string };
 }
@@ -30,6 +33,33 @@ const fileSchema = z
         maxPromptTokens: z.number().int().min(200).optional(),
         timeoutMs: z.number().int().min(100).optional(),
         cacheTtlMs: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
+    routing: z
+      .object({
+        rules: z.array(
+          z
+            .object({
+              priority: z.array(z.enum(['P0', 'P1', 'P2', 'P3', 'unset'])).optional(),
+              severity: z.array(z.enum(['critical', 'high', 'medium', 'low'])).optional(),
+              channels: z.array(
+                z.enum(CHANNELS, {
+                  error: (issue) => `unknown channel "${issue.input}"; channels are ${CHANNELS.join(', ')}`,
+                }),
+              ),
+            })
+            .strict(),
+        ),
+        quietHours: z
+          .object({
+            start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM'),
+            end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM'),
+            timeZone: z.string().optional(),
+          })
+          .strict()
+          .optional(),
+        always: z.array(z.enum(CHANNELS)).optional(),
       })
       .strict()
       .optional(),
@@ -80,4 +110,16 @@ function numberVar(env: Env, name: string, min: number): number | undefined {
   if (!Number.isFinite(value) || value < min)
     throw new ConfigError(`${name} must be a number ≥ ${min}, got "${raw}"`);
   return value;
+}
+
+function validZone(routing: RoutingPolicy): RoutingPolicy {
+  const zone = routing.quietHours?.timeZone;
+  if (zone) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+    } catch {
+      throw new ConfigError(`TRIAGE_CONFIG: routing.quietHours.timeZone: unknown time zone "${zone}"`);
+    }
+  }
+  return routing;
 }

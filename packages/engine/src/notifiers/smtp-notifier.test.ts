@@ -27,6 +27,7 @@ function alertFor(lines: string[]): Alert {
       firstSeen: 0,
       lastSeen: 0,
       count: 3,
+      usersAffected: 1,
       lastEventId: event.id,
     },
   };

@@ -182,12 +182,10 @@ describe('Engine without an LLM', () => {
     expect((await engine.store.listIssues())[0]?.analysis).toContain('## Root Cause');
     expect(engine.stats().failures['alert:memory']).toBe(1);
 
-    const brokenStore: IssueStore = {
+    const brokenStore: IssueStore = Object.assign(new MemoryStore(), {
       recordEvent: () => Promise.reject(new Error('disk full')),
       saveAnalysis: () => Promise.reject(new Error('disk full')),
-      getIssue: async () => undefined,
-      listIssues: async () => [],
-    };
+    });
     const notifier = createMemoryNotifier();
     const engine2 = createEngine({
       env: {},
@@ -212,7 +210,7 @@ describe('Engine without an LLM', () => {
       },
     });
     engine.submit({ input: poolEvent() });
-    engine.submit({ input: poolEvent() });
+    engine.submit({ input: { log: ['ERROR: deadlock detected'] } });
     await engine.flush();
     expect(engine.stats().failures['onAnalysis callback']).toBe(2);
     expect(diagnostics).toEqual([

@@ -1,10 +1,13 @@
 import {
   type AnalysisResult,
   createRedactor,
+  DEFAULT_ROUTING_POLICY,
   fingerprintEvent,
   InvalidEventError,
   normalizeEvent,
   type RedactOptions,
+  type RoutingPolicy,
+  routeAlert,
   type TriageEvent,
 } from '@triage/core';
 import { SpendLedger, type SpendSummary } from '../analyzers/spend-ledger.js';
@@ -13,20 +16,23 @@ import { readEngineSettings } from '../config/engine-settings.js';
 import { readLlmConfig } from '../config/llm-config.js';
 import { notifiersFromEnv } from '../config/notifiers-from-env.js';
 import type { Analyzer } from '../ports/analyzer.js';
-import type { Issue, IssueStore } from '../ports/issue-store.js';
+import type { Issue, IssueStore, RecordOutcome, StatusChange } from '../ports/issue-store.js';
 import type { Notifier } from '../ports/notifier.js';
 import { BoundedQueue } from '../queue/bounded-queue.js';
+import { hourOf } from '../stores/apply-event.js';
 import { MemoryStore } from '../stores/memory-store.js';
+import { AlertDispatcher } from './alert-dispatcher.js';
+import { channelOf, resolveChannels } from './channels.js';
+import { type AlertKind, type Decision, decideAnalysis, errorLinesOf, isEscalating } from './decide.js';
 import { describeIssue } from './describe-issue.js';
 import { type DiagnosticsSink, FailureReporter } from './failure-reporter.js';
-import { Throttle } from './throttle.js';
 
 /** What an `onAnalysis` callback receives. */
 export interface AnalysisReport {
   issue: Issue;
   event: TriageEvent;
   result: AnalysisResult;
-  /** True when the analysis was made for an earlier event of the same issue (throttled). */
+  /** True when the analysis was made for an earlier event of the same issue. */
   reused: boolean;
 }
 
@@ -35,13 +41,21 @@ export type AnalysisCallback = (report: AnalysisReport) => void | Promise<void>;
 export interface EngineOptions {
   /** Default: the LLM configured by environment, falling back to the offline rules. */
   analyzer?: Analyzer;
-  /** Default: from the environment (SMTP, or the email printed to stdout). `[]` sends nothing. */
+  /**
+   * Default: from the environment (SMTP or SendGrid email, or the email printed to stdout; Slack,
+   * PagerDuty, webhook). `[]` sends nothing. A notifier named after a channel (`email`, `slack`,
+   * `pagerduty`, `webhook`) gets what routing sends there; any other receives every alert.
+   */
   notifiers?: Notifier[];
   /** Default: in memory. */
   store?: IssueStore;
   redact?: RedactOptions;
-  /** One analysis per fingerprint per window. */
+  /** Priority × severity × quiet hours → channels. Default: the write-up's matrix. */
+  routing?: RoutingPolicy;
+  /** One analysis per fingerprint per window, and one alert per issue per window per channel. */
   throttleWindowMs?: number;
+  /** Regress a resolved issue only for events of a newer release than the fix. */
+  regressOnlyInNewerRelease?: boolean;
   maxPending?: number;
   concurrency?: number;
   /** Service name for events that carry none. */
@@ -53,6 +67,9 @@ export interface EngineOptions {
   dryRunOutput?: (text: string) => void;
   env?: Record<string, string | undefined>;
   fetch?: typeof globalThis.fetch;
+  /** Outbox retry settings (tests shorten them). */
+  delivery?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  now?: () => number;
 }
 
 export interface EngineStats {
@@ -60,7 +77,10 @@ export interface EngineStats {
   processed: number;
   analyzed: number;
   throttled: number;
+  /** Alerts delivered, and alerts given up on (dead letters). */
   alerted: number;
+  deadLetters: number;
+  escalations: number;
   pending: number;
   /** LLM spend today, in total and per handler. */
   spend: SpendSummary;
@@ -75,9 +95,9 @@ export interface Submission {
 }
 
 /**
- * The in-process pipeline: normalize → redact → fingerprint → record → decide
- * → analyze → alert → track, each stage a small module. `submit` never throws
- * and never runs pipeline work on the caller's tick.
+ * The pipeline: normalize → redact → fingerprint → record → decide → analyze
+ * → alert → track, each stage a small module. `submit` never throws and never
+ * runs pipeline work on the caller's tick.
  */
 export class Engine {
   readonly #analyzer: Analyzer;
@@ -85,13 +105,18 @@ export class Engine {
   readonly #notifiers: Notifier[];
   readonly #store: IssueStore;
   readonly #redactor;
-  readonly #throttle: Throttle;
   readonly #queue: BoundedQueue;
   readonly #failures: FailureReporter;
+  readonly #dispatcher: AlertDispatcher;
+  readonly #routing: RoutingPolicy;
+  readonly #windowMs: number;
+  readonly #regressOnlyInNewerRelease: boolean;
+  readonly #now: () => number;
   readonly #service?: string;
   readonly #onAnalysis?: AnalysisCallback;
   readonly #inFlight = new Map<string, Promise<AnalysisReport | undefined>>();
-  readonly #counts = { accepted: 0, processed: 0, analyzed: 0, throttled: 0, alerted: 0 };
+  readonly #escalationChecked = new Map<string, number>();
+  readonly #counts = { accepted: 0, processed: 0, analyzed: 0, throttled: 0, escalations: 0 };
   #closed = false;
 
   constructor(options: EngineOptions = {}) {
@@ -116,9 +141,12 @@ export class Engine {
       });
     // A dry run alerts nobody.
     this.#notifiers = settings.dryRun ? [] : (options.notifiers ?? notifiersFromEnv(env));
+    this.#routing = options.routing ?? settings.routing ?? DEFAULT_ROUTING_POLICY;
     this.#store = options.store ?? new MemoryStore();
     this.#redactor = createRedactor(options.redact);
-    this.#throttle = new Throttle(options.throttleWindowMs);
+    this.#windowMs = options.throttleWindowMs ?? 60 * 60 * 1000;
+    this.#regressOnlyInNewerRelease = options.regressOnlyInNewerRelease ?? false;
+    this.#now = options.now ?? Date.now;
     this.#service = options.service;
     this.#onAnalysis = options.onAnalysis;
     this.#queue = new BoundedQueue({
@@ -127,6 +155,17 @@ export class Engine {
       onDrop: () => this.#failures.drop('queue-full'),
       onError: (error) => this.#failures.report('pipeline', error),
     });
+    const byChannel = new Map<string, Notifier>();
+    for (const notifier of this.#notifiers) byChannel.set(channelOf(notifier.name), notifier);
+    this.#dispatcher = new AlertDispatcher({
+      store: this.#store,
+      notifiers: byChannel,
+      failures: this.#failures,
+      now: this.#now,
+      ...options.delivery,
+    });
+    // Alerts a previous process left in the outbox go out now.
+    this.#dispatcher.start();
   }
 
   get store(): IssueStore {
@@ -156,43 +195,72 @@ export class Engine {
     }
     this.#counts.processed++;
     const { fingerprint, title } = fingerprintEvent(event);
+    const now = this.#now();
 
-    let issue: Issue;
+    let outcome: RecordOutcome;
     try {
-      ({ issue } = await this.#store.recordEvent({ event, fingerprint, title }));
+      outcome = await this.#store.recordEvent(
+        { event, fingerprint, title },
+        { now, regressOnlyInNewerRelease: this.#regressOnlyInNewerRelease },
+      );
     } catch (error) {
       this.#failures.report('record', error);
-      issue = transientIssue(event, fingerprint, title);
+      outcome = {
+        issue: transientIssue(event, fingerprint, title, now),
+        created: true,
+        regressed: false,
+        unsnoozed: false,
+      };
     }
 
-    if (!this.#throttle.take(fingerprint)) {
+    const running = this.#inFlight.get(fingerprint);
+    const eventLines = errorLinesOf(event);
+    const decision: Decision = running
+      ? { analyze: false, reason: 'an analysis of this issue is running' }
+      : decideAnalysis(outcome, eventLines, { windowMs: this.#windowMs, now });
+    if (!decision.analyze) {
       this.#counts.throttled++;
-      const previous = this.#inFlight.get(fingerprint) ?? Promise.resolve(reportFromIssue(issue, event));
-      const report = await previous;
-      if (report)
-        await this.#deliver(
-          { ...report, event, issue: { ...report.issue, count: issue.count }, reused: true },
-          onAnalysis,
-          false,
-        );
-      return report;
+      const report = running ? await running : reportFromIssue(outcome.issue, event);
+      if (!running && report && outcome.issue.status !== 'ignored') await this.#checkEscalation(report, now);
+      if (!report) return undefined;
+      const reused = {
+        ...report,
+        event,
+        issue: { ...report.issue, count: outcome.issue.count },
+        reused: true,
+      };
+      await this.#deliver(reused, onAnalysis, false);
+      return reused;
     }
-    const running = this.#analyzeAlertTrack(event, issue, onAnalysis);
-    this.#inFlight.set(fingerprint, running);
+    const analysis = this.#analyzeAlertTrack(
+      event,
+      outcome.issue,
+      decision.kind!,
+      eventLines,
+      onAnalysis,
+      now,
+    );
+    this.#inFlight.set(fingerprint, analysis);
     try {
-      return await running;
+      return await analysis;
     } finally {
       this.#inFlight.delete(fingerprint);
     }
   }
 
-  async #analyzeAlertTrack(event: TriageEvent, issue: Issue, onAnalysis?: AnalysisCallback) {
+  async #analyzeAlertTrack(
+    event: TriageEvent,
+    issue: Issue,
+    kind: AlertKind,
+    eventLines: string[],
+    onAnalysis: AnalysisCallback | undefined,
+    now: number,
+  ) {
     let result: AnalysisResult;
     try {
       result = await this.#analyzer.analyze(event);
     } catch (error) {
       this.#failures.report('analyze', error);
-      this.#throttle.release(issue.fingerprint);
       return undefined;
     }
     this.#counts.analyzed++;
@@ -204,25 +272,58 @@ export class Engine {
       description: describeIssue(event, result),
     };
     // The write-up's order: alert first (people learn in seconds), then track.
-    await Promise.all(
-      this.#notifiers.map(async (notifier) => {
-        try {
-          await notifier.send({ issue: analysedIssue, event, result });
-          this.#counts.alerted++;
-        } catch (error) {
-          this.#failures.report(`alert:${notifier.name}`, error);
-        }
-      }),
-    );
+    await this.#alert(analysedIssue, event, result, kind, now);
     let tracked = analysedIssue;
     try {
-      tracked = await this.#store.saveAnalysis(issue.id, result, analysedIssue.description);
+      const lines = [...new Set([...(issue.analyzedLines ?? []), ...eventLines])].slice(-100);
+      tracked = await this.#store.saveAnalysis(issue.id, result, analysedIssue.description, lines);
     } catch (error) {
       this.#failures.report('track', error);
     }
     const report: AnalysisReport = { issue: tracked, event, result, reused: false };
     await this.#deliver(report, onAnalysis, true);
     return report;
+  }
+
+  async #alert(issue: Issue, event: TriageEvent, result: AnalysisResult, kind: AlertKind, now: number) {
+    try {
+      const route = routeAlert(
+        {
+          priority: issue.priority ?? event.priority,
+          severity: result.analysis.severity,
+          handler: event.source?.function ?? event.source?.file ?? event.service,
+          now,
+        },
+        this.#routing,
+      );
+      const channels = resolveChannels(route.channels, this.#notifiers);
+      const bucket = Math.floor(now / Math.max(1, this.#windowMs));
+      // A regression or an escalation is news even within the window of an earlier alert.
+      const window = kind === 'regressed' || kind === 'escalating' ? `${kind}:${bucket}` : String(bucket);
+      const reason =
+        kind === 'escalating' ? `escalating (${issue.count} events); ${route.reason}` : route.reason;
+      await this.#dispatcher.enqueue({ issue, event, result, reason }, channels, window);
+      await this.#dispatcher.idle();
+    } catch (error) {
+      this.#failures.report('alert', error);
+    }
+  }
+
+  /** An issue whose hourly rate jumps well above its own recent rate alerts again, once a window. */
+  async #checkEscalation(report: AnalysisReport, now: number) {
+    const { issue } = report;
+    const last = this.#escalationChecked.get(issue.id) ?? 0;
+    if (now - last < 60_000) return;
+    this.#escalationChecked.set(issue.id, now);
+    if (this.#escalationChecked.size > 10_000) this.#escalationChecked.clear();
+    try {
+      const hour = hourOf(now);
+      if (!isEscalating(await this.#store.hourlyCounts(issue.id, hour - 24), hour)) return;
+      this.#counts.escalations++;
+      await this.#alert(issue, report.event, report.result, 'escalating', now);
+    } catch (error) {
+      this.#failures.report('escalation', error);
+    }
   }
 
   async #deliver(report: AnalysisReport, onAnalysis: AnalysisCallback | undefined, includeGlobal: boolean) {
@@ -237,9 +338,28 @@ export class Engine {
     }
   }
 
-  /** Waits until everything queued has been processed; false when `timeoutMs` ran out first. */
-  flush(timeoutMs?: number): Promise<boolean> {
-    return this.#queue.onIdle(timeoutMs);
+  /** Changes an issue's status; resolving it also resolves its PagerDuty incident. */
+  async setStatus(issueId: string, change: StatusChange): Promise<Issue | undefined> {
+    const issue = await this.#store.setStatus(issueId, change, this.#now());
+    if (issue && change.status === 'resolved') {
+      for (const notifier of this.#notifiers) {
+        const resolve = (notifier as { resolve?: (issue: Issue) => Promise<void> }).resolve;
+        if (!resolve) continue;
+        try {
+          await resolve.call(notifier, issue);
+        } catch (error) {
+          this.#failures.report(`resolve:${notifier.name}`, error);
+        }
+      }
+    }
+    return issue;
+  }
+
+  /** Waits until everything queued has been processed and alerted; false when `timeoutMs` ran out first. */
+  async flush(timeoutMs?: number): Promise<boolean> {
+    const drained = await this.#queue.onIdle(timeoutMs);
+    await this.#dispatcher.idle();
+    return drained;
   }
 
   /** Flushes, then shuts notifiers and the store down. Idempotent. */
@@ -247,6 +367,7 @@ export class Engine {
     const flushed = await this.flush(timeoutMs);
     if (this.#closed) return flushed;
     this.#closed = true;
+    await this.#dispatcher.close();
     const closers = [
       ...this.#notifiers.map((notifier) => () => notifier.shutdown?.()),
       () => this.#store.close?.(),
@@ -264,6 +385,8 @@ export class Engine {
   stats(): EngineStats {
     return {
       ...this.#counts,
+      alerted: this.#dispatcher.sent,
+      deadLetters: this.#dispatcher.dead,
       pending: this.#queue.size,
       spend: this.#ledger.summary(),
       failures: { ...this.#failures.counts },
@@ -276,7 +399,7 @@ function reportFromIssue(issue: Issue, event: TriageEvent): AnalysisReport | und
 }
 
 // When the store is down the alert still goes out; the issue just is not kept.
-function transientIssue(event: TriageEvent, fingerprint: string, title: string): Issue {
+function transientIssue(event: TriageEvent, fingerprint: string, title: string, now: number): Issue {
   return {
     id: fingerprint,
     fingerprint,
@@ -287,15 +410,16 @@ function transientIssue(event: TriageEvent, fingerprint: string, title: string):
     status: 'new',
     source: 'triage',
     service: event.service,
-    createdAt: Date.now(),
+    createdAt: now,
     firstSeen: event.timestamp,
     lastSeen: event.timestamp,
     count: 1,
+    usersAffected: 0,
     lastEventId: event.id,
   };
 }
 
-/** Creates the in-process engine. Throws ConfigError on a bad configuration. */
+/** Creates the engine. Throws ConfigError on a bad configuration. */
 export function createEngine(options?: EngineOptions): Engine {
   return new Engine(options);
 }

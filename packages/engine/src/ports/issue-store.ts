@@ -1,6 +1,13 @@
 import type { AnalysisResult, Priority, TriageEvent } from '@triage/core';
 
 export type IssueStatus = 'new' | 'acknowledged' | 'resolved' | 'ignored' | 'regressed';
+export const ISSUE_STATUSES: readonly IssueStatus[] = [
+  'new',
+  'acknowledged',
+  'resolved',
+  'ignored',
+  'regressed',
+];
 
 /**
  * All events of one fingerprint: the write-up's "Feedback" record (id, title,
@@ -20,28 +27,112 @@ export interface Issue {
   /** Where the issue came from: `llm-self-analysis` or `offline-rules`. */
   source: string;
   service?: string;
+  environment?: string;
   file?: string;
   function?: string;
+  /** Release of the latest event. */
+  release?: string;
   createdAt: number;
   firstSeen: number;
   lastSeen: number;
   count: number;
+  /** Distinct users (by id, else email) among the events. */
+  usersAffected: number;
   lastEventId: string;
   /** When the latest analysis was made (epoch ms). */
   analyzedAt?: number;
+  /** Parameterized error lines the latest analysis saw: a new one warrants a new analysis. */
+  analyzedLines?: string[];
+  resolvedAt?: number;
+  /** The release the fix shipped in: only a newer release regresses, when that is asked for. */
+  resolvedInRelease?: string;
+  /** Ignored until this time (epoch ms)… */
+  snoozeUntil?: number;
+  /** …or until the count reaches this. */
+  snoozeUntilCount?: number;
+  resolutionNote?: string;
 }
 
-/** The store port: memory now, SQLite and PostgreSQL behind the same contract. */
+/** What recording one event did to its issue. */
+export interface RecordOutcome {
+  issue: Issue;
+  created: boolean;
+  /** A resolved issue came back (and the release rule allowed it). */
+  regressed: boolean;
+  /** An ignored issue's snooze ran out with this event. */
+  unsnoozed: boolean;
+}
+
+export interface StatusChange {
+  status: IssueStatus;
+  note?: string;
+  /** With `ignored`: until when, or until how many more events. */
+  snoozeForMs?: number;
+  snoozeForEvents?: number;
+  /** With `resolved`: the release that carries the fix. */
+  resolvedInRelease?: string;
+}
+
+export interface IssueFilter {
+  status?: IssueStatus;
+  service?: string;
+  text?: string;
+  limit?: number;
+}
+
+/** One alert waiting in, sent from, or dead in the outbox. */
+export interface OutboxEntry {
+  id: string;
+  /** issue + channel + window: the same key never reaches a person twice. */
+  idempotencyKey: string;
+  issueId: string;
+  channel: string;
+  /** The alert as it was decided (JSON), so a restart sends exactly that. */
+  payload: string;
+  status: 'pending' | 'sent' | 'dead';
+  attempts: number;
+  nextAttemptAt: number;
+  lastError?: string;
+  createdAt: number;
+  sentAt?: number;
+}
+
+export interface RecordOptions {
+  now?: number;
+  /** Regress a resolved issue only for an event of a newer release than the fix. */
+  regressOnlyInNewerRelease?: boolean;
+}
+
+/** The store port: memory, SQLite and PostgreSQL behind one contract suite. */
 export interface IssueStore {
-  /** Creates or updates the issue of `fingerprint` with one more event; returns it and whether it is new. */
-  recordEvent(input: {
-    event: TriageEvent;
-    fingerprint: string;
-    title: string;
-  }): Promise<{ issue: Issue; created: boolean }>;
+  /** Creates or updates the issue of `fingerprint` with one more event, applying the lifecycle rules. */
+  recordEvent(
+    input: { event: TriageEvent; fingerprint: string; title: string },
+    options?: RecordOptions,
+  ): Promise<RecordOutcome>;
   /** Attaches an analysis to the issue. */
-  saveAnalysis(issueId: string, result: AnalysisResult, description: string): Promise<Issue>;
+  saveAnalysis(
+    issueId: string,
+    result: AnalysisResult,
+    description: string,
+    analyzedLines?: string[],
+  ): Promise<Issue>;
   getIssue(id: string): Promise<Issue | undefined>;
-  listIssues(): Promise<Issue[]>;
+  listIssues(filter?: IssueFilter): Promise<Issue[]>;
+  setStatus(id: string, change: StatusChange, now?: number): Promise<Issue | undefined>;
+  /** Events per hour, oldest first, for the hours since `sinceHour` (epoch hours). */
+  hourlyCounts(issueId: string, sinceHour: number): Promise<Array<{ hour: number; count: number }>>;
+
+  /** Adds an alert unless its idempotency key is already there; false when it was. */
+  enqueueAlert(entry: Omit<OutboxEntry, 'id' | 'status' | 'attempts' | 'createdAt'>): Promise<boolean>;
+  /**
+   * Takes up to `limit` pending alerts that are due, leasing them for `leaseMs`
+   * (their nextAttemptAt moves on) so that another dispatcher does not take them too.
+   */
+  claimDueAlerts(now: number, limit: number, leaseMs: number): Promise<OutboxEntry[]>;
+  markAlertSent(id: string, now: number): Promise<void>;
+  markAlertRetry(id: string, nextAttemptAt: number, error: string): Promise<void>;
+  markAlertDead(id: string, error: string): Promise<void>;
+  listAlerts(status?: OutboxEntry['status']): Promise<OutboxEntry[]>;
   close?(): Promise<void>;
 }

@@ -6,6 +6,8 @@ export interface Alert {
   issue: Issue;
   event: TriageEvent;
   result: AnalysisResult;
+  /** Why it was routed where it was, e.g. "paged and emailed: P0 checkout, severity critical". */
+  reason?: string;
 }
 
 /** The notifier port (email, Slack, PagerDuty, webhooks), shaped like OpenTelemetry's SpanExporter. */

@@ -1,67 +1,64 @@
 import type { AnalysisResult, TriageEvent } from '@triage/core';
-import type { Issue, IssueStore } from '../ports/issue-store.js';
+import type {
+  Issue,
+  IssueFilter,
+  IssueStore,
+  OutboxEntry,
+  RecordOptions,
+  RecordOutcome,
+  StatusChange,
+} from '../ports/issue-store.js';
+import { applyEvent, hourOf, userKeyOf } from './apply-event.js';
+import { applyStatus, matchesFilter } from './status-change.js';
 
 export interface MemoryStoreOptions {
   /** Most issues kept; the least recently seen go first. */
   maxIssues?: number;
 }
 
-/** The in-process default: issues live as long as the process. */
+const copy = <T extends object>(value: T): T => structuredClone(value);
+
+/** The in-process default: issues and the outbox live as long as the process. */
 export class MemoryStore implements IssueStore {
   readonly #issues = new Map<string, Issue>();
   readonly #byFingerprint = new Map<string, string>();
+  readonly #hours = new Map<string, Map<number, number>>();
+  readonly #users = new Map<string, Set<string>>();
+  readonly #outbox = new Map<string, OutboxEntry>();
   readonly #maxIssues: number;
 
   constructor({ maxIssues = 10_000 }: MemoryStoreOptions = {}) {
     this.#maxIssues = maxIssues;
   }
 
-  async recordEvent({
-    event,
-    fingerprint,
-    title,
-  }: {
-    event: TriageEvent;
-    fingerprint: string;
-    title: string;
-  }) {
-    const existingId = this.#byFingerprint.get(fingerprint);
+  async recordEvent(
+    input: { event: TriageEvent; fingerprint: string; title: string },
+    options: RecordOptions = {},
+  ): Promise<RecordOutcome> {
+    const existingId = this.#byFingerprint.get(input.fingerprint);
     const existing = existingId ? this.#issues.get(existingId) : undefined;
-    if (existing) {
-      existing.count++;
-      existing.lastSeen = Math.max(existing.lastSeen, event.timestamp);
-      existing.lastEventId = event.id;
-      if (existing.status === 'resolved') existing.status = 'regressed';
-      // Re-inserting keeps Map order = least recently seen first, for eviction.
-      this.#issues.delete(existing.id);
-      this.#issues.set(existing.id, existing);
-      return { issue: { ...existing }, created: false };
+    const applied = applyEvent(existing, input, options, () => globalThis.crypto.randomUUID());
+    const { issue } = applied;
+    const user = userKeyOf(input.event);
+    if (user) {
+      const users = this.#users.get(issue.id) ?? new Set<string>();
+      if (users.size < 100_000) users.add(user);
+      this.#users.set(issue.id, users);
+      issue.usersAffected = users.size;
     }
-    const issue: Issue = {
-      id: globalThis.crypto.randomUUID(),
-      fingerprint,
-      title,
-      description: '',
-      analysis: '',
-      priority: event.priority,
-      status: 'new',
-      source: 'triage',
-      service: event.service,
-      file: event.source?.file,
-      function: event.source?.function,
-      createdAt: Date.now(),
-      firstSeen: event.timestamp,
-      lastSeen: event.timestamp,
-      count: 1,
-      lastEventId: event.id,
-    };
+    const hours = this.#hours.get(issue.id) ?? new Map<number, number>();
+    const hour = hourOf(input.event.timestamp);
+    hours.set(hour, (hours.get(hour) ?? 0) + 1);
+    this.#hours.set(issue.id, hours);
+    // Re-inserting keeps Map order = least recently seen first, for eviction.
+    this.#issues.delete(issue.id);
     this.#issues.set(issue.id, issue);
-    this.#byFingerprint.set(fingerprint, issue.id);
+    this.#byFingerprint.set(issue.fingerprint, issue.id);
     this.#evict();
-    return { issue: { ...issue }, created: true };
+    return { ...applied, issue: copy(issue) };
   }
 
-  async saveAnalysis(issueId: string, result: AnalysisResult, description: string) {
+  async saveAnalysis(issueId: string, result: AnalysisResult, description: string, analyzedLines?: string[]) {
     const issue = this.#issues.get(issueId);
     if (!issue) throw new Error(`issue ${issueId} not found`);
     issue.analysis = result.markdown;
@@ -70,16 +67,75 @@ export class MemoryStore implements IssueStore {
     issue.title = result.analysis.title;
     issue.source = result.meta.analyzer === 'llm' ? 'llm-self-analysis' : 'offline-rules';
     issue.analyzedAt = Date.now();
-    return { ...issue };
+    if (analyzedLines) issue.analyzedLines = analyzedLines;
+    return copy(issue);
   }
 
   async getIssue(id: string) {
     const issue = this.#issues.get(id);
-    return issue ? { ...issue } : undefined;
+    return issue ? copy(issue) : undefined;
   }
 
-  async listIssues() {
-    return [...this.#issues.values()].reverse().map((issue) => ({ ...issue }));
+  async listIssues(filter: IssueFilter = {}) {
+    return [...this.#issues.values()]
+      .filter((issue) => matchesFilter(issue, filter))
+      .sort((a, b) => b.lastSeen - a.lastSeen)
+      .slice(0, filter.limit ?? 100)
+      .map(copy);
+  }
+
+  async setStatus(id: string, change: StatusChange, now = Date.now()) {
+    const issue = this.#issues.get(id);
+    if (!issue) return undefined;
+    Object.assign(issue, applyStatus(issue, change, now));
+    return copy(issue);
+  }
+
+  async hourlyCounts(issueId: string, sinceHour: number) {
+    const hours = this.#hours.get(issueId) ?? new Map<number, number>();
+    return [...hours.entries()]
+      .filter(([hour]) => hour >= sinceHour)
+      .sort(([a], [b]) => a - b)
+      .map(([hour, count]) => ({ hour, count }));
+  }
+
+  async enqueueAlert(entry: Omit<OutboxEntry, 'id' | 'status' | 'attempts' | 'createdAt'>) {
+    for (const existing of this.#outbox.values())
+      if (existing.idempotencyKey === entry.idempotencyKey) return false;
+    const id = globalThis.crypto.randomUUID();
+    this.#outbox.set(id, { ...entry, id, status: 'pending', attempts: 0, createdAt: Date.now() });
+    return true;
+  }
+
+  async claimDueAlerts(now: number, limit: number, leaseMs: number) {
+    const due = [...this.#outbox.values()]
+      .filter((entry) => entry.status === 'pending' && entry.nextAttemptAt <= now)
+      .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
+      .slice(0, limit);
+    for (const entry of due) {
+      entry.nextAttemptAt = now + leaseMs;
+      entry.attempts++;
+    }
+    return due.map(copy);
+  }
+
+  async markAlertSent(id: string, now: number) {
+    const entry = this.#outbox.get(id);
+    if (entry) Object.assign(entry, { status: 'sent', sentAt: now });
+  }
+
+  async markAlertRetry(id: string, nextAttemptAt: number, error: string) {
+    const entry = this.#outbox.get(id);
+    if (entry) Object.assign(entry, { nextAttemptAt, lastError: error });
+  }
+
+  async markAlertDead(id: string, error: string) {
+    const entry = this.#outbox.get(id);
+    if (entry) Object.assign(entry, { status: 'dead', lastError: error });
+  }
+
+  async listAlerts(status?: OutboxEntry['status']) {
+    return [...this.#outbox.values()].filter((entry) => !status || entry.status === status).map(copy);
   }
 
   #evict() {
@@ -87,6 +143,8 @@ export class MemoryStore implements IssueStore {
       const [oldestId, oldest] = this.#issues.entries().next().value as [string, Issue];
       this.#issues.delete(oldestId);
       this.#byFingerprint.delete(oldest.fingerprint);
+      this.#hours.delete(oldestId);
+      this.#users.delete(oldestId);
     }
   }
 }

@@ -5,5 +5,19 @@ export type {
   FakeLlmServer,
 } from './fake-llm-server.js';
 export { fakeAnalysis, lastErrorLine, startFakeLlmServer } from './fake-llm-server.js';
+export type {
+  FakeNotificationReply,
+  FakeNotificationRequest,
+  FakeNotificationResponder,
+  FakeNotificationServer,
+  FakePagerDuty,
+} from './fake-notification-servers.js';
+export {
+  fakeAlert,
+  startFakePagerDuty,
+  startFakeSendGrid,
+  startFakeSlack,
+  startFakeWebhookReceiver,
+} from './fake-notification-servers.js';
 export type { MemoryNotifier } from './memory-notifier.js';
 export { createMemoryNotifier } from './memory-notifier.js';

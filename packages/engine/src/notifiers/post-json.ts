@@ -1,0 +1,94 @@
+import { DeliveryError } from '../errors/delivery-error.js';
+
+export interface PostJsonOptions {
+  /** Names the service in error messages, e.g. `Slack`. */
+  service: string;
+  url: string;
+  /** A value to serialise, or a string sent byte for byte (for bodies that are signed). */
+  body: unknown;
+  headers?: Record<string, string>;
+  /** Milliseconds before the request is aborted (and counted as retryable). */
+  timeoutMs?: number;
+  fetch?: typeof globalThis.fetch;
+  /** Pulls the service's own error message out of an error response body. */
+  describeError?: (bodyText: string) => string | undefined;
+}
+
+export interface PostJsonResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/** Error bodies can be whole HTML pages: keep messages readable. */
+const MAX_ERROR_DETAIL = 500;
+
+/**
+ * POSTs JSON and resolves with the answer when the status is 2xx. Otherwise
+ * rejects with a {@link DeliveryError}: retryable for network errors, timeouts,
+ * 408, 429 and 5xx (with the server's `Retry-After`), not retryable for any
+ * other status, since repeating a request the service refused cannot help.
+ */
+export async function postJson({
+  service,
+  url,
+  body,
+  headers,
+  timeoutMs = 10_000,
+  fetch = globalThis.fetch,
+  describeError,
+}: PostJsonOptions): Promise<PostJsonResponse> {
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    text = await response.text();
+  } catch (error) {
+    const reason =
+      error instanceof Error && error.name === 'TimeoutError'
+        ? `no answer within ${timeoutMs} ms`
+        : describeNetworkError(error);
+    throw new DeliveryError(`${service} request failed: ${reason}`, { isRetryable: true, cause: error });
+  }
+  if (response.ok) return { status: response.status, headers: response.headers, text };
+
+  const { status } = response;
+  const isRetryable = status === 408 || status === 429 || status >= 500;
+  let detail: string | undefined;
+  try {
+    detail = describeError?.(text);
+  } catch {
+    // A body that is not what the service documents still gets reported, raw.
+  }
+  detail = (detail || text.trim() || response.statusText).slice(0, MAX_ERROR_DETAIL);
+  throw new DeliveryError(`${service} answered ${status}: ${detail}`, {
+    isRetryable,
+    status,
+    retryAfterMs: isRetryable ? parseRetryAfter(response.headers.get('retry-after')) : undefined,
+  });
+}
+
+/**
+ * `Retry-After` in milliseconds: the header is either delay-seconds or an
+ * HTTP date (RFC 9110 §10.2.3). Undefined when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (value == null || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+// Undici reports "fetch failed" and puts the useful part (ECONNREFUSED …) in `cause`.
+function describeNetworkError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  const code = cause && 'code' in cause ? String(cause.code) : undefined;
+  return [error.message, code ?? cause?.message].filter(Boolean).join(': ');
+}

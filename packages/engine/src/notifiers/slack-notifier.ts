@@ -1,0 +1,165 @@
+import type { AnalysisMeta } from '@triage/core';
+import { ConfigError } from '../errors/config-error.js';
+import type { Alert, Notifier } from '../ports/notifier.js';
+import { postJson } from './post-json.js';
+
+export interface SlackNotifierOptions {
+  /** The incoming webhook, `https://hooks.slack.com/services/T…/B…/…`. */
+  webhookUrl: string;
+  /** When set, the message gets a button opening the issue there. */
+  dashboardUrl?: string;
+  /** Milliseconds to wait for Slack. */
+  timeoutMs?: number;
+  fetch?: typeof globalThis.fetch;
+}
+
+/** Block Kit's documented limits (https://api.slack.com/reference/block-kit/blocks). */
+const SLACK_LIMITS = {
+  headerText: 150,
+  sectionText: 3000,
+  field: 2000,
+  fields: 10,
+  contextText: 3000,
+  buttonText: 75,
+  buttonUrl: 3000,
+  blocks: 50,
+  /** Slack truncates longer message text; the fallback never needs that much. */
+  fallbackText: 3000,
+} as const;
+
+type Block = Record<string, unknown>;
+
+/**
+ * Posts the alert to a Slack incoming webhook as Block Kit: the title as a
+ * header, severity, priority, occurrences and category as fields, then root
+ * cause, numbered remediation and prevention, who analyzed it, and a dashboard
+ * button. `text` carries the plain fallback (`[HIGH] title — summary`) that
+ * notifications show. Analysis text is untrusted: `&`, `<` and `>` are escaped,
+ * so it cannot mention `<!channel>` or disguise a link, and every text is cut
+ * to its Block Kit limit with `…`.
+ */
+export function createSlackNotifier({
+  webhookUrl,
+  dashboardUrl,
+  timeoutMs,
+  fetch,
+}: SlackNotifierOptions): Notifier {
+  if (!webhookUrl) throw new ConfigError('createSlackNotifier: webhookUrl is required');
+  return {
+    name: 'slack',
+    async send(alert: Alert) {
+      await postJson({
+        service: 'Slack',
+        url: webhookUrl,
+        body: slackMessage(alert, dashboardUrl),
+        timeoutMs,
+        fetch,
+      });
+    },
+  };
+}
+
+/** The webhook payload for an alert: `{ text, blocks }`. */
+function slackMessage(
+  { issue, event, result }: Alert,
+  dashboardUrl?: string,
+): { text: string; blocks: Block[] } {
+  const { analysis } = result;
+  const severity = analysis.severity.toUpperCase();
+  const mrkdwn = (text: string, limit: number = SLACK_LIMITS.sectionText) => ({
+    type: 'mrkdwn',
+    text: truncate(text, limit),
+  });
+  const section = (heading: string, body: string): Block => ({
+    type: 'section',
+    text: mrkdwn(`*${heading}*\n${escapeSlack(body)}`),
+  });
+  const field = (name: string, value: string) =>
+    mrkdwn(`*${name}*\n${escapeSlack(value)}`, SLACK_LIMITS.field);
+  const where = [event.source?.function, event.source?.file].filter(Boolean).join(' in ') || event.service;
+
+  const blocks: Block[] = [
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: truncate(escapeSlack(oneLine(analysis.title)), SLACK_LIMITS.headerText),
+      },
+    },
+    {
+      type: 'section',
+      text: mrkdwn(escapeSlack(analysis.summary)),
+      fields: [
+        field('Severity', severity),
+        field('Priority', issue.priority ?? 'not set'),
+        field('Occurrences', String(issue.count)),
+        field('Category', analysis.category),
+        ...(where ? [field('Source', where)] : []),
+      ].slice(0, SLACK_LIMITS.fields),
+    },
+    section('Root Cause', analysis.rootCause),
+    section('Remediation', numbered(analysis.remediation)),
+    section('Prevention', analysis.prevention.map((item) => `• ${item}`).join('\n') || 'None suggested.'),
+    {
+      type: 'context',
+      elements: [
+        mrkdwn(
+          escapeSlack(`${byline(result.meta)} · confidence ${Math.round(analysis.confidence * 100)}%`),
+          SLACK_LIMITS.contextText,
+        ),
+      ],
+    },
+  ];
+  const link = dashboardUrl && `${dashboardUrl.replace(/\/$/, '')}/issues/${encodeURIComponent(issue.id)}`;
+  // A URL over the limit would make Slack reject the whole message; better no button.
+  if (link && link.length <= SLACK_LIMITS.buttonUrl) {
+    blocks.push({
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: 'triage-open-issue',
+          text: { type: 'plain_text', text: 'Open in Triage' },
+          url: link,
+        },
+      ],
+    });
+  }
+  const text = truncate(
+    escapeSlack(oneLine(`[${severity}] ${analysis.title} — ${analysis.summary}`)),
+    SLACK_LIMITS.fallbackText,
+  );
+  return { text, blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
+}
+
+/** Slack's required escaping for untrusted text: `&`, `<` and `>` become entities. */
+function escapeSlack(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Cuts already-escaped text to `limit` UTF-16 units ending in `…`, never
+ * through an entity (`&am…`) or a surrogate pair, which Slack would reject or garble.
+ */
+function truncate(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  let cut = text.slice(0, limit - 1);
+  cut = cut.replace(/&[a-z]*$/, '');
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
+function numbered(items: string[]): string {
+  return items.length > 0
+    ? items.map((item, index) => `${index + 1}. ${item}`).join('\n')
+    : '1. No action identified.';
+}
+
+function byline(meta: AnalysisMeta): string {
+  if (meta.analyzer === 'offline') return "Analyzed by Triage's offline rules, not by an LLM";
+  return `Analyzed by ${[meta.provider, meta.model].filter(Boolean).join('/') || 'an LLM'}`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ');
+}

@@ -1,0 +1,178 @@
+import type { AnalysisResult, TriageEvent } from '@triage/core';
+import { DeliveryError } from '../errors/delivery-error.js';
+import type { Issue, IssueStore, OutboxEntry } from '../ports/issue-store.js';
+import type { Alert, Notifier } from '../ports/notifier.js';
+import type { FailureReporter } from './failure-reporter.js';
+
+export interface DispatcherOptions {
+  store: IssueStore;
+  /** By channel name. */
+  notifiers: Map<string, Notifier>;
+  failures: FailureReporter;
+  /** Attempts before an alert becomes a dead letter. */
+  maxAttempts?: number;
+  /** First retry delay; doubles each attempt, with full jitter, capped at `maxDelayMs`. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** How long a claimed alert is reserved for this dispatcher before another may take it. */
+  leaseMs?: number;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** What the outbox keeps of an alert: everything needed to send it again after a restart. */
+export interface AlertPayload {
+  issue: Issue;
+  event: TriageEvent;
+  result: AnalysisResult;
+  reason: string;
+}
+
+/**
+ * Delivers alerts through the outbox kept in the store: an alert is written
+ * first (idempotency key = issue + channel + window, so no duplicate reaches a
+ * person), then sent; failures are retried with exponential backoff and
+ * jitter, honouring Retry-After; what finally fails is kept as a dead letter.
+ * Pending alerts survive a restart: `start()` sends what the last process left.
+ */
+export class AlertDispatcher {
+  readonly #options: Required<Omit<DispatcherOptions, 'store' | 'notifiers' | 'failures'>> &
+    DispatcherOptions;
+  #draining?: Promise<void>;
+  #again = false;
+  #timer?: NodeJS.Timeout;
+  #closed = false;
+  sent = 0;
+  dead = 0;
+
+  constructor(options: DispatcherOptions) {
+    this.#options = {
+      maxAttempts: 6,
+      baseDelayMs: 1_000,
+      maxDelayMs: 5 * 60_000,
+      leaseMs: 60_000,
+      now: Date.now,
+      random: Math.random,
+      ...options,
+    };
+  }
+
+  /** Writes one outbox entry per channel; returns the channels that were new (not duplicates). */
+  async enqueue(payload: AlertPayload, channels: string[], window: string): Promise<string[]> {
+    const { store, now } = this.#options;
+    const queued: string[] = [];
+    for (const channel of channels) {
+      const fresh = await store.enqueueAlert({
+        idempotencyKey: `${payload.issue.id}:${channel}:${window}`,
+        issueId: payload.issue.id,
+        channel,
+        payload: JSON.stringify(payload),
+        nextAttemptAt: now(),
+      });
+      if (fresh) queued.push(channel);
+    }
+    if (queued.length > 0) this.kick();
+    return queued;
+  }
+
+  /** Sends whatever is due, now and again later for retries. */
+  start(): void {
+    this.kick();
+  }
+
+  kick(): void {
+    if (this.#closed) return;
+    if (this.#draining) {
+      this.#again = true;
+      return;
+    }
+    this.#draining = this.#drain().finally(() => {
+      this.#draining = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.kick();
+      }
+    });
+  }
+
+  /** Resolves when the current sending round (and any it triggered) is over. */
+  async idle(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.idle();
+  }
+
+  async #drain(): Promise<void> {
+    const { store, now, leaseMs, failures } = this.#options;
+    try {
+      for (;;) {
+        const due = await store.claimDueAlerts(now(), 20, leaseMs);
+        if (due.length === 0) break;
+        await Promise.all(due.map((entry) => this.#deliver(entry)));
+      }
+      await this.#scheduleNext();
+    } catch (error) {
+      failures.report('outbox', error);
+    }
+  }
+
+  async #deliver(entry: OutboxEntry): Promise<void> {
+    const { store, notifiers, failures, maxAttempts, now } = this.#options;
+    const notifier = notifiers.get(entry.channel);
+    if (!notifier) {
+      this.dead++;
+      failures.drop('dead-letter');
+      await store.markAlertDead(entry.id, `no notifier is configured for channel "${entry.channel}"`);
+      return;
+    }
+    try {
+      const payload = JSON.parse(entry.payload) as AlertPayload;
+      const alert: Alert = {
+        issue: payload.issue,
+        event: payload.event,
+        result: payload.result,
+        reason: payload.reason,
+      };
+      await notifier.send(alert);
+      await store.markAlertSent(entry.id, now());
+      this.sent++;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const retryable = DeliveryError.isInstance(error) ? error.isRetryable : true;
+      failures.report(`alert:${entry.channel}`, error);
+      if (!retryable || entry.attempts >= maxAttempts) {
+        this.dead++;
+        failures.drop('dead-letter');
+        await store.markAlertDead(
+          entry.id,
+          `${message} (after ${entry.attempts} attempt${entry.attempts === 1 ? '' : 's'})`,
+        );
+        return;
+      }
+      const retryAfter = DeliveryError.isInstance(error) ? error.retryAfterMs : undefined;
+      await store.markAlertRetry(entry.id, now() + this.#delay(entry.attempts, retryAfter), message);
+    }
+  }
+
+  /** Exponential backoff with full jitter; never sooner than the server's Retry-After. */
+  #delay(attempt: number, retryAfterMs: number | undefined): number {
+    const { baseDelayMs, maxDelayMs, random } = this.#options;
+    const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+    const jittered = ceiling / 2 + random() * (ceiling / 2);
+    return Math.max(jittered, retryAfterMs ?? 0);
+  }
+
+  async #scheduleNext(): Promise<void> {
+    if (this.#closed) return;
+    const pending = await this.#options.store.listAlerts('pending');
+    if (pending.length === 0) return;
+    const next = Math.min(...pending.map((entry) => entry.nextAttemptAt));
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.kick(), Math.max(0, next - this.#options.now()));
+    this.#timer.unref();
+  }
+}

@@ -1,0 +1,60 @@
+import { parameterize, type TriageEvent } from '@triage/core';
+import type { RecordOutcome } from '../ports/issue-store.js';
+
+export type AlertKind = 'new' | 'regressed' | 'unsnoozed' | 'new-lines' | 'window' | 'escalating';
+
+export interface Decision {
+  analyze: boolean;
+  /** Why it analyses (and alerts), or why not. */
+  kind?: AlertKind;
+  reason: string;
+}
+
+/** The parameterized error lines of an event: what "the same error lines" means. */
+export function errorLinesOf(event: TriageEvent): string[] {
+  const lines = new Set<string>();
+  if (event.error) lines.add(parameterize(`${event.error.type}: ${event.error.message}`));
+  for (const entry of event.log) {
+    if (entry.level === 'error' && lines.size < 20) lines.add(parameterize(entry.message));
+  }
+  return [...lines];
+}
+
+/**
+ * Analysis at most once per fingerprint per window; again on regression, when
+ * an ignored issue wakes up, or when the event carries error lines the last
+ * analysis did not see. Ignored issues are counted and nothing more.
+ */
+export function decideAnalysis(
+  { issue, created, regressed, unsnoozed }: RecordOutcome,
+  eventLines: string[],
+  { windowMs, now }: { windowMs: number; now: number },
+): Decision {
+  if (issue.status === 'ignored') return { analyze: false, reason: 'issue is ignored' };
+  if (created) return { analyze: true, kind: 'new', reason: 'first event of a new issue' };
+  if (regressed) return { analyze: true, kind: 'regressed', reason: 'a resolved issue came back' };
+  if (unsnoozed) return { analyze: true, kind: 'unsnoozed', reason: 'the snooze ran out' };
+  if (issue.analyzedAt == null) return { analyze: true, kind: 'new', reason: 'never analysed yet' };
+  const seen = new Set(issue.analyzedLines ?? []);
+  if (eventLines.some((line) => !seen.has(line))) {
+    return { analyze: true, kind: 'new-lines', reason: 'error lines the last analysis did not see' };
+  }
+  if (now - issue.analyzedAt >= windowMs)
+    return { analyze: true, kind: 'window', reason: 'the analysis window passed' };
+  return { analyze: false, reason: 'analysed within the window' };
+}
+
+/**
+ * An issue escalates when this hour's events reach both `minEvents` and
+ * `factor` times its average hour over the previous day.
+ */
+export function isEscalating(
+  counts: Array<{ hour: number; count: number }>,
+  currentHour: number,
+  { factor = 5, minEvents = 20 }: { factor?: number; minEvents?: number } = {},
+): boolean {
+  const current = counts.find((entry) => entry.hour === currentHour)?.count ?? 0;
+  const previous = counts.filter((entry) => entry.hour < currentHour && entry.hour >= currentHour - 24);
+  const average = previous.reduce((sum, entry) => sum + entry.count, 0) / 24;
+  return current >= minEvents && current >= factor * Math.max(average, 1);
+}

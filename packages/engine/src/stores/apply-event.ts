@@ -1,0 +1,100 @@
+import type { TriageEvent } from '@triage/core';
+import semver from 'semver';
+import type { Issue, RecordOptions } from '../ports/issue-store.js';
+
+export interface Applied {
+  issue: Issue;
+  created: boolean;
+  regressed: boolean;
+  unsnoozed: boolean;
+}
+
+/**
+ * The lifecycle rules, the same for every store: a new fingerprint makes a
+ * `new` issue; an event for a `resolved` issue makes it `regressed` (when
+ * asked, only from a newer release than the fix); an `ignored` issue wakes up
+ * (`new` again) when its snooze time or event count runs out.
+ */
+export function applyEvent(
+  existing: Issue | undefined,
+  { event, fingerprint, title }: { event: TriageEvent; fingerprint: string; title: string },
+  { now = Date.now(), regressOnlyInNewerRelease = false }: RecordOptions,
+  newId: () => string,
+): Applied {
+  if (!existing) {
+    return {
+      created: true,
+      regressed: false,
+      unsnoozed: false,
+      issue: {
+        id: newId(),
+        fingerprint,
+        title,
+        description: '',
+        analysis: '',
+        priority: event.priority,
+        status: 'new',
+        source: 'triage',
+        service: event.service,
+        environment: event.environment,
+        file: event.source?.file,
+        function: event.source?.function,
+        release: event.release,
+        createdAt: now,
+        firstSeen: event.timestamp,
+        lastSeen: event.timestamp,
+        count: 1,
+        usersAffected: 0,
+        lastEventId: event.id,
+      },
+    };
+  }
+  const issue: Issue = {
+    ...existing,
+    count: existing.count + 1,
+    lastSeen: Math.max(existing.lastSeen, event.timestamp),
+    firstSeen: Math.min(existing.firstSeen, event.timestamp),
+    lastEventId: event.id,
+    release: event.release ?? existing.release,
+    priority: existing.priority ?? event.priority,
+  };
+  let regressed = false;
+  let unsnoozed = false;
+  if (
+    existing.status === 'resolved' &&
+    (!regressOnlyInNewerRelease || isNewer(event.release, existing.resolvedInRelease))
+  ) {
+    issue.status = 'regressed';
+    regressed = true;
+  } else if (existing.status === 'ignored') {
+    const timeUp = existing.snoozeUntil != null && now >= existing.snoozeUntil;
+    const countUp = existing.snoozeUntilCount != null && issue.count >= existing.snoozeUntilCount;
+    if (timeUp || countUp) {
+      issue.status = 'new';
+      issue.snoozeUntil = undefined;
+      issue.snoozeUntilCount = undefined;
+      unsnoozed = true;
+    }
+  }
+  return { issue, created: false, regressed, unsnoozed };
+}
+
+/** True when `release` is newer than `fixedIn`; unknown or non-semver releases count as newer when they differ. */
+export function isNewer(release: string | undefined, fixedIn: string | undefined): boolean {
+  if (!fixedIn) return true;
+  if (!release) return false;
+  const a = semver.coerce(release);
+  const b = semver.coerce(fixedIn);
+  if (a && b) return semver.gt(a, b);
+  return release !== fixedIn;
+}
+
+/** The user key counted in "users affected": id, else email. */
+export function userKeyOf(event: TriageEvent): string | undefined {
+  return event.user?.id ?? (typeof event.user?.email === 'string' ? event.user.email : undefined);
+}
+
+/** Epoch hour of a time. */
+export function hourOf(time: number): number {
+  return Math.floor(time / 3_600_000);
+}

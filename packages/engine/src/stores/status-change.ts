@@ -1,0 +1,31 @@
+import type { Issue, IssueFilter, StatusChange } from '../ports/issue-store.js';
+
+/** The fields a status change sets, the same for every store. */
+export function applyStatus(issue: Issue, change: StatusChange, now: number): Partial<Issue> {
+  const fields: Partial<Issue> = { status: change.status };
+  if (change.note !== undefined) fields.resolutionNote = change.note;
+  if (change.status === 'resolved') {
+    fields.resolvedAt = now;
+    fields.resolvedInRelease = change.resolvedInRelease;
+  }
+  if (change.status === 'ignored') {
+    fields.snoozeUntil = change.snoozeForMs != null ? now + change.snoozeForMs : undefined;
+    fields.snoozeUntilCount =
+      change.snoozeForEvents != null ? issue.count + change.snoozeForEvents : undefined;
+  } else {
+    fields.snoozeUntil = undefined;
+    fields.snoozeUntilCount = undefined;
+  }
+  return fields;
+}
+
+/** The in-memory form of an issue filter (SQL stores translate it to WHERE clauses). */
+export function matchesFilter(issue: Issue, { status, service, text }: IssueFilter): boolean {
+  if (status && issue.status !== status) return false;
+  if (service && issue.service !== service) return false;
+  if (text) {
+    const needle = text.toLowerCase();
+    if (!`${issue.title}\n${issue.description}`.toLowerCase().includes(needle)) return false;
+  }
+  return true;
+}
