@@ -5,7 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { analyzeOffline, createRedactor, fingerprintEvent, normalizeEvent } from '@triage/core';
 
-const fixtures = JSON.parse(readFileSync(new URL('../packages/core/src/offline/__fixtures__/error-lines.json', import.meta.url), 'utf8'));
+const fixtures = JSON.parse(
+  readFileSync(
+    new URL('../packages/core/src/offline/__fixtures__/error-lines.json', import.meta.url),
+    'utf8',
+  ),
+);
 const events = fixtures.map(({ line }, index) => [
   `2026-11-27T10:00:0${index % 10}.000Z INFO GET /api/orders/${1000 + index} user=u${index}@example.com`,
   `2026-11-27T10:00:0${index % 10}.010Z DEBUG cache miss for key order:${1000 + index}`,
