@@ -105,10 +105,9 @@ export function inQuietHours({ start, end, timeZone = 'UTC' }: QuietHours, now: 
     hour: '2-digit',
     minute: '2-digit',
     hourCycle: 'h23',
-  })
-    .formatToParts(new Date(now))
-    .reduce<Record<string, string>>((acc, part) => ({ ...acc, [part.type]: part.value }), {});
-  const minutes = Number(parts.hour) * 60 + Number(parts.minute);
+  }).formatToParts(new Date(now));
+  const value = (type: string) => Number(parts.find((part) => part.type === type)?.value);
+  const minutes = value('hour') * 60 + value('minute');
   const from = toMinutes(start);
   const to = toMinutes(end);
   return from <= to ? minutes >= from && minutes < to : minutes >= from || minutes < to;

@@ -82,6 +82,7 @@ export function readEngineSettings(env: Env = process.env): EngineSettings {
       numberVar(env, 'TRIAGE_LLM_HANDLER_DAILY_BUDGET_USD', 0) ?? file.budgets?.handlerDailyUsd,
     cacheTtlMs: numberVar(env, 'TRIAGE_LLM_CACHE_TTL_MS', 0) ?? llm.cacheTtlMs ?? 24 * 60 * 60 * 1000,
     dryRun: /^(1|true|yes)$/i.test(env.TRIAGE_DRY_RUN ?? ''),
+    routing: file.routing ? validZone(file.routing as RoutingPolicy) : undefined,
     llm: file.llm
       ? { provider: llm.provider, model: llm.model, baseURL: llm.baseURL, apiKeyEnv: llm.apiKeyEnv }
       : undefined,

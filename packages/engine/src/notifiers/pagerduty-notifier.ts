@@ -50,7 +50,7 @@ export function createPagerDutyNotifier({
     postJson({ service: 'PagerDuty', url, body, timeoutMs, fetch, describeError: pagerDutyError });
   return {
     name: 'pagerduty',
-    async send({ issue, event, result }: Alert) {
+    async send({ issue, event, result, reason }: Alert) {
       const { analysis } = result;
       const link =
         dashboardUrl && `${dashboardUrl.replace(/\/$/, '')}/issues/${encodeURIComponent(issue.id)}`;
@@ -80,6 +80,7 @@ export function createPagerDutyNotifier({
             priority: issue.priority ?? 'not set',
             category: analysis.category,
             confidence: analysis.confidence,
+            ...(reason ? { routing: reason } : {}),
           },
         },
         ...(link ? { links: [{ href: link, text: 'Open in Triage' }] } : {}),

@@ -11,7 +11,10 @@ export interface RenderedEmail {
  * ProtectedHandler`, a text body carrying the analysis markdown, and an HTML
  * body in which every piece of (untrusted) analysis text is escaped.
  */
-export function renderAlertEmail({ issue, event, result }: Alert, dashboardUrl?: string): RenderedEmail {
+export function renderAlertEmail(
+  { issue, event, result, reason }: Alert,
+  dashboardUrl?: string,
+): RenderedEmail {
   const { analysis } = result;
   const subject = oneLine(`[${analysis.severity.toUpperCase()}] ${analysis.title}`).slice(0, 200);
   const where =
@@ -27,6 +30,7 @@ export function renderAlertEmail({ issue, event, result }: Alert, dashboardUrl?:
   if (event.request)
     facts.push(['Request', [event.request.method, event.request.url].filter(Boolean).join(' ')]);
   if (result.meta.costUsd != null) facts.push(['Analysis cost', `$${result.meta.costUsd.toFixed(6)}`]);
+  if (reason) facts.push(['Routed', reason]);
   const link = dashboardUrl ? `${dashboardUrl.replace(/\/$/, '')}/issues/${issue.id}` : undefined;
 
   const text = [

@@ -61,7 +61,7 @@ export function createSlackNotifier({
 
 /** The webhook payload for an alert: `{ text, blocks }`. */
 function slackMessage(
-  { issue, event, result }: Alert,
+  { issue, event, result, reason }: Alert,
   dashboardUrl?: string,
 ): { text: string; blocks: Block[] } {
   const { analysis } = result;
@@ -104,7 +104,9 @@ function slackMessage(
       type: 'context',
       elements: [
         mrkdwn(
-          escapeSlack(`${byline(result.meta)} · confidence ${Math.round(analysis.confidence * 100)}%`),
+          escapeSlack(
+            `${byline(result.meta)} · confidence ${Math.round(analysis.confidence * 100)}%${reason ? ` · ${reason}` : ''}`,
+          ),
           SLACK_LIMITS.contextText,
         ),
       ],

@@ -1,6 +1,7 @@
 import { analyzeOffline, normalizeEvent } from '@triage/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type SmtpCapture, startSmtpCapture } from '../../../../test-helpers/smtp-capture.js';
+import { type SmtpCapture, startFlakySmtp, startSmtpCapture } from '../../../../test-helpers/smtp-capture.js';
+import { DeliveryError } from '../errors/delivery-error.js';
 import type { Alert } from '../ports/notifier.js';
 import { createSmtpNotifier } from './smtp-notifier.js';
 
@@ -70,9 +71,24 @@ describe('createSmtpNotifier', () => {
     expect(mail?.html).toContain('&#60;img src=x onerror=alert(1)&#62; in the pool');
   });
 
-  it('should reject when the server refuses the message', async () => {
+  it('should reject, not retryable, when the server refuses the message for good (5xx)', async () => {
     smtp = await startSmtpCapture({ rejectWith: { code: 550, message: 'mailbox unavailable' } });
     const notifier = createSmtpNotifier({ url: smtp.url, to: 'a@example.com', from: 'b@example.com' });
-    await expect(notifier.send(alertFor(['ERROR: x']))).rejects.toThrow(/mailbox unavailable/);
+    const error = await notifier.send(alertFor(['ERROR: x'])).catch((caught: unknown) => caught);
+    expect(DeliveryError.isInstance(error) && error.isRetryable).toBe(false);
+    expect((error as Error).message).toMatch(/mailbox unavailable/);
+  });
+
+  it('should reject, retryable, when the server drops the connection mid-DATA, then deliver on retry', async () => {
+    const flaky = await startFlakySmtp(1);
+    smtp = flaky;
+    const notifier = createSmtpNotifier({ url: flaky.url, to: 'a@example.com', from: 'b@example.com' });
+    const error = await notifier
+      .send(alertFor(['ERROR: Connection pool exhausted']))
+      .catch((caught: unknown) => caught);
+    expect(DeliveryError.isInstance(error) && error.isRetryable).toBe(true);
+    expect(flaky.dropped()).toBe(1);
+    await notifier.send(alertFor(['ERROR: Connection pool exhausted']));
+    expect(await flaky.waitForMessages(1)).toHaveLength(1);
   });
 });

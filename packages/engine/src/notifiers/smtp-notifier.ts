@@ -1,4 +1,5 @@
 import nodemailer, { type TransportOptions } from 'nodemailer';
+import { DeliveryError } from '../errors/delivery-error.js';
 import type { Alert, Notifier } from '../ports/notifier.js';
 import { renderAlertEmail } from './render-alert-email.js';
 
@@ -30,7 +31,17 @@ export function createSmtpNotifier({
     name: 'email',
     async send(alert: Alert) {
       const email = renderAlertEmail(alert, dashboardUrl);
-      await transport.sendMail({ from, to, subject: email.subject, text: email.text, html: email.html });
+      try {
+        await transport.sendMail({ from, to, subject: email.subject, text: email.text, html: email.html });
+      } catch (error) {
+        // 5xx replies are permanent (RFC 5321): retrying cannot help. 4xx and dropped connections can.
+        const code = (error as { responseCode?: number }).responseCode;
+        throw new DeliveryError(`SMTP delivery failed: ${(error as Error).message}`, {
+          isRetryable: code === undefined || code < 500,
+          status: code,
+          cause: error,
+        });
+      }
     },
     async shutdown() {
       transport.close();

@@ -41,9 +41,10 @@ export function createWebhookNotifier({ url, secret, timeoutMs, fetch }: Webhook
   if (!secret) throw new ConfigError('createWebhookNotifier: secret is required to sign deliveries');
   return {
     name: 'webhook',
-    async send({ issue, event, result }: Alert) {
+    async send({ issue, event, result, reason }: Alert) {
       const body = JSON.stringify({
         type: 'issue.alert',
+        reason,
         issue: {
           id: issue.id,
           fingerprint: issue.fingerprint,

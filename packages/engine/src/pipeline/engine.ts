@@ -285,7 +285,14 @@ export class Engine {
     return report;
   }
 
-  async #alert(issue: Issue, event: TriageEvent, result: AnalysisResult, kind: AlertKind, now: number) {
+  /** Queues the alert on the routed channels; returns the channels that were new for this window. */
+  async #alert(
+    issue: Issue,
+    event: TriageEvent,
+    result: AnalysisResult,
+    kind: AlertKind,
+    now: number,
+  ): Promise<string[]> {
     try {
       const route = routeAlert(
         {
@@ -302,10 +309,12 @@ export class Engine {
       const window = kind === 'regressed' || kind === 'escalating' ? `${kind}:${bucket}` : String(bucket);
       const reason =
         kind === 'escalating' ? `escalating (${issue.count} events); ${route.reason}` : route.reason;
-      await this.#dispatcher.enqueue({ issue, event, result, reason }, channels, window);
+      const queued = await this.#dispatcher.enqueue({ issue, event, result, reason }, channels, window);
       await this.#dispatcher.idle();
+      return queued;
     } catch (error) {
       this.#failures.report('alert', error);
+      return [];
     }
   }
 
@@ -319,8 +328,8 @@ export class Engine {
     try {
       const hour = hourOf(now);
       if (!isEscalating(await this.#store.hourlyCounts(issue.id, hour - 24), hour)) return;
-      this.#counts.escalations++;
-      await this.#alert(issue, report.event, report.result, 'escalating', now);
+      const queued = await this.#alert(issue, report.event, report.result, 'escalating', now);
+      if (queued.length > 0) this.#counts.escalations++;
     } catch (error) {
       this.#failures.report('escalation', error);
     }

@@ -1,0 +1,61 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readEngineSettings } from './engine-settings.js';
+
+const configFile = (content: unknown) => {
+  const path = join(mkdtempSync(join(tmpdir(), 'triage-config-')), 'triage.config.json');
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+};
+
+describe('readEngineSettings', () => {
+  it('should read defaults, then the file, then the environment over it', () => {
+    expect(readEngineSettings({})).toMatchObject({
+      maxPromptTokens: 1_500,
+      llmTimeoutMs: 20_000,
+      dryRun: false,
+    });
+    const path = configFile({
+      llm: { provider: 'ollama', maxPromptTokens: 900 },
+      budgets: { dailyUsd: 2 },
+      routing: {
+        rules: [{ priority: ['P0'], channels: ['pagerduty'] }],
+        quietHours: { start: '22:00', end: '07:00', timeZone: 'Europe/Paris' },
+      },
+    });
+    const settings = readEngineSettings({ TRIAGE_CONFIG: path, TRIAGE_LLM_DAILY_BUDGET_USD: '5' });
+    expect(settings).toMatchObject({ maxPromptTokens: 900, dailyBudgetUsd: 5, llm: { provider: 'ollama' } });
+    expect(settings.routing?.rules).toEqual([{ priority: ['P0'], channels: ['pagerduty'] }]);
+  });
+
+  it('should refuse at start-up a routing rule with an unknown channel, naming it', () => {
+    const path = configFile({ routing: { rules: [{ channels: ['carrier-pigeon'] }] } });
+    expect(() => readEngineSettings({ TRIAGE_CONFIG: path })).toThrow(
+      /routing\.rules\.0\.channels\.0: unknown channel "carrier-pigeon"; channels are pagerduty, email, slack, webhook, digest/,
+    );
+  });
+
+  it('should refuse bad values with the variable or key in the message', () => {
+    expect(() => readEngineSettings({ TRIAGE_MAX_PROMPT_TOKENS: 'lots' })).toThrow(
+      /TRIAGE_MAX_PROMPT_TOKENS must be a number/,
+    );
+    expect(() => readEngineSettings({ TRIAGE_CONFIG: configFile('{ nope') })).toThrow(
+      /^TRIAGE_CONFIG=.*JSON/,
+    );
+    expect(() =>
+      readEngineSettings({
+        TRIAGE_CONFIG: configFile({ routing: { rules: [], quietHours: { start: '9pm', end: '07:00' } } }),
+      }),
+    ).toThrow(/quietHours\.start: must be HH:MM/);
+    expect(() =>
+      readEngineSettings({
+        TRIAGE_CONFIG: configFile({
+          routing: { rules: [], quietHours: { start: '22:00', end: '07:00', timeZone: 'Mars/Olympus' } },
+        }),
+      }),
+    ).toThrow(/unknown time zone "Mars\/Olympus"/);
+    expect(() => readEngineSettings({ TRIAGE_CONFIG: '/nonexistent/triage.json' })).toThrow(/ENOENT/);
+  });
+});

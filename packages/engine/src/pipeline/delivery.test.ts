@@ -1,0 +1,206 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TriageEvent } from '@triage/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createPagerDutyNotifier } from '../notifiers/pagerduty-notifier.js';
+import { createSlackNotifier } from '../notifiers/slack-notifier.js';
+import { createWebhookNotifier } from '../notifiers/webhook-notifier.js';
+import { openSqlStore } from '../stores/sql/open-sql-store.js';
+import {
+  type FakeNotificationServer,
+  startFakePagerDuty,
+  startFakeSlack,
+  startFakeWebhookReceiver,
+} from '../test/fake-notification-servers.js';
+import { createEngine } from './engine.js';
+
+const servers: FakeNotificationServer[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.close();
+});
+const track = <T extends FakeNotificationServer>(server: T) => {
+  servers.push(server);
+  return server;
+};
+
+const poolEvent = (overrides: Partial<TriageEvent> = {}) => ({
+  source: { file: 'src/checkout.ts', function: 'Checkout' },
+  priority: 'P1',
+  log: ['ERROR: Connection pool exhausted (10/10 connections active)'],
+  ...overrides,
+});
+const dbFile = () => join(mkdtempSync(join(tmpdir(), 'triage-delivery-')), 'triage.db');
+const fast = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
+
+async function until(condition: () => boolean | Promise<boolean>, what: string) {
+  const deadline = Date.now() + 10_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('alert delivery through the outbox', () => {
+  it('should route by priority and severity, and say why in the alert', async () => {
+    const slack = track(await startFakeSlack());
+    const engine = createEngine({
+      env: {},
+      notifiers: [createSlackNotifier({ webhookUrl: slack.url })],
+      delivery: fast,
+    });
+    await engine.process({ input: poolEvent() });
+    expect(slack.requests).toHaveLength(1);
+    const body = slack.requests[0]!.body as { text: string; blocks: unknown[] };
+    expect(body.text).toMatch(/^\[(HIGH|CRITICAL)\]/);
+    expect(JSON.stringify(body.blocks)).toContain('emailed and posted to Slack: P1 Checkout, severity high');
+    const [entry] = await engine.store.listAlerts('sent');
+    expect(entry).toMatchObject({ channel: 'slack', attempts: 1 });
+  });
+
+  it('should retry after a 429, honouring Retry-After, and deliver once', async () => {
+    const slack = track(await startFakeSlack());
+    slack.reply((_request, index) =>
+      index === 0 ? { status: 429, headers: { 'retry-after': '0' }, body: 'rate_limited' } : undefined,
+    );
+    const engine = createEngine({
+      env: {},
+      notifiers: [createSlackNotifier({ webhookUrl: slack.url })],
+      delivery: fast,
+    });
+    await engine.process({ input: poolEvent() });
+    await until(async () => (await engine.store.listAlerts('sent')).length === 1, 'the retried alert');
+    expect(slack.requests).toHaveLength(2);
+    expect((await engine.store.listAlerts('sent'))[0]).toMatchObject({
+      attempts: 2,
+      lastError: expect.stringMatching(/429/),
+    });
+    expect(engine.stats()).toMatchObject({ alerted: 1, deadLetters: 0 });
+    await engine.close();
+  });
+
+  it('should keep a dead letter, visible and counted, after exhausting the retries', async () => {
+    const receiver = track(await startFakeWebhookReceiver({ secret: 's3cret' }));
+    receiver.reply(() => ({ status: 500, body: 'boom' }));
+    const engine = createEngine({
+      env: {},
+      notifiers: [createWebhookNotifier({ url: receiver.url, secret: 's3cret' })],
+      delivery: fast,
+      diagnostics: () => {},
+    });
+    await engine.process({ input: poolEvent() });
+    await until(async () => (await engine.store.listAlerts('dead')).length === 1, 'the dead letter');
+    expect(receiver.requests).toHaveLength(3);
+    expect((await engine.store.listAlerts('dead'))[0]).toMatchObject({ channel: 'webhook', attempts: 3 });
+    expect((await engine.store.listAlerts('dead'))[0]?.lastError).toMatch(/500.*after 3 attempts/);
+    expect(engine.stats()).toMatchObject({ deadLetters: 1 });
+    expect(engine.stats().failures['dropped:dead-letter']).toBe(1);
+    await engine.close();
+  });
+
+  it('should give up at once on an error that retrying cannot fix', async () => {
+    const slack = track(await startFakeSlack());
+    slack.reply(() => ({ status: 404, body: 'no_service' }));
+    const engine = createEngine({
+      env: {},
+      notifiers: [createSlackNotifier({ webhookUrl: slack.url })],
+      delivery: fast,
+      diagnostics: () => {},
+    });
+    await engine.process({ input: poolEvent() });
+    await until(async () => (await engine.store.listAlerts('dead')).length === 1, 'the dead letter');
+    expect(slack.requests).toHaveLength(1);
+  });
+
+  it('should send after a restart what the last process left in the outbox, and never twice', async () => {
+    const file = dbFile();
+    const slack = track(await startFakeSlack());
+    slack.reply((_request, index) => (index === 0 ? { status: 503, body: 'down' } : undefined));
+    const first = createEngine({
+      env: {},
+      store: await openSqlStore({ url: file }),
+      notifiers: [createSlackNotifier({ webhookUrl: slack.url })],
+      delivery: { ...fast, baseDelayMs: 60_000, maxDelayMs: 60_000 },
+      diagnostics: () => {},
+    });
+    await first.process({ input: poolEvent() });
+    expect(slack.requests).toHaveLength(1);
+    await first.close();
+
+    // The next process finds the pending alert; its retry time is in the future, so move the clock.
+    const second = createEngine({
+      env: {},
+      store: await openSqlStore({ url: file }),
+      notifiers: [createSlackNotifier({ webhookUrl: slack.url })],
+      delivery: fast,
+      now: () => Date.now() + 120_000,
+    });
+    await until(
+      async () => (await second.store.listAlerts('sent')).length === 1,
+      'the alert after the restart',
+    );
+    expect(slack.requests).toHaveLength(2);
+    // The same event again within the window: no new alert, in this process or after another restart.
+    await second.process({ input: poolEvent() });
+    await second.close();
+    const third = createEngine({
+      env: {},
+      store: await openSqlStore({ url: file }),
+      notifiers: [createSlackNotifier({ webhookUrl: slack.url })],
+      delivery: fast,
+    });
+    await third.process({ input: poolEvent() });
+    await third.flush();
+    expect(slack.requests).toHaveLength(2);
+    expect(await third.store.listAlerts()).toHaveLength(1);
+    await third.close();
+  });
+
+  it('should page for P0, resolve the incident when the issue is resolved, and alert again on regression', async () => {
+    const pagerduty = track(await startFakePagerDuty());
+    const routingKey = 'R0123456789ABCDEF0123456789ABCDE';
+    const engine = createEngine({
+      env: {},
+      notifiers: [createPagerDutyNotifier({ routingKey, url: pagerduty.url })],
+      delivery: fast,
+    });
+    const report = await engine.process({ input: poolEvent({ priority: 'P0' }) });
+    const fingerprint = report!.issue.fingerprint;
+    expect(pagerduty.alerts.get(fingerprint)).toBe('triggered');
+    await engine.setStatus(report!.issue.id, { status: 'resolved', note: 'pool raised' });
+    expect(pagerduty.alerts.get(fingerprint)).toBe('resolved');
+    const again = await engine.process({ input: poolEvent({ priority: 'P0' }) });
+    expect(again?.issue.status).toBe('regressed');
+    expect(pagerduty.alerts.get(fingerprint)).toBe('triggered');
+    expect(
+      pagerduty.requests.map((request) => (request.body as { event_action: string }).event_action),
+    ).toEqual(['trigger', 'resolve', 'trigger']);
+  });
+
+  it('should coalesce a storm of one error into one alert, and alert again when it escalates', async () => {
+    const slack = track(await startFakeSlack());
+    let now = Date.parse('2026-01-01T10:00:00Z');
+    const engine = createEngine({
+      env: {},
+      notifiers: [createSlackNotifier({ webhookUrl: slack.url })],
+      delivery: fast,
+      now: () => now,
+    });
+    // A quiet day: a few events an hour.
+    for (let hour = 0; hour < 24; hour++) {
+      await engine.process({
+        input: poolEvent({ timestamp: now - (24 - hour) * 3_600_000 } as Partial<TriageEvent>),
+      });
+    }
+    const before = slack.requests.length;
+    // Then a storm in this hour.
+    for (let index = 0; index < 30; index++) {
+      now += 61_000;
+      await engine.process({ input: poolEvent({ timestamp: now } as Partial<TriageEvent>) });
+    }
+    await engine.flush();
+    expect(engine.stats().escalations).toBe(1);
+    expect(slack.requests.length - before).toBe(1);
+    expect(JSON.stringify(slack.requests.at(-1)!.body)).toMatch(/escalating \(\d+ events\)/);
+  });
+});

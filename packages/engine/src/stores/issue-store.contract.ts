@@ -1,0 +1,133 @@
+import { analyzeOffline, normalizeEvent, type TriageEvent } from '@triage/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { IssueStore } from '../ports/issue-store.js';
+
+const event = (overrides: Partial<TriageEvent> = {}): TriageEvent => ({
+  ...normalizeEvent({ log: ['ERROR: Connection pool exhausted (10/10 connections active)'], priority: 'P1' }),
+  timestamp: Date.parse('2026-01-01T10:15:00Z'),
+  ...overrides,
+});
+const input = (overrides: Partial<TriageEvent> = {}, fingerprint = 'f1') => ({
+  event: event(overrides),
+  fingerprint,
+  title: 'Connection pool exhausted',
+});
+
+/**
+ * One contract for every store (memory, SQLite, PostgreSQL), the way hono runs
+ * one router suite against every router.
+ */
+export function runIssueStoreContract(name: string, open: () => Promise<IssueStore>) {
+  describe(`${name} store contract`, () => {
+    let store: IssueStore;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close?.();
+    });
+
+    it('should create an issue for a new fingerprint and count later events into it', async () => {
+      const first = await store.recordEvent(input({ user: { id: 'u1' } }));
+      expect(first).toMatchObject({
+        created: true,
+        regressed: false,
+        issue: { status: 'new', count: 1, priority: 'P1' },
+      });
+      const second = await store.recordEvent(
+        input({ user: { id: 'u2' }, timestamp: Date.parse('2026-01-01T11:05:00Z') }),
+      );
+      const third = await store.recordEvent(input({ user: { id: 'u2' } }));
+      expect(second.created).toBe(false);
+      expect(third.issue).toMatchObject({ id: first.issue.id, count: 3, usersAffected: 2 });
+      expect(third.issue.lastSeen).toBe(Date.parse('2026-01-01T11:05:00Z'));
+      const hour = Math.floor(Date.parse('2026-01-01T10:00:00Z') / 3_600_000);
+      expect(await store.hourlyCounts(first.issue.id, hour)).toEqual([
+        { hour, count: 2 },
+        { hour: hour + 1, count: 1 },
+      ]);
+    });
+
+    it('should keep the analysis and find issues by status, service and text', async () => {
+      const { issue } = await store.recordEvent(input({ service: 'checkout' }));
+      await store.recordEvent(input({ service: 'search' }, 'f2'));
+      const result = analyzeOffline(event());
+      const saved = await store.saveAnalysis(issue.id, result, 'The **description**', ['line a']);
+      expect(saved).toMatchObject({
+        title: result.analysis.title,
+        source: 'offline-rules',
+        analyzedLines: ['line a'],
+      });
+      expect((await store.getIssue(issue.id))?.analysisResult?.analysis.category).toBe(
+        result.analysis.category,
+      );
+      expect((await store.listIssues({ service: 'checkout' })).map((found) => found.id)).toEqual([issue.id]);
+      expect((await store.listIssues({ text: 'DESCRIPTION' })).map((found) => found.id)).toEqual([issue.id]);
+      expect(await store.listIssues({ text: '100%_' })).toEqual([]);
+      expect(await store.listIssues({ status: 'resolved' })).toEqual([]);
+    });
+
+    it('should regress a resolved issue when it comes back, and only from a newer release when asked', async () => {
+      const { issue } = await store.recordEvent(input({ release: '1.2.0' }));
+      await store.setStatus(issue.id, {
+        status: 'resolved',
+        resolvedInRelease: '1.3.0',
+        note: 'pool raised to 20',
+      });
+      const old = await store.recordEvent(input({ release: '1.2.0' }), { regressOnlyInNewerRelease: true });
+      expect(old).toMatchObject({
+        regressed: false,
+        issue: { status: 'resolved', resolutionNote: 'pool raised to 20' },
+      });
+      const newer = await store.recordEvent(input({ release: '1.3.1' }), { regressOnlyInNewerRelease: true });
+      expect(newer).toMatchObject({ regressed: true, issue: { status: 'regressed' } });
+    });
+
+    it('should keep an ignored issue quiet until its snooze runs out, by time or by events', async () => {
+      const { issue } = await store.recordEvent(input());
+      await store.setStatus(issue.id, { status: 'ignored', snoozeForEvents: 2 }, 0);
+      expect((await store.recordEvent(input())).issue.status).toBe('ignored');
+      const woke = await store.recordEvent(input());
+      expect(woke).toMatchObject({ unsnoozed: true, issue: { status: 'new' } });
+      await store.setStatus(issue.id, { status: 'ignored', snoozeForMs: 1_000 }, 10_000);
+      expect((await store.recordEvent(input(), { now: 10_500 })).issue.status).toBe('ignored');
+      expect((await store.recordEvent(input(), { now: 11_000 })).unsnoozed).toBe(true);
+    });
+
+    it('should never enqueue one idempotency key twice, and hand each due alert to one claimer', async () => {
+      const entry = {
+        idempotencyKey: 'i1:email:1',
+        issueId: 'i1',
+        channel: 'email',
+        payload: '{}',
+        nextAttemptAt: 100,
+      };
+      expect(await store.enqueueAlert(entry)).toBe(true);
+      expect(await store.enqueueAlert(entry)).toBe(false);
+      expect(await store.claimDueAlerts(50, 10, 1_000)).toEqual([]);
+      const [claimed] = await store.claimDueAlerts(100, 10, 1_000);
+      expect(claimed).toMatchObject({
+        idempotencyKey: 'i1:email:1',
+        attempts: 1,
+        nextAttemptAt: 1_100,
+        status: 'pending',
+      });
+      expect(await store.claimDueAlerts(200, 10, 1_000)).toEqual([]);
+      await store.markAlertRetry(claimed!.id, 300, '429 Too Many Requests');
+      expect((await store.claimDueAlerts(300, 10, 1_000))[0]).toMatchObject({
+        attempts: 2,
+        lastError: '429 Too Many Requests',
+      });
+      await store.markAlertSent(claimed!.id, 400);
+      expect(await store.listAlerts('sent')).toMatchObject([{ id: claimed!.id, sentAt: 400 }]);
+      expect(await store.enqueueAlert({ ...entry, idempotencyKey: 'i1:slack:1', channel: 'slack' })).toBe(
+        true,
+      );
+      const [slack] = await store.claimDueAlerts(500, 10, 1_000);
+      await store.markAlertDead(slack!.id, 'invalid_payload');
+      expect(await store.listAlerts('dead')).toMatchObject([
+        { channel: 'slack', lastError: 'invalid_payload' },
+      ]);
+    });
+  });
+}

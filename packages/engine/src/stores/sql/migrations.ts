@@ -1,0 +1,99 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+
+/**
+ * Schema changes, in order; never edit a released one. Written with Kysely's
+ * schema builder so the same code creates the tables on SQLite and PostgreSQL.
+ */
+export type SqlDialectName = 'sqlite' | 'postgres';
+
+const migrations = (dialect: SqlDialectName): Record<string, Migration> => ({
+  '001-issues-outbox-events': {
+    async up(db: Kysely<unknown>) {
+      const bigint = 'bigint' as const;
+      await db.schema
+        .createTable('issues')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('fingerprint', 'text', (column) => column.notNull().unique())
+        .addColumn('title', 'text', (column) => column.notNull())
+        .addColumn('description', 'text', (column) => column.notNull())
+        .addColumn('analysis', 'text', (column) => column.notNull())
+        .addColumn('analysis_json', 'text')
+        .addColumn('priority', 'text')
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('source', 'text', (column) => column.notNull())
+        .addColumn('service', 'text')
+        .addColumn('environment', 'text')
+        .addColumn('file', 'text')
+        .addColumn('function', 'text')
+        .addColumn('release', 'text')
+        .addColumn('created_at', bigint, (column) => column.notNull())
+        .addColumn('first_seen', bigint, (column) => column.notNull())
+        .addColumn('last_seen', bigint, (column) => column.notNull())
+        .addColumn('count', 'integer', (column) => column.notNull())
+        .addColumn('users_affected', 'integer', (column) => column.notNull())
+        .addColumn('last_event_id', 'text', (column) => column.notNull())
+        .addColumn('analyzed_at', bigint)
+        .addColumn('analyzed_lines', 'text')
+        .addColumn('resolved_at', bigint)
+        .addColumn('resolved_in_release', 'text')
+        .addColumn('snooze_until', bigint)
+        .addColumn('snooze_until_count', 'integer')
+        .addColumn('resolution_note', 'text')
+        .execute();
+      await db.schema.createIndex('issues_last_seen').on('issues').column('last_seen').execute();
+      await db.schema
+        .createTable('issue_hours')
+        .addColumn('issue_id', 'text', (column) => column.notNull())
+        .addColumn('hour', 'integer', (column) => column.notNull())
+        .addColumn('count', 'integer', (column) => column.notNull())
+        .addPrimaryKeyConstraint('issue_hours_pk', ['issue_id', 'hour'])
+        .execute();
+      await db.schema
+        .createTable('issue_users')
+        .addColumn('issue_id', 'text', (column) => column.notNull())
+        .addColumn('user_key', 'text', (column) => column.notNull())
+        .addPrimaryKeyConstraint('issue_users_pk', ['issue_id', 'user_key'])
+        .execute();
+      await db.schema
+        .createTable('outbox')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('idempotency_key', 'text', (column) => column.notNull().unique())
+        .addColumn('issue_id', 'text', (column) => column.notNull())
+        .addColumn('channel', 'text', (column) => column.notNull())
+        .addColumn('payload', 'text', (column) => column.notNull())
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('attempts', 'integer', (column) => column.notNull())
+        .addColumn('next_attempt_at', bigint, (column) => column.notNull())
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', bigint, (column) => column.notNull())
+        .addColumn('sent_at', bigint)
+        .execute();
+      await db.schema.createIndex('outbox_due').on('outbox').columns(['status', 'next_attempt_at']).execute();
+      await db.schema
+        .createTable('events')
+        .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (column) =>
+          dialect === 'postgres' ? column.primaryKey() : column.primaryKey().autoIncrement(),
+        )
+        .addColumn('id', 'text', (column) => column.notNull())
+        .addColumn('issue_id', 'text', (column) => column.notNull())
+        .addColumn('received_at', bigint, (column) => column.notNull())
+        .addColumn('payload', 'text', (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex('events_issue').on('events').columns(['issue_id', 'received_at']).execute();
+      await db.schema.createIndex('events_received').on('events').column('received_at').execute();
+    },
+  },
+});
+
+/** Brings the schema up to date; safe to run on every start and from several instances. */
+export async function migrate(db: Kysely<unknown>, dialect: SqlDialectName): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    throw new Error(`database migration ${failed ?? ''} failed: ${(error as Error).message ?? error}`, {
+      cause: error,
+    });
+  }
+  await sql`select 1`.execute(db);
+}

@@ -1,0 +1,56 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { ConfigError } from '../../errors/config-error.js';
+import { migrate } from './migrations.js';
+import type { Database } from './schema.js';
+import { SqlStore } from './sql-store.js';
+
+export interface OpenSqlStoreOptions {
+  /** `postgres://…` / `postgresql://…`, or a SQLite file path (`./data/triage.db`, `:memory:`). */
+  url: string;
+  /** PostgreSQL pool size. */
+  maxConnections?: number;
+}
+
+/**
+ * Opens (and migrates) the SQL store: SQLite in WAL mode with full
+ * synchronisation, so an accepted event survives a crash; or PostgreSQL, which
+ * several instances share.
+ */
+export async function openSqlStore({ url, maxConnections = 10 }: OpenSqlStoreOptions): Promise<SqlStore> {
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: maxConnections,
+      // bigint (epoch ms) as numbers: they stay far below 2^53.
+      types: {
+        getTypeParser: (oid: number, format?: string) =>
+          oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'),
+      },
+    } as pg.PoolConfig);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    try {
+      await migrate(db as Kysely<unknown>, 'postgres');
+    } catch (error) {
+      await db.destroy();
+      throw new ConfigError(`cannot use the PostgreSQL database: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    return new SqlStore(db, 'postgres');
+  }
+  if (/^[a-z]+:\/\//i.test(url))
+    throw new ConfigError(`unsupported database URL "${url}": use postgres://… or a SQLite file path`);
+  const path = url.replace(/^sqlite:(\/\/)?/, '');
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const database = new Sqlite(path);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  await migrate(db as Kysely<unknown>, 'sqlite');
+  return new SqlStore(db, 'sqlite');
+}

@@ -1,0 +1,73 @@
+import type { Generated } from 'kysely';
+
+/** Row shapes, as Kysely sees the tables. Times are epoch milliseconds. */
+export interface IssuesTable {
+  id: string;
+  fingerprint: string;
+  title: string;
+  description: string;
+  analysis: string;
+  analysis_json: string | null;
+  priority: string | null;
+  status: string;
+  source: string;
+  service: string | null;
+  environment: string | null;
+  file: string | null;
+  function: string | null;
+  release: string | null;
+  created_at: number;
+  first_seen: number;
+  last_seen: number;
+  count: number;
+  users_affected: number;
+  last_event_id: string;
+  analyzed_at: number | null;
+  analyzed_lines: string | null;
+  resolved_at: number | null;
+  resolved_in_release: string | null;
+  snooze_until: number | null;
+  snooze_until_count: number | null;
+  resolution_note: string | null;
+}
+
+export interface IssueHoursTable {
+  issue_id: string;
+  hour: number;
+  count: number;
+}
+
+export interface IssueUsersTable {
+  issue_id: string;
+  user_key: string;
+}
+
+export interface OutboxTable {
+  id: string;
+  idempotency_key: string;
+  issue_id: string;
+  channel: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface EventsTable {
+  seq: Generated<number>;
+  id: string;
+  issue_id: string;
+  received_at: number;
+  payload: string;
+}
+
+export interface Database {
+  issues: IssuesTable;
+  issue_hours: IssueHoursTable;
+  issue_users: IssueUsersTable;
+  outbox: OutboxTable;
+  events: EventsTable;
+}

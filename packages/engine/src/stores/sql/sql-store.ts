@@ -1,0 +1,215 @@
+import type { AnalysisResult, TriageEvent } from '@triage/core';
+import { type Kysely, sql } from 'kysely';
+import type {
+  Issue,
+  IssueFilter,
+  IssueStore,
+  OutboxEntry,
+  RecordOptions,
+  RecordOutcome,
+  StatusChange,
+} from '../../ports/issue-store.js';
+import { applyEvent, hourOf, userKeyOf } from '../apply-event.js';
+import { applyStatus } from '../status-change.js';
+import type { SqlDialectName } from './migrations.js';
+import { toIssue, toIssueRow, toOutboxEntry } from './row-mapping.js';
+import type { Database } from './schema.js';
+
+/**
+ * The issue store on SQL, one code path for SQLite and PostgreSQL (Kysely).
+ * Recording an event is one transaction; on PostgreSQL the issue row is locked
+ * (`FOR UPDATE`) so several server instances count and decide consistently.
+ */
+export class SqlStore implements IssueStore {
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly dialect: SqlDialectName,
+  ) {}
+
+  async recordEvent(
+    input: { event: TriageEvent; fingerprint: string; title: string },
+    options: RecordOptions = {},
+  ): Promise<RecordOutcome> {
+    // Two instances may insert the same new fingerprint at once: the loser retries and updates.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#record(input, options);
+      } catch (error) {
+        if (attempt < 2 && isUniqueViolation(error)) continue;
+        throw error;
+      }
+    }
+  }
+
+  async #record(input: { event: TriageEvent; fingerprint: string; title: string }, options: RecordOptions) {
+    return this.db.transaction().execute(async (trx) => {
+      let query = trx.selectFrom('issues').selectAll().where('fingerprint', '=', input.fingerprint);
+      if (this.dialect === 'postgres') query = query.forUpdate();
+      const row = await query.executeTakeFirst();
+      const applied = applyEvent(row ? toIssue(row) : undefined, input, options, () =>
+        globalThis.crypto.randomUUID(),
+      );
+      const { issue } = applied;
+      const user = userKeyOf(input.event);
+      if (user) {
+        const inserted = await trx
+          .insertInto('issue_users')
+          .values({ issue_id: issue.id, user_key: user })
+          .onConflict((conflict) => conflict.columns(['issue_id', 'user_key']).doNothing())
+          .executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) issue.usersAffected++;
+      }
+      if (applied.created) await trx.insertInto('issues').values(toIssueRow(issue)).execute();
+      else await trx.updateTable('issues').set(toIssueRow(issue)).where('id', '=', issue.id).execute();
+      await trx
+        .insertInto('issue_hours')
+        .values({ issue_id: issue.id, hour: hourOf(input.event.timestamp), count: 1 })
+        .onConflict((conflict) =>
+          conflict.columns(['issue_id', 'hour']).doUpdateSet({ count: sql<number>`issue_hours.count + 1` }),
+        )
+        .execute();
+      return applied;
+    });
+  }
+
+  async saveAnalysis(issueId: string, result: AnalysisResult, description: string, analyzedLines?: string[]) {
+    const updated = await this.db
+      .updateTable('issues')
+      .set({
+        analysis: result.markdown,
+        analysis_json: JSON.stringify(result),
+        description,
+        title: result.analysis.title.slice(0, 500),
+        source: result.meta.analyzer === 'llm' ? 'llm-self-analysis' : 'offline-rules',
+        analyzed_at: Date.now(),
+        ...(analyzedLines ? { analyzed_lines: JSON.stringify(analyzedLines) } : {}),
+      })
+      .where('id', '=', issueId)
+      .returningAll()
+      .executeTakeFirst();
+    if (!updated) throw new Error(`issue ${issueId} not found`);
+    return toIssue(updated);
+  }
+
+  async getIssue(id: string) {
+    const row = await this.db.selectFrom('issues').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toIssue(row) : undefined;
+  }
+
+  async listIssues({ status, service, text, limit = 100 }: IssueFilter = {}) {
+    let query = this.db.selectFrom('issues').selectAll();
+    if (status) query = query.where('status', '=', status);
+    if (service) query = query.where('service', '=', service);
+    if (text) {
+      const like = `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+      query = query.where((eb) =>
+        eb.or([
+          eb(eb.fn('lower', ['title']), 'like', sql<string>`${like} escape '\\'`),
+          eb(eb.fn('lower', ['description']), 'like', sql<string>`${like} escape '\\'`),
+        ]),
+      );
+    }
+    const rows = await query.orderBy('last_seen', 'desc').limit(Math.min(limit, 1_000)).execute();
+    return rows.map(toIssue);
+  }
+
+  async setStatus(id: string, change: StatusChange, now = Date.now()) {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('issues').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) return undefined;
+      const issue = { ...toIssue(row), ...applyStatus(toIssue(row), change, now) };
+      await trx.updateTable('issues').set(toIssueRow(issue)).where('id', '=', id).execute();
+      return issue;
+    });
+  }
+
+  async hourlyCounts(issueId: string, sinceHour: number) {
+    const rows = await this.db
+      .selectFrom('issue_hours')
+      .select(['hour', 'count'])
+      .where('issue_id', '=', issueId)
+      .where('hour', '>=', sinceHour)
+      .orderBy('hour')
+      .execute();
+    return rows.map((row) => ({ hour: Number(row.hour), count: Number(row.count) }));
+  }
+
+  async enqueueAlert(entry: Omit<OutboxEntry, 'id' | 'status' | 'attempts' | 'createdAt'>) {
+    const result = await this.db
+      .insertInto('outbox')
+      .values({
+        id: globalThis.crypto.randomUUID(),
+        idempotency_key: entry.idempotencyKey,
+        issue_id: entry.issueId,
+        channel: entry.channel,
+        payload: entry.payload,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: entry.nextAttemptAt,
+        last_error: null,
+        created_at: Date.now(),
+        sent_at: null,
+      })
+      .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async claimDueAlerts(now: number, limit: number, leaseMs: number) {
+    return this.db.transaction().execute(async (trx) => {
+      let due = trx
+        .selectFrom('outbox')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '<=', now)
+        .orderBy('next_attempt_at')
+        .limit(limit);
+      // Several dispatchers (server instances) take disjoint alerts.
+      if (this.dialect === 'postgres') due = due.forUpdate().skipLocked();
+      const ids = (await due.execute()).map((row) => row.id);
+      if (ids.length === 0) return [];
+      const rows = await trx
+        .updateTable('outbox')
+        .set({ next_attempt_at: now + leaseMs, attempts: sql<number>`attempts + 1` })
+        .where('id', 'in', ids)
+        .returningAll()
+        .execute();
+      return rows.map(toOutboxEntry);
+    });
+  }
+
+  async markAlertSent(id: string, now: number) {
+    await this.db.updateTable('outbox').set({ status: 'sent', sent_at: now }).where('id', '=', id).execute();
+  }
+
+  async markAlertRetry(id: string, nextAttemptAt: number, error: string) {
+    await this.db
+      .updateTable('outbox')
+      .set({ next_attempt_at: nextAttemptAt, last_error: error.slice(0, 2_000) })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async markAlertDead(id: string, error: string) {
+    await this.db
+      .updateTable('outbox')
+      .set({ status: 'dead', last_error: error.slice(0, 2_000) })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async listAlerts(status?: OutboxEntry['status']) {
+    let query = this.db.selectFrom('outbox').selectAll();
+    if (status) query = query.where('status', '=', status);
+    return (await query.orderBy('created_at').limit(10_000).execute()).map(toOutboxEntry);
+  }
+
+  async close() {
+    await this.db.destroy();
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
