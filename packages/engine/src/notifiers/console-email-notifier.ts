@@ -19,5 +19,8 @@ export function createConsoleEmailNotifier({
       const email = renderAlertEmail(alert, dashboardUrl);
       write(`EMAIL TO: ${to}\nSUBJECT: ${email.subject}\n${email.text}\n\n`);
     },
+    async sendDigest(digest) {
+      write(`EMAIL TO: ${to}\nSUBJECT: ${digest.subject}\n${digest.text}\n\n`);
+    },
   };
 }

@@ -34,28 +34,32 @@ export function createSendGridNotifier({
   if (!apiKey) throw new ConfigError('createSendGridNotifier: apiKey is required');
   if (recipients.length === 0) throw new ConfigError('createSendGridNotifier: to needs at least one address');
   if (!from) throw new ConfigError('createSendGridNotifier: from is required');
+  const mailSend = (email: { subject: string; text: string; html: string }) =>
+    postJson({
+      service: 'SendGrid',
+      url,
+      headers: { authorization: `Bearer ${apiKey}` },
+      body: {
+        personalizations: [{ to: recipients.map((address) => ({ email: address })) }],
+        from: { email: from },
+        subject: email.subject,
+        // SendGrid requires text/plain before text/html.
+        content: [
+          { type: 'text/plain', value: email.text },
+          { type: 'text/html', value: email.html },
+        ],
+      },
+      timeoutMs,
+      fetch,
+      describeError: sendGridError,
+    });
   return {
     name: 'sendgrid',
     async send(alert: Alert) {
-      const email = renderAlertEmail(alert, dashboardUrl);
-      await postJson({
-        service: 'SendGrid',
-        url,
-        headers: { authorization: `Bearer ${apiKey}` },
-        body: {
-          personalizations: [{ to: recipients.map((email) => ({ email })) }],
-          from: { email: from },
-          subject: email.subject,
-          // SendGrid requires text/plain before text/html.
-          content: [
-            { type: 'text/plain', value: email.text },
-            { type: 'text/html', value: email.html },
-          ],
-        },
-        timeoutMs,
-        fetch,
-        describeError: sendGridError,
-      });
+      await mailSend(renderAlertEmail(alert, dashboardUrl));
+    },
+    async sendDigest(digest) {
+      await mailSend(digest);
     },
   };
 }

@@ -43,6 +43,9 @@ export function createSmtpNotifier({
         });
       }
     },
+    async sendDigest(digest) {
+      await transport.sendMail({ from, to, subject: digest.subject, text: digest.text, html: digest.html });
+    },
     async shutdown() {
       transport.close();
     },

@@ -22,11 +22,20 @@ export interface DispatcherOptions {
 
 /** What the outbox keeps of an alert: everything needed to send it again after a restart. */
 export interface AlertPayload {
+  kind?: 'alert';
   issue: Issue;
   event: TriageEvent;
   result: AnalysisResult;
   reason: string;
 }
+
+/** The daily digest, rendered once, sent through the same outbox. */
+export interface DigestPayload {
+  kind: 'digest';
+  digest: { subject: string; text: string; html: string };
+}
+
+export type OutboxPayload = AlertPayload | DigestPayload;
 
 /**
  * Delivers alerts through the outbox kept in the store: an alert is written
@@ -58,13 +67,14 @@ export class AlertDispatcher {
   }
 
   /** Writes one outbox entry per channel; returns the channels that were new (not duplicates). */
-  async enqueue(payload: AlertPayload, channels: string[], window: string): Promise<string[]> {
+  async enqueue(payload: OutboxPayload, channels: string[], window: string): Promise<string[]> {
     const { store, now } = this.#options;
     const queued: string[] = [];
+    const subject = payload.kind === 'digest' ? 'digest' : payload.issue.id;
     for (const channel of channels) {
       const fresh = await store.enqueueAlert({
-        idempotencyKey: `${payload.issue.id}:${channel}:${window}`,
-        issueId: payload.issue.id,
+        idempotencyKey: `${subject}:${channel}:${window}`,
+        issueId: subject,
         channel,
         payload: JSON.stringify(payload),
         nextAttemptAt: now(),
@@ -130,14 +140,20 @@ export class AlertDispatcher {
       return;
     }
     try {
-      const payload = JSON.parse(entry.payload) as AlertPayload;
-      const alert: Alert = {
-        issue: payload.issue,
-        event: payload.event,
-        result: payload.result,
-        reason: payload.reason,
-      };
-      await notifier.send(alert);
+      const payload = JSON.parse(entry.payload) as OutboxPayload;
+      if (payload.kind === 'digest') {
+        if (!notifier.sendDigest)
+          throw new DeliveryError(`${notifier.name} cannot send a digest`, { isRetryable: false });
+        await notifier.sendDigest(payload.digest);
+      } else {
+        const alert: Alert = {
+          issue: payload.issue,
+          event: payload.event,
+          result: payload.result,
+          reason: payload.reason,
+        };
+        await notifier.send(alert);
+      }
       await store.markAlertSent(entry.id, now());
       this.sent++;
     } catch (error) {

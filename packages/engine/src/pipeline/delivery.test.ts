@@ -204,3 +204,40 @@ describe('alert delivery through the outbox', () => {
     expect(JSON.stringify(slack.requests.at(-1)!.body)).toMatch(/escalating \(\d+ events\)/);
   });
 });
+
+describe('daily digest', () => {
+  it('should email new, regressed and top issues with the LLM spend, once a day', async () => {
+    const { startSmtpCapture } = await import('../../../../test-helpers/smtp-capture.js');
+    const { createSmtpNotifier } = await import('../notifiers/smtp-notifier.js');
+    const smtp = await startSmtpCapture();
+    try {
+      const now = Date.parse('2026-01-02T08:00:00Z');
+      const engine = createEngine({
+        env: {},
+        notifiers: [
+          createSmtpNotifier({ url: smtp.url, to: 'team@example.com', from: 'triage@example.com' }),
+        ],
+        now: () => now,
+        delivery: fast,
+      });
+      await engine.process({
+        input: poolEvent({ priority: 'P3', timestamp: now - 3_600_000 } as Partial<TriageEvent>),
+      });
+      await engine.process({
+        input: { log: ['ERROR: deadlock detected'], priority: 'P3', timestamp: now - 7_200_000 },
+      });
+      expect(smtp.messages).toHaveLength(0);
+      expect(await engine.sendDigest(now)).toBe(true);
+      expect(await engine.sendDigest(now + 60_000)).toBe(false);
+      const [mail] = await smtp.waitForMessages(1);
+      expect(mail?.subject).toBe('[Triage] Daily digest 2026-01-02: 2 new, 0 regressed, 2 active');
+      expect(mail?.text).toContain(
+        'P3 [high] Connection pool exhausted in Checkout — 1 events, 0 users (new)',
+      );
+      expect(mail?.text).toContain('LLM spend today (UTC 2026-01-02): $0.0000 over 0 calls');
+      await engine.close();
+    } finally {
+      await smtp.close();
+    }
+  });
+});

@@ -67,6 +67,9 @@ export interface EngineOptions {
   dryRunOutput?: (text: string) => void;
   env?: Record<string, string | undefined>;
   fetch?: typeof globalThis.fetch;
+  /** Send the daily digest email at this UTC hour (0–23); off when unset. */
+  digestHourUtc?: number;
+  dashboardUrl?: string;
   /** Outbox retry settings (tests shorten them). */
   delivery?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   now?: () => number;
@@ -117,6 +120,8 @@ export class Engine {
   readonly #inFlight = new Map<string, Promise<AnalysisReport | undefined>>();
   readonly #escalationChecked = new Map<string, number>();
   readonly #counts = { accepted: 0, processed: 0, analyzed: 0, throttled: 0, escalations: 0 };
+  readonly #dashboardUrl?: string;
+  #digestTimer?: NodeJS.Timeout;
   #closed = false;
 
   constructor(options: EngineOptions = {}) {
@@ -125,10 +130,11 @@ export class Engine {
     // Fail fast on a bad setting; the key itself is read again at each call.
     const settings = readEngineSettings(env);
     readLlmConfig(env, settings.llm);
-    this.#ledger = new SpendLedger({
-      dailyUsd: settings.dailyBudgetUsd,
-      handlerDailyUsd: settings.handlerDailyBudgetUsd,
-    });
+    this.#now = options.now ?? Date.now;
+    this.#ledger = new SpendLedger(
+      { dailyUsd: settings.dailyBudgetUsd, handlerDailyUsd: settings.handlerDailyBudgetUsd },
+      this.#now,
+    );
     this.#analyzer =
       options.analyzer ??
       analyzerFromSettings({
@@ -146,7 +152,6 @@ export class Engine {
     this.#redactor = createRedactor(options.redact);
     this.#windowMs = options.throttleWindowMs ?? 60 * 60 * 1000;
     this.#regressOnlyInNewerRelease = options.regressOnlyInNewerRelease ?? false;
-    this.#now = options.now ?? Date.now;
     this.#service = options.service;
     this.#onAnalysis = options.onAnalysis;
     this.#queue = new BoundedQueue({
@@ -166,6 +171,41 @@ export class Engine {
     });
     // Alerts a previous process left in the outbox go out now.
     this.#dispatcher.start();
+    this.#dashboardUrl = options.dashboardUrl ?? env.TRIAGE_DASHBOARD_URL;
+    if (options.digestHourUtc != null) this.#scheduleDigest(options.digestHourUtc);
+  }
+
+  /**
+   * Sends the daily digest by email (through the outbox: once per day, however
+   * many instances share the store). Returns false when it was already sent.
+   */
+  async sendDigest(now = this.#now()): Promise<boolean> {
+    const { buildDigest } = await import('./build-digest.js');
+    const digest = await buildDigest({
+      store: this.#store,
+      now,
+      spend: this.#ledger.summary(),
+      dashboardUrl: this.#dashboardUrl,
+    });
+    const day = new Date(now).toISOString().slice(0, 10);
+    const queued = await this.#dispatcher.enqueue({ kind: 'digest', digest }, ['email'], day);
+    await this.#dispatcher.idle();
+    return queued.length > 0;
+  }
+
+  #scheduleDigest(hourUtc: number) {
+    if (!Number.isInteger(hourUtc) || hourUtc < 0 || hourUtc > 23) {
+      throw new RangeError(`digestHourUtc must be an hour 0–23, got ${hourUtc}`);
+    }
+    const now = this.#now();
+    const next = new Date(now);
+    next.setUTCHours(hourUtc, 0, 0, 0);
+    if (next.getTime() <= now) next.setUTCDate(next.getUTCDate() + 1);
+    this.#digestTimer = setTimeout(() => {
+      this.sendDigest().catch((error: unknown) => this.#failures.report('digest', error));
+      this.#scheduleDigest(hourUtc);
+    }, next.getTime() - now);
+    this.#digestTimer.unref();
   }
 
   get store(): IssueStore {
@@ -376,6 +416,7 @@ export class Engine {
     const flushed = await this.flush(timeoutMs);
     if (this.#closed) return flushed;
     this.#closed = true;
+    if (this.#digestTimer) clearTimeout(this.#digestTimer);
     await this.#dispatcher.close();
     const closers = [
       ...this.#notifiers.map((notifier) => () => notifier.shutdown?.()),

@@ -15,5 +15,7 @@ export interface Notifier {
   readonly name: string;
   /** Delivers the alert; rejects when delivery failed. */
   send(alert: Alert): Promise<void>;
+  /** Email notifiers also deliver the daily digest. */
+  sendDigest?(digest: { subject: string; text: string; html: string }): Promise<void>;
   shutdown?(): Promise<void>;
 }
