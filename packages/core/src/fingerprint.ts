@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { matchRules } from './offline/match-rules.js';
 import { parameterize } from './parameterize.js';
 import type { ErrorInfo, StackFrame, TriageEvent } from './types.js';
 
@@ -33,23 +34,46 @@ export function fingerprintEvent(event: TriageEvent): Fingerprint {
 function computedComponents(event: TriageEvent): { components: string[]; title: string } {
   const where = [event.source?.file, event.source?.function].filter(Boolean).join(' ');
   if (event.error) {
-    const message = parameterize(event.error.message);
-    const frames = framesKey(event.error);
-    const components = [event.error.type, message, ...frames];
+    const { error } = event;
+    const message = parameterize(error.message);
+    const frames = framesKey(error);
+    // A wrapper with a cause is keyed by its cause: the wrapper's message carries context (a tenant,
+    // an order id) that varies, the cause names what went wrong.
+    const keepMessage = !error.cause;
+    const components = [error.type, ...(keepMessage ? [message] : []), ...frames];
     if (frames.length === 0 && where) components.push(where);
-    for (let cause = event.error.cause; cause; cause = cause.cause) {
+    for (let cause = error.cause; cause; cause = cause.cause) {
       components.push(`cause:${cause.type}`, parameterize(cause.message));
     }
-    return { components, title: truncate(message ? `${event.error.type}: ${message}` : event.error.type) };
+    return { components, title: truncate(message ? `${error.type}: ${message}` : error.type) };
   }
   const errorLines = event.log.filter((entry) => entry.level === 'error');
-  const lines = errorLines.length > 0 ? errorLines : event.log.filter((entry) => entry.level === 'warn');
+  const warnLines = event.log.filter((entry) => entry.level === 'warn');
+  // Runtimes such as Go's log package print no level word: then every line is a candidate.
+  const lines = errorLines.length > 0 ? errorLines : warnLines.length > 0 ? warnLines : event.log;
+  // A raw log's first error line is often a generic wrapper ("request failed reqId=…"); the line a
+  // known signature matches names the cause, so its matched text is the key when there is one.
+  const [signature] = matchRules(lines.slice(0, 50).map((entry) => entry.message));
   const first = lines[0] ?? event.log[0];
-  const message = parameterize(stripPrefix(first?.message ?? event.description ?? ''));
-  return {
-    components: [where, message].filter(Boolean),
-    title: truncate(message || where || 'Unknown error'),
-  };
+  const titleLine = parameterize(
+    stripPrefix(signature?.lines[0] ?? first?.message ?? event.description ?? ''),
+  );
+  const title = truncate(titleLine || where || 'Unknown error');
+  if (signature) {
+    // The rule and its matched text name the cause; the first word before it (a program or function
+    // name: "curl:", "fetchQuote") tells apart different callers hitting the same kind of failure.
+    const line = signature.lines[0] ?? '';
+    const caller = firstWord(
+      parameterize(stripPrefix(line.slice(0, Math.max(0, line.indexOf(signature.matched))))),
+    );
+    return {
+      components: [where, caller, `rule:${signature.rule.id}`, parameterize(signature.matched)].filter(
+        Boolean,
+      ),
+      title,
+    };
+  }
+  return { components: [where, titleLine].filter(Boolean), title };
 }
 
 function framesKey(error: ErrorInfo): string[] {
@@ -68,6 +92,13 @@ function stripPrefix(line: string): string {
   return line
     .replace(/^\s*\[?\d{4}-\d{2}-\d{2}[T ][\d:.,]+(?:Z|[+-]\d{2}:?\d{2})?\]?\s*/, '')
     .replace(/^\s*\[?(?:FATAL|ERROR|ERR|WARN|WARNING|INFO|DEBUG|CRITICAL|PANIC)\]?:?\s*/i, '');
+}
+
+function firstWord(text: string): string {
+  return (
+    text.split(/\s+/).find((word) => word !== '' && !/^[<[(*"']/.test(word) && !/^[\d#:.,-]+$/.test(word)) ??
+    ''
+  );
 }
 
 function truncate(text: string, max = 140): string {

@@ -2,8 +2,9 @@ import { parseStackLine } from './parse-stack.js';
 import type { ErrorInfo, StackFrame } from './types.js';
 
 // "TypeError: msg", "java.lang.IllegalStateException: msg", "Uncaught Error", "psycopg2.errors.UniqueViolation: …"
+// "error: …" in lower case is how node-postgres and Go print errors.
 const HEADER =
-  /^\s*(?:Uncaught |Exception in thread "[^"]*" )?((?:[A-Za-z_$][\w$.]*)?(?:Error|Exception|Violation|Fault|Failure|Warning|Interrupt|Exit))(?::\s?(.*))?$/;
+  /^\s*(?:Uncaught |Exception in thread "[^"]*" )?((?:[A-Za-z_$][\w$.]*)?(?:Error|Exception|Violation|Fault|Failure|Warning|Interrupt|Exit)|error(?=: ))(?::\s?(.*))?$/;
 const CAUSE = /^\s*(?:Caused by:\s*|\[cause\]:\s*)(.*)$/;
 const GO_PANIC = /^panic: (.*)$/;
 const GO_FUNCTION = /^([\w./*()%-]+?)(?:\.\.\.)?\((?:[^()]*)\)$/;

@@ -8,6 +8,8 @@ export interface RuleMatch {
   lines: string[];
   /** The rule's confidence plus {@link LINE_BONUS} per further matching line, up to {@link MAX_BONUS}. */
   score: number;
+  /** The text the first matching pattern matched in the first matching line: the signature itself. */
+  matched: string;
 }
 
 const MAX_EVIDENCE_LINES = 5;
@@ -35,9 +37,12 @@ export function matchRules(
   const ranked: { match: RuleMatch; order: number }[] = [];
   rules.forEach((rule, order) => {
     let count = 0;
+    let matched = '';
     const evidence: string[] = [];
     scanned.forEach((text, index) => {
-      if (!rule.patterns.some((pattern) => pattern.test(text))) return;
+      const pattern = rule.patterns.find((candidate) => candidate.test(text));
+      if (!pattern) return;
+      if (count === 0) matched = pattern.exec(text)?.[0] ?? '';
       count++;
       const line = lines[index]!;
       if (evidence.length < MAX_EVIDENCE_LINES && !evidence.includes(line)) evidence.push(line);
@@ -46,7 +51,7 @@ export function matchRules(
     const bonus = Math.min(MAX_BONUS, (count - 1) * LINE_BONUS);
     // Rounded so that, say, 0.88 + 0.02 ties with 0.9 instead of beating it by a float epsilon.
     const score = Math.round((rule.confidence + bonus) * 1e6) / 1e6;
-    ranked.push({ match: { rule, lines: evidence, score }, order });
+    ranked.push({ match: { rule, lines: evidence, score, matched }, order });
   });
   ranked.sort((a, b) => b.match.score - a.match.score || a.order - b.order);
   return ranked.map(({ match }) => match);
