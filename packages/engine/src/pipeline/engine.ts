@@ -27,6 +27,9 @@ import { type AlertKind, type Decision, decideAnalysis, errorLinesOf, isEscalati
 import { describeIssue } from './describe-issue.js';
 import { type DiagnosticsSink, FailureReporter } from './failure-reporter.js';
 
+/** How long one process holds the right to analyse an issue: longer than any analysis takes. */
+const ANALYSIS_LEASE_MS = 2 * 60_000;
+
 /** What an `onAnalysis` callback receives. */
 export interface AnalysisReport {
   issue: Issue;
@@ -272,14 +275,28 @@ export class Engine {
       await this.#deliver(reused, onAnalysis, false);
       return reused;
     }
-    const analysis = this.#analyzeAlertTrack(
-      event,
-      outcome.issue,
-      decision.kind!,
-      eventLines,
-      onAnalysis,
-      now,
-    );
+    const analysis = (async () => {
+      // Across processes sharing the store, one of them analyses; the others only count the event.
+      if (!(await this.#claim(outcome.issue.id, now))) {
+        this.#counts.throttled++;
+        return undefined;
+      }
+      try {
+        return await this.#analyzeAlertTrack(
+          event,
+          outcome.issue,
+          decision.kind!,
+          eventLines,
+          onAnalysis,
+          now,
+        );
+      } finally {
+        await this.#store
+          .releaseAnalysis(outcome.issue.id)
+          .catch((error: unknown) => this.#failures.report('claim', error));
+      }
+    })();
+    // Registered before the first await, so concurrent events of this issue in this process wait for it.
     this.#inFlight.set(fingerprint, analysis);
     try {
       return await analysis;
@@ -323,6 +340,16 @@ export class Engine {
     const report: AnalysisReport = { issue: tracked, event, result, reused: false };
     await this.#deliver(report, onAnalysis, true);
     return report;
+  }
+
+  async #claim(issueId: string, now: number): Promise<boolean> {
+    try {
+      return await this.#store.claimAnalysis(issueId, now, ANALYSIS_LEASE_MS);
+    } catch (error) {
+      // Without the store's word, analysing twice is better than not at all.
+      this.#failures.report('claim', error);
+      return true;
+    }
   }
 
   /** Queues the alert on the routed channels; returns the channels that were new for this window. */

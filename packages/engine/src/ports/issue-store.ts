@@ -51,6 +51,8 @@ export interface Issue {
   /** …or until the count reaches this. */
   snoozeUntilCount?: number;
   resolutionNote?: string;
+  /** The server project the events came from. */
+  projectId?: string;
 }
 
 /** What recording one event did to its issue. */
@@ -76,7 +78,14 @@ export interface StatusChange {
 export interface IssueFilter {
   status?: IssueStatus;
   service?: string;
+  environment?: string;
+  severity?: string;
+  category?: string;
+  /** Function name of the failing handler. */
+  handler?: string;
+  projectId?: string;
   text?: string;
+  sort?: 'lastSeen' | 'firstSeen' | 'count';
   limit?: number;
 }
 
@@ -120,6 +129,15 @@ export interface IssueStore {
   getIssue(id: string): Promise<Issue | undefined>;
   listIssues(filter?: IssueFilter): Promise<Issue[]>;
   setStatus(id: string, change: StatusChange, now?: number): Promise<Issue | undefined>;
+  /**
+   * Reserves the right to analyse an issue: true for exactly one caller within
+   * `leaseMs`, across every process sharing the store.
+   */
+  claimAnalysis(issueId: string, now: number, leaseMs: number): Promise<boolean>;
+  /** Gives the claim back once the analysis is saved (or failed). */
+  releaseAnalysis(issueId: string): Promise<void>;
+  /** The latest events of an issue, newest first (as stored: redacted). */
+  recentEvents(issueId: string, limit: number): Promise<TriageEvent[]>;
   /** Events per hour, oldest first, for the hours since `sinceHour` (epoch hours). */
   hourlyCounts(issueId: string, sinceHour: number): Promise<Array<{ hour: number; count: number }>>;
 

@@ -46,6 +46,7 @@ export function applyEvent(
         count: 1,
         usersAffected: 0,
         lastEventId: event.id,
+        projectId: event.tags?.['triage.project'],
       },
     };
   }

@@ -94,6 +94,17 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
       expect((await store.recordEvent(input(), { now: 11_000 })).unsnoozed).toBe(true);
     });
 
+    it('should let one caller claim an analysis within the lease, and keep the latest events', async () => {
+      const { issue } = await store.recordEvent(input({ id: 'e1' } as Partial<TriageEvent>));
+      await store.recordEvent(input({ id: 'e2' } as Partial<TriageEvent>));
+      expect(await store.claimAnalysis(issue.id, 1_000, 500)).toBe(true);
+      expect(await store.claimAnalysis(issue.id, 1_200, 500)).toBe(false);
+      expect(await store.claimAnalysis(issue.id, 1_500, 500)).toBe(true);
+      await store.releaseAnalysis(issue.id);
+      expect(await store.claimAnalysis(issue.id, 1_501, 500)).toBe(true);
+      expect((await store.recentEvents(issue.id, 5)).map((stored) => stored.id)).toEqual(['e2', 'e1']);
+    });
+
     it('should never enqueue one idempotency key twice, and hand each due alert to one claimer', async () => {
       const entry = {
         idempotencyKey: 'i1:email:1',

@@ -25,6 +25,8 @@ export class MemoryStore implements IssueStore {
   readonly #hours = new Map<string, Map<number, number>>();
   readonly #users = new Map<string, Set<string>>();
   readonly #outbox = new Map<string, OutboxEntry>();
+  readonly #events = new Map<string, TriageEvent[]>();
+  readonly #claims = new Map<string, number>();
   readonly #maxIssues: number;
 
   constructor({ maxIssues = 10_000 }: MemoryStoreOptions = {}) {
@@ -46,6 +48,10 @@ export class MemoryStore implements IssueStore {
       this.#users.set(issue.id, users);
       issue.usersAffected = users.size;
     }
+    const events = this.#events.get(issue.id) ?? [];
+    events.unshift(input.event);
+    if (events.length > 20) events.length = 20;
+    this.#events.set(issue.id, events);
     const hours = this.#hours.get(issue.id) ?? new Map<number, number>();
     const hour = hourOf(input.event.timestamp);
     hours.set(hour, (hours.get(hour) ?? 0) + 1);
@@ -77,9 +83,10 @@ export class MemoryStore implements IssueStore {
   }
 
   async listIssues(filter: IssueFilter = {}) {
+    const key = filter.sort ?? 'lastSeen';
     return [...this.#issues.values()]
       .filter((issue) => matchesFilter(issue, filter))
-      .sort((a, b) => b.lastSeen - a.lastSeen)
+      .sort((a, b) => b[key] - a[key])
       .slice(0, filter.limit ?? 100)
       .map(copy);
   }
@@ -89,6 +96,21 @@ export class MemoryStore implements IssueStore {
     if (!issue) return undefined;
     Object.assign(issue, applyStatus(issue, change, now));
     return copy(issue);
+  }
+
+  async claimAnalysis(issueId: string, now: number, leaseMs: number) {
+    const last = this.#claims.get(issueId);
+    if (last !== undefined && now - last < leaseMs) return false;
+    this.#claims.set(issueId, now);
+    return true;
+  }
+
+  async releaseAnalysis(issueId: string) {
+    this.#claims.delete(issueId);
+  }
+
+  async recentEvents(issueId: string, limit: number) {
+    return (this.#events.get(issueId) ?? []).slice(0, limit).map(copy);
   }
 
   async hourlyCounts(issueId: string, sinceHour: number) {
@@ -145,6 +167,8 @@ export class MemoryStore implements IssueStore {
       this.#byFingerprint.delete(oldest.fingerprint);
       this.#hours.delete(oldestId);
       this.#users.delete(oldestId);
+      this.#events.delete(oldestId);
+      this.#claims.delete(oldestId);
     }
   }
 }

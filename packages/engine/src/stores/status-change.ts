@@ -20,9 +20,17 @@ export function applyStatus(issue: Issue, change: StatusChange, now: number): Pa
 }
 
 /** The in-memory form of an issue filter (SQL stores translate it to WHERE clauses). */
-export function matchesFilter(issue: Issue, { status, service, text }: IssueFilter): boolean {
+export function matchesFilter(
+  issue: Issue,
+  { status, service, environment, severity, category, handler, projectId, text }: IssueFilter,
+): boolean {
   if (status && issue.status !== status) return false;
   if (service && issue.service !== service) return false;
+  if (environment && issue.environment !== environment) return false;
+  if (severity && issue.analysisResult?.analysis.severity !== severity) return false;
+  if (category && issue.analysisResult?.analysis.category !== category) return false;
+  if (handler && issue.function !== handler) return false;
+  if (projectId && issue.projectId !== projectId) return false;
   if (text) {
     const needle = text.toLowerCase();
     if (!`${issue.title}\n${issue.description}`.toLowerCase().includes(needle)) return false;

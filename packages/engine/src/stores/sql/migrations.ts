@@ -83,6 +83,39 @@ const migrations = (dialect: SqlDialectName): Record<string, Migration> => ({
       await db.schema.createIndex('events_received').on('events').column('received_at').execute();
     },
   },
+  '002-server': {
+    async up(db: Kysely<unknown>) {
+      const bigint = 'bigint' as const;
+      await db.schema.alterTable('issues').addColumn('severity', 'text').execute();
+      await db.schema.alterTable('issues').addColumn('category', 'text').execute();
+      await db.schema.alterTable('issues').addColumn('analysis_claimed_at', bigint).execute();
+      await db.schema.alterTable('issues').addColumn('project_id', 'text').execute();
+      await db.schema
+        .createTable('projects')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('name', 'text', (column) => column.notNull().unique())
+        .addColumn('public_key', 'text', (column) => column.notNull().unique())
+        .addColumn('created_at', bigint, (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createTable('settings')
+        .addColumn('key', 'text', (column) => column.primaryKey())
+        .addColumn('value', 'text', (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createTable('jobs')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('kind', 'text', (column) => column.notNull())
+        .addColumn('payload', 'text', (column) => column.notNull())
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('attempts', 'integer', (column) => column.notNull())
+        .addColumn('run_after', bigint, (column) => column.notNull())
+        .addColumn('created_at', bigint, (column) => column.notNull())
+        .addColumn('last_error', 'text')
+        .execute();
+      await db.schema.createIndex('jobs_due').on('jobs').columns(['status', 'run_after']).execute();
+    },
+  },
 });
 
 /** Brings the schema up to date; safe to run on every start and from several instances. */

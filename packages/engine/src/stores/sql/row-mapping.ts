@@ -36,10 +36,11 @@ export function toIssue(row: IssuesTable): Issue {
     snoozeUntil: num(row.snooze_until),
     snoozeUntilCount: num(row.snooze_until_count),
     resolutionNote: orUndefined(row.resolution_note),
+    projectId: orUndefined(row.project_id),
   };
 }
 
-export function toIssueRow(issue: Issue): IssuesTable {
+export function toIssueRow(issue: Issue): Omit<IssuesTable, 'analysis_claimed_at'> {
   return {
     id: issue.id,
     fingerprint: issue.fingerprint,
@@ -68,6 +69,9 @@ export function toIssueRow(issue: Issue): IssuesTable {
     snooze_until: issue.snoozeUntil ?? null,
     snooze_until_count: issue.snoozeUntilCount ?? null,
     resolution_note: issue.resolutionNote ?? null,
+    severity: issue.analysisResult?.analysis.severity ?? null,
+    category: issue.analysisResult?.analysis.category ?? null,
+    project_id: issue.projectId ?? null,
   };
 }
 

@@ -29,6 +29,10 @@ export interface IssuesTable {
   snooze_until: number | null;
   snooze_until_count: number | null;
   resolution_note: string | null;
+  severity: string | null;
+  category: string | null;
+  analysis_claimed_at: number | null;
+  project_id: string | null;
 }
 
 export interface IssueHoursTable {
@@ -64,7 +68,34 @@ export interface EventsTable {
   payload: string;
 }
 
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  public_key: string;
+  created_at: number;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+/** Durable work: an accepted event waits here until a worker (of any instance) has run the pipeline. */
+export interface JobsTable {
+  id: string;
+  kind: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  run_after: number;
+  created_at: number;
+  last_error: string | null;
+}
+
 export interface Database {
+  projects: ProjectsTable;
+  settings: SettingsTable;
+  jobs: JobsTable;
   issues: IssuesTable;
   issue_hours: IssueHoursTable;
   issue_users: IssueUsersTable;

@@ -62,6 +62,15 @@ export class SqlStore implements IssueStore {
       if (applied.created) await trx.insertInto('issues').values(toIssueRow(issue)).execute();
       else await trx.updateTable('issues').set(toIssueRow(issue)).where('id', '=', issue.id).execute();
       await trx
+        .insertInto('events')
+        .values({
+          id: input.event.id,
+          issue_id: issue.id,
+          received_at: options.now ?? Date.now(),
+          payload: JSON.stringify(input.event),
+        })
+        .execute();
+      await trx
         .insertInto('issue_hours')
         .values({ issue_id: issue.id, hour: hourOf(input.event.timestamp), count: 1 })
         .onConflict((conflict) =>
@@ -80,6 +89,8 @@ export class SqlStore implements IssueStore {
         analysis_json: JSON.stringify(result),
         description,
         title: result.analysis.title.slice(0, 500),
+        severity: result.analysis.severity,
+        category: result.analysis.category,
         source: result.meta.analyzer === 'llm' ? 'llm-self-analysis' : 'offline-rules',
         analyzed_at: Date.now(),
         ...(analyzedLines ? { analyzed_lines: JSON.stringify(analyzedLines) } : {}),
@@ -96,10 +107,27 @@ export class SqlStore implements IssueStore {
     return row ? toIssue(row) : undefined;
   }
 
-  async listIssues({ status, service, text, limit = 100 }: IssueFilter = {}) {
+  async listIssues(filter: IssueFilter = {}) {
+    const {
+      status,
+      service,
+      environment,
+      severity,
+      category,
+      handler,
+      projectId,
+      text,
+      sort,
+      limit = 100,
+    } = filter;
     let query = this.db.selectFrom('issues').selectAll();
     if (status) query = query.where('status', '=', status);
     if (service) query = query.where('service', '=', service);
+    if (environment) query = query.where('environment', '=', environment);
+    if (severity) query = query.where('severity', '=', severity);
+    if (category) query = query.where('category', '=', category);
+    if (handler) query = query.where('function', '=', handler);
+    if (projectId) query = query.where('project_id', '=', projectId);
     if (text) {
       const like = `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
       query = query.where((eb) =>
@@ -109,7 +137,8 @@ export class SqlStore implements IssueStore {
         ]),
       );
     }
-    const rows = await query.orderBy('last_seen', 'desc').limit(Math.min(limit, 1_000)).execute();
+    const column = sort === 'count' ? 'count' : sort === 'firstSeen' ? 'first_seen' : 'last_seen';
+    const rows = await query.orderBy(column, 'desc').limit(Math.min(limit, 1_000)).execute();
     return rows.map(toIssue);
   }
 
@@ -121,6 +150,37 @@ export class SqlStore implements IssueStore {
       await trx.updateTable('issues').set(toIssueRow(issue)).where('id', '=', id).execute();
       return issue;
     });
+  }
+
+  async claimAnalysis(issueId: string, now: number, leaseMs: number) {
+    const result = await this.db
+      .updateTable('issues')
+      .set({ analysis_claimed_at: now })
+      .where('id', '=', issueId)
+      .where((eb) =>
+        eb.or([eb('analysis_claimed_at', 'is', null), eb('analysis_claimed_at', '<=', now - leaseMs)]),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async releaseAnalysis(issueId: string) {
+    await this.db
+      .updateTable('issues')
+      .set({ analysis_claimed_at: null })
+      .where('id', '=', issueId)
+      .execute();
+  }
+
+  async recentEvents(issueId: string, limit: number) {
+    const rows = await this.db
+      .selectFrom('events')
+      .select('payload')
+      .where('issue_id', '=', issueId)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => JSON.parse(row.payload) as TriageEvent);
   }
 
   async hourlyCounts(issueId: string, sinceHour: number) {
