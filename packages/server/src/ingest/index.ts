@@ -1,0 +1,21 @@
+export type { DecodeBodyOptions } from './decode-body.js';
+export { decodeBody } from './decode-body.js';
+export type { IngestStatus } from './ingest-error.js';
+export { IngestError } from './ingest-error.js';
+export type {
+  Envelope,
+  EnvelopeHeader,
+  EnvelopeItem,
+  EnvelopeItemHeader,
+  ParseEnvelopeOptions,
+} from './parse-envelope.js';
+export { parseEnvelope } from './parse-envelope.js';
+export type { SentryRequest, SentryRequestOptions, SkippedItem } from './parse-sentry-request.js';
+export { parseSentryEnvelope, parseSentryStore } from './parse-sentry-request.js';
+export type { JsonLimits } from './safe-json.js';
+export { decodeUtf8, parseJsonLimited } from './safe-json.js';
+export type { Dsn, Lookup, SentryKeySources } from './sentry-auth.js';
+export { parseDsn, parseSentryAuth, sentryKeyOf } from './sentry-auth.js';
+export { MAX_BREADCRUMBS } from './sentry-breadcrumbs.js';
+export type { SentryEventInput, SentryEventOptions } from './sentry-to-event.js';
+export { sentryEventToTriage } from './sentry-to-event.js';

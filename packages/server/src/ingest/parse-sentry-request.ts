@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { IngestError } from './ingest-error.js';
+import { parseEnvelope } from './parse-envelope.js';
+import { parseJsonLimited } from './safe-json.js';
+import { parseDsn } from './sentry-auth.js';
+import { type SentryEventInput, sentryEventToTriage } from './sentry-to-event.js';
+import { asRecord, asText } from './sentry-values.js';
+
+export interface SentryRequestOptions {
+  /** Largest item payload of an envelope, attachments included (default 20 MiB). */
+  maxItemBytes?: number;
+  /** Most items in one envelope (default 100). */
+  maxItems?: number;
+  /** Largest event JSON (default 1 MiB, Sentry's own limit). */
+  maxEventBytes?: number;
+  /** Deepest JSON nesting in an event (default 64). */
+  maxDepth?: number;
+  /** Epoch ms; the timestamp of events that carry none (default now). */
+  receivedAt?: number;
+}
+
+export interface SkippedItem {
+  type: string;
+  reason: string;
+}
+
+export interface SentryRequest {
+  /** The id to answer with (`{"id": …}`): the envelope's, else the first event's. */
+  eventId?: string;
+  /** Triage event inputs, ready for `normalizeEvent`. */
+  events: SentryEventInput[];
+  /** Items accepted but not turned into events (sessions, transactions, attachments…). */
+  skipped: SkippedItem[];
+  /** The public key of the envelope header's DSN, when it has a valid one. */
+  dsnKey?: string;
+}
+
+/** Item types that carry an error event (`error` is not Sentry's, but costs nothing to accept). */
+const EVENT_TYPES = new Set(['event', 'error']);
+/** Sentry item types Triage accepts without reading: telemetry that is not an error. */
+const KNOWN_TYPES = new Set([
+  'transaction',
+  'session',
+  'sessions',
+  'client_report',
+  'attachment',
+  'check_in',
+  'span',
+  'otel_span',
+  'log',
+  'otel_log',
+  'trace_metric',
+  'metric',
+  'metric_buckets',
+  'statsd',
+  'profile',
+  'profile_chunk',
+  'replay_event',
+  'replay_recording',
+  'replay_video',
+  'feedback',
+  'user_report',
+  'user_report_v2',
+  'security',
+  'raw_security',
+  'nel',
+  'form_data',
+  'unreal_report',
+]);
+
+/**
+ * Reads the (already decoded, see `decodeBody`) body of `POST /api/:projectId/envelope/`:
+ * `event` items become Triage event inputs; every other item is accepted and listed in
+ * `skipped` with the reason. Malformed envelopes or events are an IngestError naming the item.
+ */
+export function parseSentryEnvelope(body: Buffer, options: SentryRequestOptions = {}): SentryRequest {
+  const { maxItemBytes = 20 * 1024 * 1024, maxItems = 100, receivedAt = Date.now() } = options;
+  const { header, items } = parseEnvelope(body, { maxItemBytes, maxItems });
+  const events: SentryEventInput[] = [];
+  const skipped: SkippedItem[] = [];
+  items.forEach((item, index) => {
+    const { type } = item.header;
+    if (!EVENT_TYPES.has(type)) {
+      skipped.push({ type, reason: KNOWN_TYPES.has(type) ? 'not an error event' : 'unknown item type' });
+      return;
+    }
+    // An envelope holds one event by the spec; its header id belongs to that one only.
+    const headerId = events.length === 0 ? asText(header.event_id) : undefined;
+    events.push(toEvent(item.payload, `item ${index + 1}`, { ...options, receivedAt }, headerId));
+  });
+  return {
+    eventId: asText(header.event_id) ?? events[0]?.id,
+    events,
+    skipped,
+    dsnKey: dsnKeyOf(header.dsn),
+  };
+}
+
+/** Reads the (decoded) body of the legacy `POST /api/:projectId/store/`: one JSON event. */
+export function parseSentryStore(body: Buffer, options: SentryRequestOptions = {}): SentryRequest {
+  const event = toEvent(body, undefined, { ...options, receivedAt: options.receivedAt ?? Date.now() });
+  return { eventId: event.id, events: [event], skipped: [] };
+}
+
+// `item` names the envelope item in reasons ("item 2 payload is not valid JSON"); a store body has none.
+function toEvent(
+  payload: Buffer,
+  item: string | undefined,
+  { maxEventBytes = 1024 * 1024, maxDepth = 64, receivedAt }: SentryRequestOptions & { receivedAt: number },
+  envelopeEventId?: string,
+): SentryEventInput {
+  const label = item ? `${item} payload` : 'body';
+  const record = asRecord(parseJsonLimited(payload, { maxBytes: maxEventBytes, maxDepth, label }));
+  if (!record) throw new IngestError(400, `${label} is not a JSON object`);
+  let event: SentryEventInput;
+  try {
+    event = sentryEventToTriage(record, { receivedAt });
+  } catch (error) {
+    if (!IngestError.isInstance(error) || !item) throw error;
+    throw new IngestError(error.status, `${item}: ${error.message}`, { cause: error });
+  }
+  // The id answered to the SDK must be the id stored, so an event without one gets it here.
+  event.id ??= envelopeEventId ?? randomUUID().replaceAll('-', '');
+  return event;
+}
+
+function dsnKeyOf(dsn: unknown): string | undefined {
+  if (typeof dsn !== 'string') return undefined;
+  try {
+    return parseDsn(dsn).publicKey;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { refusal } from './__fixtures__/refusal.js';
+import { parseJsonLimited } from './safe-json.js';
+
+describe('parseJsonLimited', () => {
+  it('should parse ordinary JSON', () => {
+    expect(parseJsonLimited(Buffer.from('{"a":[1,{"b":"ü"}]}'))).toEqual({ a: [1, { b: 'ü' }] });
+  });
+
+  it('should refuse 100,000 nested brackets with 400 instead of overflowing the stack', () => {
+    const error = refusal(() => parseJsonLimited(Buffer.from('['.repeat(100_000))));
+    expect(error.status).toBe(400);
+    expect(error.message).toBe('body nests deeper than 64 levels');
+  });
+
+  it('should accept nesting up to the limit and refuse one level more', () => {
+    const nested = (depth: number) => Buffer.from(`${'{"a":'.repeat(depth - 1)}[]${'}'.repeat(depth - 1)}`);
+    expect(() => parseJsonLimited(nested(64))).not.toThrow();
+    expect(refusal(() => parseJsonLimited(nested(65))).message).toBe('body nests deeper than 64 levels');
+    expect(refusal(() => parseJsonLimited(nested(5), { maxDepth: 4 })).status).toBe(400);
+  });
+
+  it('should not count brackets inside strings, escaped quotes included', () => {
+    const text = JSON.stringify({ message: `${'['.repeat(1000)} \\" {{{ \\\\`, nested: '"]]]' });
+    expect(parseJsonLimited(Buffer.from(text), { maxDepth: 2 })).toEqual(JSON.parse(text));
+  });
+
+  it('should refuse bytes that are not UTF-8', () => {
+    const error = refusal(() => parseJsonLimited(Buffer.from([0x7b, 0x22, 0x61, 0xff, 0x22, 0x7d])));
+    expect(error.status).toBe(400);
+    expect(error.message).toBe('body is not valid UTF-8');
+  });
+
+  it('should refuse a lone UTF-16 surrogate encoded as bytes (CESU-8)', () => {
+    expect(refusal(() => parseJsonLimited(Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22]))).status).toBe(400);
+  });
+
+  it('should name the input in the reason', () => {
+    expect(refusal(() => parseJsonLimited(Buffer.from('{'), { label: 'item 2 header' })).message).toMatch(
+      /^item 2 header is not valid JSON: /,
+    );
+  });
+
+  it('should refuse input larger than maxBytes with 413', () => {
+    const error = refusal(() => parseJsonLimited(Buffer.from('"0123456789"'), { maxBytes: 10 }));
+    expect(error.status).toBe(413);
+    expect(error.message).toBe('body is larger than 10 bytes');
+  });
+
+  it('should skip a UTF-8 byte order mark', () => {
+    expect(parseJsonLimited(Buffer.from('\uFEFF{"a":1}'))).toEqual({ a: 1 });
+  });
+});

@@ -1,0 +1,61 @@
+import { isInAppFile, type StackFrame } from '@triage/core';
+import { asNumber, asRecord, asText, valuesOf } from './sentry-values.js';
+
+/** Frames kept per stack trace, innermost first: the top of the stack carries the cause. */
+const MAX_FRAMES = 100;
+
+/**
+ * Sentry frames (listed oldest call first, innermost last) as Triage frames, innermost first.
+ * `in_app` wins when the SDK sent it; otherwise the file decides, as for parsed stacks.
+ * On the JVM (`platform: "java"`) the function is qualified with its class, as Triage's own
+ * Java stack parser does.
+ */
+export function framesFromStacktrace(stacktrace: unknown, platform?: string): StackFrame[] | undefined {
+  const frames = asRecord(stacktrace)?.frames;
+  if (!Array.isArray(frames)) return undefined;
+  const mapped: StackFrame[] = [];
+  for (let index = frames.length - 1; index >= 0 && mapped.length < MAX_FRAMES; index--) {
+    const frame = toFrame(frames[index], platform);
+    if (frame) mapped.push(frame);
+  }
+  return mapped.length > 0 ? mapped : undefined;
+}
+
+/**
+ * The stack trace of an exception, or of the thread it was thrown on when the SDK put the
+ * stack there (native and JVM SDKs do), or of the crashed (else first) thread.
+ */
+export function stacktraceOf(exception: Record<string, unknown> | undefined, threads: unknown): unknown {
+  if (exception?.stacktrace != null) return exception.stacktrace;
+  const all = valuesOf(threads).map(asRecord);
+  const threadId = exception?.thread_id;
+  const thread =
+    (threadId != null ? all.find((candidate) => candidate?.id === threadId) : undefined) ??
+    all.find((candidate) => candidate?.crashed === true) ??
+    (exception ? undefined : all.find((candidate) => candidate?.stacktrace != null));
+  return thread?.stacktrace;
+}
+
+/** The innermost frame of the application's own code, else the innermost frame. */
+export function culpritFrame(frames: StackFrame[] | undefined): StackFrame | undefined {
+  return frames?.find((frame) => frame.inApp) ?? frames?.[0];
+}
+
+function toFrame(raw: unknown, platform: string | undefined): StackFrame | undefined {
+  const frame = asRecord(raw);
+  if (!frame) return undefined;
+  const file = asText(frame.filename) ?? asText(frame.abs_path) ?? asText(frame.module);
+  let fn = asText(frame.function);
+  // JavaScript SDKs write "?" for anonymous functions, Python "<module>" for top-level code.
+  if (fn === '?' || fn === '<anonymous>') fn = undefined;
+  const module = asText(frame.module);
+  if (fn && platform === 'java' && module && module !== file) fn = `${module}.${fn}`;
+  if (!fn && !file) return undefined;
+  return {
+    function: fn,
+    file,
+    line: asNumber(frame.lineno),
+    column: asNumber(frame.colno),
+    inApp: typeof frame.in_app === 'boolean' ? frame.in_app : isInAppFile(file),
+  };
+}

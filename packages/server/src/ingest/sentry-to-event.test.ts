@@ -1,0 +1,229 @@
+import { fingerprintEvent, normalizeEvent } from '@triage/core';
+import { describe, expect, it } from 'vitest';
+import { refusal } from './__fixtures__/refusal.js';
+import { sentryEventToTriage } from './sentry-to-event.js';
+
+const receivedAt = 1_700_000_000_000;
+const convert = (payload: object) => sentryEventToTriage(payload, { receivedAt });
+
+/** A Python SDK event: `raise ValueError(...) from KeyError(...)` inside a logged request. */
+const pythonEvent = {
+  event_id: 'fc6d8c0c43fc4630ad850ee518f1b9d0',
+  timestamp: '2023-11-14T22:13:20.250Z',
+  platform: 'python',
+  level: 'fatal',
+  logger: 'app.payments',
+  logentry: { message: 'charge failed for %s', params: ['order 7'], formatted: 'charge failed for order 7' },
+  exception: {
+    values: [
+      {
+        type: 'KeyError',
+        value: "'price'",
+        module: 'builtins',
+        stacktrace: { frames: [{ function: 'price_of', filename: 'app/cart.py', lineno: 12, in_app: true }] },
+      },
+      {
+        type: 'ValueError',
+        value: 'cart is invalid',
+        mechanism: { type: 'logging', handled: true },
+        stacktrace: {
+          frames: [
+            { function: 'dispatch', filename: 'flask/app.py', lineno: 880, in_app: false },
+            { function: 'checkout', filename: 'app/views.py', lineno: 40, in_app: true },
+            { function: 'total', filename: 'app/cart.py', lineno: 20, in_app: true },
+          ],
+        },
+      },
+    ],
+  },
+  breadcrumbs: { values: [{ timestamp: 1700000000.1, category: 'query', message: 'SELECT * FROM carts' }] },
+  request: {
+    method: 'POST',
+    url: 'https://shop.example.com/checkout',
+    headers: { Cookie: 'sid=1', Accept: '*/*' },
+  },
+  user: { id: 7, email: 'ada@example.com' },
+  tags: [['region', 'eu']],
+  release: 'shop@2.0.0',
+  environment: 'staging',
+  server_name: 'web-2',
+  transaction: '/checkout',
+  fingerprint: ['{{ default }}', 'payments', 3, { bad: true }],
+  sdk: { name: 'sentry.python.flask', version: '2.19.0' },
+  extra: { anything: 'ignored' },
+};
+
+describe('sentryEventToTriage', () => {
+  it('should map a full error event', () => {
+    const event = convert(pythonEvent);
+    expect(event).toMatchObject({
+      id: 'fc6d8c0c43fc4630ad850ee518f1b9d0',
+      timestamp: 1700000000250,
+      level: 'error',
+      description: 'charge failed for order 7',
+      source: { file: 'app/cart.py', function: 'total' },
+      request: { method: 'POST', url: 'https://shop.example.com/checkout', headers: { accept: '*/*' } },
+      user: { id: '7', email: 'ada@example.com' },
+      release: 'shop@2.0.0',
+      environment: 'staging',
+      fingerprint: ['{{ default }}', 'payments', '3'],
+      tags: {
+        region: 'eu',
+        server_name: 'web-2',
+        platform: 'python',
+        sdk: 'sentry.python.flask',
+        logger: 'app.payments',
+        transaction: '/checkout',
+        mechanism: 'logging',
+        handled: 'yes',
+      },
+    });
+    expect(event.error).toMatchObject({
+      type: 'ValueError',
+      message: 'cart is invalid',
+      cause: { type: 'KeyError', message: "'price'" },
+    });
+    expect(event.error?.frames?.map((frame) => frame.function)).toEqual(['total', 'checkout', 'dispatch']);
+    expect(event.log).toEqual([
+      { level: 'info', message: '[query] SELECT * FROM carts', time: 1700000000100 },
+      { level: 'error', message: 'charge failed for order 7', time: 1700000000250 },
+    ]);
+  });
+
+  it('should produce input that normalizeEvent and fingerprintEvent accept', () => {
+    const event = normalizeEvent(convert(pythonEvent));
+    expect(event.id).toBe('fc6d8c0c43fc4630ad850ee518f1b9d0');
+    expect(event.error?.cause?.type).toBe('KeyError');
+    expect(event.request?.headers).toEqual({ accept: '*/*' });
+    const { components } = fingerprintEvent(event);
+    expect(components).toContain('payments');
+    expect(components).toContain('ValueError');
+  });
+
+  it.each([
+    ['fatal', 'error'],
+    ['error', 'error'],
+    ['warning', 'warn'],
+    ['info', 'info'],
+    ['debug', 'debug'],
+    ['log', 'info'],
+    ['nonsense', 'error'],
+    [undefined, 'error'],
+  ])('should map level %s to %s', (level, expected) => {
+    expect(convert({ message: 'm', level }).level).toBe(expected);
+  });
+
+  it('should treat captureMessage with its synthetic stack as a message, not an error', () => {
+    const event = convert({
+      level: 'warning',
+      message: 'payment provider slow: 2300 ms',
+      exception: {
+        values: [
+          {
+            value: 'payment provider slow: 2300 ms',
+            stacktrace: { frames: [{ function: 'poll', filename: '/srv/app/poller.js', in_app: true }] },
+            mechanism: { type: 'generic', handled: true, synthetic: true },
+          },
+        ],
+      },
+    });
+    expect(event.error).toBeUndefined();
+    expect(event.level).toBe('warn');
+    expect(event.description).toBe('payment provider slow: 2300 ms');
+    expect(event.source).toEqual({ file: '/srv/app/poller.js', function: 'poll' });
+    expect(event.tags?.mechanism).toBeUndefined();
+    expect(normalizeEvent(event).level).toBe('warn');
+  });
+
+  it('should read the message from logentry or from message, as a string or an object', () => {
+    expect(convert({ logentry: { message: 'raw %s', params: ['x'] } }).description).toBe('raw %s');
+    expect(convert({ message: { formatted: 'formatted one' } }).description).toBe('formatted one');
+    expect(convert({ message: 'plain', logentry: { formatted: '  ' } }).description).toBe('plain');
+  });
+
+  it('should use the transaction as source when there are no frames', () => {
+    expect(convert({ message: 'm', transaction: 'GET /orders/:id' }).source).toEqual({
+      function: 'GET /orders/:id',
+    });
+    expect(convert({ message: 'm' }).source).toBeUndefined();
+  });
+
+  it('should take a message event source from the stack of its thread', () => {
+    const event = convert({
+      message: 'm',
+      threads: {
+        values: [
+          { id: 1, stacktrace: { frames: [{ function: 'run', filename: 'app/jobs.py', in_app: true }] } },
+        ],
+      },
+    });
+    expect(event.source).toEqual({ file: 'app/jobs.py', function: 'run' });
+  });
+
+  it('should accept an event made of breadcrumbs only', () => {
+    const event = convert({ breadcrumbs: [{ category: 'auth', message: 'login failed', level: 'error' }] });
+    expect(event.log).toEqual([{ level: 'error', message: '[auth] login failed' }]);
+    expect(event.timestamp).toBe(receivedAt);
+  });
+
+  it('should refuse an event with nothing usable in it', () => {
+    const error = refusal(() => convert({ event_id: 'x', platform: 'node', exception: { values: [] } }));
+    expect(error.status).toBe(400);
+    expect(error.message).toBe('event has no exception, message or breadcrumbs');
+  });
+
+  it('should never throw on odd field shapes', () => {
+    const fields = [
+      'event_id',
+      'timestamp',
+      'level',
+      'platform',
+      'logentry',
+      'message',
+      'exception',
+      'threads',
+      'breadcrumbs',
+      'request',
+      'user',
+      'tags',
+      'contexts',
+      'release',
+      'environment',
+      'server_name',
+      'fingerprint',
+      'transaction',
+      'sdk',
+    ];
+    const oddValues = [
+      null,
+      0,
+      -1,
+      'x',
+      '',
+      true,
+      [],
+      {},
+      [null],
+      [[]],
+      { values: null },
+      { values: [1, 'x', null] },
+    ];
+    for (const field of fields) {
+      for (const value of oddValues) {
+        const base = {
+          exception: { values: [{ type: 'Error', value: 'boom' }] },
+          message: 'boom',
+          breadcrumbs: [{ message: 'step' }],
+          [field]: value,
+        };
+        expect(() => convert(base)).not.toThrow();
+        expect(() => normalizeEvent(convert(base))).not.toThrow();
+      }
+    }
+  });
+
+  it('should read an ISO timestamp without a zone as UTC and fall back to receivedAt', () => {
+    expect(convert({ message: 'm', timestamp: '2023-11-14T22:13:20' }).timestamp).toBe(1700000000000);
+    expect(convert({ message: 'm', timestamp: 'soon' }).timestamp).toBe(receivedAt);
+  });
+});
