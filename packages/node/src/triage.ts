@@ -3,6 +3,7 @@ import type { AnalysisCallback, Engine, EngineOptions } from '@triage/engine';
 import { Scope, type ScopeOptions, type ScopeOwner } from './scope.js';
 import { type EventDefaults, scopeToEvent } from './scope-to-event.js';
 import { type SummaryMode, type SummarySink, SummaryWriter, writeToStdout } from './summary-writer.js';
+import { HttpTransport } from './transports/http-transport.js';
 import { InProcessTransport } from './transports/in-process-transport.js';
 import type { Transport } from './transports/transport.js';
 
@@ -17,11 +18,18 @@ export interface TriageOptions extends EventDefaults {
   tailEntries?: number;
   /** A scope still open after this long is ended, flagged "never closed", and analysed if it saw errors. */
   scopeTimeoutMs?: number;
-  /** Called for every analysis, besides each scope's own `onAnalysis`. */
+  /** Called for every analysis, besides each scope's own `onAnalysis`. In-process only: never called with a DSN. */
   onAnalysis?: AnalysisCallback;
   /** Options of the in-process engine (analyzer, notifiers, store, queue sizes, …). */
   engine?: Omit<EngineOptions, 'onAnalysis' | 'service'>;
-  /** Where ended scopes with errors go. Default: the in-process engine. */
+  /**
+   * Send ended scopes with errors to a `triage serve` server, `http(s)://PUBLIC_KEY@host:7070/PROJECT_ID`,
+   * instead of analysing them in process. Default: the `TRIAGE_DSN` environment variable. A malformed
+   * DSN throws in `createTriage`. With a DSN, `onAnalysis` callbacks (the client's and each scope's) do
+   * not run: the server analyses and alerts.
+   */
+  dsn?: string;
+  /** Where ended scopes with errors go. Default: a Triage server when a DSN is set, else the in-process engine. */
   transport?: Transport;
   /** Where Triage reports its own failures. Default: stderr. */
   diagnostics?: (line: string) => void;
@@ -69,8 +77,15 @@ export class Triage implements ScopeOwner {
             (error) => this.#fail('summary', error),
           )
         : new SummaryWriter(summary, writeToStdout, (error) => this.#fail('summary', error));
+    const dsn = options.dsn ?? process.env.TRIAGE_DSN;
     if (options.transport) {
       this.#transport = options.transport;
+    } else if (dsn) {
+      this.#transport = new HttpTransport({
+        dsn,
+        onFailure: (stage, error) => this.#fail(stage, error),
+        onDrop: (reason, count) => this.#count(`dropped:${reason}`, count),
+      });
     } else {
       this.#inProcess = new InProcessTransport({
         engine: {
@@ -160,8 +175,11 @@ export class Triage implements ScopeOwner {
    * error (for applications that want to fail fast at start-up).
    */
   ready(): Promise<Engine> {
-    if (!this.#inProcess)
-      return Promise.reject(new Error('this client sends to a custom transport, not an in-process engine'));
+    if (!this.#inProcess) {
+      const target =
+        this.#transport instanceof HttpTransport ? 'a Triage server (TRIAGE_DSN)' : 'a custom transport';
+      return Promise.reject(new Error(`this client sends to ${target}, not an in-process engine`));
+    }
     return this.#inProcess.ready();
   }
 

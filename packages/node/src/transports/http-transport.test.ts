@@ -1,0 +1,388 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import type { TriageEvent } from '@triage/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createTriage, type Triage } from '../triage.js';
+import { HttpTransport, type HttpTransportOptions } from './http-transport.js';
+import type { TransportJob } from './transport.js';
+
+interface Received {
+  method?: string;
+  url?: string;
+  headers: IncomingHttpHeaders;
+  /** Bytes as sent (compressed or not). */
+  raw: Buffer;
+  events: TriageEvent[];
+  /** When the server had read the whole request. */
+  at: number;
+}
+
+type Reply = { status: number; headers?: Record<string, string>; body?: unknown } | 'hang';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  vi.unstubAllEnvs();
+});
+
+/** A local Triage server that records requests and answers as `reply` says (default: 200 with ids). */
+async function startServer(
+  reply: (request: Received, index: number) => Reply = () => ({ status: 200 }),
+  port = 0,
+) {
+  const requests: Received[] = [];
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
+    const json = request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+    const received: Received = {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      raw,
+      events: (JSON.parse(json.toString('utf8')) as { events: TriageEvent[] }).events,
+      at: Date.now(),
+    };
+    requests.push(received);
+    const answer = reply(received, requests.length - 1);
+    if (answer === 'hang') return;
+    response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+    response.end(JSON.stringify(answer.body ?? { ids: received.events.map((event) => event.id) }));
+  });
+  await listen(server, port);
+  const close = () => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(resolve));
+  };
+  cleanups.push(close);
+  const { port: bound } = server.address() as AddressInfo;
+  return { requests, port: bound, dsn: `http://public-key@127.0.0.1:${bound}/42`, close };
+}
+
+function listen(server: Server, port: number) {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+}
+
+function transportFor(dsn: string, options: Partial<HttpTransportOptions> = {}) {
+  const failures: string[] = [];
+  const drops: Array<[string, number]> = [];
+  const transport = new HttpTransport({
+    dsn,
+    flushIntervalMs: 20,
+    retryBaseMs: 20,
+    retryMaxMs: 100,
+    onFailure: (stage, error) => failures.push(`${stage}: ${(error as Error).message}`),
+    onDrop: (reason, count) => drops.push([reason, count]),
+    ...options,
+  });
+  cleanups.push(() => transport.close(100));
+  return { transport, failures, drops };
+}
+
+function event(index: number, message = `event ${index}`): TriageEvent {
+  return {
+    id: `id-${index}`,
+    timestamp: 1_700_000_000_000 + index,
+    level: 'error',
+    log: [{ level: 'error', message }],
+  };
+}
+
+function job(index: number, message?: string): TransportJob {
+  return { event: () => event(index, message) };
+}
+
+function messages(requests: Received[]): string[] {
+  return requests.flatMap((request) => request.events.map((sent) => sent.log[0]!.message));
+}
+
+async function until(condition: () => boolean, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('HttpTransport', () => {
+  it('should send N scopes in ceil(N / batchSize) requests, in order, with the key header', async () => {
+    const server = await startServer();
+    const { transport } = transportFor(server.dsn, { batchSize: 10 });
+    for (let index = 0; index < 25; index++) transport.send(job(index));
+    expect(await transport.flush(5_000)).toBe(true);
+    expect(server.requests.map((request) => request.events.length)).toEqual([10, 10, 5]);
+    expect(messages(server.requests)).toEqual(Array.from({ length: 25 }, (_, index) => `event ${index}`));
+    const [first] = server.requests;
+    expect(first?.method).toBe('POST');
+    expect(first?.url).toBe('/api/v1/events');
+    expect(first?.headers['x-triage-key']).toBe('public-key');
+    expect(first?.headers['content-type']).toBe('application/json');
+    expect(transport.stats()).toMatchObject({ sent: 25, requests: 3, retries: 0, failures: 0 });
+  });
+
+  it('should build events in the background, not in send(), and send a partial batch after the interval', async () => {
+    const server = await startServer();
+    const { transport } = transportFor(server.dsn, { batchSize: 50, flushIntervalMs: 30 });
+    let built = 0;
+    const counted = (index: number): TransportJob => ({
+      event: () => {
+        built++;
+        return event(index);
+      },
+    });
+    transport.send(counted(1));
+    transport.send(counted(2));
+    expect(built).toBe(0);
+    await until(() => server.requests.length === 1);
+    expect(built).toBe(2);
+    expect(messages(server.requests)).toEqual(['event 1', 'event 2']);
+  });
+
+  it('should gzip a body over 1 KB and leave a small one plain', async () => {
+    const server = await startServer();
+    const { transport } = transportFor(server.dsn);
+    transport.send(job(1));
+    expect(await transport.flush(5_000)).toBe(true);
+    const big = [event(2, 'x'.repeat(800)), event(3, 'y'.repeat(800))];
+    for (const sent of big) transport.send({ event: () => sent });
+    expect(await transport.flush(5_000)).toBe(true);
+    const [small, large] = server.requests;
+    expect(small?.headers['content-encoding']).toBeUndefined();
+    expect(large?.headers['content-encoding']).toBe('gzip');
+    expect(large!.raw.length).toBeLessThan(1024);
+    expect(JSON.parse(gunzipSync(large!.raw).toString('utf8'))).toEqual({ events: big });
+  });
+
+  it('should wait for Retry-After on 429, even when flushed, then deliver', async () => {
+    const server = await startServer((_request, index) =>
+      index === 0
+        ? { status: 429, headers: { 'retry-after': '1' }, body: { error: 'over quota' } }
+        : { status: 200 },
+    );
+    const { transport } = transportFor(server.dsn);
+    transport.send(job(1));
+    expect(await transport.flush(5_000)).toBe(true);
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests[1]!.at - server.requests[0]!.at).toBeGreaterThanOrEqual(1_000);
+    expect(messages(server.requests)).toEqual(['event 1', 'event 1']);
+    expect(transport.stats()).toMatchObject({ sent: 1, retries: 1 });
+  });
+
+  it('should split a batch the server finds too large (413) and retry each half, in order', async () => {
+    const server = await startServer((request) =>
+      request.events.length > 2 ? { status: 413 } : { status: 200 },
+    );
+    const { transport, drops } = transportFor(server.dsn, { batchSize: 5 });
+    for (let index = 0; index < 5; index++) transport.send(job(index));
+    expect(await transport.flush(5_000)).toBe(true);
+    expect(server.requests.map((request) => request.events.length)).toEqual([5, 3, 2, 1, 2]);
+    const accepted = server.requests.filter((request) => request.events.length <= 2);
+    expect(messages(accepted)).toEqual(['event 0', 'event 1', 'event 2', 'event 3', 'event 4']);
+    expect(drops).toEqual([]);
+  });
+
+  it('should drop and count a single event that is still too large', async () => {
+    const server = await startServer((request) =>
+      request.events.some((sent) => sent.log[0]!.message === 'huge') ? { status: 413 } : { status: 200 },
+    );
+    const { transport, drops, failures } = transportFor(server.dsn);
+    transport.send(job(1));
+    transport.send(job(2, 'huge'));
+    transport.send(job(3));
+    expect(await transport.flush(5_000)).toBe(false);
+    const accepted = server.requests.filter(
+      (request) => !request.events.some((sent) => sent.log[0]!.message === 'huge'),
+    );
+    expect(messages(accepted)).toEqual(['event 1', 'event 3']);
+    expect(drops).toEqual([['too-large', 1]]);
+    expect(failures).toHaveLength(1);
+  });
+
+  it('should drop a batch refused with 400, count it and log the reason once', async () => {
+    const server = await startServer(() => ({
+      status: 400,
+      body: { error: 'events[0].log must be an array' },
+    }));
+    const { transport, drops, failures } = transportFor(server.dsn);
+    transport.send(job(1));
+    transport.send(job(2));
+    expect(await transport.flush(5_000)).toBe(false);
+    transport.send(job(3));
+    expect(await transport.flush(5_000)).toBe(false);
+    expect(server.requests).toHaveLength(2);
+    expect(drops).toEqual([
+      ['rejected', 2],
+      ['rejected', 1],
+    ]);
+    expect(failures).toEqual([expect.stringContaining('events[0].log must be an array')]);
+    expect(transport.stats()).toMatchObject({ dropped: { rejected: 3 }, retries: 0 });
+  });
+
+  it('should drop on 401 and log once, naming TRIAGE_DSN', async () => {
+    const server = await startServer(() => ({ status: 401, body: { error: 'unknown key' } }));
+    const { transport, drops, failures } = transportFor(server.dsn);
+    transport.send(job(1));
+    expect(await transport.flush(5_000)).toBe(false);
+    transport.send(job(2));
+    expect(await transport.flush(5_000)).toBe(false);
+    expect(drops).toEqual([
+      ['unauthorized', 1],
+      ['unauthorized', 1],
+    ]);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatch(/TRIAGE_DSN/);
+    expect(failures[0]).not.toContain('public-key');
+  });
+
+  it('should retry a 500 with backoff and deliver the batch once', async () => {
+    const server = await startServer((_request, index) => (index === 0 ? { status: 500 } : { status: 200 }));
+    const { transport, failures } = transportFor(server.dsn);
+    for (let index = 0; index < 3; index++) transport.send(job(index));
+    expect(await transport.flush(5_000)).toBe(true);
+    expect(server.requests.map((request) => request.events.length)).toEqual([3, 3]);
+    expect(transport.stats()).toMatchObject({ sent: 3, requests: 2, retries: 1, failures: 1 });
+    expect(failures).toEqual([expect.stringMatching(/unavailable \(HTTP 500\); retrying/)]);
+  });
+
+  it('should keep events while the server is down and deliver them once it is up', async () => {
+    const probe = await startServer();
+    const { port, dsn } = probe;
+    await probe.close();
+    const { transport, failures } = transportFor(dsn, { retryBaseMs: 20, retryMaxMs: 50 });
+    for (let index = 0; index < 3; index++) transport.send(job(index));
+    await until(() => (transport.stats().failures as number) >= 2);
+    expect(failures).toEqual([expect.stringMatching(/unavailable .*ECONNREFUSED/)]);
+    const server = await startServer(undefined, port);
+    expect(await transport.flush(5_000)).toBe(true);
+    expect(messages(server.requests)).toEqual(['event 0', 'event 1', 'event 2']);
+  });
+
+  it('should drop and count the oldest scope when the buffer is full', async () => {
+    const server = await startServer();
+    const { transport, drops } = transportFor(server.dsn, { maxBuffered: 3, flushIntervalMs: 60_000 });
+    for (let index = 0; index < 5; index++) transport.send(job(index));
+    expect(drops).toEqual([
+      ['buffer-full', 1],
+      ['buffer-full', 1],
+    ]);
+    expect(await transport.flush(5_000)).toBe(true);
+    expect(messages(server.requests)).toEqual(['event 2', 'event 3', 'event 4']);
+    expect(transport.stats()).toMatchObject({ sent: 3, dropped: { 'buffer-full': 2 } });
+  });
+
+  it('should resolve flush() false when the server never answers in time, and close() drops what is left', async () => {
+    const server = await startServer(() => 'hang');
+    const { transport, drops } = transportFor(server.dsn);
+    transport.send(job(1));
+    expect(await transport.flush(200)).toBe(false);
+    expect(server.requests).toHaveLength(1);
+    expect(await transport.close(50)).toBe(false);
+    expect(drops).toEqual([['closed', 1]]);
+    transport.send(job(2));
+    expect(transport.stats()).toMatchObject({ dropped: { closed: 2 }, buffered: 0, inFlight: 0 });
+  });
+
+  it('should retry a request that times out', async () => {
+    const server = await startServer((_request, index) => (index === 0 ? 'hang' : { status: 200 }));
+    const { transport } = transportFor(server.dsn, { timeoutMs: 100 });
+    transport.send(job(1));
+    expect(await transport.flush(5_000)).toBe(true);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("should count a scope's onAnalysis as not run, once per scope, and drop an event that fails to build", async () => {
+    const server = await startServer();
+    const { transport, drops, failures } = transportFor(server.dsn);
+    transport.send({ event: () => event(1), onAnalysis: () => {} });
+    transport.send({ event: () => event(2), onAnalysis: () => {} });
+    transport.send({
+      event: () => {
+        throw new Error('formatting failed');
+      },
+    });
+    expect(await transport.flush(5_000)).toBe(false);
+    expect(messages(server.requests)).toEqual(['event 1', 'event 2']);
+    expect(transport.stats()).toMatchObject({
+      dropped: { 'on-analysis-remote': 2, 'event-failed': 1 },
+    });
+    expect(drops).toContainEqual(['event-failed', 1]);
+    expect(failures).toEqual([
+      expect.stringMatching(/^onAnalysis: .*in-process engine/),
+      'event: formatting failed',
+    ]);
+  });
+
+  it('should throw at construction for a malformed DSN or option', () => {
+    expect(() => new HttpTransport({ dsn: 'http://127.0.0.1:7070/42' })).toThrow(/TRIAGE_DSN/);
+    expect(() => new HttpTransport({ dsn: 'http://key@127.0.0.1:7070/42', batchSize: 0 })).toThrow(
+      RangeError,
+    );
+  });
+});
+
+describe('createTriage with a DSN', () => {
+  let triage: Triage | undefined;
+  afterEach(async () => {
+    await triage?.close(100);
+    triage = undefined;
+  });
+
+  it("should deliver an ended scope with errors to the server as a TriageEvent with the scope's lines", async () => {
+    const server = await startServer();
+    const diagnostics: string[] = [];
+    triage = createTriage({
+      dsn: server.dsn,
+      summary: 'none',
+      service: 'checkout-api',
+      diagnostics: (line) => diagnostics.push(line),
+    });
+    const quiet = triage.scope({ func: 'Healthcheck' });
+    quiet.info('all good');
+    quiet.end();
+    const scope = triage.scope({ file: 'src/api/checkout.ts', func: 'HandleCheckout', priority: 'P0' });
+    scope.info('charging order %s', 'ord_1');
+    scope.error('Payment declined', { orderId: 'ord_1' });
+    scope.end();
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(server.requests).toHaveLength(1);
+    const [sent] = server.requests[0]!.events;
+    expect(sent).toMatchObject({
+      level: 'error',
+      service: 'checkout-api',
+      source: { file: 'src/api/checkout.ts', function: 'HandleCheckout' },
+      priority: 'P0',
+    });
+    expect(sent?.log.map((line) => [line.level, line.message])).toEqual([
+      ['info', 'charging order ord_1'],
+      ['error', 'Payment declined {"orderId":"ord_1"}'],
+    ]);
+    expect(triage.stats().transport).toMatchObject({ sent: 1 });
+    await expect(triage.ready()).rejects.toThrow(/Triage server/);
+    expect(diagnostics).toEqual([]);
+  });
+
+  it('should read TRIAGE_DSN, and count a dropped batch in the client stats', async () => {
+    const server = await startServer(() => ({ status: 403 }));
+    vi.stubEnv('TRIAGE_DSN', server.dsn);
+    const diagnostics: string[] = [];
+    triage = createTriage({ summary: 'none', diagnostics: (line) => diagnostics.push(line) });
+    const scope = triage.scope({ func: 'Job' });
+    scope.error('boom');
+    scope.end();
+    expect(await triage.flush(5_000)).toBe(false);
+    expect(server.requests).toHaveLength(1);
+    expect(triage.stats().sdk).toMatchObject({ 'dropped:unauthorized': 1 });
+    expect(diagnostics).toEqual([expect.stringMatching(/^\[triage\] send failed: .*TRIAGE_DSN/)]);
+  });
+
+  it('should fail fast in createTriage for a malformed DSN', () => {
+    expect(() => createTriage({ dsn: 'http://127.0.0.1:7070/42', summary: 'none' })).toThrow(RangeError);
+    vi.stubEnv('TRIAGE_DSN', 'https://key@triage.example.com');
+    expect(() => createTriage({ summary: 'none' })).toThrow(/TRIAGE_DSN .*no project id/);
+  });
+});

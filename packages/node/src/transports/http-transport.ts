@@ -1,0 +1,422 @@
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import type { TriageEvent } from '@triage/core';
+import { parseDsn } from './parse-dsn.js';
+import type { Transport, TransportJob } from './transport.js';
+
+const gzip = promisify(gzipCallback);
+
+/** Bodies above this are gzipped: small ones cost more to compress than they save. */
+const GZIP_ABOVE_BYTES = 1024;
+/** A longer Retry-After is more likely a server bug than a plan; setTimeout also overflows past ~24 days. */
+const MAX_RETRY_AFTER_MS = 60 * 60_000;
+
+export interface HttpTransportOptions {
+  /** `http(s)://PUBLIC_KEY@host:7070/PROJECT_ID`; parsed here, so a malformed DSN throws at setup. */
+  dsn: string;
+  /** Ended scopes waiting to be sent (besides the batch in flight); when full, the oldest is dropped. */
+  maxBuffered?: number;
+  /** Events per request. */
+  batchSize?: number;
+  /** How long the first waiting scope waits for others to share its request. */
+  flushIntervalMs?: number;
+  /** Per request, reading the answer included. */
+  timeoutMs?: number;
+  /** First delay after a 5xx, a network error or a timeout; doubled per attempt, with jitter. */
+  retryBaseMs?: number;
+  /** Longest delay between two attempts (a 429's Retry-After excepted). */
+  retryMaxMs?: number;
+  /** Defaults to the global fetch. */
+  fetch?: typeof globalThis.fetch;
+  /** Called once per kind of failure, with a message for a person; every occurrence is counted in `stats()`. */
+  onFailure?: (stage: string, error: unknown) => void;
+  /** Called on every drop, with how many events it lost. */
+  onDrop?: (reason: string, count: number) => void;
+}
+
+interface Waiting {
+  seq: number;
+  job: TransportJob;
+}
+interface Built {
+  seq: number;
+  json: string;
+}
+interface FlushWaiter {
+  /** Jobs numbered below this were buffered when flush() was called. */
+  target: number;
+  remaining: number;
+  failed: boolean;
+  resolve: (accepted: boolean) => void;
+}
+type Answer = { status: number; retryAfter: string | null; text: string } | { error: unknown };
+
+/**
+ * Sends ended scopes to a `triage serve` server, in batches, from the background.
+ * `send` only queues a job; events are built and serialised when their batch goes out.
+ * 429 waits for Retry-After, 5xx and network errors back off exponentially with jitter,
+ * 413 splits the batch, other 4xx drop it. A scope's `onAnalysis` cannot run here (the
+ * server analyses the event): it runs only with the in-process engine, and is counted
+ * as `on-analysis-remote`.
+ */
+export class HttpTransport implements Transport {
+  readonly #endpoint: string;
+  readonly #publicKey: string;
+  readonly #settings: Required<Omit<HttpTransportOptions, 'dsn'>>;
+  readonly #closing = new AbortController();
+  readonly #reported = new Set<string>();
+  readonly #dropped: Record<string, number> = {};
+  #buffer: Waiting[] = [];
+  /** Built batches still to deliver; the first is in flight. */
+  #batches: Built[][] = [];
+  #waiters: FlushWaiter[] = [];
+  #seq = 0;
+  #timer?: NodeJS.Timeout;
+  #immediate?: NodeJS.Immediate;
+  #pumping = false;
+  #sleeping?: { wake: () => void; early: boolean };
+  #attempt = 0;
+  #closed = false;
+  readonly #counts = { sent: 0, requests: 0, retries: 0, failures: 0 };
+
+  constructor({
+    dsn,
+    maxBuffered = 1_000,
+    batchSize = 50,
+    flushIntervalMs = 1_000,
+    timeoutMs = 10_000,
+    retryBaseMs = 1_000,
+    retryMaxMs = 60_000,
+    fetch = globalThis.fetch,
+    onFailure = (stage, error) =>
+      process.stderr.write(`[triage] ${stage} failed: ${error instanceof Error ? error.message : error}\n`),
+    onDrop = () => {},
+  }: HttpTransportOptions) {
+    ({ endpoint: this.#endpoint, publicKey: this.#publicKey } = parseDsn(dsn));
+    this.#settings = {
+      maxBuffered: atLeast(1, maxBuffered, 'maxBuffered'),
+      batchSize: atLeast(1, batchSize, 'batchSize'),
+      flushIntervalMs: atLeast(0, flushIntervalMs, 'flushIntervalMs'),
+      timeoutMs: atLeast(1, timeoutMs, 'timeoutMs'),
+      retryBaseMs: atLeast(1, retryBaseMs, 'retryBaseMs'),
+      retryMaxMs: atLeast(retryBaseMs, retryMaxMs, 'retryMaxMs'),
+      fetch,
+      onFailure,
+      onDrop,
+    };
+  }
+
+  send(job: TransportJob): void {
+    try {
+      if (this.#closed) {
+        this.#drop('closed', [], 1);
+        return;
+      }
+      if (job.onAnalysis) {
+        this.#drop('on-analysis-remote', [], 1);
+        this.#reportOnce(
+          'on-analysis',
+          'onAnalysis',
+          'a scope onAnalysis runs only with the in-process engine, never when sending to TRIAGE_DSN',
+        );
+      }
+      if (this.#buffer.length >= this.#settings.maxBuffered)
+        this.#drop('buffer-full', this.#buffer.splice(0, 1));
+      this.#buffer.push({ seq: this.#seq++, job });
+      this.#schedule(this.#buffer.length >= this.#settings.batchSize);
+    } catch (error) {
+      this.#reportOnce('internal', 'send', error);
+    }
+  }
+
+  /** Sends everything buffered now; true once all of it was accepted, false on a drop or timeout. */
+  flush(timeoutMs: number): Promise<boolean> {
+    const remaining = this.#buffer.length + this.#batches.reduce((sum, batch) => sum + batch.length, 0);
+    if (remaining === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((other) => other !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      const waiter: FlushWaiter = {
+        target: this.#seq,
+        remaining,
+        failed: false,
+        resolve: (accepted) => {
+          clearTimeout(timer);
+          resolve(accepted);
+        },
+      };
+      this.#waiters.push(waiter);
+      // Someone is waiting: try now rather than after a 5xx backoff (never before a 429's Retry-After).
+      if (this.#sleeping?.early) this.#sleeping.wake();
+      this.#schedule(true);
+    });
+  }
+
+  /** Flushes, then stops: timers cleared, the request in flight aborted, what is left dropped. */
+  async close(timeoutMs: number): Promise<boolean> {
+    const flushed = await this.flush(timeoutMs);
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    if (this.#immediate) clearImmediate(this.#immediate);
+    this.#closing.abort();
+    this.#sleeping?.wake();
+    this.#drop('closed', [...this.#buffer.splice(0), ...this.#batches.splice(0).flat()]);
+    return flushed;
+  }
+
+  stats(): Record<string, unknown> {
+    return {
+      ...this.#counts,
+      buffered: this.#buffer.length,
+      inFlight: this.#batches.reduce((sum, batch) => sum + batch.length, 0),
+      dropped: { ...this.#dropped },
+    };
+  }
+
+  #schedule(now: boolean) {
+    // A running pump takes whatever arrives before it stops.
+    if (this.#pumping || this.#closed) return;
+    if (now) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#immediate ??= setImmediate(() => {
+        this.#immediate = undefined;
+        void this.#pump();
+      });
+    } else if (!this.#timer && !this.#immediate) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        void this.#pump();
+      }, this.#settings.flushIntervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** One batch in flight at a time, so events arrive in the order their scopes ended. */
+  async #pump() {
+    if (this.#pumping || this.#closed) return;
+    this.#pumping = true;
+    try {
+      while (!this.#closed) {
+        const batch = this.#batches[0];
+        if (batch) await this.#deliver(batch);
+        else if (this.#buffer.length > 0) this.#build(this.#buffer.splice(0, this.#settings.batchSize));
+        else break;
+      }
+    } catch (error) {
+      this.#reportOnce('internal', 'send', error);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #build(jobs: Waiting[]) {
+    const batch: Built[] = [];
+    for (const { seq, job } of jobs) {
+      try {
+        batch.push({ seq, json: serialize(job.event()) });
+      } catch (error) {
+        this.#drop('event-failed', [{ seq }]);
+        this.#reportOnce('event', 'event', error);
+      }
+    }
+    if (batch.length > 0) this.#batches.push(batch);
+  }
+
+  async #deliver(batch: Built[]) {
+    const answer = await this.#post(batch);
+    if (this.#closed) return;
+    if (!('error' in answer) && answer.status >= 200 && answer.status < 300) {
+      this.#batches.shift();
+      this.#attempt = 0;
+      this.#counts.sent += batch.length;
+      this.#settle(batch, true);
+      return;
+    }
+    this.#counts.failures++;
+    if ('error' in answer || answer.status === 408 || answer.status >= 500) {
+      const reason = 'error' in answer ? messageOf(answer.error) : `HTTP ${answer.status}`;
+      this.#reportOnce(
+        'unavailable',
+        'send',
+        `the Triage server at ${this.#endpoint} is unavailable (${reason}); retrying`,
+      );
+      return this.#wait(this.#backoff(), true);
+    }
+    const { status, retryAfter, text } = answer;
+    if (status === 429) {
+      const waitMs = parseRetryAfter(retryAfter);
+      this.#reportOnce(
+        'over-quota',
+        'send',
+        `the Triage server is over quota (HTTP 429); retrying after its Retry-After`,
+      );
+      return this.#wait(
+        waitMs === undefined ? this.#backoff() : Math.max(waitMs, this.#settings.retryBaseMs),
+        false,
+      );
+    }
+    this.#batches.shift();
+    if (status === 413 && batch.length > 1) {
+      const half = Math.ceil(batch.length / 2);
+      this.#batches.unshift(batch.slice(0, half), batch.slice(half));
+    } else if (status === 413) {
+      this.#drop('too-large', batch);
+      this.#reportOnce(
+        'too-large',
+        'send',
+        'an event was larger than the Triage server accepts (HTTP 413); dropped',
+      );
+    } else if (status === 401 || status === 403) {
+      this.#drop('unauthorized', batch);
+      this.#reportOnce(
+        'unauthorized',
+        'send',
+        `the Triage server refused the public key of TRIAGE_DSN (HTTP ${status}); events are dropped until TRIAGE_DSN (or the dsn option) holds a valid key`,
+      );
+    } else {
+      this.#drop('rejected', batch);
+      this.#reportOnce(
+        'rejected',
+        'send',
+        `the Triage server rejected a batch (HTTP ${status}): ${errorOf(text)}`,
+      );
+    }
+  }
+
+  async #post(batch: Built[]): Promise<Answer> {
+    this.#counts.requests++;
+    const controller = new AbortController();
+    const abort = () => controller.abort(this.#closing.signal.reason);
+    this.#closing.signal.addEventListener('abort', abort, { once: true });
+    const timer = setTimeout(
+      () => controller.abort(new Error(`no answer within ${this.#settings.timeoutMs} ms`)),
+      this.#settings.timeoutMs,
+    );
+    try {
+      const json = Buffer.from(`{"events":[${batch.map((item) => item.json).join(',')}]}`);
+      const compress = json.length > GZIP_ABOVE_BYTES;
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'x-triage-key': this.#publicKey,
+        ...(compress ? { 'content-encoding': 'gzip' } : {}),
+      };
+      const body = compress ? await gzip(json) : json;
+      const response = await this.#settings.fetch(this.#endpoint, {
+        method: 'POST',
+        headers,
+        body,
+        signal: controller.signal,
+      });
+      // Read to the end, which also frees the connection for the next batch.
+      const text = await response.text();
+      return { status: response.status, retryAfter: response.headers.get('retry-after'), text };
+    } catch (error) {
+      return { error: controller.signal.aborted ? (controller.signal.reason ?? error) : error };
+    } finally {
+      clearTimeout(timer);
+      this.#closing.signal.removeEventListener('abort', abort);
+    }
+  }
+
+  /** Waits before the next attempt of the same batch; `early` lets flush() cut the wait short. */
+  #wait(ms: number, early: boolean): Promise<void> {
+    this.#counts.retries++;
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#sleeping = undefined;
+        resolve();
+      };
+      const timer = setTimeout(wake, Math.min(ms, MAX_RETRY_AFTER_MS));
+      timer.unref();
+      this.#sleeping = { wake, early };
+    });
+  }
+
+  /** Exponential with "equal jitter": half fixed, half random, so many instances spread out. */
+  #backoff(): number {
+    const ceiling = Math.min(this.#settings.retryMaxMs, this.#settings.retryBaseMs * 2 ** this.#attempt++);
+    return ceiling / 2 + (Math.random() * ceiling) / 2;
+  }
+
+  #settle(items: Array<{ seq: number }>, accepted: boolean) {
+    for (const waiter of [...this.#waiters]) {
+      for (const { seq } of items) {
+        if (seq >= waiter.target) continue;
+        waiter.remaining--;
+        if (!accepted) waiter.failed = true;
+      }
+      if (waiter.remaining > 0) continue;
+      this.#waiters = this.#waiters.filter((other) => other !== waiter);
+      waiter.resolve(!waiter.failed);
+    }
+  }
+
+  /** Counts a drop of `count` events; `items` are the buffered ones among them, which flush() waits for. */
+  #drop(reason: string, items: Array<{ seq: number }>, count = items.length) {
+    if (count === 0) return;
+    this.#settle(items, false);
+    this.#dropped[reason] = (this.#dropped[reason] ?? 0) + count;
+    try {
+      this.#settings.onDrop(reason, count);
+    } catch {
+      // the caller's counter failed; ours is kept
+    }
+  }
+
+  /** Logged once per kind: a server that is down for an hour must not flood the application's stderr. */
+  #reportOnce(kind: string, stage: string, problem: unknown) {
+    if (this.#reported.has(kind)) return;
+    this.#reported.add(kind);
+    try {
+      this.#settings.onFailure(stage, problem instanceof Error ? problem : new Error(String(problem)));
+    } catch {
+      // nowhere left to report
+    }
+  }
+}
+
+/** One event as JSON; a log line's `fields` that cannot be serialised (cycles, BigInt) is left out. */
+function serialize(event: TriageEvent): string {
+  try {
+    return JSON.stringify(event);
+  } catch {
+    return JSON.stringify({ ...event, log: event.log.map(({ fields: _fields, ...entry }) => entry) });
+  }
+}
+
+/** Retry-After in seconds or as an HTTP date, in milliseconds; undefined when absent or unreadable. */
+function parseRetryAfter(header: string | null): number | undefined {
+  if (header == null) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** The server's `{"error": "…"}`, or the start of whatever else it answered. */
+function errorOf(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: unknown };
+    if (typeof parsed?.error === 'string') return parsed.error.slice(0, 500);
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return text.slice(0, 200) || 'no reason given';
+}
+
+function messageOf(problem: unknown): string {
+  if (!(problem instanceof Error)) return String(problem);
+  const cause = problem.cause instanceof Error ? ` (${problem.cause.message})` : '';
+  return `${problem.message}${cause}`;
+}
+
+function atLeast(minimum: number, value: number, name: string): number {
+  if (!Number.isFinite(value) || value < minimum)
+    throw new RangeError(`${name} must be a number of at least ${minimum}, got ${value}`);
+  return value;
+}
