@@ -414,6 +414,15 @@ export class Engine {
     }
   }
 
+  /** Analyses an issue again from its latest stored event (no alert); undefined when it has none. */
+  async reanalyze(issueId: string): Promise<Issue | undefined> {
+    const [event] = await this.#store.recentEvents(issueId, 1);
+    if (!event) return undefined;
+    const result = await this.#analyzer.analyze(event);
+    this.#counts.analyzed++;
+    return this.#store.saveAnalysis(issueId, result, describeIssue(event, result), errorLinesOf(event));
+  }
+
   /** Changes an issue's status; resolving it also resolves its PagerDuty incident. */
   async setStatus(issueId: string, change: StatusChange): Promise<Issue | undefined> {
     const issue = await this.#store.setStatus(issueId, change, this.#now());

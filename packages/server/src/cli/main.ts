@@ -4,17 +4,25 @@ import { DIAGNOSE_USAGE, diagnoseCommand } from './diagnose-command.js';
 import { EVAL_USAGE, evalCommand } from './eval-command.js';
 import { FINGERPRINT_USAGE, fingerprintCommand } from './fingerprint-command.js';
 import { InputError } from './input-error.js';
+import { PROJECTS_USAGE, projectsCommand } from './projects-command.js';
 import { REDACT_USAGE, redactCommand } from './redact-command.js';
+import { SERVE_USAGE, serveCommand } from './serve-command.js';
 
 const USAGE = `Usage: triage <command> [options]
 
 Commands:
+  serve             run the server: ingest (native and Sentry), REST API, analysis workers
+  projects          create a project and print its DSN, or list projects
   diagnose [FILE]   explain a log excerpt (file or stdin)
   redact [FILE]     remove personal data and secrets from a log (file or stdin)
   fingerprint [FILE] print the grouping key and issue title of a log or event
   eval [DIR]        score the analyzers on labelled cases (npm run eval)
 
 Run "triage <command> --help" for a command's options.
+
+${SERVE_USAGE}
+
+${PROJECTS_USAGE}
 
 ${DIAGNOSE_USAGE}
 
@@ -39,6 +47,10 @@ export async function main(argv: string[], io: CommandIo = defaultIo): Promise<n
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      case 'serve':
+        return await serveCommand(rest, io);
+      case 'projects':
+        return await projectsCommand(rest, io);
       case 'diagnose':
         return await diagnoseCommand(rest, io);
       case 'redact':

@@ -1,0 +1,31 @@
+import { Hono } from 'hono';
+import { IngestError } from '../ingest/index.js';
+import { HttpError } from './http-error.js';
+import { mountIssuesApi } from './routes/issues-api.js';
+import { mountNativeIngest } from './routes/native-ingest.js';
+import { mountSentryIngest } from './routes/sentry-ingest.js';
+import type { ServerContext } from './server-context.js';
+
+/**
+ * The Hono app: ingest (native and Sentry), the REST API, health. Handlers
+ * throw HttpError or IngestError; one error handler turns them into
+ * `{ "error": reason }` with their status, and anything else into a 500 that
+ * is logged once and counted.
+ */
+export function createApp(context: ServerContext): Hono {
+  const app = new Hono();
+  app.get('/health', (c) => c.json({ ok: true }));
+  mountNativeIngest(app, context);
+  mountSentryIngest(app, context);
+  mountIssuesApi(app, context);
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+  app.onError((error, c) => {
+    if (HttpError.isInstance(error)) {
+      return c.json({ error: error.message }, error.status as 400, error.headers);
+    }
+    if (IngestError.isInstance(error)) return c.json({ error: error.message }, error.status as 400);
+    context.onFailure('http', error);
+    return c.json({ error: 'internal error' }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,188 @@
+import type { Database } from '@triage/engine';
+import { type Kysely, sql } from 'kysely';
+
+export interface Job {
+  id: string;
+  kind: string;
+  payload: string;
+  attempts: number;
+}
+
+export interface JobQueueOptions {
+  db: Kysely<Database>;
+  dialect: 'sqlite' | 'postgres';
+  /** Runs one job; a rejection is retried later, up to `maxAttempts`. */
+  run: (job: Job) => Promise<void>;
+  onFailure: (stage: string, error: unknown) => void;
+  concurrency?: number;
+  pollIntervalMs?: number;
+  /** A claimed job not finished within this time is taken again (its worker died). */
+  leaseMs?: number;
+  maxAttempts?: number;
+}
+
+/**
+ * The durable analysis queue: a jobs table in the same database, on SQLite and
+ * PostgreSQL alike. An accepted event is a row before the HTTP 200; any
+ * instance's worker claims it (`FOR UPDATE SKIP LOCKED` on PostgreSQL), runs
+ * the pipeline and deletes it; a job whose worker died is taken again after its lease.
+ */
+export class JobQueue {
+  readonly #options: Required<JobQueueOptions>;
+  #timer?: NodeJS.Timeout;
+  #running = 0;
+  #polling?: Promise<void>;
+  #again = false;
+  #stopped = false;
+  done = 0;
+  failed = 0;
+
+  constructor(options: JobQueueOptions) {
+    this.#options = { concurrency: 4, pollIntervalMs: 500, leaseMs: 5 * 60_000, maxAttempts: 5, ...options };
+  }
+
+  /** Adds jobs in one transaction (or the caller's): durable once this resolves. */
+  async enqueue(
+    jobs: Array<{ id: string; kind: string; payload: string }>,
+    db: Kysely<Database> = this.#options.db,
+  ) {
+    if (jobs.length === 0) return;
+    const now = Date.now();
+    await db
+      .insertInto('jobs')
+      .values(
+        jobs.map((job) => ({
+          ...job,
+          status: 'pending',
+          attempts: 0,
+          run_after: now,
+          created_at: now,
+          last_error: null,
+        })),
+      )
+      .execute();
+    this.kick();
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.kick();
+  }
+
+  kick(): void {
+    if (this.#stopped) return;
+    if (this.#polling) {
+      this.#again = true;
+      return;
+    }
+    this.#polling = this.#poll().finally(() => {
+      this.#polling = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.kick();
+      } else this.#schedule();
+    });
+  }
+
+  /** Waits until no job is due (for tests and shutdown). */
+  async drain(timeoutMs = 10_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.#polling) await this.#polling;
+      const pending = await this.pending();
+      if (pending === 0 && this.#running === 0) return true;
+      this.kick();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return false;
+  }
+
+  async pending(): Promise<number> {
+    const row = await this.#options.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('status', '=', 'pending')
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    while (this.#polling || this.#running > 0) {
+      if (this.#polling) await this.#polling;
+      else await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  #schedule() {
+    if (this.#stopped) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.kick(), this.#options.pollIntervalMs);
+    this.#timer.unref();
+  }
+
+  async #poll(): Promise<void> {
+    try {
+      for (;;) {
+        const free = this.#options.concurrency - this.#running;
+        if (free <= 0) return;
+        const jobs = await this.#claim(free);
+        if (jobs.length === 0) return;
+        await Promise.all(jobs.map((job) => this.#runOne(job)));
+      }
+    } catch (error) {
+      this.#options.onFailure('job queue', error);
+    }
+  }
+
+  async #claim(limit: number): Promise<Job[]> {
+    const { db, dialect, leaseMs } = this.#options;
+    const now = Date.now();
+    return db.transaction().execute(async (trx) => {
+      let due = trx
+        .selectFrom('jobs')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('run_after', '<=', now)
+        .orderBy('created_at')
+        .limit(limit);
+      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+      const ids = (await due.execute()).map((row) => row.id);
+      if (ids.length === 0) return [];
+      const rows = await trx
+        .updateTable('jobs')
+        .set({ run_after: now + leaseMs, attempts: sql<number>`attempts + 1` })
+        .where('id', 'in', ids)
+        .returning(['id', 'kind', 'payload', 'attempts'])
+        .execute();
+      return rows.map((row) => ({ ...row, attempts: Number(row.attempts) }));
+    });
+  }
+
+  async #runOne(job: Job): Promise<void> {
+    const { db, run, maxAttempts, onFailure } = this.#options;
+    this.#running++;
+    try {
+      await run(job);
+      await db.deleteFrom('jobs').where('id', '=', job.id).execute();
+      this.done++;
+    } catch (error) {
+      this.failed++;
+      onFailure(`job ${job.kind}`, error);
+      const message = error instanceof Error ? error.message : String(error);
+      const dead = job.attempts >= maxAttempts;
+      await db
+        .updateTable('jobs')
+        .set({
+          status: dead ? 'dead' : 'pending',
+          run_after: Date.now() + Math.min(60_000, 1_000 * 2 ** job.attempts),
+          last_error: message.slice(0, 2_000),
+        })
+        .where('id', '=', job.id)
+        .execute();
+    } finally {
+      this.#running--;
+    }
+  }
+}

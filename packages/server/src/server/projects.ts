@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import type { Database } from '@triage/engine';
+import type { Kysely } from 'kysely';
+
+export interface Project {
+  id: string;
+  name: string;
+  publicKey: string;
+  createdAt: number;
+}
+
+const toProject = (row: Database['projects']): Project => ({
+  id: row.id,
+  name: row.name,
+  publicKey: row.public_key,
+  createdAt: Number(row.created_at),
+});
+
+/** Projects and their ingest keys; ids are numeric strings, as Sentry DSNs require. */
+export class ProjectRegistry {
+  readonly #byKey = new Map<string, Project>();
+
+  constructor(readonly db: Kysely<Database>) {}
+
+  /** The default project, created on first start; `pinnedKey` (TRIAGE_DEFAULT_PROJECT_KEY) fixes its key. */
+  async ensureDefault(pinnedKey?: string): Promise<Project> {
+    const existing = await this.db
+      .selectFrom('projects')
+      .selectAll()
+      .where('name', '=', 'default')
+      .executeTakeFirst();
+    if (existing) {
+      if (pinnedKey && existing.public_key !== pinnedKey) {
+        await this.db
+          .updateTable('projects')
+          .set({ public_key: pinnedKey })
+          .where('id', '=', existing.id)
+          .execute();
+        this.#byKey.clear();
+        return { ...toProject(existing), publicKey: pinnedKey };
+      }
+      return toProject(existing);
+    }
+    return this.create('default', pinnedKey).catch(async (error: unknown) => {
+      // Another instance created it first.
+      const row = await this.db
+        .selectFrom('projects')
+        .selectAll()
+        .where('name', '=', 'default')
+        .executeTakeFirst();
+      if (!row) throw error;
+      return toProject(row);
+    });
+  }
+
+  async create(name: string, key = randomBytes(16).toString('hex')): Promise<Project> {
+    if (!/^[\w.-]{1,64}$/.test(name))
+      throw new RangeError('a project name is 1–64 letters, digits, ".", "_" or "-"');
+    const rows = await this.db.selectFrom('projects').select('id').execute();
+    const id = String(rows.reduce((max, row) => Math.max(max, Number(row.id)), 0) + 1);
+    const project = { id, name, publicKey: key, createdAt: Date.now() };
+    await this.db
+      .insertInto('projects')
+      .values({ id, name, public_key: key, created_at: project.createdAt })
+      .execute();
+    return project;
+  }
+
+  async byKey(key: string): Promise<Project | undefined> {
+    const cached = this.#byKey.get(key);
+    if (cached) return cached;
+    const row = await this.db
+      .selectFrom('projects')
+      .selectAll()
+      .where('public_key', '=', key)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const project = toProject(row);
+    this.#byKey.set(key, project);
+    return project;
+  }
+
+  async list(): Promise<Project[]> {
+    return (await this.db.selectFrom('projects').selectAll().orderBy('id').execute()).map(toProject);
+  }
+}
+
+/** `http://KEY@host:port/ID`: what Sentry SDKs and the Triage SDK are configured with. */
+export function dsnOf(project: Project, baseUrl: string): string {
+  const url = new URL(baseUrl);
+  return `${url.protocol}//${project.publicKey}@${url.host}/${project.id}`;
+}

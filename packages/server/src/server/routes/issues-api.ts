@@ -1,0 +1,147 @@
+import { ISSUE_STATUSES, type IssueFilter, type IssueStatus } from '@triage/engine';
+import type { Context, Hono, Next } from 'hono';
+import { tokenMatches } from '../admin-token.js';
+import { HttpError } from '../http-error.js';
+import type { ServerContext } from '../server-context.js';
+
+const SORTS = ['lastSeen', 'firstSeen', 'count'] as const;
+
+/**
+ * The REST API (`Authorization: Bearer <admin token>`): issues with filters and
+ * sorting, issue detail with analysis, recent events and counts per hour,
+ * status changes and resolution notes, re-analysis, stats and projects.
+ */
+export function mountIssuesApi(app: Hono, context: ServerContext): void {
+  const admin = async function requireAdmin(c: Context, next: Next) {
+    const header = c.req.header('authorization') ?? '';
+    const token = /^Bearer (.+)$/.exec(header)?.[1];
+    if (!tokenMatches(token, context.adminToken)) {
+      throw new HttpError(401, 'send Authorization: Bearer <admin token> (TRIAGE_ADMIN_TOKEN)', {
+        'www-authenticate': 'Bearer',
+      });
+    }
+    await next();
+  };
+  app.use('/api/v1/issues/*', admin);
+  app.use('/api/v1/issues', admin);
+  app.use('/api/v1/stats', admin);
+  app.use('/api/v1/projects', admin);
+
+  app.get('/api/v1/issues', async function listIssues(c) {
+    const query = c.req.query();
+    const status = query.status;
+    if (status && !ISSUE_STATUSES.includes(status as IssueStatus)) {
+      throw new HttpError(400, `status must be one of ${ISSUE_STATUSES.join(', ')}`);
+    }
+    const sort = query.sort;
+    if (sort && !SORTS.includes(sort as (typeof SORTS)[number]))
+      throw new HttpError(400, `sort must be one of ${SORTS.join(', ')}`);
+    const limit = query.limit ? Number(query.limit) : 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, 'limit must be 1–500');
+    const filter: IssueFilter = {
+      status: status as IssueStatus | undefined,
+      severity: query.severity,
+      category: query.category,
+      service: query.service,
+      environment: query.environment,
+      handler: query.handler,
+      projectId: query.project,
+      text: query.q,
+      sort: sort as IssueFilter['sort'],
+      limit,
+    };
+    const issues = await context.store.listIssues(filter);
+    return c.json({ issues: issues.map(summary) });
+  });
+
+  app.get('/api/v1/issues/:id', async function issueDetail(c) {
+    const issue = await context.store.getIssue(c.req.param('id'));
+    if (!issue) throw new HttpError(404, 'no such issue');
+    const hour = Math.floor(Date.now() / 3_600_000);
+    const [events, hourly] = await Promise.all([
+      context.store.recentEvents(issue.id, 20),
+      context.store.hourlyCounts(issue.id, hour - 47),
+    ]);
+    return c.json({ issue, events, hourly });
+  });
+
+  app.patch('/api/v1/issues/:id', async function changeIssue(c) {
+    const body = (await c.req.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    if (!body || typeof body !== 'object')
+      throw new HttpError(400, 'send a JSON object, e.g. {"status": "resolved"}');
+    const existing = await context.store.getIssue(c.req.param('id'));
+    if (!existing) throw new HttpError(404, 'no such issue');
+    const status = (body.status ?? existing.status) as IssueStatus;
+    if (!ISSUE_STATUSES.includes(status))
+      throw new HttpError(400, `status must be one of ${ISSUE_STATUSES.join(', ')}`);
+    const note = body.note;
+    if (note !== undefined && (typeof note !== 'string' || note.length > 10_000))
+      throw new HttpError(400, 'note must be text');
+    const numberOrUndefined = (name: string) => {
+      const value = body[name];
+      if (value === undefined) return undefined;
+      if (typeof value !== 'number' || value < 0)
+        throw new HttpError(400, `${name} must be a non-negative number`);
+      return value;
+    };
+    const issue = await context.engine.setStatus(existing.id, {
+      status,
+      note: note as string | undefined,
+      snoozeForMs: numberOrUndefined('snoozeForMs'),
+      snoozeForEvents: numberOrUndefined('snoozeForEvents'),
+      resolvedInRelease: typeof body.resolvedInRelease === 'string' ? body.resolvedInRelease : undefined,
+    });
+    return c.json({ issue });
+  });
+
+  app.post('/api/v1/issues/:id/reanalyze', async function reanalyze(c) {
+    const issue = await context.store.getIssue(c.req.param('id'));
+    if (!issue) throw new HttpError(404, 'no such issue');
+    await context.jobs.enqueue([
+      {
+        id: globalThis.crypto.randomUUID(),
+        kind: 'reanalyze',
+        payload: JSON.stringify({ issueId: issue.id }),
+      },
+    ]);
+    return c.json({ queued: true }, 202);
+  });
+
+  app.get('/api/v1/stats', async function stats(c) {
+    const db = context.store.db;
+    const [events, byStatus, pending, engine] = await Promise.all([
+      db
+        .selectFrom('events')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .executeTakeFirstOrThrow(),
+      db
+        .selectFrom('issues')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+        .groupBy('status')
+        .execute(),
+      context.jobs.pending(),
+      Promise.resolve(context.engine.stats()),
+    ]);
+    return c.json({
+      events: Number(events.count),
+      issues: Object.fromEntries(byStatus.map((row) => [row.status, Number(row.count)])),
+      queue: { pending },
+      alerts: { sent: engine.alerted, deadLetters: engine.deadLetters },
+      llm: { ...engine.spend, scope: 'this server instance, since it started' },
+    });
+  });
+
+  app.get('/api/v1/projects', async function listProjects(c) {
+    return c.json({ projects: await context.projects.list() });
+  });
+}
+
+function summary(issue: Awaited<ReturnType<ServerContext['store']['listIssues']>>[number]) {
+  const { analysisResult, description, analysis, analyzedLines, ...rest } = issue;
+  return {
+    ...rest,
+    severity: analysisResult?.analysis.severity,
+    category: analysisResult?.analysis.category,
+    summary: analysisResult?.analysis.summary,
+  };
+}

@@ -1,0 +1,35 @@
+import type { Engine, SqlStore } from '@triage/engine';
+import type { JobQueue } from './job-queue.js';
+import type { ProjectRegistry } from './projects.js';
+import type { RateLimiter } from './rate-limiter.js';
+
+/** Ingest limits, as Sentry documents its own. */
+export interface IngestLimits {
+  /** Compressed request body. */
+  maxBodyBytes: number;
+  /** Decompressed body (envelopes with attachments). */
+  maxDecodedBytes: number;
+  /** One event's JSON. */
+  maxEventBytes: number;
+  /** Events in one native batch. */
+  maxBatch: number;
+}
+
+export const DEFAULT_LIMITS: IngestLimits = {
+  maxBodyBytes: 20 * 1024 * 1024,
+  maxDecodedBytes: 100 * 1024 * 1024,
+  maxEventBytes: 1024 * 1024,
+  maxBatch: 100,
+};
+
+/** What the routes share: built once by `startServer`. */
+export interface ServerContext {
+  store: SqlStore;
+  engine: Engine;
+  projects: ProjectRegistry;
+  jobs: JobQueue;
+  rateLimiter: RateLimiter;
+  adminToken: string;
+  limits: IngestLimits;
+  onFailure: (stage: string, error: unknown) => void;
+}

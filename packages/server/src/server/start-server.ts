@@ -1,0 +1,138 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import {
+  createEngine,
+  notifiersFromEnv,
+  openSqlStore,
+  readEngineSettings,
+  readLlmConfig,
+} from '@triage/engine';
+import { adminTokenOf } from './admin-token.js';
+import { createApp } from './create-app.js';
+import { JobQueue } from './job-queue.js';
+import { dsnOf, type Project, ProjectRegistry } from './projects.js';
+import { RateLimiter } from './rate-limiter.js';
+import { startRetention } from './retention.js';
+import { DEFAULT_LIMITS, type ServerContext } from './server-context.js';
+
+export interface ServerOptions {
+  port?: number;
+  host?: string;
+  /** `postgres://…`, or a SQLite path (default `./data/triage.db`). */
+  databaseUrl?: string;
+  env?: Record<string, string | undefined>;
+  /** Where start-up lines and internal failures go. */
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  dsn: string;
+  project: Project;
+  adminToken: string;
+  context: ServerContext;
+  close(): Promise<void>;
+}
+
+/**
+ * `triage serve`: opens (and migrates) the database, makes the default project
+ * and admin token on first start, starts the job worker, listens, and prints
+ * what a newcomer needs: the URL, the DSN and what is configured.
+ */
+export async function startServer({
+  port,
+  host = '0.0.0.0',
+  databaseUrl,
+  env = process.env,
+  log = (line) => process.stdout.write(`${line}\n`),
+}: ServerOptions = {}): Promise<RunningServer> {
+  const settings = readEngineSettings(env);
+  const llm = readLlmConfig(env, settings.llm);
+  const notifiers = notifiersFromEnv(env);
+  const store = await openSqlStore({ url: databaseUrl ?? env.TRIAGE_DATABASE_URL ?? './data/triage.db' });
+  const failures = new Map<string, number>();
+  const onFailure = (stage: string, error: unknown) => {
+    const count = (failures.get(stage) ?? 0) + 1;
+    failures.set(stage, count);
+    if (count === 1 || count % 1_000 === 0)
+      log(`[triage] ${stage} failed: ${(error as Error)?.message ?? error} (${count} so far)`);
+  };
+  const digestHour = env.TRIAGE_DIGEST_HOUR_UTC ? Number(env.TRIAGE_DIGEST_HOUR_UTC) : 8;
+  const engine = createEngine({
+    env,
+    store,
+    notifiers,
+    digestHourUtc: digestHour,
+    dashboardUrl: env.TRIAGE_DASHBOARD_URL,
+    diagnostics: log,
+  });
+  const projects = new ProjectRegistry(store.db);
+  const project = await projects.ensureDefault(env.TRIAGE_DEFAULT_PROJECT_KEY?.trim() || undefined);
+  const { token, generated } = await adminTokenOf(store.db, env.TRIAGE_ADMIN_TOKEN?.trim() || undefined);
+  const jobs = new JobQueue({
+    db: store.db,
+    dialect: store.dialect,
+    onFailure,
+    run: async (job) => {
+      if (job.kind === 'event') await engine.process({ input: JSON.parse(job.payload) });
+      else if (job.kind === 'reanalyze')
+        await engine.reanalyze((JSON.parse(job.payload) as { issueId: string }).issueId);
+      else throw new Error(`unknown job kind "${job.kind}"`);
+    },
+  });
+  const context: ServerContext = {
+    store,
+    engine,
+    projects,
+    jobs,
+    rateLimiter: new RateLimiter(Number(env.TRIAGE_RATE_LIMIT_PER_MINUTE ?? 6_000)),
+    adminToken: token,
+    limits: DEFAULT_LIMITS,
+    onFailure,
+  };
+  const app = createApp(context);
+  const listenPort = port ?? Number(env.TRIAGE_PORT ?? 7070);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const instance = serve({ fetch: app.fetch, port: listenPort, hostname: host }, () => resolve(instance));
+    instance.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const url = `http://${shownHost}:${address.port}`;
+  jobs.start();
+  const retention = startRetention(store.db, env, onFailure);
+
+  const channels = notifiers.map((notifier) => notifier.name).join(', ') || 'none';
+  const dsn = dsnOf(project, url);
+  log(`Triage server listening on ${url}`);
+  log(
+    `  database: ${store.dialect === 'postgres' ? 'PostgreSQL' : `SQLite ${databaseUrl ?? env.TRIAGE_DATABASE_URL ?? './data/triage.db'}`}`,
+  );
+  log(`  DSN of the default project: ${dsn}`);
+  log(
+    `  analysis: ${llm ? `${llm.provider} ${llm.model}` : 'offline rules (set GROQ_API_KEY or TRIAGE_LLM_PROVIDER for an LLM)'}`,
+  );
+  log(`  alerts: ${channels}`);
+  log(
+    generated
+      ? `  admin token (generated, stored in the database; set TRIAGE_ADMIN_TOKEN to choose one): ${token}`
+      : '  admin token: from TRIAGE_ADMIN_TOKEN or the database',
+  );
+
+  let closed = false;
+  return {
+    url,
+    dsn,
+    project,
+    adminToken: token,
+    context,
+    async close() {
+      if (closed) return;
+      closed = true;
+      retention.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await jobs.stop();
+      await engine.close();
+    },
+  };
+}
