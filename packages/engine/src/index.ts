@@ -48,7 +48,16 @@ export type {
 export { createEngine, Engine } from './pipeline/engine.js';
 export type { DiagnosticsSink } from './pipeline/failure-reporter.js';
 export type { Analyzer } from './ports/analyzer.js';
-export type { Issue, IssueStatus, IssueStore } from './ports/issue-store.js';
+export type {
+  Issue,
+  IssueFilter,
+  IssueStatus,
+  IssueStore,
+  OutboxEntry,
+  RecordOutcome,
+  StatusChange,
+} from './ports/issue-store.js';
+export { ISSUE_STATUSES } from './ports/issue-store.js';
 export type { Alert, Notifier } from './ports/notifier.js';
 export type { BoundedQueueOptions } from './queue/bounded-queue.js';
 export { BoundedQueue } from './queue/bounded-queue.js';
@@ -58,5 +67,3 @@ export type { OpenSqlStoreOptions } from './stores/sql/open-sql-store.js';
 export { openSqlStore } from './stores/sql/open-sql-store.js';
 export type { Database } from './stores/sql/schema.js';
 export { SqlStore } from './stores/sql/sql-store.js';
-export type { IssueFilter, OutboxEntry, RecordOutcome, StatusChange } from './ports/issue-store.js';
-export { ISSUE_STATUSES } from './ports/issue-store.js';

@@ -1,0 +1,208 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { createTriage } from '@triage/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from './start-server.js';
+
+let server: RunningServer;
+const ADMIN = 'test-admin-token';
+const KEY = 'a'.repeat(32);
+
+beforeAll(async () => {
+  server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: join(mkdtempSync(join(tmpdir(), 'triage-server-')), 'triage.db'),
+    env: {
+      TRIAGE_ADMIN_TOKEN: ADMIN,
+      TRIAGE_DEFAULT_PROJECT_KEY: KEY,
+      TRIAGE_RATE_LIMIT_PER_MINUTE: '600',
+      // No mail configured: alerts are printed; send them nowhere in tests.
+      TRIAGE_ALERT_TO: 'oncall@example.com',
+    },
+    log: () => {},
+  });
+});
+afterAll(() => server.close());
+
+const api = async (path: string, init: RequestInit = {}) => {
+  const response = await fetch(`${server.url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${ADMIN}`, ...(init.headers as Record<string, string>) },
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, any>,
+  };
+};
+const ingest = (body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${server.url}/api/v1/events`, {
+    method: 'POST',
+    headers: { 'x-triage-key': KEY, 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+  });
+const drained = () => server.context.jobs.drain(15_000);
+
+describe('triage serve', () => {
+  it('should print a DSN for the default project', () => {
+    expect(server.dsn).toBe(`http://${KEY}@127.0.0.1:${new URL(server.url).port}/1`);
+  });
+
+  it('should accept native events, durably, and group them into an issue found through the REST API', async () => {
+    const event = (order: number) => ({
+      service: 'checkout',
+      environment: 'production',
+      source: { file: 'src/checkout.ts', function: 'Checkout' },
+      priority: 'P0',
+      log: ['INFO: charging card', `ERROR: connect ECONNREFUSED 10.0.0.${order}:5432`],
+    });
+    const response = await ingest({ events: [event(1), event(2)] });
+    expect(response.status).toBe(200);
+    const { ids } = (await response.json()) as { ids: string[] };
+    expect(ids).toHaveLength(2);
+    // Durable before the 200: the events are rows before any worker ran.
+    expect(await drained()).toBe(true);
+    const list = await api('/api/v1/issues?service=checkout&severity=high&sort=count');
+    expect(list.status).toBe(200);
+    expect(list.body.issues).toHaveLength(1);
+    const [issue] = list.body.issues;
+    expect(issue).toMatchObject({
+      count: 2,
+      category: 'connection_refused',
+      priority: 'P0',
+      status: 'new',
+      projectId: '1',
+    });
+    const detail = await api(`/api/v1/issues/${issue.id}`);
+    expect(detail.body.issue.analysis).toContain('## Root Cause');
+    expect(detail.body.events).toHaveLength(2);
+    expect(detail.body.hourly.reduce((sum: number, hour: { count: number }) => sum + hour.count, 0)).toBe(2);
+
+    const resolved = await api(`/api/v1/issues/${issue.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'resolved', note: 'database restarted' }),
+    });
+    expect(resolved.body.issue).toMatchObject({ status: 'resolved', resolutionNote: 'database restarted' });
+    expect((await api(`/api/v1/issues/${issue.id}/reanalyze`, { method: 'POST' })).status).toBe(202);
+    expect(await drained()).toBe(true);
+    const stats = await api('/api/v1/stats');
+    expect(stats.body).toMatchObject({ events: 2, issues: { resolved: 1 }, queue: { pending: 0 } });
+  });
+
+  it('should take a report of the real @sentry/node SDK and show it with its stack frames and breadcrumbs', async () => {
+    const app = fileURLToPath(new URL('../ingest/__fixtures__/sentry-app.mjs', import.meta.url));
+    await new Promise<void>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [app],
+        { env: { PATH: process.env.PATH, TRIAGE_SENTRY_DSN: server.dsn } },
+        (error) => (error ? reject(error) : resolve()),
+      ),
+    );
+    expect(await drained()).toBe(true);
+    const { body } = await api('/api/v1/issues?q=checkout%20failed');
+    expect(body.issues.length).toBeGreaterThanOrEqual(1);
+    const detail = await api(`/api/v1/issues/${body.issues[0].id}`);
+    const [event] = detail.body.events;
+    expect(event.error).toMatchObject({ type: 'Error', cause: { type: 'TypeError' } });
+    expect(event.error.frames.some((frame: { function?: string }) => frame.function === 'totalOf')).toBe(
+      true,
+    );
+    expect(
+      event.log.some((entry: { message: string }) => entry.message.includes('SELECT * FROM orders')),
+    ).toBe(true);
+    expect(event).toMatchObject({ release: 'checkout@1.4.2', environment: 'production' });
+    // Personal data from the SDK is redacted before it is stored.
+    expect(JSON.stringify(event)).not.toContain('ada@example.com');
+    const messages = await api('/api/v1/issues?q=payment%20provider%20slow');
+    expect(messages.body.issues).toHaveLength(1);
+  });
+
+  it("should take the Node SDK's own HTTP transport", async () => {
+    const triage = createTriage({ dsn: server.dsn, summary: 'none', service: 'billing' });
+    const scope = triage.scope({ file: 'src/invoice.ts', func: 'SendInvoice', priority: 'P1' });
+    scope.info('rendering invoice %d', 42);
+    scope.error('Widget agent not found for domain: example.com');
+    scope.end();
+    expect(await triage.flush(10_000)).toBe(true);
+    await triage.close();
+    expect(await drained()).toBe(true);
+    const { body } = await api('/api/v1/issues?handler=SendInvoice');
+    expect(body.issues).toHaveLength(1);
+    expect(body.issues[0]).toMatchObject({ service: 'billing', priority: 'P1', category: 'configuration' });
+  });
+
+  it.each([
+    [
+      'no key',
+      () => fetch(`${server.url}/api/v1/events`, { method: 'POST', body: '{}' }),
+      401,
+      /missing project key/,
+    ],
+    ['an unknown key', () => ingest({ log: ['x'] }, { 'x-triage-key': 'nope' }), 403, /unknown project key/],
+    ['malformed JSON', () => ingest('{"log": ['), 400, /not valid JSON/],
+    ['deeply nested JSON', () => ingest('['.repeat(100_000)), 400, /nest/],
+    ['a body that is not UTF-8', () => ingest(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 400, /UTF-8/],
+    ['an event with nothing in it', () => ingest({ foo: 1 }), 400, /no log lines/],
+    ['an unknown encoding', () => ingest('{}', { 'content-encoding': 'zstd' }), 415, /encoding/],
+    [
+      'a gzip bomb',
+      () => ingest(gzipSync(Buffer.alloc(200 * 1024 * 1024, 32)), { 'content-encoding': 'gzip' }),
+      413,
+      /larger than/,
+    ],
+    [
+      'a truncated envelope',
+      () =>
+        fetch(`${server.url}/api/1/envelope/?sentry_key=${KEY}`, {
+          method: 'POST',
+          body: '{"event_id":"9ec79c33ec9942ab8353589fcb2e04dc"}\n{"type":"event","length":500}\n{"message":"hi"}',
+        }),
+      400,
+      /length 500 exceeds/,
+    ],
+    [
+      'an envelope for another project',
+      () =>
+        fetch(`${server.url}/api/99/envelope/?sentry_key=${KEY}`, {
+          method: 'POST',
+          body: '{}\n{"type":"event"}\n{"message":"hi"}\n',
+        }),
+      403,
+      /not 99/,
+    ],
+  ])(
+    'should answer %s with the right 4xx and a reason, and keep serving',
+    async (_name, send, status, reason) => {
+      const response = await send();
+      expect(response.status).toBe(status);
+      expect(((await response.json()) as { error: string }).error).toMatch(reason);
+      expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    },
+  );
+
+  it('should refuse the REST API without the admin token', async () => {
+    const response = await fetch(`${server.url}/api/v1/issues`);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('should rate-limit a key with 429, Retry-After and X-Sentry-Rate-Limits', async () => {
+    const batch = { events: Array.from({ length: 100 }, () => ({ log: ['ERROR: boom'] })) };
+    let limited: Response | undefined;
+    for (let index = 0; index < 20 && !limited; index++) {
+      const response = await ingest(batch);
+      if (response.status === 429) limited = response;
+    }
+    expect(limited?.status).toBe(429);
+    expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited?.headers.get('x-sentry-rate-limits')).toMatch(/^\d+::key$/);
+    await drained();
+  });
+});

@@ -1,0 +1,118 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { startFakeLlmServer } from '@triage/engine/test';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const POSTGRES = process.env.TRIAGE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const bin = fileURLToPath(new URL('../../bin/triage.js', import.meta.url));
+const database = `triage_two_${process.pid}_${Date.now()}`;
+const children: ChildProcess[] = [];
+
+async function admin(sql: string) {
+  const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
+  await client.connect();
+  await client.query(sql);
+  await client.end();
+}
+
+/** Starts a real `triage serve` process and resolves with its URL once it listens. */
+function serveProcess(env: Record<string, string>): Promise<string> {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.once('exit', (code) => reject(new Error(`triage serve exited with ${code}: ${output}`)));
+  });
+}
+
+beforeAll(async () => {
+  await admin(`create database ${database}`);
+});
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await admin(`drop database if exists ${database} with (force)`);
+});
+
+describe('two triage serve processes on one PostgreSQL database', () => {
+  it('should analyse and alert once for one fingerprint, whichever instance received the events', async () => {
+    const llm = await startFakeLlmServer();
+    const alerts: unknown[] = [];
+    const receiver = createServer((request: IncomingMessage, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        alerts.push(JSON.parse(body));
+        response.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const env = {
+      TRIAGE_DATABASE_URL: `${POSTGRES}/${database}`,
+      TRIAGE_ADMIN_TOKEN: 'admin',
+      TRIAGE_DEFAULT_PROJECT_KEY: 'k'.repeat(32),
+      GROQ_API_KEY: 'gsk_fake',
+      TRIAGE_LLM_BASE_URL: llm.groqUrl,
+      TRIAGE_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+      TRIAGE_WEBHOOK_SECRET: 'shh',
+      TRIAGE_ALERT_TO: 'oncall@example.com',
+    };
+    try {
+      // Started one after the other: both run the migrations, the second finds them done.
+      const first = await serveProcess(env);
+      const second = await serveProcess(env);
+      const send = (url: string, order: number) =>
+        fetch(`${url}/api/v1/events`, {
+          method: 'POST',
+          headers: { 'x-triage-key': env.TRIAGE_DEFAULT_PROJECT_KEY, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            source: { file: 'src/pay.ts', function: 'Pay' },
+            priority: 'P1',
+            log: [`ERROR: Connection pool exhausted (${order % 10}/10 connections active) order=${order}`],
+          }),
+        });
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, (_, order) => send(order % 2 ? first : second, order)),
+      );
+      expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
+
+      const issues = async () =>
+        (await (
+          await fetch(`${first}/api/v1/issues`, { headers: { authorization: 'Bearer admin' } })
+        ).json()) as {
+          issues: Array<{ count: number; analyzedAt?: number }>;
+        };
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        const { issues: found } = await issues();
+        if (found.length === 1 && found[0]!.count === 20 && found[0]!.analyzedAt && alerts.length >= 1) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      // Let any duplicate that would come, come.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const { issues: found } = await issues();
+      expect(found).toHaveLength(1);
+      expect(found[0]!.count).toBe(20);
+      expect(llm.requests).toHaveLength(1);
+      expect(alerts).toHaveLength(1);
+    } finally {
+      await llm.close();
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  }, 60_000);
+});
