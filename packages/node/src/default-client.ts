@@ -4,7 +4,16 @@ import { Triage, type TriageOptions } from './triage.js';
 let client: Triage | undefined;
 
 function instance(): Triage {
-  client ??= new Triage({ service: process.env.TRIAGE_SERVICE, environment: process.env.NODE_ENV });
+  if (client) return client;
+  const defaults = { service: process.env.TRIAGE_SERVICE, environment: process.env.NODE_ENV };
+  try {
+    client = new Triage(defaults);
+  } catch (error) {
+    // First use is on a request path: a malformed TRIAGE_DSN must not throw there. Diagnose in
+    // process instead, and say so once. `triage.init()` at start-up fails fast as it should.
+    process.stderr.write(`[triage] ${(error as Error).message}; diagnosing in process instead\n`);
+    client = new Triage({ ...defaults, dsn: '' });
+  }
   return client;
 }
 

@@ -150,3 +150,19 @@ describe('Triage client', () => {
     expect(() => createTriage({ tailEntries: -1 })).toThrow(/tailEntries/);
   });
 });
+
+describe('the process-wide client', () => {
+  it('should not throw on first use when TRIAGE_DSN is malformed, and diagnose in process instead', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const script = `import { triage } from '@triage/node';
+const scope = triage.scope({ func: 'Handler' });
+scope.end();
+console.log(JSON.stringify(triage.stats().openScopes));`;
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { PATH: process.env.PATH, TRIAGE_DSN: 'not a dsn' },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(output.trim().split('\n')).toContain('0');
+  });
+});

@@ -49,7 +49,14 @@ export async function startServer({
   const settings = readEngineSettings(env);
   const llm = readLlmConfig(env, settings.llm);
   const notifiers = notifiersFromEnv(env);
-  const store = await openSqlStore({ url: databaseUrl ?? env.TRIAGE_DATABASE_URL ?? './data/triage.db' });
+  const sqliteSync = env.TRIAGE_SQLITE_SYNC ?? 'normal';
+  if (sqliteSync !== 'normal' && sqliteSync !== 'full') {
+    throw new RangeError(`TRIAGE_SQLITE_SYNC must be normal or full, got "${sqliteSync}"`);
+  }
+  const store = await openSqlStore({
+    url: databaseUrl ?? env.TRIAGE_DATABASE_URL ?? './data/triage.db',
+    sqliteSync,
+  });
   const failures = new Map<string, number>();
   const onFailure = (stage: string, error: unknown) => {
     const count = (failures.get(stage) ?? 0) + 1;
@@ -69,9 +76,13 @@ export async function startServer({
   const projects = new ProjectRegistry(store.db);
   const project = await projects.ensureDefault(env.TRIAGE_DEFAULT_PROJECT_KEY?.trim() || undefined);
   const { token, generated } = await adminTokenOf(store.db, env.TRIAGE_ADMIN_TOKEN?.trim() || undefined);
+  const workers = Number(env.TRIAGE_WORKERS ?? 2);
+  if (!Number.isInteger(workers) || workers < 0)
+    throw new RangeError(`TRIAGE_WORKERS must be 0 or more, got "${env.TRIAGE_WORKERS}"`);
   const jobs = new JobQueue({
     db: store.db,
     dialect: store.dialect,
+    concurrency: Math.max(1, workers),
     onFailure,
     run: async (job) => {
       if (job.kind === 'event') await engine.process({ input: JSON.parse(job.payload) });
@@ -99,7 +110,8 @@ export async function startServer({
   const address = server.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const url = `http://${shownHost}:${address.port}`;
-  jobs.start();
+  // TRIAGE_WORKERS=0: an ingest-only instance; other instances sharing the database run the pipeline.
+  if (workers > 0) jobs.start();
   const retention = startRetention(store.db, env, onFailure);
 
   const channels = notifiers.map((notifier) => notifier.name).join(', ') || 'none';

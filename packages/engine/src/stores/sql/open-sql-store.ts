@@ -13,14 +13,23 @@ export interface OpenSqlStoreOptions {
   url: string;
   /** PostgreSQL pool size. */
   maxConnections?: number;
+  /**
+   * SQLite durability. `normal` (default; WAL): a committed event survives a crash or kill of the
+   * process, and the disk is flushed at checkpoints. `full`: flushed at every commit, so it also
+   * survives power loss, at a fraction of the throughput.
+   */
+  sqliteSync?: 'normal' | 'full';
 }
 
 /**
- * Opens (and migrates) the SQL store: SQLite in WAL mode with full
- * synchronisation, so an accepted event survives a crash; or PostgreSQL, which
- * several instances share.
+ * Opens (and migrates) the SQL store: SQLite in WAL mode, or PostgreSQL,
+ * which several instances share.
  */
-export async function openSqlStore({ url, maxConnections = 10 }: OpenSqlStoreOptions): Promise<SqlStore> {
+export async function openSqlStore({
+  url,
+  maxConnections = 10,
+  sqliteSync = 'normal',
+}: OpenSqlStoreOptions): Promise<SqlStore> {
   if (/^postgres(ql)?:\/\//.test(url)) {
     const pool = new pg.Pool({
       connectionString: url,
@@ -48,7 +57,7 @@ export async function openSqlStore({ url, maxConnections = 10 }: OpenSqlStoreOpt
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new Sqlite(path);
   database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = FULL');
+  database.pragma(`synchronous = ${sqliteSync === 'full' ? 'FULL' : 'NORMAL'}`);
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   await migrate(db as Kysely<unknown>, 'sqlite');

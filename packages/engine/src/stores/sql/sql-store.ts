@@ -1,7 +1,6 @@
 import type { AnalysisResult, TriageEvent } from '@triage/core';
 import { type Kysely, sql } from 'kysely';
 import type {
-  Issue,
   IssueFilter,
   IssueStore,
   OutboxEntry,

@@ -1,5 +1,4 @@
 import type { Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import {
   decodeBody,
   parseSentryEnvelope,
@@ -9,6 +8,7 @@ import {
 } from '../../ingest/index.js';
 import { acceptEvents } from '../accept-events.js';
 import { HttpError } from '../http-error.js';
+import { readBody } from '../read-body.js';
 import type { ServerContext } from '../server-context.js';
 import { limitRate, projectByKey } from './ingest-guards.js';
 
@@ -17,15 +17,9 @@ import { limitRate, projectByKey } from './ingest-guards.js';
  * `POST /api/:projectId/envelope/` and the older `POST /api/:projectId/store/`.
  */
 export function mountSentryIngest(app: Hono, context: ServerContext): void {
-  const limit = bodyLimit({
-    maxSize: context.limits.maxBodyBytes,
-    onError: () => {
-      throw new HttpError(413, `body is larger than ${context.limits.maxBodyBytes} bytes`);
-    },
-  });
   const handle = (parse: (body: Buffer) => SentryRequest) =>
     async function sentryIngest(c: Context) {
-      const raw = Buffer.from(await c.req.arrayBuffer());
+      const raw = await readBody(c, context.limits.maxBodyBytes);
       const body = await decodeBody(raw, c.req.header('content-encoding'), {
         maxDecodedBytes: context.limits.maxDecodedBytes,
       });
@@ -49,12 +43,10 @@ export function mountSentryIngest(app: Hono, context: ServerContext): void {
   const options = { maxEventBytes: context.limits.maxEventBytes };
   app.post(
     '/api/:projectId/envelope/',
-    limit,
     handle((body) => parseSentryEnvelope(body, options)),
   );
   app.post(
     '/api/:projectId/store/',
-    limit,
     handle((body) => parseSentryStore(body, options)),
   );
 }

@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+// Ingest throughput and latency of `triage serve` (native and Sentry envelope endpoints, on SQLite and on
+// PostgreSQL) against a bare node:http server that parses the same JSON and answers 200, in the same run.
+// Each server runs as its own process; autocannon (10 connections) measures throughput, then latency at a
+// fixed rate; RSS is read from /proc. Afterwards every 2xx is checked to be a stored row (durable).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const SECONDS = Number(process.env.SECONDS ?? 5);
+const RATE = Number(process.env.RATE ?? 200);
+const KEY = 'b'.repeat(32);
+const POSTGRES = process.env.TRIAGE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const bin = new URL('../packages/server/bin/triage.js', import.meta.url).pathname;
+
+const event = JSON.stringify({
+  service: 'checkout',
+  source: { file: 'src/checkout.ts', function: 'Checkout' },
+  priority: 'P1',
+  log: ['INFO: charging card for order 7', 'ERROR: connect ECONNREFUSED 10.0.0.7:5432'],
+});
+const envelope = [
+  JSON.stringify({ event_id: '9ec79c33ec9942ab8353589fcb2e04dc', sent_at: new Date().toISOString() }),
+  JSON.stringify({ type: 'event' }),
+  JSON.stringify({
+    event_id: '9ec79c33ec9942ab8353589fcb2e04dc',
+    level: 'error',
+    platform: 'node',
+    exception: {
+      values: [
+        {
+          type: 'Error',
+          value: 'connect ECONNREFUSED 10.0.0.7:5432',
+          stacktrace: {
+            frames: [{ function: 'charge', filename: '/app/src/pay.js', lineno: 10, in_app: true }],
+          },
+        },
+      ],
+    },
+  }),
+].join('\n');
+
+function start(args, env, ready) {
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = ready.exec(output);
+      if (match) resolve({ child, url: match[1] });
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)));
+  });
+}
+
+const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+
+async function measure(url, path, body, headers) {
+  const throughput = await autocannon({
+    url: url + path,
+    method: 'POST',
+    body,
+    headers,
+    connections: 10,
+    duration: SECONDS,
+  });
+  const paced = await autocannon({
+    url: url + path,
+    method: 'POST',
+    body,
+    headers,
+    connections: 10,
+    duration: SECONDS,
+    overallRate: RATE,
+  });
+  return {
+    rps: throughput.requests.average,
+    ok: throughput['2xx'] + paced['2xx'],
+    errors: throughput.non2xx + throughput.errors + paced.non2xx + paced.errors,
+    p50: paced.latency.p50,
+    p99: paced.latency.p99,
+  };
+}
+
+const BARE = `import http from 'node:http';
+const server = http.createServer((request, response) => {
+  const chunks = [];
+  request.on('data', (chunk) => chunks.push(chunk));
+  request.on('end', () => { JSON.parse(Buffer.concat(chunks).toString('utf8')); response.writeHead(200, { 'content-type': 'application/json' }); response.end('{"ok":true}'); });
+});
+server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));`;
+
+const rows = [];
+const bare = await start(['--input-type=module', '-e', BARE], {}, /listening on (http:\/\/\S+)/);
+const bareResult = await measure(bare.url, '/', event, { 'content-type': 'application/json' });
+rows.push(['bare node:http (parse JSON, answer 200)', 'native JSON', bareResult, rssMb(bare.child.pid)]);
+bare.child.kill();
+
+const database = `triage_bench_${Date.now()}`;
+const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
+await client.connect();
+await client.query(`create database ${database}`);
+const stores = [
+  ['SQLite', join(mkdtempSync(join(tmpdir(), 'triage-bench-')), 'triage.db')],
+  ['PostgreSQL', `${POSTGRES}/${database}`],
+];
+for (const [name, url] of stores) {
+  const server = await start(
+    [bin, 'serve', '--port', '0', '--host', '127.0.0.1'],
+    {
+      TRIAGE_DATABASE_URL: url,
+      TRIAGE_DEFAULT_PROJECT_KEY: KEY,
+      TRIAGE_ADMIN_TOKEN: 'admin',
+      TRIAGE_RATE_LIMIT_PER_MINUTE: '100000000',
+      TRIAGE_ALERT_TO: 'x@example.com',
+    },
+    /listening on (http:\/\/\S+)/,
+  );
+  const native = await measure(server.url, '/api/v1/events', event, {
+    'content-type': 'application/json',
+    'x-triage-key': KEY,
+  });
+  const sentry = await measure(server.url, `/api/1/envelope/?sentry_key=${KEY}`, envelope, {
+    'content-type': 'application/x-sentry-envelope',
+  });
+  const rss = rssMb(server.child.pid);
+  const stats = await (
+    await fetch(`${server.url}/api/v1/stats`, { headers: { authorization: 'Bearer admin' } })
+  ).json();
+  const stored = stats.events + stats.queue.pending;
+  rows.push([`triage serve, ${name}`, 'native JSON', native, rss]);
+  rows.push([`triage serve, ${name}`, 'Sentry envelope', sentry, rss]);
+  rows.push([
+    `  durable check, ${name}`,
+    `${native.ok + sentry.ok} accepted, ${stored} stored (events + queued jobs)`,
+    undefined,
+    undefined,
+  ]);
+  server.child.kill('SIGKILL');
+}
+await client.query(`drop database if exists ${database} with (force)`);
+await client.end();
+
+const lines = [
+  `Node ${process.version}, ${SECONDS}s per measurement, 10 connections; latency at ${RATE} requests/s; ${new Date().toISOString().slice(0, 10)}`,
+  '',
+  '| server | endpoint | throughput (req/s) | vs bare | p50 / p99 at fixed rate (ms) | non-2xx | RSS (MB) |',
+  '|---|---|---|---|---|---|---|',
+  ...rows.map(([server, endpoint, result, rss]) =>
+    result
+      ? `| ${server} | ${endpoint} | ${Math.round(result.rps)} | ${(result.rps / bareResult.rps).toFixed(2)}× | ${result.p50} / ${result.p99} | ${result.errors} | ${rss.toFixed(0)} |`
+      : `| ${server} | ${endpoint} | | | | | |`,
+  ),
+];
+console.log(lines.join('\n'));
