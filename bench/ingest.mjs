@@ -106,14 +106,18 @@ const database = `triage_bench_${Date.now()}`;
 const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
 await client.connect();
 await client.query(`create database ${database}`);
+// The third column: pipeline workers in the same process (the default, 2) or none (an ingest-only
+// instance, TRIAGE_WORKERS=0, with workers elsewhere), to show what ingest alone costs.
 const stores = [
-  ['SQLite', join(mkdtempSync(join(tmpdir(), 'triage-bench-')), 'triage.db')],
-  ['PostgreSQL', `${POSTGRES}/${database}`],
+  ['SQLite', join(mkdtempSync(join(tmpdir(), 'triage-bench-')), 'triage.db'), '2'],
+  ['SQLite, ingest only', join(mkdtempSync(join(tmpdir(), 'triage-bench-')), 'triage.db'), '0'],
+  ['PostgreSQL', `${POSTGRES}/${database}`, '2'],
 ];
-for (const [name, url] of stores) {
+for (const [name, url, workers] of stores) {
   const server = await start(
     [bin, 'serve', '--port', '0', '--host', '127.0.0.1'],
     {
+      TRIAGE_WORKERS: workers,
       TRIAGE_DATABASE_URL: url,
       TRIAGE_DEFAULT_PROJECT_KEY: KEY,
       TRIAGE_ADMIN_TOKEN: 'admin',
