@@ -1,38 +1,10 @@
-import { analyzeOffline, normalizeEvent } from '@triage/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SmtpCapture, startFlakySmtp, startSmtpCapture } from '../../../../test-helpers/smtp-capture.js';
 import { DeliveryError } from '../errors/delivery-error.js';
-import type { Alert } from '../ports/notifier.js';
+import { fakeAlert } from '../test/fake-notification-servers.js';
 import { createSmtpNotifier } from './smtp-notifier.js';
 
-function alertFor(lines: string[]): Alert {
-  const event = normalizeEvent({
-    source: { file: 'main.ts', function: 'ProtectedHandler' },
-    priority: 'P1',
-    log: lines,
-  });
-  const result = analyzeOffline(event);
-  return {
-    event,
-    result,
-    issue: {
-      id: 'issue-1',
-      fingerprint: 'f'.repeat(32),
-      title: result.analysis.title,
-      description: '',
-      analysis: result.markdown,
-      priority: 'P1',
-      status: 'new',
-      source: 'offline-rules',
-      createdAt: 0,
-      firstSeen: 0,
-      lastSeen: 0,
-      count: 3,
-      usersAffected: 1,
-      lastEventId: event.id,
-    },
-  };
-}
+const alertFor = (lines: string[]) => fakeAlert({ lines, issue: { count: 3 } });
 
 let smtp: SmtpCapture | undefined;
 afterEach(async () => {

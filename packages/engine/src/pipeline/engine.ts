@@ -19,7 +19,7 @@ import type { Analyzer } from '../ports/analyzer.js';
 import type { Issue, IssueStore, RecordOutcome, StatusChange } from '../ports/issue-store.js';
 import type { Notifier } from '../ports/notifier.js';
 import { BoundedQueue } from '../queue/bounded-queue.js';
-import { hourOf } from '../stores/apply-event.js';
+import { applyEvent, hourOf } from '../stores/apply-event.js';
 import { MemoryStore } from '../stores/memory-store.js';
 import { AlertDispatcher } from './alert-dispatcher.js';
 import { channelOf, resolveChannels } from './channels.js';
@@ -486,23 +486,7 @@ function reportFromIssue(issue: Issue, event: TriageEvent): AnalysisReport | und
 
 // When the store is down the alert still goes out; the issue just is not kept.
 function transientIssue(event: TriageEvent, fingerprint: string, title: string, now: number): Issue {
-  return {
-    id: fingerprint,
-    fingerprint,
-    title,
-    description: '',
-    analysis: '',
-    priority: event.priority,
-    status: 'new',
-    source: 'triage',
-    service: event.service,
-    createdAt: now,
-    firstSeen: event.timestamp,
-    lastSeen: event.timestamp,
-    count: 1,
-    usersAffected: 0,
-    lastEventId: event.id,
-  };
+  return applyEvent(undefined, { event, fingerprint, title }, { now }, () => fingerprint).issue;
 }
 
 /** Creates the engine. Throws ConfigError on a bad configuration. */

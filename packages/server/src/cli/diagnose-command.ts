@@ -8,9 +8,10 @@ import {
   type Redactor,
   type TriageEvent,
 } from '@triage/core';
-import { type Analyzer, analyzerFromSettings, readEngineSettings, readLlmConfig } from '@triage/engine';
+import { analyzerFromSettings, readEngineSettings, readLlmConfig } from '@triage/engine';
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
+import { mapJsonLines } from './map-json-lines.js';
 import { parseLogInput, readInput } from './read-input.js';
 
 export const DIAGNOSE_USAGE = `Usage: triage diagnose [FILE] [--json] [--offline] [--dry-run]
@@ -62,42 +63,17 @@ export async function diagnoseCommand(args: string[], io: CommandIo): Promise<nu
   });
   const redactor = createRedactor();
   const text = await readInput(positionals[0], io.stdin);
-  if (values.jsonl) return diagnoseLines(text, analyzer, redactor, io);
+  if (values.jsonl) {
+    return mapJsonLines(text, io, 'diagnosed', async (input) => {
+      const event = toEvent(input, redactor);
+      return toJson(event, await analyzer.analyze(event));
+    });
+  }
 
   const event = toEvent(parseLogInput(text), redactor);
   const result = tidy(await analyzer.analyze(event), values.offline);
   io.stdout(values.json ? `${JSON.stringify(toJson(event, result), null, 2)}\n` : `${result.markdown}\n`);
   return 0;
-}
-
-/** One analysis per input line, in order; a bad line gets an error object and the rest carry on. */
-async function diagnoseLines(
-  text: string,
-  analyzer: Analyzer,
-  redactor: Redactor,
-  io: CommandIo,
-): Promise<number> {
-  let failed = 0;
-  const lines = text.split(/\r?\n/);
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index]!;
-    if (line.trim() === '') continue;
-    try {
-      let input: unknown;
-      try {
-        input = JSON.parse(line);
-      } catch (error) {
-        throw new InputError(`not valid JSON: ${(error as Error).message}`);
-      }
-      const event = toEvent(input, redactor);
-      io.stdout(`${JSON.stringify({ line: index + 1, ...toJson(event, await analyzer.analyze(event)) })}\n`);
-    } catch (error) {
-      failed++;
-      io.stdout(`${JSON.stringify({ line: index + 1, error: (error as Error).message })}\n`);
-    }
-  }
-  if (failed > 0) io.stderr(`triage: ${failed} line(s) could not be diagnosed (see their "error")\n`);
-  return failed > 0 ? 1 : 0;
 }
 
 function toEvent(input: unknown, redactor: Redactor): TriageEvent {

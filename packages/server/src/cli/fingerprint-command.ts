@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createRedactor, fingerprintEvent, InvalidEventError, normalizeEvent } from '@triage/core';
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
+import { mapJsonLines } from './map-json-lines.js';
 import { parseLogInput, readInput } from './read-input.js';
 
 export const FINGERPRINT_USAGE = `Usage: triage fingerprint [FILE]
@@ -37,17 +38,5 @@ export async function fingerprintCommand(args: string[], io: CommandIo): Promise
     io.stdout(`${JSON.stringify(fingerprint(parseLogInput(text)))}\n`);
     return 0;
   }
-  let failed = 0;
-  const lines = text.split(/\r?\n/);
-  for (let index = 0; index < lines.length; index++) {
-    if (lines[index]!.trim() === '') continue;
-    try {
-      io.stdout(`${JSON.stringify({ line: index + 1, ...fingerprint(JSON.parse(lines[index]!)) })}\n`);
-    } catch (error) {
-      failed++;
-      io.stdout(`${JSON.stringify({ line: index + 1, error: (error as Error).message })}\n`);
-    }
-  }
-  if (failed > 0) io.stderr(`triage: ${failed} line(s) could not be fingerprinted (see their "error")\n`);
-  return failed > 0 ? 1 : 0;
+  return mapJsonLines(text, io, 'fingerprinted', fingerprint);
 }

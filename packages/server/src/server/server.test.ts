@@ -37,6 +37,7 @@ const api = async (path: string, init: RequestInit = {}) => {
   return {
     status: response.status,
     headers: response.headers,
+    // biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary JSON answers.
     body: (await response.json()) as Record<string, any>,
   };
 };
