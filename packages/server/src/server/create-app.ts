@@ -15,6 +15,17 @@ import type { ServerContext } from './server-context.js';
 export function createApp(context: ServerContext): Hono {
   const app = new Hono();
   app.get('/health', (c) => c.json({ ok: true }));
+  // Ingest requests in flight: the job workers give way to them.
+  app.use('/api/*', async function trackIngest(c, next) {
+    if (c.req.method !== 'POST' || c.req.path.startsWith('/api/v1/issues')) return next();
+    context.ingest.active++;
+    try {
+      await next();
+    } finally {
+      context.ingest.active--;
+      context.ingest.lastAt = Date.now();
+    }
+  });
   mountNativeIngest(app, context);
   mountSentryIngest(app, context);
   mountIssuesApi(app, context);

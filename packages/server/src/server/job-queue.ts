@@ -1,6 +1,9 @@
 import type { Database } from '@triage/engine';
 import { type Kysely, sql } from 'kysely';
 
+/** How long workers run before giving way to busy ingest. */
+const WORK_SLICE_MS = 25;
+
 export interface Job {
   id: string;
   kind: string;
@@ -19,6 +22,12 @@ export interface JobQueueOptions {
   /** A claimed job not finished within this time is taken again (its worker died). */
   leaseMs?: number;
   maxAttempts?: number;
+  /**
+   * True while ingest is busy: workers then wait (up to `maxDeferMs` in a row), so a burst of events
+   * is accepted at ingest speed and analysed in the quieter moments after.
+   */
+  ingestBusy?: () => boolean;
+  maxDeferMs?: number;
 }
 
 /**
@@ -45,7 +54,15 @@ export class JobQueue {
   failed = 0;
 
   constructor(options: JobQueueOptions) {
-    this.#options = { concurrency: 4, pollIntervalMs: 500, leaseMs: 5 * 60_000, maxAttempts: 5, ...options };
+    this.#options = {
+      concurrency: 4,
+      pollIntervalMs: 500,
+      leaseMs: 5 * 60_000,
+      maxAttempts: 5,
+      ingestBusy: () => false,
+      maxDeferMs: 100,
+      ...options,
+    };
   }
 
   /**
@@ -154,12 +171,27 @@ export class JobQueue {
 
   async #poll(): Promise<void> {
     try {
+      let sliceStart = Date.now();
       for (;;) {
         const free = this.#options.concurrency - this.#running;
         if (free <= 0) return;
         const jobs = await this.#claim(free);
         if (jobs.length === 0) return;
         await Promise.all(jobs.map((job) => this.#runOne(job)));
+        // Ingest comes first, but analysis is never starved: after a slice of at least WORK_SLICE_MS,
+        // wait while requests keep coming, at most maxDeferMs, then work again. Under saturation the
+        // workers keep about a fifth of the time and the backlog is analysed after the burst.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (Date.now() - sliceStart < WORK_SLICE_MS) continue;
+        const deferStart = Date.now();
+        while (
+          this.#options.ingestBusy() &&
+          Date.now() - deferStart < this.#options.maxDeferMs &&
+          !this.#stopped
+        ) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        sliceStart = Date.now();
       }
     } catch (error) {
       this.#options.onFailure('job queue', error);

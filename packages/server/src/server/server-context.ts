@@ -31,5 +31,7 @@ export interface ServerContext {
   rateLimiter: RateLimiter;
   adminToken: string;
   limits: IngestLimits;
+  /** Ingest requests in flight and the time of the last one: the job workers yield to them. */
+  ingest: { active: number; lastAt: number };
   onFailure: (stage: string, error: unknown) => void;
 }

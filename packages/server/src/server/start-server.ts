@@ -79,7 +79,9 @@ export async function startServer({
   const workers = Number(env.TRIAGE_WORKERS ?? 2);
   if (!Number.isInteger(workers) || workers < 0)
     throw new RangeError(`TRIAGE_WORKERS must be 0 or more, got "${env.TRIAGE_WORKERS}"`);
+  const ingest = { active: 0, lastAt: 0 };
   const jobs = new JobQueue({
+    ingestBusy: () => ingest.active > 0 || Date.now() - ingest.lastAt < 5,
     db: store.db,
     dialect: store.dialect,
     concurrency: Math.max(1, workers),
@@ -99,6 +101,7 @@ export async function startServer({
     rateLimiter: new RateLimiter(Number(env.TRIAGE_RATE_LIMIT_PER_MINUTE ?? 6_000)),
     adminToken: token,
     limits: DEFAULT_LIMITS,
+    ingest,
     onFailure,
   };
   const app = createApp(context);
