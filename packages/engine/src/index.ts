@@ -38,14 +38,14 @@ export type { SmtpNotifierOptions } from './notifiers/smtp-notifier.js';
 export { createSmtpNotifier } from './notifiers/smtp-notifier.js';
 export type { VerifyWebhookSignatureOptions, WebhookNotifierOptions } from './notifiers/webhook-notifier.js';
 export { createWebhookNotifier, verifyWebhookSignature } from './notifiers/webhook-notifier.js';
+export { createEngine, Engine } from './pipeline/engine.js';
 export type {
   AnalysisCallback,
   AnalysisReport,
   EngineOptions,
   EngineStats,
   Submission,
-} from './pipeline/engine.js';
-export { createEngine, Engine } from './pipeline/engine.js';
+} from './pipeline/engine-types.js';
 export type { DiagnosticsSink } from './pipeline/failure-reporter.js';
 export type { Analyzer } from './ports/analyzer.js';
 export type {

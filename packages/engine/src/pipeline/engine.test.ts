@@ -6,7 +6,8 @@ import type { IssueStore } from '../ports/issue-store.js';
 import { MemoryStore } from '../stores/memory-store.js';
 import { type FakeLlmServer, fakeAnalysis, startFakeLlmServer } from '../test/fake-llm-server.js';
 import { createMemoryNotifier } from '../test/memory-notifier.js';
-import { type AnalysisReport, createEngine } from './engine.js';
+import { createEngine } from './engine.js';
+import type { AnalysisReport } from './engine-types.js';
 
 const poolEvent = (userId = 999) => ({
   source: { file: 'src/main.ts', function: 'ProtectedHandler' },

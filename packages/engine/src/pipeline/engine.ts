@@ -5,12 +5,11 @@ import {
   fingerprintEvent,
   InvalidEventError,
   normalizeEvent,
-  type RedactOptions,
   type RoutingPolicy,
   routeAlert,
   type TriageEvent,
 } from '@triage/core';
-import { SpendLedger, type SpendSummary } from '../analyzers/spend-ledger.js';
+import { SpendLedger } from '../analyzers/spend-ledger.js';
 import { analyzerFromSettings } from '../config/analyzer-from-settings.js';
 import { readEngineSettings } from '../config/engine-settings.js';
 import { readLlmConfig } from '../config/llm-config.js';
@@ -25,80 +24,18 @@ import { AlertDispatcher } from './alert-dispatcher.js';
 import { channelOf, resolveChannels } from './channels.js';
 import { type AlertKind, type Decision, decideAnalysis, errorLinesOf, isEscalating } from './decide.js';
 import { describeIssue } from './describe-issue.js';
-import { type DiagnosticsSink, FailureReporter } from './failure-reporter.js';
+import type {
+  AnalysisCallback,
+  AnalysisReport,
+  EngineOptions,
+  EngineStats,
+  Submission,
+} from './engine-types.js';
+import { FailureReporter } from './failure-reporter.js';
+import { scheduleDaily } from './schedule-daily.js';
 
 /** How long one process holds the right to analyse an issue: longer than any analysis takes. */
 const ANALYSIS_LEASE_MS = 2 * 60_000;
-
-/** What an `onAnalysis` callback receives. */
-export interface AnalysisReport {
-  issue: Issue;
-  event: TriageEvent;
-  result: AnalysisResult;
-  /** True when the analysis was made for an earlier event of the same issue. */
-  reused: boolean;
-}
-
-export type AnalysisCallback = (report: AnalysisReport) => void | Promise<void>;
-
-export interface EngineOptions {
-  /** Default: the LLM configured by environment, falling back to the offline rules. */
-  analyzer?: Analyzer;
-  /**
-   * Default: from the environment (SMTP or SendGrid email, or the email printed to stdout; Slack,
-   * PagerDuty, webhook). `[]` sends nothing. A notifier named after a channel (`email`, `slack`,
-   * `pagerduty`, `webhook`) gets what routing sends there; any other receives every alert.
-   */
-  notifiers?: Notifier[];
-  /** Default: in memory. */
-  store?: IssueStore;
-  redact?: RedactOptions;
-  /** Priority × severity × quiet hours → channels. Default: the write-up's matrix. */
-  routing?: RoutingPolicy;
-  /** One analysis per fingerprint per window, and one alert per issue per window per channel. */
-  throttleWindowMs?: number;
-  /** Regress a resolved issue only for events of a newer release than the fix. */
-  regressOnlyInNewerRelease?: boolean;
-  maxPending?: number;
-  concurrency?: number;
-  /** Service name for events that carry none. */
-  service?: string;
-  onAnalysis?: AnalysisCallback;
-  /** Where the engine reports its own failures; default stderr. */
-  diagnostics?: DiagnosticsSink;
-  /** Where `TRIAGE_DRY_RUN=1` prints prompts; default stdout. */
-  dryRunOutput?: (text: string) => void;
-  env?: Record<string, string | undefined>;
-  fetch?: typeof globalThis.fetch;
-  /** Send the daily digest email at this UTC hour (0–23); off when unset. */
-  digestHourUtc?: number;
-  dashboardUrl?: string;
-  /** Outbox retry settings (tests shorten them). */
-  delivery?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
-  now?: () => number;
-}
-
-export interface EngineStats {
-  accepted: number;
-  processed: number;
-  analyzed: number;
-  throttled: number;
-  /** Alerts delivered, and alerts given up on (dead letters). */
-  alerted: number;
-  deadLetters: number;
-  escalations: number;
-  pending: number;
-  /** LLM spend today, in total and per handler. */
-  spend: SpendSummary;
-  /** Failures and deliberate drops by stage or reason. */
-  failures: Record<string, number>;
-}
-
-/** What one `submit` carries: the raw input (or a producer of it) and per-event callbacks. */
-export interface Submission {
-  input: unknown;
-  onAnalysis?: AnalysisCallback;
-}
 
 /**
  * The pipeline: normalize → redact → fingerprint → record → decide → analyze
@@ -124,7 +61,7 @@ export class Engine {
   readonly #escalationChecked = new Map<string, number>();
   readonly #counts = { accepted: 0, processed: 0, analyzed: 0, throttled: 0, escalations: 0 };
   readonly #dashboardUrl?: string;
-  #digestTimer?: NodeJS.Timeout;
+  #cancelDigest?: () => void;
   #closed = false;
 
   constructor(options: EngineOptions = {}) {
@@ -175,7 +112,11 @@ export class Engine {
     // Alerts a previous process left in the outbox go out now.
     this.#dispatcher.start();
     this.#dashboardUrl = options.dashboardUrl ?? env.TRIAGE_DASHBOARD_URL;
-    if (options.digestHourUtc != null) this.#scheduleDigest(options.digestHourUtc);
+    if (options.digestHourUtc != null) {
+      this.#cancelDigest = scheduleDaily(options.digestHourUtc, this.#now, () =>
+        this.sendDigest().catch((error: unknown) => this.#failures.report('digest', error)),
+      );
+    }
   }
 
   /**
@@ -194,21 +135,6 @@ export class Engine {
     const queued = await this.#dispatcher.enqueue({ kind: 'digest', digest }, ['email'], day);
     await this.#dispatcher.idle();
     return queued.length > 0;
-  }
-
-  #scheduleDigest(hourUtc: number) {
-    if (!Number.isInteger(hourUtc) || hourUtc < 0 || hourUtc > 23) {
-      throw new RangeError(`digestHourUtc must be an hour 0–23, got ${hourUtc}`);
-    }
-    const now = this.#now();
-    const next = new Date(now);
-    next.setUTCHours(hourUtc, 0, 0, 0);
-    if (next.getTime() <= now) next.setUTCDate(next.getUTCDate() + 1);
-    this.#digestTimer = setTimeout(() => {
-      this.sendDigest().catch((error: unknown) => this.#failures.report('digest', error));
-      this.#scheduleDigest(hourUtc);
-    }, next.getTime() - now);
-    this.#digestTimer.unref();
   }
 
   get store(): IssueStore {
@@ -452,7 +378,7 @@ export class Engine {
     const flushed = await this.flush(timeoutMs);
     if (this.#closed) return flushed;
     this.#closed = true;
-    if (this.#digestTimer) clearTimeout(this.#digestTimer);
+    this.#cancelDigest?.();
     await this.#dispatcher.close();
     const closers = [
       ...this.#notifiers.map((notifier) => () => notifier.shutdown?.()),

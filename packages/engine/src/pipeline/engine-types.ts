@@ -1,0 +1,76 @@
+import type { AnalysisResult, RedactOptions, RoutingPolicy, TriageEvent } from '@triage/core';
+import type { SpendSummary } from '../analyzers/spend-ledger.js';
+import type { Analyzer } from '../ports/analyzer.js';
+import type { Issue, IssueStore } from '../ports/issue-store.js';
+import type { Notifier } from '../ports/notifier.js';
+import type { DiagnosticsSink } from './failure-reporter.js';
+
+/** What an `onAnalysis` callback receives. */
+export interface AnalysisReport {
+  issue: Issue;
+  event: TriageEvent;
+  result: AnalysisResult;
+  /** True when the analysis was made for an earlier event of the same issue. */
+  reused: boolean;
+}
+
+export type AnalysisCallback = (report: AnalysisReport) => void | Promise<void>;
+
+export interface EngineOptions {
+  /** Default: the LLM configured by environment, falling back to the offline rules. */
+  analyzer?: Analyzer;
+  /**
+   * Default: from the environment (SMTP or SendGrid email, or the email printed to stdout; Slack,
+   * PagerDuty, webhook). `[]` sends nothing. A notifier named after a channel (`email`, `slack`,
+   * `pagerduty`, `webhook`) gets what routing sends there; any other receives every alert.
+   */
+  notifiers?: Notifier[];
+  /** Default: in memory. */
+  store?: IssueStore;
+  redact?: RedactOptions;
+  /** Priority × severity × quiet hours → channels. Default: the write-up's matrix. */
+  routing?: RoutingPolicy;
+  /** One analysis per fingerprint per window, and one alert per issue per window per channel. */
+  throttleWindowMs?: number;
+  /** Regress a resolved issue only for events of a newer release than the fix. */
+  regressOnlyInNewerRelease?: boolean;
+  maxPending?: number;
+  concurrency?: number;
+  /** Service name for events that carry none. */
+  service?: string;
+  onAnalysis?: AnalysisCallback;
+  /** Where the engine reports its own failures; default stderr. */
+  diagnostics?: DiagnosticsSink;
+  /** Where `TRIAGE_DRY_RUN=1` prints prompts; default stdout. */
+  dryRunOutput?: (text: string) => void;
+  env?: Record<string, string | undefined>;
+  fetch?: typeof globalThis.fetch;
+  /** Send the daily digest email at this UTC hour (0–23); off when unset. */
+  digestHourUtc?: number;
+  dashboardUrl?: string;
+  /** Outbox retry settings (tests shorten them). */
+  delivery?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  now?: () => number;
+}
+
+export interface EngineStats {
+  accepted: number;
+  processed: number;
+  analyzed: number;
+  throttled: number;
+  /** Alerts delivered, and alerts given up on (dead letters). */
+  alerted: number;
+  deadLetters: number;
+  escalations: number;
+  pending: number;
+  /** LLM spend today, in total and per handler. */
+  spend: SpendSummary;
+  /** Failures and deliberate drops by stage or reason. */
+  failures: Record<string, number>;
+}
+
+/** What one `submit` carries: the raw input (or a producer of it) and per-event callbacks. */
+export interface Submission {
+  input: unknown;
+  onAnalysis?: AnalysisCallback;
+}
