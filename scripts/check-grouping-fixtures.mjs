@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const DIR = dirname(fileURLToPath(import.meta.url));
+const DIR = join(dirname(fileURLToPath(import.meta.url)), '../packages/core/src/__fixtures__/grouping');
 const FORMATS = ['node', 'go', 'python', 'java', 'plain'];
 const MIN = { groups: 40, variants: 160, perRuntime: 5, plain: 8, pairs: 8 };
 const problems = [];
