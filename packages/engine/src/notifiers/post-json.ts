@@ -1,3 +1,4 @@
+import { parseRetryAfter } from '@triage/core';
 import { DeliveryError } from '../errors/delivery-error.js';
 
 export interface PostJsonOptions {
@@ -71,18 +72,6 @@ export async function postJson({
     status,
     retryAfterMs: isRetryable ? parseRetryAfter(response.headers.get('retry-after')) : undefined,
   });
-}
-
-/**
- * `Retry-After` in milliseconds: the header is either delay-seconds or an
- * HTTP date (RFC 9110 §10.2.3). Undefined when absent or unreadable.
- */
-export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
-  if (value == null || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 // Undici reports "fetch failed" and puts the useful part (ECONNREFUSED …) in `cause`.

@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import type { TriageEvent } from '@triage/core';
+import { parseRetryAfter, type TriageEvent } from '@triage/core';
 import { parseDsn } from './parse-dsn.js';
 import type { Transport, TransportJob } from './transport.js';
 
@@ -390,14 +390,6 @@ function serialize(event: TriageEvent): string {
 }
 
 /** Retry-After in seconds or as an HTTP date, in milliseconds; undefined when absent or unreadable. */
-function parseRetryAfter(header: string | null): number | undefined {
-  if (header == null) return undefined;
-  const value = header.trim();
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
 /** The server's `{"error": "…"}`, or the start of whatever else it answered. */
 function errorOf(text: string): string {
   try {

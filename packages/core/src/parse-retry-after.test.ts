@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter } from './post-json.js';
+import { parseRetryAfter } from './parse-retry-after.js';
 
 describe('parseRetryAfter', () => {
   it('should read delay-seconds', () => {
