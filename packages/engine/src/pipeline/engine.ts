@@ -6,7 +6,6 @@ import {
   InvalidEventError,
   normalizeEvent,
   type RoutingPolicy,
-  routeAlert,
   type TriageEvent,
 } from '@triage/core';
 import { SpendLedger } from '../analyzers/spend-ledger.js';
@@ -18,11 +17,12 @@ import type { Analyzer } from '../ports/analyzer.js';
 import type { Issue, IssueStore, RecordOutcome, StatusChange } from '../ports/issue-store.js';
 import type { Notifier } from '../ports/notifier.js';
 import { BoundedQueue } from '../queue/bounded-queue.js';
-import { applyEvent, hourOf } from '../stores/apply-event.js';
+import { applyEvent } from '../stores/apply-event.js';
 import { MemoryStore } from '../stores/memory-store.js';
 import { AlertDispatcher } from './alert-dispatcher.js';
-import { channelOf, resolveChannels } from './channels.js';
-import { type AlertKind, type Decision, decideAnalysis, errorLinesOf, isEscalating } from './decide.js';
+import { AlertStage } from './alert-stage.js';
+import { channelOf } from './channels.js';
+import { type AlertKind, type Decision, decideAnalysis, errorLinesOf } from './decide.js';
 import { describeIssue } from './describe-issue.js';
 import type {
   AnalysisCallback,
@@ -58,8 +58,8 @@ export class Engine {
   readonly #service?: string;
   readonly #onAnalysis?: AnalysisCallback;
   readonly #inFlight = new Map<string, Promise<AnalysisReport | undefined>>();
-  readonly #escalationChecked = new Map<string, number>();
-  readonly #counts = { accepted: 0, processed: 0, analyzed: 0, throttled: 0, escalations: 0 };
+  readonly #counts = { accepted: 0, processed: 0, analyzed: 0, throttled: 0 };
+  readonly #alerts: AlertStage;
   readonly #dashboardUrl?: string;
   #cancelDigest?: () => void;
   #closed = false;
@@ -108,6 +108,14 @@ export class Engine {
       failures: this.#failures,
       now: this.#now,
       ...options.delivery,
+    });
+    this.#alerts = new AlertStage({
+      dispatcher: this.#dispatcher,
+      routing: this.#routing,
+      notifiers: this.#notifiers,
+      windowMs: this.#windowMs,
+      store: this.#store,
+      failures: this.#failures,
     });
     // Alerts a previous process left in the outbox go out now.
     this.#dispatcher.start();
@@ -190,7 +198,8 @@ export class Engine {
     if (!decision.analyze) {
       this.#counts.throttled++;
       const report = running ? await running : reportFromIssue(outcome.issue, event);
-      if (!running && report && outcome.issue.status !== 'ignored') await this.#checkEscalation(report, now);
+      if (!running && report && outcome.issue.status !== 'ignored')
+        await this.#alerts.checkEscalation(report, now);
       if (!report) return undefined;
       const reused = {
         ...report,
@@ -255,7 +264,7 @@ export class Engine {
       description: describeIssue(event, result),
     };
     // The write-up's order: alert first (people learn in seconds), then track.
-    await this.#alert(analysedIssue, event, result, kind, now);
+    await this.#alerts.alert(analysedIssue, event, result, kind, now);
     let tracked = analysedIssue;
     try {
       const lines = [...new Set([...(issue.analyzedLines ?? []), ...eventLines])].slice(-100);
@@ -275,56 +284,6 @@ export class Engine {
       // Without the store's word, analysing twice is better than not at all.
       this.#failures.report('claim', error);
       return true;
-    }
-  }
-
-  /** Queues the alert on the routed channels; returns the channels that were new for this window. */
-  async #alert(
-    issue: Issue,
-    event: TriageEvent,
-    result: AnalysisResult,
-    kind: AlertKind,
-    now: number,
-  ): Promise<string[]> {
-    try {
-      const route = routeAlert(
-        {
-          priority: issue.priority ?? event.priority,
-          severity: result.analysis.severity,
-          handler: event.source?.function ?? event.source?.file ?? event.service,
-          now,
-        },
-        this.#routing,
-      );
-      const channels = resolveChannels(route.channels, this.#notifiers);
-      const bucket = Math.floor(now / Math.max(1, this.#windowMs));
-      // A regression or an escalation is news even within the window of an earlier alert.
-      const window = kind === 'regressed' || kind === 'escalating' ? `${kind}:${bucket}` : String(bucket);
-      const reason =
-        kind === 'escalating' ? `escalating (${issue.count} events); ${route.reason}` : route.reason;
-      const queued = await this.#dispatcher.enqueue({ issue, event, result, reason }, channels, window);
-      await this.#dispatcher.idle();
-      return queued;
-    } catch (error) {
-      this.#failures.report('alert', error);
-      return [];
-    }
-  }
-
-  /** An issue whose hourly rate jumps well above its own recent rate alerts again, once a window. */
-  async #checkEscalation(report: AnalysisReport, now: number) {
-    const { issue } = report;
-    const last = this.#escalationChecked.get(issue.id) ?? 0;
-    if (now - last < 60_000) return;
-    this.#escalationChecked.set(issue.id, now);
-    if (this.#escalationChecked.size > 10_000) this.#escalationChecked.clear();
-    try {
-      const hour = hourOf(now);
-      if (!isEscalating(await this.#store.hourlyCounts(issue.id, hour - 24), hour)) return;
-      const queued = await this.#alert(issue, report.event, report.result, 'escalating', now);
-      if (queued.length > 0) this.#counts.escalations++;
-    } catch (error) {
-      this.#failures.report('escalation', error);
     }
   }
 
@@ -397,6 +356,7 @@ export class Engine {
   stats(): EngineStats {
     return {
       ...this.#counts,
+      escalations: this.#alerts.escalations,
       alerted: this.#dispatcher.sent,
       deadLetters: this.#dispatcher.dead,
       pending: this.#queue.size,
