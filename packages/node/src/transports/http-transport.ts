@@ -1,13 +1,9 @@
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
-import { parseRetryAfter, type TriageEvent } from '@triage/core';
+import { parseRetryAfter } from '@triage/core';
 import { parseDsn } from './parse-dsn.js';
+import { type Answer, errorOf, postEvents, serializeEvent } from './post-events.js';
 import type { Transport, TransportJob } from './transport.js';
 
-const gzip = promisify(gzipCallback);
-
 /** Bodies above this are gzipped: small ones cost more to compress than they save. */
-const GZIP_ABOVE_BYTES = 1024;
 /** A longer Retry-After is more likely a server bug than a plan; setTimeout also overflows past ~24 days. */
 const MAX_RETRY_AFTER_MS = 60 * 60_000;
 
@@ -49,7 +45,6 @@ interface FlushWaiter {
   failed: boolean;
   resolve: (accepted: boolean) => void;
 }
-type Answer = { status: number; retryAfter: string | null; text: string } | { error: unknown };
 
 /**
  * Sends ended scopes to a `triage serve` server, in batches, from the background.
@@ -217,7 +212,7 @@ export class HttpTransport implements Transport {
     const batch: Built[] = [];
     for (const { seq, job } of jobs) {
       try {
-        batch.push({ seq, json: serialize(job.event()) });
+        batch.push({ seq, json: serializeEvent(job.event()) });
       } catch (error) {
         this.#drop('event-failed', [{ seq }]);
         this.#reportOnce('event', 'event', error);
@@ -287,39 +282,16 @@ export class HttpTransport implements Transport {
     }
   }
 
-  async #post(batch: Built[]): Promise<Answer> {
+  #post(batch: Built[]): Promise<Answer> {
     this.#counts.requests++;
-    const controller = new AbortController();
-    const abort = () => controller.abort(this.#closing.signal.reason);
-    this.#closing.signal.addEventListener('abort', abort, { once: true });
-    const timer = setTimeout(
-      () => controller.abort(new Error(`no answer within ${this.#settings.timeoutMs} ms`)),
-      this.#settings.timeoutMs,
-    );
-    try {
-      const json = Buffer.from(`{"events":[${batch.map((item) => item.json).join(',')}]}`);
-      const compress = json.length > GZIP_ABOVE_BYTES;
-      const headers: Record<string, string> = {
-        'content-type': 'application/json',
-        'x-triage-key': this.#publicKey,
-        ...(compress ? { 'content-encoding': 'gzip' } : {}),
-      };
-      const body = compress ? await gzip(json) : json;
-      const response = await this.#settings.fetch(this.#endpoint, {
-        method: 'POST',
-        headers,
-        body,
-        signal: controller.signal,
-      });
-      // Read to the end, which also frees the connection for the next batch.
-      const text = await response.text();
-      return { status: response.status, retryAfter: response.headers.get('retry-after'), text };
-    } catch (error) {
-      return { error: controller.signal.aborted ? (controller.signal.reason ?? error) : error };
-    } finally {
-      clearTimeout(timer);
-      this.#closing.signal.removeEventListener('abort', abort);
-    }
+    return postEvents({
+      endpoint: this.#endpoint,
+      publicKey: this.#publicKey,
+      events: batch.map((item) => item.json),
+      timeoutMs: this.#settings.timeoutMs,
+      fetch: this.#settings.fetch,
+      closing: this.#closing.signal,
+    });
   }
 
   /** Waits before the next attempt of the same batch; `early` lets flush() cut the wait short. */
@@ -378,27 +350,6 @@ export class HttpTransport implements Transport {
       // nowhere left to report
     }
   }
-}
-
-/** One event as JSON; a log line's `fields` that cannot be serialised (cycles, BigInt) is left out. */
-function serialize(event: TriageEvent): string {
-  try {
-    return JSON.stringify(event);
-  } catch {
-    return JSON.stringify({ ...event, log: event.log.map(({ fields: _fields, ...entry }) => entry) });
-  }
-}
-
-/** Retry-After in seconds or as an HTTP date, in milliseconds; undefined when absent or unreadable. */
-/** The server's `{"error": "…"}`, or the start of whatever else it answered. */
-function errorOf(text: string): string {
-  try {
-    const parsed = JSON.parse(text) as { error?: unknown };
-    if (typeof parsed?.error === 'string') return parsed.error.slice(0, 500);
-  } catch {
-    // not JSON: fall through to the raw text
-  }
-  return text.slice(0, 200) || 'no reason given';
 }
 
 function messageOf(problem: unknown): string {

@@ -1,0 +1,75 @@
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import type { TriageEvent } from '@triage/core';
+
+const gzip = promisify(gzipCallback);
+/** Bodies above this are gzipped: batches of log lines compress several-fold. */
+const GZIP_ABOVE_BYTES = 1024;
+
+/** What one POST came back with: an HTTP answer, or the error that stopped it. */
+export type Answer = { status: number; retryAfter: string | null; text: string } | { error: unknown };
+
+export interface PostEventsOptions {
+  endpoint: string;
+  publicKey: string;
+  /** Events already serialised, in order. */
+  events: string[];
+  timeoutMs: number;
+  fetch: typeof globalThis.fetch;
+  /** Aborts the request when the transport closes. */
+  closing: AbortSignal;
+}
+
+/** POSTs `{"events": [...]}` to a Triage server (gzipped above 1 KB) and reads the answer to the end. */
+export async function postEvents({
+  endpoint,
+  publicKey,
+  events,
+  timeoutMs,
+  fetch,
+  closing,
+}: PostEventsOptions): Promise<Answer> {
+  const controller = new AbortController();
+  const abort = () => controller.abort(closing.reason);
+  closing.addEventListener('abort', abort, { once: true });
+  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  try {
+    const json = Buffer.from(`{"events":[${events.join(',')}]}`);
+    const compress = json.length > GZIP_ABOVE_BYTES;
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-triage-key': publicKey,
+      ...(compress ? { 'content-encoding': 'gzip' } : {}),
+    };
+    const body = compress ? await gzip(json) : json;
+    const response = await fetch(endpoint, { method: 'POST', headers, body, signal: controller.signal });
+    // Read to the end, which also frees the connection for the next batch.
+    const text = await response.text();
+    return { status: response.status, retryAfter: response.headers.get('retry-after'), text };
+  } catch (error) {
+    return { error: controller.signal.aborted ? (controller.signal.reason ?? error) : error };
+  } finally {
+    clearTimeout(timer);
+    closing.removeEventListener('abort', abort);
+  }
+}
+
+/** One event as JSON; a log line's `fields` that cannot be serialised (cycles, BigInt) is left out. */
+export function serializeEvent(event: TriageEvent): string {
+  try {
+    return JSON.stringify(event);
+  } catch {
+    return JSON.stringify({ ...event, log: event.log.map(({ fields: _fields, ...entry }) => entry) });
+  }
+}
+
+/** The server's `{"error": "…"}`, or the start of whatever else it answered. */
+export function errorOf(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: unknown };
+    if (typeof parsed?.error === 'string') return parsed.error.slice(0, 500);
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return text.slice(0, 200) || 'no reason given';
+}
