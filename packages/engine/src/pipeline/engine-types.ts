@@ -73,4 +73,9 @@ export interface EngineStats {
 export interface Submission {
   input: unknown;
   onAnalysis?: AnalysisCallback;
+  /**
+   * The input was already redacted with the default redactor (the server does it at ingest, before
+   * storing): skip the second pass. Leave unset for anything that did not come through that path.
+   */
+  redacted?: boolean;
 }

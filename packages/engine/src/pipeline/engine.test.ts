@@ -248,4 +248,16 @@ describe('Engine without an LLM', () => {
       /TRIAGE_LLM_PROVIDER/,
     );
   });
+
+  it('should trust redacted: true (the server redacts at ingest) and redact everything else', async () => {
+    const engine = createEngine({ env: {}, notifiers: [] });
+    const line = 'ERROR: login failed for jane@example.com';
+    const plain = await engine.process({ input: { log: [line] } });
+    expect(plain?.event.log[0]?.message).toBe('ERROR: login failed for [email]');
+    const trusted = await engine.process({
+      input: { log: ['ERROR: login failed for [email]'] },
+      redacted: true,
+    });
+    expect(trusted?.event.log[0]?.message).toBe('ERROR: login failed for [email]');
+  });
 });

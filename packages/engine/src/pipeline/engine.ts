@@ -160,11 +160,12 @@ export class Engine {
   }
 
   /** Runs the whole pipeline for one event now; resolves with its analysis, never rejects. */
-  async process({ input, onAnalysis }: Submission): Promise<AnalysisReport | undefined> {
+  async process({ input, onAnalysis, redacted = false }: Submission): Promise<AnalysisReport | undefined> {
     let event: TriageEvent;
     try {
       const raw = typeof input === 'function' ? (input as () => unknown)() : input;
-      event = this.#redactor.event(normalizeEvent(raw, { service: this.#service }));
+      const normalized = normalizeEvent(raw, { service: this.#service });
+      event = redacted ? normalized : this.#redactor.event(normalized);
     } catch (error) {
       if (InvalidEventError.isInstance(error)) this.#failures.drop('invalid-event');
       this.#failures.report('normalize', error);

@@ -87,7 +87,8 @@ export async function startServer({
     concurrency: Math.max(1, workers),
     onFailure,
     run: async (job) => {
-      if (job.kind === 'event') await engine.process({ input: JSON.parse(job.payload) });
+      // Ingest redacted the event before storing it: no second pass.
+      if (job.kind === 'event') await engine.process({ input: JSON.parse(job.payload), redacted: true });
       else if (job.kind === 'reanalyze')
         await engine.reanalyze((JSON.parse(job.payload) as { issueId: string }).issueId);
       else throw new Error(`unknown job kind "${job.kind}"`);
