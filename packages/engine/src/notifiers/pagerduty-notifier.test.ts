@@ -1,18 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeliveryError } from '../errors/delivery-error.js';
+import { deliveryErrorOf } from '../test/delivery-error-of.js';
 import { type FakePagerDuty, fakeAlert, startFakePagerDuty } from '../test/fake-notification-servers.js';
 import { createPagerDutyNotifier } from './pagerduty-notifier.js';
 
 const routingKey = 'R0ut1ngK3yR0ut1ngK3yR0ut1ngK3y00';
-
-async function deliveryError(promise: Promise<unknown>): Promise<DeliveryError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!DeliveryError.isInstance(error)) throw new Error(`expected a DeliveryError, got ${String(error)}`);
-  return error;
-}
 
 let pagerDuty: FakePagerDuty | undefined;
 afterEach(async () => {
@@ -98,7 +89,7 @@ describe('createPagerDutyNotifier', () => {
   it("should not retry a 400 and report PagerDuty's errors", async () => {
     pagerDuty = await startFakePagerDuty();
     const notifier = createPagerDutyNotifier({ routingKey: 'not-an-integration-key', url: pagerDuty.url });
-    const error = await deliveryError(notifier.send(fakeAlert()));
+    const error = await deliveryErrorOf(notifier.send(fakeAlert()));
     expect(error).toMatchObject({ isRetryable: false, status: 400 });
     expect(error.message).toBe('PagerDuty answered 400: Event object is invalid: Invalid routing key');
   });
@@ -127,7 +118,7 @@ describe('createPagerDutyNotifier', () => {
     pagerDuty = await startFakePagerDuty();
     pagerDuty.reply(() => ({ status: 429, headers: { 'retry-after': '1' }, body: {} }));
     const notifier = createPagerDutyNotifier({ routingKey, url: pagerDuty.url });
-    const error = await deliveryError(notifier.send(fakeAlert()));
+    const error = await deliveryErrorOf(notifier.send(fakeAlert()));
     expect(error).toMatchObject({ isRetryable: true, retryAfterMs: 1000, status: 429 });
   });
 
@@ -135,9 +126,12 @@ describe('createPagerDutyNotifier', () => {
     pagerDuty = await startFakePagerDuty();
     const notifier = createPagerDutyNotifier({ routingKey, url: pagerDuty.url });
     pagerDuty.reply(() => ({ status: 500, body: 'Internal Server Error' }));
-    expect(await deliveryError(notifier.send(fakeAlert()))).toMatchObject({ isRetryable: true, status: 500 });
+    expect(await deliveryErrorOf(notifier.send(fakeAlert()))).toMatchObject({
+      isRetryable: true,
+      status: 500,
+    });
     pagerDuty.reply(() => ({ status: 503 }));
-    expect(await deliveryError(notifier.resolve(fakeAlert().issue))).toMatchObject({
+    expect(await deliveryErrorOf(notifier.resolve(fakeAlert().issue))).toMatchObject({
       isRetryable: true,
       status: 503,
     });
@@ -148,7 +142,7 @@ describe('createPagerDutyNotifier', () => {
     const { url } = pagerDuty;
     await pagerDuty.close();
     pagerDuty = undefined;
-    const error = await deliveryError(createPagerDutyNotifier({ routingKey, url }).send(fakeAlert()));
+    const error = await deliveryErrorOf(createPagerDutyNotifier({ routingKey, url }).send(fakeAlert()));
     expect(error).toMatchObject({ isRetryable: true });
   });
 });

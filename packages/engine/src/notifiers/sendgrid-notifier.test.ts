@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeliveryError } from '../errors/delivery-error.js';
+import { deliveryErrorOf } from '../test/delivery-error-of.js';
 import {
   type FakeNotificationServer,
   fakeAlert,
@@ -7,15 +7,6 @@ import {
 } from '../test/fake-notification-servers.js';
 import { renderAlertEmail } from './render-alert-email.js';
 import { createSendGridNotifier } from './sendgrid-notifier.js';
-
-async function deliveryError(promise: Promise<unknown>): Promise<DeliveryError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!DeliveryError.isInstance(error)) throw new Error(`expected a DeliveryError, got ${String(error)}`);
-  return error;
-}
 
 let sendGrid: (FakeNotificationServer & { apiKey: string }) | undefined;
 afterEach(async () => {
@@ -79,7 +70,7 @@ describe('createSendGridNotifier', () => {
       from: 'b@example.com',
       url: sendGrid.url,
     });
-    const error = await deliveryError(notifier.send(fakeAlert()));
+    const error = await deliveryErrorOf(notifier.send(fakeAlert()));
     expect(error).toMatchObject({ isRetryable: false, status: 401 });
     expect(error.message).toBe(
       'SendGrid answered 401: The provided authorization grant is invalid, expired, or revoked',
@@ -94,7 +85,7 @@ describe('createSendGridNotifier', () => {
       from: 'b@example.com',
       url: sendGrid.url,
     });
-    const invalid = await deliveryError(notifier.send(fakeAlert()));
+    const invalid = await deliveryErrorOf(notifier.send(fakeAlert()));
     expect(invalid).toMatchObject({ isRetryable: false, status: 400 });
     expect(invalid.message).toMatch(
       /^SendGrid answered 400: personalizations\.0\.to: The to array is required/,
@@ -106,7 +97,7 @@ describe('createSendGridNotifier', () => {
         errors: [{ message: 'The from address does not match a verified Sender Identity.', field: 'from' }],
       },
     }));
-    const forbidden = await deliveryError(notifier.send(fakeAlert()));
+    const forbidden = await deliveryErrorOf(notifier.send(fakeAlert()));
     expect(forbidden).toMatchObject({ isRetryable: false, status: 403 });
     expect(forbidden.message).toContain('from: The from address does not match a verified Sender Identity.');
   });
@@ -124,13 +115,13 @@ describe('createSendGridNotifier', () => {
       headers: { 'retry-after': '1' },
       body: { errors: [{ message: 'too many requests', field: null }] },
     }));
-    expect(await deliveryError(notifier.send(fakeAlert()))).toMatchObject({
+    expect(await deliveryErrorOf(notifier.send(fakeAlert()))).toMatchObject({
       isRetryable: true,
       retryAfterMs: 1000,
       status: 429,
     });
     sendGrid.reply(() => ({ status: 500, body: 'upstream error' }));
-    const error = await deliveryError(notifier.send(fakeAlert()));
+    const error = await deliveryErrorOf(notifier.send(fakeAlert()));
     expect(error).toMatchObject({ isRetryable: true, status: 500 });
     // A body that is not SendGrid's JSON is still reported.
     expect(error.message).toBe('SendGrid answered 500: upstream error');
@@ -142,7 +133,7 @@ describe('createSendGridNotifier', () => {
     await sendGrid.close();
     sendGrid = undefined;
     const notifier = createSendGridNotifier({ apiKey, to: 'a@example.com', from: 'b@example.com', url });
-    expect(await deliveryError(notifier.send(fakeAlert()))).toMatchObject({ isRetryable: true });
+    expect(await deliveryErrorOf(notifier.send(fakeAlert()))).toMatchObject({ isRetryable: true });
   });
 
   it('should fail fast without an API key or a recipient', () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeliveryError } from '../errors/delivery-error.js';
+import { deliveryErrorOf } from '../test/delivery-error-of.js';
 import { type FakeNotificationServer, fakeAlert, startFakeSlack } from '../test/fake-notification-servers.js';
 import { createSlackNotifier } from './slack-notifier.js';
 
@@ -15,15 +15,6 @@ interface SlackPayload {
     fields?: TextObject[];
     elements?: Array<TextObject & { url?: string; text: TextObject | string }>;
   }>;
-}
-
-async function deliveryError(promise: Promise<unknown>): Promise<DeliveryError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!DeliveryError.isInstance(error)) throw new Error(`expected a DeliveryError, got ${String(error)}`);
-  return error;
 }
 
 let slack: FakeNotificationServer | undefined;
@@ -145,7 +136,7 @@ describe('createSlackNotifier', () => {
   it('should map 429 with Retry-After to a retryable DeliveryError with retryAfterMs', async () => {
     slack = await startFakeSlack();
     slack.reply(() => ({ status: 429, headers: { 'retry-after': '1' }, body: 'rate_limited' }));
-    const error = await deliveryError(createSlackNotifier({ webhookUrl: slack.url }).send(fakeAlert()));
+    const error = await deliveryErrorOf(createSlackNotifier({ webhookUrl: slack.url }).send(fakeAlert()));
     expect(error).toMatchObject({ isRetryable: true, retryAfterMs: 1000, status: 429 });
     expect(error.message).toContain('rate_limited');
   });
@@ -153,7 +144,7 @@ describe('createSlackNotifier', () => {
   it('should treat 500 as retryable', async () => {
     slack = await startFakeSlack();
     slack.reply(() => ({ status: 500, body: 'rollup_error' }));
-    const error = await deliveryError(createSlackNotifier({ webhookUrl: slack.url }).send(fakeAlert()));
+    const error = await deliveryErrorOf(createSlackNotifier({ webhookUrl: slack.url }).send(fakeAlert()));
     expect(error).toMatchObject({ isRetryable: true, status: 500 });
   });
 
@@ -164,7 +155,7 @@ describe('createSlackNotifier', () => {
   ])('should not retry %i %s, and report Slack’s error text', async (status, text) => {
     slack = await startFakeSlack();
     slack.reply(() => ({ status, body: text }));
-    const error = await deliveryError(createSlackNotifier({ webhookUrl: slack.url }).send(fakeAlert()));
+    const error = await deliveryErrorOf(createSlackNotifier({ webhookUrl: slack.url }).send(fakeAlert()));
     expect(error).toMatchObject({ isRetryable: false, status, retryAfterMs: undefined });
     expect(error.message).toBe(`Slack answered ${status}: ${text}`);
   });
@@ -172,7 +163,7 @@ describe('createSlackNotifier', () => {
   it('should not retry 404 no_service for a webhook that does not exist', async () => {
     slack = await startFakeSlack();
     const webhookUrl = slack.url.replace(/\/[^/]+$/, '/revoked');
-    const error = await deliveryError(createSlackNotifier({ webhookUrl }).send(fakeAlert()));
+    const error = await deliveryErrorOf(createSlackNotifier({ webhookUrl }).send(fakeAlert()));
     expect(error).toMatchObject({ isRetryable: false, status: 404 });
     expect(error.message).toContain('no_service');
   });
@@ -182,7 +173,7 @@ describe('createSlackNotifier', () => {
     const { url } = slack;
     await slack.close();
     slack = undefined;
-    const error = await deliveryError(createSlackNotifier({ webhookUrl: url }).send(fakeAlert()));
+    const error = await deliveryErrorOf(createSlackNotifier({ webhookUrl: url }).send(fakeAlert()));
     expect(error).toMatchObject({ isRetryable: true, status: undefined });
     expect(error.message).toMatch(/ECONNREFUSED/);
   });
@@ -190,7 +181,7 @@ describe('createSlackNotifier', () => {
   it('should give up after timeoutMs and call it retryable', async () => {
     slack = await startFakeSlack();
     slack.reply(() => ({ status: 200, body: 'ok', delayMs: 500 }));
-    const error = await deliveryError(
+    const error = await deliveryErrorOf(
       createSlackNotifier({ webhookUrl: slack.url, timeoutMs: 50 }).send(fakeAlert()),
     );
     expect(error).toMatchObject({ isRetryable: true });

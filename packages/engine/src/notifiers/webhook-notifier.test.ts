@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeliveryError } from '../errors/delivery-error.js';
+import { deliveryErrorOf } from '../test/delivery-error-of.js';
 import {
   type FakeNotificationRequest,
   type FakeNotificationServer,
@@ -10,15 +10,6 @@ import {
 import { createWebhookNotifier, verifyWebhookSignature } from './webhook-notifier.js';
 
 const secret = 'whsec_test_secret';
-
-async function deliveryError(promise: Promise<unknown>): Promise<DeliveryError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!DeliveryError.isInstance(error)) throw new Error(`expected a DeliveryError, got ${String(error)}`);
-  return error;
-}
 
 function headersOf(request: FakeNotificationRequest | undefined) {
   return {
@@ -113,7 +104,7 @@ describe('createWebhookNotifier', () => {
   it('should be accepted by a receiver checking the signature, and refused with the wrong secret', async () => {
     receiver = await startFakeWebhookReceiver({ secret });
     await createWebhookNotifier({ url: receiver.url, secret }).send(fakeAlert());
-    const error = await deliveryError(
+    const error = await deliveryErrorOf(
       createWebhookNotifier({ url: receiver.url, secret: 'other' }).send(fakeAlert()),
     );
     expect(error).toMatchObject({ isRetryable: false, status: 401 });
@@ -123,7 +114,9 @@ describe('createWebhookNotifier', () => {
   it.each([400, 404, 410])('should not retry %i', async (status) => {
     receiver = await startFakeWebhookReceiver();
     receiver.reply(() => ({ status, body: 'gone' }));
-    const error = await deliveryError(createWebhookNotifier({ url: receiver.url, secret }).send(fakeAlert()));
+    const error = await deliveryErrorOf(
+      createWebhookNotifier({ url: receiver.url, secret }).send(fakeAlert()),
+    );
     expect(error).toMatchObject({ isRetryable: false, status });
   });
 
@@ -131,7 +124,7 @@ describe('createWebhookNotifier', () => {
     receiver = await startFakeWebhookReceiver();
     const notifier = createWebhookNotifier({ url: receiver.url, secret });
     receiver.reply(() => ({ status: 429, headers: { 'retry-after': '1' } }));
-    expect(await deliveryError(notifier.send(fakeAlert()))).toMatchObject({
+    expect(await deliveryErrorOf(notifier.send(fakeAlert()))).toMatchObject({
       isRetryable: true,
       retryAfterMs: 1000,
     });
@@ -139,11 +132,14 @@ describe('createWebhookNotifier', () => {
       status: 503,
       headers: { 'retry-after': new Date(Date.now() + 30_000).toUTCString() },
     }));
-    const unavailable = await deliveryError(notifier.send(fakeAlert()));
+    const unavailable = await deliveryErrorOf(notifier.send(fakeAlert()));
     expect(unavailable.retryAfterMs).toBeGreaterThan(28_000);
     expect(unavailable.retryAfterMs).toBeLessThanOrEqual(30_000);
     receiver.reply(() => ({ status: 500 }));
-    expect(await deliveryError(notifier.send(fakeAlert()))).toMatchObject({ isRetryable: true, status: 500 });
+    expect(await deliveryErrorOf(notifier.send(fakeAlert()))).toMatchObject({
+      isRetryable: true,
+      status: 500,
+    });
   });
 
   it('should treat a refused connection as retryable', async () => {
@@ -151,7 +147,7 @@ describe('createWebhookNotifier', () => {
     const { url } = receiver;
     await receiver.close();
     receiver = undefined;
-    const error = await deliveryError(createWebhookNotifier({ url, secret }).send(fakeAlert()));
+    const error = await deliveryErrorOf(createWebhookNotifier({ url, secret }).send(fakeAlert()));
     expect(error).toMatchObject({ isRetryable: true });
     expect(error.message).toMatch(/^Webhook request failed: .*ECONNREFUSED/);
   });

@@ -1,3 +1,4 @@
+export { deliveryErrorOf } from './delivery-error-of.js';
 export type {
   FakeLlmReply,
   FakeLlmRequest,

@@ -2,30 +2,12 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { startFakeLlmServer } from '@triage/engine/test';
 import { describe, expect, it } from 'vitest';
-import { main } from './main.js';
+import { runCli } from '../test/run-cli.js';
 
-async function run(
-  argv: string[],
-  { stdin = '', env = {} }: { stdin?: string; env?: Record<string, string> } = {},
-) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdin: Readable.from([Buffer.from(stdin)]),
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env,
-  });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 const dir = mkdtempSync(join(tmpdir(), 'triage-cli-'));
 const file = (name: string, content: string | Buffer) => {

@@ -1,27 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { openSqlStore } from '@triage/engine';
 import { describe, expect, it } from 'vitest';
 import { adminTokenOf } from '../server/admin-token.js';
-import { main } from './main.js';
+import { runCli } from '../test/run-cli.js';
 
-async function run(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdin: Readable.from([]),
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
+const run = (argv: string[]) => runCli(argv);
 
 describe('triage projects', () => {
   it('should create a project and print its DSN, list it, and refuse a duplicate name', async () => {

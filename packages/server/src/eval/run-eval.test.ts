@@ -1,10 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { fakeAnalysis, startFakeLlmServer } from '@triage/engine/test';
 import { describe, expect, it } from 'vitest';
-import { main } from '../cli/main.js';
+import { runCli } from '../test/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'triage-eval-'));
 const cases = [
@@ -25,21 +24,7 @@ const cases = [
 ];
 for (const testCase of cases) writeFileSync(join(dir, `${testCase.id}.json`), JSON.stringify(testCase));
 
-async function run(argv: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdin: Readable.from([]),
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env,
-  });
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], env: Record<string, string> = {}) => runCli(argv, { env });
 
 describe('triage eval', () => {
   it('should score the offline rules on the cases, and say when no LLM is configured', async () => {
