@@ -80,6 +80,17 @@ describe('createRedactor().text', () => {
     });
     expect(custom.text('ACCT-1234 and ACCT-99 pin=1234')).toBe('[account] and [account] pin=[secret]');
   });
+
+  it('should apply a custom pattern to text that wakes none of the built-in hints', () => {
+    const custom = createRedactor({ patterns: [{ pattern: /acme-internal-[a-z]+/, replacement: '[host]' }] });
+    expect(custom.text('calling acme-internal-billing now')).toBe('calling [host] now');
+  });
+
+  it('should leave a UUID whole, however many digit runs it holds', () => {
+    const id = '4919279b-e3e5-417a-b3d2-204e9f963615';
+    expect(redact.text(id)).toBe(id);
+    expect(redact.text(`${id} token=abc123`)).toBe(`${id} token=[secret]`);
+  });
 });
 
 describe('createRedactor().event', () => {
@@ -104,6 +115,15 @@ describe('createRedactor().event', () => {
     expect(copy.request?.url).toBe('/login?email=[email]');
     expect(copy.user).toEqual({ id: '7', email: '[email]' });
     expect(event.user?.email).toBe('bob@example.com');
+  });
+
+  it('should judge a field name the same way every time it is seen', () => {
+    const event = { id: 'e2', timestamp: 1, level: 'error', log: [], context: { Session_Id: 'abc' } };
+    for (let round = 0; round < 3; round++) {
+      expect((redact.event(event as TriageEvent) as unknown as typeof event).context).toEqual({
+        Session_Id: '[secret]',
+      });
+    }
   });
 });
 

@@ -94,6 +94,7 @@ const BASE_RULES: Rule[] = [
   rule(/\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,}\b/g, '[email]', /@/),
 ];
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CARD = /\b(?:4\d{3}|5[1-5]\d{2}|2[2-7]\d{2}|3[47]\d{2}|6(?:011|5\d{2}))(?:[ -]?\d){9,15}\b/g;
 const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
 const PHONE =
@@ -148,17 +149,41 @@ export function createRedactor({
     );
   }
 
+  // Field names repeat from event to event: remember the verdict for the first few thousand seen.
+  const keyVerdicts = new Map<string, boolean>();
   const isSensitiveKey = (key: string) => {
-    const lower = key.toLowerCase();
-    return sensitive.some((candidate) => lower.includes(candidate));
+    let verdict = keyVerdicts.get(key);
+    if (verdict === undefined) {
+      const lower = key.toLowerCase();
+      verdict = sensitive.some((candidate) => lower.includes(candidate));
+      if (keyVerdicts.size < 5_000) keyVerdicts.set(key, verdict);
+    }
+    return verdict;
+  };
+
+  // Every hint in one case-insensitive test: most strings of an event (levels, names, paths) pass
+  // none, and one scan rejects them where a test per rule took twenty. Case folding only widens the
+  // net; a string it lets through still meets each rule's own hint.
+  const hinted = rules.filter((candidate) => candidate.hint);
+  const anyHint = new RegExp(hinted.map(({ hint }) => `(?:${hint!.source})`).join('|'), 'i');
+  const unhinted = rules.filter((candidate) => !candidate.hint);
+
+  const apply = (out: string, { pattern, replace }: Rule): string => {
+    pattern.lastIndex = 0;
+    return out.replace(pattern, replace as (substring: string, ...args: unknown[]) => string);
   };
 
   const text = (input: string): string => {
+    // Ids are UUIDs; one holds nothing to redact, and their hex digits would wake half the hints.
+    if (input.length === 36 && UUID.test(input)) return input;
     let out = input;
-    for (const { pattern, replace, hint } of rules) {
-      if (hint && !hint.test(out)) continue;
-      pattern.lastIndex = 0;
-      out = out.replace(pattern, replace as (substring: string, ...args: unknown[]) => string);
+    if (!anyHint.test(input)) {
+      for (const candidate of unhinted) out = apply(out, candidate);
+      return out;
+    }
+    for (const candidate of rules) {
+      if (candidate.hint && !candidate.hint.test(out)) continue;
+      out = apply(out, candidate);
     }
     return out;
   };
@@ -168,7 +193,9 @@ export function createRedactor({
     if (typeof value !== 'object' || value === null || depth > 20) return value;
     if (Array.isArray(value)) return value.map((item) => walk(item, depth + 1));
     const copy: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) {
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      const inner = (value as Record<string, unknown>)[key];
       copy[key] =
         typeof inner === 'string' && inner !== '' && isSensitiveKey(key)
           ? '[secret]'
