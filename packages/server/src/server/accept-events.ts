@@ -1,4 +1,5 @@
 import { createRedactor, InvalidEventError, normalizeEvent } from '@triage/core';
+import type { NewJob } from './job-queue.js';
 import type { Project } from './projects.js';
 import type { ServerContext } from './server-context.js';
 
@@ -22,7 +23,7 @@ export async function acceptEvents(
 ): Promise<Accepted> {
   const ids: string[] = [];
   const errors: Accepted['errors'] = [];
-  const jobs: Array<{ id: string; kind: string; payload: string }> = [];
+  const jobs: NewJob[] = [];
   const receivedAt = Date.now();
   inputs.forEach((input, index) => {
     try {
@@ -30,7 +31,7 @@ export async function acceptEvents(
       event.tags = { ...event.tags, 'triage.project': project.id };
       const redacted = redactor.event(event);
       ids.push(redacted.id);
-      jobs.push({ id: globalThis.crypto.randomUUID(), kind: 'event', payload: JSON.stringify(redacted) });
+      jobs.push({ kind: 'event', payload: JSON.stringify(redacted) });
     } catch (error) {
       if (!InvalidEventError.isInstance(error)) throw error;
       errors.push({ index, error: error.message });

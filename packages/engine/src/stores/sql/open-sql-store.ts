@@ -4,9 +4,11 @@ import Sqlite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { ConfigError } from '../../errors/config-error.js';
+import { withCachedStatements } from './cached-statements.js';
 import { migrate } from './migrations.js';
 import type { Database } from './schema.js';
 import { SqlStore } from './sql-store.js';
+import { startWalCheckpointer } from './wal-checkpointer.js';
 
 export interface OpenSqlStoreOptions {
   /** `postgres://…` / `postgresql://…`, or a SQLite file path (`./data/triage.db`, `:memory:`). */
@@ -19,6 +21,8 @@ export interface OpenSqlStoreOptions {
    * survives power loss, at a fraction of the throughput.
    */
   sqliteSync?: 'normal' | 'full';
+  /** Where a failure of the SQLite checkpoint thread is reported (the store keeps working without it). */
+  onFailure?: (stage: string, error: unknown) => void;
 }
 
 /**
@@ -29,6 +33,7 @@ export async function openSqlStore({
   url,
   maxConnections = 10,
   sqliteSync = 'normal',
+  onFailure = () => {},
 }: OpenSqlStoreOptions): Promise<SqlStore> {
   if (/^postgres(ql)?:\/\//.test(url)) {
     const pool = new pg.Pool({
@@ -59,7 +64,11 @@ export async function openSqlStore({
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${sqliteSync === 'full' ? 'FULL' : 'NORMAL'}`);
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withCachedStatements(database) }),
+  });
   await migrate(db as Kysely<unknown>, 'sqlite');
-  return new SqlStore(db, 'sqlite');
+  if (path === ':memory:') return new SqlStore(db, 'sqlite');
+  const checkpointer = startWalCheckpointer(database, path, (error) => onFailure('sqlite checkpoint', error));
+  return new SqlStore(db, 'sqlite', () => checkpointer.stop());
 }

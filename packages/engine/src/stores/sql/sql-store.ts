@@ -1,5 +1,6 @@
 import type { AnalysisResult, TriageEvent } from '@triage/core';
 import { type Kysely, sql } from 'kysely';
+import { v7 as timeOrderedId } from 'uuid';
 import type {
   IssueFilter,
   IssueStore,
@@ -23,6 +24,8 @@ export class SqlStore implements IssueStore {
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: SqlDialectName,
+    /** Runs before the connections close (the SQLite checkpoint thread stops here). */
+    private readonly beforeClose: () => Promise<void> = async () => {},
   ) {}
 
   async recordEvent(
@@ -45,9 +48,7 @@ export class SqlStore implements IssueStore {
       let query = trx.selectFrom('issues').selectAll().where('fingerprint', '=', input.fingerprint);
       if (this.dialect === 'postgres') query = query.forUpdate();
       const row = await query.executeTakeFirst();
-      const applied = applyEvent(row ? toIssue(row) : undefined, input, options, () =>
-        globalThis.crypto.randomUUID(),
-      );
+      const applied = applyEvent(row ? toIssue(row) : undefined, input, options, timeOrderedId);
       const { issue } = applied;
       const user = userKeyOf(input.event);
       if (user) {
@@ -197,7 +198,7 @@ export class SqlStore implements IssueStore {
     const result = await this.db
       .insertInto('outbox')
       .values({
-        id: globalThis.crypto.randomUUID(),
+        id: timeOrderedId(),
         idempotency_key: entry.idempotencyKey,
         issue_id: entry.issueId,
         channel: entry.channel,
@@ -264,6 +265,7 @@ export class SqlStore implements IssueStore {
   }
 
   async close() {
+    await this.beforeClose();
     await this.db.destroy();
   }
 }

@@ -97,13 +97,7 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
   app.post('/api/v1/issues/:id/reanalyze', async function reanalyze(c) {
     const issue = await context.store.getIssue(c.req.param('id'));
     if (!issue) throw new HttpError(404, 'no such issue');
-    await context.jobs.enqueue([
-      {
-        id: globalThis.crypto.randomUUID(),
-        kind: 'reanalyze',
-        payload: JSON.stringify({ issueId: issue.id }),
-      },
-    ]);
+    await context.jobs.enqueue([{ kind: 'reanalyze', payload: JSON.stringify({ issueId: issue.id }) }]);
     return c.json({ queued: true }, 202);
   });
 

@@ -1,0 +1,36 @@
+import type { SqliteDatabase, SqliteStatement } from 'kysely';
+
+/** Enough for every query shape the store and server issue, with room for multi-row inserts. */
+const DEFAULT_CAPACITY = 500;
+
+interface Preparer {
+  prepare(sql: string): SqliteStatement & { busy?: boolean };
+  close(): void;
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew; with better-sqlite3 that
+ * compiles the SQL each time, a cost comparable to running a small insert. This
+ * keeps the prepared statements by their SQL text (the oldest dropped past
+ * `capacity`), so a query shape is compiled once per connection.
+ */
+export function withCachedStatements(database: Preparer, capacity = DEFAULT_CAPACITY): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement & { busy?: boolean }>();
+  return {
+    prepare(sql: string) {
+      const cached = statements.get(sql);
+      // A statement still being iterated (a streamed select) cannot run again until it ends.
+      if (cached && !cached.busy) return cached;
+      const statement = database.prepare(sql);
+      if (!cached) {
+        if (statements.size >= capacity) statements.delete(statements.keys().next().value as string);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+    close() {
+      statements.clear();
+      database.close();
+    },
+  };
+}

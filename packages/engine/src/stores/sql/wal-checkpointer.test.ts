@@ -1,0 +1,69 @@
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
+
+const open: Array<{ close(): void }> = [];
+const checkpointers: WalCheckpointer[] = [];
+afterEach(async () => {
+  for (const checkpointer of checkpointers.splice(0)) await checkpointer.stop();
+  for (const database of open.splice(0)) database.close();
+});
+
+function walDatabase() {
+  const path = join(mkdtempSync(join(tmpdir(), 'triage-wal-')), 'wal.db');
+  const database = new Sqlite(path);
+  open.push(database);
+  database.pragma('journal_mode = WAL');
+  database.exec('create table t (payload text)');
+  return { database, path };
+}
+
+const fill = (database: Sqlite.Database) => {
+  const insert = database.prepare('insert into t values (?)');
+  database.transaction(() => {
+    for (let row = 0; row < 500; row++) insert.run('x'.repeat(2_000));
+  })();
+};
+
+async function until(condition: () => boolean, timeoutMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
+describe('startWalCheckpointer', () => {
+  it('should copy committed pages into the database from its own thread, with automatic checkpoints off', async () => {
+    const { database, path } = walDatabase();
+    const failures: unknown[] = [];
+    const checkpointer = startWalCheckpointer(database, path, (error) => failures.push(error));
+    checkpointers.push(checkpointer);
+    expect(database.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    const before = statSync(path).size;
+    fill(database);
+    // Only a checkpoint writes pages into the database file; this connection no longer makes any.
+    expect(await until(() => statSync(path).size > before + 500_000)).toBe(true);
+    await checkpointer.stop();
+    expect(database.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    expect(failures).toEqual([]);
+  });
+
+  it('should turn automatic checkpoints back on and report once when its thread fails', async () => {
+    const { database } = walDatabase();
+    const failures: unknown[] = [];
+    checkpointers.push(
+      startWalCheckpointer(database, join(tmpdir(), 'no-such-dir-for-triage', 'x.db'), (error) =>
+        failures.push(error),
+      ),
+    );
+    expect(await until(() => failures.length > 0)).toBe(true);
+    expect(database.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(failures).toHaveLength(1);
+  });
+});
