@@ -2,12 +2,11 @@ import { Hono } from 'hono';
 import { IngestError } from '../ingest/index.js';
 import { HttpError } from './http-error.js';
 import { mountIssuesApi } from './routes/issues-api.js';
-import { mountNativeIngest } from './routes/native-ingest.js';
-import { mountSentryIngest } from './routes/sentry-ingest.js';
 import type { ServerContext } from './server-context.js';
 
 /**
- * The Hono app: ingest (native and Sentry), the REST API, health. Handlers
+ * The Hono app: the REST API and health (ingest is served in front of it, by
+ * `createIngestListener`). Handlers
  * throw HttpError or IngestError; one error handler turns them into
  * `{ "error": reason }` with their status, and anything else into a 500 that
  * is logged once and counted.
@@ -15,19 +14,6 @@ import type { ServerContext } from './server-context.js';
 export function createApp(context: ServerContext): Hono {
   const app = new Hono();
   app.get('/health', (c) => c.json({ ok: true }));
-  // Ingest requests in flight: the job workers give way to them.
-  app.use('/api/*', async function trackIngest(c, next) {
-    if (c.req.method !== 'POST' || c.req.path.startsWith('/api/v1/issues')) return next();
-    context.ingest.active++;
-    try {
-      await next();
-    } finally {
-      context.ingest.active--;
-      context.ingest.lastAt = Date.now();
-    }
-  });
-  mountNativeIngest(app, context);
-  mountSentryIngest(app, context);
   mountIssuesApi(app, context);
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((error, c) => {

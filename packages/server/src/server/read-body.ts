@@ -1,29 +1,46 @@
-import type { Context } from 'hono';
+import type { IncomingMessage } from 'node:http';
 import { HttpError } from './http-error.js';
 
 /**
- * Reads a request body up to `maxBytes` (413 beyond, without buffering the
- * rest). On Node it reads the IncomingMessage directly: Hono's web-stream body
- * limit costs more per request than the whole rest of ingest.
+ * Reads a request body up to `maxBytes`: 413 beyond, without buffering the
+ * rest (the declared length is checked before anything is read). Listens to
+ * the stream's events rather than async-iterating it, which costs a tenth of
+ * an ingest request on its own.
  */
-export async function readBody(c: Context, maxBytes: number): Promise<Buffer> {
-  const declared = Number(c.req.header('content-length') ?? Number.NaN);
-  if (declared > maxBytes) throw new HttpError(413, `body is larger than ${maxBytes} bytes`);
-  const incoming = (c.env as { incoming?: NodeJS.ReadableStream } | undefined)?.incoming;
-  if (!incoming) {
-    const body = Buffer.from(await c.req.arrayBuffer());
-    if (body.length > maxBytes) throw new HttpError(413, `body is larger than ${maxBytes} bytes`);
-    return body;
+export function readBody(incoming: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(incoming.headers['content-length'] ?? Number.NaN);
+  if (declared > maxBytes) {
+    incoming.resume();
+    return Promise.reject(new HttpError(413, `body is larger than ${maxBytes} bytes`));
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of incoming) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) {
-      (incoming as unknown as { destroy?: () => void }).destroy?.();
-      throw new HttpError(413, `body is larger than ${maxBytes} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanUp();
+        incoming.resume();
+        reject(new HttpError(413, `body is larger than ${maxBytes} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanUp();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      cleanUp();
+      reject(error);
+    };
+    const cleanUp = () => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+    };
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', onError);
+  });
 }

@@ -178,6 +178,16 @@ describe('triage serve', () => {
       403,
       /not 99/,
     ],
+    [
+      'a body over the size limit, declared up front',
+      () =>
+        ingest(Buffer.alloc(server.context.limits.maxBodyBytes + 1, 32), {
+          'content-length': String(server.context.limits.maxBodyBytes + 1),
+        }),
+      413,
+      /larger than/,
+    ],
+    ['a GET on an ingest path', () => fetch(`${server.url}/api/v1/events`), 405, /use POST/],
   ])(
     'should answer %s with the right 4xx and a reason, and keep serving',
     async (_name, send, status, reason) => {
@@ -187,6 +197,26 @@ describe('triage serve', () => {
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
     },
   );
+
+  it('should answer the preflight of a browser SDK and let it read the answer', async () => {
+    const path = `/api/1/envelope/?sentry_key=${KEY}`;
+    const preflight = await fetch(`${server.url}${path}`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/x-sentry-auth/);
+    // Without the trailing slash too, as some SDKs send it.
+    const posted = await fetch(`${server.url}${path.replace('envelope/', 'envelope')}`, {
+      method: 'POST',
+      headers: { origin: 'https://shop.example' },
+      body: '{"event_id":"0c3f6a1e2b9d4c5f8a7e6d5c4b3a2f10"}\n{"type":"client_report"}\n{}\n',
+    });
+    expect(posted.status).toBe(200);
+    expect(posted.headers.get('access-control-allow-origin')).toBe('*');
+    expect(await posted.json()).toEqual({ id: '0c3f6a1e2b9d4c5f8a7e6d5c4b3a2f10' });
+  });
 
   it('should refuse the REST API without the admin token', async () => {
     const response = await fetch(`${server.url}/api/v1/issues`);

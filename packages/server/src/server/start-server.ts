@@ -1,5 +1,6 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import {
   createEngine,
   notifiersFromEnv,
@@ -9,6 +10,7 @@ import {
 } from '@triage/engine';
 import { adminTokenOf } from './admin-token.js';
 import { createApp } from './create-app.js';
+import { createIngestListener } from './ingest-listener.js';
 import { JobQueue } from './job-queue.js';
 import { dsnOf, type Project, ProjectRegistry } from './projects.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -53,10 +55,6 @@ export async function startServer({
   if (sqliteSync !== 'normal' && sqliteSync !== 'full') {
     throw new RangeError(`TRIAGE_SQLITE_SYNC must be normal or full, got "${sqliteSync}"`);
   }
-  const store = await openSqlStore({
-    url: databaseUrl ?? env.TRIAGE_DATABASE_URL ?? './data/triage.db',
-    sqliteSync,
-  });
   const failures = new Map<string, number>();
   const onFailure = (stage: string, error: unknown) => {
     const count = (failures.get(stage) ?? 0) + 1;
@@ -64,6 +62,11 @@ export async function startServer({
     if (count === 1 || count % 1_000 === 0)
       log(`[triage] ${stage} failed: ${(error as Error)?.message ?? error} (${count} so far)`);
   };
+  const store = await openSqlStore({
+    url: databaseUrl ?? env.TRIAGE_DATABASE_URL ?? './data/triage.db',
+    sqliteSync,
+    onFailure,
+  });
   const digestHour = env.TRIAGE_DIGEST_HOUR_UTC ? Number(env.TRIAGE_DIGEST_HOUR_UTC) : 8;
   const engine = createEngine({
     env,
@@ -107,9 +110,13 @@ export async function startServer({
   };
   const app = createApp(context);
   const listenPort = port ?? Number(env.TRIAGE_PORT ?? 7070);
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const instance = serve({ fetch: app.fetch, port: listenPort, hostname: host }, () => resolve(instance));
-    instance.once('error', reject);
+  const server = createServer(createIngestListener(context, getRequestListener(app.fetch)));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listenPort, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const address = server.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;

@@ -1,4 +1,3 @@
-import type { Context, Hono } from 'hono';
 import {
   decodeBody,
   parseSentryEnvelope,
@@ -8,45 +7,40 @@ import {
 } from '../../ingest/index.js';
 import { acceptEvents } from '../accept-events.js';
 import { HttpError } from '../http-error.js';
-import { readBody } from '../read-body.js';
+import { headerOf, type IngestReply, type IngestRequest } from '../ingest-request.js';
 import type { ServerContext } from '../server-context.js';
 import { limitRate, projectByKey } from './ingest-guards.js';
+
+/** The two shapes Sentry SDKs send: envelopes (current) and single JSON events (`store`, older SDKs). */
+export type SentryEndpoint = 'envelope' | 'store';
 
 /**
  * Sentry's ingest protocol, so any Sentry SDK can report to Triage:
  * `POST /api/:projectId/envelope/` and the older `POST /api/:projectId/store/`.
+ * The key may come from the query, a header or the envelope's own DSN, so the
+ * body is parsed before the project is known.
  */
-export function mountSentryIngest(app: Hono, context: ServerContext): void {
-  const handle = (parse: (body: Buffer) => SentryRequest) =>
-    async function sentryIngest(c: Context) {
-      const raw = await readBody(c, context.limits.maxBodyBytes);
-      const body = await decodeBody(raw, c.req.header('content-encoding'), {
-        maxDecodedBytes: context.limits.maxDecodedBytes,
-      });
-      const request = parse(body);
-      const key =
-        sentryKeyOf({ query: new URL(c.req.url).searchParams, headers: c.req.raw.headers }) ?? request.dsnKey;
-      const project = await projectByKey(context, key);
-      if (c.req.param('projectId') !== project.id) {
-        throw new HttpError(
-          403,
-          `this key belongs to project ${project.id}, not ${c.req.param('projectId')}`,
-        );
-      }
-      if (request.events.length > 0) {
-        limitRate(context, project.publicKey, request.events.length);
-        const { errors } = await acceptEvents(context, project, request.events);
-        if (errors.length === request.events.length) throw new HttpError(400, errors[0]!.error);
-      }
-      return c.json({ id: request.eventId ?? null });
-    };
-  const options = { maxEventBytes: context.limits.maxEventBytes };
-  app.post(
-    '/api/:projectId/envelope/',
-    handle((body) => parseSentryEnvelope(body, options)),
-  );
-  app.post(
-    '/api/:projectId/store/',
-    handle((body) => parseSentryStore(body, options)),
-  );
+export async function ingestSentry(
+  context: ServerContext,
+  endpoint: SentryEndpoint,
+  projectId: string,
+  request: IngestRequest,
+): Promise<IngestReply> {
+  const { limits } = context;
+  const body = await decodeBody(request.body, headerOf(request.headers, 'content-encoding'), {
+    maxDecodedBytes: limits.maxDecodedBytes,
+  });
+  const parse = endpoint === 'envelope' ? parseSentryEnvelope : parseSentryStore;
+  const parsed: SentryRequest = parse(body, { maxEventBytes: limits.maxEventBytes });
+  const key = sentryKeyOf({ query: request.query, headers: request.headers }) ?? parsed.dsnKey;
+  const project = await projectByKey(context, key);
+  if (projectId !== project.id) {
+    throw new HttpError(403, `this key belongs to project ${project.id}, not ${projectId}`);
+  }
+  if (parsed.events.length > 0) {
+    limitRate(context, project.publicKey, parsed.events.length);
+    const { errors } = await acceptEvents(context, project, parsed.events);
+    if (errors.length === parsed.events.length) throw new HttpError(400, errors[0]!.error);
+  }
+  return { status: 200, body: { id: parsed.eventId ?? null } };
 }

@@ -1,0 +1,93 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { IngestError } from '../ingest/index.js';
+import { HttpError } from './http-error.js';
+import type { IngestReply } from './ingest-request.js';
+import { readBody } from './read-body.js';
+import { ingestNative } from './routes/native-ingest.js';
+import { ingestSentry } from './routes/sentry-ingest.js';
+import type { ServerContext } from './server-context.js';
+
+const SENTRY_PATH = /^\/api\/([^/]+)\/(envelope|store)\/?$/;
+const NATIVE_PATH = /^\/api\/v1\/events\/?$/;
+
+// Browser SDKs post across origins: ingest answers their preflight and lets them read the rate-limit headers.
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'retry-after, x-sentry-rate-limits',
+};
+const PREFLIGHT_HEADERS = {
+  ...CORS_HEADERS,
+  'access-control-allow-methods': 'POST, OPTIONS',
+  'access-control-allow-headers':
+    'content-type, content-encoding, x-sentry-auth, x-triage-key, authorization, sentry-trace, baggage',
+  'access-control-max-age': '86400',
+};
+
+/**
+ * The node:http listener in front of the Hono app. Ingest (native and Sentry)
+ * is the one hot path of the server, so it is served straight from node:http:
+ * Hono's web Request/Response adapters cost as much per request as the rest of
+ * ingest. Everything else (the REST API, health) goes on to `fallback`.
+ */
+export function createIngestListener(context: ServerContext, fallback: RequestListener): RequestListener {
+  return (request, response) => {
+    const url = request.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    const native = NATIVE_PATH.test(path);
+    const sentry = native ? null : SENTRY_PATH.exec(path);
+    if (!native && !sentry) return fallback(request, response);
+    if (request.method === 'OPTIONS') {
+      response.writeHead(204, PREFLIGHT_HEADERS).end();
+      return;
+    }
+    if (request.method !== 'POST') {
+      request.resume();
+      send(response, { status: 405, body: { error: `use POST for ${path}` }, headers: { allow: 'POST' } });
+      return;
+    }
+    const query = new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1));
+    context.ingest.active++;
+    void readBody(request, context.limits.maxBodyBytes)
+      .then((body) => {
+        const ingestRequest = { headers: request.headers, query, body };
+        return sentry
+          ? ingestSentry(context, sentry[2] as 'envelope' | 'store', sentry[1]!, ingestRequest)
+          : ingestNative(context, ingestRequest);
+      })
+      .then(
+        (reply) => send(response, reply),
+        (error: unknown) => send(response, replyToError(context, error, request)),
+      )
+      .finally(() => {
+        context.ingest.active--;
+        context.ingest.lastAt = Date.now();
+      });
+  };
+}
+
+function replyToError(context: ServerContext, error: unknown, request: IncomingMessage): IngestReply {
+  if (HttpError.isInstance(error)) {
+    // Past the size limit the rest of the body is not read: close the connection after answering.
+    const headers = error.status === 413 ? { ...error.headers, connection: 'close' } : error.headers;
+    return { status: error.status, body: { error: error.message }, headers };
+  }
+  if (IngestError.isInstance(error)) return { status: error.status, body: { error: error.message } };
+  if (request.destroyed || request.readableAborted) {
+    return { status: 400, body: { error: 'the request was aborted before its body arrived' } };
+  }
+  context.onFailure('http', error);
+  return { status: 500, body: { error: 'internal error' } };
+}
+
+function send(response: ServerResponse, { status, body, headers }: IngestReply): void {
+  if (response.headersSent || response.destroyed) return;
+  const json = JSON.stringify(body);
+  response.writeHead(status, {
+    ...CORS_HEADERS,
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(json),
+  });
+  response.end(json);
+}
