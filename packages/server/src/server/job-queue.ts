@@ -208,13 +208,7 @@ export class JobQueue {
     const { db, dialect, leaseMs } = this.#options;
     const now = Date.now();
     return db.transaction().execute(async (trx) => {
-      let due = trx
-        .selectFrom('jobs')
-        .select('id')
-        .where('status', '=', 'pending')
-        .where('run_after', '<=', now)
-        .orderBy('created_at')
-        .limit(limit);
+      let due = dueJobs(trx, now, limit);
       if (dialect === 'postgres') due = due.forUpdate().skipLocked();
       const ids = (await due.execute()).map((row) => row.id);
       if (ids.length === 0) return [];
@@ -253,4 +247,20 @@ export class JobQueue {
       this.#running--;
     }
   }
+}
+
+/**
+ * The jobs due at `now`, the longest-due first. Ordered by `run_after`, the
+ * column the `jobs_due` index sorts by, so a claim reads `limit` rows off the
+ * index however long the backlog: ordered by anything else, every claim sorted
+ * the whole backlog, and a burst of events slowed the workers down as it grew.
+ */
+export function dueJobs(db: Kysely<Database>, now: number, limit: number) {
+  return db
+    .selectFrom('jobs')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('run_after', '<=', now)
+    .orderBy('run_after')
+    .limit(limit);
 }

@@ -1,0 +1,94 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqlStore, type SqlStore } from '@triage/engine';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dueJobs, type Job, JobQueue } from './job-queue.js';
+
+const stores: SqlStore[] = [];
+const queues: JobQueue[] = [];
+afterEach(async () => {
+  for (const queue of queues.splice(0)) await queue.stop();
+  for (const store of stores.splice(0)) await store.close();
+});
+
+async function sqliteStore() {
+  const store = await openSqlStore({ url: join(mkdtempSync(join(tmpdir(), 'triage-jobs-')), 'triage.db') });
+  stores.push(store);
+  return store;
+}
+
+function queueOn(store: SqlStore, run: (job: Job) => Promise<void>, failures: unknown[] = []) {
+  const queue = new JobQueue({
+    db: store.db,
+    dialect: store.dialect,
+    run,
+    onFailure: (_stage, error) => failures.push(error),
+    concurrency: 1,
+    pollIntervalMs: 20,
+    maxAttempts: 2,
+  });
+  queues.push(queue);
+  return queue;
+}
+
+describe('JobQueue', () => {
+  it('should claim due jobs straight off the index, without sorting the backlog', async () => {
+    const store = await sqliteStore();
+    const compiled = dueJobs(store.db, Date.now(), 4).compile();
+    const { rows } = await store.db.executeQuery<{ detail: string }>({
+      ...compiled,
+      sql: `explain query plan ${compiled.sql}`,
+    });
+    const details = rows.map((row) => row.detail).join('\n');
+    expect(details).toMatch(/USING INDEX jobs_due/);
+    expect(details).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('should run jobs once each, the longest-due first, and delete them', async () => {
+    const store = await sqliteStore();
+    const ran: string[] = [];
+    const queue = queueOn(store, async (job) => {
+      ran.push(job.payload);
+    });
+    await queue.enqueue([
+      { kind: 'event', payload: 'first' },
+      { kind: 'event', payload: 'second' },
+    ]);
+    await queue.enqueue([{ kind: 'event', payload: 'third' }]);
+    queue.start();
+    expect(await queue.drain(5_000)).toBe(true);
+    expect(ran).toEqual(['first', 'second', 'third']);
+    expect(await queue.pending()).toBe(0);
+    expect(queue.done).toBe(3);
+  });
+
+  it('should retry a failing job after a backoff, then keep it as dead with its error', async () => {
+    const store = await sqliteStore();
+    const failures: unknown[] = [];
+    let attempts = 0;
+    const queue = queueOn(
+      store,
+      async () => {
+        attempts++;
+        throw new Error('provider down');
+      },
+      failures,
+    );
+    await queue.enqueue([{ kind: 'event', payload: '{}' }]);
+    queue.start();
+    const deadline = Date.now() + 8_000;
+    let dead: { last_error: string | null } | undefined;
+    while (!dead && Date.now() < deadline) {
+      dead = await store.db
+        .selectFrom('jobs')
+        .select('last_error')
+        .where('status', '=', 'dead')
+        .executeTakeFirst();
+      if (!dead) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(dead?.last_error).toBe('provider down');
+    expect(attempts).toBe(2);
+    expect(failures).toHaveLength(2);
+  });
+});
