@@ -63,6 +63,21 @@ describe('JobQueue', () => {
     expect(queue.done).toBe(3);
   });
 
+  it('should stop after the jobs in hand, leaving the backlog for the next start', async () => {
+    const store = await sqliteStore();
+    let ran = 0;
+    const queue = queueOn(store, async () => {
+      ran++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    });
+    await queue.enqueue(Array.from({ length: 200 }, () => ({ kind: 'event', payload: '{}' })));
+    queue.start();
+    while (ran === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await queue.stop();
+    expect(ran).toBeLessThan(200);
+    expect(await queue.pending()).toBe(200 - ran);
+  });
+
   it('should retry a failing job after a backoff, then keep it as dead with its error', async () => {
     const store = await sqliteStore();
     const failures: unknown[] = [];

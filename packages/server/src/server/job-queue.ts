@@ -178,7 +178,8 @@ export class JobQueue {
   async #poll(): Promise<void> {
     try {
       let sliceStart = Date.now();
-      for (;;) {
+      // Stopping ends the loop after the jobs in hand: a backlog must not hold up a shutdown.
+      while (!this.#stopped) {
         const free = this.#options.concurrency - this.#running;
         if (free <= 0) return;
         const jobs = await this.#claim(free);
