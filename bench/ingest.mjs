@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Ingest throughput and latency of `triage serve` (native and Sentry envelope endpoints, on SQLite and on
 // PostgreSQL) against a bare node:http server that parses the same JSON and answers 200, in the same run.
-// Each server runs as its own process; autocannon (10 connections) measures throughput, then latency at a
+// Each server runs as its own process; autocannon (10 connections) measures throughput in rounds that
+// alternate with the bare server, then latency at a
 // fixed rate; RSS is read from /proc. Afterwards every 2xx is checked to be a stored row (durable).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -61,28 +62,75 @@ function start(args, env, ready) {
 
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
-async function measure(url, path, body, headers) {
-  const throughput = await autocannon({
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+
+const load = (url, path, body, headers, extra = {}) =>
+  autocannon({
     url: url + path,
     method: 'POST',
     body,
     headers,
     connections: 10,
     duration: SECONDS,
+    ...extra,
   });
-  const paced = await autocannon({
-    url: url + path,
-    method: 'POST',
-    body,
-    headers,
-    connections: 10,
-    duration: SECONDS,
-    overallRate: RATE,
-  });
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+async function statsOf(url) {
+  const response = await fetch(`${url}/api/v1/stats`, { headers: { authorization: 'Bearer admin' } });
+  return response.json();
+}
+
+// Waits until the server's workers have analysed every queued event, so that the next bare round runs
+// on an idle machine; returns the events analysed per second while draining.
+async function drain(url, workers) {
+  if (workers === '0') return undefined;
+  const started = Date.now();
+  const before = (await statsOf(url)).queue.pending;
+  for (;;) {
+    const { pending } = (await statsOf(url)).queue;
+    if (pending === 0) break;
+    if (Date.now() - started > 300_000) throw new Error(`${pending} jobs still queued after 5 minutes`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return before / ((Date.now() - started) / 1000);
+}
+
+// The machine's speed drifts by a factor of two over minutes, so the bare server is measured right before
+// each round of Triage and each round gives its own ratio; the median of the rounds is reported.
+async function measure(server, workers, path, body, headers) {
+  const ratios = [];
+  const rates = [];
+  const drains = [];
+  let ok = 0;
+  let errors = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const bareRun = await load(bare.url, '/', event, { 'content-type': 'application/json' });
+    const run = await load(server.url, path, body, headers);
+    ok += run['2xx'];
+    errors += run.non2xx + run.errors;
+    rates.push(run.requests.average);
+    ratios.push(run.requests.average / bareRun.requests.average);
+    bareRates.push(bareRun.requests.average);
+    const drained = await drain(server.url, workers);
+    if (drained !== undefined) drains.push(drained);
+  }
+  const paced = await load(server.url, path, body, headers, { overallRate: RATE });
+  ok += paced['2xx'];
+  errors += paced.non2xx + paced.errors;
+  await drain(server.url, workers);
   return {
-    rps: throughput.requests.average,
-    ok: throughput['2xx'] + paced['2xx'],
-    errors: throughput.non2xx + throughput.errors + paced.non2xx + paced.errors,
+    rps: median(rates),
+    ratio: median(ratios),
+    ratios,
+    drain: drains.length ? median(drains) : undefined,
+    ok,
+    errors,
     p50: paced.latency.p50,
     p99: paced.latency.p99,
   };
@@ -97,13 +145,18 @@ const server = http.createServer((request, response) => {
 server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));`;
 
 const rows = [];
+const bareRates = [];
 const bare = await start(['--input-type=module', '-e', BARE], {}, /listening on (http:\/\/\S+)/);
 // Warm up autocannon and the bare server first: measured cold, the first run of the process comes out
 // at half speed, which would flatter every ratio below.
-await autocannon({ url: `${bare.url}/`, method: 'POST', body: event, connections: 10, duration: 2 });
-const bareResult = await measure(bare.url, '/', event, { 'content-type': 'application/json' });
-rows.push(['bare node:http (parse JSON, answer 200)', 'native JSON', bareResult, rssMb(bare.child.pid)]);
-bare.child.kill();
+await load(bare.url, '/', event, { 'content-type': 'application/json' }, { duration: 2 });
+const bareLatency = await load(
+  bare.url,
+  '/',
+  event,
+  { 'content-type': 'application/json' },
+  { overallRate: RATE },
+);
 
 const database = `triage_bench_${Date.now()}`;
 const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
@@ -129,17 +182,15 @@ for (const [name, url, workers] of stores) {
     },
     /listening on (http:\/\/\S+)/,
   );
-  const native = await measure(server.url, '/api/v1/events', event, {
+  const native = await measure(server, workers, '/api/v1/events', event, {
     'content-type': 'application/json',
     'x-triage-key': KEY,
   });
-  const sentry = await measure(server.url, `/api/1/envelope/?sentry_key=${KEY}`, envelope, {
+  const sentry = await measure(server, workers, `/api/1/envelope/?sentry_key=${KEY}`, envelope, {
     'content-type': 'application/x-sentry-envelope',
   });
   const rss = rssMb(server.child.pid);
-  const stats = await (
-    await fetch(`${server.url}/api/v1/stats`, { headers: { authorization: 'Bearer admin' } })
-  ).json();
+  const stats = await statsOf(server.url);
   const stored = stats.events + stats.queue.pending;
   rows.push([`triage serve, ${name}`, 'native JSON', native, rss]);
   rows.push([`triage serve, ${name}`, 'Sentry envelope', sentry, rss]);
@@ -154,15 +205,17 @@ for (const [name, url, workers] of stores) {
 await client.query(`drop database if exists ${database} with (force)`);
 await client.end();
 
+bare.child.kill();
 const lines = [
-  `Node ${process.version}, ${SECONDS}s per measurement, 10 connections; latency at ${RATE} requests/s; ${new Date().toISOString().slice(0, 10)}`,
+  `Node ${process.version}, ${ROUNDS} rounds of ${SECONDS}s per row, 10 connections; latency at ${RATE} requests/s; ${new Date().toISOString().slice(0, 10)}`,
+  `bare node:http (parse JSON, answer 200), measured before each round: ${bareRates.map(Math.round).join(', ')} req/s; p50 / p99 at ${RATE} req/s: ${bareLatency.latency.p50} / ${bareLatency.latency.p99} ms`,
   '',
-  '| server | endpoint | throughput (req/s) | vs bare | p50 / p99 at fixed rate (ms) | non-2xx | RSS (MB) |',
-  '|---|---|---|---|---|---|---|',
+  '| server | endpoint | throughput (req/s, median) | vs bare (median of rounds) | rounds | analysed after the burst (events/s) | p50 / p99 at fixed rate (ms) | non-2xx | RSS (MB) |',
+  '|---|---|---|---|---|---|---|---|---|',
   ...rows.map(([server, endpoint, result, rss]) =>
     result
-      ? `| ${server} | ${endpoint} | ${Math.round(result.rps)} | ${(result.rps / bareResult.rps).toFixed(2)}× | ${result.p50} / ${result.p99} | ${result.errors} | ${rss.toFixed(0)} |`
-      : `| ${server} | ${endpoint} | | | | | |`,
+      ? `| ${server} | ${endpoint} | ${Math.round(result.rps)} | ${result.ratio.toFixed(2)}× | ${result.ratios.map((ratio) => ratio.toFixed(2)).join(' / ')} | ${result.drain ? Math.round(result.drain) : '(no workers)'} | ${result.p50} / ${result.p99} | ${result.errors} | ${rss.toFixed(0)} |`
+      : `| ${server} | ${endpoint} | | | | | | | |`,
   ),
 ];
 console.log(lines.join('\n'));

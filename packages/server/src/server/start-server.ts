@@ -62,8 +62,16 @@ export async function startServer({
     if (count === 1 || count % 1_000 === 0)
       log(`[triage] ${stage} failed: ${(error as Error)?.message ?? error} (${count} so far)`);
   };
+  const database = databaseUrl ?? env.TRIAGE_DATABASE_URL ?? './data/triage.db';
+  // On PostgreSQL a job mostly waits for commits, so more of them run at once; on SQLite they share
+  // one connection and the CPU with ingest.
+  const postgres = /^postgres(ql)?:\/\//.test(database);
+  const workers = Number(env.TRIAGE_WORKERS ?? (postgres ? 8 : 2));
+  if (!Number.isInteger(workers) || workers < 0)
+    throw new RangeError(`TRIAGE_WORKERS must be 0 or more, got "${env.TRIAGE_WORKERS}"`);
   const store = await openSqlStore({
-    url: databaseUrl ?? env.TRIAGE_DATABASE_URL ?? './data/triage.db',
+    url: database,
+    maxConnections: workers + 8,
     sqliteSync,
     onFailure,
   });
@@ -79,9 +87,6 @@ export async function startServer({
   const projects = new ProjectRegistry(store.db);
   const project = await projects.ensureDefault(env.TRIAGE_DEFAULT_PROJECT_KEY?.trim() || undefined);
   const { token, generated } = await adminTokenOf(store.db, env.TRIAGE_ADMIN_TOKEN?.trim() || undefined);
-  const workers = Number(env.TRIAGE_WORKERS ?? 2);
-  if (!Number.isInteger(workers) || workers < 0)
-    throw new RangeError(`TRIAGE_WORKERS must be 0 or more, got "${env.TRIAGE_WORKERS}"`);
   const ingest = { active: 0, lastAt: 0 };
   const jobs = new JobQueue({
     ingestBusy: () => ingest.active > 0 || Date.now() - ingest.lastAt < 5,
@@ -128,9 +133,7 @@ export async function startServer({
   const channels = notifiers.map((notifier) => notifier.name).join(', ') || 'none';
   const dsn = dsnOf(project, url);
   log(`Triage server listening on ${url}`);
-  log(
-    `  database: ${store.dialect === 'postgres' ? 'PostgreSQL' : `SQLite ${databaseUrl ?? env.TRIAGE_DATABASE_URL ?? './data/triage.db'}`}`,
-  );
+  log(`  database: ${store.dialect === 'postgres' ? 'PostgreSQL' : `SQLite ${database}`}`);
   log(`  DSN of the default project: ${dsn}`);
   log(
     `  analysis: ${llm ? `${llm.provider} ${llm.model}` : 'offline rules (set GROQ_API_KEY or TRIAGE_LLM_PROVIDER for an LLM)'}`,
