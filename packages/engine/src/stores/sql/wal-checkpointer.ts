@@ -3,19 +3,24 @@ import { Worker } from 'node:worker_threads';
 
 /** How often the background connection copies the write-ahead log into the database. */
 const INTERVAL_MS = 250;
+/** Log pages (4 KiB each) past which the log is emptied: about 16 MiB. */
+const TRUNCATE_FRAMES = 4_096;
 
-// Runs in its own thread with its own connection. Passive checkpoints never block the writer; when the
-// log has been copied and no reader holds an older snapshot, SQLite starts it again from the top, so it
-// stays small.
+// Runs in its own thread with its own connection. Passive checkpoints copy the log into the database
+// without blocking anyone. But under a steady stream of commits a passive checkpoint never finds the log
+// fully copied when the next commit starts, and SQLite only rewinds the log then: it would grow without
+// end. So once it passes a size, a truncating checkpoint waits for a gap between commits (holding new
+// ones back for the short time the last pages take, most having been copied already) and empties it.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Sqlite = require(workerData.driver);
 const database = new Sqlite(workerData.path);
-database.pragma('busy_timeout = 5000');
+database.pragma('busy_timeout = 1000');
 let stopped = false;
 const timer = setInterval(() => {
   try {
-    database.pragma('wal_checkpoint(PASSIVE)');
+    const [passive] = database.pragma('wal_checkpoint(PASSIVE)');
+    if (passive && passive.log >= workerData.truncateFrames) database.pragma('wal_checkpoint(TRUNCATE)');
   } catch (error) {
     parentPort.postMessage({ error: String(error && error.message || error) });
   }
@@ -42,19 +47,20 @@ interface Connection {
  * connection that commits past 1,000 log pages copies them into the database
  * and flushes the disk, inside that commit: on the server that is the ingest
  * event loop, and it was half the cost of a queued insert. Here a worker thread
- * checkpoints every 250 ms on its own connection and the main connection's
- * automatic checkpoints are turned off; if the worker fails, they are turned
- * back on, so the log never grows without bound.
+ * checkpoints every 250 ms on its own connection, emptying the log past about
+ * 16 MiB, and the main connection's automatic checkpoints are turned off; if
+ * the worker fails, they are turned back on, so the log never grows without bound.
  */
 export function startWalCheckpointer(
   database: Connection,
   path: string,
   onFailure: (error: unknown) => void,
+  { intervalMs = INTERVAL_MS, truncateFrames = TRUNCATE_FRAMES } = {},
 ): WalCheckpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { driver, path, intervalMs: INTERVAL_MS },
+    workerData: { driver, path, intervalMs, truncateFrames },
   });
   worker.unref();
   let fellBack = false;
