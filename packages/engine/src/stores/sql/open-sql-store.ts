@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { ConfigError } from '../../errors/config-error.js';
 import { withCachedStatements } from './cached-statements.js';
@@ -69,6 +69,15 @@ export async function openSqlStore({
   });
   await migrate(db as Kysely<unknown>, 'sqlite');
   if (path === ':memory:') return new SqlStore(db, 'sqlite');
-  const checkpointer = startWalCheckpointer(database, path, (error) => onFailure('sqlite checkpoint', error));
+  const checkpointer = startWalCheckpointer(
+    database,
+    path,
+    (error) => onFailure('sqlite checkpoint', error),
+    {
+      truncate: async () => {
+        await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+      },
+    },
+  );
   return new SqlStore(db, 'sqlite', () => checkpointer.stop());
 }

@@ -6,21 +6,17 @@ const INTERVAL_MS = 250;
 /** Log pages (4 KiB each) past which the log is emptied: about 16 MiB. */
 const TRUNCATE_FRAMES = 4_096;
 
-// Runs in its own thread with its own connection. Passive checkpoints copy the log into the database
-// without blocking anyone. But under a steady stream of commits a passive checkpoint never finds the log
-// fully copied when the next commit starts, and SQLite only rewinds the log then: it would grow without
-// end. So once it passes a size, a truncating checkpoint waits for a gap between commits (holding new
-// ones back for the short time the last pages take, most having been copied already) and empties it.
+// Runs in its own thread with its own connection: a passive checkpoint copies the log into the database
+// without blocking anyone, then the thread reports how long the log is.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Sqlite = require(workerData.driver);
 const database = new Sqlite(workerData.path);
-database.pragma('busy_timeout = 1000');
 let stopped = false;
 const timer = setInterval(() => {
   try {
-    const [passive] = database.pragma('wal_checkpoint(PASSIVE)');
-    if (passive && passive.log >= workerData.truncateFrames) database.pragma('wal_checkpoint(TRUNCATE)');
+    const [result] = database.pragma('wal_checkpoint(PASSIVE)');
+    if (result) parentPort.postMessage({ log: result.log });
   } catch (error) {
     parentPort.postMessage({ error: String(error && error.message || error) });
   }
@@ -42,25 +38,43 @@ interface Connection {
   pragma(source: string): unknown;
 }
 
+export interface WalCheckpointerOptions {
+  /**
+   * Empties the log on the main connection, between its transactions: the store passes a
+   * `wal_checkpoint(TRUNCATE)` queued behind its other queries.
+   */
+  truncate: () => Promise<void>;
+  intervalMs?: number;
+  truncateFrames?: number;
+}
+
 /**
  * Moves SQLite's WAL checkpoints off the calling thread. By default the
  * connection that commits past 1,000 log pages copies them into the database
  * and flushes the disk, inside that commit: on the server that is the ingest
  * event loop, and it was half the cost of a queued insert. Here a worker thread
- * checkpoints every 250 ms on its own connection, emptying the log past about
- * 16 MiB, and the main connection's automatic checkpoints are turned off; if
- * the worker fails, they are turned back on, so the log never grows without bound.
+ * checkpoints every 250 ms on its own connection, and the main connection's
+ * automatic checkpoints are turned off; if the worker fails, they are turned
+ * back on, so the log never grows without bound.
+ *
+ * Under a steady stream of commits a passive checkpoint never finds the log
+ * fully copied when the next commit starts, and SQLite only rewinds the log
+ * then: alone, it would grow without end (480 MB in 15 s of ingest). So past
+ * about 16 MiB the main connection empties it itself, between its own
+ * transactions: most pages are copied by then, so that takes little, and no
+ * other connection ever holds writers back (a truncating checkpoint on the
+ * worker's connection could deadlock with a writer and stall it for seconds).
  */
 export function startWalCheckpointer(
   database: Connection,
   path: string,
   onFailure: (error: unknown) => void,
-  { intervalMs = INTERVAL_MS, truncateFrames = TRUNCATE_FRAMES } = {},
+  { truncate, intervalMs = INTERVAL_MS, truncateFrames = TRUNCATE_FRAMES }: WalCheckpointerOptions,
 ): WalCheckpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { driver, path, intervalMs, truncateFrames },
+    workerData: { driver, path, intervalMs },
   });
   worker.unref();
   let fellBack = false;
@@ -71,12 +85,20 @@ export function startWalCheckpointer(
     onFailure(error);
   };
   database.pragma('wal_autocheckpoint = 0');
-  worker.on('message', (message: { error?: string }) => {
+  let truncating = false;
+  let stopping = false;
+  worker.on('message', (message: { error?: string; log?: number }) => {
     if (message.error) onFailure(new Error(`WAL checkpoint failed: ${message.error}`));
+    if (message.log === undefined || message.log < truncateFrames || truncating || stopping) return;
+    truncating = true;
+    truncate()
+      .catch((error: unknown) => onFailure(new Error(`WAL truncation failed: ${(error as Error).message}`)))
+      .finally(() => {
+        truncating = false;
+      });
   });
   worker.on('error', (error) => fallBack(error));
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  let stopping = false;
   void exited.then(() => {
     if (!stopping) fallBack(new Error('the WAL checkpoint thread exited'));
   });
