@@ -161,11 +161,22 @@ export function createRedactor({
     return verdict;
   };
 
-  // Every hint in one case-insensitive test: most strings of an event (levels, names, paths) pass
-  // none, and one scan rejects them where a test per rule took twenty. Case folding only widens the
-  // net; a string it lets through still meets each rule's own hint.
-  const hinted = rules.filter((candidate) => candidate.hint);
-  const anyHint = new RegExp(hinted.map(({ hint }) => `(?:${hint!.source})`).join('|'), 'i');
+  // Every hint in two scans (the case-sensitive ones, then the few that fold case): most strings of
+  // an event (levels, names, paths) pass none, and two scans reject them where a test per rule took
+  // twenty. A string they let through still meets each rule's own hint.
+  const unionOf = (hints: RegExp[], flags: string) =>
+    hints.length > 0 ? new RegExp(hints.map((hint) => `(?:${hint.source})`).join('|'), flags) : undefined;
+  const hints = rules.flatMap(({ hint }) => (hint ? [hint] : []));
+  const caseSensitive = unionOf(
+    hints.filter((hint) => !hint.ignoreCase),
+    '',
+  );
+  const caseFolding = unionOf(
+    hints.filter((hint) => hint.ignoreCase),
+    'i',
+  );
+  const anyHint = (input: string) =>
+    (caseSensitive?.test(input) ?? false) || (caseFolding?.test(input) ?? false);
   const unhinted = rules.filter((candidate) => !candidate.hint);
 
   const apply = (out: string, { pattern, replace }: Rule): string => {
@@ -177,7 +188,7 @@ export function createRedactor({
     // Ids are UUIDs; one holds nothing to redact, and their hex digits would wake half the hints.
     if (input.length === 36 && UUID.test(input)) return input;
     let out = input;
-    if (!anyHint.test(input)) {
+    if (!anyHint(input)) {
       for (const candidate of unhinted) out = apply(out, candidate);
       return out;
     }

@@ -37,9 +37,12 @@ export function parseJsonLimited(
 }
 
 /** Strict UTF-8 decoding: invalid sequences are refused, never replaced with U+FFFD. */
+// A decoder without `stream` keeps no state between calls: one serves every request.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 export function decodeUtf8(buffer: Uint8Array, label = 'body'): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(buffer);
+    return strictUtf8.decode(buffer);
   } catch (error) {
     throw new IngestError(400, `${label} is not valid UTF-8`, { cause: error });
   }

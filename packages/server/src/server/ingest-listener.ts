@@ -47,6 +47,8 @@ export function createIngestListener(context: ServerContext, fallback: RequestLi
       return;
     }
     const query = new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1));
+    // Only browsers send Origin; server-side SDKs get no CORS headers to parse.
+    const cors = request.headers.origin !== undefined;
     context.ingest.active++;
     void readBody(request, context.limits.maxBodyBytes)
       .then((body) => {
@@ -56,8 +58,8 @@ export function createIngestListener(context: ServerContext, fallback: RequestLi
           : ingestNative(context, ingestRequest);
       })
       .then(
-        (reply) => send(response, reply),
-        (error: unknown) => send(response, replyToError(context, error, request)),
+        (reply) => send(response, reply, cors),
+        (error: unknown) => send(response, replyToError(context, error, request), cors),
       )
       .finally(() => {
         context.ingest.active--;
@@ -80,11 +82,11 @@ function replyToError(context: ServerContext, error: unknown, request: IncomingM
   return { status: 500, body: { error: 'internal error' } };
 }
 
-function send(response: ServerResponse, { status, body, headers }: IngestReply): void {
+function send(response: ServerResponse, { status, body, headers }: IngestReply, cors = false): void {
   if (response.headersSent || response.destroyed) return;
   const json = JSON.stringify(body);
   response.writeHead(status, {
-    ...CORS_HEADERS,
+    ...(cors ? CORS_HEADERS : undefined),
     ...headers,
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(json),

@@ -216,6 +216,10 @@ describe('triage serve', () => {
     expect(posted.status).toBe(200);
     expect(posted.headers.get('access-control-allow-origin')).toBe('*');
     expect(await posted.json()).toEqual({ id: '0c3f6a1e2b9d4c5f8a7e6d5c4b3a2f10' });
+    // A server-side client sends no Origin and gets no CORS headers.
+    const native = await ingest({ log: ['ERROR: cors check'] });
+    expect(native.status).toBe(200);
+    expect(native.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('should refuse the REST API without the admin token', async () => {
