@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Ingest throughput and latency of `triage serve` (native and Sentry envelope endpoints, on SQLite and on
 // PostgreSQL) against a bare node:http server that parses the same JSON and answers 200, in the same run.
-// Each server runs as its own process; autocannon (10 connections) measures throughput in rounds that
+// Each server runs as its own process; autocannon (10 and 50 connections) measures throughput in rounds that
 // alternate with the bare server, then latency at a
 // fixed rate; RSS is read from /proc. Afterwards every 2xx is checked to be a stored row (durable).
 import { spawn } from 'node:child_process';
@@ -63,6 +63,10 @@ function start(args, env, ready) {
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
+// Group commit makes every request of a batch wait for the same write: with few clients they move in
+// lockstep with autocannon, with more the server's batches fill. Both are measured, against the bare
+// server at the same number of connections.
+const CONNECTIONS = (process.env.CONNECTIONS ?? '10,50').split(',').map(Number);
 
 const load = (url, path, body, headers, extra = {}) =>
   autocannon({
@@ -103,28 +107,29 @@ async function drain(url, workers) {
 
 // The machine's speed drifts by a factor of two over minutes, so the bare server is measured right before
 // each round of Triage and each round gives its own ratio; the median of the rounds is reported.
-async function measure(server, workers, path, body, headers) {
+async function measure(server, workers, path, body, headers, connections) {
   const ratios = [];
   const rates = [];
   const drains = [];
   let ok = 0;
   let errors = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    const bareRun = await load(bare.url, '/', event, { 'content-type': 'application/json' });
-    const run = await load(server.url, path, body, headers);
+    const bareRun = await load(bare.url, '/', event, { 'content-type': 'application/json' }, { connections });
+    const run = await load(server.url, path, body, headers, { connections });
     ok += run['2xx'];
     errors += run.non2xx + run.errors;
     rates.push(run.requests.average);
     ratios.push(run.requests.average / bareRun.requests.average);
-    bareRates.push(bareRun.requests.average);
+    bareRates.push(`${Math.round(bareRun.requests.average)} (${connections})`);
     const drained = await drain(server.url, workers);
     if (drained !== undefined) drains.push(drained);
   }
-  const paced = await load(server.url, path, body, headers, { overallRate: RATE });
+  const paced = await load(server.url, path, body, headers, { overallRate: RATE, connections: 10 });
   ok += paced['2xx'];
   errors += paced.non2xx + paced.errors;
   await drain(server.url, workers);
   return {
+    connections,
     rps: median(rates),
     ratio: median(ratios),
     ratios,
@@ -182,21 +187,28 @@ for (const [name, url, workers] of stores) {
     },
     /listening on (http:\/\/\S+)/,
   );
-  const native = await measure(server, workers, '/api/v1/events', event, {
-    'content-type': 'application/json',
-    'x-triage-key': KEY,
-  });
-  const sentry = await measure(server, workers, `/api/1/envelope/?sentry_key=${KEY}`, envelope, {
-    'content-type': 'application/x-sentry-envelope',
-  });
+  const endpoints = [
+    ['native JSON', '/api/v1/events', event, { 'content-type': 'application/json', 'x-triage-key': KEY }],
+    [
+      'Sentry envelope',
+      `/api/1/envelope/?sentry_key=${KEY}`,
+      envelope,
+      { 'content-type': 'application/x-sentry-envelope' },
+    ],
+  ];
+  const results = [];
+  for (const [label, path, body, headers] of endpoints) {
+    for (const connections of CONNECTIONS) {
+      results.push([label, await measure(server, workers, path, body, headers, connections)]);
+    }
+  }
   const rss = rssMb(server.child.pid);
   const stats = await statsOf(server.url);
   const stored = stats.events + stats.queue.pending;
-  rows.push([`triage serve, ${name}`, 'native JSON', native, rss]);
-  rows.push([`triage serve, ${name}`, 'Sentry envelope', sentry, rss]);
+  for (const [label, result] of results) rows.push([`triage serve, ${name}`, label, result, rss]);
   rows.push([
     `  durable check, ${name}`,
-    `${native.ok + sentry.ok} accepted, ${stored} stored (events + queued jobs)`,
+    `${results.reduce((sum, [, result]) => sum + result.ok, 0)} accepted, ${stored} stored (events + queued jobs)`,
     undefined,
     undefined,
   ]);
@@ -207,15 +219,15 @@ await client.end();
 
 bare.child.kill();
 const lines = [
-  `Node ${process.version}, ${ROUNDS} rounds of ${SECONDS}s per row, 10 connections; latency at ${RATE} requests/s; ${new Date().toISOString().slice(0, 10)}`,
-  `bare node:http (parse JSON, answer 200), measured before each round: ${bareRates.map(Math.round).join(', ')} req/s; p50 / p99 at ${RATE} req/s: ${bareLatency.latency.p50} / ${bareLatency.latency.p99} ms`,
+  `Node ${process.version}, ${ROUNDS} rounds of ${SECONDS}s per row; latency at ${RATE} requests/s over 10 connections; ${new Date().toISOString().slice(0, 10)}`,
+  `bare node:http (parse JSON, answer 200), measured before each round, req/s (connections): ${bareRates.join(', ')}; p50 / p99 at ${RATE} req/s: ${bareLatency.latency.p50} / ${bareLatency.latency.p99} ms`,
   '',
-  '| server | endpoint | throughput (req/s, median) | vs bare (median of rounds) | rounds | analysed after the burst (events/s) | p50 / p99 at fixed rate (ms) | non-2xx | RSS (MB) |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| server | endpoint | connections | throughput (req/s, median) | vs bare (median of rounds) | rounds | analysed after the burst (events/s) | p50 / p99 at fixed rate (ms) | non-2xx | RSS (MB) |',
+  '|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map(([server, endpoint, result, rss]) =>
     result
-      ? `| ${server} | ${endpoint} | ${Math.round(result.rps)} | ${result.ratio.toFixed(2)}× | ${result.ratios.map((ratio) => ratio.toFixed(2)).join(' / ')} | ${result.drain ? Math.round(result.drain) : '(no workers)'} | ${result.p50} / ${result.p99} | ${result.errors} | ${rss.toFixed(0)} |`
-      : `| ${server} | ${endpoint} | | | | | | | |`,
+      ? `| ${server} | ${endpoint} | ${result.connections} | ${Math.round(result.rps)} | ${result.ratio.toFixed(2)}× | ${result.ratios.map((ratio) => ratio.toFixed(2)).join(' / ')} | ${result.drain ? Math.round(result.drain) : '(no workers)'} | ${result.p50} / ${result.p99} | ${result.errors} | ${rss.toFixed(0)} |`
+      : `| ${server} | ${endpoint} | | | | | | | | |`,
   ),
 ];
 console.log(lines.join('\n'));

@@ -21,6 +21,8 @@ export interface OpenSqlStoreOptions {
    * survives power loss, at a fraction of the throughput.
    */
   sqliteSync?: 'normal' | 'full';
+  /** See `SqlStoreOptions.recordsKeptDurableElsewhere`: the server's job queue keeps events durable. */
+  recordsKeptDurableElsewhere?: boolean;
   /** Where a failure of the SQLite checkpoint thread is reported (the store keeps working without it). */
   onFailure?: (stage: string, error: unknown) => void;
 }
@@ -34,6 +36,7 @@ export async function openSqlStore({
   maxConnections = 10,
   sqliteSync = 'normal',
   onFailure = () => {},
+  recordsKeptDurableElsewhere = false,
 }: OpenSqlStoreOptions): Promise<SqlStore> {
   if (/^postgres(ql)?:\/\//.test(url)) {
     const pool = new pg.Pool({
@@ -54,7 +57,7 @@ export async function openSqlStore({
         cause: error,
       });
     }
-    return new SqlStore(db, 'postgres');
+    return new SqlStore(db, 'postgres', { recordsKeptDurableElsewhere });
   }
   if (/^[a-z]+:\/\//i.test(url))
     throw new ConfigError(`unsupported database URL "${url}": use postgres://… or a SQLite file path`);
@@ -79,5 +82,5 @@ export async function openSqlStore({
       },
     },
   );
-  return new SqlStore(db, 'sqlite', () => checkpointer.stop());
+  return new SqlStore(db, 'sqlite', { beforeClose: () => checkpointer.stop() });
 }
