@@ -30,8 +30,7 @@ runIssueStoreContract('SQLite', () =>
   openSqlStore({ url: join(mkdtempSync(join(tmpdir(), 'triage-store-')), 'triage.db') }),
 );
 runIssueStoreContract('PostgreSQL', async () => {
-  // As the server opens it: records commit without waiting for the disk flush.
-  const store = await openSqlStore({ url: `${POSTGRES}/${database}`, recordsKeptDurableElsewhere: true });
+  const store = await openSqlStore({ url: `${POSTGRES}/${database}` });
   await store.db.deleteFrom('outbox').execute();
   await store.db.deleteFrom('issue_hours').execute();
   await store.db.deleteFrom('issue_users').execute();

@@ -72,8 +72,6 @@ export async function startServer({
   const store = await openSqlStore({
     url: database,
     maxConnections: workers + 8,
-    // An event stays a job, flushed to disk, until the pipeline has recorded it and deleted the job.
-    recordsKeptDurableElsewhere: true,
     sqliteSync,
     onFailure,
   });

@@ -21,8 +21,6 @@ export interface OpenSqlStoreOptions {
    * survives power loss, at a fraction of the throughput.
    */
   sqliteSync?: 'normal' | 'full';
-  /** See `SqlStoreOptions.recordsKeptDurableElsewhere`: the server's job queue keeps events durable. */
-  recordsKeptDurableElsewhere?: boolean;
   /** Where a failure of the SQLite checkpoint thread is reported (the store keeps working without it). */
   onFailure?: (stage: string, error: unknown) => void;
 }
@@ -36,7 +34,6 @@ export async function openSqlStore({
   maxConnections = 10,
   sqliteSync = 'normal',
   onFailure = () => {},
-  recordsKeptDurableElsewhere = false,
 }: OpenSqlStoreOptions): Promise<SqlStore> {
   if (/^postgres(ql)?:\/\//.test(url)) {
     const pool = new pg.Pool({
@@ -57,7 +54,7 @@ export async function openSqlStore({
         cause: error,
       });
     }
-    return new SqlStore(db, 'postgres', { recordsKeptDurableElsewhere });
+    return new SqlStore(db, 'postgres');
   }
   if (/^[a-z]+:\/\//i.test(url))
     throw new ConfigError(`unsupported database URL "${url}": use postgres://… or a SQLite file path`);

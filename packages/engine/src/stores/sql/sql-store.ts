@@ -18,13 +18,6 @@ import type { Database } from './schema.js';
 export interface SqlStoreOptions {
   /** Runs before the connections close (the SQLite checkpoint thread stops here). */
   beforeClose?: () => Promise<void>;
-  /**
-   * The caller keeps every event durable until `recordEvent` has returned and then flushes a later
-   * commit of its own (the server deletes the event's job), so on PostgreSQL recording need not wait
-   * for the disk: a crash loses only records whose job is still queued, and the job records them again.
-   * PostgreSQL writes its log in order, so the later flushed commit makes every earlier one durable.
-   */
-  recordsKeptDurableElsewhere?: boolean;
 }
 
 /**
@@ -56,10 +49,6 @@ export class SqlStore implements IssueStore {
 
   async #record(input: { event: TriageEvent; fingerprint: string; title: string }, options: RecordOptions) {
     return this.db.transaction().execute(async (trx) => {
-      // The issue row stays locked until the commit: without waiting for the disk flush, events of one
-      // hot fingerprint are recorded several times faster.
-      if (this.dialect === 'postgres' && this.options.recordsKeptDurableElsewhere)
-        await sql`set local synchronous_commit = off`.execute(trx);
       let query = trx.selectFrom('issues').selectAll().where('fingerprint', '=', input.fingerprint);
       if (this.dialect === 'postgres') query = query.forUpdate();
       const row = await query.executeTakeFirst();
