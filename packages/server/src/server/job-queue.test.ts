@@ -63,6 +63,37 @@ describe('JobQueue', () => {
     expect(queue.done).toBe(3);
   });
 
+  it('should hand back claimed jobs it could not start within half their lease, so no job runs twice', async () => {
+    const store = await sqliteStore();
+    const runs = new Map<string, number>();
+    const slow = async (job: Job) => {
+      runs.set(job.payload, (runs.get(job.payload) ?? 0) + 1);
+      await new Promise((resolve) => setTimeout(resolve, 120));
+    };
+    // Two instances on one database, each running one job at a time; each job takes most of a lease.
+    const instances = [0, 1].map(() => {
+      const queue = new JobQueue({
+        db: store.db,
+        dialect: store.dialect,
+        run: slow,
+        onFailure: () => {},
+        concurrency: 1,
+        pollIntervalMs: 20,
+        leaseMs: 300,
+      });
+      queues.push(queue);
+      return queue;
+    });
+    await instances[0]!.enqueue(
+      Array.from({ length: 8 }, (_, index) => ({ kind: 'event', payload: `job ${index}` })),
+    );
+    for (const queue of instances) queue.start();
+    expect(await instances[0]!.drain(10_000)).toBe(true);
+    expect(await instances[1]!.drain(10_000)).toBe(true);
+    expect([...runs.values()]).toEqual(Array(8).fill(1));
+    expect(instances[0]!.done + instances[1]!.done).toBe(8);
+  });
+
   it('should stop after the jobs in hand, leaving the backlog for the next start', async () => {
     const store = await sqliteStore();
     let ran = 0;

@@ -182,23 +182,20 @@ export class JobQueue {
       let sliceStart = Date.now();
       // Stopping ends the loop after the jobs in hand: a backlog must not hold up a shutdown.
       while (!this.#stopped) {
-        const { concurrency } = this.#options;
+        const { concurrency, leaseMs } = this.#options;
+        const claimedAt = Date.now();
         const jobs = await this.#claim(concurrency * CLAIM_PER_WORKER);
         if (jobs.length === 0) return;
-        const finished: string[] = [];
         let next = 0;
+        // A job not started by half its lease goes back to the queue: its lease would run out while it
+        // waits (slow analyses ahead of it), and another instance would take it while this one still might.
         const lane = async () => {
-          while (next < jobs.length) {
-            const job = jobs[next++]!;
-            if (await this.#runOne(job)) finished.push(job.id);
+          while (next < jobs.length && Date.now() - claimedAt < leaseMs / 2) {
+            await this.#runOne(jobs[next++]!);
           }
         };
         await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, lane));
-        // One delete for the batch: on PostgreSQL every statement outside a transaction is a commit
-        // and a disk flush. A crash before it runs the batch again, as a crash mid-job always did.
-        if (finished.length > 0)
-          await this.#options.db.deleteFrom('jobs').where('id', 'in', finished).execute();
-        this.done += finished.length;
+        if (next < jobs.length) await this.#release(jobs.slice(next).map((job) => job.id));
         // Ingest comes first, but analysis is never starved: after a slice of at least WORK_SLICE_MS,
         // wait while requests keep coming, at most maxDeferMs, then work again. Under saturation the
         // workers keep about a fifth of the time and the backlog is analysed after the burst.
@@ -237,13 +234,26 @@ export class JobQueue {
     });
   }
 
-  /** Runs a job; true when it succeeded (the caller deletes it), false when it was rescheduled or buried. */
-  async #runOne(job: Job): Promise<boolean> {
+  /** Hands claimed jobs that never started back to the queue, due now, their attempt not counted. */
+  async #release(ids: string[]): Promise<void> {
+    await this.#options.db
+      .updateTable('jobs')
+      .set({ run_after: Date.now(), attempts: sql<number>`attempts - 1` })
+      .where('id', 'in', ids)
+      .execute();
+  }
+
+  /**
+   * Runs a job and deletes it, at once: a finished job left in the table until the rest of its batch
+   * is done would be taken again by another instance when its lease ran out.
+   */
+  async #runOne(job: Job): Promise<void> {
     const { db, run, maxAttempts, onFailure } = this.#options;
     this.#running++;
     try {
       await run(job);
-      return true;
+      await db.deleteFrom('jobs').where('id', '=', job.id).execute();
+      this.done++;
     } catch (error) {
       this.failed++;
       onFailure(`job ${job.kind}`, error);
@@ -258,7 +268,6 @@ export class JobQueue {
         })
         .where('id', '=', job.id)
         .execute();
-      return false;
     } finally {
       this.#running--;
     }
