@@ -64,6 +64,6 @@ export { BoundedQueue } from './queue/bounded-queue.js';
 export type { MemoryStoreOptions } from './stores/memory-store.js';
 export { MemoryStore } from './stores/memory-store.js';
 export type { OpenSqlStoreOptions } from './stores/sql/open-sql-store.js';
-export { openSqlStore } from './stores/sql/open-sql-store.js';
+export { isPostgresUrl, openSqlStore } from './stores/sql/open-sql-store.js';
 export type { Database } from './stores/sql/schema.js';
 export { SqlStore } from './stores/sql/sql-store.js';

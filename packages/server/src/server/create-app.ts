@@ -1,14 +1,12 @@
 import { Hono } from 'hono';
-import { IngestError } from '../ingest/index.js';
 import { HttpError } from './http-error.js';
 import { mountIssuesApi } from './routes/issues-api.js';
 import type { ServerContext } from './server-context.js';
 
 /**
  * The Hono app: the REST API and health (ingest is served in front of it, by
- * `createIngestListener`). Handlers
- * throw HttpError or IngestError; one error handler turns them into
- * `{ "error": reason }` with their status, and anything else into a 500 that
+ * `createIngestListener`). Handlers throw HttpError; one error handler turns it
+ * into `{ "error": reason }` with its status, and anything else into a 500 that
  * is logged once and counted.
  */
 export function createApp(context: ServerContext): Hono {
@@ -20,7 +18,6 @@ export function createApp(context: ServerContext): Hono {
     if (HttpError.isInstance(error)) {
       return c.json({ error: error.message }, error.status as 400, error.headers);
     }
-    if (IngestError.isInstance(error)) return c.json({ error: error.message }, error.status as 400);
     context.onFailure('http', error);
     return c.json({ error: 'internal error' }, 500);
   });

@@ -25,9 +25,9 @@ const PREFLIGHT_HEADERS = {
 
 /**
  * The node:http listener in front of the Hono app. Ingest (native and Sentry)
- * is the one hot path of the server, so it is served straight from node:http:
- * Hono's web Request/Response adapters cost as much per request as the rest of
- * ingest. Everything else (the REST API, health) goes on to `fallback`.
+ * is the one hot path of the server, so it is served straight from node:http,
+ * without Hono's web Request/Response adapters and routing per request.
+ * Everything else (the REST API, health) goes on to `fallback`.
  */
 export function createIngestListener(context: ServerContext, fallback: RequestListener): RequestListener {
   return (request, response) => {

@@ -75,7 +75,7 @@ export class JobQueue {
    * written together in one statement (group commit): one fsync for many
    * events, so durability does not cost a disk flush per request. Ids are
    * time-ordered (UUIDv7): new rows land at the end of the primary-key index
-   * instead of on a random page of it, which halves the cost of the insert.
+   * instead of on a random page of it.
    */
   enqueue(jobs: NewJob[]): Promise<void> {
     if (jobs.length === 0) return Promise.resolve();

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import {
   createEngine,
+  isPostgresUrl,
   notifiersFromEnv,
   openSqlStore,
   readEngineSettings,
@@ -65,8 +66,7 @@ export async function startServer({
   const database = databaseUrl ?? env.TRIAGE_DATABASE_URL ?? './data/triage.db';
   // On PostgreSQL a job mostly waits for commits, so more of them run at once; on SQLite they share
   // one connection and the CPU with ingest.
-  const postgres = /^postgres(ql)?:\/\//.test(database);
-  const workers = Number(env.TRIAGE_WORKERS ?? (postgres ? 8 : 2));
+  const workers = Number(env.TRIAGE_WORKERS ?? (isPostgresUrl(database) ? 8 : 2));
   if (!Number.isInteger(workers) || workers < 0)
     throw new RangeError(`TRIAGE_WORKERS must be 0 or more, got "${env.TRIAGE_WORKERS}"`);
   const store = await openSqlStore({

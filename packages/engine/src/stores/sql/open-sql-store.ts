@@ -25,6 +25,11 @@ export interface OpenSqlStoreOptions {
   onFailure?: (stage: string, error: unknown) => void;
 }
 
+/** `postgres://…` or `postgresql://…`: anything else is a SQLite path. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
 /**
  * Opens (and migrates) the SQL store: SQLite in WAL mode, or PostgreSQL,
  * which several instances share.
@@ -35,7 +40,7 @@ export async function openSqlStore({
   sqliteSync = 'normal',
   onFailure = () => {},
 }: OpenSqlStoreOptions): Promise<SqlStore> {
-  if (/^postgres(ql)?:\/\//.test(url)) {
+  if (isPostgresUrl(url)) {
     const pool = new pg.Pool({
       connectionString: url,
       max: maxConnections,

@@ -52,14 +52,14 @@ export interface WalCheckpointerOptions {
  * Moves SQLite's WAL checkpoints off the calling thread. By default the
  * connection that commits past 1,000 log pages copies them into the database
  * and flushes the disk, inside that commit: on the server that is the ingest
- * event loop, and it was half the cost of a queued insert. Here a worker thread
+ * event loop, where the copy and the flush held up every request. Here a worker thread
  * checkpoints every 250 ms on its own connection, and the main connection's
  * automatic checkpoints are turned off; if the worker fails, they are turned
  * back on, so the log never grows without bound.
  *
  * Under a steady stream of commits a passive checkpoint never finds the log
  * fully copied when the next commit starts, and SQLite only rewinds the log
- * then: alone, it would grow without end (480 MB in 15 s of ingest). So past
+ * then: alone, it would grow without end (the tests show both). So past
  * about 16 MiB the main connection empties it itself, between its own
  * transactions: most pages are copied by then, so that takes little, and no
  * other connection ever holds writers back (a truncating checkpoint on the
