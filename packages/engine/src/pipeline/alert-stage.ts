@@ -71,7 +71,8 @@ export class AlertStage {
     if (this.#checked.size > 10_000) this.#checked.clear();
     try {
       const hour = hourOf(now);
-      if (!isEscalating(await this.options.store.hourlyCounts(issue.id, hour - 24), hour)) return;
+      const counts = await this.options.store.hourlyCounts(issue.id, hour - 24);
+      if (!isEscalating(counts, hour, hourOf(issue.firstSeen))) return;
       const queued = await this.alert(issue, report.event, report.result, 'escalating', now);
       if (queued.length > 0) this.escalations++;
     } catch (error) {

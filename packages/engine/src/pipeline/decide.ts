@@ -46,15 +46,20 @@ export function decideAnalysis(
 
 /**
  * An issue escalates when this hour's events reach both `minEvents` and
- * `factor` times its average hour over the previous day.
+ * `factor` times its average hour since it was first seen (over the previous
+ * day at most). An issue first seen this hour has no rate to jump above: its
+ * "new" alert already covers the storm it arrived with.
  */
 export function isEscalating(
   counts: Array<{ hour: number; count: number }>,
   currentHour: number,
+  firstSeenHour: number,
   { factor = 5, minEvents = 20 }: { factor?: number; minEvents?: number } = {},
 ): boolean {
+  if (firstSeenHour >= currentHour) return false;
+  const from = Math.max(firstSeenHour, currentHour - 24);
   const current = counts.find((entry) => entry.hour === currentHour)?.count ?? 0;
-  const previous = counts.filter((entry) => entry.hour < currentHour && entry.hour >= currentHour - 24);
-  const average = previous.reduce((sum, entry) => sum + entry.count, 0) / 24;
+  const previous = counts.filter((entry) => entry.hour < currentHour && entry.hour >= from);
+  const average = previous.reduce((sum, entry) => sum + entry.count, 0) / (currentHour - from);
   return current >= minEvents && current >= factor * Math.max(average, 1);
 }

@@ -203,6 +203,24 @@ describe('alert delivery through the outbox', () => {
     expect(slack.requests.length - before).toBe(1);
     expect(JSON.stringify(slack.requests.at(-1)!.body)).toMatch(/escalating \(\d+ events\)/);
   });
+  it('should alert once for a new issue that arrives as a storm: it has no rate to escalate from', async () => {
+    const slack = track(await startFakeSlack());
+    let now = Date.parse('2026-01-01T10:00:00Z');
+    const engine = createEngine({
+      env: {},
+      notifiers: [createSlackNotifier({ webhookUrl: slack.url })],
+      delivery: fast,
+      now: () => now,
+    });
+    for (let index = 0; index < 30; index++) {
+      now += 61_000;
+      await engine.process({ input: poolEvent({ timestamp: now } as Partial<TriageEvent>) });
+    }
+    await engine.flush();
+    expect(engine.stats().escalations).toBe(0);
+    expect(slack.requests).toHaveLength(1);
+    expect(JSON.stringify(slack.requests[0]!.body)).not.toMatch(/escalating/);
+  });
 });
 
 describe('daily digest', () => {

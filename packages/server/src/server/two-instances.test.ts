@@ -109,7 +109,7 @@ describe('two triage serve processes on one PostgreSQL database', () => {
       expect(found).toHaveLength(1);
       expect(found[0]!.count).toBe(20);
       expect(llm.requests).toHaveLength(1);
-      expect(alerts).toHaveLength(1);
+      expect(alerts, JSON.stringify(alerts, null, 1)).toHaveLength(1);
     } finally {
       await llm.close();
       await new Promise<void>((resolve) => receiver.close(() => resolve()));
