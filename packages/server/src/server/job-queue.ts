@@ -1,6 +1,6 @@
 import type { Database } from '@triage/engine';
 import { type Kysely, sql } from 'kysely';
-import { v7 as timeOrderedId } from 'uuid';
+import { jobRow, type NewJob } from './job-row.js';
 
 /** How long workers run before giving way to busy ingest. */
 const WORK_SLICE_MS = 25;
@@ -14,7 +14,7 @@ export interface Job {
   attempts: number;
 }
 
-export type NewJob = Pick<Job, 'kind' | 'payload'>;
+export type { NewJob };
 
 export interface JobQueueOptions {
   db: Kysely<Database>;
@@ -73,9 +73,7 @@ export class JobQueue {
   /**
    * Adds jobs; durable once this resolves. Jobs of concurrent requests are
    * written together in one statement (group commit): one fsync for many
-   * events, so durability does not cost a disk flush per request. Ids are
-   * time-ordered (UUIDv7): new rows land at the end of the primary-key index
-   * instead of on a random page of it.
+   * events, so durability does not cost a disk flush per request.
    */
   enqueue(jobs: NewJob[]): Promise<void> {
     if (jobs.length === 0) return Promise.resolve();
@@ -91,17 +89,7 @@ export class JobQueue {
     while (this.#writes.length > 0) {
       const batch = this.#writes.splice(0, 200);
       const now = Date.now();
-      const rows = batch.flatMap(({ jobs }) =>
-        jobs.map((job) => ({
-          id: timeOrderedId(),
-          ...job,
-          status: 'pending',
-          attempts: 0,
-          run_after: now,
-          created_at: now,
-          last_error: null,
-        })),
-      );
+      const rows = batch.flatMap(({ jobs }) => jobs.map((job) => jobRow(job, now)));
       try {
         for (let start = 0; start < rows.length; start += 500) {
           await this.#options.db

@@ -1,4 +1,5 @@
 import type { Engine, SqlStore } from '@triage/engine';
+import type { EventWriter } from './event-writer.js';
 import type { JobQueue } from './job-queue.js';
 import type { ProjectRegistry } from './projects.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -28,6 +29,8 @@ export interface ServerContext {
   engine: Engine;
   projects: ProjectRegistry;
   jobs: JobQueue;
+  /** Where ingest stores accepted events (on SQLite, a thread of its own). */
+  events: EventWriter;
   rateLimiter: RateLimiter;
   adminToken: string;
   limits: IngestLimits;

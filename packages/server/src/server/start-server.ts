@@ -11,6 +11,7 @@ import {
 } from '@triage/engine';
 import { adminTokenOf } from './admin-token.js';
 import { createApp } from './create-app.js';
+import { type EventWriter, InlineEventWriter, ThreadEventWriter } from './event-writer.js';
 import { createIngestListener } from './ingest-listener.js';
 import { JobQueue } from './job-queue.js';
 import { dsnOf, type Project, ProjectRegistry } from './projects.js';
@@ -102,11 +103,23 @@ export async function startServer({
       else throw new Error(`unknown job kind "${job.kind}"`);
     },
   });
+  const inline = new InlineEventWriter(jobs);
+  const events: EventWriter =
+    store.sqliteFile !== undefined
+      ? await ThreadEventWriter.start({
+          path: store.sqliteFile,
+          sqliteSync,
+          fallback: inline,
+          onStored: () => jobs.kick(),
+          onFailure,
+        })
+      : inline;
   const context: ServerContext = {
     store,
     engine,
     projects,
     jobs,
+    events,
     rateLimiter: new RateLimiter(Number(env.TRIAGE_RATE_LIMIT_PER_MINUTE ?? 6_000)),
     adminToken: token,
     limits: DEFAULT_LIMITS,
@@ -157,6 +170,7 @@ export async function startServer({
       closed = true;
       retention.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await events.close();
       await jobs.stop();
       await engine.close();
     },

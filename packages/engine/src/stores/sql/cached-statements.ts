@@ -13,11 +13,18 @@ interface Preparer {
  * compiles the SQL each time, a cost comparable to running a small insert. This
  * keeps the prepared statements by their SQL text (the oldest dropped past
  * `capacity`), so a query shape is compiled once per connection.
+ *
+ * Kysely also opens transactions with a plain `begin`, which takes the write
+ * lock only at the first write: when another connection (the server's event
+ * writer thread) committed since the transaction's first read, that write
+ * fails at once with SQLITE_BUSY, without waiting. Transactions here begin
+ * `immediate`: they take the write lock first, waiting for it (busy_timeout).
  */
 export function withCachedStatements(database: Preparer, capacity = DEFAULT_CAPACITY): SqliteDatabase {
   const statements = new Map<string, SqliteStatement & { busy?: boolean }>();
   return {
-    prepare(sql: string) {
+    prepare(query: string) {
+      const sql = query === 'begin' ? 'begin immediate' : query;
       const cached = statements.get(sql);
       // A statement still being iterated (a streamed select) cannot run again until it ends.
       if (cached && !cached.busy) return cached;

@@ -84,5 +84,5 @@ export async function openSqlStore({
       },
     },
   );
-  return new SqlStore(db, 'sqlite', { beforeClose: () => checkpointer.stop() });
+  return new SqlStore(db, 'sqlite', { beforeClose: () => checkpointer.stop(), sqliteFile: path });
 }

@@ -18,6 +18,8 @@ import type { Database } from './schema.js';
 export interface SqlStoreOptions {
   /** Runs before the connections close (the SQLite checkpoint thread stops here). */
   beforeClose?: () => Promise<void>;
+  /** The SQLite database file, which other connections may open too (none in memory or on PostgreSQL). */
+  sqliteFile?: string;
 }
 
 /**
@@ -31,6 +33,11 @@ export class SqlStore implements IssueStore {
     readonly dialect: SqlDialectName,
     private readonly options: SqlStoreOptions = {},
   ) {}
+
+  /** The SQLite database file, for another connection to open; undefined in memory and on PostgreSQL. */
+  get sqliteFile(): string | undefined {
+    return this.options.sqliteFile;
+  }
 
   async recordEvent(
     input: { event: TriageEvent; fingerprint: string; title: string },

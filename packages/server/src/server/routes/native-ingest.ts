@@ -1,5 +1,4 @@
 import { decodeBody, parseJsonLimited } from '../../ingest/index.js';
-import { acceptEvents } from '../accept-events.js';
 import { HttpError } from '../http-error.js';
 import { headerOf, type IngestReply, type IngestRequest } from '../ingest-request.js';
 import type { ServerContext } from '../server-context.js';
@@ -35,7 +34,7 @@ export async function ingestNative(context: ServerContext, request: IngestReques
     }
   }
   limitRate(context, project.publicKey, inputs.length);
-  const { ids, errors } = await acceptEvents(context, project, inputs);
+  const { ids, errors } = await context.events.accept(project, inputs);
   if (ids.length === 0)
     throw new HttpError(400, errors.map((error) => `event ${error.index}: ${error.error}`).join('; '));
   return { status: 200, body: errors.length > 0 ? { ids, errors } : { ids } };

@@ -5,7 +5,6 @@ import {
   type SentryRequest,
   sentryKeyOf,
 } from '../../ingest/index.js';
-import { acceptEvents } from '../accept-events.js';
 import { HttpError } from '../http-error.js';
 import { headerOf, type IngestReply, type IngestRequest } from '../ingest-request.js';
 import type { ServerContext } from '../server-context.js';
@@ -39,7 +38,7 @@ export async function ingestSentry(
   }
   if (parsed.events.length > 0) {
     limitRate(context, project.publicKey, parsed.events.length);
-    const { errors } = await acceptEvents(context, project, parsed.events);
+    const { errors } = await context.events.accept(project, parsed.events);
     if (errors.length === parsed.events.length) throw new HttpError(400, errors[0]!.error);
   }
   return { status: 200, body: { id: parsed.eventId ?? null } };
