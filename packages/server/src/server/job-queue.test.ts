@@ -109,6 +109,35 @@ describe('JobQueue', () => {
     expect(await queue.pending()).toBe(200 - ran);
   });
 
+  it('should keep working, in slices, while ingest never stops being busy', async () => {
+    const store = await sqliteStore();
+    let ran = 0;
+    let checks = 0;
+    const queue = new JobQueue({
+      db: store.db,
+      dialect: store.dialect,
+      run: async () => {
+        ran++;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      },
+      onFailure: () => {},
+      concurrency: 1,
+      pollIntervalMs: 20,
+      maxDeferMs: 50,
+      ingestBusy: () => {
+        checks++;
+        return true;
+      },
+    });
+    queues.push(queue);
+    await queue.enqueue(Array.from({ length: 60 }, () => ({ kind: 'event', payload: '{}' })));
+    queue.start();
+    expect(await queue.drain(15_000)).toBe(true);
+    expect(ran).toBe(60);
+    // It did wait for ingest between slices, and still got through the backlog.
+    expect(checks).toBeGreaterThan(0);
+  });
+
   it('should retry a failing job after a backoff, then keep it as dead with its error', async () => {
     const store = await sqliteStore();
     const failures: unknown[] = [];

@@ -65,7 +65,7 @@ export class JobQueue {
       leaseMs: 5 * 60_000,
       maxAttempts: 5,
       ingestBusy: () => false,
-      maxDeferMs: 100,
+      maxDeferMs: 400,
       ...options,
     };
   }
@@ -186,7 +186,9 @@ export class JobQueue {
         if (next < jobs.length) await this.#release(jobs.slice(next).map((job) => job.id));
         // Ingest comes first, but analysis is never starved: after a slice of at least WORK_SLICE_MS,
         // wait while requests keep coming, at most maxDeferMs, then work again. Under saturation the
-        // workers keep about a fifth of the time and the backlog is analysed after the burst.
+        // workers keep about a sixteenth of the event loop (with 100 ms, a fifth: the default server then
+        // accepted far less than an ingest-only one in bench/ingest.mjs) and the backlog is analysed
+        // after the burst.
         await new Promise((resolve) => setImmediate(resolve));
         if (Date.now() - sliceStart < WORK_SLICE_MS) continue;
         const deferStart = Date.now();
