@@ -78,4 +78,6 @@ export interface Submission {
    * storing): skip the second pass. Leave unset for anything that did not come through that path.
    */
   redacted?: boolean;
+  /** What delivered the event (the server's job id): a delivery processed twice counts once. */
+  delivery?: string;
 }

@@ -101,6 +101,21 @@ describe('Engine with an LLM (Groq wire format, local server)', () => {
     });
   });
 
+  it('should count a delivery processed twice once (a server job run again after a crash)', async () => {
+    const notifier = createMemoryNotifier();
+    const engine = createEngine({ env: groqEnv(), notifiers: [notifier] });
+    const first = await engine.process({ input: poolEvent(), delivery: 'job-1' });
+    const again = await engine.process({ input: poolEvent(), delivery: 'job-1' });
+    await engine.process({ input: poolEvent(1000), delivery: 'job-2' });
+    await engine.flush(10_000);
+    expect(first?.issue.count).toBe(1);
+    expect(again?.issue.count).toBe(1);
+    const [issue] = await engine.store.listIssues();
+    expect(issue?.count).toBe(2);
+    expect(llm.requests).toHaveLength(1);
+    expect(notifier.alerts).toHaveLength(1);
+  });
+
   it('should ask once more when the answer fails validation, then accept the repair', async () => {
     llm.reply((_request, index) =>
       index === 0

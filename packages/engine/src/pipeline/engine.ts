@@ -160,7 +160,12 @@ export class Engine {
   }
 
   /** Runs the whole pipeline for one event now; resolves with its analysis, never rejects. */
-  async process({ input, onAnalysis, redacted = false }: Submission): Promise<AnalysisReport | undefined> {
+  async process({
+    input,
+    onAnalysis,
+    redacted = false,
+    delivery,
+  }: Submission): Promise<AnalysisReport | undefined> {
     let event: TriageEvent;
     try {
       const raw = typeof input === 'function' ? (input as () => unknown)() : input;
@@ -179,7 +184,7 @@ export class Engine {
     try {
       outcome = await this.#store.recordEvent(
         { event, fingerprint, title },
-        { now, regressOnlyInNewerRelease: this.#regressOnlyInNewerRelease },
+        { now, regressOnlyInNewerRelease: this.#regressOnlyInNewerRelease, delivery },
       );
     } catch (error) {
       this.#failures.report('record', error);

@@ -63,6 +63,8 @@ export interface RecordOutcome {
   regressed: boolean;
   /** An ignored issue's snooze ran out with this event. */
   unsnoozed: boolean;
+  /** The event's delivery was recorded before: nothing changed, and `issue` is as it stands. */
+  replayed?: boolean;
 }
 
 export interface StatusChange {
@@ -110,6 +112,11 @@ export interface RecordOptions {
   now?: number;
   /** Regress a resolved issue only for an event of a newer release than the fix. */
   regressOnlyInNewerRelease?: boolean;
+  /**
+   * What delivered the event (the server's job id): recording a delivery a second time changes
+   * nothing and answers `replayed`, so a job run again after a crash does not count its event twice.
+   */
+  delivery?: string;
 }
 
 /** The store port: memory, SQLite and PostgreSQL behind one contract suite. */

@@ -48,6 +48,19 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
       ]);
     });
 
+    it('should record a delivery once: the same delivery again changes nothing and says so', async () => {
+      const first = await store.recordEvent(input({ user: { id: 'u1' } }), { delivery: 'job-1' });
+      expect(first.replayed).toBeFalsy();
+      const again = await store.recordEvent(input({ user: { id: 'u2' } }), { delivery: 'job-1' });
+      expect(again).toMatchObject({ created: false, regressed: false, unsnoozed: false, replayed: true });
+      expect(again.issue).toMatchObject({ id: first.issue.id, count: 1, usersAffected: 1 });
+      const next = await store.recordEvent(input(), { delivery: 'job-2' });
+      expect(next.replayed).toBeFalsy();
+      expect(next.issue.count).toBe(2);
+      const hour = Math.floor(Date.parse('2026-01-01T10:00:00Z') / 3_600_000);
+      expect(await store.hourlyCounts(first.issue.id, hour)).toEqual([{ hour, count: 2 }]);
+    });
+
     it('should keep the analysis and find issues by status, service and text', async () => {
       const { issue } = await store.recordEvent(input({ service: 'checkout' }));
       await store.recordEvent(input({ service: 'search' }, 'f2'));

@@ -22,6 +22,8 @@ const copy = <T extends object>(value: T): T => structuredClone(value);
 export class MemoryStore implements IssueStore {
   readonly #issues = new Map<string, Issue>();
   readonly #byFingerprint = new Map<string, string>();
+  /** Delivery → issue id, to answer a delivery recorded twice (RecordOptions.delivery). */
+  readonly #deliveries = new Map<string, string>();
   readonly #hours = new Map<string, Map<number, number>>();
   readonly #users = new Map<string, Set<string>>();
   readonly #outbox = new Map<string, OutboxEntry>();
@@ -37,6 +39,11 @@ export class MemoryStore implements IssueStore {
     input: { event: TriageEvent; fingerprint: string; title: string },
     options: RecordOptions = {},
   ): Promise<RecordOutcome> {
+    const replayedIssue = options.delivery === undefined ? undefined : this.#deliveries.get(options.delivery);
+    const replayed = replayedIssue ? this.#issues.get(replayedIssue) : undefined;
+    if (replayed) {
+      return { issue: copy(replayed), created: false, regressed: false, unsnoozed: false, replayed: true };
+    }
     const existingId = this.#byFingerprint.get(input.fingerprint);
     const existing = existingId ? this.#issues.get(existingId) : undefined;
     const applied = applyEvent(existing, input, options, () => globalThis.crypto.randomUUID());
@@ -60,6 +67,11 @@ export class MemoryStore implements IssueStore {
     this.#issues.delete(issue.id);
     this.#issues.set(issue.id, issue);
     this.#byFingerprint.set(issue.fingerprint, issue.id);
+    if (options.delivery !== undefined) {
+      // Deliveries are only replayed soon after: the oldest are forgotten past a bound.
+      if (this.#deliveries.size >= 100_000) this.#deliveries.delete(this.#deliveries.keys().next().value!);
+      this.#deliveries.set(options.delivery, issue.id);
+    }
     this.#evict();
     return { ...applied, issue: copy(issue) };
   }

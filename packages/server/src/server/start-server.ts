@@ -96,8 +96,10 @@ export async function startServer({
     concurrency: Math.max(1, workers),
     onFailure,
     run: async (job) => {
-      // Ingest redacted the event before storing it: no second pass.
-      if (job.kind === 'event') await engine.process({ input: JSON.parse(job.payload), redacted: true });
+      // Ingest redacted the event before storing it: no second pass. The job id makes a run of the same
+      // job after a crash record nothing twice.
+      if (job.kind === 'event')
+        await engine.process({ input: JSON.parse(job.payload), redacted: true, delivery: job.id });
       else if (job.kind === 'reanalyze')
         await engine.reanalyze((JSON.parse(job.payload) as { issueId: string }).issueId);
       else throw new Error(`unknown job kind "${job.kind}"`);

@@ -116,6 +116,14 @@ const migrations = (dialect: SqlDialectName): Record<string, Migration> => ({
       await db.schema.createIndex('jobs_due').on('jobs').columns(['status', 'run_after']).execute();
     },
   },
+  '003-event-delivery': {
+    // The job that recorded an event: a job run again (its worker died after recording) finds its
+    // event and changes nothing, so an event counts once however often its job runs.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('events').addColumn('delivery', 'text').execute();
+      await db.schema.createIndex('events_delivery').on('events').column('delivery').unique().execute();
+    },
+  },
 });
 
 /** Brings the schema up to date; safe to run on every start and from several instances. */

@@ -66,6 +66,8 @@ export interface EventsTable {
   issue_id: string;
   received_at: number;
   payload: string;
+  /** The delivery (server job) that recorded the event, if any: unique. */
+  delivery: string | null;
 }
 
 export interface ProjectsTable {

@@ -55,7 +55,24 @@ export class SqlStore implements IssueStore {
   }
 
   async #record(input: { event: TriageEvent; fingerprint: string; title: string }, options: RecordOptions) {
-    return this.db.transaction().execute(async (trx) => {
+    return this.db.transaction().execute(async (trx): Promise<RecordOutcome> => {
+      if (options.delivery !== undefined) {
+        const recorded = await trx
+          .selectFrom('events')
+          .innerJoin('issues', 'issues.id', 'events.issue_id')
+          .selectAll('issues')
+          .where('events.delivery', '=', options.delivery)
+          .executeTakeFirst();
+        if (recorded) {
+          return {
+            issue: toIssue(recorded),
+            created: false,
+            regressed: false,
+            unsnoozed: false,
+            replayed: true,
+          };
+        }
+      }
       let query = trx.selectFrom('issues').selectAll().where('fingerprint', '=', input.fingerprint);
       if (this.dialect === 'postgres') query = query.forUpdate();
       const row = await query.executeTakeFirst();
@@ -79,6 +96,7 @@ export class SqlStore implements IssueStore {
           issue_id: issue.id,
           received_at: options.now ?? Date.now(),
           payload: JSON.stringify(input.event),
+          delivery: options.delivery ?? null,
         })
         .execute();
       await trx
