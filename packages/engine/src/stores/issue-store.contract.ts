@@ -48,6 +48,31 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
       ]);
     });
 
+    it('should record concurrent events of one fingerprint as if one after the other', async () => {
+      const outcomes = await Promise.all(
+        Array.from({ length: 12 }, (_, order) =>
+          store.recordEvent(input({ user: { id: `u${order % 4}` } }), {
+            // The last is a second delivery of the first.
+            delivery: `d-${order === 11 ? 0 : order}`,
+          }),
+        ),
+      );
+      expect(outcomes.filter((outcome) => outcome.created)).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome.replayed)).toHaveLength(1);
+      expect(
+        outcomes
+          .filter((outcome) => !outcome.replayed)
+          .map((outcome) => outcome.issue.count)
+          .sort((a, b) => a - b),
+      ).toEqual(Array.from({ length: 11 }, (_, index) => index + 1));
+      const id = outcomes[0]!.issue.id;
+      expect(new Set(outcomes.map((outcome) => outcome.issue.id))).toEqual(new Set([id]));
+      expect(await store.getIssue(id)).toMatchObject({ count: 11, usersAffected: 4 });
+      const hour = Math.floor(Date.parse('2026-01-01T10:00:00Z') / 3_600_000);
+      expect(await store.hourlyCounts(id, hour)).toEqual([{ hour, count: 11 }]);
+      expect(await store.recentEvents(id, 50)).toHaveLength(11);
+    });
+
     it('should record a delivery once: the same delivery again changes nothing and says so', async () => {
       const first = await store.recordEvent(input({ user: { id: 'u1' } }), { delivery: 'job-1' });
       expect(first.replayed).toBeFalsy();

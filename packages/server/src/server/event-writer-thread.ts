@@ -17,7 +17,7 @@ export interface WriteRequest {
   receivedAt: number;
 }
 
-export type WriterMessage = { seq: number; requests: WriteRequest[] } | { stop: true };
+export type WriterMessage = { seq: number; requests: WriteRequest[] } | { truncate: number } | { stop: true };
 
 /** The answer to one request: what was stored, or why nothing of it was. */
 export type WriteResult = Omit<PreparedEvents, 'payloads'> | { failure: string };
@@ -25,6 +25,7 @@ export type WriteResult = Omit<PreparedEvents, 'payloads'> | { failure: string }
 export type WriterReply =
   | { ready: true }
   | { seq: number; results: WriteResult[] }
+  | { truncated: number; failure?: string }
   | { opened: false; failure: string };
 
 const port = parentPort;
@@ -37,7 +38,8 @@ try {
   database = new Sqlite(path);
   database.pragma('busy_timeout = 5000');
   database.pragma(`synchronous = ${sqliteSync === 'full' ? 'FULL' : 'NORMAL'}`);
-  // The store's checkpoint thread copies the log into the database; this connection only appends.
+  // The store's checkpoint thread copies the log into the database; this connection only appends, and
+  // empties the log when asked (truncate messages).
   database.pragma('wal_autocheckpoint = 0');
   insert = database.prepare(INSERT_JOB_SQL);
   port.postMessage({ ready: true } satisfies WriterReply);
@@ -56,6 +58,18 @@ port.on('message', (message: WriterMessage) => {
     write();
     database.close();
     port.close();
+    return;
+  }
+  if ('truncate' in message) {
+    // Between transactions; waits (busy_timeout) for the main connection's transaction, if one is open.
+    write();
+    let failure: string | undefined;
+    try {
+      database.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (error) {
+      failure = (error as Error).message;
+    }
+    port.postMessage({ truncated: message.truncate, failure } satisfies WriterReply);
     return;
   }
   pending.push(message);

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlStore, type SqlStore } from '@triage/engine';
@@ -39,7 +39,7 @@ async function writerOn(path?: string) {
       expect(row.kind).toBe('event');
       return JSON.parse(row.payload) as { id: string; log: Array<{ message: string }>; tags: object };
     });
-  return { writer, failures, payloads, stored: () => stored };
+  return { writer, failures, payloads, stored: () => stored, store };
 }
 
 const event = (order: number) => ({ log: [`ERROR: payment failed for jane@example.com order=${order}`] });
@@ -91,6 +91,17 @@ describe('ThreadEventWriter', () => {
     expect(String((failures[0]!.error as Error).message)).toMatch(/directory does not exist|unable to open/);
     expect((await writer.accept(project, [event(1)])).ids).toHaveLength(1);
     expect(await payloads()).toHaveLength(1);
+  });
+
+  it('should empty the write-ahead log from its thread when asked', async () => {
+    const { writer, store } = await writerOn();
+    for (let round = 0; round < 20; round++) {
+      await Promise.all(Array.from({ length: 20 }, (_, order) => writer.accept(project, [event(order)])));
+    }
+    const log = `${store.sqliteFile}-wal`;
+    expect(statSync(log).size).toBeGreaterThan(0);
+    await (writer as ThreadEventWriter).truncateWal();
+    expect(statSync(log).size).toBe(0);
   });
 
   it('should store what is in flight when closed', async () => {

@@ -48,6 +48,8 @@ export interface ThreadEventWriterOptions {
   fallback: EventWriter;
   /** Called after events were stored (the job workers are woken). */
   onStored: () => void;
+  /** Called once if the thread fails after it started: whatever it did for the process must be taken back. */
+  onStopped?: () => void;
   onFailure: (stage: string, error: unknown) => void;
 }
 
@@ -82,6 +84,7 @@ export class ThreadEventWriter implements EventWriter {
   #seq = 0;
   #failed = false;
   #closing?: Promise<void>;
+  readonly #truncations = new Map<number, { resolve: () => void; reject: (error: unknown) => void }>();
 
   private constructor(options: ThreadEventWriterOptions, thread: Worker) {
     this.#options = options;
@@ -154,7 +157,28 @@ export class ThreadEventWriter implements EventWriter {
     }
   }
 
+  /**
+   * Empties the SQLite log from the thread's connection, between its transactions: the store hands this
+   * job over (SqlStore.walTruncation), since its own connection does not wait for the thread's locks.
+   */
+  truncateWal(): Promise<void> {
+    if (this.#failed || this.#closing)
+      return Promise.reject(new Error('the event writer thread is not running'));
+    const id = ++this.#seq;
+    return new Promise((resolve, reject) => {
+      this.#truncations.set(id, { resolve, reject });
+      this.#thread.postMessage({ truncate: id } satisfies WriterMessage);
+    });
+  }
+
   #onReply(reply: WriterReply): void {
+    if ('truncated' in reply) {
+      const waiter = this.#truncations.get(reply.truncated);
+      this.#truncations.delete(reply.truncated);
+      if (reply.failure) waiter?.reject(new Error(`WAL truncation failed: ${reply.failure}`));
+      else waiter?.resolve();
+      return;
+    }
     if (!('seq' in reply)) return;
     const batch = this.#inFlight.get(reply.seq);
     if (!batch) return;
@@ -176,6 +200,10 @@ export class ThreadEventWriter implements EventWriter {
     if (this.#failed) return;
     this.#failed = true;
     this.#options.onFailure('event writer', error);
+    this.#options.onStopped?.();
+    for (const waiter of this.#truncations.values())
+      waiter.reject(new Error('the event writer thread stopped'));
+    this.#truncations.clear();
     for (const batch of this.#inFlight.values()) void this.#handOver(batch);
     this.#inFlight.clear();
   }

@@ -113,9 +113,14 @@ export async function startServer({
           sqliteSync,
           fallback: inline,
           onStored: () => jobs.kick(),
+          // Without the thread, the store's own connection empties the log again.
+          onStopped: () => {
+            store.walTruncation = undefined;
+          },
           onFailure,
         })
       : inline;
+  if (events instanceof ThreadEventWriter) store.walTruncation = () => events.truncateWal();
   const context: ServerContext = {
     store,
     engine,
@@ -172,6 +177,7 @@ export async function startServer({
       closed = true;
       retention.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      store.walTruncation = undefined;
       await events.close();
       await jobs.stop();
       await engine.close();

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { ConfigError } from '../../errors/config-error.js';
+import { BusyRetryingSqliteDialect } from './busy-retrying-dialect.js';
 import { withCachedStatements } from './cached-statements.js';
 import { migrate } from './migrations.js';
 import type { Database } from './schema.js';
@@ -68,21 +69,23 @@ export async function openSqlStore({
   const database = new Sqlite(path);
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${sqliteSync === 'full' ? 'FULL' : 'NORMAL'}`);
-  database.pragma('busy_timeout = 5000');
+  // No sleeping in SQLite's busy handler on the event loop: the dialect retries a locked statement on a timer.
+  database.pragma('busy_timeout = 0');
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withCachedStatements(database) }),
+    dialect: new BusyRetryingSqliteDialect({ database: withCachedStatements(database) }),
   });
   await migrate(db as Kysely<unknown>, 'sqlite');
   if (path === ':memory:') return new SqlStore(db, 'sqlite');
+  const truncateHere = async () => {
+    await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+  };
+  let store: SqlStore | undefined;
   const checkpointer = startWalCheckpointer(
     database,
     path,
     (error) => onFailure('sqlite checkpoint', error),
-    {
-      truncate: async () => {
-        await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
-      },
-    },
+    { truncate: () => (store?.walTruncation ?? truncateHere)() },
   );
-  return new SqlStore(db, 'sqlite', { beforeClose: () => checkpointer.stop(), sqliteFile: path });
+  store = new SqlStore(db, 'sqlite', { beforeClose: () => checkpointer.stop(), sqliteFile: path });
+  return store;
 }

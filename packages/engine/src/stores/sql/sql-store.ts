@@ -9,9 +9,10 @@ import type {
   RecordOutcome,
   StatusChange,
 } from '../../ports/issue-store.js';
-import { applyEvent, hourOf, userKeyOf } from '../apply-event.js';
 import { applyStatus } from '../status-change.js';
+import { KeyedBatcher } from './keyed-batcher.js';
 import type { SqlDialectName } from './migrations.js';
+import { type RecordItem, recordEvents } from './record-events.js';
 import { toIssue, toIssueRow, toOutboxEntry } from './row-mapping.js';
 import type { Database } from './schema.js';
 
@@ -39,76 +40,36 @@ export class SqlStore implements IssueStore {
     return this.options.sqliteFile;
   }
 
-  async recordEvent(
+  /**
+   * Who empties the SQLite log when it passes 16 MiB; unset, this store's own connection, between its
+   * transactions. A process with a second writing connection (the server's event writer thread)
+   * gives the job to that connection: it may wait for locks, and this one does not.
+   */
+  walTruncation?: () => Promise<void>;
+
+  /**
+   * Records an event. Concurrent events of one fingerprint are recorded together, one
+   * transaction for those that arrived while the previous one ran (see recordEvents): the
+   * issue row is the one every event of a storm updates, and one at a time they queued on it.
+   */
+  recordEvent(
     input: { event: TriageEvent; fingerprint: string; title: string },
     options: RecordOptions = {},
   ): Promise<RecordOutcome> {
+    return this.#recorder.submit(input.fingerprint, { input, options });
+  }
+
+  readonly #recorder = new KeyedBatcher<RecordItem, RecordOutcome>(async (fingerprint, items) => {
     // Two instances may insert the same new fingerprint at once: the loser retries and updates.
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#record(input, options);
+        return await recordEvents(this.db, this.dialect, fingerprint, items);
       } catch (error) {
         if (attempt < 2 && isUniqueViolation(error)) continue;
         throw error;
       }
     }
-  }
-
-  async #record(input: { event: TriageEvent; fingerprint: string; title: string }, options: RecordOptions) {
-    return this.db.transaction().execute(async (trx): Promise<RecordOutcome> => {
-      if (options.delivery !== undefined) {
-        const recorded = await trx
-          .selectFrom('events')
-          .innerJoin('issues', 'issues.id', 'events.issue_id')
-          .selectAll('issues')
-          .where('events.delivery', '=', options.delivery)
-          .executeTakeFirst();
-        if (recorded) {
-          return {
-            issue: toIssue(recorded),
-            created: false,
-            regressed: false,
-            unsnoozed: false,
-            replayed: true,
-          };
-        }
-      }
-      let query = trx.selectFrom('issues').selectAll().where('fingerprint', '=', input.fingerprint);
-      if (this.dialect === 'postgres') query = query.forUpdate();
-      const row = await query.executeTakeFirst();
-      const applied = applyEvent(row ? toIssue(row) : undefined, input, options, timeOrderedId);
-      const { issue } = applied;
-      const user = userKeyOf(input.event);
-      if (user) {
-        const inserted = await trx
-          .insertInto('issue_users')
-          .values({ issue_id: issue.id, user_key: user })
-          .onConflict((conflict) => conflict.columns(['issue_id', 'user_key']).doNothing())
-          .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) issue.usersAffected++;
-      }
-      if (applied.created) await trx.insertInto('issues').values(toIssueRow(issue)).execute();
-      else await trx.updateTable('issues').set(toIssueRow(issue)).where('id', '=', issue.id).execute();
-      await trx
-        .insertInto('events')
-        .values({
-          id: input.event.id,
-          issue_id: issue.id,
-          received_at: options.now ?? Date.now(),
-          payload: JSON.stringify(input.event),
-          delivery: options.delivery ?? null,
-        })
-        .execute();
-      await trx
-        .insertInto('issue_hours')
-        .values({ issue_id: issue.id, hour: hourOf(input.event.timestamp), count: 1 })
-        .onConflict((conflict) =>
-          conflict.columns(['issue_id', 'hour']).doUpdateSet({ count: sql<number>`issue_hours.count + 1` }),
-        )
-        .execute();
-      return applied;
-    });
-  }
+  });
 
   async saveAnalysis(issueId: string, result: AnalysisResult, description: string, analyzedLines?: string[]) {
     const updated = await this.db
