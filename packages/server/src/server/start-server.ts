@@ -65,9 +65,10 @@ export async function startServer({
       log(`[triage] ${stage} failed: ${(error as Error)?.message ?? error} (${count} so far)`);
   };
   const database = databaseUrl ?? env.TRIAGE_DATABASE_URL ?? './data/triage.db';
-  // On PostgreSQL a job mostly waits for commits, so more of them run at once; on SQLite they share
-  // one connection and the CPU with ingest.
-  const workers = Number(env.TRIAGE_WORKERS ?? (isPostgresUrl(database) ? 8 : 2));
+  // On PostgreSQL a job mostly waits for round trips, so more of them run at once (and the more wait
+  // on one hot issue, the more events one transaction records); on SQLite they share one connection
+  // and the CPU with ingest.
+  const workers = Number(env.TRIAGE_WORKERS ?? (isPostgresUrl(database) ? 16 : 2));
   if (!Number.isInteger(workers) || workers < 0)
     throw new RangeError(`TRIAGE_WORKERS must be 0 or more, got "${env.TRIAGE_WORKERS}"`);
   const store = await openSqlStore({
