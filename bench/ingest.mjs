@@ -167,18 +167,20 @@ const database = `triage_bench_${Date.now()}`;
 const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
 await client.connect();
 await client.query(`create database ${database}`);
-// The third column: pipeline workers in the same process (the default, 2) or none (an ingest-only
-// instance, TRIAGE_WORKERS=0, with workers elsewhere), to show what ingest alone costs.
+// The third column: pipeline workers in the same process (undefined: the default, 2 on SQLite and 16
+// on PostgreSQL) or none (an ingest-only instance, TRIAGE_WORKERS=0, with workers elsewhere), to show
+// what ingest alone costs. STORES=PostgreSQL (a comma-separated list of names) runs only those rows.
+const only = process.env.STORES?.split(',').map((name) => name.trim());
 const stores = [
-  ['SQLite', join(mkdtempSync(join(tmpdir(), 'triage-bench-')), 'triage.db'), '2'],
+  ['SQLite', join(mkdtempSync(join(tmpdir(), 'triage-bench-')), 'triage.db'), undefined],
   ['SQLite, ingest only', join(mkdtempSync(join(tmpdir(), 'triage-bench-')), 'triage.db'), '0'],
-  ['PostgreSQL', `${POSTGRES}/${database}`, '2'],
-];
+  ['PostgreSQL', `${POSTGRES}/${database}`, undefined],
+].filter(([name]) => !only || only.includes(name));
 for (const [name, url, workers] of stores) {
   const server = await start(
     [bin, 'serve', '--port', '0', '--host', '127.0.0.1'],
     {
-      TRIAGE_WORKERS: workers,
+      ...(workers === undefined ? {} : { TRIAGE_WORKERS: workers }),
       TRIAGE_DATABASE_URL: url,
       TRIAGE_DEFAULT_PROJECT_KEY: KEY,
       TRIAGE_ADMIN_TOKEN: 'admin',
