@@ -1,8 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { normalizeEvent } from '@triage/core';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIssueStoreContract } from './issue-store.contract.js';
 import { MemoryStore } from './memory-store.js';
 import { openSqlStore } from './sql/open-sql-store.js';
@@ -36,4 +37,27 @@ runIssueStoreContract('PostgreSQL', async () => {
   await store.db.deleteFrom('issue_users').execute();
   await store.db.deleteFrom('issues').execute();
   return store;
+});
+
+describe('SQL store deliveries', () => {
+  it('should count a delivery again in a new issue when retention removed the issue it was counted in', async () => {
+    const store = await openSqlStore({
+      url: join(mkdtempSync(join(tmpdir(), 'triage-store-')), 'triage.db'),
+    });
+    try {
+      const input = {
+        event: normalizeEvent({ log: ['ERROR: Connection pool exhausted (10/10 connections active)'] }),
+        fingerprint: 'f1',
+        title: 'Connection pool exhausted',
+      };
+      const first = await store.recordEvent(input, { delivery: 'job-1' });
+      await store.db.deleteFrom('issues').where('id', '=', first.issue.id).execute();
+      const again = await store.recordEvent(input, { delivery: 'job-1' });
+      expect(again).toMatchObject({ created: true, issue: { count: 1 } });
+      expect(again.replayed).toBeFalsy();
+      expect(again.issue.id).not.toBe(first.issue.id);
+    } finally {
+      await store.close();
+    }
+  });
 });

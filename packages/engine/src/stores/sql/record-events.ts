@@ -47,19 +47,17 @@ export async function recordEvents(
     const events: Array<Insertable<Database['events']>> = [];
     const hours = new Map<number, number>();
     for (const { input, options } of items) {
-      if (options.delivery !== undefined && recorded.has(options.delivery)) {
+      const seen = options.delivery !== undefined && recorded.has(options.delivery);
+      if (seen && current) {
         // Recorded before: the issue as it stands (in this batch, as it stands so far).
-        const issue = current ?? stored;
-        if (issue) {
-          outcomes.push({
-            issue: { ...issue },
-            created: false,
-            regressed: false,
-            unsnoozed: false,
-            replayed: true,
-          });
-          continue;
-        }
+        outcomes.push({
+          issue: { ...current },
+          created: false,
+          regressed: false,
+          unsnoozed: false,
+          replayed: true,
+        });
+        continue;
       }
       const outcome: RecordOutcome = applyEvent(current, input, options, timeOrderedId);
       current = outcome.issue;
@@ -71,7 +69,8 @@ export async function recordEvents(
         issue_id: current.id,
         received_at: options.now ?? Date.now(),
         payload: JSON.stringify(input.event),
-        delivery: options.delivery ?? null,
+        // Seen, but its issue is gone (retention): counted again in a new issue, the delivery kept once.
+        delivery: seen ? null : (options.delivery ?? null),
       });
       const hour = hourOf(input.event.timestamp);
       hours.set(hour, (hours.get(hour) ?? 0) + 1);
