@@ -28,6 +28,10 @@ export type WriterReply =
   | { truncated: number; failure?: string }
   | { opened: false; failure: string };
 
+/** How long a commit waits for the main connection's lock. */
+const BUSY_TIMEOUT_MS = 5_000;
+const TRUNCATE_WAIT_MS = 50;
+
 const port = parentPort;
 if (!port) throw new Error('event-writer-thread runs as a worker thread');
 const { path, sqliteSync } = workerData as WriterThreadData;
@@ -36,7 +40,7 @@ let database: Sqlite.Database;
 let insert: Sqlite.Statement;
 try {
   database = new Sqlite(path);
-  database.pragma('busy_timeout = 5000');
+  database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   database.pragma(`synchronous = ${sqliteSync === 'full' ? 'FULL' : 'NORMAL'}`);
   // The store's checkpoint thread copies the log into the database; this connection only appends, and
   // empties the log when asked (truncate messages).
@@ -61,13 +65,19 @@ port.on('message', (message: WriterMessage) => {
     return;
   }
   if ('truncate' in message) {
-    // Between transactions; waits (busy_timeout) for the main connection's transaction, if one is open.
+    // Between transactions. Emptying the log needs every other connection out of the way for a moment:
+    // it waits for that at most TRUNCATE_WAIT_MS, since ingest commits wait behind it (waiting the
+    // full busy timeout, it held them for long stretches under load); if it cannot, the next request (the
+    // checkpoint thread asks every 250 ms while the log is long) tries again.
     write();
     let failure: string | undefined;
     try {
+      database.pragma(`busy_timeout = ${TRUNCATE_WAIT_MS}`);
       database.pragma('wal_checkpoint(TRUNCATE)');
     } catch (error) {
       failure = (error as Error).message;
+    } finally {
+      database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
     port.postMessage({ truncated: message.truncate, failure } satisfies WriterReply);
     return;
