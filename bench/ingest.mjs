@@ -169,8 +169,8 @@ await client.connect();
 await client.query(`create database ${database}`);
 // The third column: pipeline workers in the same process (undefined: the default, 2 on SQLite and 16
 // on PostgreSQL) or none (an ingest-only instance, TRIAGE_WORKERS=0, with workers elsewhere), to show
-// what ingest alone costs. STORES=PostgreSQL (a comma-separated list of names) runs only those rows.
-const only = process.env.STORES?.split(',').map((name) => name.trim());
+// what ingest alone costs. STORES=PostgreSQL runs only those rows (several names: separated by `;`).
+const only = process.env.STORES?.split(';').map((name) => name.trim());
 const stores = [
   ['SQLite', join(mkdtempSync(join(tmpdir(), 'triage-bench-')), 'triage.db'), undefined],
   ['SQLite, ingest only', join(mkdtempSync(join(tmpdir(), 'triage-bench-')), 'triage.db'), '0'],
