@@ -177,45 +177,44 @@ describe('alert delivery through the outbox', () => {
     ).toEqual(['trigger', 'resolve', 'trigger']);
   });
 
-  it('should coalesce a storm of one error into one alert, and alert again when it escalates', async () => {
+  /** An engine alerting on Slack, on a clock the test moves; `storm` sends 30 events a minute apart. */
+  async function stormEngine() {
     const slack = track(await startFakeSlack());
-    let now = Date.parse('2026-01-01T10:00:00Z');
+    const clock = { now: Date.parse('2026-01-01T10:00:00Z') };
     const engine = createEngine({
       env: {},
       notifiers: [createSlackNotifier({ webhookUrl: slack.url })],
       delivery: fast,
-      now: () => now,
+      now: () => clock.now,
     });
+    const storm = async () => {
+      for (let index = 0; index < 30; index++) {
+        clock.now += 61_000;
+        await engine.process({ input: poolEvent({ timestamp: clock.now } as Partial<TriageEvent>) });
+      }
+    };
+    return { slack, engine, clock, storm };
+  }
+
+  it('should coalesce a storm of one error into one alert, and alert again when it escalates', async () => {
+    const { slack, engine, clock, storm } = await stormEngine();
     // A quiet day: a few events an hour.
     for (let hour = 0; hour < 24; hour++) {
       await engine.process({
-        input: poolEvent({ timestamp: now - (24 - hour) * 3_600_000 } as Partial<TriageEvent>),
+        input: poolEvent({ timestamp: clock.now - (24 - hour) * 3_600_000 } as Partial<TriageEvent>),
       });
     }
     const before = slack.requests.length;
     // Then a storm in this hour.
-    for (let index = 0; index < 30; index++) {
-      now += 61_000;
-      await engine.process({ input: poolEvent({ timestamp: now } as Partial<TriageEvent>) });
-    }
+    await storm();
     await engine.flush();
     expect(engine.stats().escalations).toBe(1);
     expect(slack.requests.length - before).toBe(1);
     expect(JSON.stringify(slack.requests.at(-1)!.body)).toMatch(/escalating \(\d+ events\)/);
   });
   it('should alert once for a new issue that arrives as a storm: it has no rate to escalate from', async () => {
-    const slack = track(await startFakeSlack());
-    let now = Date.parse('2026-01-01T10:00:00Z');
-    const engine = createEngine({
-      env: {},
-      notifiers: [createSlackNotifier({ webhookUrl: slack.url })],
-      delivery: fast,
-      now: () => now,
-    });
-    for (let index = 0; index < 30; index++) {
-      now += 61_000;
-      await engine.process({ input: poolEvent({ timestamp: now } as Partial<TriageEvent>) });
-    }
+    const { slack, engine, storm } = await stormEngine();
+    await storm();
     await engine.flush();
     expect(engine.stats().escalations).toBe(0);
     expect(slack.requests).toHaveLength(1);

@@ -14,8 +14,6 @@ export interface Job {
   attempts: number;
 }
 
-export type { NewJob };
-
 export interface JobQueueOptions {
   db: Kysely<Database>;
   dialect: 'sqlite' | 'postgres';

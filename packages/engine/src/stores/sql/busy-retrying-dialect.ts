@@ -4,7 +4,6 @@ import {
   type Driver,
   type QueryResult,
   SqliteDialect,
-  type SqliteDialectConfig,
   type TransactionSettings,
 } from 'kysely';
 
@@ -23,10 +22,6 @@ const MAX_WAIT_MS = 5_000;
  * loop keeps serving while it waits.
  */
 export class BusyRetryingSqliteDialect extends SqliteDialect {
-  constructor(config: SqliteDialectConfig) {
-    super(config);
-  }
-
   override createDriver(): Driver {
     return new BusyRetryingDriver(super.createDriver());
   }

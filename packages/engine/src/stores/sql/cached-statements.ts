@@ -17,8 +17,9 @@ interface Preparer {
  * Kysely also opens transactions with a plain `begin`, which takes the write
  * lock only at the first write: when another connection (the server's event
  * writer thread) committed since the transaction's first read, that write
- * fails at once with SQLITE_BUSY, without waiting. Transactions here begin
- * `immediate`: they take the write lock first, waiting for it (busy_timeout).
+ * fails at once with SQLITE_BUSY, and no waiting helps. Transactions here
+ * begin `immediate`: they take the write lock first, and a `begin immediate`
+ * refused with SQLITE_BUSY is simply tried again (BusyRetryingSqliteDialect).
  */
 export function withCachedStatements(database: Preparer, capacity = DEFAULT_CAPACITY): SqliteDatabase {
   const statements = new Map<string, SqliteStatement & { busy?: boolean }>();

@@ -40,8 +40,8 @@ interface Connection {
 
 export interface WalCheckpointerOptions {
   /**
-   * Empties the log on the main connection, between its transactions: the store passes a
-   * `wal_checkpoint(TRUNCATE)` queued behind its other queries.
+   * Empties the log, between transactions: the store passes a `wal_checkpoint(TRUNCATE)` queued
+   * behind its other queries, or hands the job to another writing connection (SqlStore.walTruncation).
    */
   truncate: () => Promise<void>;
   intervalMs?: number;
@@ -60,10 +60,10 @@ export interface WalCheckpointerOptions {
  * Under a steady stream of commits a passive checkpoint never finds the log
  * fully copied when the next commit starts, and SQLite only rewinds the log
  * then: alone, it would grow without end (the tests show both). So past
- * about 16 MiB the main connection empties it itself, between its own
- * transactions: most pages are copied by then, so that takes little, and no
- * other connection ever holds writers back (a truncating checkpoint on the
- * worker's connection could deadlock with a writer and stall it for seconds).
+ * about 16 MiB a writing connection empties it, between its own transactions
+ * (`truncate`: the store's, or the server's event writer thread): most pages
+ * are copied by then, so that takes little, and this thread's connection never
+ * holds writers back (a truncating checkpoint here could stall a writer for seconds).
  */
 export function startWalCheckpointer(
   database: Connection,
