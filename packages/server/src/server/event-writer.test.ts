@@ -1,22 +1,32 @@
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlStore, type SqlStore } from '@triage/engine';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type EventWriter, InlineEventWriter, ThreadEventWriter } from './event-writer.js';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EventWriter } from './event-writer.js';
 import { JobQueue } from './job-queue.js';
 import type { Project } from './projects.js';
 
 const project: Project = { id: 'p1', name: 'default', publicKey: 'k'.repeat(32), createdAt: 0 };
+const POSTGRES = process.env.TRIAGE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const database = `triage_writer_${process.pid}_${Date.now()}`;
+async function admin(statement: string) {
+  const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
+  await client.connect();
+  await client.query(statement);
+  await client.end();
+}
+beforeAll(() => admin(`create database ${database}`));
+afterAll(() => admin(`drop database if exists ${database} with (force)`));
+
 const cleanUp: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const step of cleanUp.splice(0).reverse()) await step();
 });
 
-async function writerOn(path?: string) {
-  const store: SqlStore = await openSqlStore({
-    url: join(mkdtempSync(join(tmpdir(), 'triage-writer-')), 'triage.db'),
-  });
+async function writerOn(url: string) {
+  const store: SqlStore = await openSqlStore({ url });
   cleanUp.push(() => store.close());
   const jobs = new JobQueue({
     db: store.db,
@@ -24,30 +34,34 @@ async function writerOn(path?: string) {
     run: async () => {},
     onFailure: () => {},
   });
-  const failures: Array<{ stage: string; error: unknown }> = [];
-  let stored = 0;
-  const writer = await ThreadEventWriter.start({
-    path: path ?? store.sqliteFile!,
-    sqliteSync: 'normal',
-    fallback: new InlineEventWriter(jobs),
-    onStored: () => stored++,
-    onFailure: (stage, error) => failures.push({ stage, error }),
-  });
-  cleanUp.push(() => writer.close());
+  // Counts the statements that reach the database, to see the requests of one turn share one insert.
+  const inserts: string[] = [];
+  const execute = store.db.executeQuery.bind(store.db);
+  store.db.executeQuery = ((query: Parameters<typeof execute>[0]) => {
+    const { sql } = 'compile' in query ? query.compile() : query;
+    if (/^insert into jobs/i.test(sql)) inserts.push(sql);
+    return execute(query);
+  }) as typeof execute;
   const payloads = async () =>
-    (await store.db.selectFrom('jobs').select(['kind', 'payload']).orderBy('id').execute()).map((row) => {
-      expect(row.kind).toBe('event');
-      return JSON.parse(row.payload) as { id: string; log: Array<{ message: string }>; tags: object };
-    });
-  return { writer, failures, payloads, stored: () => stored, store };
+    (await store.db.selectFrom('jobs').select(['kind', 'payload', 'status']).orderBy('id').execute()).map(
+      (row) => {
+        expect(row.kind).toBe('event');
+        expect(row.status).toBe('pending');
+        return JSON.parse(row.payload) as { id: string; log: Array<{ message: string }>; tags: object };
+      },
+    );
+  return { writer: new EventWriter(jobs), payloads, inserts };
 }
 
 const event = (order: number) => ({ log: [`ERROR: payment failed for jane@example.com order=${order}`] });
 
-describe('ThreadEventWriter', () => {
-  it('should store the events of concurrent requests from its thread, redacted, before answering', async () => {
-    const { writer, failures, payloads, stored } = await writerOn();
-    expect(writer).toBeInstanceOf(ThreadEventWriter);
+describe.each([
+  ['SQLite', () => join(mkdtempSync(join(tmpdir(), 'triage-writer-')), 'triage.db')],
+  ['PostgreSQL', () => `${POSTGRES}/${database}`],
+])('EventWriter on %s', (_, url) => {
+  it('should store the events of concurrent requests in one insert, redacted, before answering', async () => {
+    const { writer, payloads, inserts } = await writerOn(url());
+    const before = new Set((await payloads()).map((row) => row.id));
     const [first, second, third] = await Promise.all([
       writer.accept(project, [event(1), event(2)]),
       writer.accept(project, [event(3), 42, { log: 42 }]),
@@ -58,58 +72,29 @@ describe('ThreadEventWriter', () => {
     expect(second!.ids).toHaveLength(1);
     expect(second!.errors.map((error) => error.index)).toEqual([1, 2]);
     expect(third!.ids).toHaveLength(1);
-    const rows = await payloads();
+    expect(inserts).toHaveLength(1);
+    const rows = (await payloads()).filter((row) => !before.has(row.id));
     expect(rows.map((row) => row.id).sort()).toEqual([...first!.ids, ...second!.ids, ...third!.ids].sort());
     for (const row of rows) {
       expect(row.log[0]!.message).not.toContain('jane@example.com');
+      expect(row.log[0]!.message).toMatch(/order=\d/);
       expect(row.tags).toMatchObject({ 'triage.project': 'p1' });
     }
-    expect(stored()).toBeGreaterThan(0);
-    expect(failures).toEqual([]);
   });
 
-  it('should hand the requests in flight to the fallback when its thread dies, losing none', async () => {
-    const { writer, failures, payloads } = await writerOn();
-    const accepted = Array.from({ length: 20 }, (_, order) => writer.accept(project, [event(order)]));
-    // Posted to the thread (next turn), then the thread is stopped before it can answer.
-    await new Promise((resolve) => setImmediate(resolve));
-    await (writer as ThreadEventWriter).thread.terminate();
-    const results = await Promise.all(accepted);
-    const ids = results.flatMap((result) => result.ids);
-    expect(ids).toHaveLength(20);
-    expect((await payloads()).map((row) => row.id).sort()).toEqual(ids.sort());
-    expect(failures.map((failure) => failure.stage)).toEqual(['event writer']);
-    // Later requests go straight to the fallback.
-    expect((await writer.accept(project, [event(99)])).ids).toHaveLength(1);
-    expect(await payloads()).toHaveLength(21);
-  });
-
-  it('should report a thread that cannot open the database and give the fallback instead', async () => {
-    const { writer, failures, payloads } = await writerOn('/nonexistent/triage/triage.db');
-    expect(writer).toBeInstanceOf(InlineEventWriter);
-    expect(failures).toHaveLength(1);
-    expect(String((failures[0]!.error as Error).message)).toMatch(/directory does not exist|unable to open/);
-    expect((await writer.accept(project, [event(1)])).ids).toHaveLength(1);
-    expect(await payloads()).toHaveLength(1);
-  });
-
-  it('should empty the write-ahead log from its thread when asked', async () => {
-    const { writer, store } = await writerOn();
-    for (let round = 0; round < 20; round++) {
-      await Promise.all(Array.from({ length: 20 }, (_, order) => writer.accept(project, [event(order)])));
-    }
-    const log = `${store.sqliteFile}-wal`;
-    expect(statSync(log).size).toBeGreaterThan(0);
-    await (writer as ThreadEventWriter).truncateWal();
-    expect(statSync(log).size).toBe(0);
-  });
-
-  it('should store what is in flight when closed', async () => {
-    const { writer, payloads } = await writerOn();
-    const accepted: Array<ReturnType<EventWriter['accept']>> = [];
-    for (let order = 0; order < 5; order++) accepted.push(writer.accept(project, [event(order)]));
-    await writer.close();
-    expect((await Promise.all(accepted)).flatMap((result) => result.ids)).toHaveLength(5);
-    expect(await payloads()).toHaveLength(5);
+  it('should split a turn larger than one insert holds, and store all of it', async () => {
+    const { writer, payloads, inserts } = await writerOn(url());
+    const before = (await payloads()).length;
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, request) =>
+        writer.accept(
+          project,
+          Array.from({ length: 50 }, (_, order) => event(request * 50 + order)),
+        ),
+      ),
+    );
+    expect(results.flatMap((result) => result.ids)).toHaveLength(600);
+    expect(inserts).toEqual([expect.stringMatching(/^insert into jobs/), expect.anything()]);
+    expect((await payloads()).length - before).toBe(600);
   });
 });

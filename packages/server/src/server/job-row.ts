@@ -6,11 +6,25 @@ export interface NewJob {
   payload: string;
 }
 
+type JobRow = Database['jobs'];
+
+/** The columns of a new job's row, in the order inserts list them. */
+export const JOB_COLUMNS = [
+  'id',
+  'kind',
+  'payload',
+  'status',
+  'attempts',
+  'run_after',
+  'created_at',
+  'last_error',
+] as const satisfies ReadonlyArray<keyof JobRow>;
+
 /**
  * The row a new job is stored as, due now. Ids are time-ordered (UUIDv7): new
  * rows land at the end of the primary-key index instead of on a random page of it.
  */
-export function jobRow(job: NewJob, now: number): Database['jobs'] {
+export function jobRow(job: NewJob, now: number): JobRow {
   return {
     id: timeOrderedId(),
     kind: job.kind,
@@ -22,8 +36,3 @@ export function jobRow(job: NewJob, now: number): Database['jobs'] {
     last_error: null,
   };
 }
-
-/** An insert of one `jobRow`, with named parameters, for a connection without Kysely. */
-export const INSERT_JOB_SQL =
-  'insert into jobs (id, kind, payload, status, attempts, run_after, created_at, last_error) ' +
-  'values (@id, @kind, @payload, @status, @attempts, @run_after, @created_at, @last_error)';

@@ -29,7 +29,7 @@ export interface ServerContext {
   engine: Engine;
   projects: ProjectRegistry;
   jobs: JobQueue;
-  /** Where ingest stores accepted events (on SQLite, a thread of its own). */
+  /** Where ingest stores accepted events. */
   events: EventWriter;
   rateLimiter: RateLimiter;
   adminToken: string;

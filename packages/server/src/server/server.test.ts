@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { createTriage } from '@triage/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ThreadEventWriter } from './event-writer.js';
 import { type RunningServer, startServer } from './start-server.js';
 
 let server: RunningServer;
@@ -53,10 +52,6 @@ const drained = () => server.context.jobs.drain(15_000);
 describe('triage serve', () => {
   it('should print a DSN for the default project', () => {
     expect(server.dsn).toBe(`http://${KEY}@127.0.0.1:${new URL(server.url).port}/1`);
-  });
-
-  it('should store ingested events from a thread of its own on a SQLite file', () => {
-    expect(server.context.events).toBeInstanceOf(ThreadEventWriter);
   });
 
   it('should accept native events, durably, and group them into an issue found through the REST API', async () => {

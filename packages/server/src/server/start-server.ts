@@ -11,7 +11,7 @@ import {
 } from '@triage/engine';
 import { adminTokenOf } from './admin-token.js';
 import { createApp } from './create-app.js';
-import { type EventWriter, InlineEventWriter, ThreadEventWriter } from './event-writer.js';
+import { EventWriter } from './event-writer.js';
 import { createIngestListener } from './ingest-listener.js';
 import { JobQueue } from './job-queue.js';
 import { dsnOf, type Project, ProjectRegistry } from './projects.js';
@@ -106,22 +106,7 @@ export async function startServer({
       else throw new Error(`unknown job kind "${job.kind}"`);
     },
   });
-  const inline = new InlineEventWriter(jobs);
-  const events: EventWriter =
-    store.sqliteFile !== undefined
-      ? await ThreadEventWriter.start({
-          path: store.sqliteFile,
-          sqliteSync,
-          fallback: inline,
-          onStored: () => jobs.kick(),
-          // Without the thread, the store's own connection empties the log again.
-          onStopped: () => {
-            store.walTruncation = undefined;
-          },
-          onFailure,
-        })
-      : inline;
-  if (events instanceof ThreadEventWriter) store.walTruncation = () => events.truncateWal();
+  const events = new EventWriter(jobs);
   const context: ServerContext = {
     store,
     engine,
@@ -178,8 +163,6 @@ export async function startServer({
       closed = true;
       retention.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      store.walTruncation = undefined;
-      await events.close();
       await jobs.stop();
       await engine.close();
     },

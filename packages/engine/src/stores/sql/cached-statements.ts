@@ -15,8 +15,8 @@ interface Preparer {
  * `capacity`), so a query shape is compiled once per connection.
  *
  * Kysely also opens transactions with a plain `begin`, which takes the write
- * lock only at the first write: when another connection (the server's event
- * writer thread) committed since the transaction's first read, that write
+ * lock only at the first write: when another connection (another process on
+ * the same file, a CLI command) committed since the transaction's first read, that write
  * fails at once with SQLITE_BUSY, and no waiting helps. Transactions here
  * begin `immediate`: they take the write lock first, and a `begin immediate`
  * refused with SQLITE_BUSY is simply tried again (BusyRetryingSqliteDialect).

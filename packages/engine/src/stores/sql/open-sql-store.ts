@@ -76,16 +76,15 @@ export async function openSqlStore({
   });
   await migrate(db as Kysely<unknown>, 'sqlite');
   if (path === ':memory:') return new SqlStore(db, 'sqlite');
-  const truncateHere = async () => {
-    await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
-  };
-  let store: SqlStore | undefined;
   const checkpointer = startWalCheckpointer(
     database,
     path,
     (error) => onFailure('sqlite checkpoint', error),
-    { truncate: () => (store?.walTruncation ?? truncateHere)() },
+    {
+      truncate: async () => {
+        await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+      },
+    },
   );
-  store = new SqlStore(db, 'sqlite', { beforeClose: () => checkpointer.stop(), sqliteFile: path });
-  return store;
+  return new SqlStore(db, 'sqlite', { beforeClose: () => checkpointer.stop() });
 }

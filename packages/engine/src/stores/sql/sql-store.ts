@@ -19,8 +19,6 @@ import type { Database } from './schema.js';
 export interface SqlStoreOptions {
   /** Runs before the connections close (the SQLite checkpoint thread stops here). */
   beforeClose?: () => Promise<void>;
-  /** The SQLite database file, which other connections may open too (none in memory or on PostgreSQL). */
-  sqliteFile?: string;
 }
 
 /**
@@ -34,18 +32,6 @@ export class SqlStore implements IssueStore {
     readonly dialect: SqlDialectName,
     private readonly options: SqlStoreOptions = {},
   ) {}
-
-  /** The SQLite database file, for another connection to open; undefined in memory and on PostgreSQL. */
-  get sqliteFile(): string | undefined {
-    return this.options.sqliteFile;
-  }
-
-  /**
-   * Who empties the SQLite log when it passes 16 MiB; unset, this store's own connection, between its
-   * transactions. A process with a second writing connection (the server's event writer thread)
-   * gives the job to that connection: it may wait for locks, and this one does not.
-   */
-  walTruncation?: () => Promise<void>;
 
   /**
    * Records an event. Concurrent events of one fingerprint are recorded together, one

@@ -41,7 +41,7 @@ interface Connection {
 export interface WalCheckpointerOptions {
   /**
    * Empties the log, between transactions: the store passes a `wal_checkpoint(TRUNCATE)` queued
-   * behind its other queries, or hands the job to another writing connection (SqlStore.walTruncation).
+   * behind its other queries.
    */
   truncate: () => Promise<void>;
   intervalMs?: number;
@@ -61,7 +61,7 @@ export interface WalCheckpointerOptions {
  * fully copied when the next commit starts, and SQLite only rewinds the log
  * then: alone, it would grow without end (the tests show both). So past
  * about 16 MiB a writing connection empties it, between its own transactions
- * (`truncate`: the store's, or the server's event writer thread): most pages
+ * (`truncate`): most pages
  * are copied by then, so that takes little, and this thread's connection never
  * holds writers back (a truncating checkpoint here could stall a writer for seconds).
  */
