@@ -17,9 +17,9 @@ export interface Accepted {
  *
  * It runs on the event loop. On a thread with its own SQLite connection (as
  * it did for a while) ingest was slower, not faster: on two cores the event
- * loop, the thread and the clients competed for the CPU, each batch waited for
- * the thread to wake and answer, and the hand-over itself cost more than the
- * insert (bench/README.md, "Ingest").
+ * loop, the thread and the clients competed for the CPU, and each batch paid
+ * for copying the events over and for waking the thread and the event loop
+ * (bench/README.md, "Ingest").
  */
 export class EventWriter {
   constructor(readonly jobs: JobQueue) {}

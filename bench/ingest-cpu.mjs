@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+// Where the CPU of an ingest request goes: microseconds of CPU per request for each thread of the server
+// (from /proc/<pid>/task/*/stat) and for the load generator (this process), for the bare node:http server
+// of bench/ingest.mjs and for `triage serve` on SQLite. On a 2-core machine shared with the load generator,
+// throughput is bounded by the busiest thread and by the sum of all of them; this tells which.
+// Linux only (reads /proc). After `npm run build`.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+
+const SECONDS = Number(process.env.SECONDS ?? 5);
+const ROUNDS = Number(process.env.ROUNDS ?? 2);
+const CONNECTIONS = (process.env.CONNECTIONS ?? '10,50').split(',').map(Number);
+const KEY = 'b'.repeat(32);
+const bin = new URL('../packages/server/bin/triage.js', import.meta.url).pathname;
+
+// The same bodies and bare server as bench/ingest.mjs.
+const event = JSON.stringify({
+  service: 'checkout',
+  source: { file: 'src/checkout.ts', function: 'Checkout' },
+  priority: 'P1',
+  log: ['INFO: charging card for order 7', 'ERROR: connect ECONNREFUSED 10.0.0.7:5432'],
+});
+const envelope = [
+  JSON.stringify({ event_id: '9ec79c33ec9942ab8353589fcb2e04dc', sent_at: new Date().toISOString() }),
+  JSON.stringify({ type: 'event' }),
+  JSON.stringify({
+    event_id: '9ec79c33ec9942ab8353589fcb2e04dc',
+    level: 'error',
+    platform: 'node',
+    exception: {
+      values: [
+        {
+          type: 'Error',
+          value: 'connect ECONNREFUSED 10.0.0.7:5432',
+          stacktrace: {
+            frames: [{ function: 'charge', filename: '/app/src/pay.js', lineno: 10, in_app: true }],
+          },
+        },
+      ],
+    },
+  }),
+].join('\n');
+const BARE = `import http from 'node:http';
+const server = http.createServer((request, response) => {
+  const chunks = [];
+  request.on('data', (chunk) => chunks.push(chunk));
+  request.on('end', () => { JSON.parse(Buffer.concat(chunks).toString('utf8')); response.writeHead(200, { 'content-type': 'application/json' }); response.end('{"ok":true}'); });
+});
+server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));`;
+
+function start(args, env) {
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve({ child, url: match[1] });
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)));
+  });
+}
+
+// utime + stime, in clock ticks (10 ms), fields 14 and 15 of stat(5); the name may hold spaces.
+const ticksOf = (stat) => {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+};
+const threadTicks = (pid) =>
+  new Map(
+    readdirSync(`/proc/${pid}/task`).map((tid) => [
+      tid,
+      ticksOf(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')),
+    ]),
+  );
+const ownTicks = () => ticksOf(readFileSync('/proc/self/stat', 'utf8'));
+const TICK_US = 10_000;
+
+async function measure(server, path, body, headers, connections) {
+  const load = (duration) =>
+    autocannon({ url: server.url + path, method: 'POST', body, headers, connections, duration });
+  await load(1);
+  const before = threadTicks(server.child.pid);
+  const ownBefore = ownTicks();
+  const run = await load(SECONDS);
+  const after = threadTicks(server.child.pid);
+  const requests = run.requests.total;
+  const perRequest = (ticks) => (ticks * TICK_US) / requests;
+  // The main thread's id is the process id; every other thread (libuv's pool, V8's, the SQLite checkpoint
+  // thread) is summed as "other threads".
+  const main = perRequest(after.get(String(server.child.pid)) - before.get(String(server.child.pid)));
+  let others = 0;
+  for (const [tid, ticks] of after)
+    if (tid !== String(server.child.pid)) others += ticks - (before.get(tid) ?? 0);
+  return {
+    rps: run.requests.average,
+    main,
+    others: perRequest(others),
+    load: perRequest(ownTicks() - ownBefore),
+    errors: run.non2xx + run.errors,
+  };
+}
+
+const rows = [];
+async function measureAll(name, server, endpoints) {
+  for (const [label, path, body, headers] of endpoints) {
+    for (const connections of CONNECTIONS) {
+      for (let round = 1; round <= ROUNDS; round++) {
+        rows.push([name, label, connections, round, await measure(server, path, body, headers, connections)]);
+      }
+    }
+  }
+  // One server at a time: a default server's workers analyse its backlog after the load stops.
+  server.child.kill('SIGKILL');
+}
+
+await measureAll('bare node:http', await start(['--input-type=module', '-e', BARE], {}), [
+  ['JSON', '/', event, { 'content-type': 'application/json' }],
+]);
+for (const [name, workers] of [
+  ['triage serve, SQLite', undefined],
+  ['triage serve, SQLite, ingest only', '0'],
+]) {
+  const server = await start([bin, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+    ...(workers === undefined ? {} : { TRIAGE_WORKERS: workers }),
+    TRIAGE_DATABASE_URL: join(mkdtempSync(join(tmpdir(), 'triage-cpu-')), 'triage.db'),
+    TRIAGE_DEFAULT_PROJECT_KEY: KEY,
+    TRIAGE_ADMIN_TOKEN: 'admin',
+    TRIAGE_RATE_LIMIT_PER_MINUTE: '100000000',
+    TRIAGE_ALERT_TO: 'x@example.com',
+  });
+  await measureAll(name, server, [
+    ['native JSON', '/api/v1/events', event, { 'content-type': 'application/json', 'x-triage-key': KEY }],
+    [
+      'Sentry envelope',
+      `/api/1/envelope/?sentry_key=${KEY}`,
+      envelope,
+      { 'content-type': 'application/x-sentry-envelope' },
+    ],
+  ]);
+}
+
+const f = (value) => value.toFixed(1);
+console.log(
+  [
+    `Node ${process.version}, ${SECONDS}s per round; CPU in µs per request; ${new Date().toISOString().slice(0, 10)}`,
+    '',
+    '| server | endpoint | connections | round | req/s | main thread | other threads | load generator | all | errors |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      ([name, label, connections, round, r]) =>
+        `| ${name} | ${label} | ${connections} | ${round} | ${Math.round(r.rps)} | ${f(r.main)} | ${f(r.others)} | ${f(r.load)} | ${f(r.main + r.others + r.load)} | ${r.errors} |`,
+    ),
+  ].join('\n'),
+);
