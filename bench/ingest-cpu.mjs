@@ -4,68 +4,16 @@
 // of bench/ingest.mjs and for `triage serve` on SQLite. On a 2-core machine shared with the load generator,
 // throughput is bounded by the busiest thread and by the sum of all of them; this tells which.
 // Linux only (reads /proc). After `npm run build`.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { BARE, envelope, event, KEY, start } from './ingest-peers.mjs';
 
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const CONNECTIONS = (process.env.CONNECTIONS ?? '10,50').split(',').map(Number);
-const KEY = 'b'.repeat(32);
 const bin = new URL('../packages/server/bin/triage.js', import.meta.url).pathname;
-
-// The same bodies and bare server as bench/ingest.mjs.
-const event = JSON.stringify({
-  service: 'checkout',
-  source: { file: 'src/checkout.ts', function: 'Checkout' },
-  priority: 'P1',
-  log: ['INFO: charging card for order 7', 'ERROR: connect ECONNREFUSED 10.0.0.7:5432'],
-});
-const envelope = [
-  JSON.stringify({ event_id: '9ec79c33ec9942ab8353589fcb2e04dc', sent_at: new Date().toISOString() }),
-  JSON.stringify({ type: 'event' }),
-  JSON.stringify({
-    event_id: '9ec79c33ec9942ab8353589fcb2e04dc',
-    level: 'error',
-    platform: 'node',
-    exception: {
-      values: [
-        {
-          type: 'Error',
-          value: 'connect ECONNREFUSED 10.0.0.7:5432',
-          stacktrace: {
-            frames: [{ function: 'charge', filename: '/app/src/pay.js', lineno: 10, in_app: true }],
-          },
-        },
-      ],
-    },
-  }),
-].join('\n');
-const BARE = `import http from 'node:http';
-const server = http.createServer((request, response) => {
-  const chunks = [];
-  request.on('data', (chunk) => chunks.push(chunk));
-  request.on('end', () => { JSON.parse(Buffer.concat(chunks).toString('utf8')); response.writeHead(200, { 'content-type': 'application/json' }); response.end('{"ok":true}'); });
-});
-server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));`;
-
-function start(args, env) {
-  const child = spawn(process.execPath, args, {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve({ child, url: match[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)));
-  });
-}
 
 // utime + stime, in clock ticks (10 ms), fields 14 and 15 of stat(5); the name may hold spaces.
 const ticksOf = (stat) => {

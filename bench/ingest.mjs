@@ -4,61 +4,17 @@
 // Each server runs as its own process; autocannon (10 and 50 connections) measures throughput in rounds that
 // alternate with the bare server, then latency at a
 // fixed rate; RSS is read from /proc. Afterwards every 2xx is checked to be a stored row (durable).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { BARE, envelope, event, KEY, start } from './ingest-peers.mjs';
 
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const RATE = Number(process.env.RATE ?? 200);
-const KEY = 'b'.repeat(32);
 const POSTGRES = process.env.TRIAGE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const bin = new URL('../packages/server/bin/triage.js', import.meta.url).pathname;
-
-const event = JSON.stringify({
-  service: 'checkout',
-  source: { file: 'src/checkout.ts', function: 'Checkout' },
-  priority: 'P1',
-  log: ['INFO: charging card for order 7', 'ERROR: connect ECONNREFUSED 10.0.0.7:5432'],
-});
-const envelope = [
-  JSON.stringify({ event_id: '9ec79c33ec9942ab8353589fcb2e04dc', sent_at: new Date().toISOString() }),
-  JSON.stringify({ type: 'event' }),
-  JSON.stringify({
-    event_id: '9ec79c33ec9942ab8353589fcb2e04dc',
-    level: 'error',
-    platform: 'node',
-    exception: {
-      values: [
-        {
-          type: 'Error',
-          value: 'connect ECONNREFUSED 10.0.0.7:5432',
-          stacktrace: {
-            frames: [{ function: 'charge', filename: '/app/src/pay.js', lineno: 10, in_app: true }],
-          },
-        },
-      ],
-    },
-  }),
-].join('\n');
-
-function start(args, env, ready) {
-  const child = spawn(process.execPath, args, {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = ready.exec(output);
-      if (match) resolve({ child, url: match[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)));
-  });
-}
 
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
@@ -141,17 +97,9 @@ async function measure(server, workers, path, body, headers, connections) {
   };
 }
 
-const BARE = `import http from 'node:http';
-const server = http.createServer((request, response) => {
-  const chunks = [];
-  request.on('data', (chunk) => chunks.push(chunk));
-  request.on('end', () => { JSON.parse(Buffer.concat(chunks).toString('utf8')); response.writeHead(200, { 'content-type': 'application/json' }); response.end('{"ok":true}'); });
-});
-server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));`;
-
 const rows = [];
 const bareRates = [];
-const bare = await start(['--input-type=module', '-e', BARE], {}, /listening on (http:\/\/\S+)/);
+const bare = await start(['--input-type=module', '-e', BARE], {});
 // Warm up autocannon and the bare server first: measured cold, the first run of the process comes out
 // at half speed, which would flatter every ratio below.
 await load(bare.url, '/', event, { 'content-type': 'application/json' }, { duration: 2 });
@@ -177,18 +125,14 @@ const stores = [
   ['PostgreSQL', `${POSTGRES}/${database}`, undefined],
 ].filter(([name]) => !only || only.includes(name));
 for (const [name, url, workers] of stores) {
-  const server = await start(
-    [bin, 'serve', '--port', '0', '--host', '127.0.0.1'],
-    {
-      ...(workers === undefined ? {} : { TRIAGE_WORKERS: workers }),
-      TRIAGE_DATABASE_URL: url,
-      TRIAGE_DEFAULT_PROJECT_KEY: KEY,
-      TRIAGE_ADMIN_TOKEN: 'admin',
-      TRIAGE_RATE_LIMIT_PER_MINUTE: '100000000',
-      TRIAGE_ALERT_TO: 'x@example.com',
-    },
-    /listening on (http:\/\/\S+)/,
-  );
+  const server = await start([bin, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+    ...(workers === undefined ? {} : { TRIAGE_WORKERS: workers }),
+    TRIAGE_DATABASE_URL: url,
+    TRIAGE_DEFAULT_PROJECT_KEY: KEY,
+    TRIAGE_ADMIN_TOKEN: 'admin',
+    TRIAGE_RATE_LIMIT_PER_MINUTE: '100000000',
+    TRIAGE_ALERT_TO: 'x@example.com',
+  });
   const endpoints = [
     ['native JSON', '/api/v1/events', event, { 'content-type': 'application/json', 'x-triage-key': KEY }],
     [

@@ -1,0 +1,57 @@
+// What the ingest benchmarks share: the request bodies, the bare node:http baseline and how a server
+// process is started (resolves once it prints the URL it listens on).
+import { spawn } from 'node:child_process';
+
+export const KEY = 'b'.repeat(32);
+
+export const event = JSON.stringify({
+  service: 'checkout',
+  source: { file: 'src/checkout.ts', function: 'Checkout' },
+  priority: 'P1',
+  log: ['INFO: charging card for order 7', 'ERROR: connect ECONNREFUSED 10.0.0.7:5432'],
+});
+export const envelope = [
+  JSON.stringify({ event_id: '9ec79c33ec9942ab8353589fcb2e04dc', sent_at: new Date().toISOString() }),
+  JSON.stringify({ type: 'event' }),
+  JSON.stringify({
+    event_id: '9ec79c33ec9942ab8353589fcb2e04dc',
+    level: 'error',
+    platform: 'node',
+    exception: {
+      values: [
+        {
+          type: 'Error',
+          value: 'connect ECONNREFUSED 10.0.0.7:5432',
+          stacktrace: {
+            frames: [{ function: 'charge', filename: '/app/src/pay.js', lineno: 10, in_app: true }],
+          },
+        },
+      ],
+    },
+  }),
+].join('\n');
+
+export function start(args, env) {
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve({ child, url: match[1] });
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)));
+  });
+}
+
+/** A server that parses the same JSON and answers 200: the baseline. Run with `--input-type=module -e`. */
+export const BARE = `import http from 'node:http';
+const server = http.createServer((request, response) => {
+  const chunks = [];
+  request.on('data', (chunk) => chunks.push(chunk));
+  request.on('end', () => { JSON.parse(Buffer.concat(chunks).toString('utf8')); response.writeHead(200, { 'content-type': 'application/json' }); response.end('{"ok":true}'); });
+});
+server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));`;
