@@ -82,6 +82,21 @@ describe.each([
     }
   });
 
+  it('should let the next turn join the insert of a busy turn, and not make a lone request wait for it', async () => {
+    const { writer, inserts } = await writerOn(url());
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    const busy = [writer.accept(project, [event(1)]), writer.accept(project, [event(2)])];
+    await nextTurn();
+    busy.push(writer.accept(project, [event(3)]));
+    await Promise.all(busy);
+    expect(inserts).toHaveLength(1);
+    const lone = [writer.accept(project, [event(4)])];
+    await nextTurn();
+    lone.push(writer.accept(project, [event(5)]));
+    await Promise.all(lone);
+    expect(inserts).toHaveLength(3);
+  });
+
   it('should split a turn larger than one insert holds, and store all of it', async () => {
     const { writer, payloads, inserts } = await writerOn(url());
     const before = (await payloads()).length;
