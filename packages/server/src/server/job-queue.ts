@@ -286,8 +286,8 @@ const insertSql = { sqlite: new Map<number, string>(), postgres: new Map<number,
 
 /**
  * The insert of `rows` new jobs, written once per row count and dialect. Ingest inserts a batch per
- * event-loop turn: building it with the query builder (200 values for 25 events, walked and compiled
- * every time) cost the event loop more than the insert itself in the ingest profile.
+ * event-loop turn: with the query builder, its 8 values per event were walked and compiled into SQL
+ * every time, on the event loop; a statement written once is prepared once (cached-statements.ts).
  */
 function insertJobsSql(dialect: 'sqlite' | 'postgres', rows: number): string {
   let text = insertSql[dialect].get(rows);
