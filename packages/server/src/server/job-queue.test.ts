@@ -45,6 +45,28 @@ describe('JobQueue', () => {
     expect(details).not.toMatch(/TEMP B-TREE/);
   });
 
+  it('should let the event loop turn between jobs, so requests are read while a claim runs', async () => {
+    const store = await sqliteStore();
+    const ran: string[] = [];
+    // Jobs that never wait for I/O, like offline analyses recorded on SQLite.
+    const queue = queueOn(store, async (job) => {
+      ran.push(job.payload);
+    });
+    await queue.enqueue(
+      Array.from({ length: 6 }, (_, order) => ({ kind: 'event', payload: `job ${order}` })),
+    );
+    // What an I/O callback would see: how many jobs had run at each turn of the event loop.
+    const seen: number[] = [];
+    const watch = () => {
+      seen.push(ran.length);
+      if (ran.length < 6) setImmediate(watch);
+    };
+    setImmediate(watch);
+    queue.start();
+    expect(await queue.drain(5_000)).toBe(true);
+    expect(seen.some((count) => count > 0 && count < 6)).toBe(true);
+  });
+
   it('should run jobs once each, the longest-due first, and delete them', async () => {
     const store = await sqliteStore();
     const ran: string[] = [];

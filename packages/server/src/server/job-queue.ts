@@ -186,9 +186,13 @@ export class JobQueue {
         let next = 0;
         // A job not started by half its lease goes back to the queue: its lease would run out while it
         // waits (slow analyses ahead of it), and another instance would take it while this one still might.
+        // Between jobs the event loop turns: a job that needs no network (offline analysis, recording on
+        // SQLite) resolves in microtasks only, and a claim's jobs ran back to back for milliseconds while
+        // ingest requests waited to be read.
         const lane = async () => {
           while (next < jobs.length && Date.now() - claimedAt < leaseMs / 2) {
             await this.#runOne(jobs[next++]!);
+            await nextTurn();
           }
         };
         await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, lane));
