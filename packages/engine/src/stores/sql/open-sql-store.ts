@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { ConfigError } from '../../errors/config-error.js';
 import { BusyRetryingSqliteDialect } from './busy-retrying-dialect.js';
@@ -25,6 +25,9 @@ export interface OpenSqlStoreOptions {
   /** Where a failure of the SQLite checkpoint thread is reported (the store keeps working without it). */
   onFailure?: (stage: string, error: unknown) => void;
 }
+
+/** Largest write-ahead log file left after the log is rewound (SQLite's `journal_size_limit`). */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /** `postgres://…` or `postgresql://…`: anything else is a SQLite path. */
 export function isPostgresUrl(url: string): boolean {
@@ -76,15 +79,8 @@ export async function openSqlStore({
   });
   await migrate(db as Kysely<unknown>, 'sqlite');
   if (path === ':memory:') return new SqlStore(db, 'sqlite');
-  const checkpointer = startWalCheckpointer(
-    database,
-    path,
-    (error) => onFailure('sqlite checkpoint', error),
-    {
-      truncate: async () => {
-        await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
-      },
-    },
-  );
+  // The checkpoint thread rewinds the log past about 16 MiB; the file a rewound log leaves is cut to this.
+  database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+  const checkpointer = startWalCheckpointer(database, path, (error) => onFailure('sqlite checkpoint', error));
   return new SqlStore(db, 'sqlite', { beforeClose: () => checkpointer.stop() });
 }

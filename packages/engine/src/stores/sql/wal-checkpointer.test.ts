@@ -21,10 +21,6 @@ function walDatabase() {
   return { database, path };
 }
 
-const truncateOn = (database: Sqlite.Database) => async () => {
-  database.pragma('wal_checkpoint(TRUNCATE)');
-};
-
 const fill = (database: Sqlite.Database) => {
   const insert = database.prepare('insert into t values (?)');
   database.transaction(() => {
@@ -45,9 +41,7 @@ describe('startWalCheckpointer', () => {
   it('should copy committed pages into the database from its own thread, with automatic checkpoints off', async () => {
     const { database, path } = walDatabase();
     const failures: unknown[] = [];
-    const checkpointer = startWalCheckpointer(database, path, (error) => failures.push(error), {
-      truncate: truncateOn(database),
-    });
+    const checkpointer = startWalCheckpointer(database, path, (error) => failures.push(error));
     checkpointers.push(checkpointer);
     expect(database.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     const before = statSync(path).size;
@@ -64,9 +58,8 @@ describe('startWalCheckpointer', () => {
     database.pragma('busy_timeout = 5000');
     checkpointers.push(
       startWalCheckpointer(database, path, () => {}, {
-        truncate: truncateOn(database),
         intervalMs: 20,
-        truncateFrames: 256,
+        restartFrames: 256,
       }),
     );
     const insert = database.prepare('insert into t values (?)');
@@ -90,11 +83,8 @@ describe('startWalCheckpointer', () => {
     const { database } = walDatabase();
     const failures: unknown[] = [];
     checkpointers.push(
-      startWalCheckpointer(
-        database,
-        join(tmpdir(), 'no-such-dir-for-triage', 'x.db'),
-        (error) => failures.push(error),
-        { truncate: truncateOn(database) },
+      startWalCheckpointer(database, join(tmpdir(), 'no-such-dir-for-triage', 'x.db'), (error) =>
+        failures.push(error),
       ),
     );
     expect(await until(() => failures.length > 0)).toBe(true);

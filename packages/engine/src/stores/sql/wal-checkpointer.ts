@@ -3,20 +3,27 @@ import { Worker } from 'node:worker_threads';
 
 /** How often the background connection copies the write-ahead log into the database. */
 const INTERVAL_MS = 250;
-/** Log pages (4 KiB each) past which the log is emptied: about 16 MiB. */
-const TRUNCATE_FRAMES = 4_096;
+/** Log pages (4 KiB each) past which the log is rewound: about 16 MiB. */
+const RESTART_FRAMES = 4_096;
+/**
+ * How long a rewind waits for the write lock, and then, holding it, for readers to finish: writers
+ * wait behind it, so not long. If it cannot, the next interval tries again.
+ */
+const RESTART_WAIT_MS = 50;
 
 // Runs in its own thread with its own connection: a passive checkpoint copies the log into the database
-// without blocking anyone, then the thread reports how long the log is.
+// without blocking anyone. Past restartFrames it rewinds the log: a RESTART checkpoint right after the
+// passive one has little left to copy, so it holds the write lock briefly, and the next commit writes
+// from the start of the log again.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Sqlite = require(workerData.driver);
-const database = new Sqlite(workerData.path);
+const database = new Sqlite(workerData.path, { timeout: workerData.restartWaitMs });
 let stopped = false;
 const timer = setInterval(() => {
   try {
     const [result] = database.pragma('wal_checkpoint(PASSIVE)');
-    if (result) parentPort.postMessage({ log: result.log });
+    if (result && result.log >= workerData.restartFrames) database.pragma('wal_checkpoint(RESTART)');
   } catch (error) {
     parentPort.postMessage({ error: String(error && error.message || error) });
   }
@@ -39,13 +46,8 @@ interface Connection {
 }
 
 export interface WalCheckpointerOptions {
-  /**
-   * Empties the log, between transactions: the store passes a `wal_checkpoint(TRUNCATE)` queued
-   * behind its other queries.
-   */
-  truncate: () => Promise<void>;
   intervalMs?: number;
-  truncateFrames?: number;
+  restartFrames?: number;
 }
 
 /**
@@ -60,21 +62,22 @@ export interface WalCheckpointerOptions {
  * Under a steady stream of commits a passive checkpoint never finds the log
  * fully copied when the next commit starts, and SQLite only rewinds the log
  * then: alone, it would grow without end (the tests show both). So past
- * about 16 MiB a writing connection empties it, between its own transactions
- * (`truncate`): most pages
- * are copied by then, so that takes little, and this thread's connection never
- * holds writers back (a truncating checkpoint here could stall a writer for seconds).
+ * about 16 MiB this thread rewinds it (a RESTART checkpoint, waiting at most
+ * 50 ms for the locks). The writing connection used to empty it itself (a
+ * TRUNCATE checkpoint): on the server's event loop that stalled ingest for
+ * several milliseconds every 250 ms while it was busy. `journal_size_limit` on the writing connection
+ * bounds the file the rewound log leaves behind.
  */
 export function startWalCheckpointer(
   database: Connection,
   path: string,
   onFailure: (error: unknown) => void,
-  { truncate, intervalMs = INTERVAL_MS, truncateFrames = TRUNCATE_FRAMES }: WalCheckpointerOptions,
+  { intervalMs = INTERVAL_MS, restartFrames = RESTART_FRAMES }: WalCheckpointerOptions = {},
 ): WalCheckpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { driver, path, intervalMs },
+    workerData: { driver, path, intervalMs, restartFrames, restartWaitMs: RESTART_WAIT_MS },
   });
   worker.unref();
   let fellBack = false;
@@ -85,17 +88,9 @@ export function startWalCheckpointer(
     onFailure(error);
   };
   database.pragma('wal_autocheckpoint = 0');
-  let truncating = false;
   let stopping = false;
-  worker.on('message', (message: { error?: string; log?: number }) => {
+  worker.on('message', (message: { error?: string }) => {
     if (message.error) onFailure(new Error(`WAL checkpoint failed: ${message.error}`));
-    if (message.log === undefined || message.log < truncateFrames || truncating || stopping) return;
-    truncating = true;
-    truncate()
-      .catch((error: unknown) => onFailure(new Error(`WAL truncation failed: ${(error as Error).message}`)))
-      .finally(() => {
-        truncating = false;
-      });
   });
   worker.on('error', (error) => fallBack(error));
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
