@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { normalizeEvent } from '@triage/core';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIssueStoreContract } from './issue-store.contract.js';
@@ -56,6 +57,22 @@ describe('SQL store deliveries', () => {
       expect(again).toMatchObject({ created: true, issue: { count: 1 } });
       expect(again.replayed).toBeFalsy();
       expect(again.issue.id).not.toBe(first.issue.id);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('SQLite store file', () => {
+  it('should bound the log file a rewound log leaves (the checkpoint thread rewinds it past ~16 MiB)', async () => {
+    const store = await openSqlStore({
+      url: join(mkdtempSync(join(tmpdir(), 'triage-store-')), 'triage.db'),
+    });
+    try {
+      const { rows } = await sql<{ journal_size_limit: number }>`pragma journal_size_limit`.execute(store.db);
+      expect(rows[0]?.journal_size_limit).toBe(64 * 1024 * 1024);
+      const { rows: modes } = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(store.db);
+      expect(modes[0]?.journal_mode).toBe('wal');
     } finally {
       await store.close();
     }
