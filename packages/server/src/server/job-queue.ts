@@ -1,6 +1,6 @@
 import type { Database } from '@triage/engine';
-import { CompiledQuery, type Kysely, sql } from 'kysely';
-import { JOB_COLUMNS, jobRow, type NewJob } from './job-row.js';
+import { type Kysely, sql } from 'kysely';
+import { insertJobsQueries, jobRow, type NewJob } from './job-row.js';
 
 /** How long workers run before giving way to busy ingest. */
 const WORK_SLICE_MS = 25;
@@ -70,8 +70,8 @@ export class JobQueue {
 
   /**
    * Adds jobs; durable once this resolves. Jobs of concurrent requests are
-   * written together in one statement (group commit): one fsync for many
-   * events, so durability does not cost a disk flush per request.
+   * written together in one statement (group commit): one commit for many
+   * events, and with TRIAGE_SQLITE_SYNC=full one disk flush, not one per request.
    */
   enqueue(jobs: NewJob[]): Promise<void> {
     if (jobs.length === 0) return Promise.resolve();
@@ -93,14 +93,8 @@ export class JobQueue {
       const now = Date.now();
       const rows = batch.flatMap(({ jobs }) => jobs.map((job) => jobRow(job, now)));
       try {
-        for (let start = 0; start < rows.length; start += INSERT_ROWS) {
-          const slice = rows.slice(start, start + INSERT_ROWS);
-          await this.#options.db.executeQuery(
-            CompiledQuery.raw(
-              insertJobsSql(this.#options.dialect, slice.length),
-              slice.flatMap((row) => JOB_COLUMNS.map((column) => row[column])),
-            ),
-          );
+        for (const query of insertJobsQueries(this.#options.dialect, rows)) {
+          await this.#options.db.executeQuery(query);
         }
         for (const write of batch) write.resolve();
       } catch (error) {
@@ -283,26 +277,6 @@ export class JobQueue {
 }
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-
-/** Rows per insert: 8 columns each, well under SQLite's 32,766 parameters. */
-const INSERT_ROWS = 500;
-const insertSql = { sqlite: new Map<number, string>(), postgres: new Map<number, string>() };
-
-/**
- * The insert of `rows` new jobs, written once per row count and dialect. Ingest inserts a batch per
- * event-loop turn: with the query builder, its 8 values per event were walked and compiled into SQL
- * every time, on the event loop; a statement written once is prepared once (cached-statements.ts).
- */
-function insertJobsSql(dialect: 'sqlite' | 'postgres', rows: number): string {
-  let text = insertSql[dialect].get(rows);
-  if (text) return text;
-  let parameter = 0;
-  const placeholder = dialect === 'postgres' ? () => `$${++parameter}` : () => '?';
-  const values = Array.from({ length: rows }, () => `(${JOB_COLUMNS.map(placeholder).join(', ')})`);
-  text = `insert into jobs (${JOB_COLUMNS.join(', ')}) values ${values.join(', ')}`;
-  insertSql[dialect].set(rows, text);
-  return text;
-}
 
 /**
  * The jobs due at `now`, the longest-due first. Ordered by `run_after`, the

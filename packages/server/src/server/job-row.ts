@@ -1,4 +1,5 @@
 import type { Database } from '@triage/engine';
+import { CompiledQuery } from 'kysely';
 import { v7 as timeOrderedId } from 'uuid';
 
 export interface NewJob {
@@ -9,7 +10,7 @@ export interface NewJob {
 type JobRow = Database['jobs'];
 
 /** The columns of a new job's row, in the order inserts list them. */
-export const JOB_COLUMNS = [
+const JOB_COLUMNS = [
   'id',
   'kind',
   'payload',
@@ -35,4 +36,39 @@ export function jobRow(job: NewJob, now: number): JobRow {
     created_at: now,
     last_error: null,
   };
+}
+
+/** Rows per insert: 8 columns each, well under SQLite's 32,766 parameters. */
+const INSERT_ROWS = 500;
+const insertSql = { sqlite: new Map<number, string>(), postgres: new Map<number, string>() };
+
+/**
+ * The inserts that store `rows`, at most INSERT_ROWS each. Their SQL is written once per row count
+ * and dialect: ingest inserts a batch per event-loop turn, and with the query builder its 8 values
+ * per event were walked and compiled into SQL every time, on the event loop; a statement written once
+ * is prepared once (the store's cached statements).
+ */
+export function insertJobsQueries(dialect: 'sqlite' | 'postgres', rows: JobRow[]): CompiledQuery[] {
+  const queries: CompiledQuery[] = [];
+  for (let start = 0; start < rows.length; start += INSERT_ROWS) {
+    const slice = rows.slice(start, start + INSERT_ROWS);
+    queries.push(
+      CompiledQuery.raw(
+        insertSqlFor(dialect, slice.length),
+        slice.flatMap((row) => JOB_COLUMNS.map((column) => row[column])),
+      ),
+    );
+  }
+  return queries;
+}
+
+function insertSqlFor(dialect: 'sqlite' | 'postgres', rows: number): string {
+  let text = insertSql[dialect].get(rows);
+  if (text) return text;
+  let parameter = 0;
+  const placeholder = dialect === 'postgres' ? () => `$${++parameter}` : () => '?';
+  const values = Array.from({ length: rows }, () => `(${JOB_COLUMNS.map(placeholder).join(', ')})`);
+  text = `insert into jobs (${JOB_COLUMNS.join(', ')}) values ${values.join(', ')}`;
+  insertSql[dialect].set(rows, text);
+  return text;
 }

@@ -13,7 +13,7 @@ const MAX_WAIT_MS = 5_000;
 /**
  * A SQLite dialect for a connection that shares the database file with other
  * connections (a CLI command writing to the server's file, the checkpoint
- * thread, which a truncating checkpoint waits for). With a busy
+ * thread, which holds the write lock while it rewinds the log). With a busy
  * timeout, SQLite waits for the other writer's lock by sleeping the calling
  * thread, 1 ms, then 2, 5, 10… 100 ms at a time: on the event loop that froze
  * every request for as long, and under steady ingest throughput collapsed.
