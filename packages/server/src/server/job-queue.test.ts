@@ -41,7 +41,7 @@ describe('JobQueue', () => {
       sql: `explain query plan ${compiled.sql}`,
     });
     const details = rows.map((row) => row.detail).join('\n');
-    expect(details).toMatch(/USING INDEX jobs_due/);
+    expect(details).toMatch(/USING (COVERING )?INDEX jobs_due/);
     expect(details).not.toMatch(/TEMP B-TREE/);
   });
 

@@ -8,7 +8,7 @@ const WORK_SLICE_MS = 25;
 const CLAIM_PER_WORKER = 8;
 
 export interface Job {
-  id: string;
+  id: number;
   kind: string;
   payload: string;
   attempts: number;
@@ -237,7 +237,7 @@ export class JobQueue {
   }
 
   /** Hands claimed jobs that never started back to the queue, due now, their attempt not counted. */
-  async #release(ids: string[]): Promise<void> {
+  async #release(ids: number[]): Promise<void> {
     await this.#options.db
       .updateTable('jobs')
       .set({ run_after: Date.now(), attempts: sql<number>`attempts - 1` })

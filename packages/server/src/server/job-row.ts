@@ -1,17 +1,16 @@
 import type { Database } from '@triage/engine';
 import { CompiledQuery } from 'kysely';
-import { v7 as timeOrderedId } from 'uuid';
 
 export interface NewJob {
   kind: string;
   payload: string;
 }
 
-type JobRow = Database['jobs'];
+/** A new job's row: its id is the database's (jobs.id). */
+type JobRow = Omit<Database['jobs'], 'id'>;
 
 /** The columns of a new job's row, in the order inserts list them. */
 const JOB_COLUMNS = [
-  'id',
   'kind',
   'payload',
   'status',
@@ -21,13 +20,9 @@ const JOB_COLUMNS = [
   'last_error',
 ] as const satisfies ReadonlyArray<keyof JobRow>;
 
-/**
- * The row a new job is stored as, due now. Ids are time-ordered (UUIDv7): new
- * rows land at the end of the primary-key index instead of on a random page of it.
- */
+/** The row a new job is stored as, due now. */
 export function jobRow(job: NewJob, now: number): JobRow {
   return {
-    id: timeOrderedId(),
     kind: job.kind,
     payload: job.payload,
     status: 'pending',
@@ -38,13 +33,13 @@ export function jobRow(job: NewJob, now: number): JobRow {
   };
 }
 
-/** Rows per insert: 8 columns each, well under SQLite's 32,766 parameters. */
+/** Rows per insert: 7 columns each, well under SQLite's 32,766 parameters. */
 const INSERT_ROWS = 500;
 const insertSql = { sqlite: new Map<number, string>(), postgres: new Map<number, string>() };
 
 /**
  * The inserts that store `rows`, at most INSERT_ROWS each. Their SQL is written once per row count
- * and dialect: ingest inserts a batch per event-loop turn, and with the query builder its 8 values
+ * and dialect: ingest inserts a batch per event-loop turn, and with the query builder its 7 values
  * per event were walked and compiled into SQL every time, on the event loop; a statement written once
  * is prepared once (the store's cached statements).
  */

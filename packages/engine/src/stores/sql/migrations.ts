@@ -124,12 +124,53 @@ const migrations = (dialect: SqlDialectName): Record<string, Migration> => ({
       await db.schema.createIndex('events_delivery').on('events').column('delivery').unique().execute();
     },
   },
+  '004-integer-job-ids': {
+    // Jobs were keyed by a text UUID: on SQLite every accepted event then wrote a row and two index
+    // entries, one of them 36 bytes of key, and ingest spent more on that insert than on anything else
+    // it does (bench/README.md, "Ingest"). An integer key is the row's own id there. AUTOINCREMENT (an
+    // identity on PostgreSQL) never hands out a deleted job's id again: a job's id is the delivery its
+    // event is recorded under, and a reused one would make a new event look like one already recorded.
+    async up(db: Kysely<unknown>) {
+      const bigint = 'bigint' as const;
+      await db.schema.dropIndex('jobs_due').execute();
+      await db.schema.alterTable('jobs').renameTo('jobs_uuid').execute();
+      await db.schema
+        .createTable('jobs')
+        .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (column) =>
+          dialect === 'postgres' ? column.primaryKey() : column.primaryKey().autoIncrement(),
+        )
+        .addColumn('kind', 'text', (column) => column.notNull())
+        .addColumn('payload', 'text', (column) => column.notNull())
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('attempts', 'integer', (column) => column.notNull())
+        .addColumn('run_after', bigint, (column) => column.notNull())
+        .addColumn('created_at', bigint, (column) => column.notNull())
+        .addColumn('last_error', 'text')
+        .addColumn('uuid', 'text')
+        .execute();
+      // Queued jobs keep their order (UUIDv7s sort by time) and their place in line. One that already
+      // recorded its event (its worker died before deleting it) is recorded under its old id: that
+      // delivery moves to the new id, so running the job again still changes nothing.
+      await sql`insert into jobs (kind, payload, status, attempts, run_after, created_at, last_error, uuid)
+        select kind, payload, status, attempts, run_after, created_at, last_error, id from jobs_uuid
+        order by id`.execute(db);
+      await sql`update events set delivery = (select cast(jobs.id as text) from jobs where jobs.uuid = events.delivery)
+        where delivery in (select uuid from jobs)`.execute(db);
+      await db.schema.alterTable('jobs').dropColumn('uuid').execute();
+      await db.schema.dropTable('jobs_uuid').execute();
+      await db.schema.createIndex('jobs_due').on('jobs').columns(['status', 'run_after']).execute();
+    },
+  },
 });
 
-/** Brings the schema up to date; safe to run on every start and from several instances. */
-export async function migrate(db: Kysely<unknown>, dialect: SqlDialectName): Promise<void> {
+/**
+ * Brings the schema up to date; safe to run on every start and from several instances.
+ * `to` stops at a named migration instead (tests of a later migration start from there).
+ */
+export async function migrate(db: Kysely<unknown>, dialect: SqlDialectName, to?: string): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await (to === undefined ? migrator.migrateToLatest() : migrator.migrateTo(to));
   if (error) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName;
     throw new Error(`database migration ${failed ?? ''} failed: ${(error as Error).message ?? error}`, {

@@ -84,7 +84,8 @@ export interface SettingsTable {
 
 /** Durable work: an accepted event waits here until a worker (of any instance) has run the pipeline. */
 export interface JobsTable {
-  id: string;
+  /** Never reused (AUTOINCREMENT, an identity on PostgreSQL): it is the delivery its event is recorded under. */
+  id: Generated<number>;
   kind: string;
   payload: string;
   status: string;

@@ -1,0 +1,120 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate, type SqlDialectName } from './migrations.js';
+
+const POSTGRES = process.env.TRIAGE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+let database: string;
+
+beforeAll(async () => {
+  database = `triage_migrations_${process.pid}_${Date.now()}`;
+  const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
+  await client.connect();
+  await client.query(`create database ${database}`);
+  await client.end();
+});
+afterAll(async () => {
+  const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
+  await client.connect();
+  await client.query(`drop database if exists ${database} with (force)`);
+  await client.end();
+});
+
+const dialects: Array<[SqlDialectName, () => Kysely<unknown>]> = [
+  [
+    'sqlite',
+    () =>
+      new Kysely({
+        dialect: new SqliteDialect({
+          database: new Sqlite(join(mkdtempSync(join(tmpdir(), 'triage-migrations-')), 'triage.db')),
+        }),
+      }),
+  ],
+  [
+    'postgres',
+    () =>
+      new Kysely({
+        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: `${POSTGRES}/${database}` }) }),
+      }),
+  ],
+];
+
+// Rows as the jobs table held them before 004: text UUIDv7 keys, which sort by time.
+const oldJobs = [
+  { id: '019ac5b0-0000-7000-8000-000000000002', payload: '{"n":2}', status: 'pending' },
+  { id: '019ac5b0-0000-7000-8000-000000000001', payload: '{"n":1}', status: 'pending' },
+  { id: '019ac5b0-0000-7000-8000-000000000003', payload: '{"n":3}', status: 'dead' },
+];
+
+describe.each(dialects)('migration 004-integer-job-ids on %s', (dialect, open) => {
+  it('should key jobs by integers in their old order and move a recorded delivery to its job’s new id', async () => {
+    const db = open();
+    try {
+      await migrate(db, dialect, '003-event-delivery');
+      for (const job of oldJobs) {
+        await sql`insert into jobs (id, kind, payload, status, attempts, run_after, created_at, last_error)
+          values (${job.id}, 'event', ${job.payload}, ${job.status}, 1, 5, 5, null)`.execute(db);
+      }
+      // The first job recorded its event, then its worker died before deleting it.
+      await sql`insert into events (id, issue_id, received_at, payload, delivery)
+        values ('e1', 'i1', 5, '{}', ${oldJobs[1]!.id}), ('e0', 'i1', 4, '{}', 'a-job-long-gone')`.execute(
+        db,
+      );
+
+      await migrate(db, dialect);
+
+      const jobs = (
+        await sql<{ id: number | string; payload: string; status: string; attempts: number }>`
+          select id, payload, status, attempts from jobs order by id`.execute(db)
+      ).rows.map((row) => ({ ...row, id: Number(row.id), attempts: Number(row.attempts) }));
+      expect(jobs.map((job) => [job.payload, job.status, job.attempts])).toEqual([
+        ['{"n":1}', 'pending', 1],
+        ['{"n":2}', 'pending', 1],
+        ['{"n":3}', 'dead', 1],
+      ]);
+      expect(jobs.every((job) => Number.isSafeInteger(job.id))).toBe(true);
+      const deliveries = (
+        await sql<{ id: string; delivery: string }>`select id, delivery from events order by id`.execute(db)
+      ).rows;
+      expect(deliveries).toEqual([
+        { id: 'e0', delivery: 'a-job-long-gone' },
+        { id: 'e1', delivery: String(jobs[0]!.id) },
+      ]);
+      const columns = (await db.introspection.getTables()).find((table) => table.name === 'jobs')?.columns;
+      expect(columns?.map((column) => column.name).sort()).toEqual(
+        ['attempts', 'created_at', 'id', 'kind', 'last_error', 'payload', 'run_after', 'status'].sort(),
+      );
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('should never hand a deleted job’s id to a new job', async () => {
+    const db = open();
+    try {
+      await migrate(db, dialect);
+      await sql`delete from jobs`.execute(db);
+      const insert = async () =>
+        Number(
+          (
+            await sql<{
+              id: number | string;
+            }>`insert into jobs (kind, payload, status, attempts, run_after, created_at)
+              values ('event', '{}', 'pending', 0, 1, 1) returning id`.execute(db)
+          ).rows[0]!.id,
+        );
+      const first = await insert();
+      const second = await insert();
+      await sql`delete from jobs where id = ${second}`.execute(db);
+      // Without AUTOINCREMENT (or an identity), SQLite would give the highest deleted id out again.
+      expect(await insert()).toBeGreaterThan(second);
+      expect(second).toBeGreaterThan(first);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
