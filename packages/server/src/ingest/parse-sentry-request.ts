@@ -86,7 +86,7 @@ export function parseSentryEnvelope(body: Buffer, options: SentryRequestOptions 
     }
     // An envelope holds one event by the spec; its header id belongs to that one only.
     const headerId = events.length === 0 ? asText(header.event_id) : undefined;
-    events.push(toEvent(item.payload, `item ${index + 1}`, { ...options, receivedAt }, headerId));
+    events.push(toEvent(item.payload, `item ${index + 1}`, options, receivedAt, headerId));
   });
   return {
     eventId: asText(header.event_id) ?? events[0]?.id,
@@ -98,7 +98,7 @@ export function parseSentryEnvelope(body: Buffer, options: SentryRequestOptions 
 
 /** Reads the (decoded) body of the legacy `POST /api/:projectId/store/`: one JSON event. */
 export function parseSentryStore(body: Buffer, options: SentryRequestOptions = {}): SentryRequest {
-  const event = toEvent(body, undefined, { ...options, receivedAt: options.receivedAt ?? Date.now() });
+  const event = toEvent(body, undefined, options, options.receivedAt ?? Date.now());
   return { eventId: event.id, events: [event], skipped: [] };
 }
 
@@ -106,7 +106,8 @@ export function parseSentryStore(body: Buffer, options: SentryRequestOptions = {
 function toEvent(
   payload: Buffer,
   item: string | undefined,
-  { maxEventBytes = 1024 * 1024, maxDepth = 64, receivedAt }: SentryRequestOptions & { receivedAt: number },
+  { maxEventBytes = 1024 * 1024, maxDepth = 64 }: SentryRequestOptions,
+  receivedAt: number,
   envelopeEventId?: string,
 ): SentryEventInput {
   const label = item ? `${item} payload` : 'body';
