@@ -70,6 +70,7 @@ async function measureAll(name, server, endpoints) {
 
 await measureAll('bare node:http', await start(['--input-type=module', '-e', BARE], {}), [
   ['JSON', '/', event, { 'content-type': 'application/json' }],
+  ['envelope', '/', envelope, { 'content-type': 'application/x-sentry-envelope' }],
 ]);
 for (const [name, workers] of [
   ['triage serve, SQLite', undefined],

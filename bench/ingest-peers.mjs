@@ -47,11 +47,22 @@ export function start(args, env) {
   });
 }
 
-/** A server that parses the same JSON and answers 200: the baseline. Run with `--input-type=module -e`. */
+/**
+ * A server that parses the same JSON and answers 200: the baseline. An envelope (its content type says so)
+ * is JSON lines, a header, then each item's header and payload: every line is parsed, as Triage parses
+ * them (without Triage's checks on lengths, depth or UTF-8). Run with `--input-type=module -e`.
+ */
 export const BARE = `import http from 'node:http';
 const server = http.createServer((request, response) => {
   const chunks = [];
   request.on('data', (chunk) => chunks.push(chunk));
-  request.on('end', () => { JSON.parse(Buffer.concat(chunks).toString('utf8')); response.writeHead(200, { 'content-type': 'application/json' }); response.end('{"ok":true}'); });
+  request.on('end', () => {
+    const text = Buffer.concat(chunks).toString('utf8');
+    if (request.headers['content-type'] === 'application/x-sentry-envelope') {
+      for (const line of text.split('\\n')) if (line !== '') JSON.parse(line);
+    } else JSON.parse(text);
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end('{"ok":true}');
+  });
 });
 server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));`;
