@@ -97,6 +97,30 @@ describe.each([
     expect(inserts).toHaveLength(3);
   });
 
+  it('should fail only the request whose events could not be prepared, and store the rest of its turn', async () => {
+    const { writer, payloads } = await writerOn(url());
+    const before = (await payloads()).length;
+    // Not an invalid event (that is reported by position) but a bug while reading one.
+    const broken = {
+      get log(): string[] {
+        throw new TypeError('a bug while reading the event');
+      },
+    };
+    const [good, bad, alsoGood] = await Promise.allSettled([
+      writer.accept(project, [event(1)]),
+      writer.accept(project, [event(2), broken]),
+      writer.accept(project, [event(3)]),
+    ]);
+    expect(bad).toMatchObject({ status: 'rejected', reason: expect.any(TypeError) });
+    expect(good).toMatchObject({ status: 'fulfilled', value: { ids: [expect.any(String)] } });
+    expect(alsoGood).toMatchObject({ status: 'fulfilled', value: { ids: [expect.any(String)] } });
+    const stored = (await payloads()).slice(before);
+    expect(stored.map((row) => row.log[0]!.message)).toEqual([
+      expect.stringContaining('order=1'),
+      expect.stringContaining('order=3'),
+    ]);
+  });
+
   it('should split a turn larger than one insert holds, and store all of it', async () => {
     const { writer, payloads, inserts } = await writerOn(url());
     const before = (await payloads()).length;

@@ -82,12 +82,13 @@ export class JobQueue {
   }
 
   async #flushWrites(): Promise<void> {
-    // Wait one turn of the event loop so that requests arriving together share the write. When others
-    // came in that turn, ingest is busy: the next turn's requests join too. A commit costs about as much
-    // as several events' rows, and with few clients (bench/ingest.mjs at 10 connections) each turn
-    // brought only a handful; a lone request still waits one turn only.
+    // Wait one turn of the event loop so that writes arriving together share the commit. When that turn
+    // brought more than one job (ingest hands over a turn's events as one write), ingest is busy: the
+    // next turn's jobs join too. A commit costs about as much as several events' rows, and with few
+    // clients (bench/ingest.mjs at 10 connections) each turn brought only a handful; a lone job still
+    // waits one turn only.
     await nextTurn();
-    if (this.#writes.length > 1) await nextTurn();
+    if (this.#writes.length > 1 || (this.#writes[0]?.jobs.length ?? 0) > 1) await nextTurn();
     while (this.#writes.length > 0) {
       const batch = this.#writes.splice(0, 200);
       const now = Date.now();
