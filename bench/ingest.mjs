@@ -2,9 +2,9 @@
 // Ingest throughput and latency of `triage serve` (native and Sentry envelope endpoints, on SQLite and on
 // PostgreSQL) against a bare node:http server that parses the same JSON and answers 200, in the same run.
 // Each server runs as its own process; autocannon (10 and 50 connections) measures throughput in rounds that
-// alternate with the bare server, then latency at a
-// fixed rate; RSS is read from /proc. Afterwards every 2xx is checked to be a stored row (durable).
-import { mkdtempSync, readFileSync } from 'node:fs';
+// alternate with the bare server, then latency at a fixed rate; RSS is read from /proc and the size of a
+// SQLite store's log file sampled. Afterwards every 2xx is checked to be a stored row (durable).
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -151,6 +151,17 @@ for (const [name, url, workers] of stores) {
       { 'content-type': 'application/x-sentry-envelope' },
     ],
   ];
+  // The write-ahead log of a SQLite store, sampled while the server is under load: the checkpoint thread
+  // rewinds it past about 16 MiB and journal_size_limit cuts the file to 64 MiB after a rewind, unless a
+  // rewind gives up (it waits at most 50 ms for the locks).
+  let largestWal = 0;
+  const walSampler = url.startsWith('postgres')
+    ? undefined
+    : setInterval(() => {
+        try {
+          largestWal = Math.max(largestWal, statSync(`${url}-wal`).size);
+        } catch {}
+      }, 100);
   const results = [];
   for (const [label, path, body, headers] of endpoints) {
     for (const connections of CONNECTIONS) {
@@ -161,9 +172,11 @@ for (const [name, url, workers] of stores) {
   const stats = await statsOf(server.url);
   const stored = stats.events + stats.queue.pending;
   for (const [label, result] of results) rows.push([`triage serve, ${name}`, label, result, rss]);
+  clearInterval(walSampler);
+  const wal = walSampler ? `; largest log file (-wal) seen: ${(largestWal / 2 ** 20).toFixed(1)} MiB` : '';
   rows.push([
     `  durable check, ${name}`,
-    `${results.reduce((sum, [, result]) => sum + result.ok, 0)} accepted, ${stored} stored (events + queued jobs)`,
+    `${results.reduce((sum, [, result]) => sum + result.ok, 0)} accepted, ${stored} stored (events + queued jobs)${wal}`,
     undefined,
     undefined,
   ]);
