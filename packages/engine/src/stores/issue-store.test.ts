@@ -3,36 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { normalizeEvent } from '@triage/core';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabase } from '../test/postgres-database.js';
 import { runIssueStoreContract } from './issue-store.contract.js';
 import { MemoryStore } from './memory-store.js';
 import { openSqlStore } from './sql/open-sql-store.js';
 
-const POSTGRES = process.env.TRIAGE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
-let database: string;
-
 // A fresh PostgreSQL database per run: the contract runs against real PostgreSQL, never a mock.
-beforeAll(async () => {
-  database = `triage_store_${process.pid}_${Date.now()}`;
-  const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
-  await client.connect();
-  await client.query(`create database ${database}`);
-  await client.end();
-});
-afterAll(async () => {
-  const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
-  await client.connect();
-  await client.query(`drop database if exists ${database} with (force)`);
-  await client.end();
-});
+const postgres = testDatabase('triage_store');
+beforeAll(postgres.create);
+afterAll(postgres.drop);
 
 runIssueStoreContract('memory', async () => new MemoryStore());
 runIssueStoreContract('SQLite', () =>
   openSqlStore({ url: join(mkdtempSync(join(tmpdir(), 'triage-store-')), 'triage.db') }),
 );
 runIssueStoreContract('PostgreSQL', async () => {
-  const store = await openSqlStore({ url: `${POSTGRES}/${database}` });
+  const store = await openSqlStore({ url: postgres.url });
   await store.db.deleteFrom('outbox').execute();
   await store.db.deleteFrom('issue_hours').execute();
   await store.db.deleteFrom('issue_users').execute();

@@ -22,3 +22,5 @@ export {
 } from './fake-notification-servers.js';
 export type { MemoryNotifier } from './memory-notifier.js';
 export { createMemoryNotifier } from './memory-notifier.js';
+export type { TestDatabase } from './postgres-database.js';
+export { TEST_POSTGRES_URL, testDatabase } from './postgres-database.js';

@@ -2,23 +2,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlStore, type SqlStore } from '@triage/engine';
-import pg from 'pg';
+import { testDatabase } from '@triage/engine/test';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EventWriter } from './event-writer.js';
 import { JobQueue } from './job-queue.js';
 import type { Project } from './projects.js';
 
 const project: Project = { id: 'p1', name: 'default', publicKey: 'k'.repeat(32), createdAt: 0 };
-const POSTGRES = process.env.TRIAGE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
-const database = `triage_writer_${process.pid}_${Date.now()}`;
-async function admin(statement: string) {
-  const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
-  await client.connect();
-  await client.query(statement);
-  await client.end();
-}
-beforeAll(() => admin(`create database ${database}`));
-afterAll(() => admin(`drop database if exists ${database} with (force)`));
+const postgres = testDatabase('triage_writer');
+beforeAll(postgres.create);
+afterAll(postgres.drop);
 
 const cleanUp: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -57,7 +50,7 @@ const event = (order: number) => ({ log: [`ERROR: payment failed for jane@exampl
 
 describe.each([
   ['SQLite', () => join(mkdtempSync(join(tmpdir(), 'triage-writer-')), 'triage.db')],
-  ['PostgreSQL', () => `${POSTGRES}/${database}`],
+  ['PostgreSQL', () => postgres.url],
 ])('EventWriter on %s', (_, url) => {
   it('should store the events of concurrent requests in one insert, redacted, before answering', async () => {
     const { writer, payloads, inserts } = await writerOn(url());

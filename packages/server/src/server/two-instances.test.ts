@@ -2,21 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { startFakeLlmServer } from '@triage/engine/test';
-import pg from 'pg';
+import { startFakeLlmServer, testDatabase } from '@triage/engine/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const POSTGRES = process.env.TRIAGE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const bin = fileURLToPath(new URL('../../bin/triage.js', import.meta.url));
-const database = `triage_two_${process.pid}_${Date.now()}`;
+const postgres = testDatabase('triage_two');
 const children: ChildProcess[] = [];
-
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
-  await client.connect();
-  await client.query(sql);
-  await client.end();
-}
 
 /** Starts a real `triage serve` process and resolves with its URL once it listens. */
 function serveProcess(env: Record<string, string>): Promise<string> {
@@ -40,11 +31,11 @@ function serveProcess(env: Record<string, string>): Promise<string> {
 }
 
 beforeAll(async () => {
-  await admin(`create database ${database}`);
+  await postgres.create();
 });
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
-  await admin(`drop database if exists ${database} with (force)`);
+  await postgres.drop();
 });
 
 describe('two triage serve processes on one PostgreSQL database', () => {
@@ -63,7 +54,7 @@ describe('two triage serve processes on one PostgreSQL database', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const env = {
-      TRIAGE_DATABASE_URL: `${POSTGRES}/${database}`,
+      TRIAGE_DATABASE_URL: postgres.url,
       TRIAGE_ADMIN_TOKEN: 'admin',
       TRIAGE_DEFAULT_PROJECT_KEY: 'k'.repeat(32),
       GROQ_API_KEY: 'gsk_fake',

@@ -5,24 +5,12 @@ import Sqlite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabase } from '../../test/postgres-database.js';
 import { migrate, type SqlDialectName } from './migrations.js';
 
-const POSTGRES = process.env.TRIAGE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
-let database: string;
-
-beforeAll(async () => {
-  database = `triage_migrations_${process.pid}_${Date.now()}`;
-  const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
-  await client.connect();
-  await client.query(`create database ${database}`);
-  await client.end();
-});
-afterAll(async () => {
-  const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
-  await client.connect();
-  await client.query(`drop database if exists ${database} with (force)`);
-  await client.end();
-});
+const postgres = testDatabase('triage_migrations');
+beforeAll(postgres.create);
+afterAll(postgres.drop);
 
 const dialects: Array<[SqlDialectName, () => Kysely<unknown>]> = [
   [
@@ -38,7 +26,7 @@ const dialects: Array<[SqlDialectName, () => Kysely<unknown>]> = [
     'postgres',
     () =>
       new Kysely({
-        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: `${POSTGRES}/${database}` }) }),
+        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: postgres.url }) }),
       }),
   ],
 ];
