@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// Ingest throughput of two builds of `triage serve` in the same run: this checkout and another one
+// (BASE=/path/to/a/built/checkout, say a `git worktree` of an earlier commit after `npm ci`), each
+// against the bare node:http server of bench/ingest.mjs. The machine's speed drifts within minutes, so
+// the two builds and the bare server take turns in every round (the order of the builds alternates);
+// each row gives the median of the per-round ratios to the bare server, and the rounds. Ingest-only
+// instances on SQLite (TRIAGE_WORKERS=0; WORKERS=2 for the default). After `npm run build` in both.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { BARE, envelope, event, KEY, start } from './ingest-peers.mjs';
+
+const BASE = process.env.BASE;
+if (!BASE) throw new Error('set BASE to another built checkout of Triage');
+const SECONDS = Number(process.env.SECONDS ?? 4);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const CONNECTIONS = (process.env.CONNECTIONS ?? '10,50').split(',').map(Number);
+const here = new URL('..', import.meta.url).pathname;
+
+const builds = [
+  ['base', BASE],
+  ['this checkout', here],
+];
+const servers = [];
+for (const [, root] of builds) {
+  servers.push(
+    await start(
+      [join(root, 'packages/server/bin/triage.js'), 'serve', '--port', '0', '--host', '127.0.0.1'],
+      {
+        TRIAGE_WORKERS: process.env.WORKERS ?? '0',
+        TRIAGE_DATABASE_URL: join(mkdtempSync(join(tmpdir(), 'triage-compare-')), 'triage.db'),
+        TRIAGE_DEFAULT_PROJECT_KEY: KEY,
+        TRIAGE_ADMIN_TOKEN: 'admin',
+        TRIAGE_RATE_LIMIT_PER_MINUTE: '100000000',
+        TRIAGE_ALERT_TO: 'x@example.com',
+      },
+    ),
+  );
+}
+const bare = await start(['--input-type=module', '-e', BARE], {});
+
+const load = (url, path, body, headers, connections, duration = SECONDS) =>
+  autocannon({ url: url + path, method: 'POST', body, headers, connections, duration });
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+const endpoints = [
+  ['native JSON', '/api/v1/events', event, { 'content-type': 'application/json', 'x-triage-key': KEY }],
+  [
+    'Sentry envelope',
+    `/api/1/envelope/?sentry_key=${KEY}`,
+    envelope,
+    { 'content-type': 'application/x-sentry-envelope' },
+  ],
+];
+// Warm-up: measured cold, a process's first run comes out at half speed.
+for (const [, path, body, headers] of endpoints) {
+  await load(bare.url, '/', body, { 'content-type': headers['content-type'] }, 10, 2);
+  for (const server of servers) await load(server.url, path, body, headers, 10, 1);
+}
+
+const rows = [];
+let errors = 0;
+for (const [label, path, body, headers] of endpoints) {
+  for (const connections of CONNECTIONS) {
+    const ratios = builds.map(() => []);
+    for (let round = 0; round < ROUNDS; round++) {
+      const bareRun = await load(
+        bare.url,
+        '/',
+        body,
+        { 'content-type': headers['content-type'] },
+        connections,
+      );
+      for (let turn = 0; turn < servers.length; turn++) {
+        const index = (turn + round) % servers.length;
+        const run = await load(servers[index].url, path, body, headers, connections);
+        errors += run.non2xx + run.errors;
+        ratios[index].push(run.requests.average / bareRun.requests.average);
+      }
+    }
+    rows.push([label, connections, ratios]);
+  }
+}
+bare.child.kill();
+for (const server of servers) server.child.kill();
+
+const cell = (ratios) =>
+  `${median(ratios).toFixed(2)}× (${ratios.map((ratio) => ratio.toFixed(2)).join(' / ')})`;
+console.log(
+  [
+    `Node ${process.version}, ${ROUNDS} rounds of ${SECONDS}s per row, ${process.env.WORKERS ?? '0'} workers; base: ${BASE}; ${new Date().toISOString().slice(0, 10)}`,
+    '',
+    `| endpoint | connections | ${builds.map(([name]) => `${name}: vs bare, median (rounds)`).join(' | ')} |`,
+    `|---|---|${builds.map(() => '---').join('|')}|`,
+    ...rows.map(
+      ([label, connections, ratios]) => `| ${label} | ${connections} | ${ratios.map(cell).join(' | ')} |`,
+    ),
+    '',
+    `non-2xx or errors: ${errors}`,
+  ].join('\n'),
+);
