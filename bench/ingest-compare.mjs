@@ -4,7 +4,8 @@
 // against the bare node:http server of bench/ingest.mjs. The machine's speed drifts within minutes, so
 // the two builds and the bare server take turns in every round (the order of the builds alternates);
 // each row gives the median of the per-round ratios to the bare server, and the rounds. Ingest-only
-// instances on SQLite (TRIAGE_WORKERS=0; WORKERS=2 for the default). After `npm run build` in both.
+// instances on SQLite (TRIAGE_WORKERS=0): a default server's workers would analyse its backlog while
+// the next server is measured. After `npm run build` in both.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ for (const [, root] of builds) {
     await start(
       [join(root, 'packages/server/bin/triage.js'), 'serve', '--port', '0', '--host', '127.0.0.1'],
       {
-        TRIAGE_WORKERS: process.env.WORKERS ?? '0',
+        TRIAGE_WORKERS: '0',
         TRIAGE_DATABASE_URL: join(mkdtempSync(join(tmpdir(), 'triage-compare-')), 'triage.db'),
         TRIAGE_DEFAULT_PROJECT_KEY: KEY,
         TRIAGE_ADMIN_TOKEN: 'admin',
@@ -93,7 +94,7 @@ const cell = (ratios) =>
   `${median(ratios).toFixed(2)}× (${ratios.map((ratio) => ratio.toFixed(2)).join(' / ')})`;
 console.log(
   [
-    `Node ${process.version}, ${ROUNDS} rounds of ${SECONDS}s per row, ${process.env.WORKERS ?? '0'} workers; base: ${BASE}; ${new Date().toISOString().slice(0, 10)}`,
+    `Node ${process.version}, ${ROUNDS} rounds of ${SECONDS}s per row, ingest-only instances on SQLite; base: ${BASE}; ${new Date().toISOString().slice(0, 10)}`,
     '',
     `| endpoint | connections | ${builds.map(([name]) => `${name}: vs bare, median (rounds)`).join(' | ')} |`,
     `|---|---|${builds.map(() => '---').join('|')}|`,
