@@ -26,13 +26,13 @@ export interface Accepted {
  * loop, the thread and the clients competed for the CPU, and each batch paid
  * for copying the events over and for waking the thread and the event loop.
  */
+interface Settle {
+  resolve: (accepted: Accepted) => void;
+  reject: (error: unknown) => void;
+}
+
 export class EventWriter {
-  #turn: Array<{
-    project: Project;
-    inputs: unknown[];
-    resolve: (accepted: Accepted) => void;
-    reject: (error: unknown) => void;
-  }> = [];
+  #turn: Array<Settle & { project: Project; inputs: unknown[] }> = [];
 
   constructor(readonly jobs: JobQueue) {}
 
@@ -48,15 +48,12 @@ export class EventWriter {
     this.#turn = [];
     const receivedAt = Date.now();
     const jobs: NewJob[] = [];
-    const prepared: Array<{
-      accepted: Accepted;
-      settle: Omit<(typeof requests)[number], 'project' | 'inputs'>;
-    }> = [];
+    const prepared: Array<Settle & { accepted: Accepted }> = [];
     for (const { project, inputs, resolve, reject } of requests) {
       try {
         const { ids, errors, payloads } = prepareEvents(project.id, inputs, receivedAt);
         for (const payload of payloads) jobs.push({ kind: 'event', payload });
-        prepared.push({ accepted: { ids, errors }, settle: { resolve, reject } });
+        prepared.push({ accepted: { ids, errors }, resolve, reject });
       } catch (error) {
         // A bug in preparing one request's events fails that request only.
         reject(error);
@@ -64,10 +61,10 @@ export class EventWriter {
     }
     this.jobs.enqueue(jobs).then(
       () => {
-        for (const { accepted, settle } of prepared) settle.resolve(accepted);
+        for (const request of prepared) request.resolve(request.accepted);
       },
       (error: unknown) => {
-        for (const { settle } of prepared) settle.reject(error);
+        for (const request of prepared) request.reject(error);
       },
     );
   }

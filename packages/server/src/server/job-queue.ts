@@ -1,4 +1,4 @@
-import type { Database } from '@triage/engine';
+import type { Database, SqlStore } from '@triage/engine';
 import { type Kysely, sql } from 'kysely';
 import { insertJobsQueries, jobRow, type NewJob } from './job-row.js';
 
@@ -16,7 +16,7 @@ export interface Job {
 
 export interface JobQueueOptions {
   db: Kysely<Database>;
-  dialect: 'sqlite' | 'postgres';
+  dialect: SqlStore['dialect'];
   /** Runs one job; a rejection is retried later, up to `maxAttempts`. */
   run: (job: Job) => Promise<void>;
   onFailure: (stage: string, error: unknown) => void;

@@ -1,4 +1,4 @@
-import type { Database } from '@triage/engine';
+import type { Database, SqlStore } from '@triage/engine';
 import { CompiledQuery } from 'kysely';
 
 export interface NewJob {
@@ -43,7 +43,7 @@ const insertSql = { sqlite: new Map<number, string>(), postgres: new Map<number,
  * per event were walked and compiled into SQL every time, on the event loop; a statement written once
  * is prepared once (the store's cached statements).
  */
-export function insertJobsQueries(dialect: 'sqlite' | 'postgres', rows: JobRow[]): CompiledQuery[] {
+export function insertJobsQueries(dialect: SqlStore['dialect'], rows: JobRow[]): CompiledQuery[] {
   const queries: CompiledQuery[] = [];
   for (let start = 0; start < rows.length; start += INSERT_ROWS) {
     const slice = rows.slice(start, start + INSERT_ROWS);
@@ -57,7 +57,7 @@ export function insertJobsQueries(dialect: 'sqlite' | 'postgres', rows: JobRow[]
   return queries;
 }
 
-function insertSqlFor(dialect: 'sqlite' | 'postgres', rows: number): string {
+function insertSqlFor(dialect: SqlStore['dialect'], rows: number): string {
   let text = insertSql[dialect].get(rows);
   if (text) return text;
   let parameter = 0;
