@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { BARE, envelope, event, KEY, start } from './ingest-peers.mjs';
+import { BARE, ENDPOINTS, median, serverEnv, start } from './ingest-peers.mjs';
 
 const BASE = process.env.BASE;
 if (!BASE) throw new Error('set BASE to another built checkout of Triage');
@@ -28,14 +28,7 @@ for (const [, root] of builds) {
   servers.push(
     await start(
       [join(root, 'packages/server/bin/triage.js'), 'serve', '--port', '0', '--host', '127.0.0.1'],
-      {
-        TRIAGE_WORKERS: '0',
-        TRIAGE_DATABASE_URL: join(mkdtempSync(join(tmpdir(), 'triage-compare-')), 'triage.db'),
-        TRIAGE_DEFAULT_PROJECT_KEY: KEY,
-        TRIAGE_ADMIN_TOKEN: 'admin',
-        TRIAGE_RATE_LIMIT_PER_MINUTE: '100000000',
-        TRIAGE_ALERT_TO: 'x@example.com',
-      },
+      serverEnv(join(mkdtempSync(join(tmpdir(), 'triage-compare-')), 'triage.db'), '0'),
     ),
   );
 }
@@ -43,30 +36,16 @@ const bare = await start(['--input-type=module', '-e', BARE], {});
 
 const load = (url, path, body, headers, connections, duration = SECONDS) =>
   autocannon({ url: url + path, method: 'POST', body, headers, connections, duration });
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 
-const endpoints = [
-  ['native JSON', '/api/v1/events', event, { 'content-type': 'application/json', 'x-triage-key': KEY }],
-  [
-    'Sentry envelope',
-    `/api/1/envelope/?sentry_key=${KEY}`,
-    envelope,
-    { 'content-type': 'application/x-sentry-envelope' },
-  ],
-];
 // Warm-up: measured cold, a process's first run comes out at half speed.
-for (const [, path, body, headers] of endpoints) {
+for (const [, path, body, headers] of ENDPOINTS) {
   await load(bare.url, '/', body, { 'content-type': headers['content-type'] }, 10, 2);
   for (const server of servers) await load(server.url, path, body, headers, 10, 1);
 }
 
 const rows = [];
 let errors = 0;
-for (const [label, path, body, headers] of endpoints) {
+for (const [label, path, body, headers] of ENDPOINTS) {
   for (const connections of CONNECTIONS) {
     const ratios = builds.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {

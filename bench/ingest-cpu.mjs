@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { BARE, envelope, event, KEY, start } from './ingest-peers.mjs';
+import { BARE, ENDPOINTS, envelope, event, serverEnv, start } from './ingest-peers.mjs';
 
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
@@ -76,23 +76,11 @@ for (const [name, workers] of [
   ['triage serve, SQLite', undefined],
   ['triage serve, SQLite, ingest only', '0'],
 ]) {
-  const server = await start([bin, 'serve', '--port', '0', '--host', '127.0.0.1'], {
-    ...(workers === undefined ? {} : { TRIAGE_WORKERS: workers }),
-    TRIAGE_DATABASE_URL: join(mkdtempSync(join(tmpdir(), 'triage-cpu-')), 'triage.db'),
-    TRIAGE_DEFAULT_PROJECT_KEY: KEY,
-    TRIAGE_ADMIN_TOKEN: 'admin',
-    TRIAGE_RATE_LIMIT_PER_MINUTE: '100000000',
-    TRIAGE_ALERT_TO: 'x@example.com',
-  });
-  await measureAll(name, server, [
-    ['native JSON', '/api/v1/events', event, { 'content-type': 'application/json', 'x-triage-key': KEY }],
-    [
-      'Sentry envelope',
-      `/api/1/envelope/?sentry_key=${KEY}`,
-      envelope,
-      { 'content-type': 'application/x-sentry-envelope' },
-    ],
-  ]);
+  const server = await start(
+    [bin, 'serve', '--port', '0', '--host', '127.0.0.1'],
+    serverEnv(join(mkdtempSync(join(tmpdir(), 'triage-cpu-')), 'triage.db'), workers),
+  );
+  await measureAll(name, server, ENDPOINTS);
 }
 
 const f = (value) => value.toFixed(1);

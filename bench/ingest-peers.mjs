@@ -31,6 +31,36 @@ export const envelope = [
   }),
 ].join('\n');
 
+/** The endpoints measured: label, path, body, headers. */
+export const ENDPOINTS = [
+  ['native JSON', '/api/v1/events', event, { 'content-type': 'application/json', 'x-triage-key': KEY }],
+  [
+    'Sentry envelope',
+    `/api/1/envelope/?sentry_key=${KEY}`,
+    envelope,
+    { 'content-type': 'application/x-sentry-envelope' },
+  ],
+];
+
+/**
+ * The environment of a measured `triage serve`: the benchmark's key and admin token, no rate limit in
+ * the way, an alert address so the pipeline runs as in production. `workers` undefined: the default.
+ */
+export const serverEnv = (databaseUrl, workers) => ({
+  ...(workers === undefined ? {} : { TRIAGE_WORKERS: workers }),
+  TRIAGE_DATABASE_URL: databaseUrl,
+  TRIAGE_DEFAULT_PROJECT_KEY: KEY,
+  TRIAGE_ADMIN_TOKEN: 'admin',
+  TRIAGE_RATE_LIMIT_PER_MINUTE: '100000000',
+  TRIAGE_ALERT_TO: 'x@example.com',
+});
+
+export const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
 export function start(args, env) {
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH, ...env },

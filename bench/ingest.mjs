@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { BARE, envelope, event, KEY, start } from './ingest-peers.mjs';
+import { BARE, ENDPOINTS, event, median, serverEnv, start } from './ingest-peers.mjs';
 
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const RATE = Number(process.env.RATE ?? 200);
@@ -34,12 +34,6 @@ const load = (url, path, body, headers, extra = {}) =>
     duration: SECONDS,
     ...extra,
   });
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 
 async function statsOf(url) {
   const response = await fetch(`${url}/api/v1/stats`, { headers: { authorization: 'Bearer admin' } });
@@ -134,23 +128,7 @@ const stores = [
   ['PostgreSQL', `${POSTGRES}/${database}`, undefined],
 ].filter(([name]) => !only || only.includes(name));
 for (const [name, url, workers] of stores) {
-  const server = await start([bin, 'serve', '--port', '0', '--host', '127.0.0.1'], {
-    ...(workers === undefined ? {} : { TRIAGE_WORKERS: workers }),
-    TRIAGE_DATABASE_URL: url,
-    TRIAGE_DEFAULT_PROJECT_KEY: KEY,
-    TRIAGE_ADMIN_TOKEN: 'admin',
-    TRIAGE_RATE_LIMIT_PER_MINUTE: '100000000',
-    TRIAGE_ALERT_TO: 'x@example.com',
-  });
-  const endpoints = [
-    ['native JSON', '/api/v1/events', event, { 'content-type': 'application/json', 'x-triage-key': KEY }],
-    [
-      'Sentry envelope',
-      `/api/1/envelope/?sentry_key=${KEY}`,
-      envelope,
-      { 'content-type': 'application/x-sentry-envelope' },
-    ],
-  ];
+  const server = await start([bin, 'serve', '--port', '0', '--host', '127.0.0.1'], serverEnv(url, workers));
   // The write-ahead log of a SQLite store, sampled while the server is under load: the checkpoint thread
   // rewinds it past about 16 MiB and journal_size_limit cuts the file to 64 MiB after a rewind, unless a
   // rewind gives up (it waits at most 50 ms for the locks).
@@ -163,7 +141,7 @@ for (const [name, url, workers] of stores) {
         } catch {}
       }, 100);
   const results = [];
-  for (const [label, path, body, headers] of endpoints) {
+  for (const [label, path, body, headers] of ENDPOINTS) {
     for (const connections of CONNECTIONS) {
       results.push([label, await measure(server, workers, path, body, headers, connections)]);
     }
