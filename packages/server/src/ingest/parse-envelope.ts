@@ -109,7 +109,7 @@ function readItem(
 function parseHeaderLine(line: Buffer, label: string): Record<string, unknown> {
   if (line.length === 0) throw new IngestError(400, `${label} is missing`);
   // A literal, not `{ ...limits, label }`: on Node 20 a spread followed by another property takes V8's
-  // slow path, and that made up two thirds of parsing a small envelope (bench/README.md, "Ingest").
+  // slow path, and that was most of the cost of parsing a small envelope's headers.
   const value = parseJsonLimited(line, { maxDepth: HEADER_MAX_DEPTH, maxBytes: HEADER_MAX_BYTES, label });
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new IngestError(400, `${label} is not a JSON object`);

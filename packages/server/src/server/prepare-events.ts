@@ -21,7 +21,7 @@ export function prepareEvents(projectId: string, inputs: unknown[], receivedAt: 
   inputs.forEach((input, index) => {
     try {
       const event = normalizeEvent(input, { now: () => receivedAt });
-      // Object.assign, not a spread: on Node 20 `{ ...tags, key }` takes V8's slow path (~0.6 µs an event).
+      // Object.assign, not a spread: on Node 20 `{ ...tags, key }` takes V8's slow path, many times slower.
       event.tags = Object.assign({}, event.tags, { 'triage.project': projectId });
       const redacted = redactor.event(event);
       prepared.ids.push(redacted.id);
