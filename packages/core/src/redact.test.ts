@@ -91,6 +91,28 @@ describe('createRedactor().text', () => {
     expect(redact.text(id)).toBe(id);
     expect(redact.text(`${id} token=abc123`)).toBe(`${id} token=[secret]`);
   });
+
+  it('should redact a string seen before as it did the first time, short or long', () => {
+    const redactor = createRedactor();
+    const short = 'login failed for ana@example.com';
+    const long = `${'x'.repeat(300)} token=abc123`;
+    for (let seen = 0; seen < 3; seen++) {
+      expect(redactor.text(short)).toBe('login failed for [email]');
+      expect(redactor.text(long)).toBe(`${'x'.repeat(300)} token=[secret]`);
+    }
+  });
+
+  it('should keep redacting correctly past the number of strings it remembers', () => {
+    const redactor = createRedactor();
+    // More distinct strings than the memo holds, each seen twice, far apart and then at once.
+    const inputs = Array.from({ length: 10_000 }, (_, index) => `user${index}@example.com said hi`);
+    for (const input of inputs) expect(redactor.text(input)).toBe('[email] said hi');
+    for (const input of inputs) {
+      expect(redactor.text(input)).toBe('[email] said hi');
+      expect(redactor.text(input)).toBe('[email] said hi');
+    }
+    expect(redactor.text('nothing secret here')).toBe('nothing secret here');
+  });
 });
 
 describe('createRedactor().event', () => {

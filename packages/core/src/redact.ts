@@ -94,6 +94,11 @@ const BASE_RULES: Rule[] = [
   rule(/\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,}\b/g, '[email]', /@/),
 ];
 
+/** Strings up to this length have their redaction remembered (see `text` in createRedactor). */
+const MEMO_MAX_LENGTH = 256;
+/** Distinct strings remembered per redactor: with their redacted forms, a few MiB at most. */
+const MEMO_ENTRIES = 4_096;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CARD = /\b(?:4\d{3}|5[1-5]\d{2}|2[2-7]\d{2}|3[47]\d{2}|6(?:011|5\d{2}))(?:[ -]?\d){9,15}\b/g;
 const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
@@ -184,9 +189,7 @@ export function createRedactor({
     return out.replace(pattern, replace as (substring: string, ...args: unknown[]) => string);
   };
 
-  const text = (input: string): string => {
-    // Ids are UUIDs; one holds nothing to redact, and their hex digits would wake half the hints.
-    if (input.length === 36 && UUID.test(input)) return input;
+  const redactText = (input: string): string => {
     let out = input;
     if (!anyHint(input)) {
       for (const candidate of unhinted) out = apply(out, candidate);
@@ -199,6 +202,26 @@ export function createRedactor({
     return out;
   };
 
+  // The strings of an event repeat from one event to the next: service, release and environment names,
+  // file paths, function names, tag values, and under an error storm the error line itself. The verdict
+  // on a short string is remembered (bounded: forgotten all at once when full), so the rules run once
+  // per distinct string, not once per event. Long strings (stack dumps, request bodies) rarely repeat
+  // and would make the memo large. It lives in memory only, like the event being redacted.
+  const memo = new Map<string, string>();
+  const text = (input: string): string => {
+    // Ids are UUIDs; one holds nothing to redact, their hex digits would wake half the hints, and each
+    // event's own would only crowd the memo.
+    if (input.length === 36 && UUID.test(input)) return input;
+    if (input.length > MEMO_MAX_LENGTH) return redactText(input);
+    let out = memo.get(input);
+    if (out === undefined) {
+      out = redactText(input);
+      if (memo.size >= MEMO_ENTRIES) memo.clear();
+      memo.set(input, out);
+    }
+    return out;
+  };
+
   const walk = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') return text(value);
     if (typeof value !== 'object' || value === null || depth > 20) return value;
@@ -207,6 +230,8 @@ export function createRedactor({
     for (const key in value) {
       if (!Object.hasOwn(value, key)) continue;
       const inner = (value as Record<string, unknown>)[key];
+      // A normalized event names every optional field; the absent ones are left out of the copy.
+      if (inner === undefined) continue;
       copy[key] =
         typeof inner === 'string' && inner !== '' && isSensitiveKey(key)
           ? '[secret]'

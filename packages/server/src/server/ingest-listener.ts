@@ -85,11 +85,12 @@ function replyToError(context: ServerContext, error: unknown, request: IncomingM
 function send(response: ServerResponse, { status, body, headers }: IngestReply, cors = false): void {
   if (response.headersSent || response.destroyed) return;
   const json = JSON.stringify(body);
-  response.writeHead(status, {
-    ...(cors ? CORS_HEADERS : undefined),
-    ...headers,
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(json),
-  });
+  // Object.assign, not spreads: on Node 20 spreading into a literal takes V8's slow path, once per request.
+  const head: Record<string, string | number> = {};
+  if (cors) Object.assign(head, CORS_HEADERS);
+  if (headers) Object.assign(head, headers);
+  head['content-type'] = 'application/json';
+  head['content-length'] = Buffer.byteLength(json);
+  response.writeHead(status, head);
   response.end(json);
 }
