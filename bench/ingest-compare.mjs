@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { BARE, ENDPOINTS, median, serverEnv, start } from './ingest-peers.mjs';
+import { BARE, ENDPOINTS, LOAD_OPTIONS, median, serverEnv, start, UNIQUE } from './ingest-peers.mjs';
 
 const BASE = process.env.BASE;
 if (!BASE) throw new Error('set BASE to another built checkout of Triage');
@@ -35,7 +35,7 @@ for (const [, root] of builds) {
 const bare = await start(['--input-type=module', '-e', BARE], {});
 
 const load = (url, path, body, headers, connections, duration = SECONDS) =>
-  autocannon({ url: url + path, method: 'POST', body, headers, connections, duration });
+  autocannon({ url: url + path, method: 'POST', body, headers, connections, duration, ...LOAD_OPTIONS });
 
 // Warm-up: measured cold, a process's first run comes out at half speed.
 for (const [, path, body, headers] of ENDPOINTS) {
@@ -73,7 +73,7 @@ const cell = (ratios) =>
   `${median(ratios).toFixed(2)}× (${ratios.map((ratio) => ratio.toFixed(2)).join(' / ')})`;
 console.log(
   [
-    `Node ${process.version}, ${ROUNDS} rounds of ${SECONDS}s per row, ingest-only instances on SQLite; base: ${BASE}; ${new Date().toISOString().slice(0, 10)}`,
+    `Node ${process.version}, ${ROUNDS} rounds of ${SECONDS}s per row, ingest-only instances on SQLite, ${UNIQUE ? 'a fresh id in every request' : 'the same request every time'}; base: ${BASE}; ${new Date().toISOString().slice(0, 10)}`,
     '',
     `| endpoint | connections | ${builds.map(([name]) => `${name}: vs bare, median (rounds)`).join(' | ')} |`,
     `|---|---|${builds.map(() => '---').join('|')}|`,

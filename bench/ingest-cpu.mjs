@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { BARE, ENDPOINTS, envelope, event, serverEnv, start } from './ingest-peers.mjs';
+import { BARE, ENDPOINTS, envelope, event, LOAD_OPTIONS, serverEnv, start } from './ingest-peers.mjs';
 
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
@@ -32,7 +32,15 @@ const TICK_US = 10_000;
 
 async function measure(server, path, body, headers, connections) {
   const load = (duration) =>
-    autocannon({ url: server.url + path, method: 'POST', body, headers, connections, duration });
+    autocannon({
+      url: server.url + path,
+      method: 'POST',
+      body,
+      headers,
+      connections,
+      duration,
+      ...LOAD_OPTIONS,
+    });
   await load(1);
   const before = threadTicks(server.child.pid);
   const ownBefore = ownTicks();

@@ -4,11 +4,21 @@ import { spawn } from 'node:child_process';
 
 export const KEY = 'b'.repeat(32);
 
+/**
+ * UNIQUE=1: every request carries a fresh id in one log line (a breadcrumb in the envelope), written
+ * in by autocannon (`idReplacement`, for the bare server too), as real events differ from one another.
+ * Otherwise every request sends the same event, and the strings Triage's redactor remembers (see
+ * createRedactor) are all seen before. Pass LOAD_OPTIONS to every autocannon run.
+ */
+export const UNIQUE = process.env.UNIQUE === '1';
+export const LOAD_OPTIONS = UNIQUE ? { idReplacement: true } : {};
+const ORDER = UNIQUE ? 'order [<id>]' : 'order 7';
+
 export const event = JSON.stringify({
   service: 'checkout',
   source: { file: 'src/checkout.ts', function: 'Checkout' },
   priority: 'P1',
-  log: ['INFO: charging card for order 7', 'ERROR: connect ECONNREFUSED 10.0.0.7:5432'],
+  log: [`INFO: charging card for ${ORDER}`, 'ERROR: connect ECONNREFUSED 10.0.0.7:5432'],
 });
 export const envelope = [
   JSON.stringify({ event_id: '9ec79c33ec9942ab8353589fcb2e04dc', sent_at: new Date().toISOString() }),
@@ -17,6 +27,7 @@ export const envelope = [
     event_id: '9ec79c33ec9942ab8353589fcb2e04dc',
     level: 'error',
     platform: 'node',
+    ...(UNIQUE ? { breadcrumbs: { values: [{ message: `charging card for ${ORDER}` }] } } : {}),
     exception: {
       values: [
         {

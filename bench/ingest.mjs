@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { BARE, ENDPOINTS, event, median, serverEnv, start } from './ingest-peers.mjs';
+import { BARE, ENDPOINTS, event, LOAD_OPTIONS, median, serverEnv, start, UNIQUE } from './ingest-peers.mjs';
 
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const RATE = Number(process.env.RATE ?? 200);
@@ -32,6 +32,7 @@ const load = (url, path, body, headers, extra = {}) =>
     headers,
     connections: 10,
     duration: SECONDS,
+    ...LOAD_OPTIONS,
     ...extra,
   });
 
@@ -165,7 +166,7 @@ await client.end();
 
 bare.child.kill();
 const lines = [
-  `Node ${process.version}, ${ROUNDS} rounds of ${SECONDS}s per row; latency at ${RATE} requests/s over 10 connections; ${new Date().toISOString().slice(0, 10)}`,
+  `Node ${process.version}, ${ROUNDS} rounds of ${SECONDS}s per row; ${UNIQUE ? 'a fresh id in every request' : 'the same request every time'}; latency at ${RATE} requests/s over 10 connections; ${new Date().toISOString().slice(0, 10)}`,
   `bare node:http (parse the same JSON, answer 200), measured before each round, req/s (body, connections): ${bareRates.join(', ')}; p50 / p99 at ${RATE} req/s (JSON): ${bareLatency.latency.p50} / ${bareLatency.latency.p99} ms`,
   '',
   '| server | endpoint | connections | throughput (req/s, median) | vs bare (median of rounds) | rounds | analysed after the burst (events/s) | p50 / p99 at fixed rate (ms) | non-2xx | RSS (MB) |',
