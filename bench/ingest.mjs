@@ -64,6 +64,9 @@ async function measure(server, workers, path, body, headers, connections) {
   const drains = [];
   let ok = 0;
   let errors = 0;
+  // Group commit: the events the rounds wrote, and the commits that wrote them (the server's stats).
+  let enqueued = 0;
+  let commits = 0;
   for (let round = 0; round < ROUNDS; round++) {
     // The bare server is sent the same body as Triage (an envelope for the envelope rows) and parses it.
     const bareRun = await load(
@@ -73,7 +76,11 @@ async function measure(server, workers, path, body, headers, connections) {
       { 'content-type': headers['content-type'] },
       { connections },
     );
+    const before = (await statsOf(server.url)).queue;
     const run = await load(server.url, path, body, headers, { connections });
+    const after = (await statsOf(server.url)).queue;
+    enqueued += after.enqueued - before.enqueued;
+    commits += after.commits - before.commits;
     ok += run['2xx'];
     errors += run.non2xx + run.errors;
     rates.push(run.requests.average);
@@ -93,6 +100,7 @@ async function measure(server, workers, path, body, headers, connections) {
     rps: median(rates),
     ratio: median(ratios),
     ratios,
+    perCommit: enqueued / commits,
     drain: drains.length ? median(drains) : undefined,
     ok,
     errors,
@@ -169,12 +177,12 @@ const lines = [
   `Node ${process.version}, ${ROUNDS} rounds of ${SECONDS}s per row; ${UNIQUE ? 'a fresh id in every request' : 'the same request every time'}; latency at ${RATE} requests/s over 10 connections; ${new Date().toISOString().slice(0, 10)}`,
   `bare node:http (parse the same JSON, answer 200), measured before each round, req/s (body, connections): ${bareRates.join(', ')}; p50 / p99 at ${RATE} req/s (JSON): ${bareLatency.latency.p50} / ${bareLatency.latency.p99} ms`,
   '',
-  '| server | endpoint | connections | throughput (req/s, median) | vs bare (median of rounds) | rounds | analysed after the burst (events/s) | p50 / p99 at fixed rate (ms) | non-2xx | RSS (MB) |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| server | endpoint | connections | throughput (req/s, median) | vs bare (median of rounds) | rounds | events per commit | analysed after the burst (events/s) | p50 / p99 at fixed rate (ms) | non-2xx | RSS (MB) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map(([server, endpoint, result, rss]) =>
     result
-      ? `| ${server} | ${endpoint} | ${result.connections} | ${Math.round(result.rps)} | ${result.ratio.toFixed(2)}× | ${result.ratios.map((ratio) => ratio.toFixed(2)).join(' / ')} | ${result.drain ? Math.round(result.drain) : '(no workers)'} | ${result.p50} / ${result.p99} | ${result.errors} | ${rss.toFixed(0)} |`
-      : `| ${server} | ${endpoint} | | | | | | | | |`,
+      ? `| ${server} | ${endpoint} | ${result.connections} | ${Math.round(result.rps)} | ${result.ratio.toFixed(2)}× | ${result.ratios.map((ratio) => ratio.toFixed(2)).join(' / ')} | ${result.perCommit.toFixed(1)} | ${result.drain ? Math.round(result.drain) : '(no workers)'} | ${result.p50} / ${result.p99} | ${result.errors} | ${rss.toFixed(0)} |`
+      : `| ${server} | ${endpoint} | | | | | | | | | |`,
   ),
 ];
 console.log(lines.join('\n'));

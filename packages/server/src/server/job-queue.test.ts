@@ -67,6 +67,19 @@ describe('JobQueue', () => {
     expect(seen.some((count) => count > 0 && count < 6)).toBe(true);
   });
 
+  it('should write the jobs of one turn of the event loop in one commit, and count both', async () => {
+    const store = await sqliteStore();
+    const queue = queueOn(store, async () => {});
+    // Five callers in the same turn, as concurrent ingest requests are: one insert for all of them.
+    await Promise.all(
+      Array.from({ length: 5 }, (_, order) => queue.enqueue([{ kind: 'event', payload: `job ${order}` }])),
+    );
+    expect(queue.written).toEqual({ jobs: 5, commits: 1 });
+    await queue.enqueue([{ kind: 'event', payload: 'later' }]);
+    expect(queue.written).toEqual({ jobs: 6, commits: 2 });
+    expect(await queue.pending()).toBe(6);
+  });
+
   it('should run jobs once each, the longest-due first, and delete them', async () => {
     const store = await sqliteStore();
     const ran: string[] = [];

@@ -55,6 +55,11 @@ export class JobQueue {
   #started = false;
   done = 0;
   failed = 0;
+  /**
+   * Jobs this instance has written since it started, and the inserts (each its own commit) that wrote
+   * them: their ratio is how many events a group commit carries.
+   */
+  readonly written = { jobs: 0, commits: 0 };
 
   constructor(options: JobQueueOptions) {
     this.#options = {
@@ -96,7 +101,9 @@ export class JobQueue {
       try {
         for (const query of insertJobsQueries(this.#options.dialect, rows)) {
           await this.#options.db.executeQuery(query);
+          this.written.commits++;
         }
+        this.written.jobs += rows.length;
         for (const write of batch) write.resolve();
       } catch (error) {
         for (const write of batch) write.reject(error);

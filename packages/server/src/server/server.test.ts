@@ -93,7 +93,12 @@ describe('triage serve', () => {
     expect((await api(`/api/v1/issues/${issue.id}/reanalyze`, { method: 'POST' })).status).toBe(202);
     expect(await drained()).toBe(true);
     const stats = await api('/api/v1/stats');
-    expect(stats.body).toMatchObject({ events: 2, issues: { resolved: 1 }, queue: { pending: 0 } });
+    // Three jobs written: the request's two events in one commit, then the re-analysis.
+    expect(stats.body).toMatchObject({
+      events: 2,
+      issues: { resolved: 1 },
+      queue: { pending: 0, enqueued: 3, commits: 2 },
+    });
   });
 
   it('should take a report of the real @sentry/node SDK and show it with its stack frames and breadcrumbs', async () => {

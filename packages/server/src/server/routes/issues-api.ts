@@ -119,7 +119,7 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
     return c.json({
       events: Number(events.count),
       issues: Object.fromEntries(byStatus.map((row) => [row.status, Number(row.count)])),
-      queue: { pending },
+      queue: { pending, enqueued: context.jobs.written.jobs, commits: context.jobs.written.commits },
       alerts: { sent: engine.alerted, deadLetters: engine.deadLetters },
       llm: { ...engine.spend, scope: 'this server instance, since it started' },
     });
