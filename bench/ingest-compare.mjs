@@ -5,12 +5,24 @@
 // the two builds and the bare server take turns in every round (the order of the builds alternates);
 // each row gives the median of the per-round ratios to the bare server, and the rounds. Ingest-only
 // instances on SQLite (TRIAGE_WORKERS=0): a default server's workers would analyse its backlog while
-// the next server is measured. After `npm run build` in both.
+// the next server is measured. Each row also gives the CPU time each build's event loop spent per request
+// (from /proc, so Linux only): it does not move with the load generator's speed or the bare server's,
+// so it shows a change in the server's own work more steadily than the ratios. After `npm run build` in both.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { BARE, ENDPOINTS, LOAD_OPTIONS, median, serverEnv, start, UNIQUE } from './ingest-peers.mjs';
+import {
+  BARE,
+  ENDPOINTS,
+  LOAD_OPTIONS,
+  mainThreadTicks,
+  median,
+  serverEnv,
+  start,
+  TICK_US,
+  UNIQUE,
+} from './ingest-peers.mjs';
 
 const BASE = process.env.BASE;
 if (!BASE) throw new Error('set BASE to another built checkout of Triage');
@@ -48,6 +60,7 @@ let errors = 0;
 for (const [label, path, body, headers] of ENDPOINTS) {
   for (const connections of CONNECTIONS) {
     const ratios = builds.map(() => []);
+    const cpu = builds.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
       const bareRun = await load(
         bare.url,
@@ -58,12 +71,15 @@ for (const [label, path, body, headers] of ENDPOINTS) {
       );
       for (let turn = 0; turn < servers.length; turn++) {
         const index = (turn + round) % servers.length;
-        const run = await load(servers[index].url, path, body, headers, connections);
+        const { url, child } = servers[index];
+        const ticks = mainThreadTicks(child.pid);
+        const run = await load(url, path, body, headers, connections);
+        cpu[index].push(((mainThreadTicks(child.pid) - ticks) * TICK_US) / run.requests.total);
         errors += run.non2xx + run.errors;
         ratios[index].push(run.requests.average / bareRun.requests.average);
       }
     }
-    rows.push([label, connections, ratios]);
+    rows.push([label, connections, ratios, cpu]);
   }
 }
 bare.child.kill();
@@ -71,14 +87,17 @@ for (const server of servers) server.child.kill();
 
 const cell = (ratios) =>
   `${median(ratios).toFixed(2)}× (${ratios.map((ratio) => ratio.toFixed(2)).join(' / ')})`;
+const cpuCell = (values) =>
+  `${median(values).toFixed(1)} (${values.map((value) => value.toFixed(1)).join(' / ')})`;
 console.log(
   [
     `Node ${process.version}, ${ROUNDS} rounds of ${SECONDS}s per row, ingest-only instances on SQLite, ${UNIQUE ? 'a fresh id in every request' : 'the same request every time'}; base: ${BASE}; ${new Date().toISOString().slice(0, 10)}`,
     '',
-    `| endpoint | connections | ${builds.map(([name]) => `${name}: vs bare, median (rounds)`).join(' | ')} |`,
-    `|---|---|${builds.map(() => '---').join('|')}|`,
+    `| endpoint | connections | ${builds.map(([name]) => `${name}: vs bare, median (rounds)`).join(' | ')} | ${builds.map(([name]) => `${name}: event loop µs CPU per request, median (rounds)`).join(' | ')} |`,
+    `|---|---|${builds.map(() => '---|---').join('|')}|`,
     ...rows.map(
-      ([label, connections, ratios]) => `| ${label} | ${connections} | ${ratios.map(cell).join(' | ')} |`,
+      ([label, connections, ratios, cpu]) =>
+        `| ${label} | ${connections} | ${ratios.map(cell).join(' | ')} | ${cpu.map(cpuCell).join(' | ')} |`,
     ),
     '',
     `non-2xx or errors: ${errors}`,

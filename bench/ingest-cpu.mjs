@@ -4,31 +4,27 @@
 // of bench/ingest.mjs and for `triage serve` on SQLite. On a 2-core machine shared with the load generator,
 // throughput is bounded by the busiest thread and by the sum of all of them; this tells which.
 // Linux only (reads /proc). After `npm run build`.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { BARE, ENDPOINTS, envelope, event, LOAD_OPTIONS, serverEnv, start } from './ingest-peers.mjs';
+import {
+  BARE,
+  ENDPOINTS,
+  envelope,
+  event,
+  LOAD_OPTIONS,
+  ownTicks,
+  serverEnv,
+  start,
+  TICK_US,
+  threadTicks,
+} from './ingest-peers.mjs';
 
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const CONNECTIONS = (process.env.CONNECTIONS ?? '10,50').split(',').map(Number);
 const bin = new URL('../packages/server/bin/triage.js', import.meta.url).pathname;
-
-// utime + stime, in clock ticks (10 ms), fields 14 and 15 of stat(5); the name may hold spaces.
-const ticksOf = (stat) => {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-};
-const threadTicks = (pid) =>
-  new Map(
-    readdirSync(`/proc/${pid}/task`).map((tid) => [
-      tid,
-      ticksOf(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')),
-    ]),
-  );
-const ownTicks = () => ticksOf(readFileSync('/proc/self/stat', 'utf8'));
-const TICK_US = 10_000;
 
 async function measure(server, path, body, headers, connections) {
   const load = (duration) =>

@@ -1,6 +1,7 @@
 // What the ingest benchmarks share: the request bodies, the bare node:http baseline and how a server
 // process is started (resolves once it prints the URL it listens on).
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export const KEY = 'b'.repeat(32);
 
@@ -107,3 +108,22 @@ const server = http.createServer((request, response) => {
   });
 });
 server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));`;
+
+// CPU time from /proc (Linux): utime + stime, in clock ticks (10 ms), fields 14 and 15 of stat(5); the
+// name may hold spaces.
+const ticksOf = (stat) => {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+};
+export const TICK_US = 10_000;
+/** The CPU ticks of each thread of a process, by thread id (the main thread's is the process id). */
+export const threadTicks = (pid) =>
+  new Map(
+    readdirSync(`/proc/${pid}/task`).map((tid) => [
+      tid,
+      ticksOf(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')),
+    ]),
+  );
+/** The CPU ticks of a process's main thread. */
+export const mainThreadTicks = (pid) => ticksOf(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
+export const ownTicks = () => ticksOf(readFileSync('/proc/self/stat', 'utf8'));
