@@ -102,6 +102,41 @@ describe('createRedactor().text', () => {
     }
   });
 
+  it('should run its rules once per remembered string, and every time when told to remember none', () => {
+    // A custom pattern that counts how often the rules run over a string.
+    let runs = 0;
+    class CountingPattern extends RegExp {
+      override exec(input: string) {
+        runs++;
+        return super.exec(input);
+      }
+    }
+    const counted = (remember?: number) => {
+      runs = 0;
+      const redactor = createRedactor({
+        patterns: [{ pattern: new CountingPattern('acme-[a-z]+', 'g') }],
+        remember,
+      });
+      for (let seen = 0; seen < 3; seen++)
+        expect(redactor.text('calling acme-billing')).toBe('calling [redacted]');
+      return runs;
+    };
+    const once = counted();
+    expect(once).toBeGreaterThan(0);
+    expect(counted(0)).toBe(once * 3);
+    // Two distinct strings alternating, with room for one: each is forgotten before it comes back.
+    runs = 0;
+    const tiny = createRedactor({
+      patterns: [{ pattern: new CountingPattern('acme-[a-z]+', 'g') }],
+      remember: 1,
+    });
+    for (let seen = 0; seen < 2; seen++) {
+      tiny.text('calling acme-billing');
+      tiny.text('calling acme-ledger');
+    }
+    expect(runs).toBe(once * 4);
+  });
+
   it('should keep redacting correctly past the number of strings it remembers', () => {
     const redactor = createRedactor();
     // More distinct strings than the memo holds, each seen twice, far apart and then at once.

@@ -32,6 +32,12 @@ export interface RedactOptions {
   /** Extra field names treated as secret. */
   keys?: readonly string[];
   patterns?: readonly CustomPattern[];
+  /**
+   * How many distinct short strings (up to 256 characters) to remember with their redacted form, so a
+   * value that repeats from event to event is redacted once (default 4,096; 0 remembers none). They
+   * are kept in memory, unredacted as they came, until forgotten.
+   */
+  remember?: number;
 }
 
 export interface Redactor {
@@ -96,7 +102,7 @@ const BASE_RULES: Rule[] = [
 
 /** Strings up to this length have their redaction remembered (see `text` in createRedactor). */
 const MEMO_MAX_LENGTH = 256;
-/** Distinct strings remembered per redactor: with their redacted forms, a few MiB at most. */
+/** Distinct strings remembered per redactor by default: with their redacted forms, a few MiB at most. */
 const MEMO_ENTRIES = 4_096;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -117,6 +123,7 @@ export function createRedactor({
   ipAddresses = 'public',
   keys = [],
   patterns = [],
+  remember = MEMO_ENTRIES,
 }: RedactOptions = {}): Redactor {
   const sensitive = [...SENSITIVE_KEYS, ...keys].map((key) => key.toLowerCase());
   const keyAlternatives = sensitive.map(escapeRegExp).join('|');
@@ -212,11 +219,11 @@ export function createRedactor({
     // Ids are UUIDs; one holds nothing to redact, their hex digits would wake half the hints, and each
     // event's own would only crowd the memo.
     if (input.length === 36 && UUID.test(input)) return input;
-    if (input.length > MEMO_MAX_LENGTH) return redactText(input);
+    if (input.length > MEMO_MAX_LENGTH || remember <= 0) return redactText(input);
     let out = memo.get(input);
     if (out === undefined) {
       out = redactText(input);
-      if (memo.size >= MEMO_ENTRIES) memo.clear();
+      if (memo.size >= remember) memo.clear();
       memo.set(input, out);
     }
     return out;
