@@ -11,13 +11,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import {
   BARE,
+  bareHeaders,
   ENDPOINTS,
-  LOAD_OPTIONS,
   mainThreadTicks,
   median,
+  post,
   serverEnv,
   start,
   TICK_US,
@@ -47,11 +47,11 @@ for (const [, root] of builds) {
 const bare = await start(['--input-type=module', '-e', BARE], {});
 
 const load = (url, path, body, headers, connections, duration = SECONDS) =>
-  autocannon({ url: url + path, method: 'POST', body, headers, connections, duration, ...LOAD_OPTIONS });
+  post(url + path, body, headers, { connections, duration });
 
 // Warm-up: measured cold, a process's first run comes out at half speed.
 for (const [, path, body, headers] of ENDPOINTS) {
-  await load(bare.url, '/', body, { 'content-type': headers['content-type'] }, 10, 2);
+  await load(bare.url, '/', body, bareHeaders(headers), 10, 2);
   for (const server of servers) await load(server.url, path, body, headers, 10, 1);
 }
 
@@ -62,13 +62,7 @@ for (const [label, path, body, headers] of ENDPOINTS) {
     const ratios = builds.map(() => []);
     const cpu = builds.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
-      const bareRun = await load(
-        bare.url,
-        '/',
-        body,
-        { 'content-type': headers['content-type'] },
-        connections,
-      );
+      const bareRun = await load(bare.url, '/', body, bareHeaders(headers), connections);
       for (let turn = 0; turn < servers.length; turn++) {
         const index = (turn + round) % servers.length;
         const { url, child } = servers[index];

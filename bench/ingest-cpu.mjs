@@ -7,14 +7,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import {
   BARE,
+  bareHeaders,
   ENDPOINTS,
-  envelope,
-  event,
-  LOAD_OPTIONS,
   ownTicks,
+  post,
   serverEnv,
   start,
   TICK_US,
@@ -27,16 +25,7 @@ const CONNECTIONS = (process.env.CONNECTIONS ?? '10,50').split(',').map(Number);
 const bin = new URL('../packages/server/bin/triage.js', import.meta.url).pathname;
 
 async function measure(server, path, body, headers, connections) {
-  const load = (duration) =>
-    autocannon({
-      url: server.url + path,
-      method: 'POST',
-      body,
-      headers,
-      connections,
-      duration,
-      ...LOAD_OPTIONS,
-    });
+  const load = (duration) => post(server.url + path, body, headers, { connections, duration });
   await load(1);
   const before = threadTicks(server.child.pid);
   const ownBefore = ownTicks();
@@ -72,10 +61,16 @@ async function measureAll(name, server, endpoints) {
   server.child.kill('SIGKILL');
 }
 
-await measureAll('bare node:http', await start(['--input-type=module', '-e', BARE], {}), [
-  ['JSON', '/', event, { 'content-type': 'application/json' }],
-  ['envelope', '/', envelope, { 'content-type': 'application/x-sentry-envelope' }],
-]);
+await measureAll(
+  'bare node:http',
+  await start(['--input-type=module', '-e', BARE], {}),
+  ENDPOINTS.map(([label, , body, headers]) => [
+    label === 'native JSON' ? 'JSON' : 'envelope',
+    '/',
+    body,
+    bareHeaders(headers),
+  ]),
+);
 for (const [name, workers] of [
   ['triage serve, SQLite', undefined],
   ['triage serve, SQLite, ingest only', '0'],

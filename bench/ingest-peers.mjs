@@ -2,6 +2,7 @@
 // process is started (resolves once it prints the URL it listens on).
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
 
 export const KEY = 'b'.repeat(32);
 
@@ -9,7 +10,7 @@ export const KEY = 'b'.repeat(32);
  * UNIQUE=1: every request carries a fresh id in one log line (a breadcrumb in the envelope), written
  * in by autocannon (`idReplacement`, for the bare server too), as real events differ from one another.
  * Otherwise every request sends the same event, and the strings Triage's redactor remembers (see
- * createRedactor) are all seen before. Pass LOAD_OPTIONS to every autocannon run.
+ * createRedactor) are all seen before. `post` passes LOAD_OPTIONS to every autocannon run.
  */
 export const UNIQUE = process.env.UNIQUE === '1';
 export const LOAD_OPTIONS = UNIQUE ? { idReplacement: true } : {};
@@ -42,6 +43,13 @@ export const envelope = [
     },
   }),
 ].join('\n');
+
+/** One autocannon run of POST requests, with LOAD_OPTIONS; `options` adds connections, duration… */
+export const post = (url, body, headers, options) =>
+  autocannon({ url, method: 'POST', body, headers, ...LOAD_OPTIONS, ...options });
+
+/** What the bare server is sent with Triage's body: its content type only, which tells it an envelope. */
+export const bareHeaders = (headers) => ({ 'content-type': headers['content-type'] });
 
 /** The endpoints measured: label, path, body, headers. */
 export const ENDPOINTS = [

@@ -7,34 +7,33 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
-import pg from 'pg';
-import { BARE, ENDPOINTS, event, LOAD_OPTIONS, median, serverEnv, start, UNIQUE } from './ingest-peers.mjs';
+import { testDatabase } from '@triage/engine/test';
+import {
+  BARE,
+  bareHeaders,
+  ENDPOINTS,
+  event,
+  median,
+  post,
+  serverEnv,
+  start,
+  UNIQUE,
+} from './ingest-peers.mjs';
 
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const RATE = Number(process.env.RATE ?? 200);
-const POSTGRES = process.env.TRIAGE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const bin = new URL('../packages/server/bin/triage.js', import.meta.url).pathname;
 
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-// Group commit makes every request of a batch wait for the same write: with few clients they move in
-// lockstep with autocannon, with more the server's batches fill. Both are measured, against the bare
-// server at the same number of connections.
+// Group commit makes every request of a batch wait for the same write: with few clients a commit carries
+// few events, with more the server's batches fill. Both are measured, against the bare server at the same
+// number of connections.
 const CONNECTIONS = (process.env.CONNECTIONS ?? '10,50').split(',').map(Number);
 
 const load = (url, path, body, headers, extra = {}) =>
-  autocannon({
-    url: url + path,
-    method: 'POST',
-    body,
-    headers,
-    connections: 10,
-    duration: SECONDS,
-    ...LOAD_OPTIONS,
-    ...extra,
-  });
+  post(url + path, body, headers, { connections: 10, duration: SECONDS, ...extra });
 
 async function statsOf(url) {
   const response = await fetch(`${url}/api/v1/stats`, { headers: { authorization: 'Bearer admin' } });
@@ -69,13 +68,7 @@ async function measure(server, workers, path, body, headers, connections) {
   let commits = 0;
   for (let round = 0; round < ROUNDS; round++) {
     // The bare server is sent the same body as Triage (an envelope for the envelope rows) and parses it.
-    const bareRun = await load(
-      bare.url,
-      '/',
-      body,
-      { 'content-type': headers['content-type'] },
-      { connections },
-    );
+    const bareRun = await load(bare.url, '/', body, bareHeaders(headers), { connections });
     const before = (await statsOf(server.url)).queue;
     const run = await load(server.url, path, body, headers, { connections });
     const after = (await statsOf(server.url)).queue;
@@ -114,19 +107,13 @@ const bareRates = [];
 const bare = await start(['--input-type=module', '-e', BARE], {});
 // Warm up autocannon and the bare server first: measured cold, the first run of the process comes out
 // at half speed, which would flatter every ratio below.
-await load(bare.url, '/', event, { 'content-type': 'application/json' }, { duration: 2 });
-const bareLatency = await load(
-  bare.url,
-  '/',
-  event,
-  { 'content-type': 'application/json' },
-  { overallRate: RATE },
-);
+const jsonHeaders = bareHeaders(ENDPOINTS[0][3]);
+await load(bare.url, '/', event, jsonHeaders, { duration: 2 });
+const bareLatency = await load(bare.url, '/', event, jsonHeaders, { overallRate: RATE });
 
-const database = `triage_bench_${Date.now()}`;
-const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
-await client.connect();
-await client.query(`create database ${database}`);
+// A database of the run's own on the PostgreSQL server the tests use (TRIAGE_TEST_POSTGRES_URL).
+const postgres = testDatabase('triage_bench');
+await postgres.create();
 // The third column: pipeline workers in the same process (undefined: the default, 2 on SQLite and 16
 // on PostgreSQL) or none (an ingest-only instance, TRIAGE_WORKERS=0, with workers elsewhere), to show
 // what ingest alone costs. STORES=PostgreSQL runs only those rows (several names: separated by `;`).
@@ -134,7 +121,7 @@ const only = process.env.STORES?.split(';').map((name) => name.trim());
 const stores = [
   ['SQLite', join(mkdtempSync(join(tmpdir(), 'triage-bench-')), 'triage.db'), undefined],
   ['SQLite, ingest only', join(mkdtempSync(join(tmpdir(), 'triage-bench-')), 'triage.db'), '0'],
-  ['PostgreSQL', `${POSTGRES}/${database}`, undefined],
+  ['PostgreSQL', postgres.url, undefined],
 ].filter(([name]) => !only || only.includes(name));
 for (const [name, url, workers] of stores) {
   const server = await start([bin, 'serve', '--port', '0', '--host', '127.0.0.1'], serverEnv(url, workers));
@@ -169,8 +156,7 @@ for (const [name, url, workers] of stores) {
   ]);
   server.child.kill('SIGKILL');
 }
-await client.query(`drop database if exists ${database} with (force)`);
-await client.end();
+await postgres.drop();
 
 bare.child.kill();
 const lines = [

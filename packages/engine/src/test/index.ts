@@ -23,4 +23,4 @@ export {
 export type { MemoryNotifier } from './memory-notifier.js';
 export { createMemoryNotifier } from './memory-notifier.js';
 export type { TestDatabase } from './postgres-database.js';
-export { TEST_POSTGRES_URL, testDatabase } from './postgres-database.js';
+export { testDatabase } from './postgres-database.js';

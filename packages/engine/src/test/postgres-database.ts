@@ -1,7 +1,7 @@
 import pg from 'pg';
 
 /** The PostgreSQL server tests run against: TRIAGE_TEST_POSTGRES_URL, else the local one (trust auth). */
-export const TEST_POSTGRES_URL = process.env.TRIAGE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const TEST_POSTGRES_URL = process.env.TRIAGE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 
 export interface TestDatabase {
   /** Known at once, so it can be handed out before the database exists. */
