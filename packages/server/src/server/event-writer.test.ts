@@ -90,6 +90,27 @@ describe.each([
     expect(inserts).toHaveLength(3);
   });
 
+  it('should go on gathering while each turn brings more requests, for a bounded number of turns', async () => {
+    const { writer, inserts } = await writerOn(url());
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    // Two requests, then one more in each of the next four turns, as under a steady load: one insert.
+    const steady = [writer.accept(project, [event(1)]), writer.accept(project, [event(2)])];
+    for (let turn = 0; turn < 4; turn++) {
+      await nextTurn();
+      steady.push(writer.accept(project, [event(3 + turn)]));
+    }
+    await Promise.all(steady);
+    expect(inserts).toHaveLength(1);
+    // A request in every one of twenty turns: the wait ends after a few of them, so more than one insert.
+    const endless = [writer.accept(project, [event(10)]), writer.accept(project, [event(11)])];
+    for (let turn = 0; turn < 20; turn++) {
+      await nextTurn();
+      endless.push(writer.accept(project, [event(12 + turn)]));
+    }
+    await Promise.all(endless);
+    expect(inserts.length - 1).toBeGreaterThanOrEqual(2);
+  });
+
   it('should fail only the request whose events could not be prepared, and store the rest of its turn', async () => {
     const { writer, payloads } = await writerOn(url());
     const before = (await payloads()).length;

@@ -1,9 +1,15 @@
 import type { Database, SqlStore } from '@triage/engine';
 import { type Kysely, sql } from 'kysely';
-import { insertJobsQueries, jobRow, type NewJob } from './job-row.js';
+import { insertJobsQueries, type NewJob } from './job-row.js';
 
 /** How long workers run before giving way to busy ingest. */
 const WORK_SLICE_MS = 25;
+/**
+ * Turns of the event loop that a busy group commit waits for more writes, at most: under load each
+ * turn holds the requests that arrived during the last one, so this bounds the wait by a few turns'
+ * work, while a lone write waits one turn.
+ */
+const JOIN_TURNS = 8;
 /** Jobs claimed at once per worker: one claim (a transaction) for a batch instead of one per job. */
 const CLAIM_PER_WORKER = 8;
 
@@ -89,21 +95,27 @@ export class JobQueue {
   async #flushWrites(): Promise<void> {
     // Wait one turn of the event loop so that writes arriving together share the commit. When that turn
     // brought more than one job (ingest hands over a turn's events as one write), ingest is busy: the
-    // next turn's jobs join too. A commit costs about as much as several events' rows, and with few
-    // clients (bench/ingest.mjs at 10 connections) each turn brought only a handful; a lone job still
-    // waits one turn only.
+    // next turn's jobs join too, and the next, as long as each turn brings more, for at most
+    // JOIN_TURNS turns. A commit costs about as much as several events' rows: with ten clients
+    // (bench/ingest.mjs) a commit that waited two turns carried about 6 of their 10 requests, and one
+    // that goes on while requests keep coming carries nearly all of them. A lone job waits one turn only.
     await nextTurn();
-    if (this.#writes.length > 1 || (this.#writes[0]?.jobs.length ?? 0) > 1) await nextTurn();
+    let queued = this.#queuedJobs();
+    for (let turn = 1; turn < JOIN_TURNS && queued > 1; turn++) {
+      await nextTurn();
+      const now = this.#queuedJobs();
+      if (now === queued) break;
+      queued = now;
+    }
     while (this.#writes.length > 0) {
       const batch = this.#writes.splice(0, 200);
-      const now = Date.now();
-      const rows = batch.flatMap(({ jobs }) => jobs.map((job) => jobRow(job, now)));
+      const jobs = batch.length === 1 ? batch[0]!.jobs : batch.flatMap((write) => write.jobs);
       try {
-        for (const query of insertJobsQueries(this.#options.dialect, rows)) {
+        for (const query of insertJobsQueries(this.#options.dialect, jobs, Date.now())) {
           await this.#options.db.executeQuery(query);
           this.written.commits++;
         }
-        this.written.jobs += rows.length;
+        this.written.jobs += jobs.length;
         for (const write of batch) write.resolve();
       } catch (error) {
         for (const write of batch) write.reject(error);
@@ -111,6 +123,12 @@ export class JobQueue {
     }
     this.#writing = undefined;
     if (this.#started) this.kick();
+  }
+
+  #queuedJobs(): number {
+    let count = 0;
+    for (const write of this.#writes) count += write.jobs.length;
+    return count;
   }
 
   start(): void {

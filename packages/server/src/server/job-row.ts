@@ -20,17 +20,14 @@ const JOB_COLUMNS = [
   'last_error',
 ] as const satisfies ReadonlyArray<keyof JobRow>;
 
-/** The row a new job is stored as, due now. */
-export function jobRow(job: NewJob, now: number): JobRow {
-  return {
-    kind: job.kind,
-    payload: job.payload,
-    status: 'pending',
-    attempts: 0,
-    run_after: now,
-    created_at: now,
-    last_error: null,
-  };
+/** The values of a row for `Columns`, in their order. */
+type RowValues<Columns extends ReadonlyArray<keyof JobRow>> = {
+  -readonly [K in keyof Columns]: JobRow[Columns[K] & keyof JobRow];
+};
+
+/** The values of a new job's row, due now, in the order of JOB_COLUMNS. */
+function jobValues(job: NewJob, now: number): RowValues<typeof JOB_COLUMNS> {
+  return [job.kind, job.payload, 'pending', 0, now, now, null];
 }
 
 /** Rows per insert: 7 columns each, well under SQLite's 32,766 parameters. */
@@ -38,21 +35,23 @@ const INSERT_ROWS = 500;
 const insertSql = { sqlite: new Map<number, string>(), postgres: new Map<number, string>() };
 
 /**
- * The inserts that store `rows`, at most INSERT_ROWS each. Their SQL is written once per row count
- * and dialect: ingest inserts a batch per event-loop turn, and with the query builder its 7 values
+ * The inserts that store `jobs`, due now, at most INSERT_ROWS each. Their SQL is written once per row
+ * count and dialect: ingest inserts a batch per event-loop turn, and with the query builder its 7 values
  * per event were walked and compiled into SQL every time, on the event loop; a statement written once
- * is prepared once (the store's cached statements).
+ * is prepared once (the store's cached statements). The values go straight into the parameter list,
+ * without a row object per job.
  */
-export function insertJobsQueries(dialect: SqlStore['dialect'], rows: JobRow[]): CompiledQuery[] {
+export function insertJobsQueries(
+  dialect: SqlStore['dialect'],
+  jobs: readonly NewJob[],
+  now: number,
+): CompiledQuery[] {
   const queries: CompiledQuery[] = [];
-  for (let start = 0; start < rows.length; start += INSERT_ROWS) {
-    const slice = rows.slice(start, start + INSERT_ROWS);
-    queries.push(
-      CompiledQuery.raw(
-        insertSqlFor(dialect, slice.length),
-        slice.flatMap((row) => JOB_COLUMNS.map((column) => row[column])),
-      ),
-    );
+  for (let start = 0; start < jobs.length; start += INSERT_ROWS) {
+    const end = Math.min(jobs.length, start + INSERT_ROWS);
+    const parameters: unknown[] = [];
+    for (let index = start; index < end; index++) parameters.push(...jobValues(jobs[index]!, now));
+    queries.push(CompiledQuery.raw(insertSqlFor(dialect, end - start), parameters));
   }
   return queries;
 }
