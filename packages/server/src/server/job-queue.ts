@@ -109,7 +109,7 @@ export class JobQueue {
     }
     while (this.#writes.length > 0) {
       const batch = this.#writes.splice(0, 200);
-      const jobs = batch.length === 1 ? batch[0]!.jobs : batch.flatMap((write) => write.jobs);
+      const jobs = batch.flatMap((write) => write.jobs);
       try {
         for (const query of insertJobsQueries(this.#options.dialect, jobs, Date.now())) {
           await this.#options.db.executeQuery(query);
