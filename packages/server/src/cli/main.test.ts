@@ -1,8 +1,9 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openSqlStore } from '@triage/engine';
 import { startFakeLlmServer } from '@triage/engine/test';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../test/run-cli.js';
@@ -235,5 +236,59 @@ describe('triage fingerprint', () => {
     expect(lines[0]).toMatchObject({ line: 1, title: 'deadlock detected' });
     expect(lines[1]).toMatchObject({ line: 2, error: expect.stringMatching(/JSON/) });
     expect(code).toBe(1);
+  });
+});
+
+describe('triage serve (the process)', () => {
+  it('should stop on SIGTERM with exit code 0, after its last checkpoint, keeping what it accepted', async () => {
+    const bin = fileURLToPath(new URL('../../bin/triage.js', import.meta.url));
+    const database = join(mkdtempSync(join(tmpdir(), 'triage-stop-')), 'triage.db');
+    const key = 'k'.repeat(32);
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+      env: { PATH: process.env.PATH, TRIAGE_DATABASE_URL: database, TRIAGE_DEFAULT_PROJECT_KEY: key },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', () => {
+        const match = /listening on (http:\/\/\S+)/.exec(output);
+        if (match) resolve(match[1]!);
+      });
+      void exited.then((code) => reject(new Error(`triage serve exited with ${code}: ${output}`)));
+    });
+    const response = await fetch(`${url}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-triage-key': key },
+      body: JSON.stringify({ log: ['ERROR: connect ECONNREFUSED 10.0.0.7:5432'] }),
+    });
+    expect(response.status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toMatch(/\[triage\] shutting down\n\[triage\] stopped\n$/);
+    expect(output).not.toMatch(/unsettled top-level await/i);
+    // The last checkpoint copied the log into the database file and removed the log.
+    expect(existsSync(`${database}-wal`)).toBe(false);
+    const store = await openSqlStore({ url: database });
+    try {
+      const count = async (table: 'events' | 'jobs') =>
+        Number(
+          (
+            await store.db
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      expect((await count('events')) + (await count('jobs'))).toBe(1);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -39,5 +39,6 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
   });
   io.stdout('[triage] shutting down\n');
   await server.close();
+  io.stdout('[triage] stopped\n');
   return 0;
 }

@@ -101,6 +101,10 @@ export function startWalCheckpointer(
     async stop() {
       if (stopping) return exited;
       stopping = true;
+      // The thread is unref'd so that it never keeps a process alive; while it is being stopped it must,
+      // or a shutdown that awaits this with nothing else pending ends the process before the last
+      // checkpoint (the CLI then exited with 13, an unsettled top-level await, on every SIGTERM).
+      worker.ref();
       worker.postMessage('stop');
       await exited;
       database.pragma('wal_autocheckpoint = 1000');
