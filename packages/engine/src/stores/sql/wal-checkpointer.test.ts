@@ -79,6 +79,34 @@ describe('startWalCheckpointer', () => {
     expect(largestLog).toBeLessThan(written / 3);
   });
 
+  it('should try a rewind that found a reader in the way again soon, not an interval later', async () => {
+    const { database, path } = walDatabase();
+    checkpointers.push(
+      startWalCheckpointer(database, path, () => {}, { intervalMs: 2_000, restartFrames: 100 }),
+    );
+    const before = statSync(path).size;
+    fill(database);
+    // A reader's open snapshot keeps the log from being rewound: the rewind that follows the first
+    // interval's passive checkpoint (about 2 s in) waits its 50 ms for the reader and gives up.
+    const reader = new Sqlite(path);
+    open.push(reader);
+    reader.exec('begin');
+    reader.prepare('select count(*) from t').get();
+    expect(await until(() => statSync(path).size > before + 500_000)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A commit after that checkpoint, as a busy server makes them: now only a rewind (which copies it and
+    // waits for readers) lets the log start over; a later commit alone would append to it.
+    const insert = database.prepare('insert into t values (?)');
+    insert.run('y'.repeat(2_000));
+    reader.exec('commit');
+    // Well before the next interval (about 4 s in), a retry has rewound the log: the next commit writes
+    // from its start, so the log holds a page or two, not the whole fill.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    insert.run('x');
+    const [result] = database.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>;
+    expect(result?.log).toBeLessThan(10);
+  });
+
   it('should turn automatic checkpoints back on and report once when its thread fails', async () => {
     const { database } = walDatabase();
     const failures: unknown[] = [];

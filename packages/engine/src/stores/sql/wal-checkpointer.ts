@@ -7,9 +7,17 @@ const INTERVAL_MS = 250;
 const RESTART_FRAMES = 4_096;
 /**
  * How long a rewind waits for the write lock, and then, holding it, for readers to finish: writers
- * wait behind it, so not long. If it cannot, the next interval tries again.
+ * wait behind it, so not long. If it cannot, it is tried again after RESTART_RETRY_MS.
  */
 const RESTART_WAIT_MS = 50;
+/**
+ * When a rewind could not get the locks, the next attempt comes this soon, up to RESTART_RETRIES
+ * times, rather than a whole interval later. While the workers drain a backlog the log grows by about
+ * 6,500 pages per 250 ms (bench/README.md): each rewind given up until the next interval let the file
+ * grow by as much again, and a few in a row took it to 99 MiB, past the 64 MiB it is cut back to.
+ */
+const RESTART_RETRY_MS = 20;
+const RESTART_RETRIES = 5;
 
 // Runs in its own thread with its own connection: a passive checkpoint copies the log into the database
 // without blocking anyone. Past restartFrames it rewinds the log: a RESTART checkpoint right after the
@@ -20,18 +28,31 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Sqlite = require(workerData.driver);
 const database = new Sqlite(workerData.path, { timeout: workerData.restartWaitMs });
 let stopped = false;
-const timer = setInterval(() => {
+let timer;
+let retries = 0;
+const tick = () => {
+  let delay = workerData.intervalMs;
   try {
     const [result] = database.pragma('wal_checkpoint(PASSIVE)');
-    if (result && result.log >= workerData.restartFrames) database.pragma('wal_checkpoint(RESTART)');
+    let busy = false;
+    if (result && result.log >= workerData.restartFrames) {
+      const [restart] = database.pragma('wal_checkpoint(RESTART)');
+      busy = Boolean(restart && restart.busy);
+    }
+    if (busy && retries < workerData.restartRetries) {
+      retries++;
+      delay = workerData.restartRetryMs;
+    } else retries = 0;
   } catch (error) {
     parentPort.postMessage({ error: String(error && error.message || error) });
   }
-}, workerData.intervalMs);
+  timer = setTimeout(tick, delay);
+};
+timer = setTimeout(tick, workerData.intervalMs);
 parentPort.on('message', (message) => {
   if (message !== 'stop' || stopped) return;
   stopped = true;
-  clearInterval(timer);
+  clearTimeout(timer);
   try { database.pragma('wal_checkpoint(PASSIVE)'); } finally { database.close(); }
   parentPort.close();
 });
@@ -77,7 +98,15 @@ export function startWalCheckpointer(
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { driver, path, intervalMs, restartFrames, restartWaitMs: RESTART_WAIT_MS },
+    workerData: {
+      driver,
+      path,
+      intervalMs,
+      restartFrames,
+      restartWaitMs: RESTART_WAIT_MS,
+      restartRetryMs: RESTART_RETRY_MS,
+      restartRetries: RESTART_RETRIES,
+    },
   });
   worker.unref();
   let fellBack = false;
