@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { normalizeEvent } from '@triage/core';
+import { analyzeOffline, normalizeEvent } from '@triage/core';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase } from '../test/postgres-database.js';
@@ -44,6 +44,40 @@ describe('SQL store deliveries', () => {
       expect(again).toMatchObject({ created: true, issue: { count: 1 } });
       expect(again.replayed).toBeFalsy();
       expect(again.issue.id).not.toBe(first.issue.id);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('SQL store recording', () => {
+  it("should write only the issue columns an event changes, not the issue's description and analysis", async () => {
+    const store = await openSqlStore({
+      url: join(mkdtempSync(join(tmpdir(), 'triage-store-')), 'triage.db'),
+    });
+    try {
+      const line = 'ERROR: Connection pool exhausted (10/10 connections active)';
+      const input = () => ({
+        event: normalizeEvent({ log: [line] }),
+        fingerprint: 'f1',
+        title: 'Pool exhausted',
+      });
+      const { issue } = await store.recordEvent(input());
+      const result = analyzeOffline(normalizeEvent({ log: [line] }));
+      await store.saveAnalysis(issue.id, result, 'The **description**', ['line a']);
+      // SQLite fires an UPDATE OF trigger when a statement sets one of those columns, even to the same value.
+      await sql`create table rewritten (issue_id text)`.execute(store.db);
+      await sql`create trigger analysis_rewritten after update of analysis, analysis_json, description, title
+        on issues begin insert into rewritten values (new.id); end`.execute(store.db);
+      const next = await store.recordEvent(input());
+      expect(next.issue).toMatchObject({ count: 2, lastEventId: next.issue.lastEventId });
+      const { rows } = await sql<{ n: number }>`select count(*) as n from rewritten`.execute(store.db);
+      expect(rows[0]?.n).toBe(0);
+      expect(await store.getIssue(issue.id)).toMatchObject({
+        count: 2,
+        description: 'The **description**',
+        analysisResult: { analysis: { category: result.analysis.category } },
+      });
     } finally {
       await store.close();
     }

@@ -4,7 +4,7 @@ import { v7 as timeOrderedId } from 'uuid';
 import type { RecordOptions, RecordOutcome } from '../../ports/issue-store.js';
 import { applyEvent, hourOf, userKeyOf } from '../apply-event.js';
 import type { SqlDialectName } from './migrations.js';
-import { toIssue, toIssueRow } from './row-mapping.js';
+import { changedIssueColumns, toIssue, toIssueRow } from './row-mapping.js';
 import type { Database } from './schema.js';
 
 export interface RecordItem {
@@ -96,8 +96,12 @@ export async function recordEvents(
       outcome.issue.usersAffected = users;
     }
 
-    if (stored) await trx.updateTable('issues').set(toIssueRow(current)).where('id', '=', issueId).execute();
-    else await trx.insertInto('issues').values(toIssueRow(current)).execute();
+    if (row) {
+      // Only what the events changed: on SQLite the description and analysis were rewritten with every event.
+      const changes = changedIssueColumns(row, toIssueRow(current));
+      if (Object.keys(changes).length > 0)
+        await trx.updateTable('issues').set(changes).where('id', '=', issueId).execute();
+    } else await trx.insertInto('issues').values(toIssueRow(current)).execute();
     await trx.insertInto('events').values(events).execute();
     await trx
       .insertInto('issue_hours')

@@ -75,6 +75,26 @@ export function toIssueRow(issue: Issue): Omit<IssuesTable, 'analysis_claimed_at
   };
 }
 
+export type IssueRow = ReturnType<typeof toIssueRow>;
+
+/**
+ * The columns of `next` whose values differ from the stored row's. An event changes a few of an
+ * issue's columns (its count, last event, times…): writing the whole row rewrote the description and
+ * analysis too, on every recorded event. Bigints may come back from PostgreSQL as strings: they
+ * compare by their text.
+ */
+export function changedIssueColumns(stored: IssuesTable, next: IssueRow): Partial<IssueRow> {
+  const changes: Partial<IssueRow> = {};
+  for (const column of Object.keys(next) as Array<keyof IssueRow>) {
+    const before = stored[column];
+    const after = next[column];
+    if (before === after) continue;
+    if (before !== null && after !== null && String(before) === String(after)) continue;
+    Object.assign(changes, { [column]: after });
+  }
+  return changes;
+}
+
 export function toOutboxEntry(row: OutboxTable): OutboxEntry {
   return {
     id: row.id,
