@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// How fast a default `triage serve` on SQLite analyses a backlog, and how large SQLite's log file grows
+// meanwhile. An ingest-only instance (TRIAGE_WORKERS=0) queues N events (default 20,000, the native
+// event of bench/ingest.mjs) and stops; then, ROUNDS times, a server with the default workers starts on
+// a copy of that database and is timed until no job is pending, with the log file's size sampled every
+// 100 ms. After `npm run build`. `N`, `ROUNDS`, `WORKERS` (the workers' count, default the server's).
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ENDPOINTS, post, serverEnv, start } from './ingest-peers.mjs';
+
+const N = Number(process.env.N ?? 20_000);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const dir = mkdtempSync(join(tmpdir(), 'triage-drain-'));
+const bin = new URL('../packages/server/bin/triage.js', import.meta.url).pathname;
+const serve = (database, workers) =>
+  start([bin, 'serve', '--port', '0', '--host', '127.0.0.1'], serverEnv(database, workers));
+const stop = async ({ child }) => {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+};
+const stats = async (url) =>
+  (await fetch(`${url}/api/v1/stats`, { headers: { authorization: 'Bearer admin' } })).json();
+const sizeOf = (path) => {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+};
+
+const filled = join(dir, 'filled.db');
+const filler = await serve(filled, '0');
+const [, path, body, headers] = ENDPOINTS[0];
+await post(filler.url + path, body, headers, { connections: 50, amount: N });
+const queued = (await stats(filler.url)).queue.pending;
+await stop(filler);
+
+const rows = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  const database = join(dir, `round-${round}.db`);
+  copyFileSync(filled, database);
+  const started = performance.now();
+  const server = await serve(database, process.env.WORKERS);
+  let largestLog = 0;
+  for (;;) {
+    largestLog = Math.max(largestLog, sizeOf(`${database}-wal`));
+    if ((await stats(server.url)).queue.pending === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await stop(server);
+  rows.push(
+    `| ${round} | ${queued} | ${seconds.toFixed(1)} | ${Math.round(queued / seconds)} | ${(largestLog / 2 ** 20).toFixed(1)} |`,
+  );
+}
+rmSync(dir, { recursive: true, force: true });
+console.log(
+  [
+    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; the time includes the server's start`,
+    '',
+    '| round | queued events | drained in (s) | events/s | largest log file (MiB) |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n'),
+);
