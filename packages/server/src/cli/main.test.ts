@@ -239,30 +239,41 @@ describe('triage fingerprint', () => {
   });
 });
 
-describe('triage serve (the process)', () => {
-  it('should stop on SIGTERM with exit code 0, after its last checkpoint, keeping what it accepted', async () => {
-    const bin = fileURLToPath(new URL('../../bin/triage.js', import.meta.url));
-    const database = join(mkdtempSync(join(tmpdir(), 'triage-stop-')), 'triage.db');
-    const key = 'k'.repeat(32);
-    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1'], {
-      env: { PATH: process.env.PATH, TRIAGE_DATABASE_URL: database, TRIAGE_DEFAULT_PROJECT_KEY: key },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
+/** Starts `command` (a real process) with a fresh SQLite database; resolves once it prints its URL. */
+async function serveProcess(command: string, args: string[], options: { cwd?: string } = {}) {
+  const database = join(mkdtempSync(join(tmpdir(), 'triage-stop-')), 'triage.db');
+  const key = 'k'.repeat(32);
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: {
+      PATH: process.env.PATH,
+      TRIAGE_DATABASE_URL: database,
+      TRIAGE_DEFAULT_PROJECT_KEY: key,
+      TRIAGE_PORT: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (chunk) => {
       output += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
     });
     child.stderr.on('data', (chunk) => {
       output += chunk;
     });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', () => {
-        const match = /listening on (http:\/\/\S+)/.exec(output);
-        if (match) resolve(match[1]!);
-      });
-      void exited.then((code) => reject(new Error(`triage serve exited with ${code}: ${output}`)));
-    });
+    void exited.then((code) => reject(new Error(`${command} exited with ${code}: ${output}`)));
+  });
+  return { child, database, key, url, exited, output: () => output };
+}
+
+describe('triage serve (the process)', () => {
+  it('should stop on SIGTERM with exit code 0, after its last checkpoint, keeping what it accepted', async () => {
+    const bin = fileURLToPath(new URL('../../bin/triage.js', import.meta.url));
+    const server = await serveProcess(process.execPath, [bin, 'serve', '--host', '127.0.0.1']);
+    const { child, database, key, url, exited, output } = server;
     const response = await fetch(`${url}/api/v1/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-triage-key': key },
@@ -271,8 +282,8 @@ describe('triage serve (the process)', () => {
     expect(response.status).toBe(200);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(output).toMatch(/\[triage\] shutting down\n\[triage\] stopped\n$/);
-    expect(output).not.toMatch(/unsettled top-level await/i);
+    expect(output()).toMatch(/\[triage\] shutting down\n\[triage\] stopped\n$/);
+    expect(output()).not.toMatch(/unsettled top-level await/i);
     // The last checkpoint copied the log into the database file and removed the log.
     expect(existsSync(`${database}-wal`)).toBe(false);
     const store = await openSqlStore({ url: database });
@@ -290,5 +301,16 @@ describe('triage serve (the process)', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('should stop the server when `npm start` is told to stop (a container stopping, say)', async () => {
+    // npm passes SIGTERM to the script's process; a shell running `build && node …` did not pass it on,
+    // and the server went on running, orphaned, holding its port. The script execs node instead.
+    const root = fileURLToPath(new URL('../../../../', import.meta.url));
+    const server = await serveProcess('npm', ['start', '--silent'], { cwd: root });
+    server.child.kill('SIGTERM');
+    await server.exited;
+    await expect.poll(server.output, { timeout: 10_000 }).toMatch(/\[triage\] stopped\n$/);
+    await expect(fetch(`${server.url}/api/v1/health`)).rejects.toThrow();
   });
 });
