@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { openSqlStore } from '@triage/engine';
 import { startFakeLlmServer } from '@triage/engine/test';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../test/run-cli.js';
+import { startServeProcess } from '../test/serve-process.js';
 
 const run = runCli;
 
@@ -239,34 +240,12 @@ describe('triage fingerprint', () => {
   });
 });
 
-/** Starts `command` (a real process) with a fresh SQLite database; resolves once it prints its URL. */
+/** Starts `command` (a real process) with a fresh SQLite database and a pinned project key. */
 async function serveProcess(command: string, args: string[], options: { cwd?: string } = {}) {
   const database = join(mkdtempSync(join(tmpdir(), 'triage-stop-')), 'triage.db');
   const key = 'k'.repeat(32);
-  const child = spawn(command, args, {
-    cwd: options.cwd,
-    env: {
-      PATH: process.env.PATH,
-      TRIAGE_DATABASE_URL: database,
-      TRIAGE_DEFAULT_PROJECT_KEY: key,
-      TRIAGE_PORT: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    void exited.then((code) => reject(new Error(`${command} exited with ${code}: ${output}`)));
-  });
-  return { child, database, key, url, exited, output: () => output };
+  const env = { TRIAGE_DATABASE_URL: database, TRIAGE_DEFAULT_PROJECT_KEY: key, TRIAGE_PORT: '0' };
+  return { ...(await startServeProcess(command, args, { env, cwd: options.cwd })), database, key };
 }
 
 describe('triage serve (the process)', () => {

@@ -1,33 +1,26 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startFakeLlmServer, testDatabase } from '@triage/engine/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServeProcess } from '../test/serve-process.js';
 
 const bin = fileURLToPath(new URL('../../bin/triage.js', import.meta.url));
 const postgres = testDatabase('triage_two');
 const children: ChildProcess[] = [];
 
 /** Starts a real `triage serve` process and resolves with its URL once it listens. */
-function serveProcess(env: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1'], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.once('exit', (code) => reject(new Error(`triage serve exited with ${code}: ${output}`)));
-  });
+async function serveProcess(env: Record<string, string>): Promise<string> {
+  const server = await startServeProcess(
+    process.execPath,
+    [bin, 'serve', '--port', '0', '--host', '127.0.0.1'],
+    {
+      env,
+    },
+  );
+  children.push(server.child);
+  return server.url;
 }
 
 beforeAll(async () => {
