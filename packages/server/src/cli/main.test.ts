@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -279,6 +280,28 @@ describe('triage serve (the process)', () => {
       expect((await count('events')) + (await count('jobs'))).toBe(1);
     } finally {
       await store.close();
+    }
+  });
+
+  it('should exit with code 1 when its port is taken (it used to print the error and hang)', async () => {
+    const blocker = createNetServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((blocker.address() as AddressInfo).port);
+      const bin = fileURLToPath(new URL('../../bin/triage.js', import.meta.url));
+      const database = join(mkdtempSync(join(tmpdir(), 'triage-port-')), 'triage.db');
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          [bin, 'serve', '--host', '127.0.0.1', '--port', port],
+          { env: { PATH: process.env.PATH ?? '', TRIAGE_DATABASE_URL: database }, timeout: 15_000 },
+          (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr }),
+        );
+      });
+      expect(result.stderr).toContain(`triage: port ${port} on 127.0.0.1 is in use`);
+      expect(result.code).toBe(1);
+    } finally {
+      blocker.close();
     }
   });
 

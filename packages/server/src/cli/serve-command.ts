@@ -3,6 +3,8 @@ import { startServer } from '../server/start-server.js';
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
 
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
 export const SERVE_USAGE = `Usage: triage serve [--port 7070] [--host 0.0.0.0] [--database-url URL]
 
 Runs the Triage server: native and Sentry-compatible ingest, the REST API and
@@ -27,18 +29,50 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
   const port = values.port ?? io.env.TRIAGE_PORT;
   if (port !== undefined && !/^\d{1,5}$/.test(port))
     throw new InputError(`--port must be a port number, got "${port}"`);
-  const server = await startServer({
-    port: port === undefined ? undefined : Number(port),
-    host: values.host,
-    databaseUrl: values['database-url'],
-    env: io.env,
-    log: (line) => io.stdout(`${line}\n`),
+  // Listen for the stop signals before starting: without a listener a signal kills Node outright, and
+  // one that came between the start-up lines and the listener (a container stopped at once, say) ended
+  // the server with no shutdown (no drain, no last checkpoint). A signal during start-up stops the
+  // server as soon as it has started.
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  const stop = stopSignal(() => {
+    if (!server) io.stdout('[triage] stopping as soon as it has started (signal again to quit at once)\n');
   });
-  await new Promise<void>((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
-  });
+  try {
+    server = await startServer({
+      port: port === undefined ? undefined : Number(port),
+      host: values.host,
+      databaseUrl: values['database-url'],
+      env: io.env,
+      log: (line) => io.stdout(`${line}\n`),
+    });
+  } catch (error) {
+    // A failed start must not leave the listeners behind: they would swallow the next Ctrl-C.
+    stop.release();
+    throw error;
+  }
+  await stop.received;
   io.stdout('[triage] shutting down\n');
   await server.close();
   io.stdout('[triage] stopped\n');
   return 0;
+}
+
+/**
+ * Resolves `received` at the first SIGINT or SIGTERM, then stops listening: a second signal ends the
+ * process at once (Node's default), as a second Ctrl-C should. `release` stops listening.
+ */
+function stopSignal(onReceived: () => void): { received: Promise<void>; release: () => void } {
+  let onSignal = () => {};
+  const release = () => {
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  };
+  const received = new Promise<void>((resolve) => {
+    onSignal = () => {
+      release();
+      onReceived();
+      resolve();
+    };
+  });
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  return { received, release };
 }

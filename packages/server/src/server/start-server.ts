@@ -78,17 +78,34 @@ export async function startServer({
     onFailure,
   });
   const digestHour = env.TRIAGE_DIGEST_HOUR_UTC ? Number(env.TRIAGE_DIGEST_HOUR_UTC) : 8;
-  const engine = createEngine({
-    env,
-    store,
-    notifiers,
-    digestHourUtc: digestHour,
-    dashboardUrl: env.TRIAGE_DASHBOARD_URL,
-    diagnostics: log,
-  });
+  // From here on a failure (a taken port, say) closes what is open: a store left open kept the process
+  // alive after the error was printed, its connections and timers still running.
+  let engine: ReturnType<typeof createEngine>;
+  try {
+    engine = createEngine({
+      env,
+      store,
+      notifiers,
+      digestHourUtc: digestHour,
+      dashboardUrl: env.TRIAGE_DASHBOARD_URL,
+      diagnostics: log,
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const closingOnFailure = <T>(step: Promise<T>): Promise<T> =>
+    step.catch(async (error: unknown) => {
+      await engine.close();
+      throw error;
+    });
   const projects = new ProjectRegistry(store.db);
-  const project = await projects.ensureDefault(env.TRIAGE_DEFAULT_PROJECT_KEY?.trim() || undefined);
-  const { token, generated } = await adminTokenOf(store.db, env.TRIAGE_ADMIN_TOKEN?.trim() || undefined);
+  const project = await closingOnFailure(
+    projects.ensureDefault(env.TRIAGE_DEFAULT_PROJECT_KEY?.trim() || undefined),
+  );
+  const { token, generated } = await closingOnFailure(
+    adminTokenOf(store.db, env.TRIAGE_ADMIN_TOKEN?.trim() || undefined),
+  );
   const ingest = { active: 0, lastAt: 0 };
   const jobs = new JobQueue({
     ingestBusy: () => ingest.active > 0 || Date.now() - ingest.lastAt < 5,
@@ -122,13 +139,23 @@ export async function startServer({
   const app = createApp(context);
   const listenPort = port ?? Number(env.TRIAGE_PORT ?? 7070);
   const server = createServer(createIngestListener(context, getRequestListener(app.fetch)));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listenPort, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await closingOnFailure(
+    new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new Error(
+                `port ${listenPort} on ${host} is in use: stop what holds it, or choose another with --port or TRIAGE_PORT`,
+              )
+            : error,
+        ),
+      );
+      server.listen(listenPort, host, () => {
+        server.removeAllListeners('error');
+        resolve();
+      });
+    }),
+  );
   const address = server.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const url = `http://${shownHost}:${address.port}`;

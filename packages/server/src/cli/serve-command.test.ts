@@ -1,0 +1,53 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../test/run-cli.js';
+
+// In process, so that a stop signal can be delivered at an exact point: process.emit calls the listeners
+// serve installed, and sends no signal (this test process has no listeners of its own for them).
+const database = () => join(mkdtempSync(join(tmpdir(), 'triage-serve-')), 'triage.db');
+const env = () => ({ TRIAGE_DATABASE_URL: database(), TRIAGE_ADMIN_TOKEN: 'admin-token' });
+
+describe('triage serve (stop signals)', () => {
+  let blocker: Server | undefined;
+  afterEach(async () => {
+    await new Promise((resolve) => blocker?.close(resolve) ?? resolve(undefined));
+    blocker = undefined;
+  });
+
+  it('should stop cleanly once started when the signal came during start-up', async () => {
+    const serving = runCli(['serve', '--port', '0', '--host', '127.0.0.1'], { env: env() });
+    // The command is past its synchronous start: its listeners are in place, the server not yet listening.
+    expect(process.listenerCount('SIGTERM')).toBe(1);
+    process.emit('SIGTERM');
+    const { code, stdout, stderr } = await serving;
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^\[triage\] stopping as soon as it has started \(signal again to quit at once\)\n/,
+    );
+    expect(stdout).toMatch(/Triage server listening on http:\/\/127\.0\.0\.1:\d+\n/);
+    expect(stdout).toMatch(/\[triage\] shutting down\n\[triage\] stopped\n$/);
+    // After the first signal serve no longer listens: a second one ends the process at once (Node's default).
+    expect(process.listenerCount('SIGTERM')).toBe(0);
+    expect(process.listenerCount('SIGINT')).toBe(0);
+  });
+
+  it('should say which port is taken, and leave no signal listeners behind', async () => {
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker!.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const { code, stdout, stderr } = await runCli(['serve', '--port', String(port), '--host', '127.0.0.1'], {
+      env: env(),
+    });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `triage: port ${port} on 127.0.0.1 is in use: stop what holds it, or choose another with --port or TRIAGE_PORT\n`,
+    );
+    expect(process.listenerCount('SIGTERM')).toBe(0);
+    expect(process.listenerCount('SIGINT')).toBe(0);
+  });
+});
