@@ -35,8 +35,12 @@ let failed = 0;
 try {
   const results = JSON.parse(readFileSync(report, 'utf8'));
   passed = results.numPassedTests;
-  failed =
-    results.numFailedTests + (results.numRuntimeErrorTestSuites ?? 0) + (results.numFailedTestSuites ?? 0);
+  // A file that failed without a failed test (it did not load, say) counts once. numFailedTestSuites is
+  // no measure of that: it counts describe blocks too, so one failed test was reported as 3 failed.
+  const brokenFiles = results.testResults.filter(
+    (file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed'),
+  ).length;
+  failed = results.numFailedTests + brokenFiles;
   if (results.numTotalTests === 0) failed += 1;
 } catch {
   failed += 1;
