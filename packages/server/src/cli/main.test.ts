@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -280,6 +280,71 @@ describe('triage serve (the process)', () => {
       expect((await count('events')) + (await count('jobs'))).toBe(1);
     } finally {
       await store.close();
+    }
+  });
+
+  // A request whose body has not all arrived holds the shutdown open, so a second signal lands in the middle.
+  async function holdShutdownOpen(url: string, key: string) {
+    const body = JSON.stringify({ log: ['ERROR: connect ECONNREFUSED 10.0.0.7:5432'] });
+    const { port } = new URL(url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      `POST /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Triage-Key: ${key}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`,
+    );
+    let response = '';
+    socket.on('data', (chunk) => {
+      response += chunk;
+    });
+    socket.on('error', () => {});
+    return {
+      finish: () => socket.write(body.slice(10)),
+      response: () => response,
+      close: () => socket.destroy(),
+    };
+  }
+
+  it('should stop once when the same stop comes twice (Ctrl-C on npm start: npm passes on its copy)', async () => {
+    const bin = fileURLToPath(new URL('../../bin/triage.js', import.meta.url));
+    const { child, key, url, exited, output } = await serveProcess(process.execPath, [
+      bin,
+      'serve',
+      '--host',
+      '127.0.0.1',
+    ]);
+    const request = await holdShutdownOpen(url, key);
+    child.kill('SIGINT');
+    await expect.poll(output).toContain('[triage] shutting down\n');
+    child.kill('SIGINT');
+    // The copy came while the server was still stopping; it goes on stopping, and answers the request in hand.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(child.exitCode).toBe(null);
+    request.finish();
+    expect(await exited).toBe(0);
+    expect(request.response()).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(output()).toMatch(/\[triage\] shutting down\n\[triage\] stopped\n$/);
+  });
+
+  it('should quit at once at a second signal that comes later', async () => {
+    const bin = fileURLToPath(new URL('../../bin/triage.js', import.meta.url));
+    const { child, key, url, exited, output } = await serveProcess(process.execPath, [
+      bin,
+      'serve',
+      '--host',
+      '127.0.0.1',
+    ]);
+    const request = await holdShutdownOpen(url, key);
+    try {
+      child.kill('SIGTERM');
+      await expect.poll(output).toContain('[triage] shutting down\n');
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(null);
+      expect(child.signalCode).toBe('SIGTERM');
+      expect(output()).not.toContain('[triage] stopped');
+    } finally {
+      request.close();
     }
   });
 

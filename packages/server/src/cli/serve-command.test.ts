@@ -30,7 +30,7 @@ describe('triage serve (stop signals)', () => {
     );
     expect(stdout).toMatch(/Triage server listening on http:\/\/127\.0\.0\.1:\d+\n/);
     expect(stdout).toMatch(/\[triage\] shutting down\n\[triage\] stopped\n$/);
-    // After the first signal serve no longer listens: a second one ends the process at once (Node's default).
+    // Once stopped, serve no longer listens.
     expect(process.listenerCount('SIGTERM')).toBe(0);
     expect(process.listenerCount('SIGINT')).toBe(0);
   });

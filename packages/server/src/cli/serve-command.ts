@@ -2,8 +2,7 @@ import { parseArgs } from 'node:util';
 import { startServer } from '../server/start-server.js';
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
-
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+import { listenForStop } from './stop-signal.js';
 
 export const SERVE_USAGE = `Usage: triage serve [--port 7070] [--host 0.0.0.0] [--database-url URL]
 
@@ -32,9 +31,9 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
   // Listen for the stop signals before starting: without a listener a signal kills Node outright, and
   // one that came between the start-up lines and the listener (a container stopped at once, say) ended
   // the server with no shutdown (no drain, no last checkpoint). A signal during start-up stops the
-  // server as soon as it has started.
+  // server as soon as it has started. They are listened for until the server has stopped (see listenForStop).
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
-  const stop = stopSignal(() => {
+  const stop = listenForStop(() => {
     if (!server) io.stdout('[triage] stopping as soon as it has started (signal again to quit at once)\n');
   });
   try {
@@ -52,27 +51,11 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
   }
   await stop.received;
   io.stdout('[triage] shutting down\n');
-  await server.close();
+  try {
+    await server.close();
+  } finally {
+    stop.release();
+  }
   io.stdout('[triage] stopped\n');
   return 0;
-}
-
-/**
- * Resolves `received` at the first SIGINT or SIGTERM, then stops listening: a second signal ends the
- * process at once (Node's default), as a second Ctrl-C should. `release` stops listening.
- */
-function stopSignal(onReceived: () => void): { received: Promise<void>; release: () => void } {
-  let onSignal = () => {};
-  const release = () => {
-    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
-  };
-  const received = new Promise<void>((resolve) => {
-    onSignal = () => {
-      release();
-      onReceived();
-      resolve();
-    };
-  });
-  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
-  return { received, release };
 }
