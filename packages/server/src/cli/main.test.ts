@@ -305,17 +305,18 @@ describe('triage serve (the process)', () => {
     };
   }
 
-  it('should stop once when the same stop comes twice (Ctrl-C on npm start: npm passes on its copy)', async () => {
+  /** A server told to stop (`signal`) while a request is in hand: it is still stopping when this resolves. */
+  async function stoppingWithRequestInHand(signal: NodeJS.Signals) {
     const bin = fileURLToPath(new URL('../../bin/triage.js', import.meta.url));
-    const { child, key, url, exited, output } = await serveProcess(process.execPath, [
-      bin,
-      'serve',
-      '--host',
-      '127.0.0.1',
-    ]);
-    const request = await holdShutdownOpen(url, key);
-    child.kill('SIGINT');
-    await expect.poll(output).toContain('[triage] shutting down\n');
+    const server = await serveProcess(process.execPath, [bin, 'serve', '--host', '127.0.0.1']);
+    const request = await holdShutdownOpen(server.url, server.key);
+    server.child.kill(signal);
+    await expect.poll(server.output).toContain('[triage] shutting down\n');
+    return { ...server, request };
+  }
+
+  it('should stop once when the same stop comes twice (Ctrl-C on npm start: npm passes on its copy)', async () => {
+    const { child, exited, output, request } = await stoppingWithRequestInHand('SIGINT');
     child.kill('SIGINT');
     // The copy came while the server was still stopping; it goes on stopping, and answers the request in hand.
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -327,17 +328,8 @@ describe('triage serve (the process)', () => {
   });
 
   it('should quit at once at a second signal that comes later', async () => {
-    const bin = fileURLToPath(new URL('../../bin/triage.js', import.meta.url));
-    const { child, key, url, exited, output } = await serveProcess(process.execPath, [
-      bin,
-      'serve',
-      '--host',
-      '127.0.0.1',
-    ]);
-    const request = await holdShutdownOpen(url, key);
+    const { child, exited, output, request } = await stoppingWithRequestInHand('SIGTERM');
     try {
-      child.kill('SIGTERM');
-      await expect.poll(output).toContain('[triage] shutting down\n');
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       child.kill('SIGTERM');
       expect(await exited).toBe(null);
