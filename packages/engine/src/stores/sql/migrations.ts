@@ -173,7 +173,9 @@ export async function migrate(db: Kysely<unknown>, dialect: SqlDialectName, to?:
   const { error, results } = await (to === undefined ? migrator.migrateToLatest() : migrator.migrateTo(to));
   if (error) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName;
-    throw new Error(`database migration ${failed ?? ''} failed: ${(error as Error).message ?? error}`, {
+    // No migration failed when none could run (the database could not be reached): its own error says why.
+    if (!failed) throw error;
+    throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? error}`, {
       cause: error,
     });
   }

@@ -29,6 +29,18 @@ export interface OpenSqlStoreOptions {
 /** Largest write-ahead log file left after the log is rewound (SQLite's `journal_size_limit`). */
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
+/** How long opening a PostgreSQL connection may take: the URL's `connect_timeout` (seconds, as libpq reads it), or 10 s. */
+function connectTimeoutOf(url: string): number {
+  // Read off the text, not with URL: libpq's URLs are not all WHATWG URLs (a password with a '#', say).
+  const given = /[?&]connect_timeout=([^&#]*)/.exec(url)?.[1];
+  if (given === undefined) return 10_000;
+  const seconds = Number(given);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new ConfigError(`connect_timeout in the database URL must be a number of seconds, got "${given}"`);
+  // libpq: 0 waits forever; pg: 0 is no timeout, as well.
+  return seconds * 1000;
+}
+
 /** `postgres://…` or `postgresql://…`: anything else is a SQLite path. */
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
@@ -45,9 +57,18 @@ export async function openSqlStore({
   onFailure = () => {},
 }: OpenSqlStoreOptions): Promise<SqlStore> {
   if (isPostgresUrl(url)) {
+    const connectTimeoutMs = connectTimeoutOf(url);
     const pool = new pg.Pool({
       connectionString: url,
       max: maxConnections,
+      // A bound on opening a connection only (pg-pool's own connectionTimeoutMillis would also bound the
+      // wait for a free connection under load): a host that never answers ended the start after the
+      // kernel gave up, minutes later, with no word meanwhile.
+      Client: class extends pg.Client {
+        constructor(config?: pg.ClientConfig) {
+          super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
+        }
+      },
       // bigint (epoch ms) as numbers: they stay far below 2^53.
       types: {
         getTypeParser: (oid: number, format?: string) =>
@@ -59,7 +80,12 @@ export async function openSqlStore({
       await migrate(db as Kysely<unknown>, 'postgres');
     } catch (error) {
       await db.destroy();
-      throw new ConfigError(`cannot use the PostgreSQL database: ${(error as Error).message}`, {
+      // pg's words for a connection that timed out name neither the time nor the knob.
+      const reason =
+        (error as Error).message === 'timeout expired'
+          ? `no answer within ${connectTimeoutMs / 1000} s (connect_timeout in the URL sets the wait)`
+          : (error as Error).message;
+      throw new ConfigError(`cannot use the PostgreSQL database: ${reason}`, {
         cause: error,
       });
     }

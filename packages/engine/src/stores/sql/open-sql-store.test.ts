@@ -1,0 +1,56 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../errors/config-error.js';
+import { testDatabase } from '../../test/postgres-database.js';
+import { openSqlStore } from './open-sql-store.js';
+
+describe('openSqlStore on PostgreSQL: connecting', () => {
+  // A host that takes the connection and never answers, as a firewall that swallows packets does.
+  let silent: Server;
+  const held: Socket[] = [];
+  let port = 0;
+  const postgres = testDatabase('triage_open_store');
+  beforeAll(async () => {
+    silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    port = (silent.address() as { port: number }).port;
+    await postgres.create();
+  });
+  afterAll(async () => {
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+    await postgres.drop();
+  });
+
+  it('should give up on a server that never answers after connect_timeout, saying so', async () => {
+    const started = Date.now();
+    const opening = openSqlStore({ url: `postgres://triage@127.0.0.1:${port}/triage?connect_timeout=1` });
+    await expect(opening).rejects.toThrow(ConfigError);
+    await expect(opening).rejects.toThrow(
+      'cannot use the PostgreSQL database: no answer within 1 s (connect_timeout in the URL sets the wait)',
+    );
+    // It waited for the timeout, not for the kernel: without one it would still be waiting.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(held.length).toBeGreaterThan(0);
+  });
+
+  it('should refuse a connect_timeout that is not a number of seconds', async () => {
+    await expect(openSqlStore({ url: `${postgres.url}?connect_timeout=soon` })).rejects.toThrow(
+      'connect_timeout in the database URL must be a number of seconds, got "soon"',
+    );
+  });
+
+  it('should open a real server with connect_timeout in its URL', async () => {
+    const store = await openSqlStore({ url: `${postgres.url}?connect_timeout=5` });
+    try {
+      expect(store.dialect).toBe('postgres');
+      const row = await store.db
+        .selectFrom('jobs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(Number(row.n)).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
