@@ -35,6 +35,15 @@ describe('triage serve (stop signals)', () => {
     expect(process.listenerCount('SIGINT')).toBe(0);
   });
 
+  it('should refuse a port out of range before opening anything', async () => {
+    for (const port of ['65536', '99999', 'abc', '1.5']) {
+      const { code, stderr } = await runCli(['serve', '--port', port], { env: env() });
+      expect(code).toBe(2);
+      expect(stderr).toBe(`triage: --port must be a port number (0 to 65535), got "${port}"\n`);
+    }
+    expect(process.listenerCount('SIGTERM')).toBe(0);
+  });
+
   it('should say which port is taken, and leave no signal listeners behind', async () => {
     blocker = createServer();
     await new Promise<void>((resolve) => blocker!.listen(0, '127.0.0.1', resolve));

@@ -26,8 +26,8 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
     return 0;
   }
   const port = values.port ?? io.env.TRIAGE_PORT;
-  if (port !== undefined && !/^\d{1,5}$/.test(port))
-    throw new InputError(`--port must be a port number, got "${port}"`);
+  if (port !== undefined && !(/^\d{1,5}$/.test(port) && Number(port) <= 65_535))
+    throw new InputError(`--port must be a port number (0 to 65535), got "${port}"`);
   // Listen for the stop signals before starting: without a listener a signal kills Node outright, and
   // one that came between the start-up lines and the listener (a container stopped at once, say) ended
   // the server with no shutdown (no drain, no last checkpoint). A signal during start-up stops the

@@ -1,4 +1,7 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../errors/config-error.js';
 import { testDatabase } from '../../test/postgres-database.js';
@@ -52,5 +55,26 @@ describe('openSqlStore on PostgreSQL: connecting', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('openSqlStore on SQLite: a path it cannot use', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'triage-open-'));
+
+  it('should name the file when it is not a database', async () => {
+    const path = join(dir, 'notes.txt');
+    writeFileSync(path, 'not a database, but long enough to have a header SQLite reads and rejects');
+    const opening = openSqlStore({ url: path });
+    await expect(opening).rejects.toThrow(ConfigError);
+    await expect(opening).rejects.toThrow(`cannot use the SQLite database ${path}: file is not a database`);
+  });
+
+  it('should name the file when its folder cannot be made', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    const path = join(file, 'data', 'triage.db');
+    await expect(openSqlStore({ url: path })).rejects.toThrow(
+      new RegExp(`^cannot use the SQLite database ${path}: ENOTDIR`),
+    );
   });
 });

@@ -94,16 +94,26 @@ export async function openSqlStore({
   if (/^[a-z]+:\/\//i.test(url))
     throw new ConfigError(`unsupported database URL "${url}": use postgres://… or a SQLite file path`);
   const path = url.replace(/^sqlite:(\/\/)?/, '');
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const database = new Sqlite(path);
-  database.pragma('journal_mode = WAL');
-  database.pragma(`synchronous = ${sqliteSync === 'full' ? 'FULL' : 'NORMAL'}`);
-  // No sleeping in SQLite's busy handler on the event loop: the dialect retries a locked statement on a timer.
-  database.pragma('busy_timeout = 0');
-  const db = new Kysely<Database>({
-    dialect: new BusyRetryingSqliteDialect({ database: withCachedStatements(database) }),
-  });
-  await migrate(db as Kysely<unknown>, 'sqlite');
+  let database: Sqlite.Database | undefined;
+  let db: Kysely<Database>;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    database = new Sqlite(path);
+    database.pragma('journal_mode = WAL');
+    database.pragma(`synchronous = ${sqliteSync === 'full' ? 'FULL' : 'NORMAL'}`);
+    // No sleeping in SQLite's busy handler on the event loop: the dialect retries a locked statement on a timer.
+    database.pragma('busy_timeout = 0');
+    db = new Kysely<Database>({
+      dialect: new BusyRetryingSqliteDialect({ database: withCachedStatements(database) }),
+    });
+    await migrate(db as Kysely<unknown>, 'sqlite');
+  } catch (error) {
+    database?.close();
+    // A path that is not a directory, a file that is not a database, a disk that is full…: say which file.
+    throw new ConfigError(`cannot use the SQLite database ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   if (path === ':memory:') return new SqlStore(db, 'sqlite');
   // The checkpoint thread rewinds the log past about 16 MiB; the file a rewound log leaves is cut to this.
   database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
