@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CHANNELS, type RoutingPolicy } from '@triage/core';
 import { z } from 'zod';
 import { ConfigError } from '../errors/config-error.js';
+import { numberFromEnv } from './number-from-env.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -75,12 +76,14 @@ export function readEngineSettings(env: Env = process.env): EngineSettings {
   const file = env.TRIAGE_CONFIG ? readConfigFile(env.TRIAGE_CONFIG) : {};
   const llm = file.llm ?? {};
   return {
-    maxPromptTokens: numberVar(env, 'TRIAGE_MAX_PROMPT_TOKENS', 200) ?? llm.maxPromptTokens ?? 1_500,
-    llmTimeoutMs: numberVar(env, 'TRIAGE_LLM_TIMEOUT_MS', 100) ?? llm.timeoutMs ?? 20_000,
-    dailyBudgetUsd: numberVar(env, 'TRIAGE_LLM_DAILY_BUDGET_USD', 0) ?? file.budgets?.dailyUsd,
+    maxPromptTokens:
+      numberFromEnv(env, 'TRIAGE_MAX_PROMPT_TOKENS', { min: 200 }) ?? llm.maxPromptTokens ?? 1_500,
+    llmTimeoutMs: numberFromEnv(env, 'TRIAGE_LLM_TIMEOUT_MS', { min: 100 }) ?? llm.timeoutMs ?? 20_000,
+    dailyBudgetUsd: numberFromEnv(env, 'TRIAGE_LLM_DAILY_BUDGET_USD', { min: 0 }) ?? file.budgets?.dailyUsd,
     handlerDailyBudgetUsd:
-      numberVar(env, 'TRIAGE_LLM_HANDLER_DAILY_BUDGET_USD', 0) ?? file.budgets?.handlerDailyUsd,
-    cacheTtlMs: numberVar(env, 'TRIAGE_LLM_CACHE_TTL_MS', 0) ?? llm.cacheTtlMs ?? 24 * 60 * 60 * 1000,
+      numberFromEnv(env, 'TRIAGE_LLM_HANDLER_DAILY_BUDGET_USD', { min: 0 }) ?? file.budgets?.handlerDailyUsd,
+    cacheTtlMs:
+      numberFromEnv(env, 'TRIAGE_LLM_CACHE_TTL_MS', { min: 0 }) ?? llm.cacheTtlMs ?? 24 * 60 * 60 * 1000,
     dryRun: /^(1|true|yes)$/i.test(env.TRIAGE_DRY_RUN ?? ''),
     routing: file.routing ? validZone(file.routing as RoutingPolicy) : undefined,
     llm: file.llm
@@ -102,15 +105,6 @@ function readConfigFile(path: string): z.infer<typeof fileSchema> {
     throw new ConfigError(`TRIAGE_CONFIG=${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   return parsed.data;
-}
-
-function numberVar(env: Env, name: string, min: number): number | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min)
-    throw new ConfigError(`${name} must be a number ≥ ${min}, got "${raw}"`);
-  return value;
 }
 
 function validZone(routing: RoutingPolicy): RoutingPolicy {

@@ -1,18 +1,16 @@
 import type { Database } from '@triage/engine';
 import type { Kysely } from 'kysely';
+import type { RetentionSettings } from './server-settings.js';
 
 /**
- * Deletes stored events older than TRIAGE_RETENTION_DAYS (default 30) and
- * beyond TRIAGE_RETENTION_MAX_EVENTS (default 1,000,000, oldest first), hourly.
- * Issues and their counts stay.
+ * Deletes stored events older than `days` and beyond `maxEvents` (oldest first), and sent alerts
+ * older than `days`, at start and then hourly. Issues and their counts stay.
  */
 export function startRetention(
   db: Kysely<Database>,
-  env: Record<string, string | undefined>,
+  { days, maxEvents }: RetentionSettings,
   onFailure: (stage: string, error: unknown) => void,
 ): { stop(): void; run(): Promise<void> } {
-  const days = Number(env.TRIAGE_RETENTION_DAYS ?? 30);
-  const maxEvents = Number(env.TRIAGE_RETENTION_MAX_EVENTS ?? 1_000_000);
   const run = async () => {
     try {
       await db

@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import {
   createEngine,
-  isPostgresUrl,
   notifiersFromEnv,
   openSqlStore,
   readEngineSettings,
@@ -18,6 +17,7 @@ import { dsnOf, type Project, ProjectRegistry } from './projects.js';
 import { RateLimiter } from './rate-limiter.js';
 import { startRetention } from './retention.js';
 import { DEFAULT_LIMITS, type ServerContext } from './server-context.js';
+import { readServerSettings } from './server-settings.js';
 
 export interface ServerOptions {
   port?: number;
@@ -53,10 +53,15 @@ export async function startServer({
   const settings = readEngineSettings(env);
   const llm = readLlmConfig(env, settings.llm);
   const notifiers = notifiersFromEnv(env);
-  const sqliteSync = env.TRIAGE_SQLITE_SYNC ?? 'normal';
-  if (sqliteSync !== 'normal' && sqliteSync !== 'full') {
-    throw new RangeError(`TRIAGE_SQLITE_SYNC must be normal or full, got "${sqliteSync}"`);
-  }
+  const {
+    database,
+    workers,
+    sqliteSync,
+    rateLimitPerMinute,
+    retention,
+    digestHourUtc,
+    port: listenPort,
+  } = readServerSettings(env, { databaseUrl, port });
   const failures = new Map<string, number>();
   const onFailure = (stage: string, error: unknown) => {
     const count = (failures.get(stage) ?? 0) + 1;
@@ -64,20 +69,12 @@ export async function startServer({
     if (count === 1 || count % 1_000 === 0)
       log(`[triage] ${stage} failed: ${(error as Error)?.message ?? error} (${count} so far)`);
   };
-  const database = databaseUrl ?? env.TRIAGE_DATABASE_URL ?? './data/triage.db';
-  // On PostgreSQL a job mostly waits for round trips, so more of them run at once (and the more wait
-  // on one hot issue, the more events one transaction records); on SQLite they share one connection
-  // and the CPU with ingest.
-  const workers = Number(env.TRIAGE_WORKERS ?? (isPostgresUrl(database) ? 16 : 2));
-  if (!Number.isInteger(workers) || workers < 0)
-    throw new RangeError(`TRIAGE_WORKERS must be 0 or more, got "${env.TRIAGE_WORKERS}"`);
   const store = await openSqlStore({
     url: database,
     maxConnections: workers + 8,
     sqliteSync,
     onFailure,
   });
-  const digestHour = env.TRIAGE_DIGEST_HOUR_UTC ? Number(env.TRIAGE_DIGEST_HOUR_UTC) : 8;
   // From here on a failure (a taken port, say) closes what is open: a store left open kept the process
   // alive after the error was printed, its connections and timers still running.
   let engine: ReturnType<typeof createEngine>;
@@ -86,7 +83,7 @@ export async function startServer({
       env,
       store,
       notifiers,
-      digestHourUtc: digestHour,
+      digestHourUtc,
       dashboardUrl: env.TRIAGE_DASHBOARD_URL,
       diagnostics: log,
     });
@@ -130,14 +127,13 @@ export async function startServer({
     projects,
     jobs,
     events,
-    rateLimiter: new RateLimiter(Number(env.TRIAGE_RATE_LIMIT_PER_MINUTE ?? 6_000)),
+    rateLimiter: new RateLimiter(rateLimitPerMinute),
     adminToken: token,
     limits: DEFAULT_LIMITS,
     ingest,
     onFailure,
   };
   const app = createApp(context);
-  const listenPort = port ?? Number(env.TRIAGE_PORT ?? 7070);
   const server = createServer(createIngestListener(context, getRequestListener(app.fetch)));
   await closingOnFailure(
     new Promise<void>((resolve, reject) => {
@@ -161,7 +157,7 @@ export async function startServer({
   const url = `http://${shownHost}:${address.port}`;
   // TRIAGE_WORKERS=0: an ingest-only instance; other instances sharing the database run the pipeline.
   if (workers > 0) jobs.start();
-  const retention = startRetention(store.db, env, onFailure);
+  const retentionJob = startRetention(store.db, retention, onFailure);
 
   const channels = notifiers.map((notifier) => notifier.name).join(', ') || 'none';
   const dsn = dsnOf(project, url);
@@ -188,7 +184,7 @@ export async function startServer({
     async close() {
       if (closed) return;
       closed = true;
-      retention.stop();
+      retentionJob.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await jobs.stop();
       await engine.close();

@@ -1,0 +1,79 @@
+import { ConfigError } from '@triage/engine';
+import { describe, expect, it } from 'vitest';
+import { readServerSettings } from './server-settings.js';
+
+describe('readServerSettings', () => {
+  it('should default to SQLite in ./data, port 7070 and the documented limits', () => {
+    expect(readServerSettings({})).toEqual({
+      database: './data/triage.db',
+      port: 7070,
+      workers: 2,
+      sqliteSync: 'normal',
+      rateLimitPerMinute: 6_000,
+      retention: { days: 30, maxEvents: 1_000_000 },
+      digestHourUtc: 8,
+    });
+  });
+
+  it('should run more workers on PostgreSQL, and take what it is given over the environment', () => {
+    const env = { TRIAGE_DATABASE_URL: 'postgres://db/triage', TRIAGE_PORT: '8080' };
+    expect(readServerSettings(env)).toMatchObject({
+      database: 'postgres://db/triage',
+      port: 8080,
+      workers: 16,
+    });
+    expect(readServerSettings(env, { databaseUrl: '/var/triage.db', port: 0 })).toMatchObject({
+      database: '/var/triage.db',
+      port: 0,
+      workers: 2,
+    });
+  });
+
+  it('should read every variable it documents', () => {
+    expect(
+      readServerSettings({
+        TRIAGE_WORKERS: '0',
+        TRIAGE_SQLITE_SYNC: 'full',
+        TRIAGE_RATE_LIMIT_PER_MINUTE: '120',
+        TRIAGE_RETENTION_DAYS: '7',
+        TRIAGE_RETENTION_MAX_EVENTS: '5000',
+        TRIAGE_DIGEST_HOUR_UTC: '0',
+      }),
+    ).toMatchObject({
+      workers: 0,
+      sqliteSync: 'full',
+      rateLimitPerMinute: 120,
+      retention: { days: 7, maxEvents: 5000 },
+      digestHourUtc: 0,
+    });
+  });
+
+  // Read with Number() before, "abc" became NaN: a NaN rate limit refused every event, a NaN retention
+  // deleted none, and a blank rate limit (0) refused everything after the first request.
+  it.each([
+    ['TRIAGE_RATE_LIMIT_PER_MINUTE', 'abc', 'TRIAGE_RATE_LIMIT_PER_MINUTE must be a number ≥ 1, got "abc"'],
+    ['TRIAGE_RATE_LIMIT_PER_MINUTE', '0', 'TRIAGE_RATE_LIMIT_PER_MINUTE must be a number ≥ 1, got "0"'],
+    ['TRIAGE_RETENTION_DAYS', 'forever', 'TRIAGE_RETENTION_DAYS must be a number ≥ 1, got "forever"'],
+    [
+      'TRIAGE_RETENTION_MAX_EVENTS',
+      '1e3.5',
+      'TRIAGE_RETENTION_MAX_EVENTS must be a whole number ≥ 1, got "1e3.5"',
+    ],
+    ['TRIAGE_WORKERS', 'x', 'TRIAGE_WORKERS must be a whole number ≥ 0, got "x"'],
+    ['TRIAGE_WORKERS', '2.5', 'TRIAGE_WORKERS must be a whole number ≥ 0, got "2.5"'],
+    ['TRIAGE_DIGEST_HOUR_UTC', '24', 'TRIAGE_DIGEST_HOUR_UTC must be a whole number from 0 to 23, got "24"'],
+    ['TRIAGE_PORT', '70000', 'TRIAGE_PORT must be a whole number from 0 to 65535, got "70000"'],
+    ['TRIAGE_SQLITE_SYNC', 'sometimes', 'TRIAGE_SQLITE_SYNC must be normal or full, got "sometimes"'],
+  ])('should refuse %s=%s, naming it', (name, value, message) => {
+    const read = () => readServerSettings({ [name]: value });
+    expect(read).toThrow(ConfigError);
+    expect(read).toThrow(message);
+  });
+
+  it('should take a blank variable as unset', () => {
+    expect(readServerSettings({ TRIAGE_RATE_LIMIT_PER_MINUTE: ' ', TRIAGE_DATABASE_URL: '' })).toMatchObject({
+      rateLimitPerMinute: 6_000,
+      database: './data/triage.db',
+    });
+  });
+});

@@ -1,0 +1,49 @@
+import { ConfigError, isPostgresUrl, numberFromEnv } from '@triage/engine';
+
+type Env = Record<string, string | undefined>;
+
+export interface RetentionSettings {
+  /** Stored events older than this are deleted (TRIAGE_RETENTION_DAYS). */
+  days: number;
+  /** At most this many stored events, the oldest deleted first (TRIAGE_RETENTION_MAX_EVENTS). */
+  maxEvents: number;
+}
+
+/** What `triage serve` reads from its environment, checked before anything is opened. */
+export interface ServerSettings {
+  /** `postgres://…` or a SQLite path. */
+  database: string;
+  port: number;
+  workers: number;
+  sqliteSync: 'normal' | 'full';
+  rateLimitPerMinute: number;
+  retention: RetentionSettings;
+  digestHourUtc: number;
+}
+
+/** Reads the server's settings; a bad value is a ConfigError naming its variable. */
+export function readServerSettings(
+  env: Env,
+  given: { databaseUrl?: string; port?: number } = {},
+): ServerSettings {
+  const database = given.databaseUrl ?? (env.TRIAGE_DATABASE_URL?.trim() || './data/triage.db');
+  const sqliteSync = env.TRIAGE_SQLITE_SYNC?.trim() || 'normal';
+  if (sqliteSync !== 'normal' && sqliteSync !== 'full')
+    throw new ConfigError(`TRIAGE_SQLITE_SYNC must be normal or full, got "${sqliteSync}"`);
+  return {
+    database,
+    port: given.port ?? numberFromEnv(env, 'TRIAGE_PORT', { min: 0, max: 65_535, integer: true }) ?? 7070,
+    // On PostgreSQL a job mostly waits for round trips, so more of them run at once (and the more wait
+    // on one hot issue, the more events one transaction records); on SQLite they share one connection
+    // and the CPU with ingest.
+    workers:
+      numberFromEnv(env, 'TRIAGE_WORKERS', { min: 0, integer: true }) ?? (isPostgresUrl(database) ? 16 : 2),
+    sqliteSync,
+    rateLimitPerMinute: numberFromEnv(env, 'TRIAGE_RATE_LIMIT_PER_MINUTE', { min: 1 }) ?? 6_000,
+    retention: {
+      days: numberFromEnv(env, 'TRIAGE_RETENTION_DAYS', { min: 1 }) ?? 30,
+      maxEvents: numberFromEnv(env, 'TRIAGE_RETENTION_MAX_EVENTS', { min: 1, integer: true }) ?? 1_000_000,
+    },
+    digestHourUtc: numberFromEnv(env, 'TRIAGE_DIGEST_HOUR_UTC', { min: 0, max: 23, integer: true }) ?? 8,
+  };
+}
