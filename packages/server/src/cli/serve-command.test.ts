@@ -41,6 +41,9 @@ describe('triage serve (stop signals)', () => {
       expect(code).toBe(2);
       expect(stderr).toBe(`triage: --port must be a port number (0 to 65535), got "${port}"\n`);
     }
+    const fromEnv = await runCli(['serve'], { env: { ...env(), TRIAGE_PORT: '70000' } });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toBe('triage: TRIAGE_PORT must be a whole number from 0 to 65535, got "70000"\n');
     expect(process.listenerCount('SIGTERM')).toBe(0);
   });
 

@@ -25,7 +25,8 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
     io.stdout(`${SERVE_USAGE}\n`);
     return 0;
   }
-  const port = values.port ?? io.env.TRIAGE_PORT;
+  // TRIAGE_PORT is read with the server's other settings, in words that name it.
+  const port = values.port;
   if (port !== undefined && !(/^\d{1,5}$/.test(port) && Number(port) <= 65_535))
     throw new InputError(`--port must be a port number (0 to 65535), got "${port}"`);
   // Listen for the stop signals before starting: without a listener a signal kills Node outright, and
