@@ -137,17 +137,17 @@ export async function startServer({
   const server = createServer(createIngestListener(context, getRequestListener(app.fetch)));
   await closingOnFailure(
     new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
+      const onError = (error: NodeJS.ErrnoException) =>
         reject(
           error.code === 'EADDRINUSE'
             ? new Error(
                 `port ${listenPort} on ${host} is in use: stop what holds it, or choose another with --port or TRIAGE_PORT`,
               )
             : error,
-        ),
-      );
+        );
+      server.once('error', onError);
       server.listen(listenPort, host, () => {
-        server.removeAllListeners('error');
+        server.off('error', onError);
         resolve();
       });
     }),
