@@ -2,7 +2,8 @@
 // Where the CPU of an ingest request goes: microseconds of CPU per request for each thread of the server
 // (from /proc/<pid>/task/*/stat) and for the load generator (this process), for the bare node:http server
 // of bench/ingest.mjs and for `triage serve` on SQLite. On a 2-core machine shared with the load generator,
-// throughput is bounded by the busiest thread and by the sum of all of them; this tells which.
+// throughput is bounded by the busiest thread and by the sum of all of them; this tells which. The
+// "machine idle" column is the share of both cores that nobody used during the round (/proc/stat).
 // Linux only (reads /proc). After `npm run build`.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import {
   BARE,
   bareHeaders,
   ENDPOINTS,
+  machineTicks,
   ownTicks,
   post,
   serverEnv,
@@ -29,8 +31,10 @@ async function measure(server, path, body, headers, connections) {
   await load(1);
   const before = threadTicks(server.child.pid);
   const ownBefore = ownTicks();
+  const machineBefore = machineTicks();
   const run = await load(SECONDS);
   const after = threadTicks(server.child.pid);
+  const machineAfter = machineTicks();
   const requests = run.requests.total;
   const perRequest = (ticks) => (ticks * TICK_US) / requests;
   // The main thread's id is the process id; every other thread (libuv's pool, V8's, the SQLite checkpoint
@@ -45,6 +49,7 @@ async function measure(server, path, body, headers, connections) {
     others: perRequest(others),
     load: perRequest(ownTicks() - ownBefore),
     errors: run.non2xx + run.errors,
+    idle: (100 * (machineAfter.idle - machineBefore.idle)) / (machineAfter.all - machineBefore.all),
   };
 }
 
@@ -87,11 +92,11 @@ console.log(
   [
     `Node ${process.version}, ${SECONDS}s per round; CPU in µs per request; ${new Date().toISOString().slice(0, 10)}`,
     '',
-    '| server | endpoint | connections | round | req/s | main thread | other threads | load generator | all | errors |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| server | endpoint | connections | round | req/s | main thread | other threads | load generator | all | machine idle | errors |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       ([name, label, connections, round, r]) =>
-        `| ${name} | ${label} | ${connections} | ${round} | ${Math.round(r.rps)} | ${f(r.main)} | ${f(r.others)} | ${f(r.load)} | ${f(r.main + r.others + r.load)} | ${r.errors} |`,
+        `| ${name} | ${label} | ${connections} | ${round} | ${Math.round(r.rps)} | ${f(r.main)} | ${f(r.others)} | ${f(r.load)} | ${f(r.main + r.others + r.load)} | ${f(r.idle)}% | ${r.errors} |`,
     ),
   ].join('\n'),
 );

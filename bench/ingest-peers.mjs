@@ -135,3 +135,17 @@ export const threadTicks = (pid) =>
 /** The CPU ticks of a process's main thread. */
 export const mainThreadTicks = (pid) => ticksOf(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
 export const ownTicks = () => ticksOf(readFileSync('/proc/self/stat', 'utf8'));
+/**
+ * The machine's CPU ticks from /proc/stat's first line (all cores): `idle` counts idle and waiting for
+ * I/O, `all` every state (the first eight columns: guest time is already counted in user time). Their
+ * change over a run gives the share of the machine nobody used.
+ */
+export const machineTicks = () => {
+  const fields = readFileSync('/proc/stat', 'utf8')
+    .split('\n', 1)[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return { idle: fields[3] + fields[4], all: fields.slice(0, 8).reduce((sum, value) => sum + value, 0) };
+};

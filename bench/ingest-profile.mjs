@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// Where a `triage serve` event loop spends its time under ingest load: runs the server with V8's sampling
+// profiler (`--cpu-prof`), loads one endpoint with autocannon, stops the server (the profile is written on a
+// clean exit) and prints the functions with the most self time during the load, as a share of the busy
+// samples and in µs per request. Also prints the machine's idle share over the load, from /proc/stat
+// (Linux): what neither the server nor the load generator used.
+//
+// WORKERS (default 0: ingest-only; `default` for the default server), CONNECTIONS (10), SECONDS (8),
+// ENDPOINT (native or envelope), TOP (25). After `npm run build`.
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ENDPOINTS, machineTicks, post, serverEnv, start } from './ingest-peers.mjs';
+
+const WORKERS = process.env.WORKERS ?? '0';
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10);
+const SECONDS = Number(process.env.SECONDS ?? 8);
+const ENDPOINT = process.env.ENDPOINT ?? 'native';
+const TOP = Number(process.env.TOP ?? 25);
+const bin = new URL('../packages/server/bin/triage.js', import.meta.url).pathname;
+
+const endpoint = ENDPOINTS[ENDPOINT === 'envelope' ? 1 : 0];
+const [label, path, body, headers] = endpoint;
+const dir = mkdtempSync(join(tmpdir(), 'triage-profile-'));
+const server = await start(
+  ['--cpu-prof', '--cpu-prof-dir', dir, bin, 'serve', '--port', '0', '--host', '127.0.0.1'],
+  serverEnv(join(dir, 'triage.db'), WORKERS === 'default' ? undefined : WORKERS),
+);
+await post(server.url + path, body, headers, { connections: CONNECTIONS, duration: 2 });
+
+// V8 stamps samples with the monotonic clock in µs, as process.hrtime does in ns: the load's window
+// is cut out of the profile with it.
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+const idleBefore = machineTicks();
+const from = nowUs();
+const run = await post(server.url + path, body, headers, { connections: CONNECTIONS, duration: SECONDS });
+const to = nowUs();
+const idleAfter = machineTicks();
+const exited = new Promise((resolve) => server.child.once('exit', resolve));
+server.child.kill('SIGTERM');
+await exited;
+
+const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
+if (!file) throw new Error(`the server wrote no profile in ${dir}`);
+const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+const selfUs = new Map();
+let time = profile.startTime;
+let busy = 0;
+let idle = 0;
+for (let i = 0; i < profile.samples.length; i++) {
+  time += profile.timeDeltas[i];
+  // A sample's delta is the time since the one before: it is charged to this sample.
+  if (time < from || time > to) continue;
+  const { callFrame } = nodes.get(profile.samples[i]);
+  const delta = profile.timeDeltas[i];
+  if (callFrame.functionName === '(idle)') {
+    idle += delta;
+    continue;
+  }
+  busy += delta;
+  const where = callFrame.url ? callFrame.url.replace(/^.*\/(node_modules|packages)\//, '') : '';
+  const key = `${callFrame.functionName || '(anonymous)'} ${where}${where ? `:${callFrame.lineNumber + 1}` : ''}`;
+  selfUs.set(key, (selfUs.get(key) ?? 0) + delta);
+}
+
+const requests = run.requests.total;
+const machine = {
+  idle: idleAfter.idle - idleBefore.idle,
+  all: idleAfter.all - idleBefore.all,
+};
+const f = (value) => value.toFixed(1);
+console.log(
+  [
+    `Node ${process.version}; ${WORKERS === 'default' ? 'default server' : `TRIAGE_WORKERS=${WORKERS}`}; ${label}, ${CONNECTIONS} connections, ${SECONDS}s; ${new Date().toISOString().slice(0, 10)}`,
+    `${requests} requests (${Math.round(run.requests.average)} req/s, ${run.non2xx + run.errors} non-2xx or errors)`,
+    `event loop in the profile: busy ${f(busy / requests)} µs per request, idle ${f(idle / requests)} µs per request`,
+    `machine idle over the load (/proc/stat, all cores): ${f((100 * machine.idle) / machine.all)}%`,
+    '',
+    '| function (self time) | share of busy | µs per request |',
+    '|---|---|---|',
+    ...[...selfUs]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, TOP)
+      .map(([key, us]) => `| ${key} | ${f((100 * us) / busy)}% | ${f(us / requests)} |`),
+  ].join('\n'),
+);
