@@ -129,6 +129,62 @@ describe('JobQueue', () => {
     expect(instances[0]!.done + instances[1]!.done).toBe(8);
   });
 
+  it('should renew the claim of a job that runs past its lease, so no other instance takes it', async () => {
+    const store = await sqliteStore();
+    const runs: string[] = [];
+    const instances = ['first', 'second'].map((name) => {
+      const queue = new JobQueue({
+        db: store.db,
+        dialect: store.dialect,
+        run: async () => {
+          runs.push(name);
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        },
+        onFailure: () => {},
+        concurrency: 1,
+        pollIntervalMs: 20,
+        leaseMs: 300,
+      });
+      queues.push(queue);
+      return queue;
+    });
+    await instances[0]!.enqueue([{ kind: 'event', payload: 'slow' }]);
+    instances[0]!.start();
+    while (runs.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    // The second instance polls every 20 ms through three leases of the first one's job.
+    instances[1]!.start();
+    expect(await instances[0]!.drain(5_000)).toBe(true);
+    expect(runs).toEqual(['first']);
+  });
+
+  it('should run again, once its lease has passed, a job claimed by an instance that died', async () => {
+    const store = await sqliteStore();
+    const ran: number[] = [];
+    const queue = new JobQueue({
+      db: store.db,
+      dialect: store.dialect,
+      run: async () => {
+        ran.push(Date.now());
+      },
+      onFailure: () => {},
+      concurrency: 1,
+      pollIntervalMs: 20,
+      leaseMs: 400,
+    });
+    queues.push(queue);
+    await queue.enqueue([{ kind: 'event', payload: 'orphan' }]);
+    // The row as a claim leaves it; the instance that claimed it was killed, so nothing renews it.
+    const claimedAt = Date.now();
+    await store.db
+      .updateTable('jobs')
+      .set({ run_after: claimedAt + 400, attempts: 1 })
+      .execute();
+    queue.start();
+    expect(await queue.drain(5_000)).toBe(true);
+    expect(ran).toHaveLength(1);
+    expect(ran[0]! - claimedAt).toBeGreaterThanOrEqual(400);
+  });
+
   it('should stop after the jobs in hand, leaving the backlog for the next start', async () => {
     const store = await sqliteStore();
     let ran = 0;

@@ -28,7 +28,11 @@ export interface JobQueueOptions {
   onFailure: (stage: string, error: unknown) => void;
   concurrency?: number;
   pollIntervalMs?: number;
-  /** A claimed job not finished within this time is taken again (its worker died). */
+  /**
+   * How long a claim holds a job. An instance renews the claims of the jobs in its hand every third
+   * of this, so a job that runs long stays its own; a job whose instance died is taken again by any
+   * instance once this has passed since the last renewal.
+   */
   leaseMs?: number;
   maxAttempts?: number;
   /**
@@ -48,6 +52,10 @@ export interface JobQueueOptions {
 export class JobQueue {
   readonly #options: Required<JobQueueOptions>;
   #timer?: NodeJS.Timeout;
+  #renewal?: NodeJS.Timeout;
+  /** The ids of the jobs this instance has claimed and not yet finished or handed back. */
+  readonly #inHand = new Set<number>();
+  #renewing = false;
   #writes: Array<{
     jobs: NewJob[];
     resolve: () => void;
@@ -71,7 +79,7 @@ export class JobQueue {
     this.#options = {
       concurrency: 4,
       pollIntervalMs: 500,
-      leaseMs: 5 * 60_000,
+      leaseMs: 30_000,
       maxAttempts: 5,
       ingestBusy: () => false,
       maxDeferMs: 400,
@@ -134,6 +142,10 @@ export class JobQueue {
   start(): void {
     this.#started = true;
     this.#stopped = false;
+    if (!this.#renewal) {
+      this.#renewal = setInterval(() => void this.#renewClaims(), this.#options.leaseMs / 3);
+      this.#renewal.unref();
+    }
     this.kick();
   }
 
@@ -181,6 +193,9 @@ export class JobQueue {
       if (this.#polling) await this.#polling;
       else await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    // Renewals go on while the jobs in hand finish: a slow analysis during a shutdown keeps its claim.
+    clearInterval(this.#renewal);
+    this.#renewal = undefined;
   }
 
   #schedule() {
@@ -203,9 +218,10 @@ export class JobQueue {
         const claimedAt = Date.now();
         const jobs = await this.#claim(concurrency * CLAIM_PER_WORKER);
         if (jobs.length === 0) return;
+        for (const job of jobs) this.#inHand.add(job.id);
         let next = 0;
-        // A job not started by half its lease goes back to the queue: its lease would run out while it
-        // waits (slow analyses ahead of it), and another instance would take it while this one still might.
+        // A job not started by half its lease goes back to the queue: another instance may be idle while
+        // it waits here behind slow analyses (LLM calls).
         // Between jobs the event loop turns: a job that needs no network (offline analysis, recording on
         // SQLite) resolves in microtasks only, and a claim's jobs ran back to back for milliseconds while
         // ingest requests waited to be read.
@@ -215,8 +231,13 @@ export class JobQueue {
             await nextTurn();
           }
         };
-        await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, lane));
+        // Every lane ends before the jobs not started are handed back: a job is either run or released.
+        const lanes = await Promise.allSettled(
+          Array.from({ length: Math.min(concurrency, jobs.length) }, lane),
+        );
         if (next < jobs.length) await this.#release(jobs.slice(next).map((job) => job.id));
+        const failed = lanes.find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
         // Ingest comes first, but analysis is never starved: after a slice of at least WORK_SLICE_MS,
         // wait while requests keep coming, at most maxDeferMs, then work again. Under saturation the
         // workers keep about a sixteenth of the event loop (with 100 ms, a fifth: the default server then
@@ -262,8 +283,30 @@ export class JobQueue {
     });
   }
 
+  /**
+   * Pushes back the lease of every job in hand. Without it a claim had to outlast the slowest job
+   * (five minutes), and that was also how long the jobs of a killed instance waited to run again.
+   */
+  async #renewClaims(): Promise<void> {
+    if (this.#renewing || this.#inHand.size === 0) return;
+    this.#renewing = true;
+    try {
+      await this.#options.db
+        .updateTable('jobs')
+        .set({ run_after: Date.now() + this.#options.leaseMs })
+        .where('id', 'in', [...this.#inHand])
+        .where('status', '=', 'pending')
+        .execute();
+    } catch (error) {
+      this.#options.onFailure('job queue: renewing claims', error);
+    } finally {
+      this.#renewing = false;
+    }
+  }
+
   /** Hands claimed jobs that never started back to the queue, due now, their attempt not counted. */
   async #release(ids: number[]): Promise<void> {
+    for (const id of ids) this.#inHand.delete(id);
     await this.#options.db
       .updateTable('jobs')
       .set({ run_after: Date.now(), attempts: sql<number>`attempts - 1` })
@@ -280,9 +323,12 @@ export class JobQueue {
     this.#running++;
     try {
       await run(job);
+      this.#inHand.delete(job.id);
       await db.deleteFrom('jobs').where('id', '=', job.id).execute();
       this.done++;
     } catch (error) {
+      // Out of the hand before its retry time is written, so that no renewal overwrites it.
+      this.#inHand.delete(job.id);
       this.failed++;
       onFailure(`job ${job.kind}`, error);
       const message = error instanceof Error ? error.message : String(error);
