@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlStore, type SqlStore } from '@triage/engine';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dueJobs, type Job, JobQueue } from './job-queue.js';
+import { dueJobs, type Job, JobQueue, type JobQueueOptions } from './job-queue.js';
 
 const stores: SqlStore[] = [];
 const queues: JobQueue[] = [];
@@ -18,15 +18,21 @@ async function sqliteStore() {
   return store;
 }
 
-function queueOn(store: SqlStore, run: (job: Job) => Promise<void>, failures: unknown[] = []) {
+/** A queue on `store` that runs one job at a time and polls every 20 ms, unless `options` say otherwise. */
+function queueOn(
+  store: SqlStore,
+  run: (job: Job) => Promise<void>,
+  options: Partial<Omit<JobQueueOptions, 'db' | 'dialect' | 'run'>> = {},
+) {
   const queue = new JobQueue({
     db: store.db,
     dialect: store.dialect,
     run,
-    onFailure: (_stage, error) => failures.push(error),
+    onFailure: () => {},
     concurrency: 1,
     pollIntervalMs: 20,
     maxAttempts: 2,
+    ...options,
   });
   queues.push(queue);
   return queue;
@@ -106,19 +112,7 @@ describe('JobQueue', () => {
       await new Promise((resolve) => setTimeout(resolve, 120));
     };
     // Two instances on one database, each running one job at a time; each job takes most of a lease.
-    const instances = [0, 1].map(() => {
-      const queue = new JobQueue({
-        db: store.db,
-        dialect: store.dialect,
-        run: slow,
-        onFailure: () => {},
-        concurrency: 1,
-        pollIntervalMs: 20,
-        leaseMs: 300,
-      });
-      queues.push(queue);
-      return queue;
-    });
+    const instances = [0, 1].map(() => queueOn(store, slow, { leaseMs: 300 }));
     await instances[0]!.enqueue(
       Array.from({ length: 8 }, (_, index) => ({ kind: 'event', payload: `job ${index}` })),
     );
@@ -132,22 +126,16 @@ describe('JobQueue', () => {
   it('should renew the claim of a job that runs past its lease, so no other instance takes it', async () => {
     const store = await sqliteStore();
     const runs: string[] = [];
-    const instances = ['first', 'second'].map((name) => {
-      const queue = new JobQueue({
-        db: store.db,
-        dialect: store.dialect,
-        run: async () => {
+    const instances = ['first', 'second'].map((name) =>
+      queueOn(
+        store,
+        async () => {
           runs.push(name);
           await new Promise((resolve) => setTimeout(resolve, 1_000));
         },
-        onFailure: () => {},
-        concurrency: 1,
-        pollIntervalMs: 20,
-        leaseMs: 300,
-      });
-      queues.push(queue);
-      return queue;
-    });
+        { leaseMs: 300 },
+      ),
+    );
     await instances[0]!.enqueue([{ kind: 'event', payload: 'slow' }]);
     instances[0]!.start();
     while (runs.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -160,18 +148,13 @@ describe('JobQueue', () => {
   it('should run again, once its lease has passed, a job claimed by an instance that died', async () => {
     const store = await sqliteStore();
     const ran: number[] = [];
-    const queue = new JobQueue({
-      db: store.db,
-      dialect: store.dialect,
-      run: async () => {
+    const queue = queueOn(
+      store,
+      async () => {
         ran.push(Date.now());
       },
-      onFailure: () => {},
-      concurrency: 1,
-      pollIntervalMs: 20,
-      leaseMs: 400,
-    });
-    queues.push(queue);
+      { leaseMs: 400 },
+    );
     await queue.enqueue([{ kind: 'event', payload: 'orphan' }]);
     // The row as a claim leaves it; the instance that claimed it was killed, so nothing renews it.
     const claimedAt = Date.now();
@@ -204,23 +187,20 @@ describe('JobQueue', () => {
     const store = await sqliteStore();
     let ran = 0;
     let checks = 0;
-    const queue = new JobQueue({
-      db: store.db,
-      dialect: store.dialect,
-      run: async () => {
+    const queue = queueOn(
+      store,
+      async () => {
         ran++;
         await new Promise((resolve) => setTimeout(resolve, 2));
       },
-      onFailure: () => {},
-      concurrency: 1,
-      pollIntervalMs: 20,
-      maxDeferMs: 50,
-      ingestBusy: () => {
-        checks++;
-        return true;
+      {
+        maxDeferMs: 50,
+        ingestBusy: () => {
+          checks++;
+          return true;
+        },
       },
-    });
-    queues.push(queue);
+    );
     await queue.enqueue(Array.from({ length: 60 }, () => ({ kind: 'event', payload: '{}' })));
     queue.start();
     expect(await queue.drain(15_000)).toBe(true);
@@ -239,7 +219,7 @@ describe('JobQueue', () => {
         attempts++;
         throw new Error('provider down');
       },
-      failures,
+      { onFailure: (_stage, error) => failures.push(error) },
     );
     await queue.enqueue([{ kind: 'event', payload: '{}' }]);
     queue.start();
