@@ -327,7 +327,8 @@ export class JobQueue {
       await db.deleteFrom('jobs').where('id', '=', job.id).execute();
       this.done++;
     } catch (error) {
-      // Out of the hand before its retry time is written, so that no renewal overwrites it.
+      // Out of the hand before its retry time is written, so that later renewals leave that time alone (one
+      // already under way on another PostgreSQL connection can still push it back by a lease, once).
       this.#inHand.delete(job.id);
       this.failed++;
       onFailure(`job ${job.kind}`, error);
