@@ -12,6 +12,7 @@ import {
   BARE,
   bareHeaders,
   ENDPOINTS,
+  idleShare,
   machineTicks,
   ownTicks,
   post,
@@ -49,7 +50,7 @@ async function measure(server, path, body, headers, connections) {
     others: perRequest(others),
     load: perRequest(ownTicks() - ownBefore),
     errors: run.non2xx + run.errors,
-    idle: (100 * (machineAfter.idle - machineBefore.idle)) / (machineAfter.all - machineBefore.all),
+    idle: idleShare(machineBefore, machineAfter),
   };
 }
 

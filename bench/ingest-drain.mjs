@@ -7,7 +7,7 @@
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENDPOINTS, post, serverEnv, start } from './ingest-peers.mjs';
+import { ENDPOINTS, post, serverEnv, start, statsOf, stop } from './ingest-peers.mjs';
 
 const N = Number(process.env.N ?? 20_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -15,13 +15,6 @@ const dir = mkdtempSync(join(tmpdir(), 'triage-drain-'));
 const bin = new URL('../packages/server/bin/triage.js', import.meta.url).pathname;
 const serve = (database, workers) =>
   start([bin, 'serve', '--port', '0', '--host', '127.0.0.1'], serverEnv(database, workers));
-const stop = async ({ child }) => {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-};
-const stats = async (url) =>
-  (await fetch(`${url}/api/v1/stats`, { headers: { authorization: 'Bearer admin' } })).json();
 const sizeOf = (path) => {
   try {
     return statSync(path).size;
@@ -34,7 +27,7 @@ const filled = join(dir, 'filled.db');
 const filler = await serve(filled, '0');
 const [, path, body, headers] = ENDPOINTS[0];
 await post(filler.url + path, body, headers, { connections: 50, amount: N });
-const queued = (await stats(filler.url)).queue.pending;
+const queued = (await statsOf(filler.url)).queue.pending;
 await stop(filler);
 
 const rows = [];
@@ -46,7 +39,7 @@ for (let round = 1; round <= ROUNDS; round++) {
   let largestLog = 0;
   for (;;) {
     largestLog = Math.max(largestLog, sizeOf(`${database}-wal`));
-    if ((await stats(server.url)).queue.pending === 0) break;
+    if ((await statsOf(server.url)).queue.pending === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const seconds = (performance.now() - started) / 1000;

@@ -75,6 +75,17 @@ export const serverEnv = (databaseUrl, workers) => ({
   TRIAGE_ALERT_TO: 'x@example.com',
 });
 
+/** `/api/v1/stats` of a server started with serverEnv (its admin token). */
+export const statsOf = async (url) =>
+  (await fetch(`${url}/api/v1/stats`, { headers: { authorization: 'Bearer admin' } })).json();
+
+/** Sends `signal` to a started server and resolves once its process has exited. */
+export const stop = async ({ child }, signal = 'SIGTERM') => {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await exited;
+};
+
 export const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -149,3 +160,5 @@ export const machineTicks = () => {
     .map(Number);
   return { idle: fields[3] + fields[4], all: fields.slice(0, 8).reduce((sum, value) => sum + value, 0) };
 };
+/** The share of the machine, in %, that nobody used between two readings of machineTicks. */
+export const idleShare = (before, after) => (100 * (after.idle - before.idle)) / (after.all - before.all);

@@ -10,7 +10,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENDPOINTS, machineTicks, post, serverEnv, start } from './ingest-peers.mjs';
+import { ENDPOINTS, idleShare, machineTicks, post, serverEnv, start, stop } from './ingest-peers.mjs';
 
 const WORKERS = process.env.WORKERS ?? '0';
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10);
@@ -36,9 +36,7 @@ const from = nowUs();
 const run = await post(server.url + path, body, headers, { connections: CONNECTIONS, duration: SECONDS });
 const to = nowUs();
 const idleAfter = machineTicks();
-const exited = new Promise((resolve) => server.child.once('exit', resolve));
-server.child.kill('SIGTERM');
-await exited;
+await stop(server);
 
 const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
 if (!file) throw new Error(`the server wrote no profile in ${dir}`);
@@ -65,17 +63,13 @@ for (let i = 0; i < profile.samples.length; i++) {
 }
 
 const requests = run.requests.total;
-const machine = {
-  idle: idleAfter.idle - idleBefore.idle,
-  all: idleAfter.all - idleBefore.all,
-};
 const f = (value) => value.toFixed(1);
 console.log(
   [
     `Node ${process.version}; ${WORKERS === 'default' ? 'default server' : `TRIAGE_WORKERS=${WORKERS}`}; ${label}, ${CONNECTIONS} connections, ${SECONDS}s; ${new Date().toISOString().slice(0, 10)}`,
     `${requests} requests (${Math.round(run.requests.average)} req/s, ${run.non2xx + run.errors} non-2xx or errors)`,
     `event loop in the profile: busy ${f(busy / requests)} µs per request, idle ${f(idle / requests)} µs per request`,
-    `machine idle over the load (/proc/stat, all cores): ${f((100 * machine.idle) / machine.all)}%`,
+    `machine idle over the load (/proc/stat, all cores): ${f(idleShare(idleBefore, idleAfter))}%`,
     '',
     '| function (self time) | share of busy | µs per request |',
     '|---|---|---|',

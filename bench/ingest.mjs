@@ -17,6 +17,7 @@ import {
   post,
   serverEnv,
   start,
+  statsOf,
   UNIQUE,
 } from './ingest-peers.mjs';
 
@@ -34,11 +35,6 @@ const CONNECTIONS = (process.env.CONNECTIONS ?? '10,50').split(',').map(Number);
 
 const load = (url, path, body, headers, extra = {}) =>
   post(url + path, body, headers, { connections: 10, duration: SECONDS, ...extra });
-
-async function statsOf(url) {
-  const response = await fetch(`${url}/api/v1/stats`, { headers: { authorization: 'Bearer admin' } });
-  return response.json();
-}
 
 // Waits until the server's workers have analysed every queued event, so that the next bare round runs
 // on an idle machine; returns the events analysed per second while draining.
