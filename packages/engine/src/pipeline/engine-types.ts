@@ -78,6 +78,10 @@ export interface Submission {
    * storing): skip the second pass. Leave unset for anything that did not come through that path.
    */
   redacted?: boolean;
-  /** What delivered the event (the server's job id): a delivery processed twice counts once. */
+  /**
+   * What delivered the event (the server's job id): a delivery processed twice counts once. A delivery
+   * is retried by what made it, so when the store cannot record the event `process` rejects instead of
+   * going on with an issue that is kept nowhere.
+   */
   delivery?: string;
 }

@@ -212,6 +212,13 @@ describe('Engine without an LLM', () => {
     await engine2.process({ input: poolEvent() });
     expect(notifier.alerts).toHaveLength(1);
     expect(engine2.stats().failures).toMatchObject({ record: 1, track: 1 });
+
+    // A durable delivery is retried by its queue instead: no alert for an event not recorded.
+    await expect(engine2.process({ input: poolEvent(), delivery: '7' })).rejects.toThrow(
+      'recording the event failed: disk full',
+    );
+    expect(notifier.alerts).toHaveLength(1);
+    expect(engine2.stats().failures).toMatchObject({ record: 1, track: 1 });
   });
 
   it('should count and log once a callback that throws, and carry on', async () => {

@@ -159,7 +159,10 @@ export class Engine {
     return this.#queue.push(() => this.process(submission));
   }
 
-  /** Runs the whole pipeline for one event now; resolves with its analysis, never rejects. */
+  /**
+   * Runs the whole pipeline for one event now and resolves with its analysis. It rejects only when an
+   * event with a `delivery` cannot be recorded, for its queue to try again; otherwise it never rejects.
+   */
   async process({
     input,
     onAnalysis,
@@ -187,6 +190,12 @@ export class Engine {
         { now, regressOnlyInNewerRelease: this.#regressOnlyInNewerRelease, delivery },
       );
     } catch (error) {
+      // A durable delivery (the server's job) is tried again by its queue, which reports the failure:
+      // the event is recorded late rather than alerted on and then kept nowhere.
+      if (delivery !== undefined)
+        throw new Error(`recording the event failed: ${(error as Error)?.message ?? error}`, {
+          cause: error,
+        });
       this.#failures.report('record', error);
       outcome = {
         issue: transientIssue(event, fingerprint, title, now),
@@ -218,7 +227,7 @@ export class Engine {
     }
     const analysis = (async () => {
       // Across processes sharing the store, one of them analyses; the others only count the event.
-      if (!(await this.#claim(outcome.issue.id, now))) {
+      if (!(await this.#claim(outcome.issue.id, now, delivery))) {
         this.#counts.throttled++;
         return undefined;
       }
@@ -283,9 +292,9 @@ export class Engine {
     return report;
   }
 
-  async #claim(issueId: string, now: number): Promise<boolean> {
+  async #claim(issueId: string, now: number, delivery: string | undefined): Promise<boolean> {
     try {
-      return await this.#store.claimAnalysis(issueId, now, ANALYSIS_LEASE_MS);
+      return await this.#store.claimAnalysis(issueId, now, ANALYSIS_LEASE_MS, delivery);
     } catch (error) {
       // Without the store's word, analysing twice is better than not at all.
       this.#failures.report('claim', error);

@@ -138,9 +138,11 @@ export interface IssueStore {
   setStatus(id: string, change: StatusChange, now?: number): Promise<Issue | undefined>;
   /**
    * Reserves the right to analyse an issue: true for exactly one caller within
-   * `leaseMs`, across every process sharing the store.
+   * `leaseMs`, across every process sharing the store. A `claimant` (the
+   * delivery being processed) also gets its own claim back within the lease: a
+   * delivery run again after its process died takes over the analysis it left.
    */
-  claimAnalysis(issueId: string, now: number, leaseMs: number): Promise<boolean>;
+  claimAnalysis(issueId: string, now: number, leaseMs: number, claimant?: string): Promise<boolean>;
   /** Gives the claim back once the analysis is saved (or failed). */
   releaseAnalysis(issueId: string): Promise<void>;
   /** The latest events of an issue, newest first (as stored: redacted). */

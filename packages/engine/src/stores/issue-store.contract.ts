@@ -140,6 +140,15 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
       expect(await store.claimAnalysis(issue.id, 1_500, 500)).toBe(true);
       await store.releaseAnalysis(issue.id);
       expect(await store.claimAnalysis(issue.id, 1_501, 500)).toBe(true);
+      // A delivery run again (its process died mid-analysis) takes its own claim back, and only its own.
+      await store.releaseAnalysis(issue.id);
+      expect(await store.claimAnalysis(issue.id, 2_000, 500, 'job-7')).toBe(true);
+      expect(await store.claimAnalysis(issue.id, 2_100, 500, 'job-8')).toBe(false);
+      expect(await store.claimAnalysis(issue.id, 2_100, 500)).toBe(false);
+      expect(await store.claimAnalysis(issue.id, 2_200, 500, 'job-7')).toBe(true);
+      expect(await store.claimAnalysis(issue.id, 2_300, 500, 'job-8')).toBe(false);
+      await store.releaseAnalysis(issue.id);
+      expect(await store.claimAnalysis(issue.id, 2_300, 500, 'job-8')).toBe(true);
       expect((await store.recentEvents(issue.id, 5)).map((stored) => stored.id)).toEqual(['e2', 'e1']);
     });
 

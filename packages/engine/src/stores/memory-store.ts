@@ -28,7 +28,7 @@ export class MemoryStore implements IssueStore {
   readonly #users = new Map<string, Set<string>>();
   readonly #outbox = new Map<string, OutboxEntry>();
   readonly #events = new Map<string, TriageEvent[]>();
-  readonly #claims = new Map<string, number>();
+  readonly #claims = new Map<string, { at: number; by?: string }>();
   readonly #maxIssues: number;
 
   constructor({ maxIssues = 10_000 }: MemoryStoreOptions = {}) {
@@ -110,10 +110,11 @@ export class MemoryStore implements IssueStore {
     return copy(issue);
   }
 
-  async claimAnalysis(issueId: string, now: number, leaseMs: number) {
+  async claimAnalysis(issueId: string, now: number, leaseMs: number, claimant?: string) {
     const last = this.#claims.get(issueId);
-    if (last !== undefined && now - last < leaseMs) return false;
-    this.#claims.set(issueId, now);
+    const own = claimant !== undefined && last?.by === claimant;
+    if (last !== undefined && now - last.at < leaseMs && !own) return false;
+    this.#claims.set(issueId, { at: now, by: claimant });
     return true;
   }
 

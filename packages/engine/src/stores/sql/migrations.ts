@@ -161,6 +161,15 @@ const migrations = (dialect: SqlDialectName): Record<string, Migration> => ({
       await db.schema.createIndex('jobs_due').on('jobs').columns(['status', 'run_after']).execute();
     },
   },
+  '005-analysis-claimant': {
+    // Who holds an analysis claim: the job that was analysing when its instance died runs again (any
+    // instance, after its lease) and takes its own claim back. Without it the rerun found the issue
+    // claimed, for the two minutes of the analysis lease, counted the event and finished, and the
+    // issue was never analysed nor alerted on.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('issues').addColumn('analysis_claimed_by', 'text').execute();
+    },
+  },
 });
 
 /**

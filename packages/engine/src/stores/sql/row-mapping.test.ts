@@ -26,6 +26,7 @@ const stored: IssuesTable = {
   analyzed_at: 1_500,
   analyzed_lines: null,
   analysis_claimed_at: null,
+  analysis_claimed_by: null,
   resolved_at: null,
   resolved_in_release: null,
   snooze_until: null,
@@ -35,7 +36,7 @@ const stored: IssuesTable = {
   category: 'resource_exhausted',
   project_id: '1',
 };
-const { analysis_claimed_at: _claimed, ...unchanged } = stored;
+const { analysis_claimed_at: _claimed, analysis_claimed_by: _claimant, ...unchanged } = stored;
 
 describe('changedIssueColumns', () => {
   it('should give only the columns whose values changed', () => {

@@ -40,7 +40,7 @@ export function toIssue(row: IssuesTable): Issue {
   };
 }
 
-export function toIssueRow(issue: Issue): Omit<IssuesTable, 'analysis_claimed_at'> {
+export function toIssueRow(issue: Issue): Omit<IssuesTable, 'analysis_claimed_at' | 'analysis_claimed_by'> {
   return {
     id: issue.id,
     fingerprint: issue.fingerprint,

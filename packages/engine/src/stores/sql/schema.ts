@@ -32,6 +32,8 @@ export interface IssuesTable {
   severity: string | null;
   category: string | null;
   analysis_claimed_at: number | null;
+  /** What holds the claim (the delivery of the event being analysed); null when that is unknown. */
+  analysis_claimed_by: string | null;
   project_id: string | null;
 }
 

@@ -128,13 +128,17 @@ export class SqlStore implements IssueStore {
     });
   }
 
-  async claimAnalysis(issueId: string, now: number, leaseMs: number) {
+  async claimAnalysis(issueId: string, now: number, leaseMs: number, claimant?: string) {
     const result = await this.db
       .updateTable('issues')
-      .set({ analysis_claimed_at: now })
+      .set({ analysis_claimed_at: now, analysis_claimed_by: claimant ?? null })
       .where('id', '=', issueId)
       .where((eb) =>
-        eb.or([eb('analysis_claimed_at', 'is', null), eb('analysis_claimed_at', '<=', now - leaseMs)]),
+        eb.or([
+          eb('analysis_claimed_at', 'is', null),
+          eb('analysis_claimed_at', '<=', now - leaseMs),
+          ...(claimant === undefined ? [] : [eb('analysis_claimed_by', '=', claimant)]),
+        ]),
       )
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
@@ -143,7 +147,7 @@ export class SqlStore implements IssueStore {
   async releaseAnalysis(issueId: string) {
     await this.db
       .updateTable('issues')
-      .set({ analysis_claimed_at: null })
+      .set({ analysis_claimed_at: null, analysis_claimed_by: null })
       .where('id', '=', issueId)
       .execute();
   }
