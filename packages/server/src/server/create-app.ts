@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { HttpError } from './http-error.js';
 import { mountIssuesApi } from './routes/issues-api.js';
+import { mountJobsApi } from './routes/jobs-api.js';
 import type { ServerContext } from './server-context.js';
 
 /**
@@ -13,6 +14,7 @@ export function createApp(context: ServerContext): Hono {
   const app = new Hono();
   app.get('/health', (c) => c.json({ ok: true }));
   mountIssuesApi(app, context);
+  mountJobsApi(app, context);
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((error, c) => {
     if (HttpError.isInstance(error)) {

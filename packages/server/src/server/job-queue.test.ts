@@ -237,4 +237,79 @@ describe('JobQueue', () => {
     expect(attempts).toBe(2);
     expect(failures).toHaveLength(2);
   });
+
+  it('should give up on a job that runs past its time, free its slot, and try it again later', async () => {
+    const store = await sqliteStore();
+    const failures: string[] = [];
+    const ran: string[] = [];
+    // One slot: the job after the hung one runs only if the hung one lets go of it.
+    const queue = queueOn(
+      store,
+      async (job) => {
+        ran.push(job.payload);
+        if (job.payload === 'hangs') await new Promise(() => {});
+      },
+      { jobTimeoutMs: 100, onFailure: (_stage, error) => failures.push((error as Error).message) },
+    );
+    await queue.enqueue([{ kind: 'event', payload: 'hangs' }]);
+    await queue.enqueue([{ kind: 'event', payload: 'next' }]);
+    queue.start();
+    const deadline = Date.now() + 8_000;
+    while ((await queue.counts()).dead === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    // Tried twice (maxAttempts), each time given up after 100 ms; the other job ran in between.
+    expect(ran).toEqual(['hangs', 'next', 'hangs']);
+    expect(failures).toEqual(['ran for more than 0.1 s', 'ran for more than 0.1 s']);
+    expect({ done: queue.done, failed: queue.failed, timedOut: queue.timedOut }).toEqual({
+      done: 1,
+      failed: 2,
+      timedOut: 2,
+    });
+    const [dead] = await queue.list('dead', 10);
+    expect(dead).toMatchObject({
+      kind: 'event',
+      status: 'dead',
+      attempts: 2,
+      lastError: 'ran for more than 0.1 s',
+    });
+  });
+
+  it('should list dead jobs, show one with its payload, and put them back in the queue on request', async () => {
+    const store = await sqliteStore();
+    let healthy = false;
+    const ran: string[] = [];
+    const queue = queueOn(
+      store,
+      async (job) => {
+        if (!healthy) throw new Error(`provider down for ${job.payload}`);
+        ran.push(job.payload);
+      },
+      { maxAttempts: 1 },
+    );
+    await queue.enqueue([
+      { kind: 'event', payload: 'a' },
+      { kind: 'event', payload: 'b' },
+      { kind: 'event', payload: 'c' },
+    ]);
+    queue.start();
+    const deadline = Date.now() + 5_000;
+    while ((await queue.counts()).dead < 3 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await queue.counts()).toEqual({ pending: 0, dead: 3 });
+    const dead = await queue.list('dead', 2);
+    expect(dead.map((job) => job.lastError)).toEqual(['provider down for a', 'provider down for b']);
+    expect(await queue.list('pending', 10)).toEqual([]);
+    expect(await queue.get(dead[1]!.id)).toMatchObject({ id: dead[1]!.id, payload: 'b', status: 'dead' });
+    expect(await queue.get(999_999)).toBeUndefined();
+
+    healthy = true;
+    expect(await queue.retryDead([dead[0]!.id])).toBe(1);
+    expect(await queue.retryDead([dead[0]!.id])).toBe(0);
+    expect(await queue.drain(5_000)).toBe(true);
+    expect(ran).toEqual(['a']);
+    expect(await queue.retryDead()).toBe(2);
+    expect(await queue.drain(5_000)).toBe(true);
+    expect(ran.sort()).toEqual(['a', 'b', 'c']);
+    expect(await queue.counts()).toEqual({ pending: 0, dead: 0 });
+  });
 });

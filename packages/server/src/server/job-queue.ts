@@ -36,6 +36,13 @@ export interface JobQueueOptions {
   leaseMs?: number;
   maxAttempts?: number;
   /**
+   * How long a job may run. One that runs longer (a call that never answers, a lock never released)
+   * counts as failed: its claim is no longer renewed, its slot takes the next job, and it is tried again
+   * after the backoff, like any failure. The run itself cannot be stopped from here; its job id keeps a
+   * late finish from recording the event twice.
+   */
+  jobTimeoutMs?: number;
+  /**
    * True while ingest is busy: workers then wait (up to `maxDeferMs` in a row), so a burst of events
    * is accepted at ingest speed and analysed in the quieter moments after.
    */
@@ -67,8 +74,10 @@ export class JobQueue {
   #again = false;
   #stopped = false;
   #started = false;
+  /** Jobs this instance finished, failed (a timed-out one included) and timed out, since it started. */
   done = 0;
   failed = 0;
+  timedOut = 0;
   /**
    * Jobs this instance has written since it started, and the inserts (each its own commit) that wrote
    * them: their ratio is how many events a group commit carries.
@@ -81,6 +90,7 @@ export class JobQueue {
       pollIntervalMs: 500,
       leaseMs: 30_000,
       maxAttempts: 5,
+      jobTimeoutMs: 300_000,
       ingestBusy: () => false,
       maxDeferMs: 400,
       ...options,
@@ -178,12 +188,58 @@ export class JobQueue {
   }
 
   async pending(): Promise<number> {
+    return (await this.counts()).pending;
+  }
+
+  /** Jobs waiting to run (or running) and jobs given up on, in the whole database. */
+  async counts(): Promise<Record<JobStatus, number>> {
+    const rows = await this.#options.db
+      .selectFrom('jobs')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+      .groupBy('status')
+      .execute();
+    const counts: Record<JobStatus, number> = { pending: 0, dead: 0 };
+    for (const row of rows) counts[row.status as JobStatus] = Number(row.count);
+    return counts;
+  }
+
+  /** The jobs of one status, the longest-waiting first, without their payloads. */
+  async list(status: JobStatus, limit: number): Promise<JobSummary[]> {
+    const rows = await this.#options.db
+      .selectFrom('jobs')
+      .select(['id', 'kind', 'status', 'attempts', 'run_after', 'created_at', 'last_error'])
+      .where('status', '=', status)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(summaryOf);
+  }
+
+  /** One job with its payload (the redacted event, for an event job); undefined when there is none. */
+  async get(id: number): Promise<(JobSummary & { payload: string }) | undefined> {
     const row = await this.#options.db
       .selectFrom('jobs')
-      .select((eb) => eb.fn.countAll<number>().as('count'))
-      .where('status', '=', 'pending')
-      .executeTakeFirstOrThrow();
-    return Number(row.count);
+      .select(['id', 'kind', 'status', 'attempts', 'run_after', 'created_at', 'last_error', 'payload'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && { ...summaryOf(row), payload: row.payload };
+  }
+
+  /**
+   * Puts dead jobs (all of them, or those of `ids`) back in the queue, due now with their attempts
+   * reset; their last error stays until they run. Returns how many it put back.
+   */
+  async retryDead(ids?: number[]): Promise<number> {
+    if (ids?.length === 0) return 0;
+    let update = this.#options.db
+      .updateTable('jobs')
+      .set({ status: 'pending', attempts: 0, run_after: Date.now() })
+      .where('status', '=', 'dead');
+    if (ids) update = update.where('id', 'in', ids);
+    const result = await update.executeTakeFirst();
+    const retried = Number(result.numUpdatedRows);
+    if (retried > 0) this.kick();
+    return retried;
   }
 
   async stop(): Promise<void> {
@@ -319,14 +375,24 @@ export class JobQueue {
    * is done would be taken again by another instance when its lease ran out.
    */
   async #runOne(job: Job): Promise<void> {
-    const { db, run, maxAttempts, onFailure } = this.#options;
+    const { db, run, maxAttempts, onFailure, jobTimeoutMs } = this.#options;
     this.#running++;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await run(job);
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          this.timedOut++;
+          reject(new Error(`ran for more than ${jobTimeoutMs / 1000} s`));
+        }, jobTimeoutMs);
+      });
+      // A run that throws before its first await is a failure like any other.
+      await Promise.race([Promise.resolve().then(() => run(job)), deadline]);
+      clearTimeout(timer);
       this.#inHand.delete(job.id);
       await db.deleteFrom('jobs').where('id', '=', job.id).execute();
       this.done++;
     } catch (error) {
+      clearTimeout(timer);
       // Out of the hand before its retry time is written, so that later renewals leave that time alone (one
       // already under way on another PostgreSQL connection can still push it back by a lease, once).
       this.#inHand.delete(job.id);
@@ -347,6 +413,40 @@ export class JobQueue {
       this.#running--;
     }
   }
+}
+
+export type JobStatus = 'pending' | 'dead';
+
+/** A job as the API lists it, without its payload. */
+export interface JobSummary {
+  id: number;
+  kind: string;
+  status: JobStatus;
+  attempts: number;
+  /** Epoch ms: when a pending job is due (or, while it runs, when its claim ends). */
+  runAfter: number;
+  createdAt: number;
+  lastError: string | null;
+}
+
+function summaryOf(row: {
+  id: number;
+  kind: string;
+  status: string;
+  attempts: number;
+  run_after: number;
+  created_at: number;
+  last_error: string | null;
+}): JobSummary {
+  return {
+    id: Number(row.id),
+    kind: row.kind,
+    status: row.status as JobStatus,
+    attempts: Number(row.attempts),
+    runAfter: Number(row.run_after),
+    createdAt: Number(row.created_at),
+    lastError: row.last_error,
+  };
 }
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));

@@ -75,6 +75,27 @@ describe('startRetention', () => {
     expect(left.map((row) => row.id)).toEqual(['new-sent', 'old-dead']);
   });
 
+  it('should delete dead jobs past the retention, and keep jobs still waiting to run', async () => {
+    const job = (payload: string, status: string, ageDays: number) => ({
+      kind: 'event',
+      payload,
+      status,
+      attempts: 5,
+      run_after: 0,
+      created_at: Date.now() - ageDays * DAY,
+      last_error: status === 'dead' ? 'provider down' : null,
+    });
+    await store.db
+      .insertInto('jobs')
+      .values([job('old-dead', 'dead', 40), job('old-pending', 'pending', 40), job('new-dead', 'dead', 1)])
+      .execute();
+    const retention = startRetention(store.db, { days: 30, maxEvents: 100 }, () => {});
+    retention.stop();
+    await retention.run();
+    const left = await store.db.selectFrom('jobs').select('payload').orderBy('id').execute();
+    expect(left.map((row) => row.payload)).toEqual(['old-pending', 'new-dead']);
+  });
+
   it('should report a failure and go on', async () => {
     const failures: string[] = [];
     const retention = startRetention(store.db, { days: 30, maxEvents: 100 }, (stage) => failures.push(stage));

@@ -3,8 +3,9 @@ import type { Kysely } from 'kysely';
 import type { RetentionSettings } from './server-settings.js';
 
 /**
- * Deletes stored events older than `days` and beyond `maxEvents` (oldest first), and sent alerts
- * older than `days`, at start and then hourly. Issues and their counts stay.
+ * Deletes stored events older than `days` and beyond `maxEvents` (oldest first), sent alerts older
+ * than `days`, and dead jobs (events the queue gave up analysing) older than `days`, at start and
+ * then hourly. Issues and their counts stay, and so do jobs still waiting to run.
  */
 export function startRetention(
   db: Kysely<Database>,
@@ -28,6 +29,11 @@ export function startRetention(
       await db
         .deleteFrom('outbox')
         .where('status', '=', 'sent')
+        .where('created_at', '<', Date.now() - days * 86_400_000)
+        .execute();
+      await db
+        .deleteFrom('jobs')
+        .where('status', '=', 'dead')
         .where('created_at', '<', Date.now() - days * 86_400_000)
         .execute();
     } catch (error) {

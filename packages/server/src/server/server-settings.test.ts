@@ -8,6 +8,7 @@ describe('readServerSettings', () => {
       database: './data/triage.db',
       port: 7070,
       workers: 2,
+      jobTimeoutMs: undefined,
       sqliteSync: 'normal',
       rateLimitPerMinute: 6_000,
       retention: { days: 30, maxEvents: 1_000_000 },
@@ -33,6 +34,7 @@ describe('readServerSettings', () => {
     expect(
       readServerSettings({
         TRIAGE_WORKERS: '0',
+        TRIAGE_JOB_TIMEOUT_SECONDS: '90',
         TRIAGE_SQLITE_SYNC: 'full',
         TRIAGE_RATE_LIMIT_PER_MINUTE: '120',
         TRIAGE_RETENTION_DAYS: '7',
@@ -41,6 +43,7 @@ describe('readServerSettings', () => {
       }),
     ).toMatchObject({
       workers: 0,
+      jobTimeoutMs: 90_000,
       sqliteSync: 'full',
       rateLimitPerMinute: 120,
       retention: { days: 7, maxEvents: 5000 },
@@ -60,6 +63,7 @@ describe('readServerSettings', () => {
       'TRIAGE_RETENTION_MAX_EVENTS must be a whole number ≥ 1, got "1e3.5"',
     ],
     ['TRIAGE_WORKERS', 'x', 'TRIAGE_WORKERS must be a whole number ≥ 0, got "x"'],
+    ['TRIAGE_JOB_TIMEOUT_SECONDS', '0', 'TRIAGE_JOB_TIMEOUT_SECONDS must be a number ≥ 1, got "0"'],
     ['TRIAGE_WORKERS', '2.5', 'TRIAGE_WORKERS must be a whole number ≥ 0, got "2.5"'],
     ['TRIAGE_DIGEST_HOUR_UTC', '24', 'TRIAGE_DIGEST_HOUR_UTC must be a whole number from 0 to 23, got "24"'],
     ['TRIAGE_PORT', '70000', 'TRIAGE_PORT must be a whole number from 0 to 65535, got "70000"'],

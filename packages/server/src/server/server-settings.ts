@@ -15,6 +15,8 @@ export interface ServerSettings {
   database: string;
   port: number;
   workers: number;
+  /** TRIAGE_JOB_TIMEOUT_SECONDS; undefined: the server derives it from the LLM's timeout. */
+  jobTimeoutMs?: number;
   sqliteSync: 'normal' | 'full';
   rateLimitPerMinute: number;
   retention: RetentionSettings;
@@ -38,6 +40,7 @@ export function readServerSettings(
     // and the CPU with ingest.
     workers:
       numberFromEnv(env, 'TRIAGE_WORKERS', { min: 0, integer: true }) ?? (isPostgresUrl(database) ? 16 : 2),
+    jobTimeoutMs: seconds(numberFromEnv(env, 'TRIAGE_JOB_TIMEOUT_SECONDS', { min: 1 })),
     sqliteSync,
     rateLimitPerMinute: numberFromEnv(env, 'TRIAGE_RATE_LIMIT_PER_MINUTE', { min: 1 }) ?? 6_000,
     retention: {
@@ -47,3 +50,5 @@ export function readServerSettings(
     digestHourUtc: numberFromEnv(env, 'TRIAGE_DIGEST_HOUR_UTC', { min: 0, max: 23, integer: true }) ?? 8,
   };
 }
+
+const seconds = (value: number | undefined) => (value === undefined ? undefined : value * 1000);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { createTriage } from '@triage/node';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from './start-server.js';
 
@@ -97,8 +98,77 @@ describe('triage serve', () => {
     expect(stats.body).toMatchObject({
       events: 2,
       issues: { resolved: 1 },
-      queue: { pending: 0, enqueued: 3, commits: 2 },
+      queue: { pending: 0, dead: 0, enqueued: 3, commits: 2, done: 3, failed: 0, timedOut: 0 },
     });
+  });
+
+  it('should keep the job of an event it could not record, and record the event when the store is back', async () => {
+    const { db } = server.context.store;
+    const { jobs } = server.context;
+    await sql`create trigger refuse_events before insert on events begin select raise(abort, 'disk full'); end`.execute(
+      db,
+    );
+    const failedBefore = jobs.failed;
+    expect((await ingest({ service: 'ledger', log: ['ERROR: ledger write refused'] })).status).toBe(200);
+    const deadline = Date.now() + 5_000;
+    while (jobs.failed === failedBefore && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(jobs.failed).toBe(failedBefore + 1);
+    expect((await api('/api/v1/issues?service=ledger')).body.issues).toEqual([]);
+    expect((await jobs.counts()).pending).toBe(1);
+
+    await sql`drop trigger refuse_events`.execute(db);
+    // Tried again after its backoff (2 s after a first failure).
+    expect(await drained()).toBe(true);
+    const [issue] = (await api('/api/v1/issues?service=ledger')).body.issues;
+    expect(issue).toMatchObject({ count: 1 });
+  });
+
+  it('should list the jobs the queue gave up on, show one, and run them again on request', async () => {
+    // A job as the queue leaves it after its last failed attempt: its event stored, never analysed.
+    const payload = JSON.stringify({ service: 'billing', log: ['ERROR: dead job replayed'] });
+    const [row] = await server.context.store.db
+      .insertInto('jobs')
+      .values({
+        kind: 'event',
+        payload,
+        status: 'dead',
+        attempts: 5,
+        run_after: 0,
+        created_at: Date.now(),
+        last_error: 'provider down',
+      })
+      .returning('id')
+      .execute();
+    const id = Number(row!.id);
+    expect((await api('/api/v1/stats')).body.queue).toMatchObject({ pending: 0, dead: 1 });
+    const dead = await api('/api/v1/jobs?status=dead');
+    expect(dead.status).toBe(200);
+    expect(dead.body.jobs).toEqual([
+      expect.objectContaining({ id, kind: 'event', status: 'dead', attempts: 5, lastError: 'provider down' }),
+    ]);
+    expect(dead.body.jobs[0].payload).toBeUndefined();
+    expect((await api(`/api/v1/jobs/${id}`)).body.job).toMatchObject({ id, payload });
+
+    expect((await api('/api/v1/jobs?status=done')).body).toEqual({
+      error: 'status must be one of pending, dead',
+    });
+    expect((await api('/api/v1/jobs/abc')).status).toBe(400);
+    expect((await api('/api/v1/jobs/123456789')).status).toBe(404);
+    const badRetry = await api('/api/v1/jobs/retry', { method: 'POST', body: '{"ids": ["x"]}' });
+    expect(badRetry).toMatchObject({
+      status: 400,
+      body: { error: 'a job id is a positive whole number, got "x"' },
+    });
+    expect((await fetch(`${server.url}/api/v1/jobs`)).status).toBe(401);
+
+    const retried = await api('/api/v1/jobs/retry', { method: 'POST', body: JSON.stringify({ ids: [id] }) });
+    expect(retried.body).toEqual({ retried: 1 });
+    expect(await drained()).toBe(true);
+    const issues = await api('/api/v1/issues?service=billing');
+    expect(issues.body.issues).toHaveLength(1);
+    expect((await api(`/api/v1/jobs/${id}`)).status).toBe(404);
+    expect((await api('/api/v1/jobs/retry', { method: 'POST' })).body).toEqual({ retried: 0 });
   });
 
   it('should take a report of the real @sentry/node SDK and show it with its stack frames and breadcrumbs', async () => {

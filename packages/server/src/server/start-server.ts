@@ -56,6 +56,7 @@ export async function startServer({
   const {
     database,
     workers,
+    jobTimeoutMs,
     sqliteSync,
     rateLimitPerMinute,
     retention,
@@ -109,6 +110,9 @@ export async function startServer({
     db: store.db,
     dialect: store.dialect,
     concurrency: Math.max(1, workers),
+    // Well past what a healthy job takes: the LLM call (its timeout covers its retries), a first
+    // delivery to each channel (each with its own timeout), and a few store round trips.
+    jobTimeoutMs: jobTimeoutMs ?? Math.max(300_000, 3 * settings.llmTimeoutMs + 60_000),
     onFailure,
     run: async (job) => {
       // Ingest redacted the event before storing it: no second pass. The job id makes a run of the same

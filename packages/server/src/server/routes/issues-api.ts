@@ -1,8 +1,8 @@
 import { ISSUE_STATUSES, type IssueFilter, type IssueStatus } from '@triage/engine';
-import type { Context, Hono, Next } from 'hono';
-import { tokenMatches } from '../admin-token.js';
+import type { Hono } from 'hono';
 import { HttpError } from '../http-error.js';
 import type { ServerContext } from '../server-context.js';
+import { requireAdmin } from './require-admin.js';
 
 const SORTS = ['lastSeen', 'firstSeen', 'count'] as const;
 
@@ -12,16 +12,7 @@ const SORTS = ['lastSeen', 'firstSeen', 'count'] as const;
  * status changes and resolution notes, re-analysis, stats and projects.
  */
 export function mountIssuesApi(app: Hono, context: ServerContext): void {
-  const admin = async function requireAdmin(c: Context, next: Next) {
-    const header = c.req.header('authorization') ?? '';
-    const token = /^Bearer (.+)$/.exec(header)?.[1];
-    if (!tokenMatches(token, context.adminToken)) {
-      throw new HttpError(401, 'send Authorization: Bearer <admin token> (TRIAGE_ADMIN_TOKEN)', {
-        'www-authenticate': 'Bearer',
-      });
-    }
-    await next();
-  };
+  const admin = requireAdmin(context);
   app.use('/api/v1/issues/*', admin);
   app.use('/api/v1/issues', admin);
   app.use('/api/v1/stats', admin);
@@ -103,7 +94,7 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
 
   app.get('/api/v1/stats', async function stats(c) {
     const db = context.store.db;
-    const [events, byStatus, pending, engine] = await Promise.all([
+    const [events, byStatus, jobs, engine] = await Promise.all([
       db
         .selectFrom('events')
         .select((eb) => eb.fn.countAll<number>().as('count'))
@@ -113,13 +104,20 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
         .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
         .groupBy('status')
         .execute(),
-      context.jobs.pending(),
+      context.jobs.counts(),
       Promise.resolve(context.engine.stats()),
     ]);
     return c.json({
       events: Number(events.count),
       issues: Object.fromEntries(byStatus.map((row) => [row.status, Number(row.count)])),
-      queue: { pending, enqueued: context.jobs.written.jobs, commits: context.jobs.written.commits },
+      queue: {
+        ...jobs,
+        enqueued: context.jobs.written.jobs,
+        commits: context.jobs.written.commits,
+        done: context.jobs.done,
+        failed: context.jobs.failed,
+        timedOut: context.jobs.timedOut,
+      },
       alerts: { sent: engine.alerted, deadLetters: engine.deadLetters },
       llm: { ...engine.spend, scope: 'this server instance, since it started' },
     });

@@ -1,0 +1,56 @@
+import type { Hono } from 'hono';
+import { HttpError } from '../http-error.js';
+import type { JobStatus } from '../job-queue.js';
+import type { ServerContext } from '../server-context.js';
+import { requireAdmin } from './require-admin.js';
+
+const STATUSES: JobStatus[] = ['pending', 'dead'];
+
+/**
+ * The analysis queue as an operator sees it (admin token): the jobs waiting or given up on, one job
+ * with its payload, and dead jobs put back in the queue once what killed them is fixed (a provider
+ * key, an outage). A dead event job is an event that was stored but never analysed.
+ */
+export function mountJobsApi(app: Hono, context: ServerContext): void {
+  app.use('/api/v1/jobs', requireAdmin(context));
+  app.use('/api/v1/jobs/*', requireAdmin(context));
+
+  app.get('/api/v1/jobs', async function listJobs(c) {
+    const status = (c.req.query('status') ?? 'dead') as JobStatus;
+    if (!STATUSES.includes(status)) throw new HttpError(400, `status must be one of ${STATUSES.join(', ')}`);
+    const limit = c.req.query('limit') ? Number(c.req.query('limit')) : 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, 'limit must be 1–500');
+    return c.json({ jobs: await context.jobs.list(status, limit) });
+  });
+
+  app.get('/api/v1/jobs/:id', async function jobDetail(c) {
+    const job = await context.jobs.get(jobId(c.req.param('id')));
+    if (!job) throw new HttpError(404, 'no such job (a job is deleted once it has run)');
+    return c.json({ job });
+  });
+
+  app.post('/api/v1/jobs/retry', async function retryDeadJobs(c) {
+    const text = await c.req.text();
+    let ids: number[] | undefined;
+    if (text.trim() !== '') {
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new HttpError(400, 'send no body (all dead jobs) or {"ids": [1, 2]}');
+      }
+      const given = (body as { ids?: unknown })?.ids;
+      if (!Array.isArray(given) || given.length > 10_000)
+        throw new HttpError(400, 'ids must be a list of at most 10,000 job ids');
+      ids = given.map((id) => jobId(id));
+    }
+    return c.json({ retried: await context.jobs.retryDead(ids) });
+  });
+}
+
+function jobId(value: unknown): number {
+  const id = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1)
+    throw new HttpError(400, `a job id is a positive whole number, got ${JSON.stringify(value)}`);
+  return id;
+}
