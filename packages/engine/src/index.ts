@@ -69,3 +69,4 @@ export type { OpenSqlStoreOptions } from './stores/sql/open-sql-store.js';
 export { isPostgresUrl, openSqlStore } from './stores/sql/open-sql-store.js';
 export type { Database } from './stores/sql/schema.js';
 export { SqlStore } from './stores/sql/sql-store.js';
+export { isStoreUnavailable } from './stores/sql/store-unavailable.js';

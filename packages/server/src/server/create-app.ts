@@ -1,5 +1,6 @@
+import { isStoreUnavailable } from '@triage/engine';
 import { Hono } from 'hono';
-import { HttpError } from './http-error.js';
+import { HttpError, RETRY_AFTER_SECONDS } from './http-error.js';
 import { mountIssuesApi } from './routes/issues-api.js';
 import { mountJobsApi } from './routes/jobs-api.js';
 import type { ServerContext } from './server-context.js';
@@ -19,6 +20,12 @@ export function createApp(context: ServerContext): Hono {
   app.onError((error, c) => {
     if (HttpError.isInstance(error)) {
       return c.json({ error: error.message }, error.status as 400, error.headers);
+    }
+    if (isStoreUnavailable(error)) {
+      context.onFailure('api: database', error);
+      return c.json({ error: 'the database is unavailable: try again later' }, 503, {
+        'retry-after': String(RETRY_AFTER_SECONDS),
+      });
     }
     context.onFailure('http', error);
     return c.json({ error: 'internal error' }, 500);

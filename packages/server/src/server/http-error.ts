@@ -1,5 +1,8 @@
 const marker = Symbol.for('triage.error.http');
 
+/** What a 503 asks the client to wait: long enough for a database restart or failover to finish. */
+export const RETRY_AFTER_SECONDS = 5;
+
 /** Thrown by route handlers; the app's single error handler turns it into `{ "error": message }`. */
 export class HttpError extends Error {
   readonly [marker] = true;

@@ -1,6 +1,7 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { RequestListener, ServerResponse } from 'node:http';
+import { isStoreUnavailable } from '@triage/engine';
 import { IngestError } from '../ingest/index.js';
-import { HttpError } from './http-error.js';
+import { HttpError, RETRY_AFTER_SECONDS } from './http-error.js';
 import type { IngestReply } from './ingest-request.js';
 import { readBody } from './read-body.js';
 import { ingestNative } from './routes/native-ingest.js';
@@ -59,7 +60,7 @@ export function createIngestListener(context: ServerContext, fallback: RequestLi
       })
       .then(
         (reply) => send(response, reply, cors),
-        (error: unknown) => send(response, replyToError(context, error, request), cors),
+        (error: unknown) => send(response, replyToError(context, error), cors),
       )
       .finally(() => {
         context.ingest.active--;
@@ -68,15 +69,21 @@ export function createIngestListener(context: ServerContext, fallback: RequestLi
   };
 }
 
-function replyToError(context: ServerContext, error: unknown, request: IncomingMessage): IngestReply {
+function replyToError(context: ServerContext, error: unknown): IngestReply {
   if (HttpError.isInstance(error)) {
     // Past the size limit the rest of the body is not read: close the connection after answering.
     const headers = error.status === 413 ? { ...error.headers, connection: 'close' } : error.headers;
     return { status: error.status, body: { error: error.message }, headers };
   }
   if (IngestError.isInstance(error)) return { status: error.status, body: { error: error.message } };
-  if (request.destroyed || request.readableAborted) {
-    return { status: 400, body: { error: 'the request was aborted before its body arrived' } };
+  if (isStoreUnavailable(error)) {
+    // Nothing of the request was stored: a client that sends it again later loses nothing.
+    context.onFailure('ingest: storing events', error);
+    return {
+      status: 503,
+      body: { error: 'the database is unavailable: nothing was stored, send the events again later' },
+      headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+    };
   }
   context.onFailure('http', error);
   return { status: 500, body: { error: 'internal error' } };

@@ -30,9 +30,10 @@ export function readBody(incoming: IncomingMessage, maxBytes: number): Promise<B
       cleanUp();
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     };
-    const onError = (error: Error) => {
+    // The client went away mid-body (the only error a request stream emits).
+    const onError = () => {
       cleanUp();
-      reject(error);
+      reject(new HttpError(400, 'the request was aborted before its body arrived'));
     };
     const cleanUp = () => {
       incoming.off('data', onData);

@@ -22,7 +22,11 @@ export interface OpenSqlStoreOptions {
    * survives power loss, at a fraction of the throughput.
    */
   sqliteSync?: 'normal' | 'full';
-  /** Where a failure of the SQLite checkpoint thread is reported (the store keeps working without it). */
+  /**
+   * Where failures the store survives are reported: of the SQLite checkpoint thread (the store keeps
+   * working without it), and of idle PostgreSQL connections (a restart or failover of the server;
+   * the pool drops them and opens new ones).
+   */
   onFailure?: (stage: string, error: unknown) => void;
 }
 
@@ -75,6 +79,10 @@ export async function openSqlStore({
           oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'),
       },
     } as pg.PoolConfig);
+    // An idle connection that the server ends (a restart, a failover, an administrator) makes the pool
+    // emit 'error'; with no listener that is an uncaught exception, and a database restart killed every
+    // instance. The pool has already discarded the connection: the next query opens a new one.
+    pool.on('error', (error) => onFailure('PostgreSQL idle connection', error));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     try {
       await migrate(db as Kysely<unknown>, 'postgres');
