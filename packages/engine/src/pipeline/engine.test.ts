@@ -241,6 +241,17 @@ describe('Engine without an LLM', () => {
     ]);
   });
 
+  it('should not hold later events of an issue behind a callback that never returns', async () => {
+    const engine = createEngine({ env: {}, notifiers: [], diagnostics: () => {} });
+    const hung = engine.process({ input: poolEvent(), onAnalysis: () => new Promise(() => {}) });
+    const later = await engine.process({ input: poolEvent() });
+    expect(later).toMatchObject({ reused: true, issue: { count: 2 } });
+    expect(later?.result.analysis.category).toBe('resource_exhausted');
+    // The first event's own process() still waits for its callback; nothing else does.
+    const settled = await Promise.race([hung.then(() => 'settled'), Promise.resolve('pending')]);
+    expect(settled).toBe('pending');
+  });
+
   it('should drop and count input that is not an event', async () => {
     const engine = createEngine({ env: {}, notifiers: [], diagnostics: () => {} });
     engine.submit({ input: 42 });

@@ -232,14 +232,7 @@ export class Engine {
         return undefined;
       }
       try {
-        return await this.#analyzeAlertTrack(
-          event,
-          outcome.issue,
-          decision.kind!,
-          eventLines,
-          onAnalysis,
-          now,
-        );
+        return await this.#analyzeAlertTrack(event, outcome.issue, decision.kind!, eventLines, now);
       } finally {
         await this.#store
           .releaseAnalysis(outcome.issue.id)
@@ -248,11 +241,16 @@ export class Engine {
     })();
     // Registered before the first await, so concurrent events of this issue in this process wait for it.
     this.#inFlight.set(fingerprint, analysis);
+    let report: AnalysisReport | undefined;
     try {
-      return await analysis;
+      report = await analysis;
     } finally {
       this.#inFlight.delete(fingerprint);
     }
+    // The callbacks run after the issue's analysis is out of flight and its claim released: a callback
+    // that never returns holds up this event only, not every later event of the issue.
+    if (report) await this.#deliver(report, onAnalysis, true);
+    return report;
   }
 
   async #analyzeAlertTrack(
@@ -260,9 +258,8 @@ export class Engine {
     issue: Issue,
     kind: AlertKind,
     eventLines: string[],
-    onAnalysis: AnalysisCallback | undefined,
     now: number,
-  ) {
+  ): Promise<AnalysisReport | undefined> {
     let result: AnalysisResult;
     try {
       result = await this.#analyzer.analyze(event);
@@ -287,9 +284,7 @@ export class Engine {
     } catch (error) {
       this.#failures.report('track', error);
     }
-    const report: AnalysisReport = { issue: tracked, event, result, reused: false };
-    await this.#deliver(report, onAnalysis, true);
-    return report;
+    return { issue: tracked, event, result, reused: false };
   }
 
   async #claim(issueId: string, now: number, delivery: string | undefined): Promise<boolean> {
