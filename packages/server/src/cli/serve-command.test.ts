@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,5 +61,17 @@ describe('triage serve (stop signals)', () => {
     );
     expect(process.listenerCount('SIGTERM')).toBe(0);
     expect(process.listenerCount('SIGINT')).toBe(0);
+  });
+});
+
+describe('triage serve --help', () => {
+  it('should list every variable of the server settings, with the key and token variables', async () => {
+    const { code, stdout } = await runCli(['serve', '--help'], { env: {} });
+    expect(code).toBe(0);
+    const source = readFileSync(new URL('../server/server-settings.ts', import.meta.url), 'utf8');
+    const read = [...new Set(source.match(/TRIAGE_[A-Z_]+/g))];
+    expect(read.length).toBeGreaterThan(8);
+    for (const name of [...read, 'TRIAGE_ADMIN_TOKEN', 'TRIAGE_DEFAULT_PROJECT_KEY'])
+      expect(stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
   });
 });

@@ -8,7 +8,20 @@ export const SERVE_USAGE = `Usage: triage serve [--port 7070] [--host 0.0.0.0] [
 
 Runs the Triage server: native and Sentry-compatible ingest, the REST API and
 the analysis workers. SQLite at ./data/triage.db unless --database-url
-(TRIAGE_DATABASE_URL) names PostgreSQL (postgres://…), which several instances share.`;
+(TRIAGE_DATABASE_URL) names PostgreSQL (postgres://…), which several instances share.
+
+Environment (defaults in brackets; the LLM and alert variables are in the README):
+  TRIAGE_PORT                   port [7070]
+  TRIAGE_DATABASE_URL           postgres://… or a SQLite path [./data/triage.db]
+  TRIAGE_ADMIN_TOKEN            token of the REST API [generated on first start]
+  TRIAGE_DEFAULT_PROJECT_KEY    key of the default project's DSN [generated]
+  TRIAGE_WORKERS                jobs run at once; 0: ingest only [2 on SQLite, 16 on PostgreSQL]
+  TRIAGE_JOB_TIMEOUT_SECONDS    a job running longer fails and is retried [300]
+  TRIAGE_SQLITE_SYNC            normal, or full to flush every commit [normal]
+  TRIAGE_RATE_LIMIT_PER_MINUTE  events per key [6000]
+  TRIAGE_RETENTION_DAYS         stored events and dead jobs kept [30]
+  TRIAGE_RETENTION_MAX_EVENTS   stored events kept [1000000]
+  TRIAGE_DIGEST_HOUR_UTC        hour of the daily digest [8]`;
 
 /** `triage serve`: runs until SIGINT/SIGTERM, then drains and exits. */
 export async function serveCommand(args: string[], io: CommandIo): Promise<number> {
