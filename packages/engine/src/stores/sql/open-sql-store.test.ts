@@ -77,4 +77,12 @@ describe('openSqlStore on SQLite: a path it cannot use', () => {
       new RegExp(`^cannot use the SQLite database ${path}: ENOTDIR`),
     );
   });
+
+  // Node 20's recursive mkdir never returned there, and the start spun at full CPU.
+  it('should name the file when the system will not make its folder, under /proc', async () => {
+    const path = '/proc/triage-nope/triage.db';
+    await expect(openSqlStore({ url: path })).rejects.toThrow(
+      new RegExp(`^cannot use the SQLite database ${path}: ENOENT`),
+    );
+  });
 });

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -6,6 +5,7 @@ import pg from 'pg';
 import { ConfigError } from '../../errors/config-error.js';
 import { BusyRetryingSqliteDialect } from './busy-retrying-dialect.js';
 import { withCachedStatements } from './cached-statements.js';
+import { makeDirectory } from './make-directory.js';
 import { migrate } from './migrations.js';
 import type { Database } from './schema.js';
 import { SqlStore } from './sql-store.js';
@@ -105,7 +105,7 @@ export async function openSqlStore({
   let database: Sqlite.Database | undefined;
   let db: Kysely<Database>;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') makeDirectory(dirname(path));
     database = new Sqlite(path);
     database.pragma('journal_mode = WAL');
     database.pragma(`synchronous = ${sqliteSync === 'full' ? 'FULL' : 'NORMAL'}`);
