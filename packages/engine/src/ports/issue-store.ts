@@ -87,8 +87,11 @@ export interface IssueFilter {
   handler?: string;
   projectId?: string;
   text?: string;
+  /** Newest first, most events first: descending, ties broken by id so that pages do not overlap. */
   sort?: 'lastSeen' | 'firstSeen' | 'count';
   limit?: number;
+  /** Issues to skip, for the next page. */
+  offset?: number;
 }
 
 /** One alert waiting in, sent from, or dead in the outbox. */

@@ -105,6 +105,21 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
       expect(await store.listIssues({ status: 'resolved' })).toEqual([]);
     });
 
+    it('should page through issues in one order, ties broken the same way every time', async () => {
+      // Five issues of one event each: equal counts, so only the tie-break orders them by count.
+      for (const fingerprint of ['p1', 'p2', 'p3', 'p4', 'p5'])
+        await store.recordEvent(input({}, fingerprint));
+      for (const sort of ['count', 'lastSeen'] as const) {
+        const all = (await store.listIssues({ sort })).map((found) => found.id);
+        expect(all).toHaveLength(5);
+        const pages = [];
+        for (let offset = 0; offset < 5; offset += 2)
+          pages.push(...(await store.listIssues({ sort, limit: 2, offset })).map((found) => found.id));
+        expect(pages).toEqual(all);
+      }
+      expect(await store.listIssues({ offset: 5 })).toEqual([]);
+    });
+
     it('should regress a resolved issue when it comes back, and only from a newer release when asked', async () => {
       const { issue } = await store.recordEvent(input({ release: '1.2.0' }));
       await store.setStatus(issue.id, {

@@ -98,8 +98,8 @@ export class MemoryStore implements IssueStore {
     const key = filter.sort ?? 'lastSeen';
     return [...this.#issues.values()]
       .filter((issue) => matchesFilter(issue, filter))
-      .sort((a, b) => b[key] - a[key])
-      .slice(0, filter.limit ?? 100)
+      .sort((a, b) => b[key] - a[key] || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(filter.offset ?? 0, (filter.offset ?? 0) + (filter.limit ?? 100))
       .map(copy);
   }
 

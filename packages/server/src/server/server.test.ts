@@ -124,6 +124,27 @@ describe('triage serve', () => {
     expect(issue).toMatchObject({ count: 1 });
   });
 
+  it('should page through the issue list with offset, and say where the next page starts', async () => {
+    const lines = [
+      'ERROR: disk /dev/sda1 full',
+      'ERROR: TLS handshake timed out',
+      'ERROR: no such table: carts',
+    ];
+    for (const line of lines) expect((await ingest({ service: 'paging', log: [line] })).status).toBe(200);
+    expect(await drained()).toBe(true);
+    const first = await api('/api/v1/issues?service=paging&limit=2');
+    expect(first.body.issues).toHaveLength(2);
+    expect(first.body.nextOffset).toBe(2);
+    const second = await api('/api/v1/issues?service=paging&limit=2&offset=2');
+    expect(second.body.issues).toHaveLength(1);
+    expect(second.body.nextOffset).toBeNull();
+    const ids = [...first.body.issues, ...second.body.issues].map((issue: { id: string }) => issue.id);
+    expect(new Set(ids).size).toBe(3);
+    expect((await api('/api/v1/issues?offset=-1')).body).toEqual({
+      error: 'offset must be a whole number ≥ 0',
+    });
+  });
+
   it('should list the jobs the queue gave up on, show one, and run them again on request', async () => {
     // A job as the queue leaves it after its last failed attempt: its event stored, never analysed.
     const payload = JSON.stringify({ service: 'billing', log: ['ERROR: dead job replayed'] });

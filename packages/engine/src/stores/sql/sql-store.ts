@@ -95,6 +95,7 @@ export class SqlStore implements IssueStore {
       text,
       sort,
       limit = 100,
+      offset = 0,
     } = filter;
     let query = this.db.selectFrom('issues').selectAll();
     if (status) query = query.where('status', '=', status);
@@ -114,7 +115,12 @@ export class SqlStore implements IssueStore {
       );
     }
     const column = sort === 'count' ? 'count' : sort === 'firstSeen' ? 'first_seen' : 'last_seen';
-    const rows = await query.orderBy(column, 'desc').limit(Math.min(limit, 1_000)).execute();
+    const rows = await query
+      .orderBy(column, 'desc')
+      .orderBy('id', 'desc')
+      .limit(Math.min(limit, 1_000))
+      .offset(offset)
+      .execute();
     return rows.map(toIssue);
   }
 

@@ -29,6 +29,9 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
       throw new HttpError(400, `sort must be one of ${SORTS.join(', ')}`);
     const limit = query.limit ? Number(query.limit) : 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, 'limit must be 1–500');
+    const offset = query.offset ? Number(query.offset) : 0;
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new HttpError(400, 'offset must be a whole number ≥ 0');
     const filter: IssueFilter = {
       status: status as IssueStatus | undefined,
       severity: query.severity,
@@ -40,9 +43,14 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
       text: query.q,
       sort: sort as IssueFilter['sort'],
       limit,
+      offset,
     };
     const issues = await context.store.listIssues(filter);
-    return c.json({ issues: issues.map(summary) });
+    // A full page may have a next one; a shorter one is the last.
+    return c.json({
+      issues: issues.map(summary),
+      nextOffset: issues.length === limit ? offset + limit : null,
+    });
   });
 
   app.get('/api/v1/issues/:id', async function issueDetail(c) {
