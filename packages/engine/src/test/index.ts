@@ -24,3 +24,4 @@ export type { MemoryNotifier } from './memory-notifier.js';
 export { createMemoryNotifier } from './memory-notifier.js';
 export type { TestDatabase } from './postgres-database.js';
 export { testDatabase } from './postgres-database.js';
+export { until } from './until.js';

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlStore, type SqlStore } from '@triage/engine';
+import { until } from '@triage/engine/test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dueJobs, type Job, JobQueue, type JobQueueOptions } from './job-queue.js';
 
@@ -254,9 +255,7 @@ describe('JobQueue', () => {
     await queue.enqueue([{ kind: 'event', payload: 'hangs' }]);
     await queue.enqueue([{ kind: 'event', payload: 'next' }]);
     queue.start();
-    const deadline = Date.now() + 8_000;
-    while ((await queue.counts()).dead === 0 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await until(async () => (await queue.counts()).dead > 0, 8_000)).toBe(true);
     // Tried twice (maxAttempts), each time given up after 100 ms; the other job ran in between.
     expect(ran).toEqual(['hangs', 'next', 'hangs']);
     expect(failures).toEqual(['ran for more than 0.1 s', 'ran for more than 0.1 s']);
@@ -292,9 +291,7 @@ describe('JobQueue', () => {
       { kind: 'event', payload: 'c' },
     ]);
     queue.start();
-    const deadline = Date.now() + 5_000;
-    while ((await queue.counts()).dead < 3 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await until(async () => (await queue.counts()).dead === 3)).toBe(true);
     expect(await queue.counts()).toEqual({ pending: 0, dead: 3 });
     const dead = await queue.list('dead', 2);
     expect(dead.map((job) => job.lastError)).toEqual(['provider down for a', 'provider down for b']);

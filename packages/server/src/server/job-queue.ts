@@ -1,5 +1,5 @@
 import type { Database, SqlStore } from '@triage/engine';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { insertJobsQueries, type NewJob } from './job-row.js';
 
 /** How long workers run before giving way to busy ingest. */
@@ -207,7 +207,7 @@ export class JobQueue {
   async list(status: JobStatus, limit: number): Promise<JobSummary[]> {
     const rows = await this.#options.db
       .selectFrom('jobs')
-      .select(['id', 'kind', 'status', 'attempts', 'run_after', 'created_at', 'last_error'])
+      .select(SUMMARY_COLUMNS)
       .where('status', '=', status)
       .orderBy('id')
       .limit(limit)
@@ -219,7 +219,7 @@ export class JobQueue {
   async get(id: number): Promise<(JobSummary & { payload: string }) | undefined> {
     const row = await this.#options.db
       .selectFrom('jobs')
-      .select(['id', 'kind', 'status', 'attempts', 'run_after', 'created_at', 'last_error', 'payload'])
+      .select([...SUMMARY_COLUMNS, 'payload'])
       .where('id', '=', id)
       .executeTakeFirst();
     return row && { ...summaryOf(row), payload: row.payload };
@@ -429,15 +429,17 @@ export interface JobSummary {
   lastError: string | null;
 }
 
-function summaryOf(row: {
-  id: number;
-  kind: string;
-  status: string;
-  attempts: number;
-  run_after: number;
-  created_at: number;
-  last_error: string | null;
-}): JobSummary {
+const SUMMARY_COLUMNS = [
+  'id',
+  'kind',
+  'status',
+  'attempts',
+  'run_after',
+  'created_at',
+  'last_error',
+] as const;
+
+function summaryOf(row: Pick<Selectable<Database['jobs']>, (typeof SUMMARY_COLUMNS)[number]>): JobSummary {
   return {
     id: Number(row.id),
     kind: row.kind,

@@ -9,6 +9,7 @@ import {
   lastErrorLine,
   startFakeLlmServer,
   startFakeWebhookReceiver,
+  until,
 } from '@triage/engine/test';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServeProcess } from '../test/serve-process.js';
@@ -29,15 +30,6 @@ async function serveProcess(env: Record<string, string>) {
   );
   children.push(server.child);
   return server;
-}
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return false;
 }
 
 describe('an instance killed in the middle of an analysis', () => {

@@ -14,10 +14,8 @@ export function startRetention(
 ): { stop(): void; run(): Promise<void> } {
   const run = async () => {
     try {
-      await db
-        .deleteFrom('events')
-        .where('received_at', '<', Date.now() - days * 86_400_000)
-        .execute();
+      const expired = Date.now() - days * 86_400_000;
+      await db.deleteFrom('events').where('received_at', '<', expired).execute();
       const cutoff = await db
         .selectFrom('events')
         .select('seq')
@@ -26,16 +24,8 @@ export function startRetention(
         .limit(1)
         .executeTakeFirst();
       if (cutoff) await db.deleteFrom('events').where('seq', '<=', cutoff.seq).execute();
-      await db
-        .deleteFrom('outbox')
-        .where('status', '=', 'sent')
-        .where('created_at', '<', Date.now() - days * 86_400_000)
-        .execute();
-      await db
-        .deleteFrom('jobs')
-        .where('status', '=', 'dead')
-        .where('created_at', '<', Date.now() - days * 86_400_000)
-        .execute();
+      await db.deleteFrom('outbox').where('status', '=', 'sent').where('created_at', '<', expired).execute();
+      await db.deleteFrom('jobs').where('status', '=', 'dead').where('created_at', '<', expired).execute();
     } catch (error) {
       onFailure('retention', error);
     }

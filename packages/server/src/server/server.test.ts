@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { until } from '@triage/engine/test';
 import { createTriage } from '@triage/node';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,9 +111,7 @@ describe('triage serve', () => {
     );
     const failedBefore = jobs.failed;
     expect((await ingest({ service: 'ledger', log: ['ERROR: ledger write refused'] })).status).toBe(200);
-    const deadline = Date.now() + 5_000;
-    while (jobs.failed === failedBefore && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await until(() => jobs.failed > failedBefore)).toBe(true);
     expect(jobs.failed).toBe(failedBefore + 1);
     expect((await api('/api/v1/issues?service=ledger')).body.issues).toEqual([]);
     expect((await jobs.counts()).pending).toBe(1);
@@ -143,6 +142,7 @@ describe('triage serve', () => {
     expect((await api('/api/v1/issues?offset=-1')).body).toEqual({
       error: 'offset must be a whole number ≥ 0',
     });
+    expect((await api('/api/v1/issues?limit=501')).body).toEqual({ error: 'limit must be 1–500' });
   });
 
   it('should list the jobs the queue gave up on, show one, and run them again on request', async () => {
@@ -175,6 +175,7 @@ describe('triage serve', () => {
       error: 'status must be one of pending, dead',
     });
     expect((await api('/api/v1/jobs/abc')).status).toBe(400);
+    expect((await api('/api/v1/jobs?limit=0')).body).toEqual({ error: 'limit must be 1–500' });
     expect((await api('/api/v1/jobs/123456789')).status).toBe(404);
     const badRetry = await api('/api/v1/jobs/retry', { method: 'POST', body: '{"ids": ["x"]}' });
     expect(badRetry).toMatchObject({

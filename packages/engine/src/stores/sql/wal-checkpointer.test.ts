@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../../test/until.js';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
 const open: Array<{ close(): void }> = [];
@@ -27,15 +28,6 @@ const fill = (database: Sqlite.Database) => {
     for (let row = 0; row < 500; row++) insert.run('x'.repeat(2_000));
   })();
 };
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
-}
 
 describe('startWalCheckpointer', () => {
   it('should copy committed pages into the database from its own thread, with automatic checkpoints off', async () => {

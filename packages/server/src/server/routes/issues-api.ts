@@ -2,6 +2,7 @@ import { ISSUE_STATUSES, type IssueFilter, type IssueStatus } from '@triage/engi
 import type { Hono } from 'hono';
 import { HttpError } from '../http-error.js';
 import type { ServerContext } from '../server-context.js';
+import { pageLimit } from './page-limit.js';
 import { requireAdmin } from './require-admin.js';
 
 const SORTS = ['lastSeen', 'firstSeen', 'count'] as const;
@@ -27,8 +28,7 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
     const sort = query.sort;
     if (sort && !SORTS.includes(sort as (typeof SORTS)[number]))
       throw new HttpError(400, `sort must be one of ${SORTS.join(', ')}`);
-    const limit = query.limit ? Number(query.limit) : 50;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, 'limit must be 1–500');
+    const limit = pageLimit(query.limit);
     const offset = query.offset ? Number(query.offset) : 0;
     if (!Number.isSafeInteger(offset) || offset < 0)
       throw new HttpError(400, 'offset must be a whole number ≥ 0');

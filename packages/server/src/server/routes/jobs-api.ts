@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import { HttpError } from '../http-error.js';
 import type { JobStatus } from '../job-queue.js';
 import type { ServerContext } from '../server-context.js';
+import { pageLimit } from './page-limit.js';
 import { requireAdmin } from './require-admin.js';
 
 const STATUSES: JobStatus[] = ['pending', 'dead'];
@@ -18,9 +19,7 @@ export function mountJobsApi(app: Hono, context: ServerContext): void {
   app.get('/api/v1/jobs', async function listJobs(c) {
     const status = (c.req.query('status') ?? 'dead') as JobStatus;
     if (!STATUSES.includes(status)) throw new HttpError(400, `status must be one of ${STATUSES.join(', ')}`);
-    const limit = c.req.query('limit') ? Number(c.req.query('limit')) : 50;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, 'limit must be 1–500');
-    return c.json({ jobs: await context.jobs.list(status, limit) });
+    return c.json({ jobs: await context.jobs.list(status, pageLimit(c.req.query('limit'))) });
   });
 
   app.get('/api/v1/jobs/:id', async function jobDetail(c) {
