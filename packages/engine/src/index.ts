@@ -66,7 +66,7 @@ export { BoundedQueue } from './queue/bounded-queue.js';
 export type { MemoryStoreOptions } from './stores/memory-store.js';
 export { MemoryStore } from './stores/memory-store.js';
 export type { OpenSqlStoreOptions } from './stores/sql/open-sql-store.js';
-export { isPostgresUrl, openSqlStore } from './stores/sql/open-sql-store.js';
+export { isPostgresUrl, openSqlStore, QUERY_TIMEOUT_MS } from './stores/sql/open-sql-store.js';
 export type { Database } from './stores/sql/schema.js';
 export { SqlStore } from './stores/sql/sql-store.js';
 export { isStoreUnavailable } from './stores/sql/store-unavailable.js';

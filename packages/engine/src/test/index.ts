@@ -24,4 +24,6 @@ export type { MemoryNotifier } from './memory-notifier.js';
 export { createMemoryNotifier } from './memory-notifier.js';
 export type { TestDatabase } from './postgres-database.js';
 export { testDatabase } from './postgres-database.js';
+export type { TcpLink } from './tcp-link.js';
+export { startTcpLink } from './tcp-link.js';
 export { until } from './until.js';

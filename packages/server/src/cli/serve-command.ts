@@ -18,6 +18,7 @@ Environment (defaults in brackets; the LLM and alert variables are in the README
   TRIAGE_WORKERS                jobs run at once; 0: ingest only [2 on SQLite, 16 on PostgreSQL]
   TRIAGE_JOB_TIMEOUT_SECONDS    a job running longer fails and is retried [300]
   TRIAGE_SQLITE_SYNC            normal, or full to flush every commit [normal]
+  TRIAGE_QUERY_TIMEOUT_SECONDS  a PostgreSQL query with no answer by then fails; 0: none [30]
   TRIAGE_RATE_LIMIT_PER_MINUTE  events per key [6000]
   TRIAGE_RETENTION_DAYS         stored events and dead jobs kept [30]
   TRIAGE_RETENTION_MAX_EVENTS   stored events kept [1000000]

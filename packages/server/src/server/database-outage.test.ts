@@ -1,66 +1,34 @@
-import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
-import { testDatabase } from '@triage/engine/test';
+import { startTcpLink, type TcpLink, testDatabase } from '@triage/engine/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from './start-server.js';
 
 const postgres = testDatabase('triage_outage');
 const target = new URL(postgres.url);
 
-/**
- * A TCP path to the real PostgreSQL server that the test can cut and mend: cutting closes the port
- * and ends every open connection, as a restart or a failover does to the server's clients.
- */
-function cuttableLink() {
-  const sockets = new Set<Socket>();
-  let listener: Server | undefined;
-  let port = 0;
-  const up = () =>
-    new Promise<void>((resolve) => {
-      listener = createServer((client) => {
-        const upstream = connect(Number(target.port), target.hostname);
-        sockets.add(client).add(upstream);
-        for (const socket of [client, upstream]) {
-          socket.on('error', () => {});
-          socket.on('close', () => sockets.delete(socket));
-        }
-        client.pipe(upstream).pipe(client);
-        client.on('close', () => upstream.destroy());
-        upstream.on('close', () => client.destroy());
-      });
-      listener.listen(port, '127.0.0.1', () => {
-        port = (listener!.address() as AddressInfo).port;
-        resolve();
-      });
-    });
-  const down = () =>
-    new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      listener!.close(() => resolve());
-    });
-  return { up, down, url: () => `postgres://${target.username}@127.0.0.1:${port}${target.pathname}` };
-}
-
 let server: RunningServer;
-const link = cuttableLink();
+let link: TcpLink;
 const KEY = 'o'.repeat(32);
 
 beforeAll(async () => {
   await postgres.create();
-  await link.up();
+  // A path to the real PostgreSQL server that the test can cut, or stall as a partition does.
+  link = await startTcpLink({ host: target.hostname, port: Number(target.port) });
   server = await startServer({
     port: 0,
     host: '127.0.0.1',
-    databaseUrl: link.url(),
+    databaseUrl: `postgres://${target.username}@127.0.0.1:${link.port}${target.pathname}?connect_timeout=1`,
     env: {
       TRIAGE_ADMIN_TOKEN: 'admin',
       TRIAGE_DEFAULT_PROJECT_KEY: KEY,
       TRIAGE_ALERT_TO: 'oncall@example.com',
+      TRIAGE_QUERY_TIMEOUT_SECONDS: '0.5',
     },
     log: () => {},
   });
 });
 afterAll(async () => {
   await server?.close();
+  await link?.close();
   await postgres.drop();
 });
 
@@ -70,6 +38,12 @@ const ingest = (line: string) =>
     headers: { 'x-triage-key': KEY, 'content-type': 'application/json' },
     body: JSON.stringify({ service: 'orders', log: [`ERROR: ${line}`] }),
   });
+const stats = () => fetch(`${server.url}/api/v1/stats`, { headers: { authorization: 'Bearer admin' } });
+
+async function expectUnavailable(answer: Response): Promise<void> {
+  expect(answer.status).toBe(503);
+  expect(answer.headers.get('retry-after')).toBe('5');
+}
 
 describe('the database going away and coming back', () => {
   it('should answer 503 with Retry-After while it is gone, stay up, and take events again once it is back', async () => {
@@ -78,22 +52,32 @@ describe('the database going away and coming back', () => {
 
     // Idle pooled connections are ended under the server's feet: with no listener for the pool's
     // 'error' event, that was an uncaught exception and the process died.
-    await link.down();
+    await link.cut();
     const refused = await ingest('during the outage');
-    expect(refused.status).toBe(503);
-    expect(refused.headers.get('retry-after')).toBe('5');
+    await expectUnavailable(refused);
     expect(await refused.json()).toEqual({
       error: 'the database is unavailable: nothing was stored, send the events again later',
     });
-    const stats = await fetch(`${server.url}/api/v1/stats`, { headers: { authorization: 'Bearer admin' } });
-    expect(stats.status).toBe(503);
-    expect(stats.headers.get('retry-after')).toBe('5');
+    await expectUnavailable(await stats());
 
-    await link.up();
+    await link.mend();
     expect((await ingest('after the outage')).status).toBe(200);
     expect(await server.context.jobs.drain(10_000)).toBe(true);
     // The event refused during the outage is not among them: its sender was told to send it again.
-    const after = await fetch(`${server.url}/api/v1/stats`, { headers: { authorization: 'Bearer admin' } });
-    expect(await after.json()).toMatchObject({ events: 2, queue: { pending: 0, dead: 0 } });
+    expect(await (await stats()).json()).toMatchObject({ events: 2, queue: { pending: 0, dead: 0 } });
+  }, 30_000);
+
+  it('should answer 503 in time while the database does not answer at all, and take events again once it does', async () => {
+    // Packets lost, nothing reset: without a bound on queries, ingest waited for the kernel to give up
+    // on the connection, about 15 minutes.
+    link.stall();
+    await expectUnavailable(await ingest('during the partition'));
+    await expectUnavailable(await stats());
+
+    link.unstall();
+    // The stuck connections were closed, not handed out again: the pool opens new ones.
+    expect((await ingest('after the partition')).status).toBe(200);
+    expect(await server.context.jobs.drain(10_000)).toBe(true);
+    expect(await (await stats()).json()).toMatchObject({ events: 3, queue: { pending: 0, dead: 0 } });
   }, 30_000);
 });

@@ -10,6 +10,7 @@ describe('readServerSettings', () => {
       workers: 2,
       jobTimeoutMs: undefined,
       sqliteSync: 'normal',
+      queryTimeoutMs: 30_000,
       rateLimitPerMinute: 6_000,
       retention: { days: 30, maxEvents: 1_000_000 },
       digestHourUtc: 8,
@@ -36,6 +37,7 @@ describe('readServerSettings', () => {
         TRIAGE_WORKERS: '0',
         TRIAGE_JOB_TIMEOUT_SECONDS: '90',
         TRIAGE_SQLITE_SYNC: 'full',
+        TRIAGE_QUERY_TIMEOUT_SECONDS: '0.5',
         TRIAGE_RATE_LIMIT_PER_MINUTE: '120',
         TRIAGE_RETENTION_DAYS: '7',
         TRIAGE_RETENTION_MAX_EVENTS: '5000',
@@ -45,6 +47,7 @@ describe('readServerSettings', () => {
       workers: 0,
       jobTimeoutMs: 90_000,
       sqliteSync: 'full',
+      queryTimeoutMs: 500,
       rateLimitPerMinute: 120,
       retention: { days: 7, maxEvents: 5000 },
       digestHourUtc: 0,
@@ -64,6 +67,7 @@ describe('readServerSettings', () => {
     ],
     ['TRIAGE_WORKERS', 'x', 'TRIAGE_WORKERS must be a whole number ≥ 0, got "x"'],
     ['TRIAGE_JOB_TIMEOUT_SECONDS', '0', 'TRIAGE_JOB_TIMEOUT_SECONDS must be a number ≥ 1, got "0"'],
+    ['TRIAGE_QUERY_TIMEOUT_SECONDS', '-1', 'TRIAGE_QUERY_TIMEOUT_SECONDS must be a number ≥ 0, got "-1"'],
     ['TRIAGE_WORKERS', '2.5', 'TRIAGE_WORKERS must be a whole number ≥ 0, got "2.5"'],
     ['TRIAGE_DIGEST_HOUR_UTC', '24', 'TRIAGE_DIGEST_HOUR_UTC must be a whole number from 0 to 23, got "24"'],
     ['TRIAGE_PORT', '70000', 'TRIAGE_PORT must be a whole number from 0 to 65535, got "70000"'],
@@ -72,6 +76,10 @@ describe('readServerSettings', () => {
     const read = () => readServerSettings({ [name]: value });
     expect(read).toThrow(ConfigError);
     expect(read).toThrow(message);
+  });
+
+  it('should take a query timeout of 0 as none', () => {
+    expect(readServerSettings({ TRIAGE_QUERY_TIMEOUT_SECONDS: '0' }).queryTimeoutMs).toBe(0);
   });
 
   it('should take a blank variable as unset', () => {

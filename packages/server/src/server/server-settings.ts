@@ -1,4 +1,4 @@
-import { ConfigError, isPostgresUrl, numberFromEnv } from '@triage/engine';
+import { ConfigError, isPostgresUrl, numberFromEnv, QUERY_TIMEOUT_MS } from '@triage/engine';
 
 type Env = Record<string, string | undefined>;
 
@@ -18,6 +18,8 @@ export interface ServerSettings {
   /** TRIAGE_JOB_TIMEOUT_SECONDS; undefined: the server derives it from the LLM's timeout. */
   jobTimeoutMs?: number;
   sqliteSync: 'normal' | 'full';
+  /** TRIAGE_QUERY_TIMEOUT_SECONDS: how long a PostgreSQL query may go unanswered; 0 waits for ever. */
+  queryTimeoutMs: number;
   rateLimitPerMinute: number;
   retention: RetentionSettings;
   digestHourUtc: number;
@@ -42,6 +44,8 @@ export function readServerSettings(
       numberFromEnv(env, 'TRIAGE_WORKERS', { min: 0, integer: true }) ?? (isPostgresUrl(database) ? 16 : 2),
     jobTimeoutMs: seconds(numberFromEnv(env, 'TRIAGE_JOB_TIMEOUT_SECONDS', { min: 1 })),
     sqliteSync,
+    queryTimeoutMs:
+      seconds(numberFromEnv(env, 'TRIAGE_QUERY_TIMEOUT_SECONDS', { min: 0 })) ?? QUERY_TIMEOUT_MS,
     rateLimitPerMinute: numberFromEnv(env, 'TRIAGE_RATE_LIMIT_PER_MINUTE', { min: 1 }) ?? 6_000,
     retention: {
       days: numberFromEnv(env, 'TRIAGE_RETENTION_DAYS', { min: 1 }) ?? 30,

@@ -58,6 +58,7 @@ export async function startServer({
     workers,
     jobTimeoutMs,
     sqliteSync,
+    queryTimeoutMs,
     rateLimitPerMinute,
     retention,
     digestHourUtc,
@@ -74,6 +75,7 @@ export async function startServer({
     url: database,
     maxConnections: workers + 8,
     sqliteSync,
+    queryTimeoutMs,
     onFailure,
   });
   // From here on a failure (a taken port, say) closes what is open: a store left open kept the process

@@ -3,6 +3,7 @@ import Sqlite from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { ConfigError } from '../../errors/config-error.js';
+import { boundedPgClient } from './bounded-pg-client.js';
 import { BusyRetryingSqliteDialect } from './busy-retrying-dialect.js';
 import { withCachedStatements } from './cached-statements.js';
 import { makeDirectory } from './make-directory.js';
@@ -28,7 +29,15 @@ export interface OpenSqlStoreOptions {
    * the pool drops them and opens new ones).
    */
   onFailure?: (stage: string, error: unknown) => void;
+  /**
+   * PostgreSQL: how long a query may go unanswered before it fails (ETIMEDOUT, which the server answers
+   * with 503) and its connection is closed; 0 waits for ever. Migrations at start are not bounded.
+   */
+  queryTimeoutMs?: number;
 }
+
+/** Default bound on an unanswered PostgreSQL query. */
+export const QUERY_TIMEOUT_MS = 30_000;
 
 /** Largest write-ahead log file left after the log is rewound (SQLite's `journal_size_limit`). */
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
@@ -59,20 +68,18 @@ export async function openSqlStore({
   maxConnections = 10,
   sqliteSync = 'normal',
   onFailure = () => {},
+  queryTimeoutMs = QUERY_TIMEOUT_MS,
 }: OpenSqlStoreOptions): Promise<SqlStore> {
   if (isPostgresUrl(url)) {
     const connectTimeoutMs = connectTimeoutOf(url);
+    // Unbounded while migrating: a migration of a large table may rightly take minutes.
+    let migrated = false;
     const pool = new pg.Pool({
       connectionString: url,
       max: maxConnections,
-      // A bound on opening a connection only (pg-pool's own connectionTimeoutMillis would also bound the
-      // wait for a free connection under load): a host that never answers ended the start after the
-      // kernel gave up, minutes later, with no word meanwhile.
-      Client: class extends pg.Client {
-        constructor(config?: pg.ClientConfig) {
-          super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
-        }
-      },
+      // A host that never answers ended the start after the kernel gave up, minutes later, with no word
+      // meanwhile; a database that stopped answering later held ingest as long.
+      Client: boundedPgClient({ connectTimeoutMs, queryTimeoutMs: () => (migrated ? queryTimeoutMs : 0) }),
       // bigint (epoch ms) as numbers: they stay far below 2^53.
       types: {
         getTypeParser: (oid: number, format?: string) =>
@@ -86,6 +93,7 @@ export async function openSqlStore({
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     try {
       await migrate(db as Kysely<unknown>, 'postgres');
+      migrated = true;
     } catch (error) {
       await db.destroy();
       // pg's words for a connection that timed out name neither the time nor the knob.
