@@ -2,17 +2,54 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlStore, type SqlStore } from '@triage/engine';
+import { type TestDatabase, testDatabase } from '@triage/engine/test';
+import type { KyselyPlugin } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startRetention } from './retention.js';
+import type { RetentionSettings } from './server-settings.js';
 
 const DAY = 86_400_000;
+/** Small batches, so that every delete below runs in several. */
+const BATCH_ROWS = 2;
 
-describe('startRetention', () => {
+describe.each(['SQLite', 'PostgreSQL'])('startRetention on %s', (kind) => {
   let store: SqlStore;
+  let postgres: TestDatabase | undefined;
+  /** Rows each statement deleted, in order. */
+  let deleted: number[];
   beforeEach(async () => {
-    store = await openSqlStore({ url: join(mkdtempSync(join(tmpdir(), 'triage-retention-')), 'triage.db') });
+    if (kind === 'PostgreSQL') {
+      postgres = testDatabase('triage_retention');
+      await postgres.create();
+    }
+    store = await openSqlStore({
+      url: postgres?.url ?? join(mkdtempSync(join(tmpdir(), 'triage-retention-')), 'triage.db'),
+    });
+    deleted = [];
   });
-  afterEach(() => store.close());
+  afterEach(async () => {
+    await store.close();
+    await postgres?.drop();
+  });
+
+  /** Counts the rows each delete removed, from the results the database gives back. */
+  const deletes = new WeakSet<object>();
+  const countingDeletes: KyselyPlugin = {
+    transformQuery: ({ node, queryId }) => {
+      if (node.kind === 'DeleteQueryNode') deletes.add(queryId);
+      return node;
+    },
+    transformResult: async ({ queryId, result }) => {
+      if (deletes.has(queryId)) deleted.push(Number(result.numAffectedRows ?? 0));
+      return result;
+    },
+  };
+  /** Retention over `store`, its hourly timer stopped: `run()` joins the pass it makes at start. */
+  const retention = (settings: RetentionSettings, onFailure: (stage: string) => void = () => {}) => {
+    const started = startRetention(store.db.withPlugin(countingDeletes), settings, onFailure, BATCH_ROWS);
+    started.stop();
+    return started;
+  };
 
   const addEvents = (ages: number[]) =>
     store.db
@@ -30,24 +67,21 @@ describe('startRetention', () => {
   const eventIds = async () =>
     (await store.db.selectFrom('events').select('id').orderBy('seq').execute()).map((row) => row.id);
 
-  it('should delete events older than the retention', async () => {
-    await addEvents([40, 31, 29, 1]);
+  it('should delete events older than the retention, a batch at a time', async () => {
+    await addEvents([40, 39, 38, 37, 31, 29, 1]);
     const failures: unknown[] = [];
-    const retention = startRetention(store.db, { days: 30, maxEvents: 100 }, (_stage, error) =>
-      failures.push(error),
-    );
-    retention.stop();
-    await retention.run();
-    expect(await eventIds()).toEqual(['event-2', 'event-3']);
+    await retention({ days: 30, maxEvents: 100 }, (stage) => failures.push(stage)).run();
+    expect(await eventIds()).toEqual(['event-5', 'event-6']);
     expect(failures).toEqual([]);
+    // Five old events, two a statement; then the other deletes find nothing.
+    expect(deleted).toEqual([2, 2, 1, 0, 0]);
   });
 
   it('should keep at most maxEvents, the newest', async () => {
     await addEvents([5, 4, 3, 2, 1]);
-    const retention = startRetention(store.db, { days: 30, maxEvents: 2 }, () => {});
-    retention.stop();
-    await retention.run();
+    await retention({ days: 30, maxEvents: 2 }).run();
     expect(await eventIds()).toEqual(['event-3', 'event-4']);
+    expect(deleted).toEqual([0, 2, 1, 0, 0]);
   });
 
   it('should delete sent alerts past the retention, and keep unsent ones', async () => {
@@ -68,9 +102,7 @@ describe('startRetention', () => {
       .insertInto('outbox')
       .values([alert('old-sent', 'sent', 40), alert('old-dead', 'dead', 40), alert('new-sent', 'sent', 1)])
       .execute();
-    const retention = startRetention(store.db, { days: 30, maxEvents: 100 }, () => {});
-    retention.stop();
-    await retention.run();
+    await retention({ days: 30, maxEvents: 100 }).run();
     const left = await store.db.selectFrom('outbox').select('id').orderBy('id').execute();
     expect(left.map((row) => row.id)).toEqual(['new-sent', 'old-dead']);
   });
@@ -89,22 +121,18 @@ describe('startRetention', () => {
       .insertInto('jobs')
       .values([job('old-dead', 'dead', 40), job('old-pending', 'pending', 40), job('new-dead', 'dead', 1)])
       .execute();
-    const retention = startRetention(store.db, { days: 30, maxEvents: 100 }, () => {});
-    retention.stop();
-    await retention.run();
+    await retention({ days: 30, maxEvents: 100 }).run();
     const left = await store.db.selectFrom('jobs').select('payload').orderBy('id').execute();
     expect(left.map((row) => row.payload)).toEqual(['old-pending', 'new-dead']);
   });
 
   it('should report a failure and go on', async () => {
     const failures: string[] = [];
-    const retention = startRetention(store.db, { days: 30, maxEvents: 100 }, (stage) => failures.push(stage));
-    retention.stop();
-    // The run at start goes ahead of this one on SQLite's one connection: both are done after it.
-    await retention.run();
+    const started = retention({ days: 30, maxEvents: 100 }, (stage) => failures.push(stage));
+    await started.run();
     expect(failures).toEqual([]);
     await store.db.schema.dropTable('events').execute();
-    await expect(retention.run()).resolves.toBeUndefined();
+    await expect(started.run()).resolves.toBeUndefined();
     expect(failures).toEqual(['retention']);
   });
 });

@@ -3,19 +3,39 @@ import type { Kysely } from 'kysely';
 import type { RetentionSettings } from './server-settings.js';
 
 /**
+ * Rows one delete removes at most. A retention that caught up with months of events in one statement
+ * held SQLite's only writer (ingest's inserts waited behind it) and, on PostgreSQL, could outlast the
+ * query timeout, fail, and fail again every hour, deleting nothing.
+ */
+const DELETE_BATCH_ROWS = 2_000;
+
+/**
  * Deletes stored events older than `days` and beyond `maxEvents` (oldest first), sent alerts older
  * than `days`, and dead jobs (events the queue gave up analysing) older than `days`, at start and
- * then hourly. Issues and their counts stay, and so do jobs still waiting to run.
+ * then hourly, `batchRows` at a time; `run()` joins a pass under way. Issues and their counts stay, and so do jobs still waiting to run.
  */
 export function startRetention(
   db: Kysely<Database>,
   { days, maxEvents }: RetentionSettings,
   onFailure: (stage: string, error: unknown) => void,
+  batchRows = DELETE_BATCH_ROWS,
 ): { stop(): void; run(): Promise<void> } {
-  const run = async () => {
+  /** Runs `deleteBatch` (which deletes at most batchRows rows) until a batch comes back short. */
+  const inBatches = async (deleteBatch: () => Promise<{ numDeletedRows: bigint }>) => {
+    while ((await deleteBatch()).numDeletedRows >= BigInt(batchRows))
+      // Other writers (ingest, on SQLite) get their turn between batches.
+      await new Promise((resolve) => setImmediate(resolve));
+  };
+  const pass = async () => {
     try {
       const expired = Date.now() - days * 86_400_000;
-      await db.deleteFrom('events').where('received_at', '<', expired).execute();
+      const events = db.selectFrom('events').select('seq').orderBy('seq').limit(batchRows);
+      await inBatches(() =>
+        db
+          .deleteFrom('events')
+          .where('seq', 'in', events.where('received_at', '<', expired))
+          .executeTakeFirstOrThrow(),
+      );
       const cutoff = await db
         .selectFrom('events')
         .select('seq')
@@ -23,12 +43,44 @@ export function startRetention(
         .offset(maxEvents)
         .limit(1)
         .executeTakeFirst();
-      if (cutoff) await db.deleteFrom('events').where('seq', '<=', cutoff.seq).execute();
-      await db.deleteFrom('outbox').where('status', '=', 'sent').where('created_at', '<', expired).execute();
-      await db.deleteFrom('jobs').where('status', '=', 'dead').where('created_at', '<', expired).execute();
+      if (cutoff)
+        await inBatches(() =>
+          db
+            .deleteFrom('events')
+            .where('seq', 'in', events.where('seq', '<=', cutoff.seq))
+            .executeTakeFirstOrThrow(),
+        );
+      // Alerts sent and jobs given up on, past the retention.
+      for (const [table, status] of [
+        ['outbox', 'sent'],
+        ['jobs', 'dead'],
+      ] as const)
+        await inBatches(() =>
+          db
+            .deleteFrom(table)
+            .where(
+              'id',
+              'in',
+              db
+                .selectFrom(table)
+                .select('id')
+                .where('status', '=', status)
+                .where('created_at', '<', expired)
+                .limit(batchRows),
+            )
+            .executeTakeFirstOrThrow(),
+        );
     } catch (error) {
       onFailure('retention', error);
     }
+  };
+  // One pass at a time: an hourly pass that found a long backlog does not race the next one.
+  let running: Promise<void> | undefined;
+  const run = () => {
+    running ??= pass().finally(() => {
+      running = undefined;
+    });
+    return running;
   };
   const timer = setInterval(run, 60 * 60 * 1000);
   timer.unref();
