@@ -8,9 +8,11 @@
 // the next server is measured. Each row also gives the CPU time each build's event loop spent per request
 // (from /proc, so Linux only): it does not move with the load generator's speed or the bare server's,
 // so it shows a change in the server's own work more steadily than the ratios. After `npm run build` in both.
+// STORE=postgres gives each build a database of its own on the tests' PostgreSQL server instead.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testDatabase } from '@triage/engine/test';
 import {
   BARE,
   bareHeaders,
@@ -29,6 +31,7 @@ if (!BASE) throw new Error('set BASE to another built checkout of Triage');
 const SECONDS = Number(process.env.SECONDS ?? 4);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const CONNECTIONS = (process.env.CONNECTIONS ?? '10,50').split(',').map(Number);
+const POSTGRES = process.env.STORE === 'postgres';
 const here = new URL('..', import.meta.url).pathname;
 
 const builds = [
@@ -36,11 +39,19 @@ const builds = [
   ['this checkout', here],
 ];
 const servers = [];
+const databases = [];
 for (const [, root] of builds) {
+  let url = join(mkdtempSync(join(tmpdir(), 'triage-compare-')), 'triage.db');
+  if (POSTGRES) {
+    const database = testDatabase(`triage_compare_${databases.length}`);
+    await database.create();
+    databases.push(database);
+    url = database.url;
+  }
   servers.push(
     await start(
       [join(root, 'packages/server/bin/triage.js'), 'serve', '--port', '0', '--host', '127.0.0.1'],
-      serverEnv(join(mkdtempSync(join(tmpdir(), 'triage-compare-')), 'triage.db'), '0'),
+      serverEnv(url, '0'),
     ),
   );
 }
@@ -78,6 +89,7 @@ for (const [label, path, body, headers] of ENDPOINTS) {
 }
 bare.child.kill();
 for (const server of servers) server.child.kill();
+for (const database of databases) await database.drop();
 
 const cell = (ratios) =>
   `${median(ratios).toFixed(2)}× (${ratios.map((ratio) => ratio.toFixed(2)).join(' / ')})`;
@@ -85,7 +97,7 @@ const cpuCell = (values) =>
   `${median(values).toFixed(1)} (${values.map((value) => value.toFixed(1)).join(' / ')})`;
 console.log(
   [
-    `Node ${process.version}, ${ROUNDS} rounds of ${SECONDS}s per row, ingest-only instances on SQLite, ${UNIQUE ? 'a fresh id in every request' : 'the same request every time'}; base: ${BASE}; ${new Date().toISOString().slice(0, 10)}`,
+    `Node ${process.version}, ${ROUNDS} rounds of ${SECONDS}s per row, ingest-only instances on ${POSTGRES ? 'PostgreSQL' : 'SQLite'}, ${UNIQUE ? 'a fresh id in every request' : 'the same request every time'}; base: ${BASE}; ${new Date().toISOString().slice(0, 10)}`,
     '',
     `| endpoint | connections | ${builds.map(([name]) => `${name}: vs bare, median (rounds)`).join(' | ')} | ${builds.map(([name]) => `${name}: event loop µs CPU per request, median (rounds)`).join(' | ')} |`,
     `|---|---|${builds.map(() => '---|---').join('|')}|`,
