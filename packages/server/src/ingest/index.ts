@@ -12,7 +12,7 @@ export type {
 export { parseEnvelope } from './parse-envelope.js';
 export type { SentryRequest, SentryRequestOptions, SkippedItem } from './parse-sentry-request.js';
 export { parseSentryEnvelope, parseSentryStore } from './parse-sentry-request.js';
-export type { JsonLimits } from './safe-json.js';
+export type { JsonLimits, JsonValueBudget } from './safe-json.js';
 export { decodeUtf8, parseJsonLimited } from './safe-json.js';
 export type { Dsn, Lookup, SentryKeySources } from './sentry-auth.js';
 export { parseDsn, parseSentryAuth, sentryKeyOf } from './sentry-auth.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IngestError } from './ingest-error.js';
 import { parseEnvelope } from './parse-envelope.js';
-import { parseJsonLimited } from './safe-json.js';
+import { type JsonValueBudget, parseJsonLimited } from './safe-json.js';
 import { parseDsn } from './sentry-auth.js';
 import { type SentryEventInput, sentryEventToTriage } from './sentry-to-event.js';
 import { asRecord, asText } from './sentry-values.js';
@@ -15,6 +15,8 @@ export interface SentryRequestOptions {
   maxEventBytes?: number;
   /** Deepest JSON nesting in an event (default 64). */
   maxDepth?: number;
+  /** JSON values in all the events of the request together (default 1,000,000); see JsonLimits.values. */
+  maxJsonValues?: number;
   /** Epoch ms; the timestamp of events that carry none (default now). */
   receivedAt?: number;
 }
@@ -76,6 +78,7 @@ const KNOWN_TYPES = new Set([
 export function parseSentryEnvelope(body: Buffer, options: SentryRequestOptions = {}): SentryRequest {
   const { maxItemBytes = 20 * 1024 * 1024, maxItems = 100, receivedAt = Date.now() } = options;
   const { header, items } = parseEnvelope(body, { maxItemBytes, maxItems });
+  const values = valueBudget(options);
   const events: SentryEventInput[] = [];
   const skipped: SkippedItem[] = [];
   items.forEach((item, index) => {
@@ -86,7 +89,7 @@ export function parseSentryEnvelope(body: Buffer, options: SentryRequestOptions 
     }
     // An envelope holds one event by the spec; its header id belongs to that one only.
     const headerId = events.length === 0 ? asText(header.event_id) : undefined;
-    events.push(toEvent(item.payload, `item ${index + 1}`, options, receivedAt, headerId));
+    events.push(toEvent(item.payload, `item ${index + 1}`, options, values, receivedAt, headerId));
   });
   return {
     eventId: asText(header.event_id) ?? events[0]?.id,
@@ -98,7 +101,7 @@ export function parseSentryEnvelope(body: Buffer, options: SentryRequestOptions 
 
 /** Reads the (decoded) body of the legacy `POST /api/:projectId/store/`: one JSON event. */
 export function parseSentryStore(body: Buffer, options: SentryRequestOptions = {}): SentryRequest {
-  const event = toEvent(body, undefined, options, options.receivedAt ?? Date.now());
+  const event = toEvent(body, undefined, options, valueBudget(options), options.receivedAt ?? Date.now());
   return { eventId: event.id, events: [event], skipped: [] };
 }
 
@@ -107,11 +110,12 @@ function toEvent(
   payload: Buffer,
   item: string | undefined,
   { maxEventBytes = 1024 * 1024, maxDepth = 64 }: SentryRequestOptions,
+  values: JsonValueBudget,
   receivedAt: number,
   envelopeEventId?: string,
 ): SentryEventInput {
   const label = item ? `${item} payload` : 'body';
-  const record = asRecord(parseJsonLimited(payload, { maxBytes: maxEventBytes, maxDepth, label }));
+  const record = asRecord(parseJsonLimited(payload, { maxBytes: maxEventBytes, maxDepth, label, values }));
   if (!record) throw new IngestError(400, `${label} is not a JSON object`);
   let event: SentryEventInput;
   try {
@@ -124,6 +128,10 @@ function toEvent(
   event.id ??= envelopeEventId ?? randomUUID().replaceAll('-', '');
   return event;
 }
+
+const valueBudget = ({ maxJsonValues = 1_000_000 }: SentryRequestOptions): JsonValueBudget => ({
+  remaining: maxJsonValues,
+});
 
 function dsnKeyOf(dsn: unknown): string | undefined {
   if (typeof dsn !== 'string') return undefined;

@@ -50,4 +50,31 @@ describe('parseJsonLimited', () => {
   it('should skip a UTF-8 byte order mark', () => {
     expect(parseJsonLimited(Buffer.from('\uFEFF{"a":1}'))).toEqual({ a: 1 });
   });
+
+  it('should count arrays, objects and the commas between members, not what strings hold', () => {
+    const values = { remaining: 10 };
+    expect(parseJsonLimited(Buffer.from('{"a":[1,2],"b":"x,y,[z]"}'), { values })).toEqual({
+      a: [1, 2],
+      b: 'x,y,[z]',
+    });
+    // The object, the array, and two commas.
+    expect(values.remaining).toBe(6);
+  });
+
+  it('should refuse with 413 a document that holds more values than the request has left, before parsing it', () => {
+    const values = { remaining: 5 };
+    parseJsonLimited(Buffer.from('[1,2,3]'), { values });
+    expect(values.remaining).toBe(2);
+    // Not UTF-8 either: the count is what refuses it, before the text is decoded.
+    const error = refusal(() =>
+      parseJsonLimited(Buffer.from([0x5b, 0x31, 0x2c, 0x32, 0x2c, 0xff, 0x5d]), {
+        values,
+        label: 'item 2 payload',
+      }),
+    );
+    expect(error.status).toBe(413);
+    expect(error.message).toBe(
+      'item 2 payload holds too many JSON values (objects, arrays and their members) for one request: send fewer events per request',
+    );
+  });
 });

@@ -14,6 +14,11 @@ export interface IngestLimits {
   maxEventBytes: number;
   /** Events in one native batch. */
   maxBatch: number;
+  /**
+   * JSON values (objects, arrays and their members) in one request, all its events together: not
+   * Sentry's, but what bounds the memory parsing takes (about 60 MiB of heap for a million).
+   */
+  maxJsonValues: number;
 }
 
 export const DEFAULT_LIMITS: IngestLimits = {
@@ -21,6 +26,7 @@ export const DEFAULT_LIMITS: IngestLimits = {
   maxDecodedBytes: 100 * 1024 * 1024,
   maxEventBytes: 1024 * 1024,
   maxBatch: 100,
+  maxJsonValues: 1_000_000,
 };
 
 /** What the routes share: built once by `startServer`. */

@@ -256,6 +256,23 @@ describe('triage serve', () => {
       /larger than/,
     ],
     [
+      'a small gzip body that inflates to millions of objects',
+      () => ingest(gzipSync(`[${'{},'.repeat(2_000_000)}{}]`), { 'content-encoding': 'gzip' }),
+      413,
+      /too many JSON values/,
+    ],
+    [
+      // Each event is under 1 MiB and a million values; together they are over.
+      'an envelope whose events hold too many values together',
+      () =>
+        fetch(`${server.url}/api/1/envelope/?sentry_key=${KEY}`, {
+          method: 'POST',
+          body: `{}\n${`{"type":"event"}\n{"message":"hi","extra":{"n":[${'1,'.repeat(400_000)}1]}}\n`.repeat(3)}`,
+        }),
+      413,
+      /item 3 payload holds too many JSON values/,
+    ],
+    [
       'a truncated envelope',
       () =>
         fetch(`${server.url}/api/1/envelope/?sentry_key=${KEY}`, {

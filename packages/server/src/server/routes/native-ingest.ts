@@ -15,7 +15,10 @@ export async function ingestNative(context: ServerContext, request: IngestReques
   const body = await decodeBody(request.body, headerOf(request.headers, 'content-encoding'), {
     maxDecodedBytes: limits.maxDecodedBytes,
   });
-  const parsed = parseJsonLimited(body, { maxBytes: limits.maxDecodedBytes });
+  const parsed = parseJsonLimited(body, {
+    maxBytes: limits.maxDecodedBytes,
+    values: { remaining: limits.maxJsonValues },
+  });
   const inputs = Array.isArray(parsed)
     ? parsed
     : parsed && typeof parsed === 'object' && Array.isArray((parsed as { events?: unknown }).events)

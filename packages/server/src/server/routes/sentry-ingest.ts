@@ -30,7 +30,10 @@ export async function ingestSentry(
     maxDecodedBytes: limits.maxDecodedBytes,
   });
   const parse = endpoint === 'envelope' ? parseSentryEnvelope : parseSentryStore;
-  const parsed: SentryRequest = parse(body, { maxEventBytes: limits.maxEventBytes });
+  const parsed: SentryRequest = parse(body, {
+    maxEventBytes: limits.maxEventBytes,
+    maxJsonValues: limits.maxJsonValues,
+  });
   const key = sentryKeyOf({ query: request.query, headers: request.headers }) ?? parsed.dsnKey;
   const project = await projectByKey(context, key);
   if (projectId !== project.id) {
