@@ -114,4 +114,28 @@ describe('decodeBody', () => {
     const members = Buffer.concat(Array.from({ length: 1024 }, () => member));
     expect((await asyncRefusal(decodeBody(members, 'gzip', limits))).status).toBe(413);
   });
+
+  it('should hand each piece of output to take before keeping it, stacked codings included', async () => {
+    const taken: number[] = [];
+    const twice = zlib.brotliCompressSync(zlib.gzipSync(text));
+    const decoded = await decodeBody(twice, 'gzip, br', { ...limits, take: (bytes) => taken.push(bytes) });
+    expect(decoded.equals(text)).toBe(true);
+    // What brotli gave back (the gzip body), then what gzip gave back (the text).
+    expect(taken.reduce((sum, bytes) => sum + bytes, 0)).toBe(zlib.gzipSync(text).length + text.length);
+  });
+
+  it('should stop decoding when take refuses, and reject with what it threw', async () => {
+    const refusal = new Error('memory full');
+    let taken = 0;
+    const bomb = await compressedZeros(64 * 1024 * 1024, zlib.createGzip({ level: 1 }));
+    const decoding = decodeBody(bomb, 'gzip', {
+      maxDecodedBytes: 100 * 1024 * 1024,
+      take: (bytes) => {
+        if (taken + bytes > 1024 * 1024) throw refusal;
+        taken += bytes;
+      },
+    });
+    await expect(decoding).rejects.toBe(refusal);
+    expect(taken).toBeLessThanOrEqual(1024 * 1024);
+  });
 });

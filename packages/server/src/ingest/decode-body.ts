@@ -1,25 +1,24 @@
-import { promisify } from 'node:util';
+import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { IngestError } from './ingest-error.js';
 
 export interface DecodeBodyOptions {
   /** Largest body accepted after decompression; larger ones are refused with 413. */
   maxDecodedBytes: number;
+  /**
+   * Called with the size of each piece of decompressed output before it is kept; what it throws
+   * stops the decoding and is what decodeBody rejects with (the server's share of memory for
+   * request bodies, which answers 503 when full).
+   */
+  take?: (bytes: number) => void;
 }
 
-type Decoder = (bytes: Buffer, options: zlib.ZlibOptions & zlib.BrotliOptions) => Promise<Buffer>;
-
-const gunzip = promisify(zlib.gunzip) as Decoder;
-const inflate = promisify(zlib.inflate) as Decoder;
-const inflateRaw = promisify(zlib.inflateRaw) as Decoder;
-const brotli = promisify(zlib.brotliDecompress) as Decoder;
-
-const DECODERS: Record<string, (bytes: Buffer) => Decoder> = {
-  gzip: () => gunzip,
-  'x-gzip': () => gunzip,
+const DECODERS: Record<string, (bytes: Buffer) => () => Transform> = {
+  gzip: () => zlib.createGunzip,
+  'x-gzip': () => zlib.createGunzip,
   // RFC 9110 says zlib-wrapped, but some clients send raw deflate: the zlib header tells them apart.
-  deflate: (bytes) => (hasZlibHeader(bytes) ? inflate : inflateRaw),
-  br: () => brotli,
+  deflate: (bytes) => (hasZlibHeader(bytes) ? zlib.createInflate : zlib.createInflateRaw),
+  br: () => zlib.createBrotliDecompress,
 };
 
 /** Codings stacked in one Content-Encoding header; more is an attack, not a client. */
@@ -27,13 +26,14 @@ const MAX_CODINGS = 3;
 
 /**
  * Undoes the request's Content-Encoding (identity, gzip, deflate, br, or a list of them).
- * Output is capped by zlib's `maxOutputLength`, so a decompression bomb is refused with 413
- * after at most `maxDecodedBytes` of memory. Unknown encodings give 415, corrupt data 400.
+ * The output is counted as it comes out of zlib, so a decompression bomb is refused with 413
+ * after at most `maxDecodedBytes` of memory (or by `take`, sooner). Unknown encodings give 415,
+ * corrupt data 400.
  */
 export async function decodeBody(
   bytes: Buffer,
   contentEncoding: string | undefined,
-  { maxDecodedBytes }: DecodeBodyOptions,
+  { maxDecodedBytes, take }: DecodeBodyOptions,
 ): Promise<Buffer> {
   const codings = (contentEncoding ?? '')
     .split(',')
@@ -53,24 +53,51 @@ export async function decodeBody(
   let body = bytes;
   // Codings are listed in the order they were applied, so they are undone last to first.
   for (const coding of codings.reverse()) {
-    body = await decodeOne(body, coding, maxDecodedBytes);
+    body = await decodeOne(body, coding, maxDecodedBytes, take);
   }
   return body;
 }
 
-async function decodeOne(bytes: Buffer, coding: string, maxDecodedBytes: number): Promise<Buffer> {
-  const decoder = DECODERS[coding]!(bytes);
-  try {
-    return await decoder(bytes, { maxOutputLength: maxDecodedBytes });
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new IngestError(413, `decompressed body is larger than ${maxDecodedBytes} bytes`, {
-        cause: error,
-      });
-    }
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new IngestError(400, `body could not be decompressed (${coding}): ${reason}`, { cause: error });
-  }
+// A stream rather than zlib's one-shot functions: their output is only seen whole, so thirty
+// requests at once could each hold up to the limit before any of it was counted.
+function decodeOne(
+  bytes: Buffer,
+  coding: string,
+  maxDecodedBytes: number,
+  take: ((bytes: number) => void) | undefined,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const decoder = DECODERS[coding]!(bytes)();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (error: Error) => {
+      decoder.destroy();
+      reject(error);
+    };
+    decoder.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxDecodedBytes) {
+        stop(new IngestError(413, `decompressed body is larger than ${maxDecodedBytes} bytes`));
+        return;
+      }
+      try {
+        take?.(chunk.length);
+      } catch (error) {
+        stop(error as Error);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    decoder.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    decoder.on('error', (error) =>
+      reject(
+        new IngestError(400, `body could not be decompressed (${coding}): ${error.message}`, {
+          cause: error,
+        }),
+      ),
+    );
+    decoder.end(bytes);
+  });
 }
 
 function hasZlibHeader(bytes: Buffer): boolean {

@@ -51,9 +51,10 @@ export function createIngestListener(context: ServerContext, fallback: RequestLi
     // Only browsers send Origin; server-side SDKs get no CORS headers to parse.
     const cors = request.headers.origin !== undefined;
     context.ingest.active++;
-    void readBody(request, context.limits.maxBodyBytes)
+    const lease = context.bodyMemory.lease();
+    void readBody(request, context.limits.maxBodyBytes, lease)
       .then((body) => {
-        const ingestRequest = { headers: request.headers, query, body };
+        const ingestRequest = { headers: request.headers, query, body, take: lease.take };
         return sentry
           ? ingestSentry(context, sentry[2] as 'envelope' | 'store', sentry[1]!, ingestRequest)
           : ingestNative(context, ingestRequest);
@@ -63,6 +64,7 @@ export function createIngestListener(context: ServerContext, fallback: RequestLi
         (error: unknown) => send(response, replyToError(context, error), cors),
       )
       .finally(() => {
+        lease.release();
         context.ingest.active--;
         context.ingest.lastAt = Date.now();
       });

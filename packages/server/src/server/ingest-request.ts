@@ -6,6 +6,8 @@ export interface IngestRequest {
   query: URLSearchParams;
   /** The body as sent (still compressed when `content-encoding` says so). */
   body: Buffer;
+  /** Takes memory for the decompressed body from the server's share for request bodies (503 when full). */
+  take: (bytes: number) => void;
 }
 
 /** What an ingest handler answers: a status and a JSON body, plus any extra headers. */

@@ -1,13 +1,16 @@
 import type { IncomingMessage } from 'node:http';
+import type { BodyLease } from './body-memory.js';
 import { HttpError } from './http-error.js';
 
 /**
  * Reads a request body up to `maxBytes`: 413 beyond, without buffering the
- * rest (the declared length is checked before anything is read). Listens to
- * the stream's events rather than async-iterating it: the async iterator
- * showed up in the ingest profile, the listeners do not.
+ * rest (the declared length is checked before anything is read). Each chunk
+ * is taken from `lease` first, which refuses (503) when the bodies of all
+ * requests in flight fill the server's share of memory. Listens to the
+ * stream's events rather than async-iterating it: the async iterator showed
+ * up in the ingest profile, the listeners do not.
  */
-export function readBody(incoming: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readBody(incoming: IncomingMessage, maxBytes: number, lease?: BodyLease): Promise<Buffer> {
   const declared = Number(incoming.headers['content-length'] ?? Number.NaN);
   if (declared > maxBytes) {
     incoming.resume();
@@ -22,6 +25,14 @@ export function readBody(incoming: IncomingMessage, maxBytes: number): Promise<B
         cleanUp();
         incoming.resume();
         reject(new HttpError(413, `body is larger than ${maxBytes} bytes`));
+        return;
+      }
+      try {
+        lease?.take(chunk.length);
+      } catch (error) {
+        cleanUp();
+        incoming.resume();
+        reject(error);
         return;
       }
       chunks.push(chunk);

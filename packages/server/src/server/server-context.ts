@@ -1,4 +1,5 @@
 import type { Engine, SqlStore } from '@triage/engine';
+import type { BodyMemory } from './body-memory.js';
 import type { EventWriter } from './event-writer.js';
 import type { JobQueue } from './job-queue.js';
 import type { ProjectRegistry } from './projects.js';
@@ -42,5 +43,7 @@ export interface ServerContext {
   limits: IngestLimits;
   /** Ingest requests in flight and the time of the last one: the job workers yield to them. */
   ingest: { active: number; lastAt: number };
+  /** The memory the bodies of ingest requests in flight may take, all together. */
+  bodyMemory: BodyMemory;
   onFailure: (stage: string, error: unknown) => void;
 }

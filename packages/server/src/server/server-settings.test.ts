@@ -12,6 +12,7 @@ describe('readServerSettings', () => {
       sqliteSync: 'normal',
       queryTimeoutMs: 30_000,
       rateLimitPerMinute: 6_000,
+      ingestMemoryBytes: 256 * 1024 * 1024,
       retention: { days: 30, maxEvents: 1_000_000 },
       digestHourUtc: 8,
     });
@@ -39,6 +40,7 @@ describe('readServerSettings', () => {
         TRIAGE_SQLITE_SYNC: 'full',
         TRIAGE_QUERY_TIMEOUT_SECONDS: '0.5',
         TRIAGE_RATE_LIMIT_PER_MINUTE: '120',
+        TRIAGE_INGEST_MEMORY_MB: '1024',
         TRIAGE_RETENTION_DAYS: '7',
         TRIAGE_RETENTION_MAX_EVENTS: '5000',
         TRIAGE_DIGEST_HOUR_UTC: '0',
@@ -49,6 +51,7 @@ describe('readServerSettings', () => {
       sqliteSync: 'full',
       queryTimeoutMs: 500,
       rateLimitPerMinute: 120,
+      ingestMemoryBytes: 1024 * 1024 * 1024,
       retention: { days: 7, maxEvents: 5000 },
       digestHourUtc: 0,
     });
@@ -68,6 +71,7 @@ describe('readServerSettings', () => {
     ['TRIAGE_WORKERS', 'x', 'TRIAGE_WORKERS must be a whole number ≥ 0, got "x"'],
     ['TRIAGE_JOB_TIMEOUT_SECONDS', '0', 'TRIAGE_JOB_TIMEOUT_SECONDS must be a number ≥ 1, got "0"'],
     ['TRIAGE_QUERY_TIMEOUT_SECONDS', '-1', 'TRIAGE_QUERY_TIMEOUT_SECONDS must be a number ≥ 0, got "-1"'],
+    ['TRIAGE_INGEST_MEMORY_MB', '64', 'TRIAGE_INGEST_MEMORY_MB must be a whole number ≥ 128, got "64"'],
     ['TRIAGE_WORKERS', '2.5', 'TRIAGE_WORKERS must be a whole number ≥ 0, got "2.5"'],
     ['TRIAGE_DIGEST_HOUR_UTC', '24', 'TRIAGE_DIGEST_HOUR_UTC must be a whole number from 0 to 23, got "24"'],
     ['TRIAGE_PORT', '70000', 'TRIAGE_PORT must be a whole number from 0 to 65535, got "70000"'],

@@ -21,6 +21,8 @@ export interface ServerSettings {
   /** TRIAGE_QUERY_TIMEOUT_SECONDS: how long a PostgreSQL query may go unanswered; 0 waits for ever. */
   queryTimeoutMs: number;
   rateLimitPerMinute: number;
+  /** TRIAGE_INGEST_MEMORY_MB: what the bodies of the ingest requests in flight may take together. */
+  ingestMemoryBytes: number;
   retention: RetentionSettings;
   digestHourUtc: number;
 }
@@ -47,6 +49,9 @@ export function readServerSettings(
     queryTimeoutMs:
       seconds(numberFromEnv(env, 'TRIAGE_QUERY_TIMEOUT_SECONDS', { min: 0 })) ?? QUERY_TIMEOUT_MS,
     rateLimitPerMinute: numberFromEnv(env, 'TRIAGE_RATE_LIMIT_PER_MINUTE', { min: 1 }) ?? 6_000,
+    // At least one largest request (20 MiB received, 100 MiB decompressed) must fit.
+    ingestMemoryBytes:
+      (numberFromEnv(env, 'TRIAGE_INGEST_MEMORY_MB', { min: 128, integer: true }) ?? 256) * 1024 * 1024,
     retention: {
       days: numberFromEnv(env, 'TRIAGE_RETENTION_DAYS', { min: 1 }) ?? 30,
       maxEvents: numberFromEnv(env, 'TRIAGE_RETENTION_MAX_EVENTS', { min: 1, integer: true }) ?? 1_000_000,

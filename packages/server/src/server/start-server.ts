@@ -9,6 +9,7 @@ import {
   readLlmConfig,
 } from '@triage/engine';
 import { adminTokenOf } from './admin-token.js';
+import { BodyMemory } from './body-memory.js';
 import { createApp } from './create-app.js';
 import { EventWriter } from './event-writer.js';
 import { createIngestListener } from './ingest-listener.js';
@@ -60,6 +61,7 @@ export async function startServer({
     sqliteSync,
     queryTimeoutMs,
     rateLimitPerMinute,
+    ingestMemoryBytes,
     retention,
     digestHourUtc,
     port: listenPort,
@@ -137,6 +139,7 @@ export async function startServer({
     adminToken: token,
     limits: DEFAULT_LIMITS,
     ingest,
+    bodyMemory: new BodyMemory(ingestMemoryBytes),
     onFailure,
   };
   const app = createApp(context);

@@ -126,6 +126,10 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
         failed: context.jobs.failed,
         timedOut: context.jobs.timedOut,
       },
+      ingest: {
+        bodyBytesHeld: context.bodyMemory.used,
+        refusedForMemory: context.bodyMemory.refused,
+      },
       alerts: { sent: engine.alerted, deadLetters: engine.deadLetters },
       llm: { ...engine.spend, scope: 'this server instance, since it started' },
     });

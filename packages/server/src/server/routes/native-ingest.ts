@@ -14,6 +14,7 @@ export async function ingestNative(context: ServerContext, request: IngestReques
   const project = await projectByKey(context, key);
   const body = await decodeBody(request.body, headerOf(request.headers, 'content-encoding'), {
     maxDecodedBytes: limits.maxDecodedBytes,
+    take: request.take,
   });
   const parsed = parseJsonLimited(body, {
     maxBytes: limits.maxDecodedBytes,

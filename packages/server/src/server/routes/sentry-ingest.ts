@@ -28,6 +28,7 @@ export async function ingestSentry(
   const { limits } = context;
   const body = await decodeBody(request.body, headerOf(request.headers, 'content-encoding'), {
     maxDecodedBytes: limits.maxDecodedBytes,
+    take: request.take,
   });
   const parse = endpoint === 'envelope' ? parseSentryEnvelope : parseSentryStore;
   const parsed: SentryRequest = parse(body, {

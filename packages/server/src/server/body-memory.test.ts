@@ -1,0 +1,128 @@
+import { mkdtempSync } from 'node:fs';
+import { type ClientRequest, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { until } from '@triage/engine/test';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BodyMemory } from './body-memory.js';
+import { HttpError } from './http-error.js';
+import { type RunningServer, startServer } from './start-server.js';
+
+const MiB = 1024 * 1024;
+
+describe('BodyMemory', () => {
+  it('should lend up to its limit across leases, refuse past it with 503, and take back what a lease held', () => {
+    const memory = new BodyMemory(100);
+    const first = memory.lease();
+    const second = memory.lease();
+    first.take(60);
+    second.take(30);
+    expect(memory.used).toBe(90);
+    let refusal: unknown;
+    try {
+      second.take(20);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(HttpError.isInstance(refusal) && refusal.status).toBe(503);
+    expect((refusal as HttpError).headers).toEqual({ 'retry-after': '1', connection: 'close' });
+    expect(memory).toMatchObject({ used: 90, refused: 1 });
+    first.release();
+    first.release();
+    expect(memory.used).toBe(30);
+    second.take(20);
+    second.release();
+    expect(memory.used).toBe(0);
+  });
+});
+
+describe('ingest with its memory for request bodies full', () => {
+  let server: RunningServer;
+  const KEY = 'm'.repeat(32);
+  const held: ClientRequest[] = [];
+  beforeAll(async () => {
+    server = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl: join(mkdtempSync(join(tmpdir(), 'triage-memory-')), 'triage.db'),
+      env: {
+        TRIAGE_ADMIN_TOKEN: 'admin',
+        TRIAGE_DEFAULT_PROJECT_KEY: KEY,
+        TRIAGE_ALERT_TO: 'oncall@example.com',
+        TRIAGE_INGEST_MEMORY_MB: '128',
+      },
+      log: () => {},
+    });
+  });
+  afterAll(async () => {
+    for (const slow of held) slow.destroy();
+    await server?.close();
+  });
+
+  /** A request that sends all of a 20 MiB body but its last byte, and waits; resolves with its status once finished. */
+  const slowUpload = (filler: Buffer) => {
+    const answered = new Promise<number>((resolve, reject) => {
+      const slow = request(
+        `${server.url}/api/v1/events`,
+        {
+          method: 'POST',
+          headers: { 'x-triage-key': KEY, 'content-length': String(filler.length + 1) },
+        },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      slow.on('error', reject);
+      slow.write(filler);
+      held.push(slow);
+    });
+    return answered;
+  };
+  const stats = async () =>
+    (await (
+      await fetch(`${server.url}/api/v1/stats`, { headers: { authorization: 'Bearer admin' } })
+    ).json()) as {
+      events: number;
+      ingest: { bodyBytesHeld: number; refusedForMemory: number };
+    };
+
+  it('should answer 503 with Retry-After while the bodies in flight fill it, and take events again once they are gone', async () => {
+    const filler = Buffer.alloc(20 * MiB - 1, 32);
+    const answers = Array.from({ length: 6 }, () => slowUpload(filler));
+    // Six bodies of 20 MiB held, all but their last byte: 120 MiB of the 128.
+    expect(await until(async () => (await stats()).ingest.bodyBytesHeld >= 6 * filler.length, 10_000)).toBe(
+      true,
+    );
+
+    const refused = await fetch(`${server.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'x-triage-key': KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ log: ['ERROR: one more', 'x'.repeat(10 * MiB)] }),
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.json()).toEqual({
+      error: 'the server holds as much request data as it can just now: send again shortly',
+    });
+    // A small event still fits.
+    const small = await fetch(`${server.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'x-triage-key': KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ log: ['ERROR: a small one'] }),
+    });
+    expect(small.status).toBe(200);
+
+    // The held requests end (their bodies of spaces are not JSON) and give their memory back.
+    for (const slow of held) slow.end(' ');
+    expect(await Promise.all(answers)).toEqual([400, 400, 400, 400, 400, 400]);
+    expect((await stats()).ingest).toEqual({ bodyBytesHeld: 0, refusedForMemory: 1 });
+    const again = await fetch(`${server.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'x-triage-key': KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ log: ['ERROR: one more', 'x'.repeat(10 * MiB)] }),
+    });
+    // Over the 1 MiB an event may hold, but read and parsed: the memory had room for it again.
+    expect(again.status).toBe(413);
+  }, 30_000);
+});
