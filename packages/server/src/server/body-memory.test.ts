@@ -79,6 +79,12 @@ describe('ingest with its memory for request bodies full', () => {
     });
     return answered;
   };
+  const postEvent = (log: string[]) =>
+    fetch(`${server.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'x-triage-key': KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ log }),
+    });
   const stats = async () =>
     (await (
       await fetch(`${server.url}/api/v1/stats`, { headers: { authorization: 'Bearer admin' } })
@@ -95,33 +101,21 @@ describe('ingest with its memory for request bodies full', () => {
       true,
     );
 
-    const refused = await fetch(`${server.url}/api/v1/events`, {
-      method: 'POST',
-      headers: { 'x-triage-key': KEY, 'content-type': 'application/json' },
-      body: JSON.stringify({ log: ['ERROR: one more', 'x'.repeat(10 * MiB)] }),
-    });
+    const refused = await postEvent(['ERROR: one more', 'x'.repeat(10 * MiB)]);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('1');
     expect(await refused.json()).toEqual({
       error: 'the server holds as much request data as it can just now: send again shortly',
     });
     // A small event still fits.
-    const small = await fetch(`${server.url}/api/v1/events`, {
-      method: 'POST',
-      headers: { 'x-triage-key': KEY, 'content-type': 'application/json' },
-      body: JSON.stringify({ log: ['ERROR: a small one'] }),
-    });
+    const small = await postEvent(['ERROR: a small one']);
     expect(small.status).toBe(200);
 
     // The held requests end (their bodies of spaces are not JSON) and give their memory back.
     for (const slow of held) slow.end(' ');
     expect(await Promise.all(answers)).toEqual([400, 400, 400, 400, 400, 400]);
     expect((await stats()).ingest).toEqual({ bodyBytesHeld: 0, refusedForMemory: 1 });
-    const again = await fetch(`${server.url}/api/v1/events`, {
-      method: 'POST',
-      headers: { 'x-triage-key': KEY, 'content-type': 'application/json' },
-      body: JSON.stringify({ log: ['ERROR: one more', 'x'.repeat(10 * MiB)] }),
-    });
+    const again = await postEvent(['ERROR: one more', 'x'.repeat(10 * MiB)]);
     // Over the 1 MiB an event may hold, but read and parsed: the memory had room for it again.
     expect(again.status).toBe(413);
   }, 30_000);
