@@ -4,9 +4,9 @@ import { HttpError } from './http-error.js';
 
 /**
  * Reads a request body up to `maxBytes`: 413 beyond, without buffering the
- * rest (the declared length is checked before anything is read). Each chunk
- * is taken from `lease` first, which refuses (503) when the bodies of all
- * requests in flight fill the server's share of memory. Listens to the
+ * rest (the declared length is checked before anything is read). The body
+ * is taken from `lease`, which refuses (503) when the bodies of all requests
+ * in flight fill the server's share of memory. Listens to the
  * stream's events rather than async-iterating it: the async iterator showed
  * up in the ingest profile, the listeners do not.
  */
@@ -15,6 +15,16 @@ export function readBody(incoming: IncomingMessage, maxBytes: number, lease?: Bo
   if (declared > maxBytes) {
     incoming.resume();
     return Promise.reject(new HttpError(413, `body is larger than ${maxBytes} bytes`));
+  }
+  // A declared body is taken whole before it is read: refused at once when it cannot fit, rather
+  // than after part of it has been read, and not taken from under it by the requests after it.
+  // A chunked body is taken chunk by chunk.
+  const takeChunks = !(declared >= 0);
+  try {
+    if (!takeChunks) lease?.take(declared);
+  } catch (error) {
+    incoming.resume();
+    return Promise.reject(error);
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -28,7 +38,7 @@ export function readBody(incoming: IncomingMessage, maxBytes: number, lease?: Bo
         return;
       }
       try {
-        lease?.take(chunk.length);
+        if (takeChunks) lease?.take(chunk.length);
       } catch (error) {
         cleanUp();
         incoming.resume();
