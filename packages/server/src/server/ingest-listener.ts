@@ -1,10 +1,11 @@
 import type { RequestListener, ServerResponse } from 'node:http';
 import { isStoreUnavailable } from '@triage/engine';
-import { IngestError } from '../ingest/index.js';
+import { IngestError, sentryKeyOf } from '../ingest/index.js';
 import { HttpError, RETRY_AFTER_SECONDS } from './http-error.js';
 import type { IngestReply } from './ingest-request.js';
 import { readBody } from './read-body.js';
-import { ingestNative } from './routes/native-ingest.js';
+import { projectByKey } from './routes/ingest-guards.js';
+import { ingestNative, nativeKeyOf } from './routes/native-ingest.js';
 import { ingestSentry } from './routes/sentry-ingest.js';
 import type { ServerContext } from './server-context.js';
 
@@ -52,13 +53,27 @@ export function createIngestListener(context: ServerContext, fallback: RequestLi
     const cors = request.headers.origin !== undefined;
     context.ingest.active++;
     const lease = context.bodyMemory.lease();
-    void readBody(request, context.limits.maxBodyBytes, lease)
-      .then((body) => {
-        const ingestRequest = { headers: request.headers, query, body, take: lease.take };
-        return sentry
-          ? ingestSentry(context, sentry[2] as 'envelope' | 'store', sentry[1]!, ingestRequest)
-          : ingestNative(context, ingestRequest);
-      })
+    const { headers } = request;
+    // A key sent beside the body (always, for native ingest) is checked before the body is read: a
+    // client without a valid one never has the server read, hold or decompress its body.
+    const key = sentry ? sentryKeyOf({ query, headers }) : nativeKeyOf(headers, query);
+    const keyed = sentry && key === undefined ? Promise.resolve(undefined) : projectByKey(context, key);
+    void keyed
+      .then(
+        (project) =>
+          readBody(request, context.limits.maxBodyBytes, lease).then((body) => {
+            const ingestRequest = { headers, query, body, take: lease.take };
+            return sentry
+              ? ingestSentry(context, sentry[2] as 'envelope' | 'store', sentry[1]!, ingestRequest, project)
+              : ingestNative(context, ingestRequest, project!);
+          }),
+        (refusal: unknown) => {
+          // The body is left unread: let it go by, and end the connection after the answer.
+          request.resume();
+          if (!HttpError.isInstance(refusal)) throw refusal;
+          throw new HttpError(refusal.status, refusal.message, { ...refusal.headers, connection: 'close' });
+        },
+      )
       .then(
         (reply) => send(response, reply, cors),
         (error: unknown) => send(response, replyToError(context, error), cors),

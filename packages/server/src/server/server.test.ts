@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -311,6 +312,35 @@ describe('triage serve', () => {
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
     },
   );
+
+  it.each([
+    ['a native request with an unknown key', '/api/v1/events', { 'x-triage-key': 'nope' }, 403],
+    ['a native request with no key', '/api/v1/events', {}, 401],
+    [
+      'an envelope with an unknown key in X-Sentry-Auth',
+      '/api/1/envelope/',
+      { 'x-sentry-auth': 'Sentry sentry_key=nope, sentry_version=7' },
+      403,
+    ],
+  ])('should refuse %s before reading its body', async (_name, path, headers, status) => {
+    // The headers announce 15 MiB and no byte of it is sent: an answer at all means the server did
+    // not wait for the body.
+    const answer = await new Promise<{ status: number; connection?: string }>((resolve, reject) => {
+      const pending = request(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(15 * 1024 * 1024) },
+      });
+      pending.on('response', (response) => {
+        response.resume();
+        resolve({ status: response.statusCode ?? 0, connection: response.headers.connection });
+        pending.destroy();
+      });
+      pending.on('error', reject);
+      pending.flushHeaders();
+    });
+    expect(answer).toEqual({ status, connection: 'close' });
+    expect(server.context.bodyMemory.used).toBe(0);
+  });
 
   it('should answer the preflight of a browser SDK and let it read the answer', async () => {
     const path = `/api/1/envelope/?sentry_key=${KEY}`;

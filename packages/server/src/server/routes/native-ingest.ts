@@ -1,17 +1,26 @@
 import { decodeBody, parseJsonLimited } from '../../ingest/index.js';
 import { HttpError } from '../http-error.js';
 import { headerOf, type IngestReply, type IngestRequest } from '../ingest-request.js';
+import type { Project } from '../projects.js';
 import type { ServerContext } from '../server-context.js';
-import { limitRate, projectByKey } from './ingest-guards.js';
+import { limitRate } from './ingest-guards.js';
+
+/** The key of a native request: `X-Triage-Key`, or `?key=` for clients that cannot set headers. */
+export function nativeKeyOf(headers: IngestRequest['headers'], query: URLSearchParams): string | undefined {
+  return headerOf(headers, 'x-triage-key') ?? query.get('key') ?? undefined;
+}
 
 /**
- * `POST /api/v1/events`: one event or a batch (`{"events": […]}` or an array),
- * authenticated by the project key (`X-Triage-Key`). Durable before the 200.
+ * `POST /api/v1/events`: one event or a batch (`{"events": […]}` or an array)
+ * for `project`, whose key (nativeKeyOf) the listener checked before reading
+ * the body. Durable before the 200.
  */
-export async function ingestNative(context: ServerContext, request: IngestRequest): Promise<IngestReply> {
+export async function ingestNative(
+  context: ServerContext,
+  request: IngestRequest,
+  project: Project,
+): Promise<IngestReply> {
   const { limits } = context;
-  const key = headerOf(request.headers, 'x-triage-key') ?? request.query.get('key') ?? undefined;
-  const project = await projectByKey(context, key);
   const body = await decodeBody(request.body, headerOf(request.headers, 'content-encoding'), {
     maxDecodedBytes: limits.maxDecodedBytes,
     take: request.take,

@@ -1,12 +1,7 @@
-import {
-  decodeBody,
-  parseSentryEnvelope,
-  parseSentryStore,
-  type SentryRequest,
-  sentryKeyOf,
-} from '../../ingest/index.js';
+import { decodeBody, parseSentryEnvelope, parseSentryStore, type SentryRequest } from '../../ingest/index.js';
 import { HttpError } from '../http-error.js';
 import { headerOf, type IngestReply, type IngestRequest } from '../ingest-request.js';
+import type { Project } from '../projects.js';
 import type { ServerContext } from '../server-context.js';
 import { limitRate, projectByKey } from './ingest-guards.js';
 
@@ -16,14 +11,16 @@ export type SentryEndpoint = 'envelope' | 'store';
 /**
  * Sentry's ingest protocol, so any Sentry SDK can report to Triage:
  * `POST /api/:projectId/envelope/` and the older `POST /api/:projectId/store/`.
- * The key may come from the query, a header or the envelope's own DSN, so the
- * body is parsed before the project is known.
+ * The key may come from the query or a header (the listener checked it before
+ * reading the body: `keyed`), or only from the envelope's own DSN, which is
+ * read after the body is parsed.
  */
 export async function ingestSentry(
   context: ServerContext,
   endpoint: SentryEndpoint,
   projectId: string,
   request: IngestRequest,
+  keyed: Project | undefined,
 ): Promise<IngestReply> {
   const { limits } = context;
   const body = await decodeBody(request.body, headerOf(request.headers, 'content-encoding'), {
@@ -35,8 +32,7 @@ export async function ingestSentry(
     maxEventBytes: limits.maxEventBytes,
     maxJsonValues: limits.maxJsonValues,
   });
-  const key = sentryKeyOf({ query: request.query, headers: request.headers }) ?? parsed.dsnKey;
-  const project = await projectByKey(context, key);
+  const project = keyed ?? (await projectByKey(context, parsed.dsnKey));
   if (projectId !== project.id) {
     throw new HttpError(403, `this key belongs to project ${project.id}, not ${projectId}`);
   }
