@@ -19,11 +19,12 @@ function queryTimedOut(timeoutMs: number): Error {
  * node-postgres's Client, with a bound on opening a connection and on each query.
  *
  * Without them a database that stops answering (a network partition, a host that froze; packets lost,
- * no reset) held every query until the kernel gave up on the connection, about 15 minutes, and ingest
- * with it. pg's own `query_timeout` does not do: it fails the query but leaves the connection waiting
- * for its answer, and the pool hands the stuck connection out again. Here a query without an answer in
- * time fails with ETIMEDOUT and its connection is closed, so the pool opens a new one. pg-pool's own `connectionTimeoutMillis` is not
- * used either: it would also bound the wait for a free connection under load.
+ * no reset) held every query until the kernel gave up on the connection (about 15 minutes with Linux's
+ * defaults), and ingest with it. pg's own `query_timeout` does not do: it fails the query but leaves
+ * the connection waiting for its answer, and the pool hands the stuck connection out again. Here a
+ * query without an answer in time fails with ETIMEDOUT and its connection is closed, so the pool opens
+ * a new one. pg-pool's own `connectionTimeoutMillis` is not used either: it would also bound the wait
+ * for a free connection under load.
  */
 export function boundedPgClient({ connectTimeoutMs, queryTimeoutMs }: PgBounds): typeof pg.Client {
   return class BoundedPgClient extends pg.Client {
@@ -33,7 +34,8 @@ export function boundedPgClient({ connectTimeoutMs, queryTimeoutMs }: PgBounds):
       super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
     }
 
-    // pg's query has a dozen overloads; Kysely calls two: (text, values) for a query, (cursor) to stream.
+    // pg's query has a dozen overloads; Kysely calls two: (text, values) for a query, which answers a
+    // promise and is timed, and (cursor) to stream, which does not and is not (Triage does not stream).
     // biome-ignore lint/suspicious/noExplicitAny: forwards pg's overloads unchanged.
     override query(...args: any[]): any {
       const timeoutMs = queryTimeoutMs();
