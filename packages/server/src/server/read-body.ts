@@ -10,7 +10,7 @@ import { HttpError } from './http-error.js';
  * stream's events rather than async-iterating it: the async iterator showed
  * up in the ingest profile, the listeners do not.
  */
-export function readBody(incoming: IncomingMessage, maxBytes: number, lease?: BodyLease): Promise<Buffer> {
+export function readBody(incoming: IncomingMessage, maxBytes: number, lease: BodyLease): Promise<Buffer> {
   const declared = Number(incoming.headers['content-length'] ?? Number.NaN);
   if (declared > maxBytes) {
     incoming.resume();
@@ -21,7 +21,7 @@ export function readBody(incoming: IncomingMessage, maxBytes: number, lease?: Bo
   // A chunked body is taken chunk by chunk.
   const takeChunks = !(declared >= 0);
   try {
-    if (!takeChunks) lease?.take(declared);
+    if (!takeChunks) lease.take(declared);
   } catch (error) {
     incoming.resume();
     return Promise.reject(error);
@@ -38,7 +38,7 @@ export function readBody(incoming: IncomingMessage, maxBytes: number, lease?: Bo
         return;
       }
       try {
-        if (takeChunks) lease?.take(chunk.length);
+        if (takeChunks) lease.take(chunk.length);
       } catch (error) {
         cleanUp();
         incoming.resume();
