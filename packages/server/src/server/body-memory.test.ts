@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from '@triage/engine/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BodyMemory } from './body-memory.js';
+import { BodyMemory, SMALL_BODY_BYTES } from './body-memory.js';
 import { HttpError } from './http-error.js';
 import { type RunningServer, startServer } from './start-server.js';
 
@@ -33,6 +33,36 @@ describe('BodyMemory', () => {
     second.take(20);
     second.release();
     expect(memory.used).toBe(0);
+  });
+
+  it('should keep a sixteenth for requests that stay small, whatever the large ones hold', () => {
+    const memory = new BodyMemory(64 * MiB);
+    expect(memory.largeLimitBytes).toBe(60 * MiB);
+    const large = Array.from({ length: 6 }, () => memory.lease());
+    for (const lease of large) lease.take(10 * MiB);
+    // 60 MiB held by large requests: a seventh grows past the small size and is refused, though
+    // 4 MiB are left.
+    const seventh = memory.lease();
+    seventh.take(SMALL_BODY_BYTES);
+    expect(() => seventh.take(1)).toThrow(HttpError);
+    expect(memory).toMatchObject({ used: 60 * MiB + SMALL_BODY_BYTES, refused: 1 });
+    // The rest goes to small requests: three more of 1 MiB.
+    const small = Array.from({ length: 3 }, () => memory.lease());
+    for (const lease of small) lease.take(SMALL_BODY_BYTES);
+    expect(memory.used).toBe(64 * MiB);
+    expect(() => memory.lease().take(1)).toThrow(HttpError);
+    // A large one that ends makes room for large ones again; the small share was counted apart.
+    large[0]!.release();
+    const eighth = memory.lease();
+    eighth.take(SMALL_BODY_BYTES / 2);
+    eighth.take(9 * MiB);
+    expect(memory.used).toBe(64 * MiB - MiB / 2);
+    for (const lease of [...large, seventh, ...small, eighth]) lease.release();
+    expect(memory.used).toBe(0);
+    // Everything given back: one request may take the whole large share again.
+    const whole = memory.lease();
+    whole.take(60 * MiB);
+    whole.release();
   });
 });
 
@@ -109,7 +139,9 @@ describe('ingest with its memory for request bodies full', () => {
     const heldBytes = 5 * (filler.length + 1) + filler.length;
     expect(await until(async () => (await stats()).ingest.bodyBytesHeld === heldBytes, 10_000)).toBe(true);
 
-    const refused = await postEvent(['ERROR: one more', 'x'.repeat(10 * MiB)]);
+    // 8 MiB are free, but they are kept for small requests: what large bodies may hold together
+    // (120 MiB, fifteen sixteenths) is full, so a large one of 7 MiB is refused.
+    const refused = await postEvent(['ERROR: one more', 'x'.repeat(7 * MiB)]);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('1');
     expect(await refused.json()).toEqual({
@@ -118,6 +150,11 @@ describe('ingest with its memory for request bodies full', () => {
     // A small event still fits.
     const small = await postEvent(['ERROR: a small one']);
     expect(small.status).toBe(200);
+    // And eight at once of 900 KiB each.
+    const smallOnes = await Promise.all(
+      Array.from({ length: 8 }, (_, index) => postEvent([`ERROR: small ${index}`, 'y'.repeat(900 * 1024)])),
+    );
+    expect(smallOnes.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
 
     // The held requests end (their bodies of spaces are not JSON) and give their memory back.
     for (const slow of held) slow.end(' ');

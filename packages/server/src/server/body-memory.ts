@@ -9,18 +9,33 @@ export interface BodyLease {
 }
 
 /**
+ * What a request may hold and still count as small: Sentry's limit for one event, so a request that
+ * carries one ordinary event always is.
+ */
+export const SMALL_BODY_BYTES = 1024 * 1024;
+
+/**
  * The memory that ingest gives the bodies of the requests in flight, as received and as decompressed,
  * all requests together. Each request's limits (20 MiB received, 100 MiB decompressed) bound one
  * request, not thirty at once: thirty gzip bodies of 142 KiB that each inflated to 95 MiB took a
  * server to 4.3 GB (bench/ingest-bombs.mjs). Past the limit a request is answered 503 with
  * Retry-After and the connection closed, and what it had read is let go.
+ *
+ * A sixteenth of it is kept for small requests (at most SMALL_BODY_BYTES each): requests that grow
+ * past that share the rest, so a flood of large bodies, or of bombs, cannot keep the ordinary
+ * one-event requests of every other client out.
  */
 export class BodyMemory {
   #used = 0;
+  #usedByLarge = 0;
   /** Requests refused because the memory was full, since the start. */
   refused = 0;
+  /** What requests past SMALL_BODY_BYTES may hold together. */
+  readonly largeLimitBytes: number;
 
-  constructor(readonly limitBytes: number) {}
+  constructor(readonly limitBytes: number) {
+    this.largeLimitBytes = limitBytes - Math.floor(limitBytes / 16);
+  }
 
   /** Bytes held now. */
   get used(): number {
@@ -29,11 +44,18 @@ export class BodyMemory {
 
   lease(): BodyLease {
     let taken = 0;
+    let large = false;
     let released = false;
     return {
       take: (bytes) => {
         if (released) return;
-        if (this.#used + bytes > this.limitBytes) {
+        const becomesLarge = !large && taken + bytes > SMALL_BODY_BYTES;
+        // A request turning large brings what it held as small along into the large share.
+        const largeGrowth = large ? bytes : becomesLarge ? taken + bytes : 0;
+        if (
+          this.#used + bytes > this.limitBytes ||
+          (largeGrowth > 0 && this.#usedByLarge + largeGrowth > this.largeLimitBytes)
+        ) {
           this.refused++;
           throw new HttpError(
             503,
@@ -42,12 +64,15 @@ export class BodyMemory {
           );
         }
         this.#used += bytes;
+        this.#usedByLarge += largeGrowth;
         taken += bytes;
+        large ||= becomesLarge;
       },
       release: () => {
         if (released) return;
         released = true;
         this.#used -= taken;
+        if (large) this.#usedByLarge -= taken;
       },
     };
   }
