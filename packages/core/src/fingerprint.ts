@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { matchRules } from './offline/match-rules.js';
 import { parameterize } from './parameterize.js';
+import { truncate } from './truncate.js';
 import type { ErrorInfo, StackFrame, TriageEvent } from './types.js';
 
 /** In-app frames taken into the key: enough to tell call sites apart, few enough to survive refactors. */
 const FRAMES_IN_KEY = 5;
+/** An issue title fits one line of the dashboard's list. */
+const TITLE_CHARS = 140;
 
 export interface Fingerprint {
   /** 32 hex characters; stable across processes, hosts and releases. */
@@ -45,7 +48,7 @@ function computedComponents(event: TriageEvent): { components: string[]; title: 
     for (let cause = error.cause; cause; cause = cause.cause) {
       components.push(`cause:${cause.type}`, parameterize(cause.message));
     }
-    return { components, title: truncate(message ? `${error.type}: ${message}` : error.type) };
+    return { components, title: truncate(message ? `${error.type}: ${message}` : error.type, TITLE_CHARS) };
   }
   const errorLines = event.log.filter((entry) => entry.level === 'error');
   const warnLines = event.log.filter((entry) => entry.level === 'warn');
@@ -58,7 +61,7 @@ function computedComponents(event: TriageEvent): { components: string[]; title: 
   const titleLine = parameterize(
     stripPrefix(signature?.lines[0] ?? first?.message ?? event.description ?? ''),
   );
-  const title = truncate(titleLine || where || 'Unknown error');
+  const title = truncate(titleLine || where || 'Unknown error', TITLE_CHARS);
   if (signature) {
     // The rule and its matched text name the cause; the first word before it (a program or function
     // name: "curl:", "fetchQuote") tells apart different callers hitting the same kind of failure.
@@ -99,10 +102,6 @@ function firstWord(text: string): string {
     text.split(/\s+/).find((word) => word !== '' && !/^[<[(*"']/.test(word) && !/^[\d#:.,-]+$/.test(word)) ??
     ''
   );
-}
-
-function truncate(text: string, max = 140): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function hash(components: string[]): string {

@@ -1,5 +1,6 @@
 import type { Analysis, AnalysisResult } from '../analysis/analysis-schema.js';
 import { renderMarkdown } from '../analysis/render-markdown.js';
+import { truncate } from '../truncate.js';
 import type { Priority, TriageEvent } from '../types.js';
 import { matchRules } from './match-rules.js';
 import type { OfflineRule } from './offline-rule.js';
@@ -41,15 +42,19 @@ export function analyzeOffline(
   const [best] = matchRules(lines, rules);
   const where = event.source?.function ?? event.source?.file ?? event.request?.route;
   const impact = IMPACT[event.priority ?? 'unset'];
-  const scope = [impact.scope, event.request?.route ?? event.request?.url, event.service]
-    .filter(Boolean)
-    .join(', ');
+  // What comes from the event (lines, URLs, names) is cut to the analysis schema's limits: the offline
+  // analysis is stored, rendered and alerted like an LLM's, and a log line can be megabytes long.
+  const scope = truncate(
+    [impact.scope, event.request?.route ?? event.request?.url, event.service].filter(Boolean).join(', '),
+    1000,
+  );
+  const evidenceOf = (quoted: string[]) => quoted.map((line) => truncate(line, 1000));
 
   let analysis: Analysis;
   if (best) {
     analysis = {
-      title: where ? `${best.rule.title} in ${where}` : best.rule.title,
-      summary: `${best.rule.title}: ${best.lines[0]}`,
+      title: truncate(where ? `${best.rule.title} in ${where}` : best.rule.title, 200),
+      summary: truncate(`${best.rule.title}: ${best.lines[0]}`, 1000),
       rootCause: best.rule.rootCause,
       category: best.rule.category,
       severity: best.rule.severity,
@@ -58,7 +63,7 @@ export function analyzeOffline(
       prevention: [...best.rule.prevention],
       confidence: best.rule.confidence,
       insufficientContext: false,
-      evidence: best.lines,
+      evidence: evidenceOf(best.lines),
       remediationType: best.rule.remediationType,
     };
   } else {
@@ -66,8 +71,8 @@ export function analyzeOffline(
       ? `${event.error.type}: ${event.error.message}`
       : (lines[0] ?? 'Unrecognized error');
     analysis = {
-      title: where ? `Unrecognized error in ${where}` : 'Unrecognized error',
-      summary: headline.slice(0, 1000),
+      title: truncate(where ? `Unrecognized error in ${where}` : 'Unrecognized error', 200),
+      summary: truncate(headline, 1000),
       rootCause: 'Insufficient context: no known error signature matched the captured lines.',
       category: 'unknown',
       severity: event.priority === 'P0' ? 'high' : 'medium',
@@ -78,7 +83,7 @@ export function analyzeOffline(
       ],
       confidence: 0.1,
       insufficientContext: true,
-      evidence: lines.slice(0, 3),
+      evidence: evidenceOf(lines.slice(0, 3)),
       remediationType: 'none',
     };
   }
