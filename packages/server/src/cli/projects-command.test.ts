@@ -2,8 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlStore } from '@triage/engine';
+import { until } from '@triage/engine/test';
 import { describe, expect, it } from 'vitest';
 import { adminTokenOf } from '../server/admin-token.js';
+import { startServer } from '../server/start-server.js';
 import { runCli } from '../test/run-cli.js';
 
 const run = (argv: string[]) => runCli(argv);
@@ -35,6 +37,47 @@ describe('triage projects', () => {
     expect(again).toMatchObject({ code: 2, stderr: 'triage: a project named "billing" exists\n' });
     const bad = await run(['projects', 'create', 'no spaces please', '--database-url', database]);
     expect(bad.code).toBe(2);
+  });
+});
+
+describe('triage projects rotate-key', () => {
+  it('should give a project a new DSN, and a running server should refuse the old key once its cache time is over', async () => {
+    const database = join(mkdtempSync(join(tmpdir(), 'triage-rotate-')), 'triage.db');
+    const server = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl: database,
+      env: { TRIAGE_ADMIN_TOKEN: 'admin', TRIAGE_KEY_CACHE_SECONDS: '0.2', TRIAGE_WORKERS: '0' },
+      log: () => {},
+    });
+    try {
+      const keyOf = (dsn: string) => new URL(dsn).username;
+      const send = (key: string) =>
+        fetch(`${server.url}/api/v1/events`, {
+          method: 'POST',
+          headers: { 'x-triage-key': key, 'content-type': 'application/json' },
+          body: JSON.stringify({ log: ['ERROR: payment failed'] }),
+        }).then((response) => response.status);
+      const created = await run(['projects', 'create', 'billing', '--database-url', database]);
+      const oldKey = keyOf(created.stdout.trim());
+      expect(await send(oldKey)).toBe(200);
+
+      const rotated = await run(['projects', 'rotate-key', 'billing', '--database-url', database]);
+      expect(rotated.code).toBe(0);
+      expect(rotated.stdout).toMatch(/^http:\/\/[0-9a-f]{32}@127\.0\.0\.1:7070\/2\n$/);
+      const newKey = keyOf(rotated.stdout.trim());
+      expect(newKey).not.toBe(oldKey);
+      expect(await send(newKey)).toBe(200);
+      expect(await until(async () => (await send(oldKey)) === 403, 5_000)).toBe(true);
+      expect(await send(newKey)).toBe(200);
+
+      const unknown = await run(['projects', 'rotate-key', 'nobody', '--database-url', database]);
+      expect(unknown).toMatchObject({ code: 2, stderr: 'triage: no project is named "nobody"\n' });
+      const nameless = await run(['projects', 'rotate-key', '--database-url', database]);
+      expect(nameless).toMatchObject({ code: 2, stderr: 'triage: projects rotate-key needs a NAME\n' });
+    } finally {
+      await server.close();
+    }
   });
 });
 

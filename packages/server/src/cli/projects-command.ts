@@ -5,9 +5,13 @@ import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
 
 export const PROJECTS_USAGE = `Usage: triage projects create NAME [--url http://host:7070] [--database-url URL]
+       triage projects rotate-key NAME [--url http://host:7070] [--database-url URL]
        triage projects list [--database-url URL]
 
-Creates a project and prints its DSN (http://KEY@host:7070/ID), or lists projects.`;
+create: makes a project and prints its DSN (http://KEY@host:7070/ID).
+rotate-key: gives a project a new key and prints its new DSN; running servers refuse the old key
+            within TRIAGE_KEY_CACHE_SECONDS (30 s by default). For a leaked DSN.
+list: one project a line: id, name, DSN.`;
 
 /** `triage projects`: works on the server's database directly. */
 export async function projectsCommand(args: string[], io: CommandIo): Promise<number> {
@@ -46,12 +50,19 @@ export async function projectsCommand(args: string[], io: CommandIo): Promise<nu
       io.stdout(`${dsnOf(project, base)}\n`);
       return 0;
     }
+    if (action === 'rotate-key') {
+      if (!name) throw new InputError('projects rotate-key needs a NAME');
+      const project = await projects.rotateKey(name);
+      if (!project) throw new InputError(`no project is named "${name}"`);
+      io.stdout(`${dsnOf(project, base)}\n`);
+      return 0;
+    }
     if (action === 'list') {
       for (const project of await projects.list())
         io.stdout(`${project.id}\t${project.name}\t${dsnOf(project, base)}\n`);
       return 0;
     }
-    throw new InputError(`unknown projects action "${action}": create or list`);
+    throw new InputError(`unknown projects action "${action}": create, rotate-key or list`);
   } finally {
     await store.close();
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@triage/engine';
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 
 export interface Project {
   id: string;
@@ -16,11 +17,26 @@ const toProject = (row: Database['projects']): Project => ({
   createdAt: Number(row.created_at),
 });
 
+/**
+ * How long a server trusts what it read of a key, found or not: a key rotated or pinned anew by another
+ * process (`triage projects rotate-key`, another instance's TRIAGE_DEFAULT_PROJECT_KEY) stops working
+ * here within it, and a client sending keys no project has costs one lookup per key per period.
+ */
+export const KEY_CACHE_MS = 30_000;
+/** Keys remembered at once, the least recently used let go first: random keys cannot grow it. */
+const KEYS_CACHED = 10_000;
+
 /** Projects and their ingest keys; ids are numeric strings, as Sentry DSNs require. */
 export class ProjectRegistry {
-  readonly #byKey = new Map<string, Project>();
+  // `false`: no project has the key. None with a cache time of 0: every request reads its key.
+  readonly #byKey: LRUCache<string, Project | false> | undefined;
 
-  constructor(readonly db: Kysely<Database>) {}
+  constructor(
+    readonly db: Kysely<Database>,
+    { keyCacheMs = KEY_CACHE_MS }: { keyCacheMs?: number } = {},
+  ) {
+    this.#byKey = keyCacheMs > 0 ? new LRUCache({ max: KEYS_CACHED, ttl: keyCacheMs }) : undefined;
+  }
 
   /** The default project, created on first start; `pinnedKey` (TRIAGE_DEFAULT_PROJECT_KEY) fixes its key. */
   async ensureDefault(pinnedKey?: string): Promise<Project> {
@@ -36,7 +52,7 @@ export class ProjectRegistry {
           .set({ public_key: pinnedKey })
           .where('id', '=', existing.id)
           .execute();
-        this.#byKey.clear();
+        this.#byKey?.clear();
         return { ...toProject(existing), publicKey: pinnedKey };
       }
       return toProject(existing);
@@ -67,17 +83,28 @@ export class ProjectRegistry {
   }
 
   async byKey(key: string): Promise<Project | undefined> {
-    const cached = this.#byKey.get(key);
-    if (cached) return cached;
+    const cached = this.#byKey?.get(key);
+    if (cached !== undefined) return cached || undefined;
     const row = await this.db
       .selectFrom('projects')
       .selectAll()
       .where('public_key', '=', key)
       .executeTakeFirst();
-    if (!row) return undefined;
-    const project = toProject(row);
-    this.#byKey.set(key, project);
+    const project = row ? toProject(row) : undefined;
+    this.#byKey?.set(key, project ?? false);
     return project;
+  }
+
+  /** Gives the project named `name` a new key; the old one stops working (see KEY_CACHE_MS). */
+  async rotateKey(name: string, key = randomBytes(16).toString('hex')): Promise<Project | undefined> {
+    const row = await this.db
+      .updateTable('projects')
+      .set({ public_key: key })
+      .where('name', '=', name)
+      .returningAll()
+      .executeTakeFirst();
+    this.#byKey?.clear();
+    return row ? toProject(row) : undefined;
   }
 
   async list(): Promise<Project[]> {

@@ -12,6 +12,7 @@ describe('readServerSettings', () => {
       sqliteSync: 'normal',
       queryTimeoutMs: 30_000,
       rateLimitPerMinute: 6_000,
+      keyCacheMs: 30_000,
       ingestMemoryBytes: 256 * 1024 * 1024,
       retention: { days: 30, maxEvents: 1_000_000 },
       digestHourUtc: 8,
@@ -40,6 +41,7 @@ describe('readServerSettings', () => {
         TRIAGE_SQLITE_SYNC: 'full',
         TRIAGE_QUERY_TIMEOUT_SECONDS: '0.5',
         TRIAGE_RATE_LIMIT_PER_MINUTE: '120',
+        TRIAGE_KEY_CACHE_SECONDS: '5',
         TRIAGE_INGEST_MEMORY_MB: '1024',
         TRIAGE_RETENTION_DAYS: '7',
         TRIAGE_RETENTION_MAX_EVENTS: '5000',
@@ -51,6 +53,7 @@ describe('readServerSettings', () => {
       sqliteSync: 'full',
       queryTimeoutMs: 500,
       rateLimitPerMinute: 120,
+      keyCacheMs: 5_000,
       ingestMemoryBytes: 1024 * 1024 * 1024,
       retention: { days: 7, maxEvents: 5000 },
       digestHourUtc: 0,
@@ -71,6 +74,7 @@ describe('readServerSettings', () => {
     ['TRIAGE_WORKERS', 'x', 'TRIAGE_WORKERS must be a whole number ≥ 0, got "x"'],
     ['TRIAGE_JOB_TIMEOUT_SECONDS', '0', 'TRIAGE_JOB_TIMEOUT_SECONDS must be a number ≥ 1, got "0"'],
     ['TRIAGE_QUERY_TIMEOUT_SECONDS', '-1', 'TRIAGE_QUERY_TIMEOUT_SECONDS must be a number ≥ 0, got "-1"'],
+    ['TRIAGE_KEY_CACHE_SECONDS', 'soon', 'TRIAGE_KEY_CACHE_SECONDS must be a number ≥ 0, got "soon"'],
     ['TRIAGE_INGEST_MEMORY_MB', '64', 'TRIAGE_INGEST_MEMORY_MB must be a whole number ≥ 128, got "64"'],
     ['TRIAGE_WORKERS', '2.5', 'TRIAGE_WORKERS must be a whole number ≥ 0, got "2.5"'],
     ['TRIAGE_DIGEST_HOUR_UTC', '24', 'TRIAGE_DIGEST_HOUR_UTC must be a whole number from 0 to 23, got "24"'],
@@ -82,8 +86,9 @@ describe('readServerSettings', () => {
     expect(read).toThrow(message);
   });
 
-  it('should take a query timeout of 0 as none', () => {
+  it('should take a query timeout of 0 as none, and a key cache time of 0 as no cache', () => {
     expect(readServerSettings({ TRIAGE_QUERY_TIMEOUT_SECONDS: '0' }).queryTimeoutMs).toBe(0);
+    expect(readServerSettings({ TRIAGE_KEY_CACHE_SECONDS: '0' }).keyCacheMs).toBe(0);
   });
 
   it('should take a blank variable as unset', () => {

@@ -1,4 +1,5 @@
 import { ConfigError, isPostgresUrl, numberFromEnv, QUERY_TIMEOUT_MS } from '@triage/engine';
+import { KEY_CACHE_MS } from './projects.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -21,6 +22,8 @@ export interface ServerSettings {
   /** TRIAGE_QUERY_TIMEOUT_SECONDS: how long a PostgreSQL query may go unanswered; 0 waits for ever. */
   queryTimeoutMs: number;
   rateLimitPerMinute: number;
+  /** TRIAGE_KEY_CACHE_SECONDS: how long an instance trusts what it read of an ingest key; 0 reads each time. */
+  keyCacheMs: number;
   /** TRIAGE_INGEST_MEMORY_MB: what the bodies of the ingest requests in flight may take together. */
   ingestMemoryBytes: number;
   retention: RetentionSettings;
@@ -49,6 +52,7 @@ export function readServerSettings(
     queryTimeoutMs:
       seconds(numberFromEnv(env, 'TRIAGE_QUERY_TIMEOUT_SECONDS', { min: 0 })) ?? QUERY_TIMEOUT_MS,
     rateLimitPerMinute: numberFromEnv(env, 'TRIAGE_RATE_LIMIT_PER_MINUTE', { min: 1 }) ?? 6_000,
+    keyCacheMs: seconds(numberFromEnv(env, 'TRIAGE_KEY_CACHE_SECONDS', { min: 0 })) ?? KEY_CACHE_MS,
     // At least one largest request (20 MiB received, 100 MiB decompressed) must fit.
     ingestMemoryBytes:
       (numberFromEnv(env, 'TRIAGE_INGEST_MEMORY_MB', { min: 128, integer: true }) ?? 256) * 1024 * 1024,

@@ -61,6 +61,7 @@ export async function startServer({
     sqliteSync,
     queryTimeoutMs,
     rateLimitPerMinute,
+    keyCacheMs,
     ingestMemoryBytes,
     retention,
     digestHourUtc,
@@ -101,7 +102,7 @@ export async function startServer({
       await engine.close();
       throw error;
     });
-  const projects = new ProjectRegistry(store.db);
+  const projects = new ProjectRegistry(store.db, { keyCacheMs });
   const project = await closingOnFailure(
     projects.ensureDefault(env.TRIAGE_DEFAULT_PROJECT_KEY?.trim() || undefined),
   );

@@ -1,0 +1,58 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqlStore, type SqlStore } from '@triage/engine';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProjectRegistry } from './projects.js';
+
+describe('ProjectRegistry keys', () => {
+  let store: SqlStore | undefined;
+  const open = async () => {
+    store = await openSqlStore({ url: join(mkdtempSync(join(tmpdir(), 'triage-keys-')), 'triage.db') });
+    return store;
+  };
+  afterEach(async () => {
+    await store?.close();
+  });
+  // Another process (the CLI, another instance) writes the same table.
+  const insertBehindItsBack = (db: SqlStore['db'], key: string) =>
+    db.insertInto('projects').values({ id: '9', name: 'late', public_key: key, created_at: 0 }).execute();
+
+  it('should remember a key that no project has, for its cache time, and read it again after', async () => {
+    const { db } = await open();
+    const projects = new ProjectRegistry(db, { keyCacheMs: 60_000 });
+    const key = 'k'.repeat(32);
+    expect(await projects.byKey(key)).toBeUndefined();
+    await insertBehindItsBack(db, key);
+    // Still cached as unknown: a flood of bad keys is not a flood of queries.
+    expect(await projects.byKey(key)).toBeUndefined();
+    const uncached = new ProjectRegistry(db, { keyCacheMs: 0 });
+    expect(await uncached.byKey(key)).toMatchObject({ id: '9', name: 'late' });
+  });
+
+  it('should stop taking an old key once its cache time is over, wherever the key was changed', async () => {
+    const { db } = await open();
+    const projects = new ProjectRegistry(db, { keyCacheMs: 200 });
+    const created = await projects.create('billing');
+    expect(await projects.byKey(created.publicKey)).toMatchObject({ name: 'billing' });
+    // Rotated by another registry, as `triage projects rotate-key` does from its own process.
+    const rotated = await new ProjectRegistry(db).rotateKey('billing');
+    expect(rotated).toMatchObject({ id: created.id, name: 'billing' });
+    expect(rotated!.publicKey).toMatch(/^[0-9a-f]{32}$/);
+    expect(rotated!.publicKey).not.toBe(created.publicKey);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await projects.byKey(created.publicKey)).toBeUndefined();
+    expect(await projects.byKey(rotated!.publicKey)).toMatchObject({ id: created.id });
+  });
+
+  it('should forget at once what it cached when it rotates a key itself', async () => {
+    const { db } = await open();
+    const projects = new ProjectRegistry(db, { keyCacheMs: 60_000 });
+    const created = await projects.create('billing');
+    expect(await projects.byKey(created.publicKey)).toBeDefined();
+    const rotated = await projects.rotateKey('billing');
+    expect(await projects.byKey(created.publicKey)).toBeUndefined();
+    expect(await projects.byKey(rotated!.publicKey)).toMatchObject({ name: 'billing' });
+    expect(await projects.rotateKey('no-such-project')).toBeUndefined();
+  });
+});
