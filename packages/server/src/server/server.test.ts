@@ -144,6 +144,25 @@ describe('triage serve', () => {
       error: 'offset must be a whole number ≥ 0',
     });
     expect((await api('/api/v1/issues?limit=501')).body).toEqual({ error: 'limit must be 1–500' });
+    // A filter on a value no issue can have is a mistake to name, not an empty list.
+    expect(await api('/api/v1/issues?severity=urgent')).toMatchObject({
+      status: 400,
+      body: { error: 'severity must be one of critical, high, medium, low' },
+    });
+    const badCategory = await api('/api/v1/issues?category=networking');
+    expect(badCategory.status).toBe(400);
+    expect(badCategory.body.error).toMatch(/^category must be one of [a-z_, ]+$/);
+    expect(badCategory.body.error).toContain('resource_exhausted');
+    expect((await api('/api/v1/issues?status=open')).body).toEqual({
+      error: 'status must be one of new, acknowledged, resolved, ignored, regressed',
+    });
+    expect((await api('/api/v1/issues?sort=oldest')).body).toEqual({
+      error: 'sort must be one of lastSeen, firstSeen, count',
+    });
+    // Empty is unset, as a form with nothing chosen sends it.
+    expect((await api('/api/v1/issues?service=paging&severity=&category=&status=')).body.issues).toHaveLength(
+      3,
+    );
   });
 
   it('should list the jobs the queue gave up on, show one, and run them again on request', async () => {

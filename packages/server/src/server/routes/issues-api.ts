@@ -1,3 +1,4 @@
+import { CATEGORIES, SEVERITIES } from '@triage/core';
 import { ISSUE_STATUSES, type IssueFilter, type IssueStatus } from '@triage/engine';
 import type { Hono } from 'hono';
 import { HttpError } from '../http-error.js';
@@ -6,6 +7,16 @@ import { pageLimit } from './page-limit.js';
 import { requireAdmin } from './require-admin.js';
 
 const SORTS = ['lastSeen', 'firstSeen', 'count'] as const;
+
+/**
+ * `value` when it is one of `allowed` (or absent); else 400 naming them. A filter on a value no issue
+ * can have (`severity=urgent`) answered an empty list, which reads as "no such issues".
+ */
+function oneOf(name: string, value: string | undefined, allowed: readonly string[]): string | undefined {
+  if (!value) return undefined;
+  if (!allowed.includes(value)) throw new HttpError(400, `${name} must be one of ${allowed.join(', ')}`);
+  return value;
+}
 
 /**
  * The REST API (`Authorization: Bearer <admin token>`): issues with filters and
@@ -21,21 +32,16 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
 
   app.get('/api/v1/issues', async function listIssues(c) {
     const query = c.req.query();
-    const status = query.status;
-    if (status && !ISSUE_STATUSES.includes(status as IssueStatus)) {
-      throw new HttpError(400, `status must be one of ${ISSUE_STATUSES.join(', ')}`);
-    }
-    const sort = query.sort;
-    if (sort && !SORTS.includes(sort as (typeof SORTS)[number]))
-      throw new HttpError(400, `sort must be one of ${SORTS.join(', ')}`);
+    const status = oneOf('status', query.status, ISSUE_STATUSES);
+    const sort = oneOf('sort', query.sort, SORTS);
     const limit = pageLimit(query.limit);
     const offset = query.offset ? Number(query.offset) : 0;
     if (!Number.isSafeInteger(offset) || offset < 0)
       throw new HttpError(400, 'offset must be a whole number ≥ 0');
     const filter: IssueFilter = {
       status: status as IssueStatus | undefined,
-      severity: query.severity,
-      category: query.category,
+      severity: oneOf('severity', query.severity, SEVERITIES),
+      category: oneOf('category', query.category, CATEGORIES),
       service: query.service,
       environment: query.environment,
       handler: query.handler,
