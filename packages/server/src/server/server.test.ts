@@ -93,6 +93,17 @@ describe('triage serve', () => {
       body: JSON.stringify({ status: 'resolved', note: 'database restarted' }),
     });
     expect(resolved.body.issue).toMatchObject({ status: 'resolved', resolutionNote: 'database restarted' });
+    // A fractional snooze was stored here and made PostgreSQL fail with a 500; now a 400 and no change.
+    const badSnooze = await api(`/api/v1/issues/${issue.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'ignored', snoozeForMs: 1.5 }),
+    });
+    expect(badSnooze).toMatchObject({
+      status: 400,
+      body: { error: 'snoozeForMs must be a whole number from 0 to 315360000000' },
+    });
+    expect((await api(`/api/v1/issues/${issue.id}`)).body.issue.status).toBe('resolved');
     expect((await api(`/api/v1/issues/${issue.id}/reanalyze`, { method: 'POST' })).status).toBe(202);
     expect(await drained()).toBe(true);
     const stats = await api('/api/v1/stats');

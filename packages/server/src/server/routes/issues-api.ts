@@ -5,6 +5,7 @@ import { HttpError } from '../http-error.js';
 import type { ServerContext } from '../server-context.js';
 import { pageLimit } from './page-limit.js';
 import { requireAdmin } from './require-admin.js';
+import { readStatusChange } from './status-change-body.js';
 
 const SORTS = ['lastSeen', 'firstSeen', 'count'] as const;
 
@@ -71,31 +72,10 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
   });
 
   app.patch('/api/v1/issues/:id', async function changeIssue(c) {
-    const body = (await c.req.json().catch(() => undefined)) as Record<string, unknown> | undefined;
-    if (!body || typeof body !== 'object')
-      throw new HttpError(400, 'send a JSON object, e.g. {"status": "resolved"}');
+    const body = (await c.req.json().catch(() => undefined)) as unknown;
     const existing = await context.store.getIssue(c.req.param('id'));
     if (!existing) throw new HttpError(404, 'no such issue');
-    const status = (body.status ?? existing.status) as IssueStatus;
-    if (!ISSUE_STATUSES.includes(status))
-      throw new HttpError(400, `status must be one of ${ISSUE_STATUSES.join(', ')}`);
-    const note = body.note;
-    if (note !== undefined && (typeof note !== 'string' || note.length > 10_000))
-      throw new HttpError(400, 'note must be text');
-    const numberOrUndefined = (name: string) => {
-      const value = body[name];
-      if (value === undefined) return undefined;
-      if (typeof value !== 'number' || value < 0)
-        throw new HttpError(400, `${name} must be a non-negative number`);
-      return value;
-    };
-    const issue = await context.engine.setStatus(existing.id, {
-      status,
-      note: note as string | undefined,
-      snoozeForMs: numberOrUndefined('snoozeForMs'),
-      snoozeForEvents: numberOrUndefined('snoozeForEvents'),
-      resolvedInRelease: typeof body.resolvedInRelease === 'string' ? body.resolvedInRelease : undefined,
-    });
+    const issue = await context.engine.setStatus(existing.id, readStatusChange(body, existing.status));
     return c.json({ issue });
   });
 

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '../http-error.js';
+import { MAX_SNOOZE_EVENTS, MAX_SNOOZE_MS, readStatusChange } from './status-change-body.js';
+
+const refusal = (body: unknown) => {
+  try {
+    readStatusChange(body, 'new');
+  } catch (error) {
+    if (HttpError.isInstance(error)) return `${error.status} ${error.message}`;
+    throw error;
+  }
+  return 'accepted';
+};
+
+describe('readStatusChange', () => {
+  it('should take every field it documents, and keep the status when none is sent', () => {
+    expect(
+      readStatusChange(
+        { status: 'resolved', note: 'pool raised to 20', resolvedInRelease: '1.4.3', snoozeForMs: 0 },
+        'new',
+      ),
+    ).toEqual({
+      status: 'resolved',
+      note: 'pool raised to 20',
+      resolvedInRelease: '1.4.3',
+      snoozeForMs: 0,
+      snoozeForEvents: undefined,
+    });
+    expect(readStatusChange({ snoozeForEvents: MAX_SNOOZE_EVENTS }, 'ignored')).toMatchObject({
+      status: 'ignored',
+      snoozeForEvents: MAX_SNOOZE_EVENTS,
+    });
+    expect(readStatusChange({ status: 'ignored', snoozeForMs: MAX_SNOOZE_MS }, 'new').snoozeForMs).toBe(
+      MAX_SNOOZE_MS,
+    );
+  });
+
+  it.each([
+    [[], '400 send a JSON object, e.g. {"status": "resolved"}'],
+    [null, '400 send a JSON object, e.g. {"status": "resolved"}'],
+    ['resolved', '400 send a JSON object, e.g. {"status": "resolved"}'],
+    [{ status: 'closed' }, '400 status must be one of new, acknowledged, resolved, ignored, regressed'],
+    [
+      { status: 'ignored', snoozeForMs: 1.5 },
+      '400 snoozeForMs must be a whole number from 0 to 315360000000',
+    ],
+    [
+      { status: 'ignored', snoozeForMs: 1e308 },
+      '400 snoozeForMs must be a whole number from 0 to 315360000000',
+    ],
+    [{ status: 'ignored', snoozeForMs: -1 }, '400 snoozeForMs must be a whole number from 0 to 315360000000'],
+    [
+      { status: 'ignored', snoozeForMs: '60000' },
+      '400 snoozeForMs must be a whole number from 0 to 315360000000',
+    ],
+    [
+      { status: 'ignored', snoozeForEvents: 2.5 },
+      '400 snoozeForEvents must be a whole number from 0 to 1000000000',
+    ],
+    [
+      { status: 'ignored', snoozeForEvents: 2 ** 31 },
+      '400 snoozeForEvents must be a whole number from 0 to 1000000000',
+    ],
+    [
+      { status: 'resolved', resolvedInRelease: 42 },
+      '400 resolvedInRelease must be text of at most 200 characters',
+    ],
+    [
+      { status: 'resolved', resolvedInRelease: 'r'.repeat(201) },
+      '400 resolvedInRelease must be text of at most 200 characters',
+    ],
+    [{ note: null }, '400 note must be text of at most 10000 characters'],
+    [{ note: 'n'.repeat(10_001) }, '400 note must be text of at most 10000 characters'],
+  ])('should refuse %j with a 400 naming the field', (body, expected) => {
+    expect(refusal(body)).toBe(expected);
+  });
+});

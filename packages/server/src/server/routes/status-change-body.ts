@@ -1,0 +1,46 @@
+import { ISSUE_STATUSES, type IssueStatus, type StatusChange } from '@triage/engine';
+import { HttpError } from '../http-error.js';
+
+/** Ten years: longer is "for ever", which is what `ignored` without a snooze already means. */
+export const MAX_SNOOZE_MS = 10 * 365 * 24 * 3_600_000;
+/** Fits PostgreSQL's integer column with the issue's count added. */
+export const MAX_SNOOZE_EVENTS = 1_000_000_000;
+const MAX_NOTE_CHARS = 10_000;
+const MAX_RELEASE_CHARS = 200;
+
+/**
+ * The body of `PATCH /api/v1/issues/:id`, checked: 400 naming the field for anything the store could
+ * not take as it is. A fractional or huge snooze was stored on SQLite and made PostgreSQL fail (500);
+ * a release that was not text, or a body that was an array, was silently ignored.
+ */
+export function readStatusChange(body: unknown, current: IssueStatus): StatusChange {
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new HttpError(400, 'send a JSON object, e.g. {"status": "resolved"}');
+  const fields = body as Record<string, unknown>;
+  const status = fields.status ?? current;
+  if (!ISSUE_STATUSES.includes(status as IssueStatus))
+    throw new HttpError(400, `status must be one of ${ISSUE_STATUSES.join(', ')}`);
+  return {
+    status: status as IssueStatus,
+    note: text(fields, 'note', MAX_NOTE_CHARS),
+    snoozeForMs: wholeNumber(fields, 'snoozeForMs', MAX_SNOOZE_MS),
+    snoozeForEvents: wholeNumber(fields, 'snoozeForEvents', MAX_SNOOZE_EVENTS),
+    resolvedInRelease: text(fields, 'resolvedInRelease', MAX_RELEASE_CHARS),
+  };
+}
+
+function text(fields: Record<string, unknown>, name: string, max: number): string | undefined {
+  const value = fields[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length > max)
+    throw new HttpError(400, `${name} must be text of at most ${max} characters`);
+  return value;
+}
+
+function wholeNumber(fields: Record<string, unknown>, name: string, max: number): number | undefined {
+  const value = fields[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max)
+    throw new HttpError(400, `${name} must be a whole number from 0 to ${max}`);
+  return value;
+}
