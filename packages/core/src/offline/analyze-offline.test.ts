@@ -20,7 +20,8 @@ describe('analyzeOffline', () => {
   });
 
   // The offline analysis is stored, rendered and alerted like an LLM's, and must fit the same schema:
-  // a log line of 900 KB was quoted whole in the evidence, the summary and every alert.
+  // a long line was quoted at full length (8,192 characters after normalization; whole before it) in
+  // the evidence, the summary and every alert.
   it.each([
     ['matched a signature', long('Error: connect ECONNREFUSED 127.0.0.1:5432')],
     ['matched nothing', long('something odd happened')],
