@@ -2,6 +2,23 @@ import { createRedactor, InvalidEventError, normalizeEvent } from '@triage/core'
 
 const redactor = createRedactor();
 
+/** How far ahead of the server's clock an event's time may be: Sentry's allowance for clock drift. */
+export const MAX_CLOCK_DRIFT_MS = 60_000;
+/** How old an event's time may be: Sentry's limit for a past timestamp. */
+export const MAX_EVENT_AGE_MS = 30 * 24 * 3_600_000;
+
+/**
+ * The time an event is stored with: its own, or, when that lies outside what a working clock gives
+ * (more than a minute ahead, more than 30 days back), the time it was received. An issue's first and
+ * last seen come from it: one event dated 2099 kept its issue at the top of "last seen" for ever, and on
+ * PostgreSQL one dated 1e308 could not be stored, so its job failed until it was given up.
+ */
+export function plausibleTimestamp(timestamp: number, receivedAt: number): number {
+  return timestamp <= receivedAt + MAX_CLOCK_DRIFT_MS && timestamp >= receivedAt - MAX_EVENT_AGE_MS
+    ? timestamp
+    : receivedAt;
+}
+
 export interface PreparedEvents {
   /** The ids of the events that were accepted, in order. */
   ids: string[];
@@ -23,6 +40,12 @@ export function prepareEvents(projectId: string, inputs: unknown[], receivedAt: 
       const event = normalizeEvent(input, { now: () => receivedAt });
       // Object.assign, not a spread: on Node 20 `{ ...tags, key }` takes V8's slow path, many times slower.
       event.tags = Object.assign({}, event.tags, { 'triage.project': projectId });
+      const timestamp = plausibleTimestamp(event.timestamp, receivedAt);
+      if (timestamp !== event.timestamp) {
+        // What the client said is kept, for whoever looks into its clock.
+        event.tags['triage.client_timestamp'] = String(event.timestamp);
+        event.timestamp = timestamp;
+      }
       const redacted = redactor.event(event);
       prepared.ids.push(redacted.id);
       prepared.payloads.push(JSON.stringify(redacted));
