@@ -44,11 +44,11 @@ describe.each([
       expect(response.status).toBe(200);
       expect(await server.context.jobs.drain(15_000)).toBe(true);
       const after = Date.now();
-      const api = async (path: string) =>
-        // biome-ignore lint/suspicious/noExplicitAny: the test walks the JSON answer.
-        (await (
-          await fetch(`${server.url}${path}`, { headers: { authorization: 'Bearer admin' } })
-        ).json()) as any;
+      // biome-ignore lint/suspicious/noExplicitAny: the test walks the JSON answer.
+      const api = async (path: string): Promise<any> => {
+        const answer = await fetch(`${server.url}${path}`, { headers: { authorization: 'Bearer admin' } });
+        return answer.json();
+      };
       expect((await api('/api/v1/stats')).queue).toMatchObject({ pending: 0, dead: 0, failed: 0 });
       const [issue, ...others] = (await api('/api/v1/issues?service=clock')).issues;
       expect(others).toEqual([]);
