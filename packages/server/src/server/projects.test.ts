@@ -45,6 +45,20 @@ describe('ProjectRegistry keys', () => {
     expect(await projects.byKey(rotated!.publicKey)).toMatchObject({ id: created.id });
   });
 
+  it('should bound the keys it remembers by their length too', async () => {
+    const { db } = await open();
+    const projects = new ProjectRegistry(db, { keyCacheMs: 60_000 });
+    const long = (index: number) => `${index}`.padEnd(16_000, 'x');
+    // 100 unknown keys of 16,000 characters: 1.6 million characters, more than it keeps.
+    for (let index = 0; index < 100; index++) expect(await projects.byKey(long(index))).toBeUndefined();
+    // The first ones were let go: a project created with one of them since is found.
+    await insertBehindItsBack(db, long(0));
+    expect(await projects.byKey(long(0))).toMatchObject({ name: 'late' });
+    // The last one is still remembered as unknown.
+    await db.updateTable('projects').set({ public_key: long(99) }).where('id', '=', '9').execute();
+    expect(await projects.byKey(long(99))).toBeUndefined();
+  });
+
   it('should forget at once what it cached when it rotates a key itself', async () => {
     const { db } = await open();
     const projects = new ProjectRegistry(db, { keyCacheMs: 60_000 });

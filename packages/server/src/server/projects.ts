@@ -23,8 +23,12 @@ const toProject = (row: Database['projects']): Project => ({
  * here within it, and a client sending keys no project has costs one lookup per key per period.
  */
 export const KEY_CACHE_MS = 30_000;
-/** Keys remembered at once, the least recently used let go first: random keys cannot grow it. */
+/**
+ * Keys remembered at once, the least recently used let go first, and the characters of their keys in
+ * all: a client sending random keys of 16 KB (what fits in a header) cannot grow it past a few MB.
+ */
 const KEYS_CACHED = 10_000;
+const KEY_CHARS_CACHED = 1_000_000;
 
 /** Projects and their ingest keys; ids are numeric strings, as Sentry DSNs require. */
 export class ProjectRegistry {
@@ -35,7 +39,15 @@ export class ProjectRegistry {
     readonly db: Kysely<Database>,
     { keyCacheMs = KEY_CACHE_MS }: { keyCacheMs?: number } = {},
   ) {
-    this.#byKey = keyCacheMs > 0 ? new LRUCache({ max: KEYS_CACHED, ttl: keyCacheMs }) : undefined;
+    this.#byKey =
+      keyCacheMs > 0
+        ? new LRUCache({
+            max: KEYS_CACHED,
+            maxSize: KEY_CHARS_CACHED,
+            sizeCalculation: (_project, key) => key.length + 1,
+            ttl: keyCacheMs,
+          })
+        : undefined;
   }
 
   /** The default project, created on first start; `pinnedKey` (TRIAGE_DEFAULT_PROJECT_KEY) fixes its key. */
