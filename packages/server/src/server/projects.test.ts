@@ -55,7 +55,11 @@ describe('ProjectRegistry keys', () => {
     await insertBehindItsBack(db, long(0));
     expect(await projects.byKey(long(0))).toMatchObject({ name: 'late' });
     // The last one is still remembered as unknown.
-    await db.updateTable('projects').set({ public_key: long(99) }).where('id', '=', '9').execute();
+    await db
+      .updateTable('projects')
+      .set({ public_key: long(99) })
+      .where('id', '=', '9')
+      .execute();
     expect(await projects.byKey(long(99))).toBeUndefined();
   });
 
