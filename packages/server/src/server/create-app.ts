@@ -13,6 +13,11 @@ import type { ServerContext } from './server-context.js';
  */
 export function createApp(context: ServerContext): Hono {
   const app = new Hono();
+  // PostgreSQL's text cannot hold NUL: a filter or an id with one was a 500 there, a miss on SQLite.
+  app.use(async (c, next) => {
+    if (/%00/.test(c.req.url)) throw new HttpError(400, 'the URL holds a NUL character (%00)');
+    await next();
+  });
   app.get('/health', (c) => c.json({ ok: true }));
   mountIssuesApi(app, context);
   mountJobsApi(app, context);

@@ -95,6 +95,8 @@ export class ProjectRegistry {
   }
 
   async byKey(key: string): Promise<Project | undefined> {
+    // No project has one (keys come from the environment or are made here), and PostgreSQL fails on it.
+    if (key.includes('\0')) return undefined;
     const cached = this.#byKey?.get(key);
     if (cached !== undefined) return cached || undefined;
     const row = await this.db

@@ -63,14 +63,19 @@ describe('readStatusChange', () => {
     ],
     [
       { status: 'resolved', resolvedInRelease: 42 },
-      '400 resolvedInRelease must be text of at most 200 characters',
+      '400 resolvedInRelease must be text of at most 200 characters, without NUL',
     ],
     [
       { status: 'resolved', resolvedInRelease: 'r'.repeat(201) },
-      '400 resolvedInRelease must be text of at most 200 characters',
+      '400 resolvedInRelease must be text of at most 200 characters, without NUL',
     ],
-    [{ note: null }, '400 note must be text of at most 10000 characters'],
-    [{ note: 'n'.repeat(10_001) }, '400 note must be text of at most 10000 characters'],
+    [{ note: null }, '400 note must be text of at most 10000 characters, without NUL'],
+    [{ note: 'n'.repeat(10_001) }, '400 note must be text of at most 10000 characters, without NUL'],
+    [{ note: 'fixed\u0000' }, '400 note must be text of at most 10000 characters, without NUL'],
+    [
+      { status: 'resolved', resolvedInRelease: '1.0\u0000' },
+      '400 resolvedInRelease must be text of at most 200 characters, without NUL',
+    ],
   ])('should refuse %j with a 400 naming the field', (body, expected) => {
     expect(refusal(body)).toBe(expected);
   });

@@ -32,8 +32,9 @@ export function readStatusChange(body: unknown, current: IssueStatus): StatusCha
 function text(fields: Record<string, unknown>, name: string, max: number): string | undefined {
   const value = fields[name];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length > max)
-    throw new HttpError(400, `${name} must be text of at most ${max} characters`);
+  // PostgreSQL's text cannot hold NUL.
+  if (typeof value !== 'string' || value.length > max || value.includes('\0'))
+    throw new HttpError(400, `${name} must be text of at most ${max} characters, without NUL`);
   return value;
 }
 
