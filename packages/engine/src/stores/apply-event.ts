@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { TriageEvent } from '@triage/core';
 import semver from 'semver';
 import type { Issue, RecordOptions } from '../ports/issue-store.js';
@@ -90,9 +91,18 @@ export function isNewer(release: string | undefined, fixedIn: string | undefined
   return release !== fixedIn;
 }
 
-/** The user key counted in "users affected": id, else email. */
+/** Longer user keys are stored as their hash: still one per user, and they fit an index. */
+export const MAX_USER_KEY_CHARS = 256;
+
+/**
+ * The user key counted in "users affected": id, else email. It is part of an index, and PostgreSQL's
+ * btree refuses an entry past about 8 KB: an event with a random 10,000-character user id was answered
+ * 200 and then could never be recorded ("index row requires 10056 bytes, maximum size is 8191").
+ */
 export function userKeyOf(event: TriageEvent): string | undefined {
-  return event.user?.id ?? (typeof event.user?.email === 'string' ? event.user.email : undefined);
+  const key = event.user?.id ?? (typeof event.user?.email === 'string' ? event.user.email : undefined);
+  if (key === undefined || key.length <= MAX_USER_KEY_CHARS) return key;
+  return `sha256:${createHash('sha256').update(key).digest('hex')}`;
 }
 
 /** Epoch hour of a time. */

@@ -48,6 +48,19 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
       ]);
     });
 
+    // PostgreSQL's btree refused a long random user id as part of the users' index, so the event was
+    // never recorded; long keys are counted by their hash.
+    it('should count users with ids of any length, each once', async () => {
+      const randomId = () =>
+        Array.from({ length: 10_000 }, () => Math.random().toString(36).slice(2, 3)).join('');
+      const [long1, long2] = [randomId(), randomId()];
+      await store.recordEvent(input({ user: { id: long1 } }));
+      await store.recordEvent(input({ user: { id: long2 } }));
+      await store.recordEvent(input({ user: { id: long1 } }));
+      const last = await store.recordEvent(input({ user: { email: `${randomId()}@example.com` } }));
+      expect(last.issue).toMatchObject({ count: 4, usersAffected: 3 });
+    });
+
     it('should record concurrent events of one fingerprint as if one after the other', async () => {
       const outcomes = await Promise.all(
         Array.from({ length: 12 }, (_, order) =>
