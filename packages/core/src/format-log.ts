@@ -38,7 +38,14 @@ function formatInteger(value: unknown, truncate: boolean): string {
 /** `%s`/`%v`: strings as they are, errors by their message, objects as JSON. */
 export function renderValue(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (value instanceof Error) return value.message ? `${value.name}: ${value.message}` : value.name;
+  if (value instanceof Error) {
+    try {
+      return value.message ? `${value.name}: ${value.message}` : value.name;
+    } catch {
+      // A getter that throws: the line is still logged.
+      return '[Error whose message could not be read]';
+    }
+  }
   if (value === null || typeof value !== 'object')
     return typeof value === 'bigint' ? `${value}n` : String(value);
   return safeJson(value);

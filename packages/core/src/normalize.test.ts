@@ -107,6 +107,37 @@ describe('normalizeEvent', () => {
     });
     expect(errorInfoFrom('a string')).toEqual({ type: 'string', message: 'a string' });
   });
+
+  // The whole event was dropped ("normalize failed: message getter") when one getter threw.
+  it('should report an error whose getters throw with what it could read', () => {
+    class LazyError extends Error {
+      override get message(): string {
+        throw new Error('message getter');
+      }
+    }
+    const lazy = new LazyError();
+    lazy.name = 'LazyError';
+    expect(errorInfoFrom(lazy)).toMatchObject({ type: 'LazyError', message: '' });
+    const noStack = new Error('stackless', { cause: 'why' });
+    Object.defineProperty(noStack, 'stack', {
+      get() {
+        throw new Error('stack getter');
+      },
+    });
+    expect(errorInfoFrom(noStack)).toEqual({
+      type: 'Error',
+      message: 'stackless',
+      frames: undefined,
+      code: undefined,
+      cause: { type: 'string', message: 'why' },
+    });
+    const objectMessage = Object.assign(new Error(), { message: { reason: 'not text' } });
+    expect(errorInfoFrom(objectMessage).message).toBe('{"reason":"not text"}');
+    expect(
+      normalizeEvent({ log: [{ level: 'error', message: lazy }], error: errorInfoFrom(lazy) }).log[0]
+        ?.message,
+    ).toBe('[Error whose message could not be read]');
+  });
 });
 
 describe('cutMiddle', () => {

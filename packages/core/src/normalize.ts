@@ -180,20 +180,35 @@ function errorFromLog(log: LogEntry[]): ErrorInfo | undefined {
 /** Converts a thrown value (Error or anything else) to ErrorInfo, following `cause` a few levels. */
 export function errorInfoFrom(thrown: unknown, depth = 0): ErrorInfo {
   if (thrown instanceof Error) {
-    const code = (thrown as { code?: unknown }).code;
-    const frames = parseStack(thrown.stack);
+    const code = field(thrown, 'code');
+    const message = field(thrown, 'message');
+    const stack = field(thrown, 'stack');
+    const cause = field(thrown, 'cause');
+    const frames = parseStack(typeof stack === 'string' ? stack : undefined);
     return {
-      type: thrown.name || 'Error',
-      message: cutMiddle(thrown.message ?? ''),
+      type: optionalString(field(thrown, 'name')) ?? 'Error',
+      message: cutMiddle(typeof message === 'string' ? message : message == null ? '' : renderValue(message)),
       frames: frames.length > 0 ? frames : undefined,
       code: typeof code === 'string' || typeof code === 'number' ? String(code) : undefined,
-      cause: thrown.cause != null && depth < 5 ? errorInfoFrom(thrown.cause, depth + 1) : undefined,
+      cause: cause != null && depth < 5 ? errorInfoFrom(cause, depth + 1) : undefined,
     };
   }
   return {
     type: typeof thrown === 'object' ? 'NonError' : typeof thrown,
     message: cutMiddle(renderValue(thrown)),
   };
+}
+
+/**
+ * A property of a thrown error. A getter that throws (a lazy message, a proxy) reads as undefined:
+ * the error is still reported with what could be read, where before the whole event was dropped.
+ */
+function field(thrown: Error, key: string): unknown {
+  try {
+    return (thrown as unknown as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
 }
 
 function toErrorInfo(raw: unknown, depth = 0): ErrorInfo {

@@ -38,6 +38,27 @@ describe('Triage client', () => {
     });
   });
 
+  // Errors whose getters throw (a lazy message, a stack behind a proxy) made normalization fail, and
+  // the scope's event was dropped with "normalize failed".
+  it('should analyse a scope whose error has getters that throw', async () => {
+    class LazyError extends Error {
+      override get message(): string {
+        throw new Error('message getter');
+      }
+    }
+    const { triage, reports, diagnostics } = setup();
+    const scope = triage.scope({ func: 'Lazy' });
+    scope.error('charge failed: %s', new LazyError());
+    scope.capture(new LazyError());
+    scope.end();
+    expect(await triage.flush()).toBe(true);
+    expect(diagnostics.filter((line) => line.includes('failed'))).toEqual([]);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.event.log.map((entry) => entry.message)).toContain(
+      'charge failed: [Error whose message could not be read]',
+    );
+  });
+
   it("should give a scope's onAnalysis the structured analysis and its markdown", async () => {
     const { triage } = setup();
     const received: AnalysisReport[] = [];
