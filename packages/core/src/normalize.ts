@@ -250,8 +250,12 @@ function toRequest(raw: unknown): RequestInfo | undefined {
 
 function toUser(raw: unknown): UserInfo | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
-  const { id, email } = raw as Record<string, unknown>;
-  return { id: id != null ? String(id) : undefined, email: optionalString(email) };
+  const { id, email, pseudonym } = raw as Record<string, unknown>;
+  return {
+    id: id != null ? String(id) : undefined,
+    email: optionalString(email),
+    pseudonym: optionalString(pseudonym),
+  };
 }
 
 function toTags(raw: unknown): Record<string, string> | undefined {

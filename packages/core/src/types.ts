@@ -51,6 +51,11 @@ export interface RequestInfo {
 export interface UserInfo {
   id?: string;
   email?: string;
+  /**
+   * A keyed hash of the id (else the email), made before redaction: redaction turns every email into
+   * `[email]`, and "users affected" counts this instead (see `pseudonymizeUser`).
+   */
+  pseudonym?: string;
   [key: string]: unknown;
 }
 

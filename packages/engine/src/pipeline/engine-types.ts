@@ -28,6 +28,12 @@ export interface EngineOptions {
   /** Default: in memory. */
   store?: IssueStore;
   redact?: RedactOptions;
+  /**
+   * The key of the users' pseudonyms ("users affected" counts them; see `pseudonymizeUser`). Default:
+   * a random one per engine, so a user counts again after a restart with a persistent store; the
+   * server keeps one in its database.
+   */
+  userKeySecret?: string;
   /** Priority × severity × quiet hours → channels. Default: the write-up's matrix. */
   routing?: RoutingPolicy;
   /** One analysis per fingerprint per window, and one alert per issue per window per channel. */

@@ -186,6 +186,21 @@ describe('Engine without an LLM', () => {
     expect(report?.issue.source).toBe('offline-rules');
   });
 
+  // Redaction makes every email "[email]": users known by email counted as one.
+  it('should count users known by email apart, storing none of their emails', async () => {
+    const engine = createEngine({ env: {}, notifiers: [], userKeySecret: 'k' });
+    for (const user of [
+      { email: 'alice@example.com' },
+      { email: 'bob@example.com' },
+      { email: 'alice@example.com' },
+    ])
+      await engine.process({ input: { ...poolEvent(), user } });
+    const [issue] = await engine.store.listIssues();
+    expect(issue).toMatchObject({ count: 3, usersAffected: 2 });
+    const events = await engine.store.recentEvents(issue!.id, 10);
+    expect(JSON.stringify(events)).not.toContain('@example.com');
+  });
+
   it('should still track when the alert fails, and still alert when the store fails', async () => {
     const diagnostics: string[] = [];
     const failing = createMemoryNotifier({ fail: true });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   type AnalysisResult,
   createRedactor,
@@ -5,6 +6,7 @@ import {
   fingerprintEvent,
   InvalidEventError,
   normalizeEvent,
+  pseudonymizeUser,
   type RoutingPolicy,
   type TriageEvent,
 } from '@triage/core';
@@ -48,6 +50,7 @@ export class Engine {
   readonly #notifiers: Notifier[];
   readonly #store: IssueStore;
   readonly #redactor;
+  readonly #userKeySecret: string;
   readonly #queue: BoundedQueue;
   readonly #failures: FailureReporter;
   readonly #dispatcher: AlertDispatcher;
@@ -90,6 +93,7 @@ export class Engine {
     this.#routing = options.routing ?? settings.routing ?? DEFAULT_ROUTING_POLICY;
     this.#store = options.store ?? new MemoryStore();
     this.#redactor = createRedactor(options.redact);
+    this.#userKeySecret = options.userKeySecret ?? randomBytes(32).toString('hex');
     this.#windowMs = options.throttleWindowMs ?? 60 * 60 * 1000;
     this.#regressOnlyInNewerRelease = options.regressOnlyInNewerRelease ?? false;
     this.#service = options.service;
@@ -173,7 +177,7 @@ export class Engine {
     try {
       const raw = typeof input === 'function' ? (input as () => unknown)() : input;
       const normalized = normalizeEvent(raw, { service: this.#service });
-      event = redacted ? normalized : this.#redactor.event(normalized);
+      event = redacted ? normalized : this.#redactor.event(pseudonymizeUser(normalized, this.#userKeySecret));
     } catch (error) {
       if (InvalidEventError.isInstance(error)) this.#failures.drop('invalid-event');
       this.#failures.report('normalize', error);

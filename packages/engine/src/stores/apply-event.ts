@@ -95,12 +95,17 @@ export function isNewer(release: string | undefined, fixedIn: string | undefined
 export const MAX_USER_KEY_CHARS = 256;
 
 /**
- * The user key counted in "users affected": id, else email. It is part of an index, and PostgreSQL's
- * btree refuses an entry past about 8 KB: an event with a random 10,000-character user id was answered
- * 200 and then could never be recorded ("index row requires 10056 bytes, maximum size is 8191").
+ * The user key counted in "users affected": the pseudonym made before redaction, else (an event
+ * recorded without one) the id, else the email. It is part of an index, and PostgreSQL's btree refuses
+ * an entry past about 8 KB: an event with a random 10,000-character user id was answered 200 and then
+ * could never be recorded ("index row requires 10056 bytes, maximum size is 8191").
  */
 export function userKeyOf(event: TriageEvent): string | undefined {
-  const key = event.user?.id ?? (typeof event.user?.email === 'string' ? event.user.email : undefined);
+  const user = event.user;
+  const key =
+    typeof user?.pseudonym === 'string'
+      ? user.pseudonym
+      : (user?.id ?? (typeof user?.email === 'string' ? user.email : undefined));
   if (key === undefined || key.length <= MAX_USER_KEY_CHARS) return key;
   return `sha256:${createHash('sha256').update(key).digest('hex')}`;
 }

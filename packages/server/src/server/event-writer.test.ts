@@ -43,7 +43,7 @@ async function writerOn(url: string) {
         return JSON.parse(row.payload) as { id: string; log: Array<{ message: string }>; tags: object };
       },
     );
-  return { writer: new EventWriter(jobs), payloads, inserts };
+  return { writer: new EventWriter(jobs, 'user key secret'), payloads, inserts };
 }
 
 const event = (order: number) => ({ log: [`ERROR: payment failed for jane@example.com order=${order}`] });

@@ -34,7 +34,11 @@ interface Settle {
 export class EventWriter {
   #turn: Array<Settle & { project: Project; inputs: unknown[] }> = [];
 
-  constructor(readonly jobs: JobQueue) {}
+  /** `userKeySecret`: the key of the users' pseudonyms, the same in every instance (`userKeySecretOf`). */
+  constructor(
+    readonly jobs: JobQueue,
+    readonly userKeySecret: string,
+  ) {}
 
   accept(project: Project, inputs: unknown[]): Promise<Accepted> {
     return new Promise((resolve, reject) => {
@@ -51,7 +55,7 @@ export class EventWriter {
     const prepared: Array<Settle & { accepted: Accepted }> = [];
     for (const { project, inputs, resolve, reject } of requests) {
       try {
-        const { ids, errors, payloads } = prepareEvents(project.id, inputs, receivedAt);
+        const { ids, errors, payloads } = prepareEvents(project.id, inputs, receivedAt, this.userKeySecret);
         for (const payload of payloads) jobs.push({ kind: 'event', payload });
         prepared.push({ accepted: { ids, errors }, resolve, reject });
       } catch (error) {

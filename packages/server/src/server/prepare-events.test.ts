@@ -19,7 +19,7 @@ describe('plausibleTimestamp', () => {
 
 describe('prepareEvents', () => {
   const stored = (input: unknown) => {
-    const { payloads, errors } = prepareEvents('1', [input], receivedAt);
+    const { payloads, errors } = prepareEvents('1', [input], receivedAt, 'secret');
     expect(errors).toEqual([]);
     return JSON.parse(payloads[0]!) as { timestamp: number; tags: Record<string, string> };
   };

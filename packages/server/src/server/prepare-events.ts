@@ -1,4 +1,4 @@
-import { createRedactor, InvalidEventError, normalizeEvent } from '@triage/core';
+import { createRedactor, InvalidEventError, normalizeEvent, pseudonymizeUser } from '@triage/core';
 import { withoutNul } from './without-nul.js';
 
 const redactor = createRedactor();
@@ -30,15 +30,20 @@ export interface PreparedEvents {
 }
 
 /**
- * Turns a project's raw inputs into what is stored: normalized, tagged with
- * the project, redacted (nothing unredacted is ever stored) and serialized.
+ * Turns a project's raw inputs into what is stored: normalized, its user given a pseudonym, tagged
+ * with the project, redacted (nothing unredacted is ever stored) and serialized.
  * An input that is not an event is reported by position; any other error is a bug and throws.
  */
-export function prepareEvents(projectId: string, inputs: unknown[], receivedAt: number): PreparedEvents {
+export function prepareEvents(
+  projectId: string,
+  inputs: unknown[],
+  receivedAt: number,
+  userKeySecret: string,
+): PreparedEvents {
   const prepared: PreparedEvents = { ids: [], errors: [], payloads: [] };
   inputs.forEach((input, index) => {
     try {
-      const event = normalizeEvent(input, { now: () => receivedAt });
+      const event = pseudonymizeUser(normalizeEvent(input, { now: () => receivedAt }), userKeySecret);
       // Object.assign, not a spread: on Node 20 `{ ...tags, key }` takes V8's slow path, many times slower.
       event.tags = Object.assign({}, event.tags, { 'triage.project': projectId });
       const timestamp = plausibleTimestamp(event.timestamp, receivedAt);

@@ -8,7 +8,7 @@ import {
   readEngineSettings,
   readLlmConfig,
 } from '@triage/engine';
-import { adminTokenOf } from './admin-token.js';
+import { adminTokenOf, userKeySecretOf } from './admin-token.js';
 import { BodyMemory } from './body-memory.js';
 import { createApp } from './create-app.js';
 import { EventWriter } from './event-writer.js';
@@ -109,6 +109,7 @@ export async function startServer({
   const { token, generated } = await closingOnFailure(
     adminTokenOf(store.db, env.TRIAGE_ADMIN_TOKEN?.trim() || undefined),
   );
+  const userKeySecret = await closingOnFailure(userKeySecretOf(store.db));
   const ingest = { active: 0, lastAt: 0 };
   const jobs = new JobQueue({
     ingestBusy: () => ingest.active > 0 || Date.now() - ingest.lastAt < 5,
@@ -129,7 +130,7 @@ export async function startServer({
       else throw new Error(`unknown job kind "${job.kind}"`);
     },
   });
-  const events = new EventWriter(jobs);
+  const events = new EventWriter(jobs, userKeySecret);
   const context: ServerContext = {
     store,
     engine,

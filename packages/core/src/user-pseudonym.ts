@@ -1,0 +1,16 @@
+import { createHmac } from 'node:crypto';
+import type { TriageEvent } from './types.js';
+
+/**
+ * The event with `user.pseudonym` set: an HMAC-SHA256 of the user's id (else email) under `secret`,
+ * 32 hex characters. It runs before redaction, which turns every email (as an email or as an id) into
+ * `[email]`: "users affected" counted all users known by email as one. Keyed, so the stored value
+ * cannot be turned back into an email by hashing guesses without the secret; the same secret (the
+ * server keeps one in its database) gives the same pseudonym in every process.
+ */
+export function pseudonymizeUser(event: TriageEvent, secret: string): TriageEvent {
+  const identity = event.user?.id ?? event.user?.email;
+  if (!identity) return event;
+  const pseudonym = createHmac('sha256', secret).update(identity).digest('hex').slice(0, 32);
+  return { ...event, user: { ...event.user, pseudonym } };
+}
