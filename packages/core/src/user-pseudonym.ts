@@ -6,9 +6,13 @@ import type { TriageEvent } from './types.js';
  * 32 hex characters. It runs before redaction, which turns every email (as an email or as an id) into
  * `[email]`: "users affected" counted all users known by email as one. Keyed, so the stored value
  * cannot be turned back into an email by hashing guesses without the secret; the same secret (the
- * server keeps one in its database) gives the same pseudonym in every process.
+ * server keeps one in its database; the Node SDK uses its DSN's key) gives the same pseudonym in every
+ * process.
  */
 export function pseudonymizeUser(event: TriageEvent, secret: string): TriageEvent {
+  // One made before (the Node SDK makes it before sending) is kept: the email it came from is
+  // `[email]` by now.
+  if (event.user?.pseudonym) return event;
   const identity = event.user?.id ?? event.user?.email;
   if (!identity) return event;
   const pseudonym = createHmac('sha256', secret).update(identity).digest('hex').slice(0, 32);

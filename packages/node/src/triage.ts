@@ -20,7 +20,10 @@ export interface TriageOptions extends EventDefaults {
   scopeTimeoutMs?: number;
   /** Called for every analysis, besides each scope's own `onAnalysis`. In-process only: never called with a DSN. */
   onAnalysis?: AnalysisCallback;
-  /** Options of the in-process engine (analyzer, notifiers, store, queue sizes, …). */
+  /**
+   * Options of the in-process engine (analyzer, notifiers, store, queue sizes, …). Its `redact` and
+   * `userKeySecret` also apply with a DSN: events are redacted before they are sent.
+   */
   engine?: Omit<EngineOptions, 'onAnalysis' | 'service'>;
   /**
    * Send ended scopes with errors to a `triage serve` server, `http(s)://PUBLIC_KEY@host:7070/PROJECT_ID`,
@@ -83,6 +86,9 @@ export class Triage implements ScopeOwner {
     } else if (dsn) {
       this.#transport = new HttpTransport({
         dsn,
+        // The same redaction as in process: the engine's options name it.
+        redact: options.engine?.redact,
+        userKeySecret: options.engine?.userKeySecret,
         onFailure: (stage, error) => this.#fail(stage, error),
         onDrop: (reason, count) => this.#count(`dropped:${reason}`, count),
       });

@@ -366,6 +366,52 @@ describe('createTriage with a DSN', () => {
     expect(diagnostics).toEqual([]);
   });
 
+  // "Nothing leaves the process before redaction": the events were sent as captured, and the server
+  // redacted them; the network, its proxies and the server's access logs saw emails and tokens.
+  it('should redact what it sends, and send a pseudonym of the user made before', async () => {
+    const server = await startServer();
+    const token = `sk_live_${'4eC39HqLyjWDarjtT1zdp7dc'}`;
+    const send = async (options: Parameters<typeof createTriage>[0]) => {
+      triage = createTriage({ dsn: server.dsn, summary: 'none', ...options });
+      const scope = triage.scope({
+        func: 'Charge',
+        user: { email: 'jane@example.com' },
+        tags: { card: '4242 4242 4242 4242' },
+      });
+      scope.error('charge failed for jane@example.com with key %s', token);
+      scope.end();
+      expect(await triage.flush(5_000)).toBe(true);
+      await triage.close(100);
+      const request = server.requests.at(-1)!;
+      const wire = (
+        request.headers['content-encoding'] === 'gzip' ? gunzipSync(request.raw) : request.raw
+      ).toString();
+      return { wire, event: request.events[0]! };
+    };
+    const { wire, event } = await send({});
+    for (const secret of ['jane@example.com', token, '4242 4242 4242 4242'])
+      expect(wire).not.toContain(secret);
+    expect(event.log.map((line) => line.message)).toEqual([
+      `charge failed for [email] with key [stripe_key]`,
+    ]);
+    expect(event.user).toMatchObject({
+      email: '[email]',
+      pseudonym: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
+    // Another instance of the application (same DSN) gives the same user the same pseudonym; another
+    // key, given as the engine's userKeySecret, another one.
+    expect((await send({})).event.user?.pseudonym).toBe(event.user?.pseudonym);
+    expect((await send({ engine: { userKeySecret: 'other' } })).event.user?.pseudonym).not.toBe(
+      event.user?.pseudonym,
+    );
+    // The engine's redact options apply too.
+    const custom = await send({
+      engine: { redact: { patterns: [{ pattern: /Charge|charge/g, replacement: '[verb]' }] } },
+    });
+    expect(custom.event.log[0]?.message).toBe('[verb] failed for [email] with key [stripe_key]');
+    triage = undefined;
+  });
+
   it('should read TRIAGE_DSN, and count a dropped batch in the client stats', async () => {
     const server = await startServer(() => ({ status: 403 }));
     vi.stubEnv('TRIAGE_DSN', server.dsn);

@@ -1,4 +1,10 @@
-import { parseRetryAfter } from '@triage/core';
+import {
+  createRedactor,
+  parseRetryAfter,
+  pseudonymizeUser,
+  type RedactOptions,
+  type Redactor,
+} from '@triage/core';
 import { parseDsn } from './parse-dsn.js';
 import { type Answer, errorOf, postEvents, serializeEvent } from './post-events.js';
 import type { Transport, TransportJob } from './transport.js';
@@ -28,6 +34,13 @@ export interface HttpTransportOptions {
   onFailure?: (stage: string, error: unknown) => void;
   /** Called on every drop, with how many events it lost. */
   onDrop?: (reason: string, count: number) => void;
+  /** What is redacted before an event leaves the process (the in-process engine's `redact` option). */
+  redact?: RedactOptions;
+  /**
+   * The key of the users' pseudonyms ("users affected"), made here before redaction. Default: the DSN's
+   * public key, which every instance of the application shares, so each user gets one pseudonym.
+   */
+  userKeySecret?: string;
 }
 
 interface Waiting {
@@ -57,7 +70,9 @@ interface FlushWaiter {
 export class HttpTransport implements Transport {
   readonly #endpoint: string;
   readonly #publicKey: string;
-  readonly #settings: Required<Omit<HttpTransportOptions, 'dsn'>>;
+  readonly #settings: Required<Omit<HttpTransportOptions, 'dsn' | 'redact' | 'userKeySecret'>>;
+  readonly #redactor: Redactor;
+  readonly #userKeySecret: string;
   readonly #closing = new AbortController();
   readonly #reported = new Set<string>();
   readonly #dropped: Record<string, number> = {};
@@ -86,8 +101,12 @@ export class HttpTransport implements Transport {
     onFailure = (stage, error) =>
       process.stderr.write(`[triage] ${stage} failed: ${error instanceof Error ? error.message : error}\n`),
     onDrop = () => {},
+    redact,
+    userKeySecret,
   }: HttpTransportOptions) {
     ({ endpoint: this.#endpoint, publicKey: this.#publicKey } = parseDsn(dsn));
+    this.#redactor = createRedactor(redact);
+    this.#userKeySecret = userKeySecret ?? this.#publicKey;
     this.#settings = {
       maxBuffered: atLeast(1, maxBuffered, 'maxBuffered'),
       batchSize: atLeast(1, batchSize, 'batchSize'),
@@ -212,7 +231,10 @@ export class HttpTransport implements Transport {
     const batch: Built[] = [];
     for (const { seq, job } of jobs) {
       try {
-        batch.push({ seq, json: serializeEvent(job.event()) });
+        // Nothing leaves the process unredacted: the server redacts again, but the network and its
+        // proxies see only this. Built here, in the background, never on the request path.
+        const event = this.#redactor.event(pseudonymizeUser(job.event(), this.#userKeySecret));
+        batch.push({ seq, json: serializeEvent(event) });
       } catch (error) {
         this.#drop('event-failed', [{ seq }]);
         this.#reportOnce('event', 'event', error);
