@@ -1,5 +1,10 @@
 export type { Analysis, AnalysisMeta, AnalysisResult, SafeParseResult } from './analysis/analysis-schema.js';
-export { analysisSchema, safeParseAnalysis, UNSUPPORTED_CONFIDENCE_CAP } from './analysis/analysis-schema.js';
+export {
+  analysisSchema,
+  fitAnalysisLengths,
+  safeParseAnalysis,
+  UNSUPPORTED_CONFIDENCE_CAP,
+} from './analysis/analysis-schema.js';
 export { renderMarkdown } from './analysis/render-markdown.js';
 export type { Category, RemediationType, Severity } from './analysis/taxonomy.js';
 export { CATEGORIES, CATEGORY_DEFINITIONS, REMEDIATION_TYPES, SEVERITIES } from './analysis/taxonomy.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeParseAnalysis, UNSUPPORTED_CONFIDENCE_CAP } from './analysis-schema.js';
+import { fitAnalysisLengths, safeParseAnalysis, UNSUPPORTED_CONFIDENCE_CAP } from './analysis-schema.js';
 import { renderMarkdown } from './render-markdown.js';
 
 const valid = {
@@ -37,6 +37,36 @@ describe('safeParseAnalysis', () => {
   it('should cap confidence when no evidence is quoted', () => {
     const result = safeParseAnalysis({ ...valid, evidence: [] });
     expect(result.success && result.value.confidence).toBe(UNSUPPORTED_CONFIDENCE_CAP);
+  });
+});
+
+describe('fitAnalysisLengths', () => {
+  it('should cut over-long texts and lists to the schema, say which, and then pass validation', () => {
+    const long = `ERROR: ${'x'.repeat(3_000)}`;
+    const { value, cut } = fitAnalysisLengths({
+      ...valid,
+      title: 't'.repeat(300),
+      evidence: [long, 'short'],
+      prevention: Array.from({ length: 12 }, (_, index) => `step ${index}`),
+      businessImpact: { ...valid.businessImpact, scope: 's'.repeat(1_001) },
+    });
+    expect(cut).toEqual(['title', 'prevention', 'evidence.0', 'businessImpact.scope']);
+    const parsed = safeParseAnalysis(value);
+    expect(parsed.success).toBe(true);
+    if (!parsed.success) return;
+    expect(parsed.value.title).toHaveLength(200);
+    expect(parsed.value.evidence[0]).toBe(`${long.slice(0, 999)}…`);
+    expect(parsed.value.evidence[1]).toBe('short');
+    expect(parsed.value.prevention).toEqual(Array.from({ length: 10 }, (_, index) => `step ${index}`));
+  });
+
+  it('should change nothing else: a valid answer stays as it is, a wrong one still fails', () => {
+    expect(fitAnalysisLengths(valid)).toEqual({ value: valid, cut: [] });
+    expect(fitAnalysisLengths('prose')).toEqual({ value: 'prose', cut: [] });
+    const missing = fitAnalysisLengths({ title: 'x' });
+    expect(missing).toEqual({ value: { title: 'x' }, cut: [] });
+    const wrongType = fitAnalysisLengths({ ...valid, evidence: 'one line', title: 42 });
+    expect(safeParseAnalysis(wrongType.value).success).toBe(false);
   });
 });
 

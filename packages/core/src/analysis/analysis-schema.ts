@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import { truncate } from '../truncate.js';
 import { CATEGORIES, REMEDIATION_TYPES, SEVERITIES } from './taxonomy.js';
+
+/** The lengths the schema allows, shared with `fitAnalysisLengths`. */
+const MAX = { title: 200, text: 1000, rootCause: 2000, items: 10 } as const;
 
 /**
  * The structured diagnosis every analyzer returns. LLM output is untrusted: it is
@@ -9,24 +13,24 @@ export const analysisSchema = z.object({
   title: z
     .string()
     .min(1)
-    .max(200)
+    .max(MAX.title)
     .describe('A short headline of the failure, e.g. "Connection pool exhausted"'),
-  summary: z.string().min(1).max(1000).describe('One or two sentences: what happened'),
-  rootCause: z.string().min(1).max(2000).describe('The most likely cause, phrased as such'),
+  summary: z.string().min(1).max(MAX.text).describe('One or two sentences: what happened'),
+  rootCause: z.string().min(1).max(MAX.rootCause).describe('The most likely cause, phrased as such'),
   category: z.enum(CATEGORIES).describe('The root cause category from the fixed taxonomy'),
   severity: z.enum(SEVERITIES),
   businessImpact: z.object({
-    userImpact: z.string().max(1000).describe('What users experience'),
-    scope: z.string().max(1000).describe('Who or what is affected'),
-    revenueImpact: z.string().max(1000).describe('Money at risk, or "none expected"'),
+    userImpact: z.string().max(MAX.text).describe('What users experience'),
+    scope: z.string().max(MAX.text).describe('Who or what is affected'),
+    revenueImpact: z.string().max(MAX.text).describe('Money at risk, or "none expected"'),
   }),
-  remediation: z.array(z.string().max(1000)).max(10).describe('Ordered steps to fix it now'),
-  prevention: z.array(z.string().max(1000)).max(10).describe('How to stop it recurring'),
+  remediation: z.array(z.string().max(MAX.text)).max(MAX.items).describe('Ordered steps to fix it now'),
+  prevention: z.array(z.string().max(MAX.text)).max(MAX.items).describe('How to stop it recurring'),
   confidence: z.number().min(0).max(1),
   insufficientContext: z.boolean().describe('True when the captured lines do not show the cause'),
   evidence: z
-    .array(z.string().max(1000))
-    .max(10)
+    .array(z.string().max(MAX.text))
+    .max(MAX.items)
     .describe('Captured lines that support the cause, quoted verbatim'),
   remediationType: z.enum(REMEDIATION_TYPES),
 });
@@ -77,4 +81,51 @@ export function safeParseAnalysis(input: unknown): SafeParseResult {
     value.confidence = UNSUPPORTED_CONFIDENCE_CAP;
   }
   return { success: true, value };
+}
+
+/**
+ * An analyzer's answer with its over-long texts cut to the schema's lengths and its over-long lists
+ * to their first items, and the paths it cut. Told to quote lines verbatim, a model quotes long log
+ * lines (normalization keeps up to 8,192 characters), and one such quote failed the whole answer:
+ * asked again, the model quoted it again, and two paid calls ended in the offline analysis. Only the
+ * lengths are changed: whatever else is wrong still fails `safeParseAnalysis`.
+ */
+export function fitAnalysisLengths(input: unknown): { value: unknown; cut: string[] } {
+  const cut: string[] = [];
+  if (!isRecord(input)) return { value: input, cut };
+  const text = (value: unknown, max: number, path: string) => {
+    if (typeof value !== 'string' || value.length <= max) return value;
+    cut.push(path);
+    return truncate(value, max);
+  };
+  const list = (value: unknown, path: string) => {
+    if (!Array.isArray(value)) return value;
+    if (value.length > MAX.items) cut.push(path);
+    return value.slice(0, MAX.items).map((item, index) => text(item, MAX.text, `${path}.${index}`));
+  };
+  const value: Record<string, unknown> = {
+    ...input,
+    title: text(input.title, MAX.title, 'title'),
+    summary: text(input.summary, MAX.text, 'summary'),
+    rootCause: text(input.rootCause, MAX.rootCause, 'rootCause'),
+    remediation: list(input.remediation, 'remediation'),
+    prevention: list(input.prevention, 'prevention'),
+    evidence: list(input.evidence, 'evidence'),
+  };
+  if (isRecord(input.businessImpact)) {
+    const impact = input.businessImpact;
+    value.businessImpact = {
+      ...impact,
+      userImpact: text(impact.userImpact, MAX.text, 'businessImpact.userImpact'),
+      scope: text(impact.scope, MAX.text, 'businessImpact.scope'),
+      revenueImpact: text(impact.revenueImpact, MAX.text, 'businessImpact.revenueImpact'),
+    };
+  }
+  // Fields the answer did not have stay absent, for the schema to name them.
+  for (const key of Object.keys(value)) if (value[key] === undefined && !(key in input)) delete value[key];
+  return { value, cut };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,5 @@
-import type { Analysis, AnalysisResult } from '../analysis/analysis-schema.js';
+import { type Analysis, type AnalysisResult, fitAnalysisLengths } from '../analysis/analysis-schema.js';
 import { renderMarkdown } from '../analysis/render-markdown.js';
-import { truncate } from '../truncate.js';
 import type { Priority, TriageEvent } from '../types.js';
 import { matchRules } from './match-rules.js';
 import type { OfflineRule } from './offline-rule.js';
@@ -42,19 +41,15 @@ export function analyzeOffline(
   const [best] = matchRules(lines, rules);
   const where = event.source?.function ?? event.source?.file ?? event.request?.route;
   const impact = IMPACT[event.priority ?? 'unset'];
-  // What comes from the event (lines, URLs, names) is cut to the analysis schema's limits: the offline
-  // analysis is stored, rendered and alerted like an LLM's, and a log line can be megabytes long.
-  const scope = truncate(
-    [impact.scope, event.request?.route ?? event.request?.url, event.service].filter(Boolean).join(', '),
-    1000,
-  );
-  const evidenceOf = (quoted: string[]) => quoted.map((line) => truncate(line, 1000));
+  const scope = [impact.scope, event.request?.route ?? event.request?.url, event.service]
+    .filter(Boolean)
+    .join(', ');
 
   let analysis: Analysis;
   if (best) {
     analysis = {
-      title: truncate(where ? `${best.rule.title} in ${where}` : best.rule.title, 200),
-      summary: truncate(`${best.rule.title}: ${best.lines[0]}`, 1000),
+      title: where ? `${best.rule.title} in ${where}` : best.rule.title,
+      summary: `${best.rule.title}: ${best.lines[0]}`,
       rootCause: best.rule.rootCause,
       category: best.rule.category,
       severity: best.rule.severity,
@@ -63,7 +58,7 @@ export function analyzeOffline(
       prevention: [...best.rule.prevention],
       confidence: best.rule.confidence,
       insufficientContext: false,
-      evidence: evidenceOf(best.lines),
+      evidence: best.lines,
       remediationType: best.rule.remediationType,
     };
   } else {
@@ -71,8 +66,8 @@ export function analyzeOffline(
       ? `${event.error.type}: ${event.error.message}`
       : (lines[0] ?? 'Unrecognized error');
     analysis = {
-      title: truncate(where ? `Unrecognized error in ${where}` : 'Unrecognized error', 200),
-      summary: truncate(headline, 1000),
+      title: where ? `Unrecognized error in ${where}` : 'Unrecognized error',
+      summary: headline,
       rootCause: 'Insufficient context: no known error signature matched the captured lines.',
       category: 'unknown',
       severity: event.priority === 'P0' ? 'high' : 'medium',
@@ -83,7 +78,7 @@ export function analyzeOffline(
       ],
       confidence: 0.1,
       insufficientContext: true,
-      evidence: evidenceOf(lines.slice(0, 3)),
+      evidence: lines.slice(0, 3),
       remediationType: 'none',
     };
   }
@@ -93,7 +88,10 @@ export function analyzeOffline(
     latencyMs: performance.now() - started,
     notes: best ? [] : ['no offline rule matched'],
   };
-  return { analysis, meta, markdown: renderMarkdown(analysis, meta) };
+  // What comes from the event (lines, URLs, names) is cut to the schema's lengths: the offline analysis
+  // is stored, rendered and alerted like an LLM's, and a log line can be long.
+  const fitted = fitAnalysisLengths(analysis).value as Analysis;
+  return { analysis: fitted, meta, markdown: renderMarkdown(fitted, meta) };
 }
 
 /** Error lines first (they carry the cause), then warnings, then the rest. */

@@ -4,6 +4,7 @@ import {
   analysisSchema,
   type ContextOptions,
   costOf,
+  fitAnalysisLengths,
   renderMarkdown,
   safeParseAnalysis,
   type TriageEvent,
@@ -80,8 +81,14 @@ export function createLlmAnalyzer({
       const messages: Array<{ role: 'user' | 'assistant'; content: string }> = [
         { role: 'user', content: built.prompt },
       ];
+      // Over-long texts are cut rather than refused (see fitAnalysisLengths), and the notes say so.
+      const validate = (value: unknown) => {
+        const fitted = fitAnalysisLengths(value);
+        if (fitted.cut.length > 0) notes.push(`cut to the schema's lengths: ${fitted.cut.join(', ')}`);
+        return safeParseAnalysis(fitted.value);
+      };
       let answer = await attempt(messages);
-      let parsed = safeParseAnalysis(answer.value);
+      let parsed = validate(answer.value);
       if (!parsed.success) {
         notes.push(`first answer failed validation (${parsed.error}); asked once more`);
         messages.push(
@@ -92,7 +99,7 @@ export function createLlmAnalyzer({
           },
         );
         answer = await attempt(messages);
-        parsed = safeParseAnalysis(answer.value);
+        parsed = validate(answer.value);
       }
       if (!parsed.success) {
         throw new InvalidAnalysisError(

@@ -130,6 +130,19 @@ describe('Engine with an LLM (Groq wire format, local server)', () => {
     expect(report?.result.meta.notes[0]).toMatch(/first answer failed validation/);
   });
 
+  // A verbatim quote of a long log line failed the schema: asked again, the model quoted it again, and
+  // two paid calls ended in the offline analysis.
+  it('should take an answer whose quote is longer than the schema allows, cut, with a note', async () => {
+    const longLine = `ERROR: Connection pool exhausted ${'(10/10 connections active) '.repeat(100)}`;
+    llm.reply(() => ({ content: JSON.stringify(fakeAnalysis({ evidence: [longLine] })) }));
+    const engine = createEngine({ env: groqEnv(), notifiers: [] });
+    const report = await engine.process({ input: poolEvent() });
+    expect(llm.requests).toHaveLength(1);
+    expect(report?.result.meta.analyzer).toBe('llm');
+    expect(report?.result.analysis.evidence[0]).toBe(`${longLine.slice(0, 999)}…`);
+    expect(report?.result.meta.notes).toContain("cut to the schema's lengths: evidence.0");
+  });
+
   it('should fall back to the offline rules, with a note, when the model keeps answering prose', async () => {
     llm.reply(() => ({ content: 'I think it is the database.' }));
     const diagnostics: string[] = [];
