@@ -73,15 +73,16 @@ describe.each(['SQLite', 'PostgreSQL'])('startRetention on %s', (kind) => {
     await retention({ days: 30, maxEvents: 100 }, (stage) => failures.push(stage)).run();
     expect(await eventIds()).toEqual(['event-5', 'event-6']);
     expect(failures).toEqual([]);
-    // Five old events, two a statement; then the other deletes find nothing.
-    expect(deleted).toEqual([2, 2, 1, 0, 0]);
+    // Five old events, two a statement; then the other deletes (over the cap, alerts, dead jobs,
+    // counts per hour) find nothing.
+    expect(deleted).toEqual([2, 2, 1, 0, 0, 0]);
   });
 
   it('should keep at most maxEvents, the newest', async () => {
     await addEvents([5, 4, 3, 2, 1]);
     await retention({ days: 30, maxEvents: 2 }).run();
     expect(await eventIds()).toEqual(['event-3', 'event-4']);
-    expect(deleted).toEqual([0, 2, 1, 0, 0]);
+    expect(deleted).toEqual([0, 2, 1, 0, 0, 0]);
   });
 
   it('should delete sent alerts past the retention, and keep unsent ones', async () => {
@@ -124,6 +125,28 @@ describe.each(['SQLite', 'PostgreSQL'])('startRetention on %s', (kind) => {
     await retention({ days: 30, maxEvents: 100 }).run();
     const left = await store.db.selectFrom('jobs').select('payload').orderBy('id').execute();
     expect(left.map((row) => row.payload)).toEqual(['old-pending', 'new-dead']);
+  });
+
+  it('should delete the counts per hour past the retention, an hour at a time, and keep the recent ones', async () => {
+    const hourNow = Math.floor(Date.now() / 3_600_000);
+    const ages = [45 * 24, 40 * 24, 31 * 24, 29 * 24, 47, 1];
+    await store.db
+      .insertInto('issue_hours')
+      .values(
+        ages.flatMap((ageHours) =>
+          ['issue-1', 'issue-2'].map((issue) => ({ issue_id: issue, hour: hourNow - ageHours, count: 3 })),
+        ),
+      )
+      .execute();
+    await retention({ days: 30, maxEvents: 100 }).run();
+    const left = await store.db
+      .selectFrom('issue_hours')
+      .select(['issue_id', 'hour'])
+      .orderBy('hour')
+      .execute();
+    expect(left.map((row) => hourNow - Number(row.hour))).toEqual([29 * 24, 29 * 24, 47, 47, 1, 1]);
+    // Each statement takes the hour of the oldest two rows, for both issues; the last finds none left.
+    expect(deleted.slice(-4)).toEqual([2, 2, 2, 0]);
   });
 
   it('should report a failure and go on', async () => {

@@ -11,8 +11,9 @@ const DELETE_BATCH_ROWS = 2_000;
 
 /**
  * Deletes stored events older than `days` and beyond `maxEvents` (oldest first), sent alerts older
- * than `days`, and dead jobs (events the queue gave up analysing) older than `days`, at start and
- * then hourly, `batchRows` at a time; `run()` joins a pass under way. Issues and their counts stay, and so do jobs still waiting to run.
+ * than `days`, dead jobs (events the queue gave up analysing) older than `days` and the counts per hour
+ * older than `days`, at start and then hourly, `batchRows` at a time; `run()` joins a pass under way.
+ * Issues and their totals stay, and so do jobs still waiting to run.
  */
 export function startRetention(
   db: Kysely<Database>,
@@ -70,6 +71,23 @@ export function startRetention(
             )
             .executeTakeFirstOrThrow(),
         );
+      // Counts per hour past the retention: the issue view reads 48 hours back, alerts and the digest
+      // one day. An hour's rows go together (they are few: one per issue seen in that hour).
+      await inBatches(() =>
+        db
+          .deleteFrom('issue_hours')
+          .where(
+            'hour',
+            'in',
+            db
+              .selectFrom('issue_hours')
+              .select('hour')
+              .where('hour', '<', Math.floor(expired / 3_600_000))
+              .orderBy('hour')
+              .limit(batchRows),
+          )
+          .executeTakeFirstOrThrow(),
+      );
     } catch (error) {
       onFailure('retention', error);
     }

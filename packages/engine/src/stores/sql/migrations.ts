@@ -170,6 +170,13 @@ const migrations = (dialect: SqlDialectName): Record<string, Migration> => ({
       await db.schema.alterTable('issues').addColumn('analysis_claimed_by', 'text').execute();
     },
   },
+  '006-issue-hours-by-hour': {
+    // Retention deletes the counts per hour past its age; nothing reads more than two days back, and
+    // they grew by a row per issue per hour for as long as the server ran.
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('issue_hours_hour').on('issue_hours').column('hour').execute();
+    },
+  },
 });
 
 /**
