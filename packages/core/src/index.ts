@@ -52,4 +52,4 @@ export type {
   UserInfo,
 } from './types.js';
 export { LEVELS, PRIORITIES } from './types.js';
-export { pseudonymizeUser } from './user-pseudonym.js';
+export { createPseudonymizer } from './user-pseudonym.js';

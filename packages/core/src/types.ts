@@ -53,7 +53,7 @@ export interface UserInfo {
   email?: string;
   /**
    * A keyed hash of the id (else the email), made before redaction: redaction turns every email into
-   * `[email]`, and "users affected" counts this instead (see `pseudonymizeUser`).
+   * `[email]`, and "users affected" counts this instead (see `createPseudonymizer`).
    */
   pseudonym?: string;
   [key: string]: unknown;

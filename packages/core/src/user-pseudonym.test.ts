@@ -1,35 +1,49 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeEvent } from './normalize.js';
-import { pseudonymizeUser } from './user-pseudonym.js';
+import { createPseudonymizer } from './user-pseudonym.js';
 
 const withUser = (user: Record<string, unknown> | undefined) => normalizeEvent({ log: ['ERROR: x'], user });
 
-describe('pseudonymizeUser', () => {
+describe('createPseudonymizer', () => {
   it('should give one user one pseudonym under one secret, from the id before the email', () => {
-    const alice = pseudonymizeUser(withUser({ email: 'alice@example.com' }), 'k1').user?.pseudonym;
+    const pseudonymize = createPseudonymizer('k1');
+    const of = (user: Record<string, unknown>) => pseudonymize(withUser(user)).user?.pseudonym;
+    const alice = of({ email: 'alice@example.com' });
     expect(alice).toMatch(/^[0-9a-f]{32}$/);
-    expect(pseudonymizeUser(withUser({ email: 'alice@example.com' }), 'k1').user?.pseudonym).toBe(alice);
-    expect(
-      pseudonymizeUser(withUser({ id: 'alice@example.com', email: 'other' }), 'k1').user?.pseudonym,
-    ).toBe(alice);
-    expect(pseudonymizeUser(withUser({ email: 'bob@example.com' }), 'k1').user?.pseudonym).not.toBe(alice);
-    // Another secret, another pseudonym: without the secret, hashing guesses does not find the email.
-    expect(pseudonymizeUser(withUser({ email: 'alice@example.com' }), 'k2').user?.pseudonym).not.toBe(alice);
+    expect(of({ email: 'alice@example.com' })).toBe(alice);
+    expect(of({ id: 'alice@example.com', email: 'other' })).toBe(alice);
+    expect(of({ email: 'bob@example.com' })).not.toBe(alice);
+    // Another process with the same secret, the same pseudonym; another secret, another one: without
+    // the secret, hashing guesses does not find the email.
+    expect(createPseudonymizer('k1')(withUser({ email: 'alice@example.com' })).user?.pseudonym).toBe(alice);
+    expect(createPseudonymizer('k2')(withUser({ email: 'alice@example.com' })).user?.pseudonym).not.toBe(
+      alice,
+    );
   });
 
-  it('should leave an event without a user identity as it is, and not change the one it was given', () => {
+  it('should give the same pseudonyms once it has forgotten what it remembered', () => {
+    const pseudonymize = createPseudonymizer('k1');
+    const first = pseudonymize(withUser({ id: 'user-0' })).user?.pseudonym;
+    for (let index = 1; index <= 5_000; index++) pseudonymize(withUser({ id: `user-${index}` }));
+    expect(pseudonymize(withUser({ id: 'user-0' })).user?.pseudonym).toBe(first);
+  });
+
+  it('should leave an event without a user identity, or with a pseudonym, as it is, and not change the one given', () => {
+    const pseudonymize = createPseudonymizer('k1');
     const anonymous = withUser(undefined);
-    expect(pseudonymizeUser(anonymous, 'k1')).toBe(anonymous);
+    expect(pseudonymize(anonymous)).toBe(anonymous);
     const nameless = withUser({ name: 'no id' });
-    expect(pseudonymizeUser(nameless, 'k1')).toBe(nameless);
+    expect(pseudonymize(nameless)).toBe(nameless);
+    const alreadyMade = withUser({ email: '[email]', pseudonym: 'f'.repeat(32) });
+    expect(pseudonymize(alreadyMade)).toBe(alreadyMade);
     const given = withUser({ id: '42' });
-    const made = pseudonymizeUser(given, 'k1');
+    const made = pseudonymize(given);
     expect(given.user).toEqual({ id: '42', email: undefined, pseudonym: undefined });
     expect(made.user).toMatchObject({ id: '42', pseudonym: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 
   it('should survive normalization of the stored event, as the server worker does', () => {
-    const made = pseudonymizeUser(withUser({ email: 'alice@example.com' }), 'k1');
+    const made = createPseudonymizer('k1')(withUser({ email: 'alice@example.com' }));
     expect(normalizeEvent(JSON.parse(JSON.stringify(made))).user?.pseudonym).toBe(made.user?.pseudonym);
   });
 });

@@ -29,7 +29,7 @@ export interface EngineOptions {
   store?: IssueStore;
   redact?: RedactOptions;
   /**
-   * The key of the users' pseudonyms ("users affected" counts them; see `pseudonymizeUser`). Default:
+   * The key of the users' pseudonyms ("users affected" counts them; see `createPseudonymizer`). Default:
    * a random one per engine, so a user counts again after a restart with a persistent store; the
    * server keeps one in its database.
    */

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import {
   type AnalysisResult,
+  createPseudonymizer,
   createRedactor,
   DEFAULT_ROUTING_POLICY,
   fingerprintEvent,
   InvalidEventError,
   normalizeEvent,
-  pseudonymizeUser,
   type RoutingPolicy,
   type TriageEvent,
 } from '@triage/core';
@@ -50,7 +50,7 @@ export class Engine {
   readonly #notifiers: Notifier[];
   readonly #store: IssueStore;
   readonly #redactor;
-  readonly #userKeySecret: string;
+  readonly #pseudonymize: (event: TriageEvent) => TriageEvent;
   readonly #queue: BoundedQueue;
   readonly #failures: FailureReporter;
   readonly #dispatcher: AlertDispatcher;
@@ -93,7 +93,7 @@ export class Engine {
     this.#routing = options.routing ?? settings.routing ?? DEFAULT_ROUTING_POLICY;
     this.#store = options.store ?? new MemoryStore();
     this.#redactor = createRedactor(options.redact);
-    this.#userKeySecret = options.userKeySecret ?? randomBytes(32).toString('hex');
+    this.#pseudonymize = createPseudonymizer(options.userKeySecret ?? randomBytes(32).toString('hex'));
     this.#windowMs = options.throttleWindowMs ?? 60 * 60 * 1000;
     this.#regressOnlyInNewerRelease = options.regressOnlyInNewerRelease ?? false;
     this.#service = options.service;
@@ -177,7 +177,7 @@ export class Engine {
     try {
       const raw = typeof input === 'function' ? (input as () => unknown)() : input;
       const normalized = normalizeEvent(raw, { service: this.#service });
-      event = redacted ? normalized : this.#redactor.event(pseudonymizeUser(normalized, this.#userKeySecret));
+      event = redacted ? normalized : this.#redactor.event(this.#pseudonymize(normalized));
     } catch (error) {
       if (InvalidEventError.isInstance(error)) this.#failures.drop('invalid-event');
       this.#failures.report('normalize', error);

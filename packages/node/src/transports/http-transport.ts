@@ -1,9 +1,10 @@
 import {
+  createPseudonymizer,
   createRedactor,
   parseRetryAfter,
-  pseudonymizeUser,
   type RedactOptions,
   type Redactor,
+  type TriageEvent,
 } from '@triage/core';
 import { parseDsn } from './parse-dsn.js';
 import { type Answer, errorOf, postEvents, serializeEvent } from './post-events.js';
@@ -72,7 +73,7 @@ export class HttpTransport implements Transport {
   readonly #publicKey: string;
   readonly #settings: Required<Omit<HttpTransportOptions, 'dsn' | 'redact' | 'userKeySecret'>>;
   readonly #redactor: Redactor;
-  readonly #userKeySecret: string;
+  readonly #pseudonymize: (event: TriageEvent) => TriageEvent;
   readonly #closing = new AbortController();
   readonly #reported = new Set<string>();
   readonly #dropped: Record<string, number> = {};
@@ -106,7 +107,7 @@ export class HttpTransport implements Transport {
   }: HttpTransportOptions) {
     ({ endpoint: this.#endpoint, publicKey: this.#publicKey } = parseDsn(dsn));
     this.#redactor = createRedactor(redact);
-    this.#userKeySecret = userKeySecret ?? this.#publicKey;
+    this.#pseudonymize = createPseudonymizer(userKeySecret ?? this.#publicKey);
     this.#settings = {
       maxBuffered: atLeast(1, maxBuffered, 'maxBuffered'),
       batchSize: atLeast(1, batchSize, 'batchSize'),
@@ -233,7 +234,7 @@ export class HttpTransport implements Transport {
       try {
         // Nothing leaves the process unredacted: the server redacts again, but the network and its
         // proxies see only this. Built here, in the background, never on the request path.
-        const event = this.#redactor.event(pseudonymizeUser(job.event(), this.#userKeySecret));
+        const event = this.#redactor.event(this.#pseudonymize(job.event()));
         batch.push({ seq, json: serializeEvent(event) });
       } catch (error) {
         this.#drop('event-failed', [{ seq }]);

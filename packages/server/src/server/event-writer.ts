@@ -1,3 +1,4 @@
+import { createPseudonymizer, type TriageEvent } from '@triage/core';
 import type { JobQueue } from './job-queue.js';
 import type { NewJob } from './job-row.js';
 import { prepareEvents } from './prepare-events.js';
@@ -34,11 +35,15 @@ interface Settle {
 export class EventWriter {
   #turn: Array<Settle & { project: Project; inputs: unknown[] }> = [];
 
+  readonly #pseudonymize: (event: TriageEvent) => TriageEvent;
+
   /** `userKeySecret`: the key of the users' pseudonyms, the same in every instance (`userKeySecretOf`). */
   constructor(
     readonly jobs: JobQueue,
-    readonly userKeySecret: string,
-  ) {}
+    userKeySecret: string,
+  ) {
+    this.#pseudonymize = createPseudonymizer(userKeySecret);
+  }
 
   accept(project: Project, inputs: unknown[]): Promise<Accepted> {
     return new Promise((resolve, reject) => {
@@ -55,7 +60,7 @@ export class EventWriter {
     const prepared: Array<Settle & { accepted: Accepted }> = [];
     for (const { project, inputs, resolve, reject } of requests) {
       try {
-        const { ids, errors, payloads } = prepareEvents(project.id, inputs, receivedAt, this.userKeySecret);
+        const { ids, errors, payloads } = prepareEvents(project.id, inputs, receivedAt, this.#pseudonymize);
         for (const payload of payloads) jobs.push({ kind: 'event', payload });
         prepared.push({ accepted: { ids, errors }, resolve, reject });
       } catch (error) {

@@ -1,3 +1,4 @@
+import { createPseudonymizer } from '@triage/core';
 import { describe, expect, it } from 'vitest';
 import { MAX_CLOCK_DRIFT_MS, MAX_EVENT_AGE_MS, plausibleTimestamp, prepareEvents } from './prepare-events.js';
 
@@ -19,7 +20,7 @@ describe('plausibleTimestamp', () => {
 
 describe('prepareEvents', () => {
   const stored = (input: unknown) => {
-    const { payloads, errors } = prepareEvents('1', [input], receivedAt, 'secret');
+    const { payloads, errors } = prepareEvents('1', [input], receivedAt, createPseudonymizer('secret'));
     expect(errors).toEqual([]);
     return JSON.parse(payloads[0]!) as { timestamp: number; tags: Record<string, string> };
   };

@@ -1,4 +1,4 @@
-import { createRedactor, InvalidEventError, normalizeEvent, pseudonymizeUser } from '@triage/core';
+import { createRedactor, InvalidEventError, normalizeEvent, type TriageEvent } from '@triage/core';
 import { withoutNul } from './without-nul.js';
 
 const redactor = createRedactor();
@@ -38,12 +38,12 @@ export function prepareEvents(
   projectId: string,
   inputs: unknown[],
   receivedAt: number,
-  userKeySecret: string,
+  pseudonymize: (event: TriageEvent) => TriageEvent,
 ): PreparedEvents {
   const prepared: PreparedEvents = { ids: [], errors: [], payloads: [] };
   inputs.forEach((input, index) => {
     try {
-      const event = pseudonymizeUser(normalizeEvent(input, { now: () => receivedAt }), userKeySecret);
+      const event = pseudonymize(normalizeEvent(input, { now: () => receivedAt }));
       // Object.assign, not a spread: on Node 20 `{ ...tags, key }` takes V8's slow path, many times slower.
       event.tags = Object.assign({}, event.tags, { 'triage.project': projectId });
       const timestamp = plausibleTimestamp(event.timestamp, receivedAt);
