@@ -61,7 +61,7 @@ export function createIngestListener(context: ServerContext, fallback: RequestLi
     void keyed
       .then(
         (project) =>
-          readBody(request, context.limits.maxBodyBytes, lease).then((body) => {
+          readBody(request, context.limits.maxBodyBytes, lease, context.limits.bodyIdleMs).then((body) => {
             const ingestRequest = { headers, query, body, take: lease.take };
             return sentry
               ? ingestSentry(context, sentry[2] as 'envelope' | 'store', sentry[1]!, ingestRequest, project)

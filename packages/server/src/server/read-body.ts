@@ -10,7 +10,12 @@ import { HttpError } from './http-error.js';
  * stream's events rather than async-iterating it: the async iterator showed
  * up in the ingest profile, the listeners do not.
  */
-export function readBody(incoming: IncomingMessage, maxBytes: number, lease: BodyLease): Promise<Buffer> {
+export function readBody(
+  incoming: IncomingMessage,
+  maxBytes: number,
+  lease: BodyLease,
+  idleMs: number,
+): Promise<Buffer> {
   const declared = Number(incoming.headers['content-length'] ?? Number.NaN);
   if (declared > maxBytes) {
     incoming.resume();
@@ -29,8 +34,20 @@ export function readBody(incoming: IncomingMessage, maxBytes: number, lease: Bod
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // Armed only when a body does not come in one piece (most do): a timer per request costs the hot path.
+    let idle: NodeJS.Timeout | undefined;
+    const onIdle = () => {
+      cleanUp();
+      reject(
+        new HttpError(408, `the body stopped arriving: nothing came for ${idleMs / 1000} s`, {
+          connection: 'close',
+        }),
+      );
+    };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
+      if (idle) idle.refresh();
+      else if (size !== declared) idle = setTimeout(onIdle, idleMs);
       if (size > maxBytes) {
         cleanUp();
         incoming.resume();
@@ -57,6 +74,7 @@ export function readBody(incoming: IncomingMessage, maxBytes: number, lease: Bod
       reject(new HttpError(400, 'the request was aborted before its body arrived'));
     };
     const cleanUp = () => {
+      clearTimeout(idle);
       incoming.off('data', onData);
       incoming.off('end', onEnd);
       incoming.off('error', onError);

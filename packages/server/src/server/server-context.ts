@@ -20,6 +20,12 @@ export interface IngestLimits {
    * Sentry's, but what bounds the memory parsing takes (about 60 MiB of heap for a million).
    */
   maxJsonValues: number;
+  /**
+   * How long a body may stop arriving before the request is answered 408 and closed. Node's own bound
+   * is on the whole request (five minutes): a client that stopped mid-body held its share of the
+   * ingest memory (up to 20 MiB) for that long.
+   */
+  bodyIdleMs: number;
 }
 
 export const DEFAULT_LIMITS: IngestLimits = {
@@ -28,6 +34,7 @@ export const DEFAULT_LIMITS: IngestLimits = {
   maxEventBytes: 1024 * 1024,
   maxBatch: 100,
   maxJsonValues: 1_000_000,
+  bodyIdleMs: 30_000,
 };
 
 /** What the routes share: built once by `startServer`. */
