@@ -61,6 +61,7 @@ export type {
 } from './ports/issue-store.js';
 export { ISSUE_STATUSES } from './ports/issue-store.js';
 export type { Alert, Notifier } from './ports/notifier.js';
+export type { SpendStore } from './ports/spend-store.js';
 export type { BoundedQueueOptions } from './queue/bounded-queue.js';
 export { BoundedQueue } from './queue/bounded-queue.js';
 export type { MemoryStoreOptions } from './stores/memory-store.js';

@@ -1,8 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { normalizeEvent } from '@triage/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createEngine } from '../pipeline/engine.js';
+import { openSqlStore } from '../stores/sql/open-sql-store.js';
 import { type FakeLlmServer, fakeAnalysis, startFakeLlmServer } from '../test/fake-llm-server.js';
 import { createMemoryNotifier } from '../test/memory-notifier.js';
+import { testDatabase } from '../test/postgres-database.js';
 import { buildPrompt } from './build-prompt.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { SpendLedger } from './spend-ledger.js';
@@ -54,14 +59,72 @@ describe('LLM budgets', () => {
     expect(other?.result.meta.analyzer).toBe('llm');
   });
 
-  it('should start a new day with a clean slate', () => {
+  // Each process counted its own spend from zero: every server instance, and every restart, had the
+  // whole daily budget again.
+  const postgres = testDatabase('triage_spend');
+  it.each([
+    ['SQLite', async () => join(mkdtempSync(join(tmpdir(), 'triage-spend-')), 'triage.db')],
+    [
+      'PostgreSQL',
+      async () => {
+        await postgres.create();
+        return postgres.url;
+      },
+    ],
+  ])(
+    'should hold the daily budget across instances and restarts sharing a database, on %s',
+    async (_name, url) => {
+      const databaseUrl = await url();
+      const instance = async () => {
+        const store = await openSqlStore({ url: databaseUrl });
+        const engine = createEngine({
+          env: { ...env(), TRIAGE_LLM_DAILY_BUDGET_USD: '0.0008' },
+          notifiers: [],
+          store,
+        });
+        return { engine, store };
+      };
+      try {
+        const [a, b] = [await instance(), await instance()];
+        // $0.00045 a call: the first instance's call leaves $0.00035, the second's spends past the budget.
+        expect((await a.engine.process({ input: event('A') }))?.result.meta.analyzer).toBe('llm');
+        expect(
+          (await b.engine.process({ input: event('B', 'ERROR: EADDRINUSE') }))?.result.meta.analyzer,
+        ).toBe('llm');
+        const third = await a.engine.process({
+          input: event('C', 'ERROR: connect ECONNREFUSED 127.0.0.1:5432'),
+        });
+        expect(third?.result.meta.notes[0]).toBe(
+          'over the daily LLM budget ($0.0009 of $0.0008 spent today): offline rules answered',
+        );
+        await a.engine.close();
+        await b.engine.close();
+        // A restart finds the day's spend where it was.
+        const restarted = await instance();
+        const fourth = await restarted.engine.process({ input: event('D', 'ERROR: ETIMEDOUT') });
+        expect(fourth?.result.meta.analyzer).toBe('offline');
+        const spend = await restarted.store.spendOn(new Date().toISOString().slice(0, 10));
+        expect(spend).toMatchObject({
+          calls: 2,
+          byHandler: { 'src/app.ts A': { calls: 1 }, 'src/app.ts B': { calls: 1 } },
+        });
+        expect(spend.totalUsd).toBeCloseTo(0.0009, 10);
+        expect(llm.requests).toHaveLength(2);
+        await restarted.engine.close();
+      } finally {
+        if (databaseUrl.startsWith('postgres')) await postgres.drop();
+      }
+    },
+  );
+
+  it('should start a new day with a clean slate', async () => {
     let now = Date.parse('2026-01-01T23:59:00Z');
     const ledger = new SpendLedger({ dailyUsd: 1 }, () => now);
     const anEvent = normalizeEvent(event('A'));
-    ledger.record(anEvent, 1);
-    expect(ledger.check(anEvent)).toMatch(/over the daily LLM budget/);
+    await ledger.record(anEvent, 1);
+    expect(await ledger.check(anEvent)).toMatch(/over the daily LLM budget/);
     now = Date.parse('2026-01-02T00:00:01Z');
-    expect(ledger.check(anEvent)).toBeUndefined();
+    expect(await ledger.check(anEvent)).toBeUndefined();
   });
 });
 

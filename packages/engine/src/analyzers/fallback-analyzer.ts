@@ -50,12 +50,12 @@ export function createFallbackAnalyzer({
       if (!analyzer) return offlineWithNote(event, 'no LLM configured: offline rules answered');
       const llmAnalyzer = analyzer;
       const call = async () => {
-        const refused = breaker?.check() ?? ledger?.check(event);
+        const refused = breaker?.check() ?? (await ledger?.check(event));
         if (refused) throw new Refused(refused);
         try {
           const result = await llmAnalyzer.analyze(event, options);
           breaker?.success();
-          ledger?.record(event, result.meta.costUsd);
+          await ledger?.record(event, result.meta.costUsd);
           return result;
         } catch (error) {
           breaker?.failure();

@@ -1,4 +1,5 @@
 import type { TriageEvent } from '@triage/core';
+import type { SpendStore } from '../ports/spend-store.js';
 
 export interface BudgetOptions {
   /** USD per UTC day for all LLM analyses. */
@@ -22,6 +23,10 @@ export function handlerOf(event: TriageEvent): string {
 /**
  * LLM spend per UTC day, in total and per handler, and the budgets on it
  * (the write-up's "per-handler budget limits to prevent runaway costs").
+ * With a `shared` store (the server's database) the budgets are checked against
+ * what every process using it spent today; this process's own count stays for
+ * `summary()`. Instances checking at the same moment may each make one call
+ * more than the budget leaves.
  */
 export class SpendLedger {
   #day = '';
@@ -32,24 +37,28 @@ export class SpendLedger {
   constructor(
     readonly budgets: BudgetOptions = {},
     readonly now: () => number = Date.now,
+    readonly shared?: SpendStore,
+    /** Told when the shared store cannot be read or written; the process's own count is used then. */
+    readonly onFailure: (error: unknown) => void = () => {},
   ) {}
 
   /** Undefined when the event may use the LLM; otherwise the budget it would exceed. */
-  check(event: TriageEvent): string | undefined {
-    this.#roll();
+  async check(event: TriageEvent): Promise<string | undefined> {
     const { dailyUsd, handlerDailyUsd } = this.budgets;
-    if (dailyUsd != null && this.#total >= dailyUsd) {
-      return `over the daily LLM budget ($${usd(this.#total)} of $${dailyUsd} spent today)`;
+    if (dailyUsd == null && handlerDailyUsd == null) return undefined;
+    const spent = await this.#spentToday();
+    if (dailyUsd != null && spent.totalUsd >= dailyUsd) {
+      return `over the daily LLM budget ($${usd(spent.totalUsd)} of $${dailyUsd} spent today)`;
     }
     const handler = handlerOf(event);
-    const spent = this.#byHandler.get(handler)?.usd ?? 0;
-    if (handlerDailyUsd != null && spent >= handlerDailyUsd) {
-      return `over the daily LLM budget of handler "${handler}" ($${usd(spent)} of $${handlerDailyUsd})`;
+    const spentByHandler = spent.byHandler[handler]?.usd ?? 0;
+    if (handlerDailyUsd != null && spentByHandler >= handlerDailyUsd) {
+      return `over the daily LLM budget of handler "${handler}" ($${usd(spentByHandler)} of $${handlerDailyUsd})`;
     }
     return undefined;
   }
 
-  record(event: TriageEvent, usd: number | undefined): void {
+  async record(event: TriageEvent, usd: number | undefined): Promise<void> {
     this.#roll();
     const cost = usd ?? 0;
     this.#total += cost;
@@ -59,6 +68,27 @@ export class SpendLedger {
     entry.usd += cost;
     entry.calls++;
     this.#byHandler.set(handler, entry);
+    try {
+      await this.shared?.addSpend(this.#day, handler, cost);
+    } catch (error) {
+      this.onFailure(error);
+    }
+  }
+
+  /** Today's spend of every process sharing the store (of this one, without a store). */
+  async spentToday(): Promise<SpendSummary> {
+    return this.#spentToday();
+  }
+
+  async #spentToday(): Promise<SpendSummary> {
+    const local = this.summary();
+    if (!this.shared) return local;
+    try {
+      return await this.shared.spendOn(local.day);
+    } catch (error) {
+      this.onFailure(error);
+      return local;
+    }
   }
 
   summary(): SpendSummary {

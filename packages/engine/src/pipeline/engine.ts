@@ -18,6 +18,7 @@ import { notifiersFromEnv } from '../config/notifiers-from-env.js';
 import type { Analyzer } from '../ports/analyzer.js';
 import type { Issue, IssueStore, RecordOutcome, StatusChange } from '../ports/issue-store.js';
 import type { Notifier } from '../ports/notifier.js';
+import { spendStoreOf } from '../ports/spend-store.js';
 import { BoundedQueue } from '../queue/bounded-queue.js';
 import { applyEvent } from '../stores/apply-event.js';
 import { MemoryStore } from '../stores/memory-store.js';
@@ -74,9 +75,12 @@ export class Engine {
     const settings = readEngineSettings(env);
     readLlmConfig(env, settings.llm);
     this.#now = options.now ?? Date.now;
+    this.#store = options.store ?? new MemoryStore();
     this.#ledger = new SpendLedger(
       { dailyUsd: settings.dailyBudgetUsd, handlerDailyUsd: settings.handlerDailyBudgetUsd },
       this.#now,
+      spendStoreOf(this.#store),
+      (error) => this.#failures.report('spend', error),
     );
     this.#analyzer =
       options.analyzer ??
@@ -91,7 +95,6 @@ export class Engine {
     // A dry run alerts nobody.
     this.#notifiers = settings.dryRun ? [] : (options.notifiers ?? notifiersFromEnv(env));
     this.#routing = options.routing ?? settings.routing ?? DEFAULT_ROUTING_POLICY;
-    this.#store = options.store ?? new MemoryStore();
     this.#redactor = createRedactor(options.redact);
     this.#pseudonymize = createPseudonymizer(options.userKeySecret ?? randomBytes(32).toString('hex'));
     this.#windowMs = options.throttleWindowMs ?? 60 * 60 * 1000;
@@ -140,7 +143,7 @@ export class Engine {
     const digest = await buildDigest({
       store: this.#store,
       now,
-      spend: this.#ledger.summary(),
+      spend: await this.#ledger.spentToday(),
       dashboardUrl: this.#dashboardUrl,
     });
     const day = new Date(now).toISOString().slice(0, 10);

@@ -177,6 +177,20 @@ const migrations = (dialect: SqlDialectName): Record<string, Migration> => ({
       await db.schema.createIndex('issue_hours_hour').on('issue_hours').column('hour').execute();
     },
   },
+  '007-llm-spend': {
+    // Each process counted its own LLM spend from zero: every server instance, and every restart,
+    // had the whole daily budget again.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('llm_spend')
+        .addColumn('day', 'text', (column) => column.notNull())
+        .addColumn('handler', 'text', (column) => column.notNull())
+        .addColumn('usd', 'double precision', (column) => column.notNull())
+        .addColumn('calls', 'integer', (column) => column.notNull())
+        .addPrimaryKeyConstraint('llm_spend_pk', ['day', 'handler'])
+        .execute();
+    },
+  },
 });
 
 /**

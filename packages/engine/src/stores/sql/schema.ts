@@ -97,7 +97,16 @@ export interface JobsTable {
   last_error: string | null;
 }
 
+/** LLM spend per UTC day and handler, for budgets shared by every instance (migration 007). */
+export interface LlmSpendTable {
+  day: string;
+  handler: string;
+  usd: number;
+  calls: number;
+}
+
 export interface Database {
+  llm_spend: LlmSpendTable;
   projects: ProjectsTable;
   settings: SettingsTable;
   jobs: JobsTable;

@@ -1,6 +1,7 @@
 import type { AnalysisResult, TriageEvent } from '@triage/core';
 import { type Kysely, sql } from 'kysely';
 import { v7 as timeOrderedId } from 'uuid';
+import type { SpendSummary } from '../../analyzers/spend-ledger.js';
 import type {
   IssueFilter,
   IssueStore,
@@ -9,6 +10,7 @@ import type {
   RecordOutcome,
   StatusChange,
 } from '../../ports/issue-store.js';
+import type { SpendStore } from '../../ports/spend-store.js';
 import { applyStatus } from '../status-change.js';
 import { KeyedBatcher } from './keyed-batcher.js';
 import type { SqlDialectName } from './migrations.js';
@@ -26,7 +28,7 @@ export interface SqlStoreOptions {
  * Recording an event is one transaction; on PostgreSQL the issue row is locked
  * (`FOR UPDATE`) so several server instances count and decide consistently.
  */
-export class SqlStore implements IssueStore {
+export class SqlStore implements IssueStore, SpendStore {
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: SqlDialectName,
@@ -167,6 +169,37 @@ export class SqlStore implements IssueStore {
       .limit(limit)
       .execute();
     return rows.map((row) => JSON.parse(row.payload) as TriageEvent);
+  }
+
+  async addSpend(day: string, handler: string, usd: number) {
+    await this.db
+      .insertInto('llm_spend')
+      .values({ day, handler, usd, calls: 1 })
+      .onConflict((conflict) =>
+        conflict.columns(['day', 'handler']).doUpdateSet({
+          usd: sql<number>`llm_spend.usd + excluded.usd`,
+          calls: sql<number>`llm_spend.calls + 1`,
+        }),
+      )
+      .execute();
+  }
+
+  async spendOn(day: string): Promise<SpendSummary> {
+    const rows = await this.db
+      .selectFrom('llm_spend')
+      .select(['handler', 'usd', 'calls'])
+      .where('day', '=', day)
+      .orderBy('handler')
+      .execute();
+    const summary: SpendSummary = { day, totalUsd: 0, calls: 0, byHandler: {} };
+    for (const row of rows) {
+      const usd = Number(row.usd);
+      const calls = Number(row.calls);
+      summary.totalUsd += usd;
+      summary.calls += calls;
+      summary.byHandler[row.handler] = { usd, calls };
+    }
+    return summary;
   }
 
   async hourlyCounts(issueId: string, sinceHour: number) {

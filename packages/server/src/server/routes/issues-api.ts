@@ -88,7 +88,7 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
 
   app.get('/api/v1/stats', async function stats(c) {
     const db = context.store.db;
-    const [events, byStatus, jobs, engine] = await Promise.all([
+    const [events, byStatus, jobs, engine, spend] = await Promise.all([
       db
         .selectFrom('events')
         .select((eb) => eb.fn.countAll<number>().as('count'))
@@ -100,6 +100,7 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
         .execute(),
       context.jobs.counts(),
       Promise.resolve(context.engine.stats()),
+      context.store.spendOn(new Date().toISOString().slice(0, 10)),
     ]);
     return c.json({
       events: Number(events.count),
@@ -117,7 +118,8 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
         refusedForMemory: context.bodyMemory.refused,
       },
       alerts: { sent: engine.alerted, deadLetters: engine.deadLetters },
-      llm: { ...engine.spend, scope: 'this server instance, since it started' },
+      // What the daily budgets are checked against: every instance's spend, kept in the database.
+      llm: { ...spend, scope: 'today (UTC), every instance on this database' },
     });
   });
 
