@@ -30,8 +30,7 @@ export interface EngineOptions {
   redact?: RedactOptions;
   /**
    * The key of the users' pseudonyms ("users affected" counts them; see `createPseudonymizer`). Default:
-   * a random one per engine, so a user counts again after a restart with a persistent store; the
-   * server keeps one in its database.
+   * the one a SQL store keeps in its database (made on first use), else a random one per engine.
    */
   userKeySecret?: string;
   /** Priority × severity × quiet hours → channels. Default: the write-up's matrix. */

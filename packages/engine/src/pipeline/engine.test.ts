@@ -1,9 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFallbackAnalyzer } from '../analyzers/fallback-analyzer.js';
 import { createLlmAnalyzer } from '../analyzers/llm-analyzer.js';
 import type { LlmConfig } from '../config/llm-config.js';
 import type { IssueStore } from '../ports/issue-store.js';
 import { MemoryStore } from '../stores/memory-store.js';
+import { openSqlStore } from '../stores/sql/open-sql-store.js';
 import { type FakeLlmServer, fakeAnalysis, startFakeLlmServer } from '../test/fake-llm-server.js';
 import { createMemoryNotifier } from '../test/memory-notifier.js';
 import { createEngine } from './engine.js';
@@ -212,6 +216,21 @@ describe('Engine without an LLM', () => {
     expect(issue).toMatchObject({ count: 3, usersAffected: 2 });
     const events = await engine.store.recentEvents(issue!.id, 10);
     expect(JSON.stringify(events)).not.toContain('@example.com');
+  });
+
+  // With a random key per engine, a user counted again after every restart.
+  it('should key the pseudonyms with the key a SQL store keeps, so a restart counts a user once', async () => {
+    const url = join(mkdtempSync(join(tmpdir(), 'triage-users-')), 'triage.db');
+    const run = async (email: string) => {
+      const engine = createEngine({ env: {}, notifiers: [], store: await openSqlStore({ url }) });
+      await engine.process({ input: { ...poolEvent(), user: { email } } });
+      const [issue] = await engine.store.listIssues();
+      await engine.close();
+      return issue?.usersAffected;
+    };
+    expect(await run('alice@example.com')).toBe(1);
+    expect(await run('alice@example.com')).toBe(1);
+    expect(await run('bob@example.com')).toBe(2);
   });
 
   it('should still track when the alert fails, and still alert when the store fails', async () => {

@@ -51,7 +51,8 @@ export class Engine {
   readonly #notifiers: Notifier[];
   readonly #store: IssueStore;
   readonly #redactor;
-  readonly #pseudonymize: (event: TriageEvent) => TriageEvent;
+  readonly #userKeySecret: string | undefined;
+  #pseudonymizer?: Promise<(event: TriageEvent) => TriageEvent>;
   readonly #queue: BoundedQueue;
   readonly #failures: FailureReporter;
   readonly #dispatcher: AlertDispatcher;
@@ -96,7 +97,7 @@ export class Engine {
     this.#notifiers = settings.dryRun ? [] : (options.notifiers ?? notifiersFromEnv(env));
     this.#routing = options.routing ?? settings.routing ?? DEFAULT_ROUTING_POLICY;
     this.#redactor = createRedactor(options.redact);
-    this.#pseudonymize = createPseudonymizer(options.userKeySecret ?? randomBytes(32).toString('hex'));
+    this.#userKeySecret = options.userKeySecret;
     this.#windowMs = options.throttleWindowMs ?? 60 * 60 * 1000;
     this.#regressOnlyInNewerRelease = options.regressOnlyInNewerRelease ?? false;
     this.#service = options.service;
@@ -177,10 +178,11 @@ export class Engine {
     delivery,
   }: Submission): Promise<AnalysisReport | undefined> {
     let event: TriageEvent;
+    const pseudonymize = redacted ? undefined : await this.#pseudonymize();
     try {
       const raw = typeof input === 'function' ? (input as () => unknown)() : input;
       const normalized = normalizeEvent(raw, { service: this.#service });
-      event = redacted ? normalized : this.#redactor.event(this.#pseudonymize(normalized));
+      event = redacted ? normalized : this.#redactor.event(pseudonymize!(normalized));
     } catch (error) {
       if (InvalidEventError.isInstance(error)) this.#failures.drop('invalid-event');
       this.#failures.report('normalize', error);
@@ -340,6 +342,27 @@ export class Engine {
       }
     }
     return issue;
+  }
+
+  /**
+   * The pseudonymizer of users: keyed with `userKeySecret`, else with the key a SQL store keeps (so a
+   * restart, or another process on the database, gives a user the same pseudonym), else with a random
+   * key for this engine.
+   */
+  #pseudonymize(): Promise<(event: TriageEvent) => TriageEvent> {
+    this.#pseudonymizer ??= (async () => {
+      const stored = (this.#store as Partial<{ userKeySecret(): Promise<string> }>).userKeySecret;
+      let secret = this.#userKeySecret;
+      if (secret === undefined && stored) {
+        try {
+          secret = await stored.call(this.#store);
+        } catch (error) {
+          this.#failures.report('user-key', error);
+        }
+      }
+      return createPseudonymizer(secret ?? randomBytes(32).toString('hex'));
+    })();
+    return this.#pseudonymizer;
   }
 
   /** Waits until everything queued has been processed and alerted; false when `timeoutMs` ran out first. */

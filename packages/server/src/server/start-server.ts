@@ -7,8 +7,9 @@ import {
   openSqlStore,
   readEngineSettings,
   readLlmConfig,
+  userKeySecretOf,
 } from '@triage/engine';
-import { adminTokenOf, userKeySecretOf } from './admin-token.js';
+import { adminTokenOf } from './admin-token.js';
 import { BodyMemory } from './body-memory.js';
 import { createApp } from './create-app.js';
 import { EventWriter } from './event-writer.js';

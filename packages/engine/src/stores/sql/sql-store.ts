@@ -17,6 +17,7 @@ import type { SqlDialectName } from './migrations.js';
 import { type RecordItem, recordEvents } from './record-events.js';
 import { toIssue, toIssueRow, toOutboxEntry } from './row-mapping.js';
 import type { Database } from './schema.js';
+import { userKeySecretOf } from './stored-setting.js';
 
 export interface SqlStoreOptions {
   /** Runs before the connections close (the SQLite checkpoint thread stops here). */
@@ -169,6 +170,11 @@ export class SqlStore implements IssueStore, SpendStore {
       .limit(limit)
       .execute();
     return rows.map((row) => JSON.parse(row.payload) as TriageEvent);
+  }
+
+  /** The key of the users' pseudonyms, made once and kept in the database (see `createPseudonymizer`). */
+  userKeySecret(): Promise<string> {
+    return userKeySecretOf(this.db);
   }
 
   async addSpend(day: string, handler: string, usd: number) {
