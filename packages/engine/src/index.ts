@@ -71,4 +71,4 @@ export { isPostgresUrl, openSqlStore, QUERY_TIMEOUT_MS } from './stores/sql/open
 export type { Database } from './stores/sql/schema.js';
 export { SqlStore } from './stores/sql/sql-store.js';
 export { isStoreUnavailable } from './stores/sql/store-unavailable.js';
-export { storedSetting, userKeySecretOf } from './stores/sql/stored-setting.js';
+export { storedSetting } from './stores/sql/stored-setting.js';

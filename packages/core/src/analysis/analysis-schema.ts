@@ -103,26 +103,28 @@ export function fitAnalysisLengths(input: unknown): { value: unknown; cut: strin
     if (value.length > MAX.items) cut.push(path);
     return value.slice(0, MAX.items).map((item, index) => text(item, MAX.text, `${path}.${index}`));
   };
-  const value: Record<string, unknown> = {
-    ...input,
-    title: text(input.title, MAX.title, 'title'),
-    summary: text(input.summary, MAX.text, 'summary'),
-    rootCause: text(input.rootCause, MAX.rootCause, 'rootCause'),
-    remediation: list(input.remediation, 'remediation'),
-    prevention: list(input.prevention, 'prevention'),
-    evidence: list(input.evidence, 'evidence'),
+  // Only the fields the answer has are touched: a missing one stays missing, for the schema to name.
+  const fitted = (from: Record<string, unknown>, fields: Record<string, (value: unknown) => unknown>) => {
+    const into = { ...from };
+    for (const [key, cutField] of Object.entries(fields)) if (key in from) into[key] = cutField(from[key]);
+    return into;
   };
-  if (isRecord(input.businessImpact)) {
-    const impact = input.businessImpact;
-    value.businessImpact = {
-      ...impact,
-      userImpact: text(impact.userImpact, MAX.text, 'businessImpact.userImpact'),
-      scope: text(impact.scope, MAX.text, 'businessImpact.scope'),
-      revenueImpact: text(impact.revenueImpact, MAX.text, 'businessImpact.revenueImpact'),
-    };
-  }
-  // Fields the answer did not have stay absent, for the schema to name them.
-  for (const key of Object.keys(value)) if (value[key] === undefined && !(key in input)) delete value[key];
+  const value = fitted(input, {
+    title: (title) => text(title, MAX.title, 'title'),
+    summary: (summary) => text(summary, MAX.text, 'summary'),
+    rootCause: (rootCause) => text(rootCause, MAX.rootCause, 'rootCause'),
+    remediation: (steps) => list(steps, 'remediation'),
+    prevention: (steps) => list(steps, 'prevention'),
+    evidence: (lines) => list(lines, 'evidence'),
+    businessImpact: (impact) =>
+      isRecord(impact)
+        ? fitted(impact, {
+            userImpact: (part) => text(part, MAX.text, 'businessImpact.userImpact'),
+            scope: (part) => text(part, MAX.text, 'businessImpact.scope'),
+            revenueImpact: (part) => text(part, MAX.text, 'businessImpact.revenueImpact'),
+          })
+        : impact,
+  });
   return { value, cut };
 }
 

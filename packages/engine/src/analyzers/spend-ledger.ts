@@ -46,7 +46,7 @@ export class SpendLedger {
   async check(event: TriageEvent): Promise<string | undefined> {
     const { dailyUsd, handlerDailyUsd } = this.budgets;
     if (dailyUsd == null && handlerDailyUsd == null) return undefined;
-    const spent = await this.#spentToday();
+    const spent = await this.spentToday();
     if (dailyUsd != null && spent.totalUsd >= dailyUsd) {
       return `over the daily LLM budget ($${usd(spent.totalUsd)} of $${dailyUsd} spent today)`;
     }
@@ -77,10 +77,6 @@ export class SpendLedger {
 
   /** Today's spend of every process sharing the store (of this one, without a store). */
   async spentToday(): Promise<SpendSummary> {
-    return this.#spentToday();
-  }
-
-  async #spentToday(): Promise<SpendSummary> {
     const local = this.summary();
     if (!this.shared) return local;
     try {

@@ -182,7 +182,7 @@ export class Engine {
     try {
       const raw = typeof input === 'function' ? (input as () => unknown)() : input;
       const normalized = normalizeEvent(raw, { service: this.#service });
-      event = redacted ? normalized : this.#redactor.event(pseudonymize!(normalized));
+      event = pseudonymize ? this.#redactor.event(pseudonymize(normalized)) : normalized;
     } catch (error) {
       if (InvalidEventError.isInstance(error)) this.#failures.drop('invalid-event');
       this.#failures.report('normalize', error);

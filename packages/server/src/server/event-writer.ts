@@ -37,7 +37,7 @@ export class EventWriter {
 
   readonly #pseudonymize: (event: TriageEvent) => TriageEvent;
 
-  /** `userKeySecret`: the key of the users' pseudonyms, the same in every instance (`userKeySecretOf`). */
+  /** `userKeySecret`: the key of the users' pseudonyms, the same in every instance (`SqlStore.userKeySecret`). */
   constructor(
     readonly jobs: JobQueue,
     userKeySecret: string,

@@ -30,6 +30,9 @@ export const KEY_CACHE_MS = 30_000;
 const KEYS_CACHED = 10_000;
 const KEY_CHARS_CACHED = 1_000_000;
 
+/** A project's public key: 32 hex characters, as Sentry's DSN keys. */
+const newKey = () => randomBytes(16).toString('hex');
+
 /** Projects and their ingest keys; ids are numeric strings, as Sentry DSNs require. */
 export class ProjectRegistry {
   // `false`: no project has the key. None with a cache time of 0: every request reads its key.
@@ -81,7 +84,7 @@ export class ProjectRegistry {
     });
   }
 
-  async create(name: string, key = randomBytes(16).toString('hex')): Promise<Project> {
+  async create(name: string, key = newKey()): Promise<Project> {
     if (!/^[\w.-]{1,64}$/.test(name))
       throw new RangeError('a project name is 1–64 letters, digits, ".", "_" or "-"');
     const rows = await this.db.selectFrom('projects').select('id').execute();
@@ -110,7 +113,7 @@ export class ProjectRegistry {
   }
 
   /** Gives the project named `name` a new key; the old one stops working (see KEY_CACHE_MS). */
-  async rotateKey(name: string, key = randomBytes(16).toString('hex')): Promise<Project | undefined> {
+  async rotateKey(name: string, key = newKey()): Promise<Project | undefined> {
     const row = await this.db
       .updateTable('projects')
       .set({ public_key: key })

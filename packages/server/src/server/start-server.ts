@@ -7,7 +7,6 @@ import {
   openSqlStore,
   readEngineSettings,
   readLlmConfig,
-  userKeySecretOf,
 } from '@triage/engine';
 import { adminTokenOf } from './admin-token.js';
 import { BodyMemory } from './body-memory.js';
@@ -110,7 +109,7 @@ export async function startServer({
   const { token, generated } = await closingOnFailure(
     adminTokenOf(store.db, env.TRIAGE_ADMIN_TOKEN?.trim() || undefined),
   );
-  const userKeySecret = await closingOnFailure(userKeySecretOf(store.db));
+  const userKeySecret = await closingOnFailure(store.userKeySecret());
   const ingest = { active: 0, lastAt: 0 };
   const jobs = new JobQueue({
     ingestBusy: () => ingest.active > 0 || Date.now() - ingest.lastAt < 5,

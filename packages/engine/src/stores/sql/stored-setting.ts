@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -29,6 +30,5 @@ export async function storedSetting(
 
 /** The key of the users' pseudonyms ("users affected") kept in the database. */
 export async function userKeySecretOf(db: Kysely<Database>): Promise<string> {
-  const { randomBytes } = await import('node:crypto');
   return (await storedSetting(db, 'user_key_secret', () => randomBytes(32).toString('hex'))).value;
 }
