@@ -30,6 +30,8 @@ export type { ModelPrice } from './pricing.js';
 export { costOf, MODEL_PRICES } from './pricing.js';
 export type { PromptTemplate } from './prompt/render-prompt.js';
 export { renderPrompt } from './prompt/render-prompt.js';
+export type { TextPrefix } from './read-text-prefix.js';
+export { readTextPrefix } from './read-text-prefix.js';
 export type { CustomPattern, RedactOptions, Redactor } from './redact.js';
 export { createRedactor, luhn, SENSITIVE_KEYS } from './redact.js';
 export type {

@@ -1,4 +1,4 @@
-import { parseRetryAfter } from '@triage/core';
+import { parseRetryAfter, readTextPrefix } from '@triage/core';
 import { DeliveryError } from '../errors/delivery-error.js';
 
 export interface PostJsonOptions {
@@ -23,6 +23,12 @@ export interface PostJsonResponse {
 
 /** Error bodies can be whole HTML pages: keep messages readable. */
 const MAX_ERROR_DETAIL = 500;
+/**
+ * How much of an answer is read. Only an error's first words are used, and an endpoint that answers
+ * with an endless body (a webhook URL that points at a file, say) grew the server by gigabytes a
+ * minute, again at every retry.
+ */
+const MAX_ANSWER_BYTES = 64 * 1024;
 
 /**
  * POSTs JSON and resolves with the answer when the status is 2xx. Otherwise
@@ -47,8 +53,9 @@ export async function postJson({
       headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'manual',
     });
-    text = await response.text();
+    ({ text } = await readTextPrefix(response.body, MAX_ANSWER_BYTES));
   } catch (error) {
     const reason =
       error instanceof Error && error.name === 'TimeoutError'
@@ -59,6 +66,13 @@ export async function postJson({
   if (response.ok) return { status: response.status, headers: response.headers, text };
 
   const { status } = response;
+  if (status >= 300 && status < 400) {
+    const location = response.headers.get('location');
+    throw new DeliveryError(
+      `${service} answered ${status}, a redirect${location ? ` to ${location.slice(0, MAX_ERROR_DETAIL)}` : ''}: redirects are not followed, set the URL to the address it points to`,
+      { isRetryable: false, status },
+    );
+  }
   const isRetryable = status === 408 || status === 429 || status >= 500;
   let detail: string | undefined;
   try {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Analysis, analyzeOffline, normalizeEvent } from '@triage/core';
 import { verifyWebhookSignature } from '../notifiers/webhook-notifier.js';
@@ -23,6 +23,8 @@ export interface FakeNotificationReply {
   body?: string | object;
   /** Wait before answering (for timeout tests). */
   delayMs?: number;
+  /** Instead of `body`, this many bytes of `x`, written as fast as the client reads them. */
+  streamBytes?: number;
 }
 
 /** Scripts the fake: return a reply, or `undefined` to answer as the real service would. */
@@ -35,6 +37,8 @@ export interface FakeNotificationServer {
   /** The URL to configure the notifier with (the webhook, enqueue or mail-send URL). */
   url: string;
   requests: FakeNotificationRequest[];
+  /** Bytes of `streamBytes` answers the clients took before they went away or the answer ended. */
+  readonly streamedBytes: number;
   reply(responder: FakeNotificationResponder): void;
   close(): Promise<void>;
 }
@@ -314,6 +318,7 @@ function validBlocks(blocks: unknown): boolean {
 async function startFake(path: string, service: Service): Promise<FakeNotificationServer> {
   let responder: FakeNotificationResponder = () => undefined;
   const requests: FakeNotificationRequest[] = [];
+  let streamed = 0;
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -335,6 +340,11 @@ async function startFake(path: string, service: Service): Promise<FakeNotificati
     const reply = (await responder(received, requests.length - 1)) ?? service(received);
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     if (response.destroyed) return;
+    if (reply.streamBytes !== undefined) {
+      response.writeHead(reply.status, reply.headers);
+      streamed += await streamTo(response, reply.streamBytes);
+      return;
+    }
     const isJson = reply.body !== undefined && typeof reply.body !== 'string';
     response.writeHead(reply.status, {
       ...(isJson ? { 'content-type': 'application/json' } : {}),
@@ -347,6 +357,9 @@ async function startFake(path: string, service: Service): Promise<FakeNotificati
   return {
     url: `http://127.0.0.1:${port}${path}`,
     requests,
+    get streamedBytes() {
+      return streamed;
+    },
     reply(next) {
       responder = next;
     },
@@ -356,4 +369,26 @@ async function startFake(path: string, service: Service): Promise<FakeNotificati
         server.close(() => resolve());
       }),
   };
+}
+
+/** Writes `bytes` bytes of `x`, waiting for the client to read; stops when it goes away. Resolves with what was written. */
+function streamTo(response: ServerResponse, bytes: number): Promise<number> {
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  let written = 0;
+  return new Promise((resolve) => {
+    const done = () => resolve(written);
+    response.once('close', done);
+    const write = () => {
+      while (written < bytes && !response.destroyed) {
+        const size = Math.min(chunk.length, bytes - written);
+        written += size;
+        if (!response.write(size === chunk.length ? chunk : chunk.subarray(0, size))) {
+          response.once('drain', write);
+          return;
+        }
+      }
+      if (!response.destroyed) response.end();
+    };
+    write();
+  });
 }

@@ -239,6 +239,33 @@ describe('HttpTransport', () => {
     expect(failures[0]).not.toContain('public-key');
   });
 
+  it.each([301, 307])(
+    'should not follow a %i: the batch is dropped, counted and logged once, and the key goes nowhere else',
+    async (status) => {
+      const elsewhere = await startServer();
+      const server = await startServer(() => ({
+        status,
+        headers: { location: `http://127.0.0.1:${elsewhere.port}/api/v1/events` },
+      }));
+      const { transport, drops, failures } = transportFor(server.dsn);
+      transport.send(job(1));
+      expect(await transport.flush(5_000)).toBe(false);
+      transport.send(job(2));
+      expect(await transport.flush(5_000)).toBe(false);
+      // Followed, a 301 became a GET without the events (lost, "sent" when answered 200), and either
+      // status carried X-Triage-Key to the other address.
+      expect(elsewhere.requests).toHaveLength(0);
+      expect(server.requests).toHaveLength(2);
+      expect(drops).toEqual([
+        ['redirected', 1],
+        ['redirected', 1],
+      ]);
+      expect(failures).toEqual([
+        `send: the Triage server at http://127.0.0.1:${server.port}/api/v1/events answered ${status}, a redirect to http://127.0.0.1:${elsewhere.port}/api/v1/events; redirects are not followed (they would lose the events or send the key elsewhere): point TRIAGE_DSN (or the dsn option) at the address it redirects to. Events are dropped until then`,
+      ]);
+    },
+  );
+
   it('should retry a 500 with backoff and deliver the batch once', async () => {
     const server = await startServer((_request, index) => (index === 0 ? { status: 500 } : { status: 200 }));
     const { transport, failures } = transportFor(server.dsn);

@@ -264,7 +264,7 @@ export class HttpTransport implements Transport {
       );
       return this.#wait(this.#backoff(), true);
     }
-    const { status, retryAfter, text } = answer;
+    const { status, retryAfter, location, text } = answer;
     if (status === 429) {
       const waitMs = parseRetryAfter(retryAfter);
       this.#reportOnce(
@@ -287,6 +287,13 @@ export class HttpTransport implements Transport {
         'too-large',
         'send',
         'an event was larger than the Triage server accepts (HTTP 413); dropped',
+      );
+    } else if (status >= 300 && status < 400) {
+      this.#drop('redirected', batch);
+      this.#reportOnce(
+        'redirected',
+        'send',
+        `the Triage server at ${this.#endpoint} answered ${status}, a redirect${location ? ` to ${location.slice(0, 200)}` : ''}; redirects are not followed (they would lose the events or send the key elsewhere): point TRIAGE_DSN (or the dsn option) at the address it redirects to. Events are dropped until then`,
       );
     } else if (status === 401 || status === 403) {
       this.#drop('unauthorized', batch);

@@ -1,13 +1,18 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import type { TriageEvent } from '@triage/core';
+import { readTextPrefix, type TriageEvent } from '@triage/core';
 
 const gzip = promisify(gzipCallback);
 /** Bodies above this are gzipped: batches of log lines compress several-fold. */
 const GZIP_ABOVE_BYTES = 1024;
 
 /** What one POST came back with: an HTTP answer, or the error that stopped it. */
-export type Answer = { status: number; retryAfter: string | null; text: string } | { error: unknown };
+export type Answer =
+  | { status: number; retryAfter: string | null; location: string | null; text: string }
+  | { error: unknown };
+
+/** The server answers a few hundred bytes; only an error's first words are used. */
+const MAX_ANSWER_BYTES = 64 * 1024;
 
 export interface PostEventsOptions {
   endpoint: string;
@@ -20,7 +25,11 @@ export interface PostEventsOptions {
   closing: AbortSignal;
 }
 
-/** POSTs `{"events": [...]}` to a Triage server (gzipped above 1 KB) and reads the answer to the end. */
+/**
+ * POSTs `{"events": [...]}` to a Triage server (gzipped above 1 KB) and reads the start of the answer.
+ * A redirect is answered as it is, not followed: fetch would turn a 301 into a GET that loses the
+ * events, and would carry the project key to wherever the redirect points.
+ */
 export async function postEvents({
   endpoint,
   publicKey,
@@ -42,10 +51,22 @@ export async function postEvents({
       ...(compress ? { 'content-encoding': 'gzip' } : {}),
     };
     const body = compress ? await gzip(json) : json;
-    const response = await fetch(endpoint, { method: 'POST', headers, body, signal: controller.signal });
-    // Read to the end, which also frees the connection for the next batch.
-    const text = await response.text();
-    return { status: response.status, retryAfter: response.headers.get('retry-after'), text };
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers,
+      body,
+      signal: controller.signal,
+      redirect: 'manual',
+    });
+    // Reading the answer, or cancelling it past the limit, frees the connection for the next batch.
+    const { text } = await readTextPrefix(response.body, MAX_ANSWER_BYTES);
+    const { headers: answer } = response;
+    return {
+      status: response.status,
+      retryAfter: answer.get('retry-after'),
+      location: answer.get('location'),
+      text,
+    };
   } catch (error) {
     return { error: controller.signal.aborted ? (controller.signal.reason ?? error) : error };
   } finally {
