@@ -24,7 +24,7 @@ export { matchRules } from './offline/match-rules.js';
 export type { OfflineRule } from './offline/offline-rule.js';
 export { OFFLINE_RULES } from './offline/rules.js';
 export { parameterize } from './parameterize.js';
-export { parseRetryAfter } from './parse-retry-after.js';
+export { MAX_RETRY_AFTER_MS, parseRetryAfter } from './parse-retry-after.js';
 export { isInAppFile, parseStack, parseStackLine } from './parse-stack.js';
 export type { ModelPrice } from './pricing.js';
 export { costOf, MODEL_PRICES } from './pricing.js';

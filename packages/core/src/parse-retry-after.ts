@@ -1,4 +1,10 @@
 /**
+ * The longest Retry-After a client of Triage waits: a longer one is more likely a server's bug than its
+ * plan, and an alert held for days is worth nothing.
+ */
+export const MAX_RETRY_AFTER_MS = 60 * 60_000;
+
+/**
  * `Retry-After` in milliseconds: the header is either delay-seconds or an HTTP
  * date (RFC 9110 §10.2.3). Undefined when absent or unreadable. Shared by every
  * client that honours it (notifiers, the SDK's transport).

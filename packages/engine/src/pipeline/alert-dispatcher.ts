@@ -1,4 +1,4 @@
-import type { AnalysisResult, TriageEvent } from '@triage/core';
+import { type AnalysisResult, MAX_RETRY_AFTER_MS, type TriageEvent } from '@triage/core';
 import { DeliveryError } from '../errors/delivery-error.js';
 import type { Issue, IssueStore, OutboxEntry } from '../ports/issue-store.js';
 import type { Alert, Notifier } from '../ports/notifier.js';
@@ -19,6 +19,9 @@ export interface DispatcherOptions {
   now?: () => number;
   random?: () => number;
 }
+
+/** The longest delay setTimeout keeps (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What the outbox keeps of an alert: everything needed to send it again after a restart. */
 export interface AlertPayload {
@@ -174,12 +177,12 @@ export class AlertDispatcher {
     }
   }
 
-  /** Exponential backoff with full jitter; never sooner than the server's Retry-After. */
+  /** Exponential backoff with full jitter; never sooner than the server's Retry-After (up to an hour). */
   #delay(attempt: number, retryAfterMs: number | undefined): number {
     const { baseDelayMs, maxDelayMs, random } = this.#options;
     const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
     const jittered = ceiling / 2 + random() * (ceiling / 2);
-    return Math.max(jittered, retryAfterMs ?? 0);
+    return Math.max(jittered, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
   }
 
   async #scheduleNext(): Promise<void> {
@@ -188,7 +191,11 @@ export class AlertDispatcher {
     if (pending.length === 0) return;
     const next = Math.min(...pending.map((entry) => entry.nextAttemptAt));
     if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.kick(), Math.max(0, next - this.#options.now()));
+    // setTimeout fires at once for a delay past 2^31 - 1 ms (about 24.8 days), with a warning: an alert
+    // due later than that (a Retry-After of 35 days, honoured whole before) had the dispatcher look for
+    // due alerts every few milliseconds, and write a warning each time. Woken early, it waits again.
+    const delay = Math.min(Math.max(0, next - this.#options.now()), MAX_TIMER_MS);
+    this.#timer = setTimeout(() => this.kick(), delay);
     this.#timer.unref();
   }
 }

@@ -79,6 +79,58 @@ describe('alert delivery through the outbox', () => {
     await engine.close();
   });
 
+  it('should wait at most an hour for a Retry-After, and not look for due alerts again and again meanwhile', async () => {
+    const file = dbFile();
+    const slack = track(await startFakeSlack());
+    // 35 days, past what setTimeout can hold (2^31 - 1 ms, about 24.8 days).
+    slack.reply(() => ({
+      status: 429,
+      headers: { 'retry-after': String(35 * 86_400) },
+      body: 'rate_limited',
+    }));
+    const first = createEngine({
+      env: {},
+      store: await openSqlStore({ url: file }),
+      notifiers: [createSlackNotifier({ webhookUrl: slack.url })],
+      delivery: fast,
+      diagnostics: () => {},
+    });
+    const before = Date.now();
+    await first.process({ input: poolEvent() });
+    const [pending] = await first.store.listAlerts('pending');
+    expect(pending?.nextAttemptAt).toBeGreaterThanOrEqual(before + 60 * 60_000);
+    expect(pending?.nextAttemptAt).toBeLessThanOrEqual(Date.now() + 60 * 60_000);
+    await first.close();
+
+    // An alert due 40 days from now (one an older version kept whole, or a clock moved back): the
+    // dispatcher's timer fired at once, with a TimeoutOverflowWarning, and looked again, in a loop.
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    const store = await openSqlStore({ url: file });
+    let claims = 0;
+    const claim = store.claimDueAlerts.bind(store);
+    store.claimDueAlerts = (...args) => {
+      claims++;
+      return claim(...args);
+    };
+    const second = createEngine({
+      env: {},
+      store,
+      notifiers: [createSlackNotifier({ webhookUrl: slack.url })],
+      delivery: fast,
+      diagnostics: () => {},
+      now: () => Date.now() - 40 * 86_400_000,
+    });
+    await until(() => claims > 0, 'the first look at the outbox');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    process.off('warning', onWarning);
+    expect(claims).toBe(1);
+    expect(warnings).not.toContain('TimeoutOverflowWarning');
+    expect(slack.requests).toHaveLength(1);
+    await second.close();
+  });
+
   it('should keep a dead letter, visible and counted, after exhausting the retries', async () => {
     const receiver = track(await startFakeWebhookReceiver({ secret: 's3cret' }));
     receiver.reply(() => ({ status: 500, body: 'boom' }));

@@ -1,6 +1,7 @@
 import {
   createPseudonymizer,
   createRedactor,
+  MAX_RETRY_AFTER_MS,
   parseRetryAfter,
   type RedactOptions,
   type Redactor,
@@ -11,8 +12,6 @@ import { type Answer, errorOf, postEvents, serializeEvent } from './post-events.
 import type { Transport, TransportJob } from './transport.js';
 
 /** Bodies above this are gzipped: small ones cost more to compress than they save. */
-/** A longer Retry-After is more likely a server bug than a plan; setTimeout also overflows past ~24 days. */
-const MAX_RETRY_AFTER_MS = 60 * 60_000;
 
 export interface HttpTransportOptions {
   /** `http(s)://PUBLIC_KEY@host:7070/PROJECT_ID`; parsed here, so a malformed DSN throws at setup. */
