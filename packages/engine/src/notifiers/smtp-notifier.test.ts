@@ -43,12 +43,16 @@ describe('createSmtpNotifier', () => {
     expect(mail?.html).toContain('&#60;img src=x onerror=alert(1)&#62; in the pool');
   });
 
-  it('should reject, not retryable, when the server refuses the message for good (5xx)', async () => {
+  it('should reject, not retryable, when the server refuses the message for good (5xx), an alert or a digest', async () => {
     smtp = await startSmtpCapture({ rejectWith: { code: 550, message: 'mailbox unavailable' } });
     const notifier = createSmtpNotifier({ url: smtp.url, to: 'a@example.com', from: 'b@example.com' });
-    const error = await notifier.send(alertFor(['ERROR: x'])).catch((caught: unknown) => caught);
-    expect(DeliveryError.isInstance(error) && error.isRetryable).toBe(false);
-    expect((error as Error).message).toMatch(/mailbox unavailable/);
+    const digest = { subject: 'Triage daily digest', text: 'nothing new', html: '<p>nothing new</p>' };
+    for (const sending of [notifier.send(alertFor(['ERROR: x'])), notifier.sendDigest!(digest)]) {
+      const error = await sending.catch((caught: unknown) => caught);
+      expect(DeliveryError.isInstance(error)).toBe(true);
+      expect(error).toMatchObject({ isRetryable: false, status: 550 });
+      expect((error as Error).message).toMatch(/mailbox unavailable/);
+    }
   });
 
   it('should reject, retryable, when the server drops the connection mid-DATA, then deliver on retry', async () => {

@@ -27,25 +27,27 @@ export function createSmtpNotifier({
     greetingTimeout: timeoutMs,
     socketTimeout: timeoutMs,
   } as TransportOptions);
+  // 5xx replies are permanent (RFC 5321): retrying cannot help. 4xx and dropped connections can.
+  const deliver = async (mail: { subject: string; text: string; html: string }) => {
+    try {
+      await transport.sendMail({ from, to, ...mail });
+    } catch (error) {
+      const code = (error as { responseCode?: number }).responseCode;
+      throw new DeliveryError(`SMTP delivery failed: ${(error as Error).message}`, {
+        isRetryable: code === undefined || code < 500,
+        status: code,
+        cause: error,
+      });
+    }
+  };
   return {
     name: 'email',
     async send(alert: Alert) {
-      const email = renderAlertEmail(alert, dashboardUrl);
-      try {
-        await transport.sendMail({ from, to, subject: email.subject, text: email.text, html: email.html });
-      } catch (error) {
-        // 5xx replies are permanent (RFC 5321): retrying cannot help. 4xx and dropped connections can.
-        const code = (error as { responseCode?: number }).responseCode;
-        throw new DeliveryError(`SMTP delivery failed: ${(error as Error).message}`, {
-          isRetryable: code === undefined || code < 500,
-          status: code,
-          cause: error,
-        });
-      }
+      const { subject, text, html } = renderAlertEmail(alert, dashboardUrl);
+      await deliver({ subject, text, html });
     },
-    async sendDigest(digest) {
-      await transport.sendMail({ from, to, subject: digest.subject, text: digest.text, html: digest.html });
-    },
+    // The digest goes through the same outbox: a refused one (550) is a dead letter at once, not six tries.
+    sendDigest: deliver,
     async shutdown() {
       transport.close();
     },
