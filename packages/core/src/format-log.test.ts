@@ -33,6 +33,28 @@ describe('formatLog', () => {
     expect(formatLog('%j', [hostile])).toBe('[Unserializable]');
   });
 
+  it('should never throw on values that refuse to become numbers, or a proxy that refuses everything', () => {
+    const refuses = {
+      [Symbol.toPrimitive]() {
+        throw new Error('no primitive');
+      },
+    };
+    expect(formatLog('%d %i %f', [refuses, Symbol('s'), refuses])).toBe('NaN NaN NaN');
+    const proxy = new Proxy(
+      {},
+      {
+        getPrototypeOf() {
+          throw new Error('no prototype');
+        },
+        ownKeys() {
+          throw new Error('no keys');
+        },
+      },
+    );
+    expect(formatLog('%s %v', [proxy, proxy])).toBe('[Unserializable] [Unserializable]');
+    expect(formatLog(proxy, [])).toBe('[Unserializable]');
+  });
+
   it('should format a non-string first argument as a value', () => {
     expect(formatLog(new Error('bad'), [])).toBe('Error: bad');
   });

@@ -16,7 +16,7 @@ export function formatLog(format: unknown, args: readonly unknown[]): string {
       case 'i':
         return formatInteger(value, verb === 'i');
       case 'f':
-        return String(Number(value));
+        return String(toNumber(value));
       case 'j':
       case 'o':
       case 'O':
@@ -31,14 +31,23 @@ export function formatLog(format: unknown, args: readonly unknown[]): string {
 
 function formatInteger(value: unknown, truncate: boolean): string {
   if (typeof value === 'bigint') return `${value}n`;
-  const number = Number(value);
+  const number = toNumber(value);
   return String(truncate ? Math.trunc(number) : number);
+}
+
+/** Number(value), or NaN where it throws: a Symbol, an object whose valueOf or toPrimitive throws. */
+function toNumber(value: unknown): number {
+  try {
+    return Number(value);
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** `%s`/`%v`: strings as they are, errors by their message, objects as JSON. */
 export function renderValue(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (value instanceof Error) {
+  if (isError(value)) {
     try {
       return value.message ? `${value.name}: ${value.message}` : value.name;
     } catch {
@@ -49,6 +58,15 @@ export function renderValue(value: unknown): string {
   if (value === null || typeof value !== 'object')
     return typeof value === 'bigint' ? `${value}n` : String(value);
   return safeJson(value);
+}
+
+/** `instanceof Error`, false for a proxy whose prototype cannot be read. */
+function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
 }
 
 function safeJson(value: unknown): string {

@@ -184,6 +184,67 @@ describe('createRedactor().event', () => {
   });
 });
 
+describe('createRedactor().event with what an application may log', () => {
+  const withFields = (fields: unknown): TriageEvent => ({
+    id: 'e3',
+    timestamp: 1,
+    level: 'error',
+    log: [{ level: 'error', message: 'payment failed', fields: fields as Record<string, unknown> }],
+  });
+  const nested = (levels: number, leaf: unknown) => {
+    let value = leaf;
+    for (let level = 0; level < levels; level++) value = { n: value };
+    return value;
+  };
+  const secrets = { email: 'alice@example.com', password: 'hunter2' };
+
+  it('should redact at any depth JSON ingest lets through, and keep nothing past the limit', () => {
+    // 25 levels down used to be returned as it was: stored and served unredacted.
+    const deep = JSON.stringify(redact.event(withFields(nested(25, secrets))));
+    expect(deep).not.toMatch(/alice@example\.com|hunter2/);
+    expect(deep).toContain('"email":"[email]","password":"[secret]"');
+    const tooDeep = JSON.stringify(redact.event(withFields(nested(100, secrets))));
+    expect(tooDeep).not.toMatch(/alice|hunter2/);
+    expect(tooDeep).toContain('"n":"[nested too deep]"');
+  });
+
+  it('should give a copy JSON can write for cycles, BigInts, dates and unreadable values', () => {
+    const request: Record<string, unknown> = { url: '/pay?email=alice@example.com', amount: 10n };
+    request.self = request;
+    request.children = [request, { parent: request }];
+    const unreadable = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error('ownKeys');
+        },
+        get() {
+          throw new Error('get');
+        },
+      },
+    );
+    const fields = { request, at: new Date(Date.UTC(2026, 11, 6)), unreadable, ok: true };
+    const copy = redact.event(withFields(fields));
+    expect(JSON.parse(JSON.stringify(copy)).log[0].fields).toEqual({
+      request: {
+        url: '/pay?email=[email]',
+        amount: '10n',
+        self: '[Circular]',
+        children: ['[Circular]', { parent: '[Circular]' }],
+      },
+      at: '2026-12-06T00:00:00.000Z',
+      unreadable: '[Unreadable]',
+      ok: true,
+    });
+    // The same object twice side by side is no cycle.
+    const shared = { email: 'bob@example.com' };
+    expect(redact.event(withFields({ a: shared, b: shared })).log[0]?.fields).toEqual({
+      a: { email: '[email]' },
+      b: { email: '[email]' },
+    });
+  });
+});
+
 describe('luhn', () => {
   it('should tell valid card numbers from other digit runs', () => {
     expect(luhn('4111111111111111')).toBe(true);

@@ -40,9 +40,18 @@ export interface RedactOptions {
   remember?: number;
 }
 
+/** Objects nested deeper than this in an event are replaced by TOO_DEEP (ingest refuses bodies past 64). */
+const MAX_DEPTH = 64;
+const TOO_DEEP = '[nested too deep]';
+const CIRCULAR = '[Circular]';
+const UNREADABLE = '[Unreadable]';
+
 export interface Redactor {
   text(text: string): string;
-  /** A redacted deep copy of the event: no string in it escapes `text()`, no secret key keeps its value. */
+  /**
+   * A redacted deep copy of the event that JSON can write: no string in it escapes `text()`, no secret
+   * key keeps its value; cycles, BigInts, values past 64 levels and unreadable values become markers.
+   */
   event(event: TriageEvent): TriageEvent;
 }
 
@@ -229,22 +238,42 @@ export function createRedactor({
     return out;
   };
 
+  // A deep copy that JSON can write, whatever the application logged: past MAX_DEPTH, a reference to an
+  // object being copied (a cycle), a value whose getters throw, each becomes a marker. Before, a value
+  // nested past 20 levels was kept as it was, unredacted (an email 25 levels down in a field was
+  // stored and served as sent), and a logged object with a cycle reached the outbox as is: the alert
+  // failed to serialize.
+  const ancestors: object[] = [];
   const walk = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') return text(value);
-    if (typeof value !== 'object' || value === null || depth > 20) return value;
-    if (Array.isArray(value)) return value.map((item) => walk(item, depth + 1));
-    const copy: Record<string, unknown> = {};
-    for (const key in value) {
-      if (!Object.hasOwn(value, key)) continue;
-      const inner = (value as Record<string, unknown>)[key];
-      // A normalized event names every optional field; the absent ones are left out of the copy.
-      if (inner === undefined) continue;
-      copy[key] =
-        typeof inner === 'string' && inner !== '' && isSensitiveKey(key)
-          ? '[secret]'
-          : walk(inner, depth + 1);
+    if (typeof value === 'bigint') return `${value}n`;
+    if (typeof value !== 'object' || value === null) return value;
+    if (depth > MAX_DEPTH) return TOO_DEEP;
+    if (ancestors.includes(value)) return CIRCULAR;
+    ancestors.push(value);
+    try {
+      if (Array.isArray(value)) return value.map((item) => walk(item, depth + 1));
+      // What JSON would write for it: a Date its ISO text, not the {} of its (absent) own keys.
+      const toJSON = (value as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === 'function') return walk(toJSON.call(value), depth + 1);
+      const copy: Record<string, unknown> = {};
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) continue;
+        const inner = (value as Record<string, unknown>)[key];
+        // A normalized event names every optional field; the absent ones are left out of the copy.
+        if (inner === undefined) continue;
+        copy[key] =
+          typeof inner === 'string' && inner !== '' && isSensitiveKey(key)
+            ? '[secret]'
+            : walk(inner, depth + 1);
+      }
+      return copy;
+    } catch {
+      // A proxy or a getter that throws: what it holds cannot be read, so nothing of it is kept.
+      return UNREADABLE;
+    } finally {
+      ancestors.pop();
     }
-    return copy;
   };
 
   return { text, event: (event) => walk(event, 0) as TriageEvent };

@@ -53,6 +53,11 @@ function toLogEntry({ level, time, format, args }: RawEntry): LogEntry {
 
 function isPlainObject(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  try {
+    const proto = Object.getPrototypeOf(value);
+    return proto === Object.prototype || proto === null;
+  } catch {
+    // A proxy that refuses: formatted as an argument, not kept as fields.
+    return false;
+  }
 }

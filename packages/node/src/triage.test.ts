@@ -59,6 +59,47 @@ describe('Triage client', () => {
     );
   });
 
+  // A logged object with a cycle (a request, a socket) reached the alert outbox as it was: "alert failed:
+  // Converting circular structure to JSON", the alert lost. A proxy that refuses to be read, or a %d of a
+  // value that refuses to be a number, dropped the whole event.
+  it('should analyse and alert on a scope that logged cycles, deep nesting and values that refuse to be read', async () => {
+    const alerts: string[] = [];
+    const { triage, reports, diagnostics } = setup({
+      engine: {
+        env: {},
+        notifiers: [{ name: 'email', send: async (alert) => void alerts.push(JSON.stringify(alert.event)) }],
+      },
+    });
+    const request: Record<string, unknown> = { url: '/pay', user: 'alice@example.com' };
+    request.self = request;
+    let deep: Record<string, unknown> = { password: 'hunter2' };
+    for (let level = 0; level < 100; level++) deep = { n: deep };
+    const refuses = new Proxy(
+      {},
+      {
+        getPrototypeOf() {
+          throw new Error('no prototype');
+        },
+        ownKeys() {
+          throw new Error('no keys');
+        },
+      },
+    );
+    const scope = triage.scope({ func: 'Pay' });
+    scope.error('Payment declined', { request, deep });
+    scope.error('retry %d of %s', Symbol('attempt'), refuses);
+    scope.warn(refuses);
+    scope.end();
+    expect(await triage.flush()).toBe(true);
+    expect(diagnostics.filter((line) => line.includes('failed'))).toEqual([]);
+    expect(reports).toHaveLength(1);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toContain('"self":"[Circular]"');
+    expect(alerts[0]).toContain('"n":"[nested too deep]"');
+    expect(alerts[0]).not.toMatch(/alice@example\.com|hunter2/);
+    expect(reports[0]?.event.log.map((entry) => entry.message)).toContain('retry NaN of [Unserializable]');
+  });
+
   it("should give a scope's onAnalysis the structured analysis and its markdown", async () => {
     const { triage } = setup();
     const received: AnalysisReport[] = [];

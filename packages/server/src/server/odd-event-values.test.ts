@@ -109,6 +109,22 @@ describe.each([
   });
 
   // The same for what the REST API is sent: a filter, an id or a note with NUL was a 500 on PostgreSQL.
+  // Redaction copied 20 levels of an event and kept what lay deeper as it was: an email and a password
+  // 25 levels down in a log line's fields were stored, and served by the API, as sent.
+  it('should store an event redacted however deep its fields nest, up to what ingest accepts', async () => {
+    let fields: Record<string, unknown> = {
+      email: 'alice@example.com',
+      password: 'hunter2',
+      card: '4242 4242 4242 4242',
+    };
+    for (let level = 0; level < 55; level++) fields = { n: fields };
+    await send([{ service: 'deep', log: [{ level: 'error', message: 'ERROR: payment failed', fields }] }]);
+    const [issue] = (await api('/api/v1/issues?service=deep')).issues;
+    const stored = JSON.stringify((await api(`/api/v1/issues/${issue.id}`)).events);
+    expect(stored).not.toMatch(/alice@example\.com|hunter2|4242 4242/);
+    expect(stored).toContain('{"email":"[email]","password":"[secret]","card":"[card]"}');
+  });
+
   it('should answer 400 to a NUL in a URL or a note, and keep serving', async () => {
     const answer = async (path: string, init: RequestInit = {}) => {
       const response = await fetch(`${server.url}${path}`, {
