@@ -18,7 +18,7 @@ export function scopeToEvent(scope: Scope, defaults: EventDefaults): TriageEvent
   if (scope.endedBy) {
     log.push({
       level: 'warn',
-      message: `[triage] scope was never closed by the application (ended at ${scope.endedBy})`,
+      message: `[triage] scope was never closed by the application (ended at ${scope.endedBy === 'limit' ? 'the open-scope limit' : scope.endedBy})`,
     });
   }
   const error = scope.captured.length > 0 ? errorInfoFrom(scope.captured[0]) : undefined;

@@ -173,6 +173,31 @@ describe('Triage client', () => {
     await triage.close();
   });
 
+  it('should end the oldest scope past maxOpenScopes, flag it, analyse its errors and log it once', async () => {
+    const { triage, diagnostics, reports } = setup({ maxOpenScopes: 3 });
+    const leaked = Array.from({ length: 5 }, (_, index) => {
+      const scope = triage.scope({ func: `Forgotten${index}` });
+      scope.error('Connection pool exhausted (10/10 connections active)');
+      return scope;
+    });
+    expect(leaked.map((scope) => scope.ended)).toEqual([true, true, false, false, false]);
+    expect(leaked[0]?.endedBy).toBe('limit');
+    expect(triage.stats()).toMatchObject({ openScopes: 3, sdk: { 'failed:scope': 2 } });
+    expect(diagnostics.filter((line) => line.includes('scopes were open at once'))).toEqual([
+      '[triage] scope failed: more than 3 scopes were open at once: the oldest are ended as never closed (does a path forget to end its scope?)',
+    ]);
+    await triage.flush();
+    expect(reports.map((report) => report.event.source?.function).sort()).toEqual([
+      'Forgotten0',
+      'Forgotten1',
+    ]);
+    expect(reports[0]?.event.log.at(-1)?.message).toBe(
+      '[triage] scope was never closed by the application (ended at the open-scope limit)',
+    );
+    expect(() => createTriage({ maxOpenScopes: 0 })).toThrow(/maxOpenScopes/);
+    await triage.close();
+  });
+
   it('should never throw into the application: a throwing sink or callback is counted and logged once', async () => {
     const { triage, diagnostics } = setup({
       summary: () => {

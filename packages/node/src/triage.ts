@@ -18,6 +18,12 @@ export interface TriageOptions extends EventDefaults {
   tailEntries?: number;
   /** A scope still open after this long is ended, flagged "never closed", and analysed if it saw errors. */
   scopeTimeoutMs?: number;
+  /**
+   * Scopes open at once (default 10,000). Past it the oldest is ended as at `scopeTimeoutMs`: a path that
+   * never ends its scope would otherwise keep every request's lines, and what they reference, alive
+   * until the timeout (200,000 such scopes held 247 MB).
+   */
+  maxOpenScopes?: number;
   /** Called for every analysis, besides each scope's own `onAnalysis`. In-process only: never called with a DSN. */
   onAnalysis?: AnalysisCallback;
   /**
@@ -59,6 +65,7 @@ export class Triage implements ScopeOwner {
   readonly #summary: SummaryWriter;
   readonly #headEntries: number;
   readonly #tailEntries: number;
+  readonly #maxOpenScopes: number;
   readonly #sdkCounts: Record<string, number> = {};
   readonly #logged = new Set<string>();
   readonly #transport: Transport;
@@ -71,6 +78,8 @@ export class Triage implements ScopeOwner {
     this.#options = options;
     this.#headEntries = nonNegative(options.headEntries, 10, 'headEntries');
     this.#tailEntries = Math.max(1, nonNegative(options.tailEntries, 50, 'tailEntries'));
+    this.#maxOpenScopes = nonNegative(options.maxOpenScopes, 10_000, 'maxOpenScopes');
+    if (this.#maxOpenScopes < 1) throw new RangeError('maxOpenScopes must be at least 1, got 0');
     const { summary = 'all' } = options;
     this.#summary =
       typeof summary === 'function'
@@ -114,9 +123,8 @@ export class Triage implements ScopeOwner {
       scope.ended = true;
       return scope;
     }
-    this.#open.add(scope);
+    this.#track(scope);
     this.#storage.enterWith(scope);
-    if (!this.#sweeper) this.#startSweeper();
     return scope;
   }
 
@@ -126,8 +134,7 @@ export class Triage implements ScopeOwner {
    */
   run<T>(options: ScopeOptions, fn: (scope: Scope) => T): T {
     const scope = new Scope(this, options, this.#headEntries, this.#tailEntries);
-    this.#open.add(scope);
-    if (!this.#sweeper) this.#startSweeper();
+    this.#track(scope);
     let result: T;
     try {
       result = this.#storage.run(scope, fn, scope);
@@ -229,6 +236,22 @@ export class Triage implements ScopeOwner {
         ...(this.#summary.dropped > 0 ? { 'dropped:summary': this.#summary.dropped } : {}),
       },
     };
+  }
+
+  #track(scope: Scope) {
+    this.#open.add(scope);
+    if (!this.#sweeper) this.#startSweeper();
+    if (this.#open.size <= this.#maxOpenScopes) return;
+    // A Set keeps insertion order: the first is the oldest.
+    const oldest = this.#open.values().next().value as Scope;
+    oldest.endedBy = 'limit';
+    this.#fail(
+      'scope',
+      new Error(
+        `more than ${this.#maxOpenScopes} scopes were open at once: the oldest are ended as never closed (does a path forget to end its scope?)`,
+      ),
+    );
+    oldest.end();
   }
 
   #startSweeper() {
