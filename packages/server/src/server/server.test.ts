@@ -170,6 +170,14 @@ describe('triage serve', () => {
     expect((await api('/api/v1/issues?sort=oldest')).body).toEqual({
       error: 'sort must be one of lastSeen, firstSeen, count',
     });
+    // A misspelt filter was ignored: every issue came back, as if all matched.
+    expect(await api('/api/v1/issues?service=paging&text=timeout')).toMatchObject({
+      status: 400,
+      body: {
+        error:
+          'unknown parameter "text": use status, severity, category, service, environment, handler, project, q, sort, limit, offset',
+      },
+    });
     // Empty is unset, as a form with nothing chosen sends it.
     expect((await api('/api/v1/issues?service=paging&severity=&category=&status=')).body.issues).toHaveLength(
       3,

@@ -8,6 +8,19 @@ import { requireAdmin } from './require-admin.js';
 import { readStatusChange } from './status-change-body.js';
 
 const SORTS = ['lastSeen', 'firstSeen', 'count'] as const;
+const LIST_PARAMETERS = [
+  'status',
+  'severity',
+  'category',
+  'service',
+  'environment',
+  'handler',
+  'project',
+  'q',
+  'sort',
+  'limit',
+  'offset',
+];
 
 /**
  * `value` when it is one of `allowed` (or absent); else 400 naming them. A filter on a value no issue
@@ -33,6 +46,13 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
 
   app.get('/api/v1/issues', async function listIssues(c) {
     const query = c.req.query();
+    // A filter misspelt (`text=` for `q=`) was ignored, and the answer read as "every issue matches".
+    const unknown = Object.keys(query).find((name) => !LIST_PARAMETERS.includes(name));
+    if (unknown !== undefined)
+      throw new HttpError(
+        400,
+        `unknown parameter "${unknown.slice(0, 100)}": use ${LIST_PARAMETERS.join(', ')}`,
+      );
     const status = oneOf('status', query.status, ISSUE_STATUSES);
     const sort = oneOf('sort', query.sort, SORTS);
     const limit = pageLimit(query.limit);
