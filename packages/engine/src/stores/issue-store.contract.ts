@@ -103,7 +103,7 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
       const { issue } = await store.recordEvent(input({ service: 'checkout' }));
       await store.recordEvent(input({ service: 'search' }, 'f2'));
       const result = analyzeOffline(event());
-      const saved = await store.saveAnalysis(issue.id, result, 'The **description**', ['line a']);
+      const saved = await store.saveAnalysis(issue.id, result, 'The **description** of Über', ['line a']);
       expect(saved).toMatchObject({
         title: result.analysis.title,
         source: 'offline-rules',
@@ -115,6 +115,9 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
       expect((await store.listIssues({ service: 'checkout' })).map((found) => found.id)).toEqual([issue.id]);
       expect((await store.listIssues({ text: 'DESCRIPTION' })).map((found) => found.id)).toEqual([issue.id]);
       expect(await store.listIssues({ text: '100%_' })).toEqual([]);
+      // Past ASCII too: SQLite's own lower() leaves Ü as it is, and "Über" found nothing there.
+      for (const text of ['Über', 'über', 'ÜBER'])
+        expect((await store.listIssues({ text })).map((found) => found.id)).toEqual([issue.id]);
       expect(await store.listIssues({ status: 'resolved' })).toEqual([]);
     });
 

@@ -9,7 +9,7 @@ import { withCachedStatements } from './cached-statements.js';
 import { makeDirectory } from './make-directory.js';
 import { migrate } from './migrations.js';
 import type { Database } from './schema.js';
-import { SqlStore } from './sql-store.js';
+import { SqlStore, UNICODE_LOWER } from './sql-store.js';
 import { startWalCheckpointer } from './wal-checkpointer.js';
 
 export interface OpenSqlStoreOptions {
@@ -119,6 +119,10 @@ export async function openSqlStore({
     database.pragma(`synchronous = ${sqliteSync === 'full' ? 'FULL' : 'NORMAL'}`);
     // No sleeping in SQLite's busy handler on the event loop: the dialect retries a locked statement on a timer.
     database.pragma('busy_timeout = 0');
+    // SQLite's lower() folds ASCII only: a search for "Über" never found the title "… in Über".
+    database.function(UNICODE_LOWER, { deterministic: true }, (value: unknown) =>
+      typeof value === 'string' ? value.toLowerCase() : value,
+    );
     db = new Kysely<Database>({
       dialect: new BusyRetryingSqliteDialect({ database: withCachedStatements(database) }),
     });

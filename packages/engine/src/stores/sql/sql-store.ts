@@ -19,6 +19,9 @@ import { toIssue, toIssueRow, toOutboxEntry } from './row-mapping.js';
 import type { Database } from './schema.js';
 import { userKeySecretOf } from './stored-setting.js';
 
+/** The SQL function (registered on each SQLite connection by openSqlStore) that lowercases as JavaScript does. */
+export const UNICODE_LOWER = 'unicode_lower';
+
 export interface SqlStoreOptions {
   /** Runs before the connections close (the SQLite checkpoint thread stops here). */
   beforeClose?: () => Promise<void>;
@@ -110,10 +113,12 @@ export class SqlStore implements IssueStore, SpendStore {
     if (projectId) query = query.where('project_id', '=', projectId);
     if (text) {
       const like = `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+      // Folded as JavaScript folds `text`: SQLite's own lower() leaves every letter past ASCII as it is.
+      const lower = this.dialect === 'sqlite' ? UNICODE_LOWER : 'lower';
       query = query.where((eb) =>
         eb.or([
-          eb(eb.fn('lower', ['title']), 'like', sql<string>`${like} escape '\\'`),
-          eb(eb.fn('lower', ['description']), 'like', sql<string>`${like} escape '\\'`),
+          eb(eb.fn(lower, ['title']), 'like', sql<string>`${like} escape '\\'`),
+          eb(eb.fn(lower, ['description']), 'like', sql<string>`${like} escape '\\'`),
         ]),
       );
     }
