@@ -47,8 +47,9 @@ describe('createSmtpNotifier', () => {
     smtp = await startSmtpCapture({ rejectWith: { code: 550, message: 'mailbox unavailable' } });
     const notifier = createSmtpNotifier({ url: smtp.url, to: 'a@example.com', from: 'b@example.com' });
     const digest = { subject: 'Triage daily digest', text: 'nothing new', html: '<p>nothing new</p>' };
-    for (const sending of [notifier.send(alertFor(['ERROR: x'])), notifier.sendDigest!(digest)]) {
-      const error = await sending.catch((caught: unknown) => caught);
+    // One at a time: a second rejection made while the first is awaited would go unhandled.
+    for (const send of [() => notifier.send(alertFor(['ERROR: x'])), () => notifier.sendDigest!(digest)]) {
+      const error = await send().catch((caught: unknown) => caught);
       expect(DeliveryError.isInstance(error)).toBe(true);
       expect(error).toMatchObject({ isRetryable: false, status: 550 });
       expect((error as Error).message).toMatch(/mailbox unavailable/);
