@@ -83,8 +83,8 @@ describe('normalizeEvent', () => {
   });
 
   it('should strip control characters and terminal colours', () => {
-    const event = normalizeEvent('\x1b[31mERROR\x1b[0m bad\x00\x07 thing');
-    expect(event.log[0]?.message).toBe('ERROR bad thing');
+    const event = normalizeEvent('\x1b[31mERROR\x1b[0m bad\x00\x07 thing\x9b2J\x7f');
+    expect(event.log[0]?.message).toBe('ERROR bad thing2J');
   });
 
   it('should bound huge inputs: long lines cut in the middle, entry count capped', () => {

@@ -3,6 +3,7 @@ import { InvalidEventError } from './errors/invalid-event-error.js';
 import { renderValue } from './format-log.js';
 import { parseErrorText } from './parse-error-text.js';
 import { parseStack } from './parse-stack.js';
+import { stripControl } from './strip-control.js';
 import type { ErrorInfo, Level, LogEntry, Priority, RequestInfo, TriageEvent, UserInfo } from './types.js';
 import { PRIORITIES } from './types.js';
 
@@ -285,11 +286,6 @@ export function cutMiddle(text: string, max = MAX_LINE_LENGTH): string {
   if (text.length <= max) return text;
   const half = Math.floor((max - 30) / 2);
   return `${text.slice(0, half)} …[${text.length - 2 * half} chars cut]… ${text.slice(-half)}`;
-}
-
-// Control characters other than tab (binary garbage, terminal escapes) carry no meaning for diagnosis.
-function stripControl(text: string): string {
-  return text.replace(/\x1b\[[0-9;]*m/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
 }
 
 function describe(value: unknown): string {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stripControl } from '../strip-control.js';
 import { truncate } from '../truncate.js';
 import { CATEGORIES, REMEDIATION_TYPES, SEVERITIES } from './taxonomy.js';
 
@@ -69,7 +70,7 @@ export const UNSUPPORTED_CONFIDENCE_CAP = 0.5;
  * diagnosis checkable, so confidence without any is capped.
  */
 export function safeParseAnalysis(input: unknown): SafeParseResult {
-  const parsed = analysisSchema.safeParse(input);
+  const parsed = analysisSchema.safeParse(withoutControl(input, 0));
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 5)
@@ -126,6 +127,21 @@ export function fitAnalysisLengths(input: unknown): { value: unknown; cut: strin
         : impact,
   });
   return { value, cut };
+}
+
+/**
+ * Every text of an answer without control characters, before it is checked: an answer is printed to
+ * terminals (the console email, `triage diagnose`), where an escape sequence from the model would act,
+ * and stored, where PostgreSQL refused one with a NUL (the issue kept no analysis).
+ */
+function withoutControl(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return stripControl(value);
+  // The schema is three levels deep: anything deeper fails it anyway.
+  if (typeof value !== 'object' || value === null || depth > 3) return value;
+  if (Array.isArray(value)) return value.map((item) => withoutControl(item, depth + 1));
+  const copy: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) copy[key] = withoutControl(inner, depth + 1);
+  return copy;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -206,6 +206,45 @@ describe('dry run', () => {
   });
 });
 
+describe('an answer holding control characters', () => {
+  // PostgreSQL refused the analysis (`invalid byte sequence for encoding "UTF8": 0x00`) and the issue kept
+  // none; on a terminal (the console email, `triage diagnose`) the escape sequences acted.
+  const postgres = testDatabase('triage_control_answer');
+  beforeAll(postgres.create);
+  afterAll(postgres.drop);
+
+  it('should keep the analysis, on PostgreSQL, without the control characters', async () => {
+    llm.reply(() => ({
+      content: JSON.stringify(
+        fakeAnalysis({
+          title: 'Pool\u0000 exhausted\u001b[2J',
+          rootCause:
+            'All ten \u001b]8;;http://evil.example\u0007connections\u001b]8;;\u0007 were in use\u009b31m.',
+          evidence: ['ERROR: Connection pool exhausted (10/10 connections active)\u0007'],
+        }),
+      ),
+    }));
+    const failures: string[] = [];
+    const store = await openSqlStore({ url: postgres.url });
+    const engine = createEngine({
+      env: env(),
+      notifiers: [],
+      store,
+      diagnostics: (line) => failures.push(line),
+    });
+    const report = await engine.process({ input: event('Control') });
+    expect(failures).toEqual([]);
+    const stored = (await store.getIssue(report!.issue.id))?.analysisResult?.analysis;
+    expect(stored).toMatchObject({
+      title: 'Pool exhausted[2J',
+      rootCause: 'All ten ]8;;http://evil.exampleconnections]8;; were in use31m.',
+      evidence: ['ERROR: Connection pool exhausted (10/10 connections active)'],
+    });
+    expect(report?.result.markdown).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+    await engine.close();
+  });
+});
+
 describe('buildPrompt', () => {
   it('should keep the whole prompt within the token budget, keeping the error', async () => {
     const lines = Array.from(
