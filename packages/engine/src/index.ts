@@ -49,7 +49,7 @@ export type {
   Submission,
 } from './pipeline/engine-types.js';
 export type { DiagnosticsSink } from './pipeline/failure-reporter.js';
-export type { Analyzer } from './ports/analyzer.js';
+export type { AnalyzeOptions, Analyzer } from './ports/analyzer.js';
 export type {
   Issue,
   IssueFilter,

@@ -16,11 +16,13 @@ export class AnalysisCache {
     readonly now: () => number = Date.now,
   ) {}
 
+  /** `fresh`: produce a new result even when one is kept (it replaces it); a call in flight is shared. */
   async get(
     key: string,
     produce: () => Promise<AnalysisResult>,
+    { fresh = false } = {},
   ): Promise<{ result: AnalysisResult; cached: boolean }> {
-    const entry = this.#entries.get(key);
+    const entry = fresh ? undefined : this.#entries.get(key);
     if (entry && this.now() - entry.at < this.ttlMs) {
       this.hits++;
       return { result: entry.result, cached: true };

@@ -67,6 +67,7 @@ export function createFallbackAnalyzer({
         const { result, cached } = await cache.get(
           `${fingerprintEvent(event).fingerprint}:${promptVersion}`,
           call,
+          { fresh: options?.fresh },
         );
         return cached ? reused(result) : result;
       } catch (error) {

@@ -105,6 +105,30 @@ describe('Engine with an LLM (Groq wire format, local server)', () => {
     });
   });
 
+  // The analysis cache (24 h by default) answered a re-analysis with the analysis it was asked to redo.
+  it('should make a new analysis when one is asked for again, and keep it', async () => {
+    const engine = createEngine({ env: groqEnv(), notifiers: [] });
+    const first = await engine.process({ input: poolEvent() });
+    expect(llm.requests).toHaveLength(1);
+    llm.reply(() => ({
+      content: JSON.stringify(
+        fakeAnalysis({
+          title: 'Pool too small for the burst',
+          evidence: ['ERROR: Connection pool exhausted (10/10 connections active)'],
+        }),
+      ),
+    }));
+    const again = await engine.reanalyze(first!.issue.id);
+    expect(llm.requests).toHaveLength(2);
+    expect(again?.title).toBe('Pool too small for the burst');
+    expect(again?.analysisResult?.meta.notes.join(' ')).not.toMatch(/reused/);
+    // Events after it reuse the new analysis, not the old one.
+    const later = await engine.process({ input: poolEvent(7) });
+    expect(llm.requests).toHaveLength(2);
+    expect(later?.issue.title).toBe('Pool too small for the burst');
+    await engine.close();
+  });
+
   it('should count a delivery processed twice once (a server job run again after a crash)', async () => {
     const notifier = createMemoryNotifier();
     const engine = createEngine({ env: groqEnv(), notifiers: [notifier] });

@@ -318,11 +318,16 @@ export class Engine {
     }
   }
 
-  /** Analyses an issue again from its latest stored event (no alert); undefined when it has none. */
+  /**
+   * Analyses an issue again from its latest stored event, making a new analysis rather than reusing
+   * the cached one (budgets and the circuit breaker still apply); no alert. Undefined when it has none.
+   */
   async reanalyze(issueId: string): Promise<Issue | undefined> {
     const [event] = await this.#store.recentEvents(issueId, 1);
     if (!event) return undefined;
-    const result = await this.#analyzer.analyze(event);
+    // Asked for by a person, most often because the analysis was wrong: the cached one (kept 24 h by
+    // default) came back unchanged, with no call made.
+    const result = await this.#analyzer.analyze(event, { fresh: true });
     this.#counts.analyzed++;
     return this.#store.saveAnalysis(issueId, result, describeIssue(event, result), errorLinesOf(event));
   }
