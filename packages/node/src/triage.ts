@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AnalysisCallback, Engine, EngineOptions } from '@triage/engine';
+import { type ExitFlushable, flushAtExit, forgetAtExit } from './exit-flush.js';
 import { Scope, type ScopeOptions, type ScopeOwner } from './scope.js';
 import { type EventDefaults, scopeToEvent } from './scope-to-event.js';
 import { type SummaryMode, type SummarySink, SummaryWriter, writeToStdout } from './summary-writer.js';
@@ -24,6 +25,12 @@ export interface TriageOptions extends EventDefaults {
    * until the timeout (200,000 such scopes held 247 MB).
    */
   maxOpenScopes?: number;
+  /**
+   * When the process is about to exit on its own (its event loop empty), wait up to this long for ended
+   * scopes to be sent or analysed (default 2,000 ms; 0: do not wait). An explicit `process.exit()` or a
+   * signal does not wait: call `await triage.close()` first.
+   */
+  flushAtExitMs?: number;
   /** Called for every analysis, besides each scope's own `onAnalysis`. In-process only: never called with a DSN. */
   onAnalysis?: AnalysisCallback;
   /**
@@ -58,7 +65,7 @@ export interface TriageStats {
  * and never throws; the engine is loaded on first need and does its work on a
  * background queue after the response.
  */
-export class Triage implements ScopeOwner {
+export class Triage implements ScopeOwner, ExitFlushable {
   readonly #storage = new AsyncLocalStorage<Scope>();
   readonly #open = new Set<Scope>();
   readonly #options: TriageOptions;
@@ -66,6 +73,9 @@ export class Triage implements ScopeOwner {
   readonly #headEntries: number;
   readonly #tailEntries: number;
   readonly #maxOpenScopes: number;
+  readonly #flushAtExitMs: number;
+  /** Scopes handed to the transport since the last flush at exit. */
+  #sentSinceExitFlush = 0;
   readonly #sdkCounts: Record<string, number> = {};
   readonly #logged = new Set<string>();
   readonly #transport: Transport;
@@ -80,6 +90,7 @@ export class Triage implements ScopeOwner {
     this.#tailEntries = Math.max(1, nonNegative(options.tailEntries, 50, 'tailEntries'));
     this.#maxOpenScopes = nonNegative(options.maxOpenScopes, 10_000, 'maxOpenScopes');
     if (this.#maxOpenScopes < 1) throw new RangeError('maxOpenScopes must be at least 1, got 0');
+    this.#flushAtExitMs = nonNegative(options.flushAtExitMs, 2_000, 'flushAtExitMs');
     const { summary = 'all' } = options;
     this.#summary =
       typeof summary === 'function'
@@ -174,6 +185,7 @@ export class Triage implements ScopeOwner {
       this.#summary.add(scope);
       if (!scope.hasErrors(this.#options.analyzeWarnings)) return;
       const { service, environment, release } = this.#options;
+      if (this.#sentSinceExitFlush++ === 0 && this.#flushAtExitMs > 0) flushAtExit(this);
       this.#transport.send({
         event: () => scopeToEvent(scope, { service, environment, release }),
         onAnalysis: scope.options.onAnalysis,
@@ -207,6 +219,26 @@ export class Triage implements ScopeOwner {
     }
   }
 
+  flushAtExit(): Promise<void> | undefined {
+    if (this.#closed || this.#sentSinceExitFlush === 0) return undefined;
+    this.#sentSinceExitFlush = 0;
+    const waitMs = this.#flushAtExitMs;
+    let timer: NodeJS.Timeout | undefined;
+    // The transport's own timers do not hold the process (a server that is down must not keep an
+    // application alive): this one does, for at most waitMs.
+    const deadline = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), waitMs);
+    });
+    return Promise.race([this.flush(waitMs), deadline]).then((done) => {
+      clearTimeout(timer);
+      if (!done)
+        this.#fail(
+          'exit',
+          new Error(`the process is exiting with scopes not yet sent or analysed (waited ${waitMs} ms)`),
+        );
+    });
+  }
+
   /** Ends scopes still open (flagged), flushes and shuts the engine down. Idempotent. */
   async close(timeoutMs = 10_000): Promise<boolean> {
     if (!this.#closed) {
@@ -215,6 +247,7 @@ export class Triage implements ScopeOwner {
         scope.end();
       }
       this.#closed = true;
+      forgetAtExit(this);
       if (this.#sweeper) clearInterval(this.#sweeper);
     }
     this.#summary.flush();
