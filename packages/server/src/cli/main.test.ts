@@ -324,7 +324,10 @@ describe('triage serve (the process)', () => {
     request.finish();
     expect(await exited).toBe(0);
     expect(request.response()).toMatch(/^HTTP\/1\.1 200 OK/);
-    expect(output()).toMatch(/\[triage\] shutting down\n\[triage\] stopped\n$/);
+    // Once: one "shutting down", and "stopped" last. A worker may run the event of the request in hand
+    // before it stops (its alert printed in between), or leave it queued for the next start.
+    expect(output().match(/\[triage\] shutting down\n/g)).toHaveLength(1);
+    expect(output()).toMatch(/\n\[triage\] stopped\n$/);
   });
 
   it('should quit at once at a second signal that comes later', async () => {
