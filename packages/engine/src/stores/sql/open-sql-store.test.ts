@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,5 +84,31 @@ describe('openSqlStore on SQLite: a path it cannot use', () => {
     await expect(openSqlStore({ url: path })).rejects.toThrow(
       new RegExp(`^cannot use the SQLite database ${path}: ENOENT`),
     );
+  });
+});
+
+// The database holds the admin token, the project keys and the key of the users' pseudonyms: SQLite
+// made it, its log and its folder readable by every user of the machine (0644, 0755).
+describe('openSqlStore on SQLite: the files it makes', () => {
+  const modeOf = (path: string) => statSync(path).mode & 0o777;
+
+  it("should make the folder, the database and its log files its owner's only", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'triage-mode-')), 'data');
+    const path = join(dir, 'triage.db');
+    const store = await openSqlStore({ url: path });
+    await store.userKeySecret();
+    expect(modeOf(dir)).toBe(0o700);
+    for (const file of [path, `${path}-wal`, `${path}-shm`])
+      expect([file, modeOf(file)]).toEqual([file, 0o600]);
+    await store.close();
+  });
+
+  it('should leave the mode of a database that exists as its owner set it', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'triage-mode-')), 'triage.db');
+    writeFileSync(path, '');
+    chmodSync(path, 0o640);
+    const store = await openSqlStore({ url: path });
+    await store.close();
+    expect(modeOf(path)).toBe(0o640);
   });
 });

@@ -6,7 +6,7 @@ import { ConfigError } from '../../errors/config-error.js';
 import { boundedPgClient } from './bounded-pg-client.js';
 import { BusyRetryingSqliteDialect } from './busy-retrying-dialect.js';
 import { withCachedStatements } from './cached-statements.js';
-import { makeDirectory } from './make-directory.js';
+import { createPrivateFile, makeDirectory } from './make-directory.js';
 import { migrate } from './migrations.js';
 import type { Database } from './schema.js';
 import { SqlStore, UNICODE_LOWER } from './sql-store.js';
@@ -113,7 +113,10 @@ export async function openSqlStore({
   let database: Sqlite.Database | undefined;
   let db: Kysely<Database>;
   try {
-    if (path !== ':memory:') makeDirectory(dirname(path));
+    if (path !== ':memory:') {
+      makeDirectory(dirname(path));
+      createPrivateFile(path);
+    }
     database = new Sqlite(path);
     database.pragma('journal_mode = WAL');
     database.pragma(`synchronous = ${sqliteSync === 'full' ? 'FULL' : 'NORMAL'}`);
