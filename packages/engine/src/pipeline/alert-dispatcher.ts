@@ -38,7 +38,13 @@ export interface DigestPayload {
   digest: { subject: string; text: string; html: string };
 }
 
-export type OutboxPayload = AlertPayload | DigestPayload;
+/** An issue was resolved: close what its alerts opened on a channel that can (PagerDuty). */
+export interface ResolvePayload {
+  kind: 'resolve';
+  issue: Issue;
+}
+
+export type OutboxPayload = AlertPayload | DigestPayload | ResolvePayload;
 
 /**
  * Delivers alerts through the outbox kept in the store: an alert is written
@@ -148,7 +154,17 @@ export class AlertDispatcher {
         if (!notifier.sendDigest)
           throw new DeliveryError(`${notifier.name} cannot send a digest`, { isRetryable: false });
         await notifier.sendDigest(payload.digest);
+      } else if (payload.kind === 'resolve') {
+        if (!notifier.resolve)
+          throw new DeliveryError(`${notifier.name} cannot resolve`, { isRetryable: false });
+        await notifier.resolve(payload.issue);
       } else {
+        // A page still waiting for its channel when the issue was resolved would open an incident after
+        // its resolve went out (the resolve, due at once, overtakes a page in backoff): it is not sent.
+        if (notifier.resolve && (await store.getIssue(payload.issue.id))?.status === 'resolved') {
+          await store.markAlertDead(entry.id, 'not sent: the issue was resolved before it could be');
+          return;
+        }
         const alert: Alert = {
           issue: payload.issue,
           event: payload.event,

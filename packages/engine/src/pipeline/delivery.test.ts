@@ -208,6 +208,65 @@ describe('alert delivery through the outbox', () => {
     await third.close();
   });
 
+  // A resolve PagerDuty could not take at that moment was logged and lost: the incident stayed open.
+  it('should resolve the incident once PagerDuty is back, when it was down at the moment of the resolve', async () => {
+    const pagerduty = track(await startFakePagerDuty());
+    const routingKey = 'R0123456789ABCDEF0123456789ABCDE';
+    pagerduty.reply((request) =>
+      (request.body as { event_action?: string }).event_action === 'resolve' &&
+      pagerduty.requests.filter((seen) => (seen.body as { event_action?: string }).event_action === 'resolve')
+        .length === 1
+        ? { status: 503, body: { status: 'unavailable' } }
+        : undefined,
+    );
+    const engine = createEngine({
+      env: {},
+      notifiers: [createPagerDutyNotifier({ routingKey, url: pagerduty.url })],
+      delivery: fast,
+      diagnostics: () => {},
+    });
+    const report = await engine.process({ input: poolEvent({ priority: 'P0' }) });
+    const fingerprint = report!.issue.fingerprint;
+    expect(pagerduty.alerts.get(fingerprint)).toBe('triggered');
+    await engine.setStatus(report!.issue.id, { status: 'resolved' });
+    await until(() => pagerduty.alerts.get(fingerprint) === 'resolved', 'the resolve, retried');
+    const actions = pagerduty.requests.map(
+      (request) => (request.body as { event_action: string }).event_action,
+    );
+    expect(actions).toEqual(['trigger', 'resolve', 'resolve']);
+    await engine.close();
+  });
+
+  it('should not page for an issue resolved while its page waited to be sent', async () => {
+    const pagerduty = track(await startFakePagerDuty());
+    const routingKey = 'R0123456789ABCDEF0123456789ABCDE';
+    pagerduty.reply((_request, index) =>
+      index === 0 ? { status: 503, body: { status: 'unavailable' } } : undefined,
+    );
+    const engine = createEngine({
+      env: {},
+      notifiers: [createPagerDutyNotifier({ routingKey, url: pagerduty.url })],
+      delivery: { maxAttempts: 3, baseDelayMs: 400, maxDelayMs: 400 },
+      diagnostics: () => {},
+    });
+    const report = await engine.process({ input: poolEvent({ priority: 'P0' }) });
+    const fingerprint = report!.issue.fingerprint;
+    // The page is waiting for its retry; the issue is resolved meanwhile, and the resolve goes out first.
+    await engine.setStatus(report!.issue.id, { status: 'resolved' });
+    expect(pagerduty.alerts.get(fingerprint)).toBe('resolved');
+    await until(
+      async () => (await engine.store.listAlerts('pending')).length === 0,
+      'the page to be settled',
+    );
+    expect(pagerduty.alerts.get(fingerprint)).toBe('resolved');
+    const [page] = await engine.store.listAlerts('dead');
+    expect(page?.lastError).toBe('not sent: the issue was resolved before it could be');
+    expect(
+      pagerduty.requests.map((request) => (request.body as { event_action: string }).event_action),
+    ).toEqual(['trigger', 'resolve']);
+    await engine.close();
+  });
+
   it('should page for P0, resolve the incident when the issue is resolved, and alert again on regression', async () => {
     const pagerduty = track(await startFakePagerDuty());
     const routingKey = 'R0123456789ABCDEF0123456789ABCDE';

@@ -334,16 +334,22 @@ export class Engine {
 
   /** Changes an issue's status; resolving it also resolves its PagerDuty incident. */
   async setStatus(issueId: string, change: StatusChange): Promise<Issue | undefined> {
-    const issue = await this.#store.setStatus(issueId, change, this.#now());
+    const now = this.#now();
+    const issue = await this.#store.setStatus(issueId, change, now);
     if (issue && change.status === 'resolved') {
-      for (const notifier of this.#notifiers) {
-        const resolve = (notifier as { resolve?: (issue: Issue) => Promise<void> }).resolve;
-        if (!resolve) continue;
-        try {
-          await resolve.call(notifier, issue);
-        } catch (error) {
-          this.#failures.report(`resolve:${notifier.name}`, error);
-        }
+      // Through the outbox, as alerts are: a resolve PagerDuty could not take then was lost, and its
+      // incident stayed open.
+      const channels = this.#notifiers
+        .filter((notifier) => notifier.resolve)
+        .map((notifier) => notifier.name);
+      if (channels.length > 0) {
+        await this.#dispatcher.enqueue(
+          { kind: 'resolve', issue },
+          channels,
+          `resolved-${issue.resolvedAt ?? now}`,
+        );
+        // The first attempt is made before answering, as for alerts; retries follow in the background.
+        await this.#dispatcher.idle();
       }
     }
     return issue;

@@ -17,5 +17,7 @@ export interface Notifier {
   send(alert: Alert): Promise<void>;
   /** Email notifiers also deliver the daily digest. */
   sendDigest?(digest: { subject: string; text: string; html: string }): Promise<void>;
+  /** Closes what an alert of this issue opened (PagerDuty's incident); rejects when that failed. */
+  resolve?(issue: Issue): Promise<void>;
   shutdown?(): Promise<void>;
 }
