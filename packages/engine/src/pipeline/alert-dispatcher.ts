@@ -16,6 +16,11 @@ export interface DispatcherOptions {
   maxDelayMs?: number;
   /** How long a claimed alert is reserved for this dispatcher before another may take it. */
   leaseMs?: number;
+  /**
+   * The longest the outbox goes unlooked at while the dispatcher runs: it finds the alerts another
+   * instance wrote and did not send (it died), and tries again after a look that failed.
+   */
+  pollMs?: number;
   now?: () => number;
   random?: () => number;
 }
@@ -69,6 +74,7 @@ export class AlertDispatcher {
       baseDelayMs: 1_000,
       maxDelayMs: 5 * 60_000,
       leaseMs: 60_000,
+      pollMs: 30_000,
       now: Date.now,
       random: Math.random,
       ...options,
@@ -136,6 +142,9 @@ export class AlertDispatcher {
       await this.#scheduleNext();
     } catch (error) {
       failures.report('outbox', error);
+      // The store failed (a database outage): with no timer armed, the alerts waiting for their retry
+      // waited for the next new alert, or a restart.
+      this.#arm(this.#options.pollMs);
     }
   }
 
@@ -204,14 +213,22 @@ export class AlertDispatcher {
   async #scheduleNext(): Promise<void> {
     if (this.#closed) return;
     const pending = await this.#options.store.listAlerts('pending');
-    if (pending.length === 0) return;
-    const next = Math.min(...pending.map((entry) => entry.nextAttemptAt));
+    // reduce, not Math.min(...): a spread of a long outage's thousands of entries can overflow the stack.
+    const next = pending.reduce(
+      (soonest, entry) => Math.min(soonest, entry.nextAttemptAt),
+      Number.POSITIVE_INFINITY,
+    );
+    // Never longer than pollMs: another instance may write alerts meanwhile, and die before sending them.
+    this.#arm(Math.min(Math.max(0, next - this.#options.now()), this.#options.pollMs));
+  }
+
+  #arm(delayMs: number): void {
+    if (this.#closed) return;
     if (this.#timer) clearTimeout(this.#timer);
-    // setTimeout fires at once for a delay past 2^31 - 1 ms (about 24.8 days), with a warning: an alert
-    // due later than that (a Retry-After of 35 days, honoured whole before) had the dispatcher look for
-    // due alerts every few milliseconds, and write a warning each time. Woken early, it waits again.
-    const delay = Math.min(Math.max(0, next - this.#options.now()), MAX_TIMER_MS);
-    this.#timer = setTimeout(() => this.kick(), delay);
+    // setTimeout fires at once, with a warning, for a delay past 2^31 - 1 ms (about 24.8 days): an alert
+    // due that late (a Retry-After of 35 days, honoured whole before) had the dispatcher look for due
+    // alerts every few milliseconds. pollMs bounds the delay; this bounds a pollMs set that high.
+    this.#timer = setTimeout(() => this.kick(), Math.min(delayMs, MAX_TIMER_MS));
     this.#timer.unref();
   }
 }

@@ -131,6 +131,66 @@ describe('alert delivery through the outbox', () => {
     await second.close();
   });
 
+  // After a look at the outbox that failed (the database away), no timer was armed: an alert waiting for
+  // its retry waited for the next new alert, or a restart.
+  it('should look at the outbox again after a look that failed, and send what waits there', async () => {
+    const slack = track(await startFakeSlack());
+    slack.reply((_request, index) => (index === 0 ? { status: 503, body: 'down' } : undefined));
+    const store = await openSqlStore({ url: dbFile() });
+    const claim = store.claimDueAlerts.bind(store);
+    let failNextClaims = 0;
+    store.claimDueAlerts = (...args) => {
+      if (failNextClaims > 0) {
+        failNextClaims--;
+        return Promise.reject(new Error('the database is away'));
+      }
+      return claim(...args);
+    };
+    const engine = createEngine({
+      env: {},
+      store,
+      notifiers: [createSlackNotifier({ webhookUrl: slack.url })],
+      delivery: { ...fast, baseDelayMs: 100, maxDelayMs: 100, pollMs: 200 },
+      diagnostics: () => {},
+    });
+    await engine.process({ input: poolEvent() });
+    expect(slack.requests).toHaveLength(1);
+    // The retry's look fails, once.
+    failNextClaims = 1;
+    await until(async () => (await engine.store.listAlerts('sent')).length === 1, 'the alert, sent later');
+    expect(failNextClaims).toBe(0);
+    expect(slack.requests).toHaveLength(2);
+    await engine.close();
+  });
+
+  // Another instance wrote the alert (its claim taken) and died before sending it: the dispatchers of the
+  // instances still up looked at the outbox only when they had alerts of their own.
+  it('should send an alert another instance claimed and never sent, once its claim is over', async () => {
+    const file = dbFile();
+    const email = { name: 'email', sent: 0, send: async () => {}, sendDigest: async () => void email.sent++ };
+    const survivor = createEngine({
+      env: {},
+      store: await openSqlStore({ url: file }),
+      notifiers: [email],
+      delivery: { ...fast, pollMs: 100 },
+    });
+    await survivor.flush();
+    // Another instance on the same database writes an entry (the daily digest: the smallest to write
+    // by hand), claims it for 300 ms, and dies.
+    const other = await openSqlStore({ url: file });
+    await other.enqueueAlert({
+      idempotencyKey: 'digest:email:2026-12-06',
+      issueId: 'digest',
+      channel: 'email',
+      payload: JSON.stringify({ kind: 'digest', digest: { subject: 's', text: 't', html: '<p>t</p>' } }),
+      nextAttemptAt: Date.now(),
+    });
+    expect(await other.claimDueAlerts(Date.now(), 20, 300)).toHaveLength(1);
+    await other.close();
+    await until(() => email.sent === 1, 'the orphaned alert');
+    await survivor.close();
+  });
+
   it('should keep a dead letter, visible and counted, after exhausting the retries', async () => {
     const receiver = track(await startFakeWebhookReceiver({ secret: 's3cret' }));
     receiver.reply(() => ({ status: 500, body: 'boom' }));

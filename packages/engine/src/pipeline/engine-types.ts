@@ -54,7 +54,7 @@ export interface EngineOptions {
   digestHourUtc?: number;
   dashboardUrl?: string;
   /** Outbox retry settings (tests shorten them). */
-  delivery?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  delivery?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number; pollMs?: number };
   now?: () => number;
 }
 
