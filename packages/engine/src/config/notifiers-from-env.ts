@@ -17,12 +17,32 @@ type Env = Record<string, string | undefined>;
  */
 export function notifiersFromEnv(env: Env = process.env): Notifier[] {
   const value = (name: string) => env[name]?.trim() || undefined;
+  // A URL or an address that cannot work fails here, at start-up: found at the first alert, it failed
+  // every delivery of it six times and ended as a dead letter.
+  const url = (name: string) => {
+    const text = value(name);
+    if (text !== undefined && !isHttpUrl(text))
+      throw new ConfigError(`${name} must be an http:// or https:// URL, got "${text.slice(0, 200)}"`);
+    return text;
+  };
   const to = value('TRIAGE_ALERT_TO');
   const from = value('TRIAGE_ALERT_FROM') ?? 'triage@localhost';
-  const dashboardUrl = value('TRIAGE_DASHBOARD_URL');
+  if (!isAddress(from))
+    throw new ConfigError(`TRIAGE_ALERT_FROM must be an email address, got "${from.slice(0, 200)}"`);
+  const dashboardUrl = url('TRIAGE_DASHBOARD_URL');
+  const addresses = to
+    ?.split(',')
+    .map((address) => address.trim())
+    .filter(Boolean);
+  const wrong = addresses?.find((address) => !isAddress(address));
+  if (wrong !== undefined || addresses?.length === 0)
+    throw new ConfigError(
+      `TRIAGE_ALERT_TO must be email addresses separated by commas, got "${(wrong ?? to ?? '').slice(0, 200)}"`,
+    );
   const recipients = () => {
-    if (!to) throw new ConfigError('TRIAGE_ALERT_TO is required to send alert email: who should get it?');
-    return to.split(',').map((address) => address.trim());
+    if (!addresses)
+      throw new ConfigError('TRIAGE_ALERT_TO is required to send alert email: who should get it?');
+    return addresses;
   };
   const notifiers: Notifier[] = [];
 
@@ -42,19 +62,21 @@ export function notifiersFromEnv(env: Env = process.env): Notifier[] {
         to: recipients(),
         from,
         dashboardUrl,
-        url: value('TRIAGE_SENDGRID_URL'),
+        url: url('TRIAGE_SENDGRID_URL'),
       }),
     );
   } else {
-    notifiers.push(createConsoleEmailNotifier({ to: to ?? 'admin@localhost', dashboardUrl }));
+    notifiers.push(
+      createConsoleEmailNotifier({ to: addresses?.join(', ') ?? 'admin@localhost', dashboardUrl }),
+    );
   }
 
-  const slack = value('TRIAGE_SLACK_WEBHOOK_URL');
+  const slack = url('TRIAGE_SLACK_WEBHOOK_URL');
   if (slack) notifiers.push(createSlackNotifier({ webhookUrl: slack, dashboardUrl }));
   const routingKey = value('TRIAGE_PAGERDUTY_ROUTING_KEY');
   if (routingKey)
-    notifiers.push(createPagerDutyNotifier({ routingKey, url: value('TRIAGE_PAGERDUTY_URL'), dashboardUrl }));
-  const webhook = value('TRIAGE_WEBHOOK_URL');
+    notifiers.push(createPagerDutyNotifier({ routingKey, url: url('TRIAGE_PAGERDUTY_URL'), dashboardUrl }));
+  const webhook = url('TRIAGE_WEBHOOK_URL');
   if (webhook) {
     const secret = value('TRIAGE_WEBHOOK_SECRET');
     if (!secret)
@@ -64,4 +86,19 @@ export function notifiersFromEnv(env: Env = process.env): Notifier[] {
     notifiers.push(createWebhookNotifier({ url: webhook, secret }));
   }
   return notifiers;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const { protocol } = new URL(text);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** `name@host`, or `Display Name <name@host>`. */
+function isAddress(text: string): boolean {
+  const angled = /^[^<>]*<([^<>]+)>$/.exec(text);
+  return /^[^\s@<>,;"]+@[^\s@<>,;"]+$/.test(angled ? angled[1]! : text);
 }
