@@ -362,11 +362,10 @@ export class Engine {
    */
   #pseudonymize(): Promise<(event: TriageEvent) => TriageEvent> {
     this.#pseudonymizer ??= (async () => {
-      const stored = (this.#store as Partial<{ userKeySecret(): Promise<string> }>).userKeySecret;
       let secret = this.#userKeySecret;
-      if (secret === undefined && stored) {
+      if (secret === undefined && this.#store.userKeySecret) {
         try {
-          secret = await stored.call(this.#store);
+          secret = await this.#store.userKeySecret();
         } catch (error) {
           this.#failures.report('user-key', error);
         }

@@ -152,6 +152,11 @@ export interface IssueStore {
   recentEvents(issueId: string, limit: number): Promise<TriageEvent[]>;
   /** Events per hour, oldest first, for the hours since `sinceHour` (epoch hours). */
   hourlyCounts(issueId: string, sinceHour: number): Promise<Array<{ hour: number; count: number }>>;
+  /**
+   * The key of the users' pseudonyms, kept by a store that outlives the process (the SQL stores), so a
+   * restart or another process gives a user the same pseudonym. Absent: the engine makes one per run.
+   */
+  userKeySecret?(): Promise<string>;
 
   /** Adds an alert unless its idempotency key is already there; false when it was. */
   enqueueAlert(entry: Omit<OutboxEntry, 'id' | 'status' | 'attempts' | 'createdAt'>): Promise<boolean>;

@@ -11,8 +11,6 @@ import { parseDsn } from './parse-dsn.js';
 import { type Answer, errorOf, postEvents, serializeEvent } from './post-events.js';
 import type { Transport, TransportJob } from './transport.js';
 
-/** Bodies above this are gzipped: small ones cost more to compress than they save. */
-
 export interface HttpTransportOptions {
   /** `http(s)://PUBLIC_KEY@host:7070/PROJECT_ID`; parsed here, so a malformed DSN throws at setup. */
   dsn: string;
