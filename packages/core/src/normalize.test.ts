@@ -82,6 +82,15 @@ describe('normalizeEvent', () => {
     expect(() => normalizeEvent({ foo: 1 })).toThrow(/no log lines/);
   });
 
+  it("should keep the event's own id, and refuse one too long to be an identity", () => {
+    expect(normalizeEvent({ id: 'a'.repeat(128), log: ['x'] }).id).toBe('a'.repeat(128));
+    expect(() => normalizeEvent({ id: 'a'.repeat(129), log: ['x'] })).toThrow(
+      /id is longer than 128 characters/,
+    );
+    // Not a string: the event gets an id of its own.
+    expect(normalizeEvent({ id: 7, log: ['x'] }).id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('should strip control characters and terminal colours', () => {
     const event = normalizeEvent('\x1b[31mERROR\x1b[0m bad\x00\x07 thing\x9b2J\x7f');
     expect(event.log[0]?.message).toBe('ERROR bad thing2J');

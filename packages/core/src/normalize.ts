@@ -13,6 +13,11 @@ export const MAX_LINE_LENGTH = 8_192;
 export const MAX_ENTRIES = 1_000;
 /** Errors and warnings kept from the middle of a log longer than MAX_ENTRIES. */
 const MAX_MIDDLE_ERRORS = 100;
+/**
+ * Longest event id taken. An id is the event's identity (an event whose id its issue already holds is
+ * a duplicate), is indexed and appears in URLs; Sentry's are 32 characters, UUIDs 36.
+ */
+export const MAX_ID_LENGTH = 128;
 
 export interface NormalizeOptions {
   /** Used when the input has none. */
@@ -81,7 +86,7 @@ function fromObject(
   const level =
     raw.level != null ? toLevel(raw.level) : log.reduce<Level>((l, e) => maxLevel(l, e.level), 'debug');
   return {
-    id: optionalString(raw.id) ?? newId(),
+    id: toId(raw.id) ?? newId(),
     timestamp: toTimestamp(raw.timestamp) ?? now(),
     level: error ? maxLevel(level, 'error') : level,
     log,
@@ -275,6 +280,14 @@ function toTimestamp(raw: unknown): number | undefined {
     return Number.isNaN(parsed) ? undefined : parsed;
   }
   return undefined;
+}
+
+function toId(value: unknown): string | undefined {
+  const id = optionalString(value);
+  if (id !== undefined && id.length > MAX_ID_LENGTH) {
+    throw new InvalidEventError(`the event's id is longer than ${MAX_ID_LENGTH} characters`);
+  }
+  return id;
 }
 
 function optionalString(value: unknown): string | undefined {

@@ -63,6 +63,8 @@ export interface EngineStats {
   processed: number;
   analyzed: number;
   throttled: number;
+  /** Events not counted because their issue already held their id (sent again). */
+  duplicates: number;
   /** Alerts delivered, and alerts given up on (dead letters). */
   alerted: number;
   deadLetters: number;

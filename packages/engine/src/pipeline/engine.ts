@@ -63,7 +63,7 @@ export class Engine {
   readonly #service?: string;
   readonly #onAnalysis?: AnalysisCallback;
   readonly #inFlight = new Map<string, Promise<AnalysisReport | undefined>>();
-  readonly #counts = { accepted: 0, processed: 0, analyzed: 0, throttled: 0 };
+  readonly #counts = { accepted: 0, processed: 0, analyzed: 0, throttled: 0, duplicates: 0 };
   readonly #alerts: AlertStage;
   readonly #dashboardUrl?: string;
   #cancelDigest?: () => void;
@@ -214,6 +214,11 @@ export class Engine {
       };
     }
 
+    if (outcome.duplicate) {
+      // Sent again (its first copy has been, or is being, counted, analysed and alerted on).
+      this.#counts.duplicates++;
+      return undefined;
+    }
     const running = this.#inFlight.get(fingerprint);
     const eventLines = errorLinesOf(event);
     const decision: Decision = running

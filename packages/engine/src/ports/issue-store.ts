@@ -65,6 +65,11 @@ export interface RecordOutcome {
   unsnoozed: boolean;
   /** The event's delivery was recorded before: nothing changed, and `issue` is as it stands. */
   replayed?: boolean;
+  /**
+   * The issue already holds an event with this event's id (a client that sent it again after losing
+   * the answer): nothing changed, and `issue` is as it stands.
+   */
+  duplicate?: boolean;
 }
 
 export interface StatusChange {
@@ -124,7 +129,10 @@ export interface RecordOptions {
 
 /** The store port: memory, SQLite and PostgreSQL behind one contract suite. */
 export interface IssueStore {
-  /** Creates or updates the issue of `fingerprint` with one more event, applying the lifecycle rules. */
+  /**
+   * Creates or updates the issue of `fingerprint` with one more event, applying the lifecycle rules.
+   * An event whose id the issue already holds (among the events it keeps) is a duplicate: not counted.
+   */
   recordEvent(
     input: { event: TriageEvent; fingerprint: string; title: string },
     options?: RecordOptions,

@@ -86,6 +86,36 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
       expect(await store.recentEvents(id, 50)).toHaveLength(11);
     });
 
+    // A client that lost the answer sends the event again: a new delivery, the same event id.
+    it('should count an event sent again once, and say it was a duplicate', async () => {
+      const sent = event({ user: { id: 'u1' } });
+      const first = await store.recordEvent({ ...input(), event: sent }, { delivery: 'job-1' });
+      const again = await store.recordEvent(
+        { ...input(), event: { ...sent, user: { id: 'u2' } } },
+        {
+          delivery: 'job-2',
+        },
+      );
+      expect(again).toMatchObject({ created: false, regressed: false, unsnoozed: false, duplicate: true });
+      expect(again.issue).toMatchObject({ id: first.issue.id, count: 1, usersAffected: 1 });
+      const other = await store.recordEvent(input(), { delivery: 'job-3' });
+      expect(other.duplicate).toBeFalsy();
+      expect(other.issue.count).toBe(2);
+      // Without deliveries (in process), and sent many times at once.
+      const burst = event();
+      const outcomes = await Promise.all(
+        Array.from({ length: 5 }, () => store.recordEvent({ ...input(), event: burst })),
+      );
+      expect(outcomes.filter((outcome) => outcome.duplicate)).toHaveLength(4);
+      expect(await store.getIssue(first.issue.id)).toMatchObject({ count: 3, usersAffected: 1 });
+      expect(await store.recentEvents(first.issue.id, 50)).toHaveLength(3);
+      const hour = Math.floor(Date.parse('2026-01-01T10:00:00Z') / 3_600_000);
+      expect(await store.hourlyCounts(first.issue.id, hour)).toEqual([{ hour, count: 3 }]);
+      // The same id in another issue is another event there.
+      const elsewhere = await store.recordEvent({ ...input({}, 'f2'), event: sent });
+      expect(elsewhere).toMatchObject({ created: true, issue: { count: 1 } });
+    });
+
     it('should record a delivery once: the same delivery again changes nothing and says so', async () => {
       const first = await store.recordEvent(input({ user: { id: 'u1' } }), { delivery: 'job-1' });
       expect(first.replayed).toBeFalsy();

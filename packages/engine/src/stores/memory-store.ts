@@ -24,6 +24,8 @@ export class MemoryStore implements IssueStore {
   readonly #byFingerprint = new Map<string, string>();
   /** Delivery → issue id, to answer a delivery recorded twice (RecordOptions.delivery). */
   readonly #deliveries = new Map<string, string>();
+  /** The events recorded, as `issue id \n event id`, to know an event sent again. */
+  readonly #eventKeys = new Set<string>();
   readonly #hours = new Map<string, Map<number, number>>();
   readonly #users = new Map<string, Set<string>>();
   readonly #outbox = new Map<string, OutboxEntry>();
@@ -46,8 +48,14 @@ export class MemoryStore implements IssueStore {
     }
     const existingId = this.#byFingerprint.get(input.fingerprint);
     const existing = existingId ? this.#issues.get(existingId) : undefined;
+    if (existing && this.#eventKeys.has(`${existing.id}\n${input.event.id}`)) {
+      return { issue: copy(existing), created: false, regressed: false, unsnoozed: false, duplicate: true };
+    }
     const applied = applyEvent(existing, input, options, () => globalThis.crypto.randomUUID());
     const { issue } = applied;
+    // Like the deliveries: an event is sent again soon after, so past a bound the oldest are forgotten.
+    if (this.#eventKeys.size >= 100_000) this.#eventKeys.delete(this.#eventKeys.values().next().value!);
+    this.#eventKeys.add(`${issue.id}\n${input.event.id}`);
     const user = userKeyOf(input.event);
     if (user) {
       const users = this.#users.get(issue.id) ?? new Set<string>();

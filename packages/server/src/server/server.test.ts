@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { until } from '@triage/engine/test';
-import { createTriage } from '@triage/node';
+import { createTriage, HttpTransport } from '@triage/node';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from './start-server.js';
@@ -275,6 +275,56 @@ describe('triage serve', () => {
     expect(body.issues[0]).toMatchObject({ service: 'billing', priority: 'P1', category: 'configuration' });
   });
 
+  // The Node SDK sends a batch again when its answer does not come in time; the server had stored it.
+  it('should count an event once when a client sends it again after losing the answer', async () => {
+    const duplicatesBefore = server.context.engine.stats().duplicates;
+    let answersLost = 0;
+    const transport = new HttpTransport({
+      dsn: server.dsn,
+      timeoutMs: 500,
+      retryBaseMs: 10,
+      flushIntervalMs: 0,
+      // The network loses the first answer: the server has the batch, the client never hears so.
+      fetch: async (url, init) => {
+        const response = await fetch(url, init);
+        if (answersLost++ > 0) return response;
+        await new Promise((_resolve, reject) =>
+          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason), { once: true }),
+        );
+        return response;
+      },
+      onFailure: () => {},
+    });
+    const triage = createTriage({ transport, summary: 'none', service: 'mailer' });
+    const scope = triage.scope({ file: 'src/mailer.ts', func: 'SendReceipt' });
+    scope.error('SMTP relay refused the receipt: 554 sender address rejected');
+    scope.end();
+    expect(await triage.flush(10_000)).toBe(true);
+    await triage.close();
+    expect(transport.stats()).toMatchObject({ sent: 1, requests: 2, retries: 1 });
+
+    // And a Sentry SDK's envelope, sent twice with its event_id.
+    const eventId = 'f'.repeat(32);
+    const envelope = [
+      JSON.stringify({ event_id: eventId }),
+      JSON.stringify({ type: 'event' }),
+      JSON.stringify({ event_id: eventId, level: 'error', message: 'payment webhook signature mismatch' }),
+    ].join('\n');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const response = await fetch(`${server.url}/api/1/envelope/?sentry_key=${KEY}`, {
+        method: 'POST',
+        body: envelope,
+      });
+      expect(await response.json()).toEqual({ id: eventId });
+    }
+    expect(await drained()).toBe(true);
+    const mailer = (await api('/api/v1/issues?handler=SendReceipt')).body.issues;
+    expect(mailer).toMatchObject([{ count: 1 }]);
+    expect((await api(`/api/v1/issues/${mailer[0].id}`)).body.events).toHaveLength(1);
+    expect((await api('/api/v1/issues?q=signature%20mismatch')).body.issues).toMatchObject([{ count: 1 }]);
+    expect((await api('/api/v1/stats')).body.queue.duplicates).toBe(duplicatesBefore + 2);
+  });
+
   it.each([
     [
       'no key',
@@ -287,6 +337,12 @@ describe('triage serve', () => {
     ['deeply nested JSON', () => ingest('['.repeat(100_000)), 400, /nest/],
     ['a body that is not UTF-8', () => ingest(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 400, /UTF-8/],
     ['an event with nothing in it', () => ingest({ foo: 1 }), 400, /no log lines/],
+    [
+      'an event id too long to be one',
+      () => ingest({ id: 'x'.repeat(129), log: ['ERROR: x'] }),
+      400,
+      /id is longer than 128 characters/,
+    ],
     ['an unknown encoding', () => ingest('{}', { 'content-encoding': 'zstd' }), 415, /encoding/],
     [
       'a gzip bomb',

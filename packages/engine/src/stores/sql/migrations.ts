@@ -191,6 +191,13 @@ const migrations = (dialect: SqlDialectName): Record<string, Migration> => ({
         .execute();
     },
   },
+  '008-event-ids': {
+    // An event sent again (a client that lost the answer and retried) is found by its id among its
+    // issue's events. Not unique: databases that counted such events twice before hold both.
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('events_issue_id').on('events').columns(['issue_id', 'id']).execute();
+    },
+  },
 });
 
 /**

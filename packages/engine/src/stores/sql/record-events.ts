@@ -18,7 +18,8 @@ export interface RecordItem {
  * events. Each event is applied in order, so each gets the outcome it would
  * have had alone (the first may create the issue, a later one find it
  * resolved…); a delivery already recorded, before or earlier in the batch,
- * changes nothing and comes back `replayed`.
+ * changes nothing and comes back `replayed`, and an event whose id the issue
+ * holds already changes nothing and comes back `duplicate`.
  */
 export async function recordEvents(
   db: Kysely<Database>,
@@ -41,6 +42,19 @@ export async function recordEvents(
     if (dialect === 'postgres') query = query.forUpdate();
     const row = await query.executeTakeFirst();
     const stored = row ? toIssue(row) : undefined;
+    // Event ids the issue holds already, among those of the batch: after the issue's lock on
+    // PostgreSQL, so an instance recording the same event at the same time is seen.
+    const held = new Set<string>();
+    if (row) {
+      const ids = [...new Set(items.map((item) => item.input.event.id))];
+      const rows = await trx
+        .selectFrom('events')
+        .select('id')
+        .where('issue_id', '=', row.id)
+        .where('id', 'in', ids)
+        .execute();
+      for (const { id } of rows) held.add(id);
+    }
     let current = stored;
     const outcomes: RecordOutcome[] = [];
     const applied: Array<{ outcome: RecordOutcome; user?: string }> = [];
@@ -59,11 +73,22 @@ export async function recordEvents(
         });
         continue;
       }
+      if (current && held.has(input.event.id)) {
+        outcomes.push({
+          issue: { ...current },
+          created: false,
+          regressed: false,
+          unsnoozed: false,
+          duplicate: true,
+        });
+        continue;
+      }
       const outcome: RecordOutcome = applyEvent(current, input, options, timeOrderedId);
       current = outcome.issue;
       outcomes.push(outcome);
       applied.push({ outcome, user: userKeyOf(input.event) });
       if (options.delivery !== undefined) recorded.add(options.delivery);
+      held.add(input.event.id);
       events.push({
         id: input.event.id,
         issue_id: current.id,

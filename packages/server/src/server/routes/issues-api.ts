@@ -132,6 +132,7 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
         done: context.jobs.done,
         failed: context.jobs.failed,
         timedOut: context.jobs.timedOut,
+        duplicates: engine.duplicates,
       },
       ingest: {
         bodyBytesHeld: context.bodyMemory.used,
