@@ -317,7 +317,20 @@ describe('triage serve', () => {
       });
       expect(await response.json()).toEqual({ id: eventId });
     }
+    // Without an event_id, each copy is an event of its own, and the answer names the id it was given.
+    const anonymous = '{}\n{"type":"event"}\n{"level":"error","message":"inventory feed stalled"}\n';
+    const given = [];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const response = await fetch(`${server.url}/api/1/envelope/?sentry_key=${KEY}`, {
+        method: 'POST',
+        body: anonymous,
+      });
+      given.push(((await response.json()) as { id: string }).id);
+    }
+    expect(given[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(given[1]).not.toBe(given[0]);
     expect(await drained()).toBe(true);
+    expect((await api('/api/v1/issues?q=inventory%20feed')).body.issues).toMatchObject([{ count: 2 }]);
     const mailer = (await api('/api/v1/issues?handler=SendReceipt')).body.issues;
     expect(mailer).toMatchObject([{ count: 1 }]);
     expect((await api(`/api/v1/issues/${mailer[0].id}`)).body.events).toHaveLength(1);
