@@ -15,7 +15,8 @@ export interface EventDefaults {
 export function scopeToEvent(scope: Scope, defaults: EventDefaults): TriageEvent {
   const { options } = scope;
   const log = scope.entries().map(toLogEntry);
-  if (scope.endedBy) {
+  // A crash ended it: its captured error says so.
+  if (scope.endedBy && scope.endedBy !== 'crash') {
     log.push({
       level: 'warn',
       message: `[triage] scope was never closed by the application (ended at ${scope.endedBy === 'limit' ? 'the open-scope limit' : scope.endedBy})`,

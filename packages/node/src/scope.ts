@@ -57,7 +57,7 @@ export class Scope implements Disposable {
   durationMs = 0;
   ended = false;
   /** Set when the scope was ended by the client rather than by the application. */
-  endedBy?: 'timeout' | 'shutdown' | 'limit';
+  endedBy?: 'timeout' | 'shutdown' | 'limit' | 'crash';
 
   constructor(owner: ScopeOwner, options: ScopeOptions, headSize: number, tailSize: number) {
     this.#owner = owner;

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AnalysisCallback, Engine, EngineOptions } from '@triage/engine';
+import { type CrashCapturing, captureCrashes, forgetCrashes } from './crash-capture.js';
 import { type ExitFlushable, flushAtExit, forgetAtExit } from './exit-flush.js';
 import { Scope, type ScopeOptions, type ScopeOwner } from './scope.js';
 import { type EventDefaults, scopeToEvent } from './scope-to-event.js';
@@ -31,6 +32,14 @@ export interface TriageOptions extends EventDefaults {
    * signal does not wait: call `await triage.close()` first.
    */
   flushAtExitMs?: number;
+  /**
+   * Report an uncaught exception (and an unhandled rejection, which Node raises as one) before Node
+   * ends the process (default true). The scope it was thrown in (or a scope of its own) ends with the
+   * error; with a DSN, the events still held are sent at once, the process blocked for at most
+   * `flushAtExitMs` meanwhile. Node then prints the error and exits with code 1 as usual. In process
+   * (no DSN) the scope's summary line is printed, but nothing can be analysed or alerted on.
+   */
+  captureCrashes?: boolean;
   /** Called for every analysis, besides each scope's own `onAnalysis`. In-process only: never called with a DSN. */
   onAnalysis?: AnalysisCallback;
   /**
@@ -65,7 +74,7 @@ export interface TriageStats {
  * and never throws; the engine is loaded on first need and does its work on a
  * background queue after the response.
  */
-export class Triage implements ScopeOwner, ExitFlushable {
+export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
   readonly #storage = new AsyncLocalStorage<Scope>();
   readonly #open = new Set<Scope>();
   readonly #options: TriageOptions;
@@ -81,6 +90,8 @@ export class Triage implements ScopeOwner, ExitFlushable {
   readonly #transport: Transport;
   readonly #inProcess?: InProcessTransport;
   #scopesEnded = 0;
+  /** Errors run() captured and threw on: when one of them is uncaught, its scope has reported it. */
+  readonly #rethrown = new WeakSet<object>();
   #sweeper?: NodeJS.Timeout;
   #closed = false;
 
@@ -125,6 +136,7 @@ export class Triage implements ScopeOwner, ExitFlushable {
       });
       this.#transport = this.#inProcess;
     }
+    if (options.captureCrashes ?? true) captureCrashes(this);
   }
 
   /** Opens a scope and makes it the current one for the rest of this async call chain. */
@@ -150,8 +162,7 @@ export class Triage implements ScopeOwner, ExitFlushable {
     try {
       result = this.#storage.run(scope, fn, scope);
     } catch (error) {
-      scope.capture(error);
-      scope.end();
+      this.#captureAndEnd(scope, error);
       throw error;
     }
     if (result instanceof Promise) {
@@ -161,14 +172,50 @@ export class Triage implements ScopeOwner, ExitFlushable {
           return value;
         },
         (error: unknown) => {
-          scope.capture(error);
-          scope.end();
+          this.#captureAndEnd(scope, error);
           throw error;
         },
       ) as T;
     }
     scope.end();
     return result;
+  }
+
+  #captureAndEnd(scope: Scope, error: unknown) {
+    scope.capture(error);
+    scope.end();
+    if (typeof error === 'object' && error !== null) this.#rethrown.add(error);
+  }
+
+  crashed(error: unknown, origin: NodeJS.UncaughtExceptionOrigin, fatal: boolean): void {
+    if (this.#closed) return;
+    try {
+      const current = this.current();
+      const reported = typeof error === 'object' && error !== null && this.#rethrown.has(error);
+      if (current || !reported) {
+        const scope = current ?? new Scope(this, {}, this.#headEntries, this.#tailEntries);
+        scope.capture(
+          error,
+          origin === 'unhandledRejection' ? 'Unhandled promise rejection' : 'Uncaught exception',
+        );
+        scope.endedBy = 'crash';
+        scope.end();
+      }
+      if (!fatal) return;
+      // The event loop will not turn again: what waits for it is written or sent now, or never.
+      this.#summary.flush();
+      if (this.#flushAtExitMs === 0) return;
+      if (this.#transport.sendAtCrash) this.#transport.sendAtCrash(this.#flushAtExitMs);
+      else if (this.#inProcess)
+        this.#fail(
+          'crash',
+          new Error(
+            'the process is ending on an uncaught exception: the in-process engine cannot analyse it now (with TRIAGE_DSN a Triage server receives crashes)',
+          ),
+        );
+    } catch (failure) {
+      this.#fail('crash', failure);
+    }
   }
 
   /** The scope of the current async call chain, if one is open. */
@@ -248,6 +295,7 @@ export class Triage implements ScopeOwner, ExitFlushable {
       }
       this.#closed = true;
       forgetAtExit(this);
+      forgetCrashes(this);
       if (this.#sweeper) clearInterval(this.#sweeper);
     }
     this.#summary.flush();

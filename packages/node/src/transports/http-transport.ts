@@ -8,7 +8,8 @@ import {
   type TriageEvent,
 } from '@triage/core';
 import { parseDsn } from './parse-dsn.js';
-import { type Answer, errorOf, postEvents, serializeEvent } from './post-events.js';
+import { postBlocking } from './post-blocking.js';
+import { type Answer, errorOf, eventsRequestSync, postEvents, serializeEvent } from './post-events.js';
 import type { Transport, TransportJob } from './transport.js';
 
 export interface HttpTransportOptions {
@@ -177,6 +178,53 @@ export class HttpTransport implements Transport {
     this.#sleeping?.wake();
     this.#drop('closed', [...this.#buffer.splice(0), ...this.#batches.splice(0).flat()]);
     return flushed;
+  }
+
+  /**
+   * The process is ending for an uncaught exception and its event loop will not turn again: sends
+   * every event still held, blocking for at most `timeoutMs`, and closes. The batch in flight goes
+   * again with them (the server counts an event it holds once). The requests run on a thread of their
+   * own (`postBlocking`), with the global fetch, not the `fetch` option.
+   */
+  sendAtCrash(timeoutMs: number): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closing.abort(new Error('the process is ending'));
+    try {
+      this.#build(this.#buffer.splice(0));
+      const events = this.#batches.flat();
+      this.#batches = [];
+      if (events.length === 0) return;
+      const batches: Built[][] = [];
+      for (let at = 0; at < events.length; at += this.#settings.batchSize)
+        batches.push(events.slice(at, at + this.#settings.batchSize));
+      const { sent, problem } = postBlocking({
+        endpoint: this.#endpoint,
+        requests: batches.map((batch) =>
+          eventsRequestSync(
+            this.#publicKey,
+            batch.map((item) => item.json),
+          ),
+        ),
+        timeoutMs,
+      });
+      this.#counts.requests += Math.min(batches.length, sent + 1);
+      for (const batch of batches.slice(0, sent)) {
+        this.#counts.sent += batch.length;
+        this.#settle(batch, true);
+      }
+      const lost = batches.slice(sent).flat();
+      if (lost.length === 0) return;
+      this.#counts.failures++;
+      this.#drop('crash', lost);
+      this.#reportOnce(
+        'crash',
+        'send',
+        `the process is ending on an uncaught exception and ${lost.length} event(s) could not be sent to ${this.#endpoint} (${problem})`,
+      );
+    } catch (error) {
+      this.#reportOnce('internal', 'send', error);
+    }
   }
 
   stats(): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { gzip as gzipCallback, gzipSync } from 'node:zlib';
 import { readTextPrefix, type TriageEvent } from '@triage/core';
 
 const gzip = promisify(gzipCallback);
@@ -43,13 +43,9 @@ export async function postEvents({
   closing.addEventListener('abort', abort, { once: true });
   const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   try {
-    const json = Buffer.from(`{"events":[${events.join(',')}]}`);
+    const json = eventsJson(events);
     const compress = json.length > GZIP_ABOVE_BYTES;
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'x-triage-key': publicKey,
-      ...(compress ? { 'content-encoding': 'gzip' } : {}),
-    };
+    const headers = eventsHeaders(publicKey, compress);
     const body = compress ? await gzip(json) : json;
     const response = await fetch(endpoint, {
       method: 'POST',
@@ -74,6 +70,24 @@ export async function postEvents({
     closing.removeEventListener('abort', abort);
   }
 }
+
+/** The request of `events` built at once, for a thread that cannot wait for an asynchronous gzip. */
+export function eventsRequestSync(
+  publicKey: string,
+  events: string[],
+): { headers: Record<string, string>; body: Buffer } {
+  const json = eventsJson(events);
+  const compress = json.length > GZIP_ABOVE_BYTES;
+  return { headers: eventsHeaders(publicKey, compress), body: compress ? gzipSync(json) : json };
+}
+
+const eventsJson = (events: string[]) => Buffer.from(`{"events":[${events.join(',')}]}`);
+
+const eventsHeaders = (publicKey: string, gzipped: boolean): Record<string, string> => ({
+  'content-type': 'application/json',
+  'x-triage-key': publicKey,
+  ...(gzipped ? { 'content-encoding': 'gzip' } : {}),
+});
 
 /** One event as JSON; a log line's `fields` that cannot be serialised (cycles, BigInt) is left out. */
 export function serializeEvent(event: TriageEvent): string {

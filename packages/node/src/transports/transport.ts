@@ -16,4 +16,9 @@ export interface Transport {
   flush(timeoutMs: number): Promise<boolean>;
   close(timeoutMs: number): Promise<boolean>;
   stats?(): Record<string, unknown>;
+  /**
+   * The process is ending for an uncaught exception and its event loop will not turn again: deliver
+   * what is held now, synchronously, within `timeoutMs`. Without it, what is held is lost.
+   */
+  sendAtCrash?(timeoutMs: number): void;
 }

@@ -1,0 +1,142 @@
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+
+let close: (() => void) | undefined;
+afterEach(() => close?.());
+
+interface Received {
+  log: Array<{ level: string; message: string }>;
+  error?: { type: string; message: string };
+  source?: { function?: string };
+}
+
+/** A Triage server's ingest endpoint that keeps the events it receives. */
+async function startReceiver() {
+  const received: Received[] = [];
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
+    const json = request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+    received.push(...(JSON.parse(json.toString('utf8')) as { events: Received[] }).events);
+    response.writeHead(200, { 'content-type': 'application/json' }).end('{"ids":[]}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  close = () => {
+    server.closeAllConnections();
+    server.close();
+  };
+  return { received, dsn: `http://key@127.0.0.1:${(server.address() as AddressInfo).port}/1` };
+}
+
+/** Runs `body` after a client is created with `options`; resolves with how the process ended. */
+function runScript(dsn: string, body: string, options = '') {
+  const script = `import { createTriage } from '@triage/node';
+const triage = createTriage({ summary: 'none', ${options} });
+${body}`;
+  return new Promise<{ code: number | null; stderr: string; ms: number }>((resolve) => {
+    const started = performance.now();
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { env: { PATH: process.env.PATH, TRIAGE_DSN: dsn }, encoding: 'utf8', timeout: 20_000 },
+      (error, _stdout, stderr) =>
+        resolve({ code: error ? (error.code as number) : 0, stderr, ms: performance.now() - started }),
+    );
+  });
+}
+
+const messages = (event: Received | undefined) => event?.log.map((entry) => entry.message).join('\n');
+
+describe('an uncaught exception', () => {
+  it("should send its scope's lines and what was still held, then end the process as Node does", async () => {
+    const receiver = await startReceiver();
+    const ended = await runScript(
+      receiver.dsn,
+      `const earlier = triage.scope({ func: 'SyncPrices' });
+earlier.error('ERROR: price feed answered 503');
+earlier.end();
+const scope = triage.scope({ file: 'jobs.ts', func: 'ImportJob' });
+scope.info('importing batch %d', 7);
+setTimeout(() => { throw new Error('batch 7 has no header row'); }, 10);`,
+    );
+    // Node's own ending: the error printed, exit code 1.
+    expect(ended.code).toBe(1);
+    expect(ended.stderr).toContain('Error: batch 7 has no header row');
+    expect(ended.stderr).not.toContain('[triage]');
+    // The scope ended earlier was still waiting for its batch's timer (1 s): it went with the crash.
+    expect(receiver.received.map((event) => event.source?.function)).toEqual(['SyncPrices', 'ImportJob']);
+    const crash = receiver.received[1];
+    expect(crash?.error).toMatchObject({ type: 'Error', message: 'batch 7 has no header row' });
+    expect(messages(crash)).toContain('importing batch 7');
+    expect(messages(crash)).toContain('Uncaught exception');
+    expect(messages(crash)).not.toContain('never closed');
+  });
+
+  it('should report an unhandled rejection outside any scope', async () => {
+    const receiver = await startReceiver();
+    const ended = await runScript(
+      receiver.dsn,
+      `setTimeout(() => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'sku')")), 10);`,
+    );
+    expect(ended.code).toBe(1);
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0]?.error).toMatchObject({ type: 'TypeError' });
+    expect(messages(receiver.received[0])).toContain('Unhandled promise rejection');
+  });
+
+  it('should not report twice an error that triage.run() captured and threw on', async () => {
+    const receiver = await startReceiver();
+    const ended = await runScript(
+      receiver.dsn,
+      `triage.run({ func: 'Checkout' }, () => { throw new RangeError('quantity out of range'); });`,
+    );
+    expect(ended.code).toBe(1);
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0]).toMatchObject({
+      source: { function: 'Checkout' },
+      error: { type: 'RangeError' },
+    });
+  });
+
+  it('should wait at most flushAtExitMs for a server that is down, and say so', async () => {
+    const receiver = await startReceiver();
+    close?.();
+    close = undefined;
+    const ended = await runScript(
+      receiver.dsn,
+      `throw new Error('config file missing');`,
+      'flushAtExitMs: 300',
+    );
+    expect(ended.code).toBe(1);
+    expect(ended.stderr).toContain('Error: config file missing');
+    expect(ended.stderr).toMatch(
+      /\[triage\] send failed: the process is ending on an uncaught exception and 1 event\(s\) could not be sent to .* \(the server could not be reached\)/,
+    );
+  });
+
+  it('should leave a process that handles it running, and send the event as any other', async () => {
+    const receiver = await startReceiver();
+    const ended = await runScript(
+      receiver.dsn,
+      `process.on('uncaughtException', async () => {
+  const flushed = await triage.flush(5_000);
+  process.exit(flushed ? 0 : 3);
+});
+setTimeout(() => { throw new Error('handled elsewhere'); }, 10);`,
+    );
+    expect(ended.code).toBe(0);
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0]?.error).toMatchObject({ message: 'handled elsewhere' });
+  });
+
+  it('should send nothing with captureCrashes: false', async () => {
+    const receiver = await startReceiver();
+    const ended = await runScript(receiver.dsn, `throw new Error('not reported');`, 'captureCrashes: false');
+    expect(ended.code).toBe(1);
+    expect(receiver.received).toEqual([]);
+  });
+});
