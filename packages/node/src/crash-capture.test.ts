@@ -1,36 +1,8 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { eventsReceivers, type ReceivedEvent } from './__fixtures__/events-receiver.js';
 
-let close: (() => void) | undefined;
-afterEach(() => close?.());
-
-interface Received {
-  log: Array<{ level: string; message: string }>;
-  error?: { type: string; message: string };
-  source?: { function?: string };
-}
-
-/** A Triage server's ingest endpoint that keeps the events it receives. */
-async function startReceiver() {
-  const received: Received[] = [];
-  const server = createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks);
-    const json = request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
-    received.push(...(JSON.parse(json.toString('utf8')) as { events: Received[] }).events);
-    response.writeHead(200, { 'content-type': 'application/json' }).end('{"ids":[]}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  close = () => {
-    server.closeAllConnections();
-    server.close();
-  };
-  return { received, dsn: `http://key@127.0.0.1:${(server.address() as AddressInfo).port}/1` };
-}
+const startReceiver = eventsReceivers();
 
 /** Runs `body` after a client is created with `options`; resolves with how the process ended. */
 function runScript(dsn: string, body: string, options = '') {
@@ -49,7 +21,7 @@ ${body}`;
   });
 }
 
-const messages = (event: Received | undefined) => event?.log.map((entry) => entry.message).join('\n');
+const messages = (event: ReceivedEvent | undefined) => event?.log.map((entry) => entry.message).join('\n');
 
 describe('an uncaught exception', () => {
   it("should send its scope's lines and what was still held, then end the process as Node does", async () => {
@@ -104,8 +76,7 @@ setTimeout(() => { throw new Error('batch 7 has no header row'); }, 10);`,
 
   it('should wait at most flushAtExitMs for a server that is down, and say so', async () => {
     const receiver = await startReceiver();
-    close?.();
-    close = undefined;
+    receiver.close();
     const ended = await runScript(
       receiver.dsn,
       `throw new Error('config file missing');`,

@@ -62,24 +62,16 @@ export async function recordEvents(
     const hours = new Map<number, number>();
     for (const { input, options } of items) {
       const seen = options.delivery !== undefined && recorded.has(options.delivery);
-      if (seen && current) {
-        // Recorded before: the issue as it stands (in this batch, as it stands so far).
+      // Recorded before (this delivery), or sent again (this event): nothing changes, and the issue
+      // is as it stands (in this batch, as it stands so far).
+      const again = seen ? 'replayed' : held.has(input.event.id) ? 'duplicate' : undefined;
+      if (current && again) {
         outcomes.push({
           issue: { ...current },
           created: false,
           regressed: false,
           unsnoozed: false,
-          replayed: true,
-        });
-        continue;
-      }
-      if (current && held.has(input.event.id)) {
-        outcomes.push({
-          issue: { ...current },
-          created: false,
-          regressed: false,
-          unsnoozed: false,
-          duplicate: true,
+          [again]: true,
         });
         continue;
       }
