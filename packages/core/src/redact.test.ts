@@ -90,6 +90,15 @@ describe('createRedactor().text', () => {
     const id = '4919279b-e3e5-417a-b3d2-204e9f963615';
     expect(redact.text(id)).toBe(id);
     expect(redact.text(`${id} token=abc123`)).toBe(`${id} token=[secret]`);
+    // Without dashes, as a Sentry SDK sends its event ids; digits only, as no card or phone is.
+    for (const hex of ['9ec79c33ec9942ab8353589fcb2e04dc', '41111111111111114111111111111111'])
+      expect(redact.text(hex)).toBe(hex);
+  });
+
+  it("should run an application's own patterns on ids too", () => {
+    const custom = createRedactor({ patterns: [{ pattern: /\b[0-9a-f]{32}\b/, replacement: '[hex_key]' }] });
+    expect(custom.text('9ec79c33ec9942ab8353589fcb2e04dc')).toBe('[hex_key]');
+    expect(custom.text('4919279b-e3e5-417a-b3d2-204e9f963615')).toBe('4919279b-e3e5-417a-b3d2-204e9f963615');
   });
 
   it('should redact a string seen before as it did the first time, short or long', () => {
