@@ -212,12 +212,9 @@ export class AlertDispatcher {
 
   async #scheduleNext(): Promise<void> {
     if (this.#closed) return;
-    const pending = await this.#options.store.listAlerts('pending');
-    // reduce, not Math.min(...): spreading past about 100,000 entries overflows the stack (Node 20).
-    const next = pending.reduce(
-      (soonest, entry) => Math.min(soonest, entry.nextAttemptAt),
-      Number.POSITIVE_INFINITY,
-    );
+    // The soonest due, not every pending entry: with a channel down the outbox holds thousands, and
+    // each was loaded, payload and all, after every round.
+    const next = (await this.#options.store.nextAlertDueAt()) ?? Number.POSITIVE_INFINITY;
     // Never longer than pollMs: another instance may write alerts meanwhile, and die before sending them.
     this.#arm(Math.min(Math.max(0, next - this.#options.now()), this.#options.pollMs));
   }

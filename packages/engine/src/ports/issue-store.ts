@@ -177,5 +177,7 @@ export interface IssueStore {
   markAlertRetry(id: string, nextAttemptAt: number, error: string): Promise<void>;
   markAlertDead(id: string, error: string): Promise<void>;
   listAlerts(status?: OutboxEntry['status']): Promise<OutboxEntry[]>;
+  /** When the soonest pending alert is due (its nextAttemptAt); undefined when none is pending. */
+  nextAlertDueAt(): Promise<number | undefined>;
   close?(): Promise<void>;
 }

@@ -242,8 +242,13 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
       expect(await store.enqueueAlert({ ...entry, idempotencyKey: 'i1:slack:1', channel: 'slack' })).toBe(
         true,
       );
+      expect(await store.nextAlertDueAt()).toBe(100);
       const [slack] = await store.claimDueAlerts(500, 10, 1_000);
+      // Claimed: its lease runs to 1,500.
+      expect(await store.nextAlertDueAt()).toBe(1_500);
       await store.markAlertDead(slack!.id, 'invalid_payload');
+      // Nothing pending: the sent and the dead are never due.
+      expect(await store.nextAlertDueAt()).toBeUndefined();
       expect(await store.listAlerts('dead')).toMatchObject([
         { channel: 'slack', lastError: 'invalid_payload' },
       ]);

@@ -181,6 +181,15 @@ export class MemoryStore implements IssueStore {
     return [...this.#outbox.values()].filter((entry) => !status || entry.status === status).map(copy);
   }
 
+  async nextAlertDueAt() {
+    let soonest: number | undefined;
+    for (const entry of this.#outbox.values()) {
+      if (entry.status === 'pending' && (soonest === undefined || entry.nextAttemptAt < soonest))
+        soonest = entry.nextAttemptAt;
+    }
+    return soonest;
+  }
+
   #evict() {
     while (this.#issues.size > this.#maxIssues) {
       const [oldestId, oldest] = this.#issues.entries().next().value as [string, Issue];

@@ -294,6 +294,18 @@ export class SqlStore implements IssueStore, SpendStore {
     return (await query.orderBy('created_at').limit(10_000).execute()).map(toOutboxEntry);
   }
 
+  async nextAlertDueAt() {
+    // One step down the (status, next_attempt_at) index, whatever the outbox holds.
+    const row = await this.db
+      .selectFrom('outbox')
+      .select('next_attempt_at')
+      .where('status', '=', 'pending')
+      .orderBy('next_attempt_at')
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? undefined : Number(row.next_attempt_at);
+  }
+
   async close() {
     await this.options.beforeClose?.();
     await this.db.destroy();
