@@ -5,7 +5,7 @@ import { eventsReceivers, type ReceivedEvent } from './__fixtures__/events-recei
 const startReceiver = eventsReceivers();
 
 /** Runs `body` after a client is created with `options`; resolves with how the process ended. */
-function runScript(dsn: string, body: string, options = '') {
+function runScript(dsn: string, body: string, options = '', env: Record<string, string> = {}) {
   const script = `import { createTriage } from '@triage/node';
 const triage = createTriage({ summary: 'none', ${options} });
 ${body}`;
@@ -14,7 +14,7 @@ ${body}`;
     execFile(
       process.execPath,
       ['--input-type=module', '-e', script],
-      { env: { PATH: process.env.PATH, TRIAGE_DSN: dsn }, encoding: 'utf8', timeout: 20_000 },
+      { env: { PATH: process.env.PATH, TRIAGE_DSN: dsn, ...env }, encoding: 'utf8', timeout: 20_000 },
       (error, _stdout, stderr) =>
         resolve({ code: error ? (error.code as number) : 0, stderr, ms: performance.now() - started }),
     );
@@ -102,6 +102,24 @@ setTimeout(() => { throw new Error('handled elsewhere'); }, 10);`,
     expect(ended.code).toBe(0);
     expect(receiver.received).toHaveLength(1);
     expect(receiver.received[0]?.error).toMatchObject({ message: 'handled elsewhere' });
+  });
+
+  it('should be reported once after triage.init() replaced a client already in use', async () => {
+    const receiver = await startReceiver();
+    const ended = await runScript(
+      receiver.dsn,
+      `import { triage as shared } from '@triage/node';
+shared.scope({ func: 'EarlyHandler' }).end();
+shared.init({ summary: 'none', dsn: process.env.TRIAGE_DSN_LATER });
+setTimeout(() => { throw new Error('after init'); }, 10);`,
+      // The script's own client stays out of it.
+      'captureCrashes: false',
+      { TRIAGE_DSN: '', TRIAGE_DSN_LATER: receiver.dsn },
+    );
+    expect(ended.code).toBe(1);
+    expect(receiver.received).toHaveLength(1);
+    // The first client (in process, as no DSN was set then) had closed: it said nothing of the crash.
+    expect(ended.stderr).not.toContain('[triage]');
   });
 
   it('should send nothing with captureCrashes: false', async () => {

@@ -22,13 +22,19 @@ function instance(): Triage {
  * `triage.init({...})` once, then `triage.scope({...})` in each handler.
  */
 export const triage = {
-  /** Replaces the process-wide client's options; call once at start-up, before the first scope. */
+  /**
+   * Replaces the process-wide client with one of these options; call once at start-up, before the first
+   * scope. A client it replaces is closed: its open scopes end, what it holds is sent or analysed, and
+   * it stops listening for crashes and the process's exit (left running, it reported every crash again).
+   */
   init(options: TriageOptions = {}): Triage {
+    const replaced = client;
     client = new Triage({
       service: process.env.TRIAGE_SERVICE,
       environment: process.env.NODE_ENV,
       ...options,
     });
+    if (replaced) void replaced.close();
     return client;
   },
   scope: (options?: ScopeOptions) => instance().scope(options),
