@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventsReceivers, type ReceivedEvent } from './__fixtures__/events-receiver.js';
 
@@ -46,6 +49,25 @@ setTimeout(() => { throw new Error('batch 7 has no header row'); }, 10);`,
     expect(messages(crash)).toContain('importing batch 7');
     expect(messages(crash)).toContain('Uncaught exception');
     expect(messages(crash)).not.toContain('never closed');
+  });
+
+  // The thread that sends inherited the process's preloads: an instrumentation loaded again, at a crash.
+  it("should send without running the application's preloaded modules again", async () => {
+    const receiver = await startReceiver();
+    const dir = mkdtempSync(join(tmpdir(), 'triage-preload-'));
+    const preload = join(dir, 'preload.cjs');
+    const marker = join(dir, 'ran-in-a-thread');
+    // A file, not stderr: a thread's output goes through the main thread, which never writes it.
+    writeFileSync(
+      preload,
+      `if (!require('node:worker_threads').isMainThread) require('node:fs').writeFileSync(${JSON.stringify(marker)}, '');`,
+    );
+    const ended = await runScript(receiver.dsn, `throw new Error('with a preload');`, '', {
+      NODE_OPTIONS: `--require ${preload}`,
+    });
+    expect(ended.code).toBe(1);
+    expect(receiver.received).toHaveLength(1);
+    expect(existsSync(marker)).toBe(false);
   });
 
   it('should report an unhandled rejection outside any scope', async () => {

@@ -16,9 +16,8 @@ export interface PostBlockingResult {
 }
 
 // Run by `eval`: a file beside this one would be TypeScript under the tests, which a worker cannot
-// load. A dynamic import, which a script and a module both allow: the thread inherits the process's
-// flags, and `--input-type=module` makes the code a module. The state is [done, sent, status of the
-// first failure (-1: network error, -2: timeout)].
+// load. A dynamic import, which a script and a module both allow. The state is [done, sent, status of
+// the first failure (-1: network error, -2: timeout)].
 const WORKER = `
 (async () => {
   const { workerData } = await import('node:worker_threads');
@@ -52,7 +51,14 @@ export function postBlocking({ endpoint, requests, timeoutMs }: PostBlockingOpti
   const state = new Int32Array(new SharedArrayBuffer(12));
   let worker: Worker | undefined;
   try {
-    worker = new Worker(WORKER, { eval: true, workerData: { endpoint, requests, timeoutMs, state } });
+    // None of the application's flags, nor its environment (NODE_OPTIONS): its preloaded modules (an
+    // instrumentation, a TypeScript loader) would run again in the thread, in the little time there is.
+    worker = new Worker(WORKER, {
+      eval: true,
+      execArgv: [],
+      env: {},
+      workerData: { endpoint, requests, timeoutMs, state },
+    });
     // Its failure is seen in the state; unheard, an 'error' event would end the process.
     worker.on('error', () => {});
     worker.unref();
