@@ -12,14 +12,19 @@ function runScript(dsn: string, body: string, options = '', env: Record<string, 
   const script = `import { createTriage } from '@triage/node';
 const triage = createTriage({ summary: 'none', ${options} });
 ${body}`;
-  return new Promise<{ code: number | null; stderr: string; ms: number }>((resolve) => {
+  return new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
     const started = performance.now();
     execFile(
       process.execPath,
       ['--input-type=module', '-e', script],
       { env: { PATH: process.env.PATH, TRIAGE_DSN: dsn, ...env }, encoding: 'utf8', timeout: 20_000 },
-      (error, _stdout, stderr) =>
-        resolve({ code: error ? (error.code as number) : 0, stderr, ms: performance.now() - started }),
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? (error.code as number) : 0,
+          stdout,
+          stderr,
+          ms: performance.now() - started,
+        }),
     );
   });
 }
@@ -37,11 +42,13 @@ earlier.end();
 const scope = triage.scope({ file: 'jobs.ts', func: 'ImportJob' });
 scope.info('importing batch %d', 7);
 setTimeout(() => { throw new Error('batch 7 has no header row'); }, 10);`,
+      "summary: 'all'",
     );
     // Node's own ending: the error printed, exit code 1.
     expect(ended.code).toBe(1);
     expect(ended.stderr).toContain('Error: batch 7 has no header row');
     expect(ended.stderr).not.toContain('[triage]');
+    expect(ended.stdout).toMatch(/^\[triage\] jobs\.ts ImportJob crashed after [\d.]+ms \(errors=true\)$/m);
     // The scope ended earlier was still waiting for its batch's timer (1 s): it went with the crash.
     expect(receiver.received.map((event) => event.source?.function)).toEqual(['SyncPrices', 'ImportJob']);
     const crash = receiver.received[1];

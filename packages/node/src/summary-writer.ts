@@ -7,7 +7,9 @@ export type SummarySink = (line: string) => void;
 export function summaryLine(scope: Scope): string {
   const where = [scope.options.file, scope.options.func].filter(Boolean).join(' ') || 'scope';
   const ms = scope.durationMs < 10 ? scope.durationMs.toFixed(1) : String(Math.round(scope.durationMs));
-  return `[triage] ${where} completed in ${ms}ms (errors=${scope.hasErrors()})`;
+  // The write-up's line; a scope an uncaught exception ended did not complete.
+  const how = scope.endedBy === 'crash' ? `crashed after ${ms}ms` : `completed in ${ms}ms`;
+  return `[triage] ${where} ${how} (errors=${scope.hasErrors()})`;
 }
 
 /**
