@@ -230,9 +230,10 @@ export function createRedactor({
   const text = (input: string): string => {
     // Ids are UUIDs, with or without dashes (a Sentry SDK's event_id); one holds nothing the built-in
     // rules redact, their hex digits would wake half the hints, and each event's own would only crowd
-    // the memo (with a fresh id per request, `text` and the rules took 2.6 µs of each envelope's ingest,
-    // 0.9 without it: `ENDPOINT=envelope node bench/ingest-profile.mjs`, one run each). An application's own
-    // patterns may mean to catch such a string (its keys in hex), so with them every string is read.
+    // the memo (with a fresh id per request, `text` and the rules took 2.6 µs of each envelope's
+    // ingest, 0.9 without it: `ENDPOINT=envelope node bench/ingest-profile.mjs`, one run each). An
+    // application's own patterns may mean to catch such a string (its keys in hex): with them, every
+    // string is read.
     if (ids && ((input.length === 36 && UUID.test(input)) || (input.length === 32 && HEX_UUID.test(input))))
       return input;
     if (input.length > MEMO_MAX_LENGTH || remember <= 0) return redactText(input);

@@ -1,11 +1,12 @@
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /**
  * `mkdir -p`, one level at a time, each directory it makes open to its owner only (the database holds
- * the admin token, the project keys and the key of the users' pseudonyms). Node 20's `mkdirSync(path, { recursive: true })` never returns
- * where mkdir answers ENOENT for a directory whose parent exists (under /proc or /sys, say): a
- * database path there made `triage serve` spin at full CPU instead of saying it cannot use it.
+ * the admin token, the project keys and the key of the users' pseudonyms). Node 20's
+ * `mkdirSync(path, { recursive: true })` never returns where mkdir answers ENOENT for a directory
+ * whose parent exists (under /proc or /sys, say): a database path there made `triage serve` spin at
+ * full CPU instead of saying it cannot use it.
  */
 export function makeDirectory(path: string): void {
   const missing: string[] = [];
@@ -20,18 +21,5 @@ export function makeDirectory(path: string): void {
       // Made meanwhile by another process starting on the same path.
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-  }
-}
-
-/**
- * Creates the database file readable and writable by its owner only, when it does not exist: SQLite
- * makes it world-readable (0644) otherwise, and gives its -wal and -shm files the mode of the database
- * file. A file that exists keeps the mode its owner gave it.
- */
-export function createPrivateFile(path: string): void {
-  try {
-    closeSync(openSync(path, 'wx', 0o600));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
 }
