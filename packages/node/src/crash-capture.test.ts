@@ -12,19 +12,12 @@ function runScript(dsn: string, body: string, options = '', env: Record<string, 
   const script = `import { createTriage } from '@triage/node';
 const triage = createTriage({ summary: 'none', ${options} });
 ${body}`;
-  return new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
-    const started = performance.now();
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     execFile(
       process.execPath,
       ['--input-type=module', '-e', script],
       { env: { PATH: process.env.PATH, TRIAGE_DSN: dsn, ...env }, encoding: 'utf8', timeout: 20_000 },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error ? (error.code as number) : 0,
-          stdout,
-          stderr,
-          ms: performance.now() - started,
-        }),
+      (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
     );
   });
 }
