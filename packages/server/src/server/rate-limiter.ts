@@ -1,33 +1,179 @@
+/** How a bucket fills: `perMs` tokens a millisecond, up to `burst`. */
+export interface RateBucketRefill {
+  perMs: number;
+  burst: number;
+}
+
+/** The buckets every instance shares (the database): where each instance's use meets the others'. */
+export interface SharedRateBuckets {
+  /**
+   * Refills `bucket` to `now`, takes `used` tokens from it and answers what is left; a bucket not
+   * seen before starts full. Negative when the instances together let through more than it held.
+   */
+  settle(bucket: string, used: number, now: number, refill: RateBucketRefill): Promise<number>;
+}
+
+export interface RateLimiterOptions {
+  /** Tokens a bucket holds at most; the rate a minute by default. */
+  burst?: number;
+  now?: () => number;
+  /** Shares the buckets with the other instances; without, each instance limits on its own. */
+  shared?: SharedRateBuckets;
+  /** How often the use of the last interval is settled with the shared buckets. */
+  syncMs?: number;
+  onFailure?: (stage: string, error: unknown) => void;
+}
+
+interface Bucket {
+  tokens: number;
+  /** When `tokens` was last refilled. */
+  at: number;
+  /** Tokens taken here and not yet settled with the shared bucket. */
+  unsent: number;
+  /** When a request last asked this bucket here. */
+  askedAt: number;
+}
+
+/** Buckets kept at most; beyond, idle ones go (they start full again, as they would be). */
+const MAX_BUCKETS = 100_000;
+
 /**
- * Per-key token buckets: each project key may send `perMinute` events a minute
- * with bursts up to `burst`. Kept per instance: several instances each allow
- * the rate, which is fine for protection against a runaway client.
+ * Token buckets, one per project: each may send `perMinute` events a minute with bursts up to `burst`.
+ * Decisions are local, so a request never waits on the database; with `shared`, every `syncMs` each
+ * instance settles what it let through with the buckets all instances share and takes up what is left.
+ * Until then a bucket can pass its burst at each instance; what passed beyond is a debt paid back before
+ * the next event gets through.
  */
 export class RateLimiter {
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  /** Requests answered 429 by this instance since it started, and the events they held. */
+  readonly refused = { requests: 0, events: 0 };
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #refill: RateBucketRefill;
+  readonly #now: () => number;
+  readonly #shared: SharedRateBuckets | undefined;
+  readonly #syncMs: number;
+  readonly #onFailure: (stage: string, error: unknown) => void;
+  #timer: NodeJS.Timeout | undefined;
+  #syncing: Promise<void> | undefined;
 
   constructor(
     readonly perMinute: number,
-    readonly burst = perMinute,
-    readonly now: () => number = Date.now,
-  ) {}
+    {
+      burst = perMinute,
+      now = Date.now,
+      shared,
+      syncMs = 1_000,
+      onFailure = () => {},
+    }: RateLimiterOptions = {},
+  ) {
+    this.#refill = { perMs: perMinute / 60_000, burst };
+    this.#now = now;
+    this.#shared = shared;
+    this.#syncMs = syncMs;
+    this.#onFailure = onFailure;
+  }
 
   /** Takes `count` tokens; returns the seconds to wait when there are not enough. */
   take(key: string, count = 1): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
-    const now = this.now();
-    const rate = this.perMinute / 60_000;
-    const bucket = this.#buckets.get(key) ?? { tokens: this.burst, at: now };
-    bucket.tokens = Math.min(this.burst, bucket.tokens + (now - bucket.at) * rate);
-    bucket.at = now;
-    this.#buckets.set(key, bucket);
-    if (this.#buckets.size > 100_000) this.#buckets.clear();
+    const now = this.#now();
+    const bucket = this.#refilled(key, now);
     if (bucket.tokens >= count) {
       bucket.tokens -= count;
+      bucket.unsent += count;
       return { allowed: true };
     }
+    this.refused.requests++;
+    this.refused.events += count;
     return {
       allowed: false,
-      retryAfterSeconds: Math.max(1, Math.ceil((count - bucket.tokens) / rate / 1_000)),
+      retryAfterSeconds: Math.max(1, Math.ceil((count - bucket.tokens) / this.#refill.perMs / 1_000)),
     };
+  }
+
+  /** Settles with the shared buckets every `syncMs` (nothing to do without them). */
+  start(): void {
+    if (!this.#shared || this.#timer) return;
+    this.#timer = setInterval(() => void this.sync(), this.#syncMs);
+    this.#timer.unref();
+  }
+
+  /** Stops settling, after a last settle of what was let through (call before the store closes). */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.sync();
+  }
+
+  /**
+   * Settles every bucket used here with the shared ones: sends what was let through since the last time
+   * and takes up what all instances left. A failed settle keeps the use for the next one, and the
+   * instance limits on its own meanwhile. Joins a settle under way.
+   */
+  sync(): Promise<void> {
+    this.#syncing ??= this.#settleAll().finally(() => {
+      this.#syncing = undefined;
+    });
+    return this.#syncing;
+  }
+
+  async #settleAll(): Promise<void> {
+    const shared = this.#shared;
+    if (!shared) return;
+    for (const [key, bucket] of this.#buckets) {
+      const sentAt = this.#now();
+      const used = bucket.unsent;
+      if (this.#idle(bucket, sentAt)) {
+        this.#buckets.delete(key);
+        continue;
+      }
+      bucket.unsent = 0;
+      try {
+        const left = await shared.settle(key, used, sentAt, this.#refill);
+        const now = this.#now();
+        // What arrived while the settle was under way is taken from what was left at `sentAt`.
+        bucket.tokens =
+          Math.min(this.#refill.burst, left + Math.max(0, now - sentAt) * this.#refill.perMs) - bucket.unsent;
+        bucket.at = now;
+      } catch (error) {
+        bucket.unsent += used;
+        this.#onFailure('rate limit: settling with the other instances', error);
+      }
+    }
+  }
+
+  #refilled(key: string, now: number): Bucket {
+    let bucket = this.#buckets.get(key);
+    if (!bucket) {
+      if (this.#buckets.size >= MAX_BUCKETS) this.#forgetIdle(now);
+      bucket = { tokens: this.#refill.burst, at: now, unsent: 0, askedAt: now };
+      this.#buckets.set(key, bucket);
+      return bucket;
+    }
+    bucket.tokens = Math.min(
+      this.#refill.burst,
+      bucket.tokens + Math.max(0, now - bucket.at) * this.#refill.perMs,
+    );
+    bucket.at = now;
+    bucket.askedAt = now;
+    return bucket;
+  }
+
+  /**
+   * Nobody asked here for as long as the bucket takes to fill, it owes the shared bucket nothing and it
+   * is full again: forgotten, it starts full when asked again, as it would, with no round trip meanwhile.
+   */
+  #idle(bucket: Bucket, now: number): boolean {
+    const { perMs, burst } = this.#refill;
+    return (
+      bucket.unsent === 0 &&
+      now - bucket.askedAt >= burst / perMs &&
+      bucket.tokens + Math.max(0, now - bucket.at) * perMs >= burst
+    );
+  }
+
+  /** Forgets the idle buckets; all of them if none is (a flood of projects). */
+  #forgetIdle(now: number): void {
+    for (const [key, bucket] of this.#buckets) if (this.#idle(bucket, now)) this.#buckets.delete(key);
+    if (this.#buckets.size >= MAX_BUCKETS) this.#buckets.clear();
   }
 }

@@ -489,6 +489,10 @@ describe('triage serve', () => {
     expect(limited?.status).toBe(429);
     expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(limited?.headers.get('x-sentry-rate-limits')).toMatch(/^\d+::key$/);
+    expect((await api('/api/v1/stats')).body.ingest).toMatchObject({
+      rateLimitedRequests: 1,
+      rateLimitedEvents: 100,
+    });
     await drained();
   });
 });

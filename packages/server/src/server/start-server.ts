@@ -19,6 +19,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { startRetention } from './retention.js';
 import { DEFAULT_LIMITS, type ServerContext } from './server-context.js';
 import { readServerSettings } from './server-settings.js';
+import { sharedRateBuckets } from './shared-rate-buckets.js';
 
 export interface ServerOptions {
   port?: number;
@@ -131,13 +132,14 @@ export async function startServer({
     },
   });
   const events = new EventWriter(jobs, userKeySecret);
+  const rateLimiter = new RateLimiter(rateLimitPerMinute, { shared: sharedRateBuckets(store.db), onFailure });
   const context: ServerContext = {
     store,
     engine,
     projects,
     jobs,
     events,
-    rateLimiter: new RateLimiter(rateLimitPerMinute),
+    rateLimiter,
     adminToken: token,
     limits: DEFAULT_LIMITS,
     ingest,
@@ -168,6 +170,7 @@ export async function startServer({
   const url = `http://${shownHost}:${address.port}`;
   // TRIAGE_WORKERS=0: an ingest-only instance; other instances sharing the database run the pipeline.
   if (workers > 0) jobs.start();
+  rateLimiter.start();
   const retentionJob = startRetention(store.db, retention, onFailure);
 
   const channels = notifiers.map((notifier) => notifier.name).join(', ') || 'none';
@@ -198,6 +201,7 @@ export async function startServer({
       retentionJob.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await jobs.stop();
+      await rateLimiter.stop();
       await engine.close();
     },
   };

@@ -2,12 +2,14 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { startFakeLlmServer, testDatabase } from '@triage/engine/test';
+import { openSqlStore } from '@triage/engine';
+import { startFakeLlmServer, testDatabase, until } from '@triage/engine/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServeProcess } from '../test/serve-process.js';
 
 const bin = fileURLToPath(new URL('../../bin/triage.js', import.meta.url));
 const postgres = testDatabase('triage_two');
+const rateDatabase = testDatabase('triage_two_rate');
 const children: ChildProcess[] = [];
 
 /** Starts a real `triage serve` process and resolves with its URL once it listens. */
@@ -25,10 +27,12 @@ async function serveProcess(env: Record<string, string>): Promise<string> {
 
 beforeAll(async () => {
   await postgres.create();
+  await rateDatabase.create();
 });
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   await postgres.drop();
+  await rateDatabase.drop();
 });
 
 describe('two triage serve processes on one PostgreSQL database', () => {
@@ -98,5 +102,43 @@ describe('two triage serve processes on one PostgreSQL database', () => {
       await llm.close();
       await new Promise<void>((resolve) => receiver.close(() => resolve()));
     }
+  }, 60_000);
+
+  it('should share one rate limit: what one instance let through, the other refuses', async () => {
+    const key = 'r'.repeat(32);
+    // Ten events a minute: one comes back every six seconds, far slower than the test runs.
+    const env = {
+      TRIAGE_DATABASE_URL: rateDatabase.url,
+      TRIAGE_ADMIN_TOKEN: 'admin',
+      TRIAGE_DEFAULT_PROJECT_KEY: key,
+      TRIAGE_RATE_LIMIT_PER_MINUTE: '10',
+    };
+    const first = await serveProcess(env);
+    const second = await serveProcess(env);
+    const send = (url: string, count: number) =>
+      fetch(`${url}/api/v1/events`, {
+        method: 'POST',
+        headers: { 'x-triage-key': key, 'content-type': 'application/json' },
+        body: JSON.stringify({ events: Array.from({ length: count }, () => ({ log: ['ERROR: limited'] })) }),
+      });
+    expect((await send(second, 1)).status).toBe(200);
+    expect((await send(first, 9)).status).toBe(200);
+    // Both instances settled what they let through (one second apart at most)…
+    const store = await openSqlStore({ url: rateDatabase.url });
+    try {
+      const settled = await until(async () => {
+        const rows = await store.db.selectFrom('rate_buckets').select('tokens').execute();
+        return rows.length === 1 && Number(rows[0]!.tokens) < 1;
+      }, 20_000);
+      expect(settled).toBe(true);
+    } finally {
+      await store.close();
+    }
+    // …and each takes up the other's use at its next settle. On its own, the second had nine left.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const refused = await send(second, 5);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await send(first, 5)).status).toBe(429);
   }, 60_000);
 });

@@ -198,6 +198,17 @@ const migrations = (dialect: SqlDialectName): Record<string, Migration> => ({
       await db.schema.createIndex('events_issue_id').on('events').columns(['issue_id', 'id']).execute();
     },
   },
+  '009-rate-buckets': {
+    // Each instance kept its own ingest rate limit: n instances let a key send n times the rate.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('rate_buckets')
+        .addColumn('bucket', 'text', (column) => column.primaryKey())
+        .addColumn('tokens', 'double precision', (column) => column.notNull())
+        .addColumn('refilled_at', 'bigint', (column) => column.notNull())
+        .execute();
+    },
+  },
 });
 
 /**

@@ -105,7 +105,19 @@ export interface LlmSpendTable {
   calls: number;
 }
 
+/**
+ * The ingest rate limit every instance shares (migration 009): a token bucket per project, `tokens` as
+ * of `refilled_at` (epoch ms). Negative tokens are a debt: events the instances let through before
+ * they learnt of each other's.
+ */
+export interface RateBucketsTable {
+  bucket: string;
+  tokens: number;
+  refilled_at: number;
+}
+
 export interface Database {
+  rate_buckets: RateBucketsTable;
   llm_spend: LlmSpendTable;
   projects: ProjectsTable;
   settings: SettingsTable;

@@ -10,9 +10,9 @@ export async function projectByKey(context: ServerContext, key: string | undefin
   return project;
 }
 
-/** 429 with Retry-After (and Sentry's X-Sentry-Rate-Limits) when a key sends faster than allowed. */
-export function limitRate(context: ServerContext, key: string, count: number): void {
-  const verdict = context.rateLimiter.take(key, count);
+/** 429 with Retry-After (and Sentry's X-Sentry-Rate-Limits) when a project's key sends faster than allowed. */
+export function limitRate(context: ServerContext, projectId: string, count: number): void {
+  const verdict = context.rateLimiter.take(projectId, count);
   if (verdict.allowed) return;
   throw new HttpError(429, `rate limit exceeded for this key: retry in ${verdict.retryAfterSeconds}s`, {
     'retry-after': String(verdict.retryAfterSeconds),

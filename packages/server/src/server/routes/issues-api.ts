@@ -137,6 +137,8 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
       ingest: {
         bodyBytesHeld: context.bodyMemory.used,
         refusedForMemory: context.bodyMemory.refused,
+        rateLimitedRequests: context.rateLimiter.refused.requests,
+        rateLimitedEvents: context.rateLimiter.refused.events,
       },
       alerts: { sent: engine.alerted, deadLetters: engine.deadLetters },
       // What the daily budgets are checked against: every instance's spend, kept in the database.

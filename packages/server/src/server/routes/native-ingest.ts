@@ -46,7 +46,7 @@ export async function ingestNative(
       }
     }
   }
-  limitRate(context, project.publicKey, inputs.length);
+  limitRate(context, project.id, inputs.length);
   const { ids, errors } = await context.events.accept(project, inputs);
   if (ids.length === 0)
     throw new HttpError(400, errors.map((error) => `event ${error.index}: ${error.error}`).join('; '));

@@ -37,7 +37,7 @@ export async function ingestSentry(
     throw new HttpError(403, `this key belongs to project ${project.id}, not ${projectId}`);
   }
   if (parsed.events.length > 0) {
-    limitRate(context, project.publicKey, parsed.events.length);
+    limitRate(context, project.id, parsed.events.length);
     const { errors } = await context.events.accept(project, parsed.events);
     if (errors.length === parsed.events.length) throw new HttpError(400, errors[0]!.error);
   }
