@@ -50,6 +50,11 @@ export interface AnalysisMeta {
   tokensOut?: number;
   costUsd?: number;
   latencyMs?: number;
+  /**
+   * When the LLM made this analysis (epoch ms); a copy reused for a later event keeps it, so the copy
+   * expires when the analysis it copies does.
+   */
+  madeAt?: number;
   /** Why the analysis is what it is: fallbacks, caps, what could not be used. */
   notes: string[];
 }

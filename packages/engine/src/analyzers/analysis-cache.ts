@@ -16,13 +16,21 @@ export class AnalysisCache {
     readonly now: () => number = Date.now,
   ) {}
 
-  /** `fresh`: produce a new result even when one is kept (it replaces it); a call in flight is shared. */
+  /**
+   * `fresh`: produce a new result even when one is kept (it replaces it); a call in flight is shared.
+   * `earlier`: a result made elsewhere at `at` (another process sharing the store), kept and answered
+   * with when this cache holds none as recent and it is within the TTL.
+   */
   async get(
     key: string,
     produce: () => Promise<AnalysisResult>,
-    { fresh = false } = {},
+    { fresh = false, earlier }: { fresh?: boolean; earlier?: { result: AnalysisResult; at: number } } = {},
   ): Promise<{ result: AnalysisResult; cached: boolean }> {
-    const entry = fresh ? undefined : this.#entries.get(key);
+    let entry = fresh ? undefined : this.#entries.get(key);
+    if (!fresh && earlier && earlier.at > (entry?.at ?? Number.NEGATIVE_INFINITY)) {
+      entry = earlier;
+      this.#keep(key, earlier.result, earlier.at);
+    }
     if (entry && this.now() - entry.at < this.ttlMs) {
       this.hits++;
       return { result: entry.result, cached: true };
@@ -36,13 +44,17 @@ export class AnalysisCache {
     this.#inFlight.set(key, running);
     try {
       const result = await running;
-      this.#entries.delete(key);
-      this.#entries.set(key, { result, at: this.now() });
-      if (this.#entries.size > this.maxEntries)
-        this.#entries.delete(this.#entries.keys().next().value as string);
+      this.#keep(key, result, this.now());
       return { result, cached: false };
     } finally {
       this.#inFlight.delete(key);
     }
+  }
+
+  #keep(key: string, result: AnalysisResult, at: number): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, { result, at });
+    if (this.#entries.size > this.maxEntries)
+      this.#entries.delete(this.#entries.keys().next().value as string);
   }
 }

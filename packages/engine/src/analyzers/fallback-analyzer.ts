@@ -56,6 +56,7 @@ export function createFallbackAnalyzer({
           const result = await llmAnalyzer.analyze(event, options);
           breaker?.success();
           await ledger?.record(event, result.meta.costUsd);
+          result.meta.madeAt = cache?.now() ?? Date.now();
           return result;
         } catch (error) {
           breaker?.failure();
@@ -64,10 +65,19 @@ export function createFallbackAnalyzer({
       };
       try {
         if (!cache) return await call();
+        const earlier = options?.earlier?.meta;
         const { result, cached } = await cache.get(
           `${fingerprintEvent(event).fingerprint}:${promptVersion}`,
           call,
-          { fresh: options?.fresh },
+          {
+            fresh: options?.fresh,
+            // Only an LLM analysis of this prompt version is what the cache would have kept: an offline
+            // one (no LLM then, or it failed) is asked again of the LLM.
+            earlier:
+              earlier?.analyzer === 'llm' && earlier.promptVersion === promptVersion && earlier.madeAt
+                ? { result: options!.earlier!, at: earlier.madeAt }
+                : undefined,
+          },
         );
         return cached ? reused(result) : result;
       } catch (error) {
@@ -82,11 +92,14 @@ export function createFallbackAnalyzer({
 
 class Refused extends Error {}
 
+const REUSED_NOTE = 'reused the LLM analysis of an earlier event with the same fingerprint';
+
 function reused(result: AnalysisResult): AnalysisResult {
   const meta = {
     ...result.meta,
     costUsd: 0,
-    notes: [...result.meta.notes, 'reused the LLM analysis of an earlier event with the same fingerprint'],
+    // A copy of a copy (reused from the store) says so once.
+    notes: result.meta.notes.includes(REUSED_NOTE) ? result.meta.notes : [...result.meta.notes, REUSED_NOTE],
   };
   return { analysis: result.analysis, meta, markdown: renderMarkdown(result.analysis, meta) };
 }

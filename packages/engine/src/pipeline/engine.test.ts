@@ -129,6 +129,56 @@ describe('Engine with an LLM (Groq wire format, local server)', () => {
     await engine.close();
   });
 
+  it('should reuse the LLM analysis another process sharing the store made, while it is fresh', async () => {
+    const url = join(mkdtempSync(join(tmpdir(), 'triage-shared-analysis-')), 'triage.db');
+    // Two processes on one database: each has its own analysis cache.
+    const open = async (env: Record<string, string | undefined>) =>
+      createEngine({ env, notifiers: [], store: await openSqlStore({ url }) });
+    const first = await open(groqEnv());
+    const second = await open(groqEnv());
+    const made = await first.process({ input: poolEvent() });
+    expect(llm.requests).toHaveLength(1);
+    const madeAt = made?.result.meta.madeAt;
+    expect(madeAt).toBeGreaterThan(0);
+    // A regression reaches the other process: it answers with the stored analysis, at no cost.
+    await first.store.setStatus(made!.issue.id, { status: 'resolved' });
+    const regressed = await second.process({ input: poolEvent(5) });
+    expect(llm.requests).toHaveLength(1);
+    expect(regressed?.reused).toBe(false);
+    expect(regressed?.result.meta).toMatchObject({ analyzer: 'llm', costUsd: 0, madeAt });
+    expect(regressed?.result.meta.notes.filter((note) => /reused/.test(note))).toHaveLength(1);
+    // A copy of that copy, back in the first process, says so once and keeps the first's time.
+    await second.store.setStatus(made!.issue.id, { status: 'resolved' });
+    const again = await first.process({ input: poolEvent(6) });
+    expect(llm.requests).toHaveLength(1);
+    expect(again?.result.meta.madeAt).toBe(madeAt);
+    expect(again?.result.meta.notes.filter((note) => /reused/.test(note))).toHaveLength(1);
+    await Promise.all([first.close(), second.close()]);
+
+    // A process whose cache keeps analyses for less time than the stored one has lived asks again.
+    const shortLived = await open({ ...groqEnv(), TRIAGE_LLM_CACHE_TTL_MS: '1' });
+    await shortLived.store.setStatus(made!.issue.id, { status: 'resolved' });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const expired = await shortLived.process({ input: poolEvent(7) });
+    expect(llm.requests).toHaveLength(2);
+    expect(expired?.result.meta.notes.join(' ')).not.toMatch(/reused/);
+    await shortLived.close();
+  });
+
+  it('should ask the LLM about an issue whose stored analysis came from the offline rules', async () => {
+    const url = join(mkdtempSync(join(tmpdir(), 'triage-offline-first-')), 'triage.db');
+    const offline = createEngine({ env: {}, notifiers: [], store: await openSqlStore({ url }) });
+    const made = await offline.process({ input: poolEvent() });
+    expect(made?.result.meta.analyzer).toBe('offline');
+    await offline.store.setStatus(made!.issue.id, { status: 'resolved' });
+    await offline.close();
+    const withLlm = createEngine({ env: groqEnv(), notifiers: [], store: await openSqlStore({ url }) });
+    const regressed = await withLlm.process({ input: poolEvent(5) });
+    expect(llm.requests).toHaveLength(1);
+    expect(regressed?.result.meta.analyzer).toBe('llm');
+    await withLlm.close();
+  });
+
   it('should count a delivery processed twice once (a server job run again after a crash)', async () => {
     const notifier = createMemoryNotifier();
     const engine = createEngine({ env: groqEnv(), notifiers: [notifier] });

@@ -276,7 +276,8 @@ export class Engine {
   ): Promise<AnalysisReport | undefined> {
     let result: AnalysisResult;
     try {
-      result = await this.#analyzer.analyze(event);
+      // What the issue holds may come from another instance: its analyzer can reuse it as its own.
+      result = await this.#analyzer.analyze(event, { earlier: issue.analysisResult });
     } catch (error) {
       this.#failures.report('analyze', error);
       return undefined;

@@ -5,6 +5,11 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   /** Make a new analysis: reuse no earlier one (a re-analysis someone asked for). */
   fresh?: boolean;
+  /**
+   * The analysis the issue holds, whichever process made it (processes sharing a store): an LLM
+   * analysis that a cache would still answer with is reused as the cache's own would be.
+   */
+  earlier?: AnalysisResult;
 }
 
 export interface Analyzer {
