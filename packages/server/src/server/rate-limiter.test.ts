@@ -144,6 +144,26 @@ describe('RateLimiter when the shared buckets fail', () => {
     expect(limiter.take('p')).toMatchObject({ allowed: false });
   });
 
+  it('should settle at stop what was let through while a settle was under way', async () => {
+    const settled: number[] = [];
+    let answer: (() => void) | undefined;
+    const shared: SharedRateBuckets = {
+      async settle(_bucket, used, _now, { burst }) {
+        settled.push(used);
+        if (settled.length === 1) await new Promise<void>((resolve) => (answer = resolve));
+        return burst - used;
+      },
+    };
+    const limiter = new RateLimiter(60, { shared });
+    limiter.take('p', 5);
+    const underWay = limiter.sync();
+    limiter.take('p', 7);
+    const stopped = limiter.stop();
+    answer?.();
+    await Promise.all([underWay, stopped]);
+    expect(settled).toEqual([5, 7]);
+  });
+
   it('should forget a project idle for as long as its bucket takes to fill, and settle nothing for it', async () => {
     const time = clock();
     const settled: string[] = [];

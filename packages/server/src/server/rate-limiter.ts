@@ -101,6 +101,8 @@ export class RateLimiter {
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    // A settle under way may have started before the last requests were let through.
+    await this.#syncing;
     await this.sync();
   }
 
