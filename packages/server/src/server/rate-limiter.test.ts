@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlStore, type SqlStore } from '@triage/engine';
-import { testDatabase } from '@triage/engine/test';
+import { testDatabase, until } from '@triage/engine/test';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter, type SharedRateBuckets } from './rate-limiter.js';
 import { sharedRateBuckets } from './shared-rate-buckets.js';
@@ -142,6 +142,28 @@ describe('RateLimiter when the shared buckets fail', () => {
     await limiter.stop();
     expect(settled).toEqual([50]);
     expect(limiter.take('p')).toMatchObject({ allowed: false });
+  });
+
+  it('should settle a project new to it at once, not at the next tick', async () => {
+    const settled: Array<[string, number]> = [];
+    const shared: SharedRateBuckets = {
+      async settle(bucket, used) {
+        settled.push([bucket, used]);
+        // Another instance has drained it.
+        return -used;
+      },
+    };
+    const limiter = new RateLimiter(60, { shared, syncMs: 3_600_000 });
+    limiter.start();
+    expect(limiter.take('p', 40)).toEqual({ allowed: true });
+    expect(await until(() => settled.length === 1)).toBe(true);
+    expect(settled).toEqual([['p', 40]]);
+    expect(limiter.take('p')).toMatchObject({ allowed: false });
+    // A project it knows waits for the tick.
+    limiter.take('p');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(settled).toHaveLength(1);
+    await limiter.stop();
   });
 
   it('should settle at stop what was let through while a settle was under way', async () => {

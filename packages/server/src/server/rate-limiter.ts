@@ -41,8 +41,9 @@ const MAX_BUCKETS = 100_000;
  * Token buckets, one per project: each may send `perMinute` events a minute with bursts up to `burst`.
  * Decisions are local, so a request never waits on the database; with `shared`, every `syncMs` each
  * instance settles what it let through with the buckets all instances share and takes up what is left.
- * Until then a bucket can pass its burst at each instance; what passed beyond is a debt paid back before
- * the next event gets through.
+ * A project new to an instance starts full there and is settled at once; until the answer a bucket can
+ * pass its burst at each instance, and what passed beyond is a debt paid back before the next event
+ * gets through.
  */
 export class RateLimiter {
   /** Requests answered 429 by this instance since it started, and the events they held. */
@@ -149,6 +150,10 @@ export class RateLimiter {
       if (this.#buckets.size >= MAX_BUCKETS) this.#forgetIdle(now);
       bucket = { tokens: this.#refill.burst, at: now, unsent: 0, askedAt: now };
       this.#buckets.set(key, bucket);
+      // Full until told otherwise: what the other instances left is asked for now, not at the next
+      // tick, so a key they are draining gets at most one round trip's worth of requests through here
+      // (after this request has taken its tokens, so the settle sends them).
+      if (this.#timer) queueMicrotask(() => void this.sync());
       return bucket;
     }
     bucket.tokens = Math.min(
