@@ -65,7 +65,7 @@ export function createFallbackAnalyzer({
       };
       try {
         if (!cache) return await call();
-        const earlier = options?.earlier?.meta;
+        const earlier = options?.earlier;
         const { result, cached } = await cache.get(
           `${fingerprintEvent(event).fingerprint}:${promptVersion}`,
           call,
@@ -74,8 +74,10 @@ export function createFallbackAnalyzer({
             // Only an LLM analysis of this prompt version is what the cache would have kept: an offline
             // one (no LLM then, or it failed) is asked again of the LLM.
             earlier:
-              earlier?.analyzer === 'llm' && earlier.promptVersion === promptVersion && earlier.madeAt
-                ? { result: options!.earlier!, at: earlier.madeAt }
+              earlier?.meta.analyzer === 'llm' &&
+              earlier.meta.promptVersion === promptVersion &&
+              earlier.meta.madeAt
+                ? { result: earlier, at: earlier.meta.madeAt }
                 : undefined,
           },
         );

@@ -134,8 +134,7 @@ export class RateLimiter {
         const left = await shared.settle(key, used, sentAt, this.#refill);
         const now = this.#now();
         // What arrived while the settle was under way is taken from what was left at `sentAt`.
-        bucket.tokens =
-          Math.min(this.#refill.burst, left + Math.max(0, now - sentAt) * this.#refill.perMs) - bucket.unsent;
+        bucket.tokens = this.#filled(left, sentAt, now) - bucket.unsent;
         bucket.at = now;
       } catch (error) {
         bucket.unsent += used;
@@ -156,10 +155,7 @@ export class RateLimiter {
       if (this.#timer) queueMicrotask(() => void this.sync());
       return bucket;
     }
-    bucket.tokens = Math.min(
-      this.#refill.burst,
-      bucket.tokens + Math.max(0, now - bucket.at) * this.#refill.perMs,
-    );
+    bucket.tokens = this.#filled(bucket.tokens, bucket.at, now);
     bucket.at = now;
     bucket.askedAt = now;
     return bucket;
@@ -174,8 +170,13 @@ export class RateLimiter {
     return (
       bucket.unsent === 0 &&
       now - bucket.askedAt >= burst / perMs &&
-      bucket.tokens + Math.max(0, now - bucket.at) * perMs >= burst
+      this.#filled(bucket.tokens, bucket.at, now) >= burst
     );
+  }
+
+  /** `tokens` as of `from`, refilled to `to` and capped at the burst. */
+  #filled(tokens: number, from: number, to: number): number {
+    return Math.min(this.#refill.burst, tokens + Math.max(0, to - from) * this.#refill.perMs);
   }
 
   /** Forgets the idle buckets; all of them if none is (a flood of projects). */
