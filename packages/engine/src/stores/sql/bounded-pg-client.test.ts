@@ -109,3 +109,47 @@ describe('a PostgreSQL store: a database that stops answering', () => {
     expect(failures).toEqual([]);
   });
 });
+
+describe('a PostgreSQL store: connections lost while in use', () => {
+  let store: SqlStore;
+  afterAll(() => store?.close());
+
+  it('should fail what used them, keep the process up, and work again once the database is back', async () => {
+    const failures: string[] = [];
+    store = await openSqlStore({
+      url: `postgres://${target.username}@127.0.0.1:${link.port}${target.pathname}?connect_timeout=1`,
+      queryTimeoutMs: 2_000,
+      onFailure: (stage) => failures.push(stage),
+    });
+    await sql`select 1`.execute(store.db);
+
+    // pg's client emits 'error' when its connection ends; the pool listens only while the client is idle
+    // in it. A database restart while a transaction held a connection, or while a query was on its way,
+    // was an uncaught exception, and the process died.
+    const between = await errorOf(() =>
+      store.db.transaction().execute(async (trx) => {
+        await sql`select 1`.execute(trx);
+        await link.cut();
+        // The link's end reaches the client a few turns after the cut.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sql`select 1`.execute(trx);
+      }),
+    );
+    expect(isStoreUnavailable(between)).toBe(true);
+    await link.mend();
+    await sql`select 1`.execute(store.db);
+
+    const during = await errorOf(async () => {
+      const answer = sql`select pg_sleep(1)`.execute(store.db);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await link.cut();
+      await answer;
+    });
+    expect(isStoreUnavailable(during)).toBe(true);
+    await link.mend();
+
+    expect((await sql<{ one: number }>`select 1 as one`.execute(store.db)).rows).toEqual([{ one: 1 }]);
+    // Each loss reached its caller, which reports it: the pool's listener for idle connections saw none.
+    expect(failures).toEqual([]);
+  });
+});

@@ -32,6 +32,13 @@ export function boundedPgClient({ connectTimeoutMs, queryTimeoutMs }: PgBounds):
 
     constructor(config?: pg.ClientConfig) {
       super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
+      // pg emits 'error' when a connection ends under a client, and pg-pool listens only while the
+      // client is idle in the pool (and reports it through the pool's 'error'). Lost while in use (a
+      // transaction between statements, a query on its way), the emit had no listener: an uncaught
+      // exception, so a database restart under load killed the process. Nothing is lost by ignoring it
+      // here: the client's queries fail with the error, or, issued later, as "not queryable", and their
+      // callers report them; the pool drops the client when it comes back.
+      this.on('error', () => {});
     }
 
     // pg's query has a dozen overloads; Kysely calls two: (text, values) for a query, which answers a
