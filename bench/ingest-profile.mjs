@@ -6,34 +6,59 @@
 // (Linux): what neither the server nor the load generator used.
 //
 // WORKERS (default 0: ingest-only; `default` for the default server), CONNECTIONS (10), SECONDS (8),
-// ENDPOINT (native or envelope), TOP (25). After `npm run build`.
+// ENDPOINT (native or envelope), TOP (25). SERVER=bare profiles the bare node:http server of the other
+// ingest benchmarks instead, under the same load, to compare function by function. INCLUSIVE=1 charges
+// each sample to every function on its stack (once), so a function's figure includes what it called:
+// what preparing events costs in all, say, rather than the share of each helper. After `npm run build`.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENDPOINTS, idleShare, machineTicks, post, serverEnv, start, stop } from './ingest-peers.mjs';
+import {
+  BARE,
+  bareHeaders,
+  ENDPOINTS,
+  idleShare,
+  machineTicks,
+  post,
+  serverEnv,
+  start,
+  stop,
+} from './ingest-peers.mjs';
 
 const WORKERS = process.env.WORKERS ?? '0';
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10);
 const SECONDS = Number(process.env.SECONDS ?? 8);
 const ENDPOINT = process.env.ENDPOINT ?? 'native';
 const TOP = Number(process.env.TOP ?? 25);
+const INCLUSIVE = process.env.INCLUSIVE === '1';
+// The profile is written on a clean exit only: the bare server exits on SIGTERM.
+const EXIT_ON_SIGTERM = "\nprocess.on('SIGTERM', () => process.exit(0));";
 const bin = new URL('../packages/server/bin/triage.js', import.meta.url).pathname;
 
 const endpoint = ENDPOINTS[ENDPOINT === 'envelope' ? 1 : 0];
 const [label, path, body, headers] = endpoint;
 const dir = mkdtempSync(join(tmpdir(), 'triage-profile-'));
-const server = await start(
-  ['--cpu-prof', '--cpu-prof-dir', dir, bin, 'serve', '--port', '0', '--host', '127.0.0.1'],
-  serverEnv(join(dir, 'triage.db'), WORKERS === 'default' ? undefined : WORKERS),
-);
-await post(server.url + path, body, headers, { connections: CONNECTIONS, duration: 2 });
+const BARE_SERVER = process.env.SERVER === 'bare';
+const server = BARE_SERVER
+  ? await start(
+      ['--cpu-prof', '--cpu-prof-dir', dir, '--input-type=module', '-e', BARE + EXIT_ON_SIGTERM],
+      {},
+    )
+  : await start(
+      ['--cpu-prof', '--cpu-prof-dir', dir, bin, 'serve', '--port', '0', '--host', '127.0.0.1'],
+      serverEnv(join(dir, 'triage.db'), WORKERS === 'default' ? undefined : WORKERS),
+    );
+const target = BARE_SERVER
+  ? [`${server.url}/`, body, bareHeaders(headers)]
+  : [server.url + path, body, headers];
+await post(...target, { connections: CONNECTIONS, duration: 2 });
 
 // V8 stamps samples with the monotonic clock in µs, as process.hrtime does in ns: the load's window
 // is cut out of the profile with it.
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 const idleBefore = machineTicks();
 const from = nowUs();
-const run = await post(server.url + path, body, headers, { connections: CONNECTIONS, duration: SECONDS });
+const run = await post(...target, { connections: CONNECTIONS, duration: SECONDS });
 const to = nowUs();
 const idleAfter = machineTicks();
 await stop(server);
@@ -42,6 +67,12 @@ const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
 if (!file) throw new Error(`the server wrote no profile in ${dir}`);
 const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'));
 const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+const parents = new Map();
+for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+const nameOf = ({ callFrame }) => {
+  const where = callFrame.url ? callFrame.url.replace(/^.*\/(node_modules|packages)\//, '') : '';
+  return `${callFrame.functionName || '(anonymous)'} ${where}${where ? `:${callFrame.lineNumber + 1}` : ''}`;
+};
 const selfUs = new Map();
 let time = profile.startTime;
 let busy = 0;
@@ -57,21 +88,27 @@ for (let i = 0; i < profile.samples.length; i++) {
     continue;
   }
   busy += delta;
-  const where = callFrame.url ? callFrame.url.replace(/^.*\/(node_modules|packages)\//, '') : '';
-  const key = `${callFrame.functionName || '(anonymous)'} ${where}${where ? `:${callFrame.lineNumber + 1}` : ''}`;
-  selfUs.set(key, (selfUs.get(key) ?? 0) + delta);
+  // A recursive function is on the stack more than once: charged once.
+  const charged = new Set();
+  for (let id = profile.samples[i]; id !== undefined; id = INCLUSIVE ? parents.get(id) : undefined) {
+    const node = nodes.get(id);
+    const key = nameOf(node);
+    if (node.callFrame.functionName === '(root)' || charged.has(key)) continue;
+    charged.add(key);
+    selfUs.set(key, (selfUs.get(key) ?? 0) + delta);
+  }
 }
 
 const requests = run.requests.total;
 const f = (value) => value.toFixed(1);
 console.log(
   [
-    `Node ${process.version}; ${WORKERS === 'default' ? 'default server' : `TRIAGE_WORKERS=${WORKERS}`}; ${label}, ${CONNECTIONS} connections, ${SECONDS}s; ${new Date().toISOString().slice(0, 10)}`,
+    `Node ${process.version}; ${BARE_SERVER ? 'bare node:http server' : WORKERS === 'default' ? 'default server' : `TRIAGE_WORKERS=${WORKERS}`}; ${label}, ${CONNECTIONS} connections, ${SECONDS}s; ${new Date().toISOString().slice(0, 10)}`,
     `${requests} requests (${Math.round(run.requests.average)} req/s, ${run.non2xx + run.errors} non-2xx or errors)`,
     `event loop in the profile: busy ${f(busy / requests)} µs per request, idle ${f(idle / requests)} µs per request`,
     `machine idle over the load (/proc/stat, all cores): ${f(idleShare(idleBefore, idleAfter))}%`,
     '',
-    '| function (self time) | share of busy | µs per request |',
+    `| function (${INCLUSIVE ? 'with what it called' : 'self time'}) | share of busy | µs per request |`,
     '|---|---|---|',
     ...[...selfUs]
       .sort((a, b) => b[1] - a[1])
