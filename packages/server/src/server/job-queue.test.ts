@@ -87,6 +87,34 @@ describe('JobQueue', () => {
     expect(await queue.pending()).toBe(6);
   });
 
+  it('should make the jobs of deferred writes when their commit is written, all of them together', async () => {
+    const store = await sqliteStore();
+    const queue = queueOn(store, async () => {});
+    const made: string[] = [];
+    const write = (name: string, jobs: number) =>
+      queue.enqueueMade(jobs, () => {
+        made.push(name);
+        return { jobs: Array.from({ length: jobs }, () => ({ kind: 'event', payload: name })), value: name };
+      });
+    const first = write('first', 2);
+    expect(made).toEqual([]);
+    // A turn later, while the commit still waits for the turn that brought more: nothing made yet.
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = write('second', 1);
+    const broken = queue.enqueueMade(1, () => {
+      throw new TypeError('a bug while making a job');
+    });
+    const empty = write('empty', 0);
+    expect(made).toEqual([]);
+    await expect(Promise.all([first, second, empty])).resolves.toEqual(['first', 'second', 'empty']);
+    await expect(broken).rejects.toThrow(TypeError);
+    expect(made).toEqual(['first', 'second', 'empty']);
+    expect(queue.written).toEqual({ jobs: 3, commits: 1 });
+    // Nothing but jobs made: a write that makes none resolves without an insert.
+    await expect(write('none', 0)).resolves.toBe('none');
+    expect(queue.written).toEqual({ jobs: 3, commits: 1 });
+  });
+
   it('should run jobs once each, the longest-due first, and delete them', async () => {
     const store = await sqliteStore();
     const ran: string[] = [];
