@@ -43,6 +43,17 @@ async function otherBackends(): Promise<number> {
   }
 }
 
+/** A store whose connections go through the link the tests cut or stall; `failures` gets its reports. */
+async function storeThroughLink(queryTimeoutMs: number, failures: string[]): Promise<SqlStore> {
+  const store = await openSqlStore({
+    url: `postgres://${target.username}@127.0.0.1:${link.port}${target.pathname}?connect_timeout=1`,
+    queryTimeoutMs,
+    onFailure: (stage) => failures.push(stage),
+  });
+  await sql`select 1`.execute(store.db);
+  return store;
+}
+
 describe('a PostgreSQL store: a bound on each query', () => {
   let store: SqlStore;
   afterAll(() => store?.close());
@@ -79,12 +90,7 @@ describe('a PostgreSQL store: a database that stops answering', () => {
 
   it('should fail queries and transactions in time while the link is stalled, and work again once it heals', async () => {
     const failures: string[] = [];
-    store = await openSqlStore({
-      url: `postgres://${target.username}@127.0.0.1:${link.port}${target.pathname}?connect_timeout=1`,
-      queryTimeoutMs: 500,
-      onFailure: (stage) => failures.push(stage),
-    });
-    await sql`select 1`.execute(store.db);
+    store = await storeThroughLink(500, failures);
 
     link.stall();
     const query = await errorOf(() => sql`select 1`.execute(store.db));
@@ -116,12 +122,7 @@ describe('a PostgreSQL store: connections lost while in use', () => {
 
   it('should fail what used them, keep the process up, and work again once the database is back', async () => {
     const failures: string[] = [];
-    store = await openSqlStore({
-      url: `postgres://${target.username}@127.0.0.1:${link.port}${target.pathname}?connect_timeout=1`,
-      queryTimeoutMs: 2_000,
-      onFailure: (stage) => failures.push(stage),
-    });
-    await sql`select 1`.execute(store.db);
+    store = await storeThroughLink(2_000, failures);
 
     // pg's client emits 'error' when its connection ends; the pool listens only while the client is idle
     // in it. A database restart while a transaction held a connection, or while a query was on its way,
