@@ -1,3 +1,5 @@
+import { rememberStrings } from './remember-strings.js';
+
 // Volatile values replaced by placeholders so that one root cause keeps one key. Compiled once; order
 // matters: whole things first (URLs before hosts, temp paths before numbers, UUIDs before hex, dates
 // before times before numbers).
@@ -48,9 +50,15 @@ const NAMES_CODE =
 /**
  * Replaces volatile values (ids, numbers, hosts, IPs, emails, UUIDs, hex ids,
  * dates and times, durations, quoted values, pod names, temp paths) with
- * placeholders.
+ * placeholders. About twenty patterns run over the text: what they make of a short one is
+ * remembered, as fingerprinting meets the same messages again and again in a storm.
  */
-export function parameterize(text: string): string {
+export const parameterize: (text: string) => string = rememberStrings(parameterizeText, {
+  maxLength: 512,
+  entries: 2_048,
+});
+
+function parameterizeText(text: string): string {
   let out = text;
   for (const [pattern, placeholder] of REPLACEMENTS) out = out.replace(pattern, placeholder);
   out = out.replace(QUOTED, (match, word: string, single?: string, double?: string) => {

@@ -1,3 +1,4 @@
+import { rememberStrings } from './remember-strings.js';
 import type { TriageEvent } from './types.js';
 
 /** Field names whose values are always secret (Sentry's default denylist), matched as substrings. */
@@ -225,7 +226,10 @@ export function createRedactor({
   // on a short string is remembered (bounded: forgotten all at once when full), so the rules run once
   // per distinct string, not once per event. Long strings (stack dumps, request bodies) rarely repeat
   // and would make the memo large. It lives in memory only, like the event being redacted.
-  const memo = new Map<string, string>();
+  const remembered =
+    remember > 0
+      ? rememberStrings(redactText, { maxLength: MEMO_MAX_LENGTH, entries: remember })
+      : redactText;
   const ids = patterns.length === 0;
   const text = (input: string): string => {
     // Ids are UUIDs, with or without dashes (a Sentry SDK's event_id); one holds nothing the built-in
@@ -236,14 +240,7 @@ export function createRedactor({
     // string is read.
     if (ids && ((input.length === 36 && UUID.test(input)) || (input.length === 32 && HEX_UUID.test(input))))
       return input;
-    if (input.length > MEMO_MAX_LENGTH || remember <= 0) return redactText(input);
-    let out = memo.get(input);
-    if (out === undefined) {
-      out = redactText(input);
-      if (memo.size >= remember) memo.clear();
-      memo.set(input, out);
-    }
-    return out;
+    return remembered(input);
   };
 
   // A deep copy that JSON can write, whatever the application logged: past MAX_DEPTH, a reference to an

@@ -162,6 +162,26 @@ describe('matchRules', () => {
     expect(matchRules(['order 123505 shipped'])).toEqual([]);
   });
 
+  it('should answer a line seen before as it did the first time, for the rule set it is asked with', () => {
+    const lines = [
+      'ERROR: connect ECONNREFUSED 10.0.0.7:5432',
+      'retrying',
+      'ERROR: connect ECONNREFUSED 10.0.0.7:5432',
+    ];
+    const first = matchRules(lines);
+    expect(first[0]?.rule.id).toBe('connection-refused');
+    expect(matchRules(lines)).toEqual(first);
+    // Another rule set meets the same lines afresh: what the default rules made of them is theirs only.
+    const own: OfflineRule = { ...rule('connection-refused'), id: 'own', patterns: [/retrying/] };
+    expect(matchRules(lines, [own]).map((match) => [match.rule.id, match.lines])).toEqual([
+      ['own', ['retrying']],
+    ]);
+    // A line longer than what is remembered is matched all the same.
+    const long = `${'x'.repeat(600)} ERROR: connect ECONNREFUSED 10.0.0.7:5432`;
+    expect(matchRules([long])[0]?.rule.id).toBe('connection-refused');
+    expect(matchRules([long])[0]?.rule.id).toBe('connection-refused');
+  });
+
   it('should return nothing for no lines', () => {
     expect(matchRules([])).toEqual([]);
   });

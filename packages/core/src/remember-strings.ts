@@ -1,0 +1,30 @@
+export interface RememberOptions {
+  /** Longer strings are computed every time: they rarely repeat, and would make the memo large. */
+  maxLength: number;
+  /** Distinct strings remembered; all are forgotten at once when the memo is full. */
+  entries: number;
+}
+
+/**
+ * `compute` for strings, with its result for recent short ones remembered. For the pure text work
+ * that every event pays (redaction, matching the offline rules, parameterizing): an error storm repeats
+ * the same lines thousands of times, so the work runs once per distinct line, not once per event.
+ * Bounded by `entries` strings of at most `maxLength` characters, with their results; it lives in
+ * memory only.
+ */
+export function rememberStrings<T>(
+  compute: (text: string) => T,
+  { maxLength, entries }: RememberOptions,
+): (text: string) => T {
+  const memo = new Map<string, T>();
+  return (text) => {
+    if (text.length > maxLength) return compute(text);
+    let result = memo.get(text);
+    if (result === undefined) {
+      result = compute(text);
+      if (memo.size >= entries) memo.clear();
+      memo.set(text, result);
+    }
+    return result;
+  };
+}
