@@ -1,4 +1,4 @@
-import { rememberStrings } from './remember-strings.js';
+import { rememberStrings, SHORT_LINES } from './remember-strings.js';
 
 // Volatile values replaced by placeholders so that one root cause keeps one key. Compiled once; order
 // matters: whole things first (URLs before hosts, temp paths before numbers, UUIDs before hex, dates
@@ -53,10 +53,7 @@ const NAMES_CODE =
  * placeholders. About twenty patterns run over the text: what they make of a short one is
  * remembered, as fingerprinting meets the same messages again and again in a storm.
  */
-export const parameterize: (text: string) => string = rememberStrings(parameterizeText, {
-  maxLength: 512,
-  entries: 2_048,
-});
+export const parameterize: (text: string) => string = rememberStrings(parameterizeText, SHORT_LINES);
 
 function parameterizeText(text: string): string {
   let out = text;

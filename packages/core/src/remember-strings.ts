@@ -6,6 +6,12 @@ export interface RememberOptions {
 }
 
 /**
+ * What fingerprinting remembers of log lines and messages: a line of up to 512 characters, 2,048 of them
+ * (with their results, at most about 2 MiB of text per memo).
+ */
+export const SHORT_LINES: RememberOptions = { maxLength: 512, entries: 2_048 };
+
+/**
  * `compute` for strings, with its result for recent short ones remembered. For the pure text work
  * that every event pays (redaction, matching the offline rules, parameterizing): an error storm repeats
  * the same lines thousands of times, so the work runs once per distinct line, not once per event.

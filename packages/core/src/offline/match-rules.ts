@@ -1,4 +1,4 @@
-import { rememberStrings } from '../remember-strings.js';
+import { rememberStrings, SHORT_LINES } from '../remember-strings.js';
 import type { OfflineRule } from './offline-rule.js';
 import { OFFLINE_RULES } from './rules.js';
 
@@ -42,7 +42,7 @@ const verdicts = new WeakMap<readonly OfflineRule[], (text: string) => LineVerdi
 function rememberedVerdictOf(text: string, rules: readonly OfflineRule[]): LineVerdict {
   let verdictFor = verdicts.get(rules);
   if (!verdictFor) {
-    verdictFor = rememberStrings((line) => verdictOf(line, rules), { maxLength: 512, entries: 2_048 });
+    verdictFor = rememberStrings((line) => verdictOf(line, rules), SHORT_LINES);
     verdicts.set(rules, verdictFor);
   }
   return verdictFor(text);

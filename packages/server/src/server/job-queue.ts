@@ -71,7 +71,7 @@ export class JobQueue {
   /** The ids of the jobs this instance has claimed and not yet finished or handed back. */
   readonly #inHand = new Set<number>();
   #renewing = false;
-  #writes: Array<PendingWrite> = [];
+  #writes: PendingWrite[] = [];
   #writing?: Promise<void>;
   #running = 0;
   #polling?: Promise<void>;
@@ -115,7 +115,7 @@ export class JobQueue {
    * Adds the jobs `make` returns, made when the group commit this write joins is about to be
    * inserted, and resolves with its `value` once they are durable. Ingest prepares events this way:
    * all the requests of one commit one after another, rather than a few at the end of every turn the
-   * commit waited, which cost the event loop about twice as much per event with ten clients
+   * commit waited, which cost the event loop about 1.4 times as much per event with ten clients
    * (bench/README.md, "Preparing a commit's events together"). `expected` is about how many jobs it
    * will make (what tells the group commit that ingest is busy). A `make` that throws fails its own
    * write only.
