@@ -10,9 +10,10 @@
 // ingest benchmarks instead, under the same load, to compare function by function. INCLUSIVE=1 charges
 // each sample to every function on its stack (once), so a function's figure includes what it called:
 // what preparing events costs in all, say, rather than the share of each helper. After `npm run build`.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nowUs, readProfile, sumProfile, topRows } from './cpu-profile.mjs';
 import {
   BARE,
   bareHeaders,
@@ -53,9 +54,7 @@ const target = BARE_SERVER
   : [server.url + path, body, headers];
 await post(...target, { connections: CONNECTIONS, duration: 2 });
 
-// V8 stamps samples with the monotonic clock in µs, as process.hrtime does in ns: the load's window
-// is cut out of the profile with it.
-const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+// The load's window is cut out of the profile with the clock V8 stamps its samples with.
 const idleBefore = machineTicks();
 const from = nowUs();
 const run = await post(...target, { connections: CONNECTIONS, duration: SECONDS });
@@ -63,41 +62,8 @@ const to = nowUs();
 const idleAfter = machineTicks();
 await stop(server);
 
-const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
-if (!file) throw new Error(`the server wrote no profile in ${dir}`);
-const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-const parents = new Map();
-for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
-const nameOf = ({ callFrame }) => {
-  const where = callFrame.url ? callFrame.url.replace(/^.*\/(node_modules|packages)\//, '') : '';
-  return `${callFrame.functionName || '(anonymous)'} ${where}${where ? `:${callFrame.lineNumber + 1}` : ''}`;
-};
-const selfUs = new Map();
-let time = profile.startTime;
-let busy = 0;
-let idle = 0;
-for (let i = 0; i < profile.samples.length; i++) {
-  time += profile.timeDeltas[i];
-  // A sample's delta is the time since the one before: it is charged to this sample.
-  if (time < from || time > to) continue;
-  const { callFrame } = nodes.get(profile.samples[i]);
-  const delta = profile.timeDeltas[i];
-  if (callFrame.functionName === '(idle)') {
-    idle += delta;
-    continue;
-  }
-  busy += delta;
-  // A recursive function is on the stack more than once: charged once.
-  const charged = new Set();
-  for (let id = profile.samples[i]; id !== undefined; id = INCLUSIVE ? parents.get(id) : undefined) {
-    const node = nodes.get(id);
-    const key = nameOf(node);
-    if (node.callFrame.functionName === '(root)' || charged.has(key)) continue;
-    charged.add(key);
-    selfUs.set(key, (selfUs.get(key) ?? 0) + delta);
-  }
-}
+const summed = sumProfile(readProfile(dir), { from, to, inclusive: INCLUSIVE });
+const { busy, idle } = summed;
 
 const requests = run.requests.total;
 const f = (value) => value.toFixed(1);
@@ -110,9 +76,6 @@ console.log(
     '',
     `| function (${INCLUSIVE ? 'with what it called' : 'self time'}) | share of busy | µs per request |`,
     '|---|---|---|',
-    ...[...selfUs]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, TOP)
-      .map(([key, us]) => `| ${key} | ${f((100 * us) / busy)}% | ${f(us / requests)} |`),
+    ...topRows(summed, requests, TOP),
   ].join('\n'),
 );
