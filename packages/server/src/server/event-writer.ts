@@ -19,7 +19,7 @@ export interface Accepted {
  * (JobQueue.enqueueMade), together with the other requests of that commit, one
  * after another. Preparing each between the reads and writes of its own
  * request, or a few at the end of every turn, cost the event loop more for the
- * same work: with ten clients about twice as much per event as the fifty
+ * same work: with ten clients about 1.4 times as much per event as the fifty
  * requests of a commit at fifty clients (bench/README.md, "Preparing a commit's events together").
  *
  * It runs on the event loop. On a thread with its own SQLite connection (as
