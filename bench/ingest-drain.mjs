@@ -4,13 +4,18 @@
 // event of bench/ingest.mjs) and stops; then, ROUNDS times, a server with the default workers starts on
 // a copy of that database and is timed until no job is pending, with the log file's size sampled every
 // 100 ms. After `npm run build`. `N`, `ROUNDS`, `WORKERS` (the workers' count, default the server's).
+// STORE=postgres does the same on the tests' PostgreSQL server (each round's copy made with
+// `create database … template`; no log file to watch).
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testDatabase } from '@triage/engine/test';
+import pg from 'pg';
 import { ENDPOINTS, post, serverEnv, start, statsOf, stop } from './ingest-peers.mjs';
 
 const N = Number(process.env.N ?? 20_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const POSTGRES = process.env.STORE === 'postgres';
 const dir = mkdtempSync(join(tmpdir(), 'triage-drain-'));
 const bin = new URL('../packages/server/bin/triage.js', import.meta.url).pathname;
 const serve = (database, workers) =>
@@ -23,7 +28,29 @@ const sizeOf = (path) => {
   }
 };
 
-const filled = join(dir, 'filled.db');
+const filledDatabase = POSTGRES ? testDatabase('triage_drain_filled') : undefined;
+await filledDatabase?.create();
+const filled = filledDatabase?.url ?? join(dir, 'filled.db');
+const copies = [];
+/** A copy of the filled database for one round: a file, or a PostgreSQL database made from it. */
+async function copyOfFilled(round) {
+  if (!POSTGRES) {
+    const database = join(dir, `round-${round}.db`);
+    copyFileSync(filled, database);
+    return database;
+  }
+  const copy = testDatabase(`triage_drain_${round}`);
+  const nameOf = (url) => new URL(url).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: new URL('/postgres', filled).href });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${nameOf(copy.url)} template ${nameOf(filled)}`);
+  } finally {
+    await admin.end();
+  }
+  copies.push(copy);
+  return copy.url;
+}
 const filler = await serve(filled, '0');
 const [, path, body, headers] = ENDPOINTS[0];
 await post(filler.url + path, body, headers, { connections: 50, amount: N });
@@ -32,29 +59,30 @@ await stop(filler);
 
 const rows = [];
 for (let round = 1; round <= ROUNDS; round++) {
-  const database = join(dir, `round-${round}.db`);
-  copyFileSync(filled, database);
+  const database = await copyOfFilled(round);
   const started = performance.now();
   const server = await serve(database, process.env.WORKERS);
   let largestLog = 0;
   for (;;) {
-    largestLog = Math.max(largestLog, sizeOf(`${database}-wal`));
+    if (!POSTGRES) largestLog = Math.max(largestLog, sizeOf(`${database}-wal`));
     if ((await statsOf(server.url)).queue.pending === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const seconds = (performance.now() - started) / 1000;
   await stop(server);
   rows.push(
-    `| ${round} | ${queued} | ${seconds.toFixed(1)} | ${Math.round(queued / seconds)} | ${(largestLog / 2 ** 20).toFixed(1)} |`,
+    `| ${round} | ${queued} | ${seconds.toFixed(1)} | ${Math.round(queued / seconds)} | ${POSTGRES ? '' : `${(largestLog / 2 ** 20).toFixed(1)} |`}`,
   );
 }
 rmSync(dir, { recursive: true, force: true });
+for (const copy of copies) await copy.drop();
+await filledDatabase?.drop();
 console.log(
   [
-    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; the time includes the server's start`,
+    `Node ${process.version}, ${POSTGRES ? 'PostgreSQL' : 'SQLite'}, ${new Date().toISOString().slice(0, 10)}; the time includes the server's start`,
     '',
-    '| round | queued events | drained in (s) | events/s | largest log file (MiB) |',
-    '|---|---|---|---|---|',
+    `| round | queued events | drained in (s) | events/s |${POSTGRES ? '' : ' largest log file (MiB) |'}`,
+    `|---|---|---|---|${POSTGRES ? '' : '---|'}`,
     ...rows,
   ].join('\n'),
 );

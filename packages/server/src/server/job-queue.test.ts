@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlStore, type SqlStore } from '@triage/engine';
 import { until } from '@triage/engine/test';
+import { BinaryOperationNode, DeleteQueryNode, type KyselyPlugin, PrimitiveValueListNode } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dueJobs, type Job, JobQueue, type JobQueueOptions } from './job-queue.js';
 
@@ -131,6 +132,81 @@ describe('JobQueue', () => {
     expect(ran).toEqual(['first', 'second', 'third']);
     expect(await queue.pending()).toBe(0);
     expect(queue.done).toBe(3);
+  });
+
+  it('should delete the jobs its lanes finish in the same turn with one statement', async () => {
+    const store = await sqliteStore();
+    const deletes: number[] = [];
+    // Counts the deletes the queue sends, and the jobs each names, as they reach the database.
+    const counting: KyselyPlugin = {
+      transformQuery({ node }) {
+        if (DeleteQueryNode.is(node)) {
+          const where = node.where?.where;
+          const ids = where && BinaryOperationNode.is(where) ? where.rightOperand : undefined;
+          deletes.push(ids && PrimitiveValueListNode.is(ids) ? ids.values.length : 1);
+        }
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    };
+    const ran: string[] = [];
+    const queue = new JobQueue({
+      db: store.db.withPlugin(counting),
+      dialect: store.dialect,
+      // Jobs that never wait for I/O: the three lanes finish theirs in the same turns.
+      run: async (job) => {
+        ran.push(job.payload);
+      },
+      onFailure: () => {},
+      concurrency: 3,
+      pollIntervalMs: 20,
+    });
+    queues.push(queue);
+    await queue.enqueue(
+      Array.from({ length: 6 }, (_, order) => ({ kind: 'event', payload: `job ${order}` })),
+    );
+    queue.start();
+    expect(await queue.drain(5_000)).toBe(true);
+    expect(ran).toHaveLength(6);
+    expect(queue.done).toBe(6);
+    expect(await queue.pending()).toBe(0);
+    expect(deletes).toEqual([3, 3]);
+  });
+
+  it('should count every job of a shared delete that failed as failed, and run each again', async () => {
+    const store = await sqliteStore();
+    let deletesToFail = 1;
+    const failing: KyselyPlugin = {
+      transformQuery({ node }) {
+        if (DeleteQueryNode.is(node) && deletesToFail-- > 0) throw new Error('disk I/O error');
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    };
+    const runs: string[] = [];
+    const failures: string[] = [];
+    const queue = new JobQueue({
+      db: store.db.withPlugin(failing),
+      dialect: store.dialect,
+      run: async (job) => {
+        runs.push(job.payload);
+      },
+      onFailure: (stage, error) => failures.push(`${stage}: ${(error as Error).message}`),
+      concurrency: 2,
+      pollIntervalMs: 20,
+    });
+    queues.push(queue);
+    await queue.enqueue([
+      { kind: 'event', payload: 'a' },
+      { kind: 'event', payload: 'b' },
+    ]);
+    queue.start();
+    // Both were in the delete that failed: both are tried again after their backoff (2 s after a first run).
+    expect(await until(() => queue.done === 2, 8_000)).toBe(true);
+    expect(failures).toEqual(['job event: disk I/O error', 'job event: disk I/O error']);
+    expect(queue.failed).toBe(2);
+    expect(runs.sort()).toEqual(['a', 'a', 'b', 'b']);
+    expect(await queue.pending()).toBe(0);
   });
 
   it('should hand back claimed jobs it could not start within half their lease, so no job runs twice', async () => {

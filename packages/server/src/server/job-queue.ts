@@ -73,6 +73,8 @@ export class JobQueue {
   #renewing = false;
   #writes: PendingWrite[] = [];
   #writing?: Promise<void>;
+  /** Finished jobs waiting for the delete they share, with what to tell each when it is done. */
+  #finished: Array<{ id: number; resolve: () => void; reject: (error: unknown) => void }> = [];
   #running = 0;
   #polling?: Promise<void>;
   #again = false;
@@ -399,8 +401,10 @@ export class JobQueue {
   }
 
   /**
-   * Runs a job and deletes it, at once: a finished job left in the table until the rest of its batch
-   * is done would be taken again by another instance when its lease ran out.
+   * Runs a job and deletes it, with the other jobs that finish in the same turn of the event loop (one
+   * statement, one commit for all of them), before its lane takes the next: a finished job left in the
+   * table until the rest of its batch is done would be taken again by another instance when its lease
+   * ran out.
    */
   async #runOne(job: Job): Promise<void> {
     const { db, run, maxAttempts, onFailure, jobTimeoutMs } = this.#options;
@@ -417,7 +421,7 @@ export class JobQueue {
       await Promise.race([Promise.resolve().then(() => run(job)), deadline]);
       clearTimeout(timer);
       this.#inHand.delete(job.id);
-      await db.deleteFrom('jobs').where('id', '=', job.id).execute();
+      await this.#delete(job.id);
       this.done++;
     } catch (error) {
       clearTimeout(timer);
@@ -440,6 +444,40 @@ export class JobQueue {
     } finally {
       this.#running--;
     }
+  }
+
+  /**
+   * Deletes a finished job, together with every other job that finishes before the next turn of the
+   * event loop. The workers' lanes finish their jobs in the same turns, and a delete of its own was a
+   * commit per job, and on PostgreSQL a round trip: draining a backlog there went from about 1,500 to
+   * 2,000 events/s with the deletes shared (bench/README.md, "Deleting finished jobs together"). A job
+   * whose delete fails counts as failed and runs again after its backoff (a crash: after its lease),
+   * and records nothing twice: its id is its delivery.
+   */
+  #delete(id: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#finished.push({ id, resolve, reject });
+      if (this.#finished.length > 1) return;
+      setImmediate(() => {
+        const finished = this.#finished.splice(0);
+        this.#options.db
+          .deleteFrom('jobs')
+          .where(
+            'id',
+            'in',
+            finished.map((job) => job.id),
+          )
+          .execute()
+          .then(
+            () => {
+              for (const job of finished) job.resolve();
+            },
+            (error: unknown) => {
+              for (const job of finished) job.reject(error);
+            },
+          );
+      });
+    });
   }
 }
 
