@@ -38,6 +38,17 @@ const email = /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b/g;
 const keys = /\b(sk_|pk_|dmt_)[A-Za-z0-9]{20,}\b/g;
 const safeError = (text) => text.replace(email, '[EMAIL_REDACTED]').replace(keys, '[API_KEY_REDACTED]');
 const redactor = createRedactor();
+// Without its memo: the rows below time the rules on every line, not a lookup of lines seen before.
+const rulesOnly = createRedactor({ remember: 0 });
+// Lines that pair hints (an email, a `token=`, a time of day) with a long run of name characters: a
+// minified bundle, a base64 blob, a dotted path. Such runs used to be read again from every position.
+const runs = ['x'.repeat(900), '1234.'.repeat(180), 'a-b.'.repeat(225), 'token'.repeat(180)];
+const pathological = Array.from(
+  { length: 400 },
+  (_, index) =>
+    `2026-11-27T10:00:0${index % 10}.000Z ERROR user u${index}@example.com token=t${index} ${runs[index % runs.length]}`,
+);
+const pathologicalBytes = Buffer.byteLength(pathological.join('\n'));
 
 const rows = [];
 const perEvent = (ms) => `${((ms / events.length) * 1000).toFixed(1)} µs/event`;
@@ -67,8 +78,27 @@ const safeMs = time(() => {
 const redactMs = time(() => {
   for (const line of corpus.split('\n')) redactor.text(line);
 });
+const rulesMs = time(() => {
+  for (const line of corpus.split('\n')) rulesOnly.text(line);
+});
+const pathologicalMs = time(() => {
+  for (const line of pathological) rulesOnly.text(line);
+});
+const safePathologicalMs = time(() => {
+  for (const line of pathological) safeError(line);
+});
+const mbpsOf = (bytes, ms) => `${(bytes / 1024 / 1024 / (ms / 1000)).toFixed(1)} MB/s`;
 rows.push(["redaction: the write-up's SafeError, 2 patterns (baseline)", mbps(safeMs)]);
 rows.push(['redaction: createRedactor().text, all kinds', mbps(redactMs)]);
+rows.push(['redaction: the same, nothing remembered', mbps(rulesMs)]);
+rows.push([
+  'redaction: lines pairing hints with a 900-character run, SafeError (baseline)',
+  mbpsOf(pathologicalBytes, safePathologicalMs),
+]);
+rows.push([
+  'redaction: those lines, createRedactor().text, nothing remembered',
+  mbpsOf(pathologicalBytes, pathologicalMs),
+]);
 
 process.stdout.write(
   [

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// One large valid request, and what it does to the other clients: a native batch of EVENTS events
+// (default 100), each LINES log lines (default 1,000) of about 900 characters, gzipped, posted with a
+// valid key, while a probe posts one small event every 20 ms. Prints, per kind of line, how long the
+// large request took to answer and the slowest answer the probe got meanwhile (the event loop was
+// held at least that long). Two kinds: `hinted` lines carry what wakes the redaction rules (a time of
+// day, an email, a `token=`) beside an 800-character run of name characters; `plain` lines (the
+// baseline) are as long with nothing to redact. BASE=<another built checkout> runs that build first,
+// in the same run, for a before and after. After `npm run build`.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { KEY, serverEnv, start, stop } from './ingest-peers.mjs';
+
+const EVENTS = Number(process.env.EVENTS ?? 100);
+const LINES = Number(process.env.LINES ?? 1_000);
+const BASE = process.env.BASE;
+const here = new URL('..', import.meta.url).pathname;
+
+const KINDS = {
+  hinted: (index) =>
+    `2026-12-06T10:00:00Z ERROR request ${index} failed for user u${index}@example.com token=t${index} ${'x'.repeat(800)}`,
+  plain: (index) => `2026-12-06 ERROR request ${index} failed ${'x'.repeat(880)}`,
+};
+const bodyOf = (line) =>
+  JSON.stringify(
+    Array.from({ length: EVENTS }, (_, event) => ({
+      log: Array.from({ length: LINES }, (_, index) => line(event * LINES + index)),
+    })),
+  );
+
+async function measure(root, kind) {
+  const text = bodyOf(KINDS[kind]);
+  const body = gzipSync(text);
+  const server = await start(
+    [join(root, 'packages/server/bin/triage.js'), 'serve', '--port', '0', '--host', '127.0.0.1'],
+    serverEnv(join(mkdtempSync(join(tmpdir(), 'triage-large-')), 'triage.db'), '0'),
+  );
+  const url = `${server.url}/api/v1/events`;
+  const small = { 'content-type': 'application/json', 'x-triage-key': KEY };
+  let slowest = 0;
+  let probes = 0;
+  let probing = true;
+  const probe = (async () => {
+    while (probing) {
+      const sent = performance.now();
+      const answer = await fetch(url, { method: 'POST', headers: small, body: '{"log":["ERROR probe"]}' });
+      await answer.arrayBuffer();
+      slowest = Math.max(slowest, performance.now() - sent);
+      probes++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const sent = performance.now();
+  const answer = await fetch(url, {
+    method: 'POST',
+    headers: { ...small, 'content-encoding': 'gzip' },
+    body,
+  });
+  await answer.arrayBuffer();
+  const took = performance.now() - sent;
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  probing = false;
+  await probe;
+  await stop(server);
+  return [
+    root === here ? 'this checkout' : root,
+    kind,
+    `${(text.length / 2 ** 20).toFixed(1)} MiB (${(body.length / 2 ** 20).toFixed(2)} gzipped)`,
+    answer.status,
+    (took / 1000).toFixed(2),
+    (slowest / 1000).toFixed(2),
+    probes,
+  ];
+}
+
+const rows = [];
+for (const root of BASE ? [BASE, here] : [here])
+  for (const kind of Object.keys(KINDS)) rows.push(await measure(root, kind));
+console.log(
+  [
+    `Node ${process.version}, ${EVENTS} events of ${LINES} lines, ${new Date().toISOString().slice(0, 10)}`,
+    '',
+    '| build | lines | body | status | answered in (s) | slowest small request meanwhile (s) | small requests answered |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n'),
+);
