@@ -25,6 +25,23 @@ describe('parseJsonLimited', () => {
     expect(parseJsonLimited(Buffer.from(text), { maxDepth: 2 })).toEqual(JSON.parse(text));
   });
 
+  it('should end a string at the first quote after an even number of backslashes', () => {
+    // Strings ending in escaped backslashes, and escaped quotes behind runs of them, then brackets the
+    // scan must count: one level too many when it reads the strings right.
+    const strings = ['a\\', 'b\\\\', '\\"', 'c\\\\"d', '"', ''];
+    const text = JSON.stringify({ strings, deep: [[[1]]] });
+    expect(parseJsonLimited(Buffer.from(text), { maxDepth: 4 })).toEqual(JSON.parse(text));
+    expect(refusal(() => parseJsonLimited(Buffer.from(text), { maxDepth: 3 })).status).toBe(400);
+    // The same bytes in a Uint8Array that is not a Buffer, as a caller may pass.
+    expect(parseJsonLimited(new TextEncoder().encode(text), { maxDepth: 4 })).toEqual(JSON.parse(text));
+  });
+
+  it('should leave an unterminated string to JSON.parse, which names the problem', () => {
+    const error = refusal(() => parseJsonLimited(Buffer.from('{"a": "never ends}')));
+    expect(error.status).toBe(400);
+    expect(error.message).toMatch(/^body is not valid JSON/);
+  });
+
   it('should refuse bytes that are not UTF-8', () => {
     const error = refusal(() => parseJsonLimited(Buffer.from([0x7b, 0x22, 0x61, 0xff, 0x22, 0x7d])));
     expect(error.status).toBe(400);

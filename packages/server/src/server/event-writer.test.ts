@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { openSqlStore, type SqlStore } from '@triage/engine';
 import { testDatabase } from '@triage/engine/test';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EventWriter } from './event-writer.js';
+import { EventWriter, SLICED_BODY_BYTES } from './event-writer.js';
 import { JobQueue } from './job-queue.js';
 import type { Project } from './projects.js';
 
@@ -18,7 +18,7 @@ afterEach(async () => {
   for (const step of cleanUp.splice(0).reverse()) await step();
 });
 
-async function writerOn(url: string) {
+async function writerOn(url: string, options?: ConstructorParameters<typeof EventWriter>[2]) {
   const store: SqlStore = await openSqlStore({ url });
   cleanUp.push(() => store.close());
   const jobs = new JobQueue({
@@ -43,7 +43,7 @@ async function writerOn(url: string) {
         return JSON.parse(row.payload) as { id: string; log: Array<{ message: string }>; tags: object };
       },
     );
-  return { writer: new EventWriter(jobs, 'user key secret'), payloads, inserts };
+  return { writer: new EventWriter(jobs, 'user key secret', options), payloads, inserts };
 }
 
 const event = (order: number) => ({ log: [`ERROR: payment failed for jane@example.com order=${order}`] });
@@ -134,6 +134,28 @@ describe.each([
       expect.stringContaining('order=1'),
       expect.stringContaining('order=3'),
     ]);
+  });
+
+  it('should prepare and store a large request slice by slice, letting a small one through meanwhile', async () => {
+    // Every slice as short as can be: each event of the large request is its own slice.
+    const { writer, payloads, inserts } = await writerOn(url(), { sliceMs: 0 });
+    const before = new Set((await payloads()).map((row) => row.id));
+    const large = Array.from({ length: 6 }, (_, order) => (order === 2 ? { log: 42 } : event(order)));
+    const answered: string[] = [];
+    const largeAccepted = writer
+      .accept(project, large, SLICED_BODY_BYTES + 1)
+      .finally(() => answered.push('large'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const smallAccepted = writer.accept(project, [event(100)]).finally(() => answered.push('small'));
+    const [{ ids, errors }, small] = await Promise.all([largeAccepted, smallAccepted]);
+    expect(answered).toEqual(['small', 'large']);
+    expect(ids).toHaveLength(5);
+    expect(errors).toEqual([{ index: 2, error: expect.stringMatching(/log/) }]);
+    // Stored as they were prepared, not in one insert at the end.
+    expect(inserts.length).toBeGreaterThanOrEqual(3);
+    const stored = (await payloads()).filter((row) => !before.has(row.id));
+    expect(stored.map((row) => row.id).sort()).toEqual([...ids, ...small.ids].sort());
+    expect(stored.every((row) => !JSON.stringify(row).includes('jane@example.com'))).toBe(true);
   });
 
   it('should split a turn larger than one insert holds, and store all of it', async () => {

@@ -41,30 +41,41 @@ export function prepareEvents(
   pseudonymize: (event: TriageEvent) => TriageEvent,
 ): PreparedEvents {
   const prepared: PreparedEvents = { ids: [], errors: [], payloads: [] };
-  inputs.forEach((input, index) => {
-    try {
-      const event = pseudonymize(normalizeEvent(input, { now: () => receivedAt }));
-      // Object.assign, not a spread: on Node 20 `{ ...tags, key }` takes V8's slow path, many times slower.
-      event.tags = Object.assign({}, event.tags, { 'triage.project': projectId });
-      const timestamp = plausibleTimestamp(event.timestamp, receivedAt);
-      if (timestamp !== event.timestamp) {
-        // What the client said is kept, for whoever looks into its clock.
-        event.tags['triage.client_timestamp'] = String(event.timestamp);
-        event.timestamp = timestamp;
-      }
-      let redacted = redactor.event(event);
-      let payload = JSON.stringify(redacted);
-      // JSON writes a NUL as \u0000: looking for that in the text spares the walk for every other event.
-      if (payload.includes('\\u0000')) {
-        redacted = withoutNul(redacted);
-        payload = JSON.stringify(redacted);
-      }
-      prepared.ids.push(redacted.id);
-      prepared.payloads.push(payload);
-    } catch (error) {
-      if (!InvalidEventError.isInstance(error)) throw error;
-      prepared.errors.push({ index, error: error.message });
-    }
-  });
+  for (const [index, input] of inputs.entries())
+    addPrepared(prepared, index, projectId, input, receivedAt, pseudonymize);
   return prepared;
+}
+
+/** Prepares the input at `index` (see prepareEvents) and adds it, or the reason it is not an event, to `prepared`. */
+export function addPrepared(
+  prepared: PreparedEvents,
+  index: number,
+  projectId: string,
+  input: unknown,
+  receivedAt: number,
+  pseudonymize: (event: TriageEvent) => TriageEvent,
+): void {
+  try {
+    const event = pseudonymize(normalizeEvent(input, { now: () => receivedAt }));
+    // Object.assign, not a spread: on Node 20 `{ ...tags, key }` takes V8's slow path, many times slower.
+    event.tags = Object.assign({}, event.tags, { 'triage.project': projectId });
+    const timestamp = plausibleTimestamp(event.timestamp, receivedAt);
+    if (timestamp !== event.timestamp) {
+      // What the client said is kept, for whoever looks into its clock.
+      event.tags['triage.client_timestamp'] = String(event.timestamp);
+      event.timestamp = timestamp;
+    }
+    let redacted = redactor.event(event);
+    let payload = JSON.stringify(redacted);
+    // JSON writes a NUL as \u0000: looking for that in the text spares the walk for every other event.
+    if (payload.includes('\\u0000')) {
+      redacted = withoutNul(redacted);
+      payload = JSON.stringify(redacted);
+    }
+    prepared.ids.push(redacted.id);
+    prepared.payloads.push(payload);
+  } catch (error) {
+    if (!InvalidEventError.isInstance(error)) throw error;
+    prepared.errors.push({ index, error: error.message });
+  }
 }

@@ -3,6 +3,7 @@ import { HttpError } from '../http-error.js';
 import { headerOf, type IngestReply, type IngestRequest } from '../ingest-request.js';
 import type { Project } from '../projects.js';
 import type { ServerContext } from '../server-context.js';
+import { timeSlices } from '../time-slices.js';
 import { limitRate } from './ingest-guards.js';
 
 /** The key of a native request: `X-Triage-Key`, or `?key=` for clients that cannot set headers. */
@@ -38,16 +39,19 @@ export async function ingestNative(
   if (inputs.length > limits.maxBatch) {
     throw new HttpError(413, `a batch holds at most ${limits.maxBatch} events, got ${inputs.length}`);
   }
-  // No event can be larger than the body that holds it: only a large body needs measuring event by event.
+  // No event can be larger than the body that holds it: only a large body needs measuring event by event,
+  // and, as it is written out again to be measured, in slices of the event loop's time.
   if (body.length > limits.maxEventBytes) {
+    const slices = timeSlices();
     for (const [index, input] of inputs.entries()) {
+      if (slices.due()) await slices.pause();
       if (Buffer.byteLength(JSON.stringify(input) ?? '') > limits.maxEventBytes) {
         throw new HttpError(413, `event ${index} is larger than ${limits.maxEventBytes} bytes`);
       }
     }
   }
   limitRate(context, project.id, inputs.length);
-  const { ids, errors } = await context.events.accept(project, inputs);
+  const { ids, errors } = await context.events.accept(project, inputs, body.length);
   if (ids.length === 0)
     throw new HttpError(400, errors.map((error) => `event ${error.index}: ${error.error}`).join('; '));
   return { status: 200, body: errors.length > 0 ? { ids, errors } : { ids } };

@@ -38,7 +38,7 @@ export async function ingestSentry(
   }
   if (parsed.events.length > 0) {
     limitRate(context, project.id, parsed.events.length);
-    const { errors } = await context.events.accept(project, parsed.events);
+    const { errors } = await context.events.accept(project, parsed.events, body.length);
     if (errors.length === parsed.events.length) throw new HttpError(400, errors[0]!.error);
   }
   return { status: 200, body: { id: parsed.eventId ?? null } };
