@@ -24,7 +24,7 @@ async function sqliteStore() {
 function queueOn(
   store: SqlStore,
   run: (job: Job) => Promise<void>,
-  options: Partial<Omit<JobQueueOptions, 'db' | 'dialect' | 'run'>> = {},
+  options: Partial<Omit<JobQueueOptions, 'dialect' | 'run'>> = {},
 ) {
   const queue = new JobQueue({
     db: store.db,
@@ -38,6 +38,17 @@ function queueOn(
   });
   queues.push(queue);
   return queue;
+}
+
+/** A plugin that shows `see` each delete on its way to the database; what `see` throws, the delete rejects with. */
+function onDeletes(see: (node: DeleteQueryNode) => void): KyselyPlugin {
+  return {
+    transformQuery({ node }) {
+      if (DeleteQueryNode.is(node)) see(node);
+      return node;
+    },
+    transformResult: async ({ result }) => result,
+  };
 }
 
 describe('JobQueue', () => {
@@ -138,30 +149,20 @@ describe('JobQueue', () => {
     const store = await sqliteStore();
     const deletes: number[] = [];
     // Counts the deletes the queue sends, and the jobs each names, as they reach the database.
-    const counting: KyselyPlugin = {
-      transformQuery({ node }) {
-        if (DeleteQueryNode.is(node)) {
-          const where = node.where?.where;
-          const ids = where && BinaryOperationNode.is(where) ? where.rightOperand : undefined;
-          deletes.push(ids && PrimitiveValueListNode.is(ids) ? ids.values.length : 1);
-        }
-        return node;
-      },
-      transformResult: async ({ result }) => result,
-    };
+    const counting = onDeletes((node) => {
+      const where = node.where?.where;
+      const ids = where && BinaryOperationNode.is(where) ? where.rightOperand : undefined;
+      deletes.push(ids && PrimitiveValueListNode.is(ids) ? ids.values.length : 1);
+    });
     const ran: string[] = [];
-    const queue = new JobQueue({
-      db: store.db.withPlugin(counting),
-      dialect: store.dialect,
-      // Jobs that never wait for I/O: the three lanes finish theirs in the same turns.
-      run: async (job) => {
+    // Jobs that never wait for I/O: the three lanes finish theirs in the same turns.
+    const queue = queueOn(
+      store,
+      async (job) => {
         ran.push(job.payload);
       },
-      onFailure: () => {},
-      concurrency: 3,
-      pollIntervalMs: 20,
-    });
-    queues.push(queue);
+      { db: store.db.withPlugin(counting), concurrency: 3 },
+    );
     await queue.enqueue(
       Array.from({ length: 6 }, (_, order) => ({ kind: 'event', payload: `job ${order}` })),
     );
@@ -176,26 +177,22 @@ describe('JobQueue', () => {
   it('should count every job of a shared delete that failed as failed, and run each again', async () => {
     const store = await sqliteStore();
     let deletesToFail = 1;
-    const failing: KyselyPlugin = {
-      transformQuery({ node }) {
-        if (DeleteQueryNode.is(node) && deletesToFail-- > 0) throw new Error('disk I/O error');
-        return node;
-      },
-      transformResult: async ({ result }) => result,
-    };
+    const failing = onDeletes(() => {
+      if (deletesToFail-- > 0) throw new Error('disk I/O error');
+    });
     const runs: string[] = [];
     const failures: string[] = [];
-    const queue = new JobQueue({
-      db: store.db.withPlugin(failing),
-      dialect: store.dialect,
-      run: async (job) => {
+    const queue = queueOn(
+      store,
+      async (job) => {
         runs.push(job.payload);
       },
-      onFailure: (stage, error) => failures.push(`${stage}: ${(error as Error).message}`),
-      concurrency: 2,
-      pollIntervalMs: 20,
-    });
-    queues.push(queue);
+      {
+        db: store.db.withPlugin(failing),
+        onFailure: (stage, error) => failures.push(`${stage}: ${(error as Error).message}`),
+        concurrency: 2,
+      },
+    );
     await queue.enqueue([
       { kind: 'event', payload: 'a' },
       { kind: 'event', payload: 'b' },
