@@ -6,16 +6,20 @@
 // held at least that long). Two kinds: `hinted` lines carry what wakes the redaction rules (a time of
 // day, an email, a `token=`) beside an 800-character run of name characters; `plain` lines (the
 // baseline) are as long with nothing to redact. BASE=<another built checkout> runs that build first,
-// in the same run, for a before and after. After `npm run build`.
+// in the same run, for a before and after. PROFILE=<n> runs each server under V8's sampling profiler
+// and prints the n functions with the most self time while the large request was in flight, in ms.
+// After `npm run build`.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { nowUs, readProfile, sumProfile, topRows } from './cpu-profile.mjs';
 import { KEY, serverEnv, start, stop } from './ingest-peers.mjs';
 
 const EVENTS = Number(process.env.EVENTS ?? 100);
 const LINES = Number(process.env.LINES ?? 1_000);
 const BASE = process.env.BASE;
+const PROFILE = Number(process.env.PROFILE ?? 0);
 const here = new URL('..', import.meta.url).pathname;
 
 const KINDS = {
@@ -33,9 +37,18 @@ const bodyOf = (line) =>
 async function measure(root, kind) {
   const text = bodyOf(KINDS[kind]);
   const body = gzipSync(text);
+  const dir = mkdtempSync(join(tmpdir(), 'triage-large-'));
   const server = await start(
-    [join(root, 'packages/server/bin/triage.js'), 'serve', '--port', '0', '--host', '127.0.0.1'],
-    serverEnv(join(mkdtempSync(join(tmpdir(), 'triage-large-')), 'triage.db'), '0'),
+    [
+      ...(PROFILE > 0 ? ['--cpu-prof', '--cpu-prof-dir', dir] : []),
+      join(root, 'packages/server/bin/triage.js'),
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+    ],
+    serverEnv(join(dir, 'triage.db'), '0'),
   );
   const url = `${server.url}/api/v1/events`;
   const small = { 'content-type': 'application/json', 'x-triage-key': KEY };
@@ -54,6 +67,7 @@ async function measure(root, kind) {
   })();
   await new Promise((resolve) => setTimeout(resolve, 300));
   const sent = performance.now();
+  const from = nowUs();
   const answer = await fetch(url, {
     method: 'POST',
     headers: { ...small, 'content-encoding': 'gzip' },
@@ -61,10 +75,23 @@ async function measure(root, kind) {
   });
   await answer.arrayBuffer();
   const took = performance.now() - sent;
+  const to = nowUs();
   await new Promise((resolve) => setTimeout(resolve, 300));
   probing = false;
   await probe;
   await stop(server);
+  if (PROFILE > 0) {
+    const summed = sumProfile(readProfile(dir), { from, to });
+    profiles.push(
+      [
+        `${root === here ? 'this checkout' : root}, ${kind} lines: the event loop busy ${(summed.busy / 1000).toFixed(0)} ms of the request's ${took.toFixed(0)} ms`,
+        '',
+        '| function (self time) | share of busy | ms |',
+        '|---|---|---|',
+        ...topRows(summed, 1000, PROFILE),
+      ].join('\n'),
+    );
+  }
   return [
     root === here ? 'this checkout' : root,
     kind,
@@ -77,6 +104,7 @@ async function measure(root, kind) {
 }
 
 const rows = [];
+const profiles = [];
 for (const root of BASE ? [BASE, here] : [here])
   for (const kind of Object.keys(KINDS)) rows.push(await measure(root, kind));
 console.log(
@@ -86,5 +114,6 @@ console.log(
     '| build | lines | body | status | answered in (s) | slowest small request meanwhile (s) | small requests answered |',
     '|---|---|---|---|---|---|---|',
     ...rows.map((row) => `| ${row.join(' | ')} |`),
+    ...profiles.flatMap((profile) => ['', profile]),
   ].join('\n'),
 );

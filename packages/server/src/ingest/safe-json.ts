@@ -67,8 +67,8 @@ export function decodeUtf8(buffer: Uint8Array, label = 'body'): string {
 // reuses ASCII byte values inside multi-byte sequences. Values are counted as the arrays and objects
 // plus the commas between members: within a factor of two of what JSON.parse builds, at one compare
 // per byte outside strings. A string is skipped to its closing quote with Buffer#indexOf (memchr):
-// most of an event's bytes are its log lines, and compared one by one in JavaScript they took 226 ms
-// of a 88 MiB batch, all that time holding the event loop (bench/README.md, "One large request").
+// most of an event's bytes are its log lines, and compared one by one in JavaScript they took 266 ms
+// of an 88 MiB batch, all that time holding the event loop (bench/README.md, "One large request").
 function scanStructure(input: Uint8Array, maxDepth: number, maxValues: number, label: string): number {
   const buffer = Buffer.isBuffer(input)
     ? input

@@ -68,8 +68,8 @@ export class EventWriter {
 
   /**
    * Prepares the events of a large request a slice of time at a time and stores each slice's before
-   * the next: inserted in one statement, a hundred 1 MB events held the event loop for 0.3–0.4 s more.
-   * The request is answered once all are stored. A crash half-way leaves the first slices stored: the
+   * the next: a hundred 1 MB events inserted in one statement would hold the event loop for as long
+   * as SQLite takes to write 100 MB. The request is answered once all are stored. A crash half-way leaves the first slices stored: the
    * client, unanswered, sends them again, and an event sent again with its id is recognised.
    */
   async #acceptInSlices(project: Project, inputs: unknown[], receivedAt: number): Promise<Accepted> {
