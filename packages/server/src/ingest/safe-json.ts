@@ -20,13 +20,13 @@ export interface JsonValueBudget {
   remaining: number;
 }
 
-const OPEN_BRACE = 0x7b;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACE = 0x7d;
-const CLOSE_BRACKET = 0x5d;
-const QUOTE = 0x22;
+export const OPEN_BRACE = 0x7b;
+export const OPEN_BRACKET = 0x5b;
+export const CLOSE_BRACE = 0x7d;
+export const CLOSE_BRACKET = 0x5d;
+export const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
+export const COMMA = 0x2c;
 
 /**
  * Parses untrusted JSON bytes, refusing (IngestError 400) what JSON.parse would choke on or
@@ -36,13 +36,23 @@ const COMMA = 0x2c;
  * inflates to millions of `{}` is refused before V8 builds them: parsed, 95 MiB of them took a
  * server with a 256 MiB heap down, from one request of 142 KiB.
  */
-export function parseJsonLimited(
+export function parseJsonLimited(buffer: Uint8Array, limits: JsonLimits = {}): unknown {
+  checkJsonLimits(buffer, limits);
+  return parseJsonText(buffer, limits.label ?? 'body');
+}
+
+/** The checks of parseJsonLimited, without the parse: size, nesting and values (taken from the budget). */
+export function checkJsonLimits(
   buffer: Uint8Array,
   { maxDepth = 64, maxBytes = Number.POSITIVE_INFINITY, label = 'body', values }: JsonLimits = {},
-): unknown {
+): void {
   if (buffer.length > maxBytes) throw new IngestError(413, `${label} is larger than ${maxBytes} bytes`);
   const counted = scanStructure(buffer, maxDepth, values?.remaining ?? Number.POSITIVE_INFINITY, label);
   if (values) values.remaining -= counted;
+}
+
+/** Strict UTF-8, then JSON.parse; either failing is a 400 that names `label`. */
+export function parseJsonText(buffer: Uint8Array, label: string): unknown {
   const text = decodeUtf8(buffer, label);
   try {
     return JSON.parse(text);
@@ -98,7 +108,7 @@ function scanStructure(input: Uint8Array, maxDepth: number, maxValues: number, l
 const SHORT_STRING = 48;
 
 /** The quote that ends the string opened at `open`: the first one not escaped (after an even number of backslashes). */
-function closingQuote(buffer: Buffer, open: number): number {
+export function closingQuote(buffer: Buffer, open: number): number {
   const short = Math.min(buffer.length, open + 1 + SHORT_STRING);
   for (let index = open + 1; index < short; index++) {
     const byte = buffer[index];
@@ -115,6 +125,10 @@ function closingQuote(buffer: Buffer, open: number): number {
   }
   return -1;
 }
+
+/** The same bytes as a Buffer (no copy), for its native search. */
+export const asBuffer = (input: Uint8Array): Buffer =>
+  Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
 
 const tooManyValues = (label: string) =>
   new IngestError(

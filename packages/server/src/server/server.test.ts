@@ -410,6 +410,25 @@ describe('triage serve', () => {
       /larger than/,
     ],
     ['a GET on an ingest path', () => fetch(`${server.url}/api/v1/events`), 405, /use POST/],
+    // Over 1 MiB a batch is parsed event by event: the same refusals, before anything is stored.
+    [
+      'a large batch with one event that is not JSON',
+      () => ingest(`{"events":[{"log":["ERROR ${'x'.repeat(1_200_000)}"]},{"log":["a",]}]}`),
+      400,
+      /^body \(event 1\) is not valid JSON/,
+    ],
+    [
+      'a large batch of more events than a batch holds',
+      () => ingest(Array.from({ length: 101 }, () => ({ log: [`ERROR ${'y'.repeat(12_000)}`] }))),
+      413,
+      /at most 100 events, got 101/,
+    ],
+    [
+      'a large batch that is not JSON outside its events',
+      () => ingest(`{"events":[{"log":["ERROR ${'z'.repeat(1_200_000)}"]}] "more": 1}`),
+      400,
+      /^body is not valid JSON/,
+    ],
   ])(
     'should answer %s with the right 4xx and a reason, and keep serving',
     async (_name, send, status, reason) => {
@@ -447,6 +466,22 @@ describe('triage serve', () => {
     });
     expect(answer).toEqual({ status, connection: 'close' });
     expect(server.context.bodyMemory.used).toBe(0);
+  });
+
+  it('should accept a batch over 1 MiB, parsed and stored event by event, as it accepts a small one', async () => {
+    const marker = `large-batch-${Date.now()}`;
+    const events = Array.from({ length: 24 }, (_, order) => ({
+      log: [`ERROR ${marker} part ${order} for jane@example.com`, ...Array(100).fill('x'.repeat(500))],
+    }));
+    const response = await ingest({ events });
+    expect(response.status).toBe(200);
+    const { ids } = (await response.json()) as { ids: string[] };
+    expect(ids).toHaveLength(24);
+    expect(await drained()).toBe(true);
+    const [issue] = (await api(`/api/v1/issues?q=${marker}`)).body.issues;
+    expect(issue).toMatchObject({ count: 24 });
+    const detail = (await api(`/api/v1/issues/${issue.id}`)).body;
+    expect(JSON.stringify(detail)).not.toContain('jane@example.com');
   });
 
   it('should answer the preflight of a browser SDK and let it read the answer', async () => {

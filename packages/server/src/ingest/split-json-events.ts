@@ -1,0 +1,128 @@
+import {
+  asBuffer,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COMMA,
+  closingQuote,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  parseJsonText,
+  QUOTE,
+} from './safe-json.js';
+
+const COLON = 0x3a;
+const EVENTS_KEY = Buffer.from('events');
+
+/** A JSON body whose events can be parsed one at a time: see splitJsonEvents. */
+export interface JsonEvents {
+  /** How many elements the events array holds. */
+  count: number;
+  /** Parses element `index` of the events array (400 if it is not valid JSON). */
+  element(index: number): unknown;
+  /** The body as JSON.parse would give it, its events array made of `elements`. */
+  assemble(elements: unknown[]): unknown;
+}
+
+/**
+ * Splits a batch body, a JSON array of events or an object with an `events` array (what the Node SDK
+ * sends), so that its events can be parsed one by one, the event loop turning in between: one
+ * JSON.parse of a body of 100 MB holds it for a tenth of a second or more. The rest of the document, with
+ * `[]` in place of the array, is parsed here, which checks it is valid JSON; each element is checked
+ * when it is parsed; so the body is refused (400) exactly when JSON.parse would refuse it.
+ * Undefined when the body has no such array (or two `events` keys): parse it whole.
+ * Run checkJsonLimits on the body first: this scan counts nothing.
+ */
+export function splitJsonEvents(input: Uint8Array, label = 'body'): JsonEvents | undefined {
+  const buffer = asBuffer(input);
+  const found = findEventsArray(buffer);
+  if (!found) return undefined;
+  const { open, close, spans } = found;
+  const skeleton = Buffer.concat([buffer.subarray(0, open), Buffer.from('[]'), buffer.subarray(close + 1)]);
+  const root = parseJsonText(skeleton, label) as unknown[] | { events: unknown[] };
+  return {
+    count: spans.length,
+    element(index) {
+      const [start, end] = spans[index]!;
+      return parseJsonText(buffer.subarray(start, end), `${label} (event ${index})`);
+    },
+    assemble(elements) {
+      if (Array.isArray(root)) return elements;
+      root.events = elements;
+      return root;
+    },
+  };
+}
+
+interface EventsArray {
+  /** Where the array's `[` and `]` are. */
+  open: number;
+  close: number;
+  /** Each element's bytes, from after the `[` or comma before it to the comma or `]` after it. */
+  spans: Array<[number, number]>;
+}
+
+function findEventsArray(buffer: Buffer): EventsArray | undefined {
+  let index = firstSignificant(buffer);
+  const rootIsArray = buffer[index] === OPEN_BRACKET;
+  if (!rootIsArray && buffer[index] !== OPEN_BRACE) return undefined;
+  // The depth of the array's elements: 1 in a root array, 2 under the root object's `events` key.
+  const elementDepth = rootIsArray ? 1 : 2;
+  let depth = 0;
+  let found: EventsArray | undefined;
+  let inArray = false;
+  let start = 0;
+  let lastKey: [number, number] | undefined;
+  let afterEventsKey = false;
+  for (; index < buffer.length; index++) {
+    const byte = buffer[index];
+    if (byte === QUOTE) {
+      const end = closingQuote(buffer, index);
+      if (end === -1) return undefined;
+      if (depth === 1 && !rootIsArray) lastKey = [index + 1, end];
+      index = end;
+    } else if (byte === COLON) {
+      if (depth === 1 && !rootIsArray && lastKey)
+        afterEventsKey = EVENTS_KEY.equals(buffer.subarray(lastKey[0], lastKey[1]));
+    } else if (byte === OPEN_BRACKET || byte === OPEN_BRACE) {
+      depth++;
+      const opensArray = byte === OPEN_BRACKET && (rootIsArray ? depth === 1 : depth === 2 && afterEventsKey);
+      afterEventsKey = false;
+      if (opensArray) {
+        if (found) return undefined;
+        found = { open: index, close: -1, spans: [] };
+        inArray = true;
+        start = index + 1;
+      }
+    } else if (byte === COMMA) {
+      if (depth === 1) afterEventsKey = false;
+      if (inArray && depth === elementDepth) {
+        found!.spans.push([start, index]);
+        start = index + 1;
+      }
+    } else if (byte === CLOSE_BRACKET || byte === CLOSE_BRACE) {
+      if (inArray && depth === elementDepth) {
+        // A `}` closing the array: not JSON, which the whole parse will say.
+        if (byte === CLOSE_BRACE) return undefined;
+        // `[]` and `[ ]` hold nothing; `[1, ]` holds an empty element, which its parse refuses.
+        if (found!.spans.length > 0 || firstSignificant(buffer, start) < index)
+          found!.spans.push([start, index]);
+        found!.close = index;
+        inArray = false;
+      }
+      depth--;
+    }
+  }
+  return found && found.close !== -1 ? found : undefined;
+}
+
+/** The first byte from `from` that is not JSON whitespace or part of a UTF-8 byte order mark. */
+function firstSignificant(buffer: Buffer, from = 0): number {
+  let index = from;
+  if (from === 0 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) index = 3;
+  while (index < buffer.length) {
+    const byte = buffer[index];
+    if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) break;
+    index++;
+  }
+  return index;
+}
