@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { KEY, serverEnv, start } from './ingest-peers.mjs';
+import { KEY, serveArgs, serverEnv, start } from './ingest-peers.mjs';
 
 const N = Number(process.env.N ?? 30);
 const MIB = Number(process.env.MIB ?? 95);
@@ -32,17 +32,8 @@ const residentMiB = (pid) => {
 };
 
 async function measure(root) {
-  const args = [
-    ...(HEAP ? [`--max-old-space-size=${HEAP}`] : []),
-    join(root, 'packages/server/bin/triage.js'),
-    'serve',
-    '--port',
-    '0',
-    '--host',
-    '127.0.0.1',
-  ];
   const server = await start(
-    args,
+    serveArgs(root, HEAP ? [`--max-old-space-size=${HEAP}`] : []),
     serverEnv(join(mkdtempSync(join(tmpdir(), 'triage-bombs-')), 'triage.db')),
   );
   let peak = residentMiB(server.child.pid);

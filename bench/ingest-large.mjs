@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { nowUs, readProfile, sumProfile, topRows } from './cpu-profile.mjs';
-import { KEY, serverEnv, start, stop } from './ingest-peers.mjs';
+import { KEY, serveArgs, serverEnv, start, stop } from './ingest-peers.mjs';
 
 const EVENTS = Number(process.env.EVENTS ?? 100);
 const LINES = Number(process.env.LINES ?? 1_000);
@@ -39,15 +39,7 @@ async function measure(root, kind) {
   const body = gzipSync(text);
   const dir = mkdtempSync(join(tmpdir(), 'triage-large-'));
   const server = await start(
-    [
-      ...(PROFILE > 0 ? ['--cpu-prof', '--cpu-prof-dir', dir] : []),
-      join(root, 'packages/server/bin/triage.js'),
-      'serve',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-    ],
+    serveArgs(root, PROFILE > 0 ? ['--cpu-prof', '--cpu-prof-dir', dir] : []),
     serverEnv(join(dir, 'triage.db'), '0'),
   );
   const url = `${server.url}/api/v1/events`;

@@ -2,6 +2,7 @@
 // process is started (resolves once it prints the URL it listens on).
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 
 export const KEY = 'b'.repeat(32);
@@ -101,6 +102,17 @@ export const median = (values) => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
+
+/** The arguments that run `triage serve` of the checkout at `root` on a free local port, after `nodeFlags`. */
+export const serveArgs = (root, nodeFlags = []) => [
+  ...nodeFlags,
+  join(root, 'packages/server/bin/triage.js'),
+  'serve',
+  '--port',
+  '0',
+  '--host',
+  '127.0.0.1',
+];
 
 export function start(args, env) {
   const child = spawn(process.execPath, args, {
