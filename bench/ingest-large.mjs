@@ -6,7 +6,9 @@
 // held at least that long). Two kinds: `hinted` lines carry what wakes the redaction rules (a time of
 // day, an email, a `token=`) beside an 800-character run of name characters; `plain` lines (the
 // baseline) are as long with nothing to redact. BASE=<another built checkout> runs that build first,
-// in the same run, for a before and after. PROFILE=<n> runs each server under V8's sampling profiler
+// in the same run, for a before and after. ENDPOINT=envelope sends the same events as a Sentry
+// envelope of EVENTS event items instead (each line a breadcrumb), the probe still native.
+// PROFILE=<n> runs each server under V8's sampling profiler
 // and prints the n functions with the most self time while the large request was in flight, in ms.
 // After `npm run build`.
 import { mkdtempSync } from 'node:fs';
@@ -20,6 +22,7 @@ const EVENTS = Number(process.env.EVENTS ?? 100);
 const LINES = Number(process.env.LINES ?? 1_000);
 const BASE = process.env.BASE;
 const PROFILE = Number(process.env.PROFILE ?? 0);
+const ENVELOPE = process.env.ENDPOINT === 'envelope';
 const here = new URL('..', import.meta.url).pathname;
 
 const KINDS = {
@@ -27,12 +30,18 @@ const KINDS = {
     `2026-12-06T10:00:00Z ERROR request ${index} failed for user u${index}@example.com token=t${index} ${'x'.repeat(800)}`,
   plain: (index) => `2026-12-06 ERROR request ${index} failed ${'x'.repeat(880)}`,
 };
+const linesOf = (line, event) => Array.from({ length: LINES }, (_, index) => line(event * LINES + index));
 const bodyOf = (line) =>
-  JSON.stringify(
-    Array.from({ length: EVENTS }, (_, event) => ({
-      log: Array.from({ length: LINES }, (_, index) => line(event * LINES + index)),
-    })),
-  );
+  ENVELOPE
+    ? `{"event_id":"${'e'.repeat(32)}"}\n${Array.from(
+        { length: EVENTS },
+        (_, event) =>
+          `{"type":"event"}\n${JSON.stringify({
+            message: `large envelope ${event}`,
+            breadcrumbs: { values: linesOf(line, event).map((message) => ({ message, level: 'error' })) },
+          })}\n`,
+      ).join('')}`
+    : JSON.stringify(Array.from({ length: EVENTS }, (_, event) => ({ log: linesOf(line, event) })));
 
 async function measure(root, kind) {
   const text = bodyOf(KINDS[kind]);
@@ -50,7 +59,11 @@ async function measure(root, kind) {
   const probe = (async () => {
     while (probing) {
       const sent = performance.now();
-      const answer = await fetch(url, { method: 'POST', headers: small, body: '{"log":["ERROR probe"]}' });
+      const answer = await fetch(ENVELOPE ? `${server.url}/api/1/envelope/?sentry_key=${KEY}` : url, {
+        method: 'POST',
+        headers: small,
+        body: '{"log":["ERROR probe"]}',
+      });
       await answer.arrayBuffer();
       slowest = Math.max(slowest, performance.now() - sent);
       probes++;
@@ -60,7 +73,7 @@ async function measure(root, kind) {
   await new Promise((resolve) => setTimeout(resolve, 300));
   const sent = performance.now();
   const from = nowUs();
-  const answer = await fetch(url, {
+  const answer = await fetch(ENVELOPE ? `${server.url}/api/1/envelope/?sentry_key=${KEY}` : url, {
     method: 'POST',
     headers: { ...small, 'content-encoding': 'gzip' },
     body,

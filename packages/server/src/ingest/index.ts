@@ -11,7 +11,7 @@ export type {
 } from './parse-envelope.js';
 export { parseEnvelope } from './parse-envelope.js';
 export type { SentryRequest, SentryRequestOptions, SkippedItem } from './parse-sentry-request.js';
-export { parseSentryEnvelope, parseSentryStore } from './parse-sentry-request.js';
+export { parseSentryEnvelope, parseSentryStore, sentryEnvelopeSteps } from './parse-sentry-request.js';
 export type { JsonLimits, JsonValueBudget } from './safe-json.js';
 export { checkJsonLimits, decodeUtf8, parseJsonLimited, parseJsonText } from './safe-json.js';
 export type { Dsn, Lookup, SentryKeySources } from './sentry-auth.js';

@@ -5,7 +5,12 @@ import { recordEnvelopes } from './__fixtures__/record-envelopes.mjs';
 import { refusal } from './__fixtures__/refusal.js';
 import { decodeBody } from './decode-body.js';
 import { parseEnvelope } from './parse-envelope.js';
-import { parseSentryEnvelope, parseSentryStore, type SentryRequest } from './parse-sentry-request.js';
+import {
+  parseSentryEnvelope,
+  parseSentryStore,
+  type SentryRequest,
+  sentryEnvelopeSteps,
+} from './parse-sentry-request.js';
 import { sentryKeyOf } from './sentry-auth.js';
 
 const maxDecodedBytes = 20 * 1024 * 1024;
@@ -195,6 +200,26 @@ describe('parseSentryEnvelope', () => {
       { type: 'replay_recording', reason: 'not an error event' },
       { type: 'hologram', reason: 'unknown item type' },
     ]);
+  });
+
+  it('should read an envelope one event item at a time, to the same result', () => {
+    const body = envelope(
+      '{"event_id":"e1"}',
+      '{"type":"event"}',
+      event,
+      '{"type":"client_report"}',
+      '{}',
+      '{"type":"event"}',
+      JSON.stringify({ event_id: 'e2', message: 'again' }),
+    );
+    const steps = sentryEnvelopeSteps(body, { receivedAt: 1 });
+    // One pause after each event item, none for the client report.
+    expect(steps.next()).toEqual({ done: false, value: undefined });
+    expect(steps.next()).toEqual({ done: false, value: undefined });
+    const last = steps.next();
+    expect(last.done).toBe(true);
+    expect(last.value).toEqual(parseSentryEnvelope(body, { receivedAt: 1 }));
+    expect((last.value as SentryRequest).events.map((each) => each.id)).toEqual(['e1', 'e2']);
   });
 
   it('should give an event without an id the envelope id, else a new one', () => {

@@ -484,6 +484,21 @@ describe('triage serve', () => {
     expect(JSON.stringify(detail)).not.toContain('jane@example.com');
   });
 
+  it('should accept an envelope over 1 MiB, read an event item at a time', async () => {
+    const marker = `large-envelope-${Date.now()}`;
+    const item = (order: number) =>
+      `{"type":"event"}\n${JSON.stringify({ message: `${marker} ${order}`, extra: { blob: 'b'.repeat(600_000) } })}\n`;
+    const response = await fetch(`${server.url}/api/1/envelope/?sentry_key=${KEY}`, {
+      method: 'POST',
+      body: `{"event_id":"${'e'.repeat(32)}"}\n${item(1)}${item(2)}`,
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ id: 'e'.repeat(32) });
+    expect(await drained()).toBe(true);
+    const issues = (await api(`/api/v1/issues?q=${marker}`)).body.issues as Array<{ count: number }>;
+    expect(issues.reduce((sum, issue) => sum + issue.count, 0)).toBe(2);
+  });
+
   it('should answer the preflight of a browser SDK and let it read the answer', async () => {
     const path = `/api/1/envelope/?sentry_key=${KEY}`;
     const preflight = await fetch(`${server.url}${path}`, {

@@ -1,8 +1,17 @@
-import { decodeBody, parseSentryEnvelope, parseSentryStore, type SentryRequest } from '../../ingest/index.js';
+import {
+  decodeBody,
+  parseSentryEnvelope,
+  parseSentryStore,
+  type SentryRequest,
+  type SentryRequestOptions,
+  sentryEnvelopeSteps,
+} from '../../ingest/index.js';
+import { SLICED_BODY_BYTES } from '../event-writer.js';
 import { HttpError } from '../http-error.js';
 import { headerOf, type IngestReply, type IngestRequest } from '../ingest-request.js';
 import type { Project } from '../projects.js';
 import type { ServerContext } from '../server-context.js';
+import { timeSlices } from '../time-slices.js';
 import { limitRate, projectByKey } from './ingest-guards.js';
 
 /** The two shapes Sentry SDKs send: envelopes (current) and single JSON events (`store`, older SDKs). */
@@ -27,11 +36,13 @@ export async function ingestSentry(
     maxDecodedBytes: limits.maxDecodedBytes,
     take: request.take,
   });
-  const parse = endpoint === 'envelope' ? parseSentryEnvelope : parseSentryStore;
-  const parsed: SentryRequest = parse(body, {
-    maxEventBytes: limits.maxEventBytes,
-    maxJsonValues: limits.maxJsonValues,
-  });
+  const options = { maxEventBytes: limits.maxEventBytes, maxJsonValues: limits.maxJsonValues };
+  const parsed: SentryRequest =
+    endpoint === 'store'
+      ? parseSentryStore(body, options)
+      : body.length > SLICED_BODY_BYTES
+        ? await parseInSlices(body, options)
+        : parseSentryEnvelope(body, options);
   const project = keyed ?? (await projectByKey(context, parsed.dsnKey));
   if (projectId !== project.id) {
     throw new HttpError(403, `this key belongs to project ${project.id}, not ${projectId}`);
@@ -42,4 +53,15 @@ export async function ingestSentry(
     if (errors.length === parsed.events.length) throw new HttpError(400, errors[0]!.error);
   }
   return { status: 200, body: { id: parsed.eventId ?? null } };
+}
+
+/** A large envelope read an event item at a time, the event loop turning every slice (see native-ingest). */
+async function parseInSlices(body: Buffer, options: SentryRequestOptions): Promise<SentryRequest> {
+  const steps = sentryEnvelopeSteps(body, options);
+  const slices = timeSlices();
+  for (;;) {
+    if (slices.due()) await slices.pause();
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
 }
