@@ -36,6 +36,19 @@ describe('parseJsonLimited', () => {
     expect(parseJsonLimited(new TextEncoder().encode(text), { maxDepth: 4 })).toEqual(JSON.parse(text));
   });
 
+  it('should read long strings right wherever their escapes fall, brackets inside counted as text', () => {
+    // Escaped quotes and backslashes at every offset around where the byte-by-byte reading hands over
+    // to the native search, and strings dense with escaped quotes: a wrong end would expose the `[[[`.
+    for (let offset = 40; offset < 110; offset++) {
+      for (const escape of ['\\"', '\\\\', '\\\\\\"']) {
+        const text = `${'a'.repeat(offset)}${escape}[[[${'\\"'.repeat(30)}]]]`;
+        const body = JSON.stringify({ text: JSON.parse(`"${text}"`), deep: [[1]] });
+        expect(parseJsonLimited(Buffer.from(body), { maxDepth: 3 })).toEqual(JSON.parse(body));
+        expect(refusal(() => parseJsonLimited(Buffer.from(body), { maxDepth: 2 })).status).toBe(400);
+      }
+    }
+  });
+
   it('should leave an unterminated string to JSON.parse, which names the problem', () => {
     const error = refusal(() => parseJsonLimited(Buffer.from('{"a": "never ends}')));
     expect(error.status).toBe(400);
