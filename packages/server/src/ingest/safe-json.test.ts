@@ -40,8 +40,8 @@ describe('parseJsonLimited', () => {
     // Escaped quotes and backslashes at every offset around where the byte-by-byte reading hands over
     // to the native search, and strings dense with escaped quotes: a wrong end would expose the `[[[`.
     for (let offset = 40; offset < 110; offset++) {
-      for (const escape of ['\\"', '\\\\', '\\\\\\"']) {
-        const text = `${'a'.repeat(offset)}${escape}[[[${'\\"'.repeat(30)}]]]`;
+      for (const escaped of ['\\"', '\\\\', '\\\\\\"']) {
+        const text = `${'a'.repeat(offset)}${escaped}[[[${'\\"'.repeat(30)}]]]`;
         const body = JSON.stringify({ text: JSON.parse(`"${text}"`), deep: [[1]] });
         expect(parseJsonLimited(Buffer.from(body), { maxDepth: 3 })).toEqual(JSON.parse(body));
         expect(refusal(() => parseJsonLimited(Buffer.from(body), { maxDepth: 2 })).status).toBe(400);
