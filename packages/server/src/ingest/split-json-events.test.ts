@@ -64,9 +64,10 @@ describe('splitJsonEvents', () => {
     expect(throughSplit(text)).toEqual({ status: 400 });
   });
 
-  it('should name the event that is not valid JSON', () => {
+  it("should name the event that is not valid JSON, and give each event's size as it is in the body", () => {
     const parts = splitJsonEvents(Buffer.from('[{"a":1},{"b":},{"c":3}]'));
     expect(parts?.count).toBe(3);
+    expect([0, 1, 2].map((index) => parts?.bytes(index))).toEqual([7, 6, 7]);
     expect(parts?.element(0)).toEqual({ a: 1 });
     expect(() => parts?.element(1)).toThrow(/^body \(event 1\) is not valid JSON/);
   });

@@ -17,6 +17,8 @@ const EVENTS_KEY = Buffer.from('events');
 export interface JsonEvents {
   /** How many elements the events array holds. */
   count: number;
+  /** The size in bytes of element `index` as it is in the body. */
+  bytes(index: number): number;
   /** Parses element `index` of the events array (400 if it is not valid JSON). */
   element(index: number): unknown;
   /** The body as JSON.parse would give it, its events array made of `elements`. */
@@ -41,6 +43,10 @@ export function splitJsonEvents(input: Uint8Array, label = 'body'): JsonEvents |
   const root = parseJsonText(skeleton, label) as unknown[] | { events: unknown[] };
   return {
     count: spans.length,
+    bytes(index) {
+      const [start, end] = spans[index]!;
+      return end - start;
+    },
     element(index) {
       const [start, end] = spans[index]!;
       return parseJsonText(buffer.subarray(start, end), `${label} (event ${index})`);

@@ -413,15 +413,30 @@ describe('triage serve', () => {
     // Over 1 MiB a batch is parsed event by event: the same refusals, before anything is stored.
     [
       'a large batch with one event that is not JSON',
-      () => ingest(`{"events":[{"log":["ERROR ${'x'.repeat(1_200_000)}"]},{"log":["a",]}]}`),
+      () => {
+        const event = `{"log":["ERROR ${'x'.repeat(600_000)}"]}`;
+        return ingest(`{"events":[${event},${event},{"log":["a",]}]}`);
+      },
       400,
-      /^body \(event 1\) is not valid JSON/,
+      /^body \(event 2\) is not valid JSON/,
     ],
     [
       'a large batch of more events than a batch holds',
       () => ingest(Array.from({ length: 101 }, () => ({ log: [`ERROR ${'y'.repeat(12_000)}`] }))),
       413,
       /at most 100 events, got 101/,
+    ],
+    [
+      'a large batch with one event over the event limit, before any is parsed',
+      () => ingest(`{"events":[{"log":["ERROR small"]},{"log":["ERROR ${'w'.repeat(1_100_000)}"]}]}`),
+      413,
+      /^event 1 is larger than 1048576 bytes/,
+    ],
+    [
+      'one event over the event limit',
+      () => ingest({ log: [`ERROR ${'v'.repeat(1_100_000)}`] }),
+      413,
+      /^event 0 is larger than 1048576 bytes/,
     ],
     [
       'a large batch that is not JSON outside its events',

@@ -10,7 +10,7 @@ import { SLICED_BODY_BYTES } from '../event-writer.js';
 import { HttpError } from '../http-error.js';
 import { headerOf, type IngestReply, type IngestRequest } from '../ingest-request.js';
 import type { Project } from '../projects.js';
-import type { ServerContext } from '../server-context.js';
+import type { IngestLimits, ServerContext } from '../server-context.js';
 import { timeSlices } from '../time-slices.js';
 import { limitRate } from './ingest-guards.js';
 
@@ -35,10 +35,10 @@ export async function ingestNative(
     take: request.take,
   });
   const jsonLimits = { maxBytes: limits.maxDecodedBytes, values: { remaining: limits.maxJsonValues } };
-  const parsed =
+  const { parsed, sized } =
     body.length > SLICED_BODY_BYTES
-      ? await parseInSlices(body, jsonLimits, limits.maxBatch)
-      : parseJsonLimited(body, jsonLimits);
+      ? await parseInSlices(body, jsonLimits, limits)
+      : { parsed: parseJsonLimited(body, jsonLimits), sized: false };
   const inputs = Array.isArray(parsed)
     ? parsed
     : parsed && typeof parsed === 'object' && Array.isArray((parsed as { events?: unknown }).events)
@@ -47,14 +47,13 @@ export async function ingestNative(
   if (inputs.length === 0) throw new HttpError(400, 'no events in the body');
   if (inputs.length > limits.maxBatch) throw tooManyEvents(limits.maxBatch, inputs.length);
   // No event can be larger than the body that holds it: only a large body needs measuring event by event,
-  // and, as it is written out again to be measured, in slices of the event loop's time.
-  if (body.length > limits.maxEventBytes) {
+  // and, when it was not split into its events (measured then), by writing each out again, in slices.
+  if (body.length > limits.maxEventBytes && !sized) {
     const slices = timeSlices();
     for (const [index, input] of inputs.entries()) {
       if (slices.due()) await slices.pause();
-      if (Buffer.byteLength(JSON.stringify(input) ?? '') > limits.maxEventBytes) {
-        throw new HttpError(413, `event ${index} is larger than ${limits.maxEventBytes} bytes`);
-      }
+      if (Buffer.byteLength(JSON.stringify(input) ?? '') > limits.maxEventBytes)
+        throw eventTooLarge(index, limits.maxEventBytes);
     }
   }
   limitRate(context, project.id, inputs.length);
@@ -70,20 +69,30 @@ export async function ingestNative(
  * (bench/README.md, "One large request"). A body that is not a batch (`[…]` or `{"events": […]}`)
  * is parsed whole.
  */
-async function parseInSlices(body: Buffer, limits: JsonLimits, maxBatch: number): Promise<unknown> {
-  checkJsonLimits(body, limits);
+async function parseInSlices(
+  body: Buffer,
+  jsonLimits: JsonLimits,
+  { maxBatch, maxEventBytes }: IngestLimits,
+): Promise<{ parsed: unknown; sized: boolean }> {
+  checkJsonLimits(body, jsonLimits);
   const parts = splitJsonEvents(body);
-  if (!parts) return parseJsonText(body, 'body');
-  // Refused before any event is parsed, as the whole parse would refuse it after.
+  if (!parts) return { parsed: parseJsonText(body, 'body'), sized: false };
+  // Refused before any event is parsed: too many events, or one too large as it stands in the body.
   if (parts.count > maxBatch) throw tooManyEvents(maxBatch, parts.count);
+  for (let index = 0; index < parts.count; index++) {
+    if (parts.bytes(index) > maxEventBytes) throw eventTooLarge(index, maxEventBytes);
+  }
   const slices = timeSlices();
   const elements: unknown[] = [];
   for (let index = 0; index < parts.count; index++) {
     if (slices.due()) await slices.pause();
     elements.push(parts.element(index));
   }
-  return parts.assemble(elements);
+  return { parsed: parts.assemble(elements), sized: true };
 }
 
 const tooManyEvents = (maxBatch: number, count: number) =>
   new HttpError(413, `a batch holds at most ${maxBatch} events, got ${count}`);
+
+const eventTooLarge = (index: number, maxEventBytes: number) =>
+  new HttpError(413, `event ${index} is larger than ${maxEventBytes} bytes`);
