@@ -10,7 +10,6 @@ import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testDatabase } from '@triage/engine/test';
-import pg from 'pg';
 import { ENDPOINTS, post, serverEnv, start, statsOf, stop } from './ingest-peers.mjs';
 
 const N = Number(process.env.N ?? 20_000);
@@ -40,14 +39,7 @@ async function copyOfFilled(round) {
     return database;
   }
   const copy = testDatabase(`triage_drain_${round}`);
-  const nameOf = (url) => new URL(url).pathname.slice(1);
-  const admin = new pg.Client({ connectionString: new URL('/postgres', filled).href });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${nameOf(copy.url)} template ${nameOf(filled)}`);
-  } finally {
-    await admin.end();
-  }
+  await copy.createFrom(filledDatabase);
   copies.push(copy);
   return copy.url;
 }

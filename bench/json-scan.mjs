@@ -5,7 +5,7 @@
 // path). BASE=<another built checkout> times that build's in the same run, in turns. ROUNDS (5):
 // each figure is the median of the rounds. After `npm run build`.
 import { join } from 'node:path';
-import { envelope, event } from './ingest-peers.mjs';
+import { envelope, event, median } from './ingest-peers.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const BASE = process.env.BASE;
@@ -32,7 +32,6 @@ const cases = [
   ['8 million short strings', Buffer.from(`[${'"ab",'.repeat(8_000_000)}"x"]`), 1],
 ];
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const rows = [];
 for (const [label, body, times] of cases) {
   const results = builds.map(() => []);

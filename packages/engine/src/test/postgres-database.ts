@@ -7,6 +7,8 @@ export interface TestDatabase {
   /** Known at once, so it can be handed out before the database exists. */
   url: string;
   create(): Promise<void>;
+  /** Creates it as a copy of `template`, which nobody may be connected to meanwhile. */
+  createFrom(template: TestDatabase): Promise<void>;
   /** Drops the database, closing whatever connections a test left open. */
   drop(): Promise<void>;
 }
@@ -20,6 +22,8 @@ export function testDatabase(prefix: string): TestDatabase {
   return {
     url: `${TEST_POSTGRES_URL}/${name}`,
     create: () => admin(`create database ${name}`),
+    createFrom: (template) =>
+      admin(`create database ${name} template ${new URL(template.url).pathname.slice(1)}`),
     drop: () => admin(`drop database if exists ${name} with (force)`),
   };
 }

@@ -80,9 +80,7 @@ export function decodeUtf8(buffer: Uint8Array, label = 'body'): string {
 // most of an event's bytes are its log lines, and compared one by one in JavaScript they took 266 ms
 // of an 88 MiB batch, all that time holding the event loop (bench/README.md, "One large request").
 function scanStructure(input: Uint8Array, maxDepth: number, maxValues: number, label: string): number {
-  const buffer = Buffer.isBuffer(input)
-    ? input
-    : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const buffer = asBuffer(input);
   let depth = 0;
   let values = 0;
   for (let index = 0; index < buffer.length; index++) {

@@ -2,14 +2,7 @@ import { createPseudonymizer, type TriageEvent } from '@triage/core';
 import type { JobQueue } from './job-queue.js';
 import { addPrepared, type PreparedEvents, prepareEvents } from './prepare-events.js';
 import type { Project } from './projects.js';
-import { SLICE_MS, timeSlices } from './time-slices.js';
-
-/**
- * Requests whose body is larger than this (decoded) are prepared in slices of the event loop's time
- * before they join a group commit: one holding a hundred events of a megabyte each took seconds to
- * prepare, all that time holding every other request (bench/README.md, "One large request").
- */
-export const SLICED_BODY_BYTES = 1024 * 1024;
+import { SLICE_MS, SLICED_BODY_BYTES, timeSlices } from './time-slices.js';
 
 export interface Accepted {
   ids: string[];
@@ -69,8 +62,9 @@ export class EventWriter {
   /**
    * Prepares the events of a large request a slice of time at a time and stores each slice's before
    * the next: a hundred 1 MB events inserted in one statement would hold the event loop for as long
-   * as SQLite takes to write 100 MB. The request is answered once all are stored. A crash half-way leaves the first slices stored: the
-   * client, unanswered, sends them again, and an event sent again with its id is recognised.
+   * as SQLite takes to write 100 MB. The request is answered once all are stored. A crash half-way
+   * leaves the first slices stored: the client, unanswered, sends them again, and an event sent again
+   * with its id is recognised.
    */
   async #acceptInSlices(project: Project, inputs: unknown[], receivedAt: number): Promise<Accepted> {
     const prepared: PreparedEvents = { ids: [], errors: [], payloads: [] };

@@ -456,28 +456,26 @@ export class JobQueue {
    */
   #delete(id: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.#finished.push({ id, resolve, reject });
-      if (this.#finished.length > 1) return;
-      setImmediate(() => {
-        const finished = this.#finished.splice(0);
-        this.#options.db
-          .deleteFrom('jobs')
-          .where(
-            'id',
-            'in',
-            finished.map((job) => job.id),
-          )
-          .execute()
-          .then(
-            () => {
-              for (const job of finished) job.resolve();
-            },
-            (error: unknown) => {
-              for (const job of finished) job.reject(error);
-            },
-          );
-      });
+      if (this.#finished.push({ id, resolve, reject }) === 1) void this.#deleteFinished();
     });
+  }
+
+  async #deleteFinished(): Promise<void> {
+    await nextTurn();
+    const finished = this.#finished.splice(0);
+    try {
+      await this.#options.db
+        .deleteFrom('jobs')
+        .where(
+          'id',
+          'in',
+          finished.map((job) => job.id),
+        )
+        .execute();
+      for (const job of finished) job.resolve();
+    } catch (error) {
+      for (const job of finished) job.reject(error);
+    }
   }
 }
 

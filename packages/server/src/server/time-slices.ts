@@ -1,6 +1,13 @@
 /** How long a long piece of ingest work runs before the event loop gets a turn. */
 export const SLICE_MS = 10;
 
+/**
+ * Requests whose decoded body is larger than this are parsed, prepared and stored in slices: one
+ * holding a hundred events of a megabyte each took seconds, all that time holding every other
+ * request (bench/README.md, "One large request"). Smaller ones take the hot path in one go.
+ */
+export const SLICED_BODY_BYTES = 1024 * 1024;
+
 export interface TimeSlices {
   /** True once the current slice has run `sliceMs`. */
   due(): boolean;

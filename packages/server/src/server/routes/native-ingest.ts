@@ -6,12 +6,11 @@ import {
   parseJsonText,
   splitJsonEvents,
 } from '../../ingest/index.js';
-import { SLICED_BODY_BYTES } from '../event-writer.js';
 import { HttpError } from '../http-error.js';
 import { headerOf, type IngestReply, type IngestRequest } from '../ingest-request.js';
 import type { Project } from '../projects.js';
 import type { IngestLimits, ServerContext } from '../server-context.js';
-import { timeSlices } from '../time-slices.js';
+import { SLICED_BODY_BYTES, timeSlices } from '../time-slices.js';
 import { limitRate } from './ingest-guards.js';
 
 /** The key of a native request: `X-Triage-Key`, or `?key=` for clients that cannot set headers. */

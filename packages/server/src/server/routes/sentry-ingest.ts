@@ -6,12 +6,11 @@ import {
   type SentryRequestOptions,
   sentryEnvelopeSteps,
 } from '../../ingest/index.js';
-import { SLICED_BODY_BYTES } from '../event-writer.js';
 import { HttpError } from '../http-error.js';
 import { headerOf, type IngestReply, type IngestRequest } from '../ingest-request.js';
 import type { Project } from '../projects.js';
 import type { ServerContext } from '../server-context.js';
-import { timeSlices } from '../time-slices.js';
+import { SLICED_BODY_BYTES, timeSlices } from '../time-slices.js';
 import { limitRate, projectByKey } from './ingest-guards.js';
 
 /** The two shapes Sentry SDKs send: envelopes (current) and single JSON events (`store`, older SDKs). */
