@@ -74,7 +74,7 @@ export const ENDPOINTS = [
 ];
 
 /**
- * The environment of a measured `triage serve`: the benchmark's key and admin token, no rate limit in
+ * The environment of a measured `triage serve`: the benchmark's key and admin token, no rate limit (events or bytes) in
  * the way, an alert address so the pipeline runs as in production. `workers` undefined: the default.
  */
 export const serverEnv = (databaseUrl, workers) => ({
@@ -83,6 +83,7 @@ export const serverEnv = (databaseUrl, workers) => ({
   TRIAGE_DEFAULT_PROJECT_KEY: KEY,
   TRIAGE_ADMIN_TOKEN: 'admin',
   TRIAGE_RATE_LIMIT_PER_MINUTE: '100000000',
+  TRIAGE_RATE_LIMIT_MB_PER_MINUTE: '100000000',
   TRIAGE_ALERT_TO: 'x@example.com',
 });
 

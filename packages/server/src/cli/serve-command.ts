@@ -20,6 +20,7 @@ Environment (defaults in brackets; the LLM and alert variables are in the README
   TRIAGE_SQLITE_SYNC            normal, or full to flush every commit [normal]
   TRIAGE_QUERY_TIMEOUT_SECONDS  a PostgreSQL query with no answer by then fails; 0: none [30]
   TRIAGE_RATE_LIMIT_PER_MINUTE  events per key, all instances together [6000]
+  TRIAGE_RATE_LIMIT_MB_PER_MINUTE  MiB of requests (decompressed) per key, likewise [100]
   TRIAGE_KEY_CACHE_SECONDS      a rotated key is refused after at most this; 0: no cache [30]
   TRIAGE_INGEST_MEMORY_MB       request bodies in flight, together; 503 past it [256]
   TRIAGE_RETENTION_DAYS         stored events and dead jobs kept [30]

@@ -80,6 +80,8 @@ describe('ingest with its memory for request bodies full', () => {
         TRIAGE_DEFAULT_PROJECT_KEY: KEY,
         TRIAGE_ALERT_TO: 'oncall@example.com',
         TRIAGE_INGEST_MEMORY_MB: '128',
+        // 130 MiB of bodies go through in this test: the byte rate limit is not what it is about.
+        TRIAGE_RATE_LIMIT_MB_PER_MINUTE: '1000',
       },
       log: () => {},
     });
@@ -133,6 +135,8 @@ describe('ingest with its memory for request bodies full', () => {
         refusedForMemory: number;
         rateLimitedRequests: number;
         rateLimitedEvents: number;
+        byteLimitedRequests: number;
+        byteLimitedBytes: number;
       };
     };
 
@@ -169,6 +173,8 @@ describe('ingest with its memory for request bodies full', () => {
       refusedForMemory: 1,
       rateLimitedRequests: 0,
       rateLimitedEvents: 0,
+      byteLimitedRequests: 0,
+      byteLimitedBytes: 0,
     });
     const again = await postEvent(['ERROR: one more', 'x'.repeat(10 * MiB)]);
     // Over the 1 MiB an event may hold, but read and parsed: the memory had room for it again.

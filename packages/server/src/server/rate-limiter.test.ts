@@ -55,6 +55,26 @@ describe('RateLimiter on its own', () => {
 });
 
 describe.each(['sqlite', 'postgres'] as const)('RateLimiter shared through %s', (dialect) => {
+  it('should keep the buckets of limiters with different prefixes apart', async () => {
+    const store = await open(dialect);
+    const shared = sharedRateBuckets(store.db);
+    const events = new RateLimiter(100, { shared });
+    const bytes = new RateLimiter(1_000, { shared, prefix: 'bytes:' });
+    expect(events.take('p', 100)).toEqual({ allowed: true });
+    expect(bytes.take('p', 10)).toEqual({ allowed: true });
+    await events.sync();
+    await bytes.sync();
+    const rows = await store.db
+      .selectFrom('rate_buckets')
+      .select(['bucket', 'tokens'])
+      .orderBy('bucket')
+      .execute();
+    expect(rows.map((row) => [row.bucket, Math.round(Number(row.tokens))])).toEqual([
+      ['bytes:p', 990],
+      ['p', 0],
+    ]);
+  });
+
   it('should settle the use of each instance, so together they let the rate through once', async () => {
     const store = await open(dialect);
     const time = clock();

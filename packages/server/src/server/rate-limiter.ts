@@ -16,6 +16,11 @@ export interface SharedRateBuckets {
 export interface RateLimiterOptions {
   /** Tokens a bucket holds at most; the rate a minute by default. */
   burst?: number;
+  /**
+   * Put before each key to name its shared bucket: limiters of different things (events, bytes) share
+   * one table, and a project's buckets must not meet.
+   */
+  prefix?: string;
   now?: () => number;
   /** Shares the buckets with the other instances; without, each instance limits on its own. */
   shared?: SharedRateBuckets;
@@ -38,7 +43,8 @@ interface Bucket {
 const MAX_BUCKETS = 100_000;
 
 /**
- * Token buckets, one per project: each may send `perMinute` events a minute with bursts up to `burst`.
+ * Token buckets, one per project: each may send `perMinute` tokens (events, bytes) a minute with bursts
+ * up to `burst`.
  * Decisions are local, so a request never waits on the database; with `shared`, every `syncMs` each
  * instance settles what it let through with the buckets all instances share and takes up what is left.
  * A project new to an instance starts full there and is settled at once; until the answer a bucket can
@@ -46,14 +52,15 @@ const MAX_BUCKETS = 100_000;
  * gets through.
  */
 export class RateLimiter {
-  /** Requests answered 429 by this instance since it started, and the events they held. */
-  readonly refused = { requests: 0, events: 0 };
+  /** Requests this instance refused since it started, and the tokens (events, bytes) they asked for. */
+  readonly refused = { requests: 0, tokens: 0 };
   readonly #buckets = new Map<string, Bucket>();
   readonly #refill: RateBucketRefill;
   readonly #now: () => number;
   readonly #shared: SharedRateBuckets | undefined;
   readonly #syncMs: number;
   readonly #onFailure: (stage: string, error: unknown) => void;
+  readonly #prefix: string;
   #timer: NodeJS.Timeout | undefined;
   #syncing: Promise<void> | undefined;
 
@@ -61,6 +68,7 @@ export class RateLimiter {
     readonly perMinute: number,
     {
       burst = perMinute,
+      prefix = '',
       now = Date.now,
       shared,
       syncMs = 1_000,
@@ -72,6 +80,12 @@ export class RateLimiter {
     this.#shared = shared;
     this.#syncMs = syncMs;
     this.#onFailure = onFailure;
+    this.#prefix = prefix;
+  }
+
+  /** The most a bucket holds: a request asking for more is refused however long it waits. */
+  get burst(): number {
+    return this.#refill.burst;
   }
 
   /** Takes `count` tokens; returns the seconds to wait when there are not enough. */
@@ -84,7 +98,7 @@ export class RateLimiter {
       return { allowed: true };
     }
     this.refused.requests++;
-    this.refused.events += count;
+    this.refused.tokens += count;
     return {
       allowed: false,
       retryAfterSeconds: Math.max(1, Math.ceil((count - bucket.tokens) / this.#refill.perMs / 1_000)),
@@ -131,7 +145,7 @@ export class RateLimiter {
       }
       bucket.unsent = 0;
       try {
-        const left = await shared.settle(key, used, sentAt, this.#refill);
+        const left = await shared.settle(this.#prefix + key, used, sentAt, this.#refill);
         const now = this.#now();
         // What arrived while the settle was under way is taken from what was left at `sentAt`.
         bucket.tokens = this.#filled(left, sentAt, now) - bucket.unsent;

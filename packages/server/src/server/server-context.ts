@@ -45,7 +45,8 @@ export interface ServerContext {
   jobs: JobQueue;
   /** Where ingest stores accepted events. */
   events: EventWriter;
-  rateLimiter: RateLimiter;
+  /** Per key, all instances together: the events, and the bytes (decompressed) of the requests. */
+  rateLimits: { events: RateLimiter; bytes: RateLimiter };
   adminToken: string;
   limits: IngestLimits;
   /** Ingest requests in flight and the time of the last one: the job workers yield to them. */

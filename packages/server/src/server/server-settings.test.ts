@@ -12,6 +12,7 @@ describe('readServerSettings', () => {
       sqliteSync: 'normal',
       queryTimeoutMs: 30_000,
       rateLimitPerMinute: 6_000,
+      rateLimitBytesPerMinute: 100 * 1024 * 1024,
       keyCacheMs: 30_000,
       ingestMemoryBytes: 256 * 1024 * 1024,
       retention: { days: 30, maxEvents: 1_000_000 },
@@ -41,6 +42,7 @@ describe('readServerSettings', () => {
         TRIAGE_SQLITE_SYNC: 'full',
         TRIAGE_QUERY_TIMEOUT_SECONDS: '0.5',
         TRIAGE_RATE_LIMIT_PER_MINUTE: '120',
+        TRIAGE_RATE_LIMIT_MB_PER_MINUTE: '2.5',
         TRIAGE_KEY_CACHE_SECONDS: '5',
         TRIAGE_INGEST_MEMORY_MB: '1024',
         TRIAGE_RETENTION_DAYS: '7',
@@ -53,6 +55,7 @@ describe('readServerSettings', () => {
       sqliteSync: 'full',
       queryTimeoutMs: 500,
       rateLimitPerMinute: 120,
+      rateLimitBytesPerMinute: 2.5 * 1024 * 1024,
       keyCacheMs: 5_000,
       ingestMemoryBytes: 1024 * 1024 * 1024,
       retention: { days: 7, maxEvents: 5000 },
@@ -65,6 +68,11 @@ describe('readServerSettings', () => {
   it.each([
     ['TRIAGE_RATE_LIMIT_PER_MINUTE', 'abc', 'TRIAGE_RATE_LIMIT_PER_MINUTE must be a number ≥ 1, got "abc"'],
     ['TRIAGE_RATE_LIMIT_PER_MINUTE', '0', 'TRIAGE_RATE_LIMIT_PER_MINUTE must be a number ≥ 1, got "0"'],
+    [
+      'TRIAGE_RATE_LIMIT_MB_PER_MINUTE',
+      '0.5',
+      'TRIAGE_RATE_LIMIT_MB_PER_MINUTE must be a number ≥ 1, got "0.5"',
+    ],
     ['TRIAGE_RETENTION_DAYS', 'forever', 'TRIAGE_RETENTION_DAYS must be a number ≥ 1, got "forever"'],
     [
       'TRIAGE_RETENTION_MAX_EVENTS',
@@ -94,6 +102,7 @@ describe('readServerSettings', () => {
   it('should take a blank variable as unset', () => {
     expect(readServerSettings({ TRIAGE_RATE_LIMIT_PER_MINUTE: ' ', TRIAGE_DATABASE_URL: '' })).toMatchObject({
       rateLimitPerMinute: 6_000,
+      rateLimitBytesPerMinute: 100 * 1024 * 1024,
       database: './data/triage.db',
     });
   });

@@ -22,6 +22,8 @@ export interface ServerSettings {
   /** TRIAGE_QUERY_TIMEOUT_SECONDS: how long a PostgreSQL query may go unanswered; 0 waits for ever. */
   queryTimeoutMs: number;
   rateLimitPerMinute: number;
+  /** TRIAGE_RATE_LIMIT_MB_PER_MINUTE, in bytes: what a key's requests may hold a minute, decompressed. */
+  rateLimitBytesPerMinute: number;
   /** TRIAGE_KEY_CACHE_SECONDS: how long an instance trusts what it read of an ingest key; 0 reads each time. */
   keyCacheMs: number;
   /** TRIAGE_INGEST_MEMORY_MB: what the bodies of the ingest requests in flight may take together. */
@@ -52,6 +54,10 @@ export function readServerSettings(
     queryTimeoutMs:
       seconds(numberFromEnv(env, 'TRIAGE_QUERY_TIMEOUT_SECONDS', { min: 0 })) ?? QUERY_TIMEOUT_MS,
     rateLimitPerMinute: numberFromEnv(env, 'TRIAGE_RATE_LIMIT_PER_MINUTE', { min: 1 }) ?? 6_000,
+    // As much as one largest request (100 MiB decompressed), so by default any request within the limits
+    // can pass on a full bucket; below that, larger requests are refused with 413 (send smaller ones).
+    rateLimitBytesPerMinute:
+      (numberFromEnv(env, 'TRIAGE_RATE_LIMIT_MB_PER_MINUTE', { min: 1 }) ?? 100) * 1024 * 1024,
     keyCacheMs: seconds(numberFromEnv(env, 'TRIAGE_KEY_CACHE_SECONDS', { min: 0 })) ?? KEY_CACHE_MS,
     // At least one largest request (20 MiB received, 100 MiB decompressed) must fit.
     ingestMemoryBytes:

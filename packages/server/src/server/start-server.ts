@@ -62,6 +62,7 @@ export async function startServer({
     sqliteSync,
     queryTimeoutMs,
     rateLimitPerMinute,
+    rateLimitBytesPerMinute,
     keyCacheMs,
     ingestMemoryBytes,
     retention,
@@ -132,14 +133,18 @@ export async function startServer({
     },
   });
   const events = new EventWriter(jobs, userKeySecret);
-  const rateLimiter = new RateLimiter(rateLimitPerMinute, { shared: sharedRateBuckets(store.db), onFailure });
+  const shared = sharedRateBuckets(store.db);
+  const rateLimits = {
+    events: new RateLimiter(rateLimitPerMinute, { shared, onFailure }),
+    bytes: new RateLimiter(rateLimitBytesPerMinute, { shared, onFailure, prefix: 'bytes:' }),
+  };
   const context: ServerContext = {
     store,
     engine,
     projects,
     jobs,
     events,
-    rateLimiter,
+    rateLimits,
     adminToken: token,
     limits: DEFAULT_LIMITS,
     ingest,
@@ -170,7 +175,8 @@ export async function startServer({
   const url = `http://${shownHost}:${address.port}`;
   // TRIAGE_WORKERS=0: an ingest-only instance; other instances sharing the database run the pipeline.
   if (workers > 0) jobs.start();
-  rateLimiter.start();
+  rateLimits.events.start();
+  rateLimits.bytes.start();
   const retentionJob = startRetention(store.db, retention, onFailure);
 
   const channels = notifiers.map((notifier) => notifier.name).join(', ') || 'none';
@@ -201,7 +207,7 @@ export async function startServer({
       retentionJob.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await jobs.stop();
-      await rateLimiter.stop();
+      await Promise.all([rateLimits.events.stop(), rateLimits.bytes.stop()]);
       await engine.close();
     },
   };

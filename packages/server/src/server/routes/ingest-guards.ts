@@ -1,5 +1,6 @@
 import { HttpError } from '../http-error.js';
 import type { Project } from '../projects.js';
+import type { RateLimiter } from '../rate-limiter.js';
 import type { ServerContext } from '../server-context.js';
 
 /** The project of an ingest key: 401 without one, 403 for a key no project has. */
@@ -10,9 +11,46 @@ export async function projectByKey(context: ServerContext, key: string | undefin
   return project;
 }
 
-/** 429 with Retry-After (and Sentry's X-Sentry-Rate-Limits) when a project's key sends faster than allowed. */
-export function limitRate(context: ServerContext, projectId: string, count: number): void {
-  const verdict = context.rateLimiter.take(projectId, count);
+/**
+ * 429 with Retry-After (and Sentry's X-Sentry-Rate-Limits) when a project's key sends more events a
+ * minute than TRIAGE_RATE_LIMIT_PER_MINUTE; 413 for a batch larger than the whole burst.
+ */
+export function limitEvents(context: ServerContext, projectId: string, count: number): void {
+  limit(
+    context.rateLimits.events,
+    projectId,
+    count,
+    (burst) =>
+      `a batch of ${count} events: this key may send at most ${burst} at once, send fewer per request`,
+  );
+}
+
+/**
+ * The same for the bytes of a key's requests, decompressed (TRIAGE_RATE_LIMIT_MB_PER_MINUTE): a key
+ * within its event limit could still send events of nearly 1 MiB each, and ask for more CPU than the
+ * server has (bench/README.md, "One large request"). Checked before the body is parsed, as soon as its
+ * key is known.
+ */
+export function limitBytes(context: ServerContext, projectId: string, bytes: number): void {
+  limit(
+    context.rateLimits.bytes,
+    projectId,
+    bytes,
+    (burst) =>
+      `a request of ${bytes} bytes (decompressed): this key may send at most ${burst} at once, send smaller requests`,
+  );
+}
+
+function limit(
+  limiter: RateLimiter,
+  projectId: string,
+  count: number,
+  tooLarge: (burst: number) => string,
+): void {
+  // Larger than the bucket ever holds: waiting would never let it through. 413, not 429, so that a
+  // client splits it (the Node SDK's transport sends the halves of a batch refused with 413).
+  if (count > limiter.burst) throw new HttpError(413, tooLarge(Math.floor(limiter.burst)));
+  const verdict = limiter.take(projectId, count);
   if (verdict.allowed) return;
   throw new HttpError(429, `rate limit exceeded for this key: retry in ${verdict.retryAfterSeconds}s`, {
     'retry-after': String(verdict.retryAfterSeconds),

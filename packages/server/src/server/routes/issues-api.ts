@@ -137,8 +137,10 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
       ingest: {
         bodyBytesHeld: context.bodyMemory.used,
         refusedForMemory: context.bodyMemory.refused,
-        rateLimitedRequests: context.rateLimiter.refused.requests,
-        rateLimitedEvents: context.rateLimiter.refused.events,
+        rateLimitedRequests: context.rateLimits.events.refused.requests,
+        rateLimitedEvents: context.rateLimits.events.refused.tokens,
+        byteLimitedRequests: context.rateLimits.bytes.refused.requests,
+        byteLimitedBytes: context.rateLimits.bytes.refused.tokens,
       },
       alerts: { sent: engine.alerted, deadLetters: engine.deadLetters },
       // What the daily budgets are checked against: every instance's spend, kept in the database.

@@ -11,7 +11,7 @@ import { headerOf, type IngestReply, type IngestRequest } from '../ingest-reques
 import type { Project } from '../projects.js';
 import type { IngestLimits, ServerContext } from '../server-context.js';
 import { SLICED_BODY_BYTES, timeSlices } from '../time-slices.js';
-import { limitRate } from './ingest-guards.js';
+import { limitBytes, limitEvents } from './ingest-guards.js';
 
 /** The key of a native request: `X-Triage-Key`, or `?key=` for clients that cannot set headers. */
 export function nativeKeyOf(headers: IngestRequest['headers'], query: URLSearchParams): string | undefined {
@@ -33,6 +33,7 @@ export async function ingestNative(
     maxDecodedBytes: limits.maxDecodedBytes,
     take: request.take,
   });
+  limitBytes(context, project.id, body.length);
   const jsonLimits = { maxBytes: limits.maxDecodedBytes, values: { remaining: limits.maxJsonValues } };
   const { parsed, sized } =
     body.length > SLICED_BODY_BYTES
@@ -55,7 +56,7 @@ export async function ingestNative(
         throw eventTooLarge(index, limits.maxEventBytes);
     }
   }
-  limitRate(context, project.id, inputs.length);
+  limitEvents(context, project.id, inputs.length);
   const { ids, errors } = await context.events.accept(project, inputs, body.length);
   if (ids.length === 0)
     throw new HttpError(400, errors.map((error) => `event ${error.index}: ${error.error}`).join('; '));

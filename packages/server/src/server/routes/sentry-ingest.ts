@@ -11,7 +11,7 @@ import { headerOf, type IngestReply, type IngestRequest } from '../ingest-reques
 import type { Project } from '../projects.js';
 import type { ServerContext } from '../server-context.js';
 import { SLICED_BODY_BYTES, timeSlices } from '../time-slices.js';
-import { limitRate, projectByKey } from './ingest-guards.js';
+import { limitBytes, limitEvents, projectByKey } from './ingest-guards.js';
 
 /** The two shapes Sentry SDKs send: envelopes (current) and single JSON events (`store`, older SDKs). */
 export type SentryEndpoint = 'envelope' | 'store';
@@ -35,6 +35,8 @@ export async function ingestSentry(
     maxDecodedBytes: limits.maxDecodedBytes,
     take: request.take,
   });
+  // A key known before the body is parsed spares the parse of a body over its byte limit.
+  if (keyed) limitBytes(context, keyed.id, body.length);
   const options = { maxEventBytes: limits.maxEventBytes, maxJsonValues: limits.maxJsonValues };
   const parsed: SentryRequest =
     endpoint === 'store'
@@ -43,11 +45,12 @@ export async function ingestSentry(
         ? await parseInSlices(body, options)
         : parseSentryEnvelope(body, options);
   const project = keyed ?? (await projectByKey(context, parsed.dsnKey));
+  if (!keyed) limitBytes(context, project.id, body.length);
   if (projectId !== project.id) {
     throw new HttpError(403, `this key belongs to project ${project.id}, not ${projectId}`);
   }
   if (parsed.events.length > 0) {
-    limitRate(context, project.id, parsed.events.length);
+    limitEvents(context, project.id, parsed.events.length);
     const { errors } = await context.events.accept(project, parsed.events, body.length);
     if (errors.length === parsed.events.length) throw new HttpError(400, errors[0]!.error);
   }

@@ -1,0 +1,111 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from './start-server.js';
+
+let server: RunningServer;
+const ADMIN = 'test-admin-token';
+const KEY = 'c'.repeat(32);
+const MIB = 1024 * 1024;
+
+beforeAll(async () => {
+  server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: join(mkdtempSync(join(tmpdir(), 'triage-bytes-')), 'triage.db'),
+    env: {
+      TRIAGE_ADMIN_TOKEN: ADMIN,
+      TRIAGE_DEFAULT_PROJECT_KEY: KEY,
+      TRIAGE_RATE_LIMIT_MB_PER_MINUTE: '1',
+      TRIAGE_RATE_LIMIT_PER_MINUTE: '50',
+      TRIAGE_WORKERS: '0',
+    },
+    log: () => {},
+  });
+});
+afterAll(() => server.close());
+
+/** A native event whose body is about `bytes` long: one log line padded with text. */
+const eventOf = (bytes: number) => JSON.stringify({ log: [`ERROR: big ${'x'.repeat(bytes - 30)}`] });
+const ingest = (body: string | Buffer, key = KEY, headers: Record<string, string> = {}) =>
+  fetch(`${server.url}/api/v1/events`, {
+    method: 'POST',
+    headers: { 'x-triage-key': key, 'content-type': 'application/json', ...headers },
+    body,
+  });
+const stats = async () =>
+  (
+    (await (
+      await fetch(`${server.url}/api/v1/stats`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    ).json()) as { ingest: Record<string, number> }
+  ).ingest;
+
+describe('the rate limits per key: bytes (TRIAGE_RATE_LIMIT_MB_PER_MINUTE) and events', () => {
+  it('should refuse what a key sends past its bytes a minute, counted decompressed, with 429 and Retry-After', async () => {
+    const other = await server.context.projects.create('other');
+    // Three requests of 300 KB fit in the key's 1 MiB; the fourth, gzipped to a few KB, does not.
+    for (let index = 0; index < 3; index++) expect((await ingest(eventOf(300_000))).status).toBe(200);
+    const refused = await ingest(gzipSync(eventOf(300_000)), KEY, { 'content-encoding': 'gzip' });
+    expect(refused.status).toBe(429);
+    // A sixtieth of a MiB (17,476 bytes) comes back each second: about 9 s for the 151,424 missing.
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(8);
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(9);
+    expect(refused.headers.get('x-sentry-rate-limits')).toMatch(/^\d+::key$/);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/^rate limit exceeded for this key/);
+    // Small events go on within what is left; another key has its own bucket.
+    expect((await ingest(eventOf(1_000))).status).toBe(200);
+    expect((await ingest(eventOf(300_000), other.publicKey)).status).toBe(200);
+    expect(await stats()).toMatchObject({
+      byteLimitedRequests: 1,
+      byteLimitedBytes: eventOf(300_000).length,
+      rateLimitedRequests: 0,
+    });
+    expect(await server.context.jobs.pending()).toBe(5);
+  });
+
+  it('should refuse a request larger than the whole burst with 413, so that a client splits it', async () => {
+    const project = await server.context.projects.create('large');
+    const response = await ingest(eventOf(MIB + 1_000), project.publicKey);
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: string }).error).toBe(
+      `a request of ${eventOf(MIB + 1_000).length} bytes (decompressed): this key may send at most ${MIB} at once, send smaller requests`,
+    );
+    // Nothing was taken from the key's bytes: a request that fits still passes.
+    expect((await ingest(eventOf(900_000), project.publicKey)).status).toBe(200);
+  });
+
+  it('should count an envelope whose key is only in its own header once the key is read', async () => {
+    const project = await server.context.projects.create('envelope');
+    const envelope = (padding: number) =>
+      [
+        JSON.stringify({ dsn: `http://${project.publicKey}@127.0.0.1/${project.id}` }),
+        JSON.stringify({ type: 'event' }),
+        JSON.stringify({ message: `boom ${'y'.repeat(padding)}` }),
+      ].join('\n');
+    const post = (body: string) =>
+      fetch(`${server.url}/api/${project.id}/envelope/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-sentry-envelope' },
+        body,
+      });
+    expect((await post(envelope(600_000))).status).toBe(200);
+    const refused = await post(envelope(600_000));
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-sentry-rate-limits')).toMatch(/^\d+::key$/);
+  });
+
+  it('should refuse a batch of more events than the whole burst with 413, not a 429 that waiting never ends', async () => {
+    const project = await server.context.projects.create('batch');
+    const batch = (count: number) =>
+      JSON.stringify(Array.from({ length: count }, () => ({ log: ['ERROR: x'] })));
+    const response = await ingest(batch(51), project.publicKey);
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: string }).error).toBe(
+      'a batch of 51 events: this key may send at most 50 at once, send fewer per request',
+    );
+    expect((await ingest(batch(50), project.publicKey)).status).toBe(200);
+    expect((await ingest(batch(1), project.publicKey)).status).toBe(429);
+  });
+});
