@@ -18,7 +18,7 @@ beforeAll(async () => {
     env: {
       TRIAGE_ADMIN_TOKEN: ADMIN,
       TRIAGE_DEFAULT_PROJECT_KEY: KEY,
-      TRIAGE_RATE_LIMIT_MB_PER_MINUTE: '1',
+      TRIAGE_RATE_LIMIT_MB_PER_MINUTE: '2',
       TRIAGE_RATE_LIMIT_PER_MINUTE: '50',
       TRIAGE_WORKERS: '0',
     },
@@ -45,21 +45,21 @@ const stats = async () =>
 describe('the rate limits per key: bytes (TRIAGE_RATE_LIMIT_MB_PER_MINUTE) and events', () => {
   it('should refuse what a key sends past its bytes a minute, counted decompressed, with 429 and Retry-After', async () => {
     const other = await server.context.projects.create('other');
-    // Three requests of 300 KB fit in the key's 1 MiB; the fourth, gzipped to a few KB, does not.
-    for (let index = 0; index < 3; index++) expect((await ingest(eventOf(300_000))).status).toBe(200);
-    const refused = await ingest(gzipSync(eventOf(300_000)), KEY, { 'content-encoding': 'gzip' });
+    // Three requests of 600 KB fit in the key's 2 MiB; the fourth, gzipped to a few KB, does not.
+    for (let index = 0; index < 3; index++) expect((await ingest(eventOf(600_000))).status).toBe(200);
+    const refused = await ingest(gzipSync(eventOf(600_000)), KEY, { 'content-encoding': 'gzip' });
     expect(refused.status).toBe(429);
-    // A sixtieth of a MiB (17,476 bytes) comes back each second: about 9 s for the 151,424 missing.
+    // A sixtieth of 2 MiB (34,953 bytes) comes back each second: about 9 s for the 302,848 missing.
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(8);
     expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(9);
     expect(refused.headers.get('x-sentry-rate-limits')).toMatch(/^\d+::key$/);
     expect(((await refused.json()) as { error: string }).error).toMatch(/^rate limit exceeded for this key/);
     // Small events go on within what is left; another key has its own bucket.
     expect((await ingest(eventOf(1_000))).status).toBe(200);
-    expect((await ingest(eventOf(300_000), other.publicKey)).status).toBe(200);
+    expect((await ingest(eventOf(600_000), other.publicKey)).status).toBe(200);
     expect(await stats()).toMatchObject({
       byteLimitedRequests: 1,
-      byteLimitedBytes: eventOf(300_000).length,
+      byteLimitedBytes: eventOf(600_000).length,
       rateLimitedRequests: 0,
     });
     expect(await server.context.jobs.pending()).toBe(5);
@@ -67,10 +67,10 @@ describe('the rate limits per key: bytes (TRIAGE_RATE_LIMIT_MB_PER_MINUTE) and e
 
   it('should refuse a request larger than the whole burst with 413, so that a client splits it', async () => {
     const project = await server.context.projects.create('large');
-    const response = await ingest(eventOf(MIB + 1_000), project.publicKey);
+    const response = await ingest(eventOf(2 * MIB + 1_000), project.publicKey);
     expect(response.status).toBe(413);
     expect(((await response.json()) as { error: string }).error).toBe(
-      `a request of ${eventOf(MIB + 1_000).length} bytes (decompressed): this key may send at most ${MIB} at once, send smaller requests`,
+      `a request of ${eventOf(2 * MIB + 1_000).length} bytes (decompressed): this key may send at most ${2 * MIB} at once, send smaller requests`,
     );
     // Nothing was taken from the key's bytes: a request that fits still passes.
     expect((await ingest(eventOf(900_000), project.publicKey)).status).toBe(200);
@@ -90,8 +90,9 @@ describe('the rate limits per key: bytes (TRIAGE_RATE_LIMIT_MB_PER_MINUTE) and e
         headers: { 'content-type': 'application/x-sentry-envelope' },
         body,
       });
-    expect((await post(envelope(600_000))).status).toBe(200);
-    const refused = await post(envelope(600_000));
+    expect((await post(envelope(800_000))).status).toBe(200);
+    expect((await post(envelope(800_000))).status).toBe(200);
+    const refused = await post(envelope(800_000));
     expect(refused.status).toBe(429);
     expect(refused.headers.get('x-sentry-rate-limits')).toMatch(/^\d+::key$/);
   });

@@ -68,11 +68,7 @@ describe('readServerSettings', () => {
   it.each([
     ['TRIAGE_RATE_LIMIT_PER_MINUTE', 'abc', 'TRIAGE_RATE_LIMIT_PER_MINUTE must be a number ≥ 1, got "abc"'],
     ['TRIAGE_RATE_LIMIT_PER_MINUTE', '0', 'TRIAGE_RATE_LIMIT_PER_MINUTE must be a number ≥ 1, got "0"'],
-    [
-      'TRIAGE_RATE_LIMIT_MB_PER_MINUTE',
-      '0.5',
-      'TRIAGE_RATE_LIMIT_MB_PER_MINUTE must be a number ≥ 1, got "0.5"',
-    ],
+    ['TRIAGE_RATE_LIMIT_MB_PER_MINUTE', '1', 'TRIAGE_RATE_LIMIT_MB_PER_MINUTE must be a number ≥ 2, got "1"'],
     ['TRIAGE_RETENTION_DAYS', 'forever', 'TRIAGE_RETENTION_DAYS must be a number ≥ 1, got "forever"'],
     [
       'TRIAGE_RETENTION_MAX_EVENTS',

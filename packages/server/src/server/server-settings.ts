@@ -55,9 +55,10 @@ export function readServerSettings(
       seconds(numberFromEnv(env, 'TRIAGE_QUERY_TIMEOUT_SECONDS', { min: 0 })) ?? QUERY_TIMEOUT_MS,
     rateLimitPerMinute: numberFromEnv(env, 'TRIAGE_RATE_LIMIT_PER_MINUTE', { min: 1 }) ?? 6_000,
     // As much as one largest request (100 MiB decompressed), so by default any request within the limits
-    // can pass on a full bucket; below that, larger requests are refused with 413 (send smaller ones).
+    // can pass on a full bucket; below that, larger requests are refused with 413 (send smaller ones),
+    // and at least 2 MiB, so that a request of one event of the largest size (1 MiB) always can.
     rateLimitBytesPerMinute:
-      (numberFromEnv(env, 'TRIAGE_RATE_LIMIT_MB_PER_MINUTE', { min: 1 }) ?? 100) * 1024 * 1024,
+      (numberFromEnv(env, 'TRIAGE_RATE_LIMIT_MB_PER_MINUTE', { min: 2 }) ?? 100) * 1024 * 1024,
     keyCacheMs: seconds(numberFromEnv(env, 'TRIAGE_KEY_CACHE_SECONDS', { min: 0 })) ?? KEY_CACHE_MS,
     // At least one largest request (20 MiB received, 100 MiB decompressed) must fit.
     ingestMemoryBytes:
