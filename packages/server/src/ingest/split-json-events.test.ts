@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IngestError } from './ingest-error.js';
 import { parseJsonLimited } from './safe-json.js';
-import { splitJsonEvents } from './split-json-events.js';
+import { opensArray, splitJsonEvents } from './split-json-events.js';
 
 /** What a body comes to through the splitter (parsed whole when it cannot be split), or its refusal. */
 function throughSplit(text: string): { value: unknown; split: boolean } | { status: number } {
@@ -70,5 +70,28 @@ describe('splitJsonEvents', () => {
     expect([0, 1, 2].map((index) => parts?.bytes(index))).toEqual([7, 6, 7]);
     expect(parts?.element(0)).toEqual({ a: 1 });
     expect(() => parts?.element(1)).toThrow(/^body \(event 1\) is not valid JSON/);
+  });
+
+  it('should refuse with 413 a batch holding more than maxRestBytes besides its events, before parsing any of it', () => {
+    const body = Buffer.from(`{"meta":"${'m'.repeat(100)}","events":[{"a":1}, {"b":2}]}`);
+    const refuse = () => splitJsonEvents(body, { maxRestBytes: 100 });
+    expect(refuse).toThrow(IngestError);
+    expect(refuse).toThrow('body holds 121 bytes besides its events, more than the 100 a batch may');
+    // 121: the document with its events array taken out, brackets included.
+    expect(body.length - '[{"a":1}, {"b":2}]'.length).toBe(121);
+    expect(splitJsonEvents(body, { maxRestBytes: 121 })?.count).toBe(2);
+  });
+});
+
+describe('opensArray', () => {
+  it.each([
+    ['[1]', true],
+    [' \n\t[', true],
+    ['\ufeff[1]', true],
+    ['{"events":[]}', false],
+    ['"[x]"', false],
+    ['', false],
+  ])('should tell whether %j opens an array', (text, expected) => {
+    expect(opensArray(Buffer.from(text))).toBe(expected);
   });
 });

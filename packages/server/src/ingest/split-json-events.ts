@@ -1,3 +1,4 @@
+import { IngestError } from './ingest-error.js';
 import {
   asBuffer,
   CLOSE_BRACE,
@@ -32,13 +33,23 @@ export interface JsonEvents {
  * `[]` in place of the array, is parsed here, which checks it is valid JSON; each element is checked
  * when it is parsed; so the body is refused (400) exactly when JSON.parse would refuse it.
  * Undefined when the body has no such array (or two `events` keys): parse it whole.
- * Run checkJsonLimits on the body first: this scan counts nothing.
+ * Run checkJsonLimits on the body first: this scan counts nothing. `maxRestBytes` bounds what the
+ * document holds besides its events (413 beyond), since that is parsed in one go.
  */
-export function splitJsonEvents(input: Uint8Array, label = 'body'): JsonEvents | undefined {
+export function splitJsonEvents(
+  input: Uint8Array,
+  { label = 'body', maxRestBytes = Number.POSITIVE_INFINITY }: { label?: string; maxRestBytes?: number } = {},
+): JsonEvents | undefined {
   const buffer = asBuffer(input);
   const found = findEventsArray(buffer);
   if (!found) return undefined;
   const { open, close, spans } = found;
+  const restBytes = buffer.length - (close + 1 - open);
+  if (restBytes > maxRestBytes)
+    throw new IngestError(
+      413,
+      `${label} holds ${restBytes} bytes besides its events, more than the ${maxRestBytes} a batch may`,
+    );
   const skeleton = Buffer.concat([buffer.subarray(0, open), Buffer.from('[]'), buffer.subarray(close + 1)]);
   const root = parseJsonText(skeleton, label) as unknown[] | { events: unknown[] };
   return {
@@ -119,6 +130,12 @@ function findEventsArray(buffer: Buffer): EventsArray | undefined {
     }
   }
   return found && found.close !== -1 ? found : undefined;
+}
+
+/** Whether a JSON document opens with `[` (past whitespace and a byte order mark). */
+export function opensArray(input: Uint8Array): boolean {
+  const buffer = asBuffer(input);
+  return buffer[firstSignificant(buffer)] === OPEN_BRACKET;
 }
 
 /** The first byte from `from` that is not JSON whitespace or part of a UTF-8 byte order mark. */

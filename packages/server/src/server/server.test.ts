@@ -439,6 +439,24 @@ describe('triage serve', () => {
       /^event 0 is larger than 1048576 bytes/,
     ],
     [
+      'a large body that is one event and not even JSON, before any of it is parsed',
+      () => ingest(`{"log":["ERROR ${'u'.repeat(1_100_000)}"], oops`),
+      413,
+      /^event 0 is larger than 1048576 bytes/,
+    ],
+    [
+      'a large array that is cut short, parsed as far as its fault',
+      () => ingest(`[{"log":["ERROR ${'t'.repeat(1_100_000)}"]}`),
+      400,
+      /^body is not valid JSON/,
+    ],
+    [
+      'a large batch holding more than an event besides its events',
+      () => ingest(`{"events":[{"log":["ERROR small"]}],"junk":"${'j'.repeat(1_100_000)}"}`),
+      413,
+      /^body holds 1100\d{3} bytes besides its events, more than the 1048576 a batch may$/,
+    ],
+    [
       'a large batch that is not JSON outside its events',
       () => ingest(`{"events":[{"log":["ERROR ${'z'.repeat(1_200_000)}"]}] "more": 1}`),
       400,

@@ -2,6 +2,7 @@ import {
   checkJsonLimits,
   decodeBody,
   type JsonLimits,
+  opensArray,
   parseJsonLimited,
   parseJsonText,
   splitJsonEvents,
@@ -67,7 +68,7 @@ export async function ingestNative(
  * A large body parsed event by event, the event loop turning between slices: parsed in one go, an
  * 88 MiB batch was all that still held every other request, for a quarter of a second
  * (bench/README.md, "One large request"). A body that is not a batch (`[…]` or `{"events": […]}`)
- * is parsed whole.
+ * is one event, too large for one: refused unparsed.
  */
 async function parseInSlices(
   body: Buffer,
@@ -75,8 +76,15 @@ async function parseInSlices(
   { maxBatch, maxEventBytes }: IngestLimits,
 ): Promise<{ parsed: unknown; sized: boolean }> {
   checkJsonLimits(body, jsonLimits);
-  const parts = splitJsonEvents(body);
-  if (!parts) return { parsed: parseJsonText(body, 'body'), sized: false };
+  // What is not events is parsed in one go: it may hold no more than one event.
+  const parts = splitJsonEvents(body, { maxRestBytes: maxEventBytes });
+  if (!parts) {
+    // Not a batch, so one event (when it is JSON): measured as it stands, like a batch's events, and
+    // refused before a parse of up to 100 MiB in one go. A body that opens an array and could not be
+    // split is not JSON: parsed, it is refused with the place of its fault, as far as that.
+    if (body.length > maxEventBytes && !opensArray(body)) throw eventTooLarge(0, maxEventBytes);
+    return { parsed: parseJsonText(body, 'body'), sized: false };
+  }
   // Refused before any event is parsed: too many events, or one too large as it stands in the body.
   if (parts.count > maxBatch) throw tooManyEvents(maxBatch, parts.count);
   for (let index = 0; index < parts.count; index++) {
