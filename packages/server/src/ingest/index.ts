@@ -20,4 +20,4 @@ export { MAX_BREADCRUMBS } from './sentry-breadcrumbs.js';
 export type { SentryEventInput, SentryEventOptions } from './sentry-to-event.js';
 export { sentryEventToTriage } from './sentry-to-event.js';
 export type { JsonEvents } from './split-json-events.js';
-export { opensArray, splitJsonEvents } from './split-json-events.js';
+export { openingOf, splitJsonEvents } from './split-json-events.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IngestError } from './ingest-error.js';
 import { parseJsonLimited } from './safe-json.js';
-import { opensArray, splitJsonEvents } from './split-json-events.js';
+import { openingOf, splitJsonEvents } from './split-json-events.js';
 
 /** What a body comes to through the splitter (parsed whole when it cannot be split), or its refusal. */
 function throughSplit(text: string): { value: unknown; split: boolean } | { status: number } {
@@ -83,15 +83,15 @@ describe('splitJsonEvents', () => {
   });
 });
 
-describe('opensArray', () => {
+describe('openingOf', () => {
   it.each([
-    ['[1]', true],
-    [' \n\t[', true],
-    ['\ufeff[1]', true],
-    ['{"events":[]}', false],
-    ['"[x]"', false],
-    ['', false],
-  ])('should tell whether %j opens an array', (text, expected) => {
-    expect(opensArray(Buffer.from(text))).toBe(expected);
+    ['[1]', '['],
+    [' \n\t[', '['],
+    ['\ufeff{"a":1}', '{'],
+    ['\r\n"[x]"', '"'],
+    ['  ', undefined],
+    ['', undefined],
+  ])('should give the character %j opens with', (text, expected) => {
+    expect(openingOf(Buffer.from(text))).toBe(expected);
   });
 });

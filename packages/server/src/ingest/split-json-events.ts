@@ -132,10 +132,11 @@ function findEventsArray(buffer: Buffer): EventsArray | undefined {
   return found && found.close !== -1 ? found : undefined;
 }
 
-/** Whether a JSON document opens with `[` (past whitespace and a byte order mark). */
-export function opensArray(input: Uint8Array): boolean {
+/** The character a JSON document opens with, past whitespace and a byte order mark; undefined if none. */
+export function openingOf(input: Uint8Array): string | undefined {
   const buffer = asBuffer(input);
-  return buffer[firstSignificant(buffer)] === OPEN_BRACKET;
+  const byte = buffer[firstSignificant(buffer)];
+  return byte === undefined ? undefined : String.fromCharCode(byte);
 }
 
 /** The first byte from `from` that is not JSON whitespace or part of a UTF-8 byte order mark. */

@@ -445,6 +445,12 @@ describe('triage serve', () => {
       /^event 0 is larger than 1048576 bytes/,
     ],
     [
+      'a large body that is a string cut short, before any of it is parsed',
+      () => ingest(`"${'s'.repeat(1_100_000)}`),
+      413,
+      /^event 0 is larger than 1048576 bytes/,
+    ],
+    [
       'a large array that is cut short, parsed as far as its fault',
       () => ingest(`[{"log":["ERROR ${'t'.repeat(1_100_000)}"]}`),
       400,

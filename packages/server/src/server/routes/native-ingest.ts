@@ -2,7 +2,7 @@ import {
   checkJsonLimits,
   decodeBody,
   type JsonLimits,
-  opensArray,
+  openingOf,
   parseJsonLimited,
   parseJsonText,
   splitJsonEvents,
@@ -79,10 +79,13 @@ async function parseInSlices(
   // What is not events is parsed in one go: it may hold no more than one event.
   const parts = splitJsonEvents(body, { maxRestBytes: maxEventBytes });
   if (!parts) {
-    // Not a batch, so one event (when it is JSON): measured as it stands, like a batch's events, and
-    // refused before a parse of up to 100 MiB in one go. A body that opens an array and could not be
-    // split is not JSON: parsed, it is refused with the place of its fault, as far as that.
-    if (body.length > maxEventBytes && !opensArray(body)) throw eventTooLarge(0, maxEventBytes);
+    // Not a batch: an object is one event, measured as it stands like a batch's events, and refused
+    // before a parse of up to 100 MiB in one go (a string, never an event, likewise). Anything else is
+    // not JSON, or not for long (an array that could not be split, a blank body): parsed, it is refused
+    // with the place of its fault, as far as that.
+    const opening = openingOf(body);
+    if (body.length > maxEventBytes && (opening === '{' || opening === '"'))
+      throw eventTooLarge(0, maxEventBytes);
     return { parsed: parseJsonText(body, 'body'), sized: false };
   }
   // Refused before any event is parsed: too many events, or one too large as it stands in the body.
