@@ -8,6 +8,9 @@
 // baseline) are as long with nothing to redact. BASE=<another built checkout> runs that build first,
 // in the same run, for a before and after. ENDPOINT=envelope sends the same events as a Sentry
 // envelope of EVENTS event items instead (each line a breadcrumb), the probe still native.
+// SHAPE (native only): `batch` (the default) as above; `event`, all the lines in one event (one JSON
+// object, over the 1 MiB an event may hold); `junk`, a batch of one small event beside a member
+// `junk` holding all the lines. Both are refused (413): what matters is how long they held the others.
 // PROFILE=<n> runs each server under V8's sampling profiler
 // and prints the n functions with the most self time while the large request was in flight, in ms.
 // After `npm run build`.
@@ -23,6 +26,9 @@ const LINES = Number(process.env.LINES ?? 1_000);
 const BASE = process.env.BASE;
 const PROFILE = Number(process.env.PROFILE ?? 0);
 const ENVELOPE = process.env.ENDPOINT === 'envelope';
+const SHAPE = process.env.SHAPE ?? 'batch';
+if (!['batch', 'event', 'junk'].includes(SHAPE) || (ENVELOPE && SHAPE !== 'batch'))
+  throw new Error('SHAPE is batch, event or junk (native only)');
 const here = new URL('..', import.meta.url).pathname;
 
 const KINDS = {
@@ -41,7 +47,14 @@ const bodyOf = (line) =>
             breadcrumbs: { values: linesOf(line, event).map((message) => ({ message, level: 'error' })) },
           })}\n`,
       ).join('')}`
-    : JSON.stringify(Array.from({ length: EVENTS }, (_, event) => ({ log: linesOf(line, event) })));
+    : SHAPE === 'event'
+      ? JSON.stringify({ log: Array.from({ length: EVENTS }, (_, event) => linesOf(line, event)).flat() })
+      : SHAPE === 'junk'
+        ? JSON.stringify({
+            events: [{ log: ['ERROR small'] }],
+            junk: Array.from({ length: EVENTS }, (_, event) => linesOf(line, event)).flat(),
+          })
+        : JSON.stringify(Array.from({ length: EVENTS }, (_, event) => ({ log: linesOf(line, event) })));
 
 async function measure(root, kind) {
   const text = bodyOf(KINDS[kind]);
@@ -114,7 +127,7 @@ for (const root of BASE ? [BASE, here] : [here])
   for (const kind of Object.keys(KINDS)) rows.push(await measure(root, kind));
 console.log(
   [
-    `Node ${process.version}, ${EVENTS} events of ${LINES} lines, ${new Date().toISOString().slice(0, 10)}`,
+    `Node ${process.version}, ${EVENTS} events of ${LINES} lines${SHAPE === 'batch' ? '' : ` (SHAPE=${SHAPE})`}, ${new Date().toISOString().slice(0, 10)}`,
     '',
     '| build | lines | body | status | answered in (s) | slowest small request meanwhile (s) | small requests answered |',
     '|---|---|---|---|---|---|---|',
