@@ -1,6 +1,7 @@
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { IngestError } from './ingest-error.js';
+import { joinInSlices } from './join-in-slices.js';
 
 export interface DecodeBodyOptions {
   /** Largest body accepted after decompression; larger ones are refused with 413. */
@@ -20,13 +21,6 @@ const DECODERS: Record<string, (bytes: Buffer) => () => Transform> = {
   deflate: (bytes) => (hasZlibHeader(bytes) ? zlib.createInflate : zlib.createInflateRaw),
   br: () => zlib.createBrotliDecompress,
 };
-
-/**
- * Decompressed bytes joined into the body between two turns of the event loop. Joined in one go, the
- * 85 MiB of a large batch held every other request for about a tenth of a second (bench/README.md,
- * "Joining a decompressed body in slices").
- */
-const JOIN_SLICE_BYTES = 4 * 1024 * 1024;
 
 /** Codings stacked in one Content-Encoding header; more is an attack, not a client. */
 const MAX_CODINGS = 3;
@@ -95,10 +89,7 @@ function decodeOne(
       }
       chunks.push(chunk);
     });
-    decoder.on('end', () => {
-      if (chunks.length === 1) resolve(chunks[0]!);
-      else joinInSlices(chunks, size).then(resolve, reject);
-    });
+    decoder.on('end', () => void joinInSlices(chunks, size).then(resolve, reject));
     decoder.on('error', (error) =>
       reject(
         new IngestError(400, `body could not be decompressed (${coding}): ${error.message}`, {
@@ -108,23 +99,6 @@ function decodeOne(
     );
     decoder.end(bytes);
   });
-}
-
-/** `chunks` in one buffer of `size` bytes, the event loop turning every JOIN_SLICE_BYTES copied. */
-async function joinInSlices(chunks: Buffer[], size: number): Promise<Buffer> {
-  if (size <= JOIN_SLICE_BYTES) return Buffer.concat(chunks, size);
-  const joined = Buffer.allocUnsafe(size);
-  let offset = 0;
-  let sinceTurn = 0;
-  for (const chunk of chunks) {
-    if (sinceTurn >= JOIN_SLICE_BYTES) {
-      sinceTurn = 0;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    offset += chunk.copy(joined, offset);
-    sinceTurn += chunk.length;
-  }
-  return joined;
 }
 
 function hasZlibHeader(bytes: Buffer): boolean {

@@ -2,6 +2,7 @@ export type { DecodeBodyOptions } from './decode-body.js';
 export { decodeBody } from './decode-body.js';
 export type { IngestStatus } from './ingest-error.js';
 export { IngestError } from './ingest-error.js';
+export { joinInSlices } from './join-in-slices.js';
 export type {
   Envelope,
   EnvelopeHeader,

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { joinInSlices } from '../ingest/index.js';
 import type { BodyLease } from './body-memory.js';
 import { HttpError } from './http-error.js';
 
@@ -66,7 +67,9 @@ export function readBody(
     };
     const onEnd = () => {
       cleanUp();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      // Most bodies come in one chunk; a large one (up to 20 MiB) is joined a slice at a time.
+      if (chunks.length === 1) resolve(chunks[0]!);
+      else joinInSlices(chunks, size).then(resolve, reject);
     };
     // The client went away mid-body (the only error a request stream emits).
     const onError = () => {
