@@ -15,7 +15,8 @@ Environment (defaults in brackets; the LLM and alert variables are in the README
   TRIAGE_DATABASE_URL           postgres://… or a SQLite path [./data/triage.db]
   TRIAGE_ADMIN_TOKEN            token of the REST API [generated on first start]
   TRIAGE_DEFAULT_PROJECT_KEY    key of the default project's DSN [generated]
-  TRIAGE_WORKERS                jobs run at once; 0: ingest only [2 on SQLite, 16 on PostgreSQL]
+  TRIAGE_WORKERS                jobs run at once; 0: ingest only
+                                [16 on PostgreSQL; on SQLite 8 with an LLM, 2 without]
   TRIAGE_JOB_TIMEOUT_SECONDS    a job running longer fails and is retried [300]
   TRIAGE_SQLITE_SYNC            normal, or full to flush every commit [normal]
   TRIAGE_QUERY_TIMEOUT_SECONDS  a PostgreSQL query with no answer by then fails; 0: none [30]

@@ -34,6 +34,15 @@ describe('readServerSettings', () => {
     });
   });
 
+  it('should run more workers on SQLite when an LLM is configured, unless TRIAGE_WORKERS says', () => {
+    expect(readServerSettings({}, { llm: true }).workers).toBe(8);
+    expect(readServerSettings({}, { llm: false }).workers).toBe(2);
+    expect(readServerSettings({ TRIAGE_DATABASE_URL: 'postgres://db/triage' }, { llm: true }).workers).toBe(
+      16,
+    );
+    expect(readServerSettings({ TRIAGE_WORKERS: '3' }, { llm: true }).workers).toBe(3);
+  });
+
   it('should read every variable it documents', () => {
     expect(
       readServerSettings({

@@ -32,10 +32,13 @@ export interface ServerSettings {
   digestHourUtc: number;
 }
 
-/** Reads the server's settings; a bad value is a ConfigError naming its variable. */
+/**
+ * Reads the server's settings; a bad value is a ConfigError naming its variable. `given.llm`: an LLM
+ * is configured (analyses then wait on it, which sets how many jobs run at once by default).
+ */
 export function readServerSettings(
   env: Env,
-  given: { databaseUrl?: string; port?: number } = {},
+  given: { databaseUrl?: string; port?: number; llm?: boolean } = {},
 ): ServerSettings {
   const database = given.databaseUrl ?? (env.TRIAGE_DATABASE_URL?.trim() || './data/triage.db');
   const sqliteSync = env.TRIAGE_SQLITE_SYNC?.trim() || 'normal';
@@ -44,11 +47,9 @@ export function readServerSettings(
   return {
     database,
     port: given.port ?? numberFromEnv(env, 'TRIAGE_PORT', { min: 0, max: 65_535, integer: true }) ?? 7070,
-    // On PostgreSQL a job mostly waits for round trips, so more of them run at once (and the more wait
-    // on one hot issue, the more events one transaction records); on SQLite they share one connection
-    // and the CPU with ingest.
     workers:
-      numberFromEnv(env, 'TRIAGE_WORKERS', { min: 0, integer: true }) ?? (isPostgresUrl(database) ? 16 : 2),
+      numberFromEnv(env, 'TRIAGE_WORKERS', { min: 0, integer: true }) ??
+      defaultWorkers(isPostgresUrl(database), given.llm ?? false),
     jobTimeoutMs: seconds(numberFromEnv(env, 'TRIAGE_JOB_TIMEOUT_SECONDS', { min: 1 })),
     sqliteSync,
     queryTimeoutMs:
@@ -69,6 +70,19 @@ export function readServerSettings(
     },
     digestHourUtc: numberFromEnv(env, 'TRIAGE_DIGEST_HOUR_UTC', { min: 0, max: 23, integer: true }) ?? 8,
   };
+}
+
+/**
+ * On PostgreSQL a job mostly waits for round trips, so more of them run at once (and the more wait on
+ * one hot issue, the more events one transaction records). On SQLite they share one connection and
+ * the CPU with ingest: with offline analysis more of them drained a backlog only about a tenth faster
+ * (bench/README.md) and lengthen the turns ingest waits for. With an LLM, a new error's job waits
+ * for its answer, seconds at a time, and so does every job of that error meanwhile: two of them held
+ * a backlog of 40 new errors for 22.7 s against 7.4 s with eight (`bench/drain-llm.mjs`).
+ */
+function defaultWorkers(postgres: boolean, llm: boolean): number {
+  if (postgres) return 16;
+  return llm ? 8 : 2;
 }
 
 const seconds = (value: number | undefined) => (value === undefined ? undefined : value * 1000);

@@ -68,7 +68,7 @@ export async function startServer({
     retention,
     digestHourUtc,
     port: listenPort,
-  } = readServerSettings(env, { databaseUrl, port });
+  } = readServerSettings(env, { databaseUrl, port, llm: llm !== undefined });
   const failures = new Map<string, number>();
   const onFailure = (stage: string, error: unknown) => {
     const count = (failures.get(stage) ?? 0) + 1;

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// How a backlog drains when the analysis waits on an LLM: an ingest-only instance (TRIAGE_WORKERS=0)
+// queues N native events (default 2,000) of FINGERPRINTS distinct errors (default 20, the events of each
+// spread through the backlog), then a default server starts on that database with an OpenAI-compatible
+// LLM (the tests' fake server, on loopback) that answers after DELAY_MS (default 1,000). Prints, for each
+// WORKERS value (default `2,8`: the SQLite default, and more), how long the backlog took to drain and how
+// many LLM calls were made. After `npm run build`.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fakeAnalysis, lastErrorLine, startFakeLlmServer } from '@triage/engine/test';
+import { KEY, serveArgs, serverEnv, start, statsOf, stop } from './ingest-peers.mjs';
+
+const N = Number(process.env.N ?? 2_000);
+const FINGERPRINTS = Number(process.env.FINGERPRINTS ?? 20);
+const DELAY_MS = Number(process.env.DELAY_MS ?? 1_000);
+const WORKERS = (process.env.WORKERS ?? '2,8').split(',');
+const here = new URL('..', import.meta.url).pathname;
+
+const llm = await startFakeLlmServer((request) => {
+  const line = lastErrorLine(request.prompt);
+  return { content: JSON.stringify(fakeAnalysis({ evidence: line ? [line] : [] })), delayMs: DELAY_MS };
+});
+
+// Distinct errors: each its own file, function and message, so each is its own fingerprint.
+const eventOf = (index) => {
+  const kind = index % FINGERPRINTS;
+  return {
+    service: 'checkout',
+    source: { file: `src/module-${kind}.ts`, function: `handler${kind}` },
+    log: [`ERROR: failure number ${kind} in module ${kind} (request ${index})`],
+  };
+};
+
+async function measure(workers) {
+  const dir = mkdtempSync(join(tmpdir(), 'triage-drain-llm-'));
+  const database = join(dir, 'triage.db');
+  const filler = await start(serveArgs(here), serverEnv(database, '0'));
+  for (let from = 0; from < N; from += 100) {
+    const events = Array.from({ length: Math.min(100, N - from) }, (_, offset) => eventOf(from + offset));
+    const answer = await fetch(`${filler.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-triage-key': KEY },
+      body: JSON.stringify({ events }),
+    });
+    if (answer.status !== 200) throw new Error(`queueing answered ${answer.status}: ${await answer.text()}`);
+  }
+  await stop(filler);
+  const callsBefore = llm.requests.length;
+  const server = await start(serveArgs(here), {
+    ...serverEnv(database, workers),
+    TRIAGE_LLM_PROVIDER: 'openai-compatible',
+    TRIAGE_LLM_BASE_URL: llm.url,
+    TRIAGE_LLM_MODEL: 'fake',
+  });
+  const startedAt = Date.now();
+  for (;;) {
+    const { queue } = await statsOf(server.url);
+    if (queue.pending === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const seconds = (Date.now() - startedAt) / 1000;
+  const stats = await statsOf(server.url);
+  await stop(server);
+  return [
+    workers,
+    N,
+    FINGERPRINTS,
+    seconds.toFixed(1),
+    (N / seconds).toFixed(0),
+    llm.requests.length - callsBefore,
+    stats.queue.failed,
+  ];
+}
+
+const rows = [];
+for (const workers of WORKERS) rows.push(await measure(workers));
+await llm.close();
+console.log(
+  [
+    `Node ${process.version}, an LLM answering after ${DELAY_MS} ms, ${new Date().toISOString().slice(0, 10)}`,
+    '',
+    '| TRIAGE_WORKERS | queued events | distinct errors | drained in (s) | events/s | LLM calls | failed attempts |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n'),
+);
