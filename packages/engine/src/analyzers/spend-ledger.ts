@@ -25,8 +25,8 @@ export function handlerOf(event: TriageEvent): string {
  * (the write-up's "per-handler budget limits to prevent runaway costs").
  * With a `shared` store (the server's database) the budgets are checked against
  * what every process using it spent today; this process's own count stays for
- * `summary()`. Instances checking at the same moment may each make one call
- * more than the budget leaves.
+ * `summary()`. Analyses checking at the same moment (of this process or
+ * others) may each make one call more than the budget leaves.
  */
 export class SpendLedger {
   #day = '';
