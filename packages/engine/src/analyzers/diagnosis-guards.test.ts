@@ -8,6 +8,7 @@ import { openSqlStore } from '../stores/sql/open-sql-store.js';
 import { type FakeLlmServer, fakeAnalysis, startFakeLlmServer } from '../test/fake-llm-server.js';
 import { createMemoryNotifier } from '../test/memory-notifier.js';
 import { testDatabase } from '../test/postgres-database.js';
+import { until } from '../test/until.js';
 import { buildPrompt } from './build-prompt.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { SpendLedger } from './spend-ledger.js';
@@ -154,6 +155,26 @@ describe('analysis cache', () => {
     const results = await Promise.all(Array.from({ length: 5 }, () => engine.process({ input: event('A') })));
     expect(llm.requests).toHaveLength(1);
     expect(results.filter((report) => report?.reused)).toHaveLength(4);
+  });
+
+  it('should record an event of an issue under analysis and resolve at once when told not to wait for it', async () => {
+    let answer = () => {};
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    llm.reply(async () => {
+      await answered;
+      return { content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })) };
+    });
+    const engine = createEngine({ env: env(), notifiers: [], throttleWindowMs: 0 });
+    const first = engine.process({ input: event('A') });
+    await until(() => llm.requests.length === 1, 5_000);
+    // The LLM has not answered: the second event is counted and its process done all the same.
+    expect(await engine.process({ input: event('A'), awaitAnalysisInFlight: false })).toBeUndefined();
+    expect((await engine.store.listIssues())[0]?.count).toBe(2);
+    answer();
+    expect((await first)?.reused).toBe(false);
+    expect(llm.requests).toHaveLength(1);
   });
 });
 

@@ -91,4 +91,11 @@ export interface Submission {
    * going on with an issue that is kept nowhere.
    */
   delivery?: string;
+  /**
+   * False: an event of an issue whose analysis is running (in this process) resolves once it is
+   * recorded, undefined, without waiting for that analysis to share it (default true). For a queue
+   * whose slots should not sit out an LLM call that another event's job makes and owns: the server's
+   * workers, where every job of a new error's storm otherwise waited for its first one's analysis.
+   */
+  awaitAnalysisInFlight?: boolean;
 }

@@ -176,6 +176,7 @@ export class Engine {
     onAnalysis,
     redacted = false,
     delivery,
+    awaitAnalysisInFlight = true,
   }: Submission): Promise<AnalysisReport | undefined> {
     let event: TriageEvent;
     const pseudonymize = redacted ? undefined : await this.#pseudonymize();
@@ -226,6 +227,7 @@ export class Engine {
       : decideAnalysis(outcome, eventLines, { windowMs: this.#windowMs, now });
     if (!decision.analyze) {
       this.#counts.throttled++;
+      if (running && !awaitAnalysisInFlight) return undefined;
       const report = running ? await running : reportFromIssue(outcome.issue, event);
       if (!running && report && outcome.issue.status !== 'ignored')
         await this.#alerts.checkEscalation(report, now);

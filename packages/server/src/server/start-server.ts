@@ -126,7 +126,13 @@ export async function startServer({
       // Ingest redacted the event before storing it: no second pass. The job id makes a run of the same
       // job after a crash record nothing twice.
       if (job.kind === 'event')
-        await engine.process({ input: JSON.parse(job.payload), redacted: true, delivery: String(job.id) });
+        await engine.process({
+          input: JSON.parse(job.payload),
+          redacted: true,
+          delivery: String(job.id),
+          // Its slot takes the next job rather than wait for an analysis another job runs and owns.
+          awaitAnalysisInFlight: false,
+        });
       else if (job.kind === 'reanalyze')
         await engine.reanalyze((JSON.parse(job.payload) as { issueId: string }).issueId);
       else throw new Error(`unknown job kind "${job.kind}"`);
