@@ -4,7 +4,9 @@
 // spread through the backlog), then a default server starts on that database with an OpenAI-compatible
 // LLM (the tests' fake server, on loopback) that answers after DELAY_MS (default 1,000). Prints, for each
 // WORKERS value (default `2,8`: the SQLite default, and more), how long the backlog took to drain and how
-// many LLM calls were made. After `npm run build`.
+// many LLM calls were made. ORDER=storms queues each error's events together, one storm after another,
+// instead of spread through the backlog. BASE=<another built checkout> runs that build's server too,
+// first. After `npm run build`.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +17,8 @@ const N = Number(process.env.N ?? 2_000);
 const FINGERPRINTS = Number(process.env.FINGERPRINTS ?? 20);
 const DELAY_MS = Number(process.env.DELAY_MS ?? 1_000);
 const WORKERS = (process.env.WORKERS ?? '2,8').split(',');
+const STORMS = process.env.ORDER === 'storms';
+const BASE = process.env.BASE;
 const here = new URL('..', import.meta.url).pathname;
 
 const llm = await startFakeLlmServer((request) => {
@@ -24,7 +28,7 @@ const llm = await startFakeLlmServer((request) => {
 
 // Distinct errors: each its own file, function and message, so each is its own fingerprint.
 const eventOf = (index) => {
-  const kind = index % FINGERPRINTS;
+  const kind = STORMS ? Math.floor((index * FINGERPRINTS) / N) : index % FINGERPRINTS;
   return {
     service: 'checkout',
     source: { file: `src/module-${kind}.ts`, function: `handler${kind}` },
@@ -32,7 +36,7 @@ const eventOf = (index) => {
   };
 };
 
-async function measure(workers) {
+async function measure(root, workers) {
   const dir = mkdtempSync(join(tmpdir(), 'triage-drain-llm-'));
   const database = join(dir, 'triage.db');
   const filler = await start(serveArgs(here), serverEnv(database, '0'));
@@ -47,7 +51,7 @@ async function measure(workers) {
   }
   await stop(filler);
   const callsBefore = llm.requests.length;
-  const server = await start(serveArgs(here), {
+  const server = await start(serveArgs(root), {
     ...serverEnv(database, workers),
     TRIAGE_LLM_PROVIDER: 'openai-compatible',
     TRIAGE_LLM_BASE_URL: llm.url,
@@ -63,6 +67,7 @@ async function measure(workers) {
   const stats = await statsOf(server.url);
   await stop(server);
   return [
+    root === here ? 'this checkout' : root,
     workers,
     N,
     FINGERPRINTS,
@@ -74,14 +79,15 @@ async function measure(workers) {
 }
 
 const rows = [];
-for (const workers of WORKERS) rows.push(await measure(workers));
+for (const root of BASE ? [BASE, here] : [here])
+  for (const workers of WORKERS) rows.push(await measure(root, workers));
 await llm.close();
 console.log(
   [
-    `Node ${process.version}, an LLM answering after ${DELAY_MS} ms, ${new Date().toISOString().slice(0, 10)}`,
+    `Node ${process.version}, an LLM answering after ${DELAY_MS} ms, ${STORMS ? 'one storm per error' : 'errors spread'}, ${new Date().toISOString().slice(0, 10)}`,
     '',
-    '| TRIAGE_WORKERS | queued events | distinct errors | drained in (s) | events/s | LLM calls | failed attempts |',
-    '|---|---|---|---|---|---|---|',
+    '| build | TRIAGE_WORKERS | queued events | distinct errors | drained in (s) | events/s | LLM calls | failed attempts |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows.map((row) => `| ${row.join(' | ')} |`),
   ].join('\n'),
 );

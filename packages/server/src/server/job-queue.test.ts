@@ -225,6 +225,38 @@ describe('JobQueue', () => {
     expect(instances[0]!.done + instances[1]!.done).toBe(8);
   });
 
+  it('should keep its other slots working while one job waits, past its own claim and on new jobs', async () => {
+    const store = await sqliteStore();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const done: string[] = [];
+    const queue = queueOn(
+      store,
+      async (job) => {
+        if (job.payload === 'slow') await held;
+        done.push(job.payload);
+      },
+      { concurrency: 2 },
+    );
+    // One claim takes 16 (2 slots × 8): the 20 quick jobs go beyond it.
+    await queue.enqueue([
+      { kind: 'event', payload: 'slow' },
+      ...Array.from({ length: 20 }, (_, index) => ({ kind: 'event', payload: `quick ${index}` })),
+    ]);
+    queue.start();
+    expect(await until(() => done.length === 20, 5_000)).toBe(true);
+    // Queued while the slow job still waits: run by the free slot, not after the slow one.
+    await queue.enqueue([{ kind: 'event', payload: 'later' }]);
+    expect(await until(() => done.includes('later'), 5_000)).toBe(true);
+    expect(done).not.toContain('slow');
+    release();
+    expect(await queue.drain(5_000)).toBe(true);
+    expect(done.filter((payload) => payload === 'slow')).toHaveLength(1);
+    expect(queue.done).toBe(22);
+  });
+
   it('should renew the claim of a job that runs past its lease, so no other instance takes it', async () => {
     const store = await sqliteStore();
     const runs: string[] = [];

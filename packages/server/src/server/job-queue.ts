@@ -78,6 +78,8 @@ export class JobQueue {
   #running = 0;
   #polling?: Promise<void>;
   #again = false;
+  /** While a poll runs: starts its idle lanes again (new jobs were queued). */
+  #wake?: () => void;
   #stopped = false;
   #started = false;
   /** Jobs this instance finished, failed (a timed-out one included) and timed out, since it started. */
@@ -193,6 +195,7 @@ export class JobQueue {
     if (this.#stopped || !this.#started) return;
     if (this.#polling) {
       this.#again = true;
+      this.#wake?.();
       return;
     }
     this.#polling = this.#poll().finally(() => {
@@ -292,50 +295,106 @@ export class JobQueue {
   }
 
   async #poll(): Promise<void> {
-    try {
-      // A poll that starts while ingest is busy waits first, like one between slices: every stored batch
-      // kicks the workers, and without this wait a queue that had caught up ran each new event at once,
-      // on the event loop, until ingest slowed down to the workers' pace (bench/README.md).
-      await this.#deferToIngest();
-      let sliceStart = Date.now();
-      // Stopping ends the loop after the jobs in hand: a backlog must not hold up a shutdown.
-      while (!this.#stopped) {
-        const { concurrency, leaseMs } = this.#options;
-        const claimedAt = Date.now();
-        const jobs = await this.#claim(concurrency * CLAIM_PER_WORKER);
-        if (jobs.length === 0) return;
-        for (const job of jobs) this.#inHand.add(job.id);
-        let next = 0;
-        // A job not started by half its lease goes back to the queue: another instance may be idle while
-        // it waits here behind slow analyses (LLM calls).
-        // Between jobs the event loop turns: a job that needs no network (offline analysis, recording on
-        // SQLite) resolves in microtasks only, and a claim's jobs ran back to back for milliseconds while
-        // ingest requests waited to be read.
-        const lane = async () => {
-          while (next < jobs.length && Date.now() - claimedAt < leaseMs / 2) {
-            await this.#runOne(jobs[next++]!);
-            await nextTurn();
+    const { concurrency, leaseMs } = this.#options;
+    // Claimed jobs not started yet, the oldest claim first. Each lane takes the next; a lane that finds
+    // none claims more for all (one claim at a time), so a lane is never held by the others: when each
+    // claim's lanes all had to finish before the next claim, one job waiting seconds for an LLM held
+    // every other slot idle behind it (bench/README.md, "Draining a backlog that waits on an LLM").
+    const hand: Array<{ job: Job; claimedAt: number }> = [];
+    let claiming: Promise<boolean> | undefined;
+    // The first claim waits while ingest is busy, like one after a slice: every stored batch kicks the
+    // workers, and without this wait a queue that had caught up ran each new event at once, on the event
+    // loop, until ingest slowed down to the workers' pace (bench/README.md).
+    let sliceStart = Number.NEGATIVE_INFINITY;
+    let emptied = false;
+    let halted = false;
+    // Kicks during this poll: a claim that found nothing while one came may have missed its jobs.
+    let wakes = 0;
+    const claimMore = () => {
+      claiming ??= (async () => {
+        try {
+          // Ingest comes first, but analysis is never starved: after a slice of at least WORK_SLICE_MS,
+          // wait while requests keep coming, at most maxDeferMs, then work again. Under saturation the
+          // workers keep about a sixteenth of the event loop (with 100 ms, a fifth: the default server
+          // then accepted far less than an ingest-only one in bench/ingest.mjs) and the backlog is
+          // analysed after the burst.
+          if (Date.now() - sliceStart >= WORK_SLICE_MS) {
+            await this.#deferToIngest();
+            sliceStart = Date.now();
           }
-        };
-        // Every lane ends before the jobs not started are handed back: a job is either run or released.
-        const lanes = await Promise.allSettled(
-          Array.from({ length: Math.min(concurrency, jobs.length) }, lane),
-        );
-        if (next < jobs.length) await this.#release(jobs.slice(next).map((job) => job.id));
-        const failed = lanes.find((result) => result.status === 'rejected');
-        if (failed) throw failed.reason;
-        // Ingest comes first, but analysis is never starved: after a slice of at least WORK_SLICE_MS,
-        // wait while requests keep coming, at most maxDeferMs, then work again. Under saturation the
-        // workers keep about a sixteenth of the event loop (with 100 ms, a fifth: the default server then
-        // accepted far less than an ingest-only one in bench/ingest.mjs) and the backlog is analysed
-        // after the burst.
-        await new Promise((resolve) => setImmediate(resolve));
-        if (Date.now() - sliceStart < WORK_SLICE_MS) continue;
-        await this.#deferToIngest();
-        sliceStart = Date.now();
+          if (this.#stopped) return false;
+          const claimedAt = Date.now();
+          const wakesBefore = wakes;
+          const jobs = await this.#claim(concurrency * CLAIM_PER_WORKER);
+          for (const job of jobs) {
+            this.#inHand.add(job.id);
+            hand.push({ job, claimedAt });
+          }
+          return jobs.length > 0 || wakes !== wakesBefore;
+        } finally {
+          claiming = undefined;
+        }
+      })();
+      return claiming;
+    };
+    // Between jobs the event loop turns: a job that needs no network (offline analysis, recording on
+    // SQLite) resolves in microtasks only, and a claim's jobs ran back to back for milliseconds while
+    // ingest requests waited to be read. Stopping ends each lane after its job: a backlog must not hold
+    // up a shutdown.
+    const lane = async () => {
+      while (!this.#stopped && !halted) {
+        const next = hand[0];
+        if (!next) {
+          if (emptied || !(await claimMore())) {
+            emptied = true;
+            return;
+          }
+          continue;
+        }
+        // A job not started by half its lease goes back to the queue, with the others claimed as long
+        // ago (the hand is in the order of the claims): another instance may be idle while they wait here
+        // behind slow analyses (LLM calls).
+        const now = Date.now();
+        if (now - next.claimedAt >= leaseMs / 2) {
+          let stale = 1;
+          while (stale < hand.length && now - hand[stale]!.claimedAt >= leaseMs / 2) stale++;
+          await this.#release(hand.splice(0, stale).map((entry) => entry.job.id));
+          continue;
+        }
+        hand.shift();
+        await this.#runOne(next.job);
+        await nextTurn();
       }
+    };
+    const lanes = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    const startLane = () => {
+      const running: Promise<void> = lane()
+        .catch((error: unknown) => {
+          halted = true;
+          failure ??= { error };
+        })
+        .finally(() => lanes.delete(running));
+      lanes.add(running);
+    };
+    // Jobs queued once the lanes had run out (a kick): the idle slots start again, rather than wait
+    // for the job of the last lane still running, an LLM call perhaps, to end this poll.
+    this.#wake = () => {
+      wakes++;
+      if (!emptied || halted || this.#stopped) return;
+      emptied = false;
+      for (let count = lanes.size; count < concurrency; count++) startLane();
+    };
+    try {
+      for (let count = 0; count < concurrency; count++) startLane();
+      // Every lane ends before the jobs not started are handed back: a job is either run or released.
+      while (lanes.size > 0) await Promise.all(lanes);
+      if (hand.length > 0) await this.#release(hand.splice(0).map((entry) => entry.job.id));
+      if (failure) throw failure.error;
     } catch (error) {
       this.#options.onFailure('job queue', error);
+    } finally {
+      this.#wake = undefined;
     }
   }
 
