@@ -29,6 +29,8 @@ describe('triage serve (stop signals)', () => {
       /^\[triage\] stopping as soon as it has started \(signal again to quit at once\)\n/,
     );
     expect(stdout).toMatch(/Triage server listening on http:\/\/127\.0\.0\.1:\d+\n/);
+    // SQLite and offline analysis: two jobs at once.
+    expect(stdout).toMatch(/\n {2}workers: 2 jobs at once \(TRIAGE_WORKERS\)\n/);
     expect(stdout).toMatch(/\[triage\] shutting down\n\[triage\] stopped\n$/);
     // Once stopped, serve no longer listens.
     expect(process.listenerCount('SIGTERM')).toBe(0);

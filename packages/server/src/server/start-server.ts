@@ -193,6 +193,10 @@ export async function startServer({
   log(
     `  analysis: ${llm ? `${llm.provider} ${llm.model}` : 'offline rules (set GROQ_API_KEY or TRIAGE_LLM_PROVIDER for an LLM)'}`,
   );
+  // The default depends on the store and on the LLM (server-settings.ts): say what it came to.
+  log(
+    `  workers: ${workers === 0 ? '0, ingest only (other instances run the jobs)' : `${workers} jobs at once`} (TRIAGE_WORKERS)`,
+  );
   log(`  alerts: ${channels}`);
   log(
     generated
