@@ -389,6 +389,8 @@ export class JobQueue {
       for (let count = 0; count < concurrency; count++) startLane();
       // Every lane ends before the jobs not started are handed back: a job is either run or released.
       while (lanes.size > 0) await Promise.all(lanes);
+      // No lane may start once the last has ended: a kick from here on makes a new poll (#again).
+      this.#wake = undefined;
       if (hand.length > 0) await this.#release(hand.splice(0).map((entry) => entry.job.id));
       if (failure) throw failure.error;
     } catch (error) {
