@@ -36,10 +36,12 @@ export async function ingestNative(
   });
   limitBytes(context, project.id, body.length);
   const jsonLimits = { maxBytes: limits.maxDecodedBytes, values: { remaining: limits.maxJsonValues } };
-  const { parsed, sized } =
-    body.length > SLICED_BODY_BYTES
+  // No event can be larger than the body that holds it: a body that could hold one too large is split
+  // into its events, each measured as it stands in the body (and parsed in slices).
+  const parsed =
+    body.length > Math.min(SLICED_BODY_BYTES, limits.maxEventBytes)
       ? await parseInSlices(body, jsonLimits, limits)
-      : { parsed: parseJsonLimited(body, jsonLimits), sized: false };
+      : parseJsonLimited(body, jsonLimits);
   const inputs = Array.isArray(parsed)
     ? parsed
     : parsed && typeof parsed === 'object' && Array.isArray((parsed as { events?: unknown }).events)
@@ -47,16 +49,6 @@ export async function ingestNative(
       : [parsed];
   if (inputs.length === 0) throw new HttpError(400, 'no events in the body');
   if (inputs.length > limits.maxBatch) throw tooManyEvents(limits.maxBatch, inputs.length);
-  // No event can be larger than the body that holds it: only a large body needs measuring event by event,
-  // and, when it was not split into its events (measured then), by writing each out again, in slices.
-  if (body.length > limits.maxEventBytes && !sized) {
-    const slices = timeSlices();
-    for (const [index, input] of inputs.entries()) {
-      if (slices.due()) await slices.pause();
-      if (Buffer.byteLength(JSON.stringify(input) ?? '') > limits.maxEventBytes)
-        throw eventTooLarge(index, limits.maxEventBytes);
-    }
-  }
   limitEvents(context, project.id, inputs.length);
   const { ids, errors } = await context.events.accept(project, inputs, body.length);
   if (ids.length === 0)
@@ -68,13 +60,13 @@ export async function ingestNative(
  * A large body parsed event by event, the event loop turning between slices: parsed in one go, an
  * 88 MiB batch was all that still held every other request, for a quarter of a second
  * (bench/README.md, "One large request"). A body that is not a batch (`[…]` or `{"events": […]}`)
- * is one event, too large for one: refused unparsed.
+ * but an object is one event, too large for one: refused unparsed. Anything else is not an event.
  */
 async function parseInSlices(
   body: Buffer,
   jsonLimits: JsonLimits,
   { maxBatch, maxEventBytes }: IngestLimits,
-): Promise<{ parsed: unknown; sized: boolean }> {
+): Promise<unknown> {
   checkJsonLimits(body, jsonLimits);
   // What is not events is parsed in one go: it may hold no more than one event.
   const parts = splitJsonEvents(body, { maxRestBytes: maxEventBytes });
@@ -86,7 +78,7 @@ async function parseInSlices(
     const opening = openingOf(body);
     if (body.length > maxEventBytes && (opening === '{' || opening === '"'))
       throw eventTooLarge(0, maxEventBytes);
-    return { parsed: parseJsonText(body, 'body'), sized: false };
+    return parseJsonText(body, 'body');
   }
   // Refused before any event is parsed: too many events, or one too large as it stands in the body.
   if (parts.count > maxBatch) throw tooManyEvents(maxBatch, parts.count);
@@ -99,7 +91,7 @@ async function parseInSlices(
     if (slices.due()) await slices.pause();
     elements.push(parts.element(index));
   }
-  return { parsed: parts.assemble(elements), sized: true };
+  return parts.assemble(elements);
 }
 
 const tooManyEvents = (maxBatch: number, count: number) =>
