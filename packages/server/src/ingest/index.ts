@@ -22,3 +22,5 @@ export type { SentryEventInput, SentryEventOptions } from './sentry-to-event.js'
 export { sentryEventToTriage } from './sentry-to-event.js';
 export type { JsonEvents } from './split-json-events.js';
 export { openingOf, splitJsonEvents } from './split-json-events.js';
+export type { TimeSlices } from './time-slices.js';
+export { SLICE_MS, SLICED_BODY_BYTES, timeSlices } from './time-slices.js';

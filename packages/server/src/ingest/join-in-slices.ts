@@ -1,24 +1,19 @@
-/**
- * Bytes copied into a joined body between two turns of the event loop. Joined in one go, the 85 MiB
- * of a large decompressed batch held every other request for about a tenth of a second
- * (bench/README.md, "Joining a decompressed body in slices").
- */
-const JOIN_SLICE_BYTES = 4 * 1024 * 1024;
+import { SLICE_MS, SLICED_BODY_BYTES, timeSlices } from './time-slices.js';
 
-/** `chunks` (of `size` bytes together) in one buffer, the event loop turning every JOIN_SLICE_BYTES copied. */
-export async function joinInSlices(chunks: Buffer[], size: number): Promise<Buffer> {
+/**
+ * `chunks` (of `size` bytes together) in one buffer, copied a slice of time at a time: joined in one
+ * go, the 85 MiB of a large decompressed batch held every other request for about a tenth of a second
+ * (bench/README.md, "Joining a decompressed body in slices"). `sliceMs`: how long each slice copies.
+ */
+export async function joinInSlices(chunks: Buffer[], size: number, sliceMs = SLICE_MS): Promise<Buffer> {
   if (chunks.length === 1) return chunks[0]!;
-  if (size <= JOIN_SLICE_BYTES) return Buffer.concat(chunks, size);
+  if (size <= SLICED_BODY_BYTES) return Buffer.concat(chunks, size);
   const joined = Buffer.allocUnsafe(size);
+  const slices = timeSlices(sliceMs);
   let offset = 0;
-  let sinceTurn = 0;
   for (const chunk of chunks) {
-    if (sinceTurn >= JOIN_SLICE_BYTES) {
-      sinceTurn = 0;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    if (slices.due()) await slices.pause();
     offset += chunk.copy(joined, offset);
-    sinceTurn += chunk.length;
   }
   return joined;
 }

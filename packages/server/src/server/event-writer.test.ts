@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { openSqlStore, type SqlStore } from '@triage/engine';
 import { testDatabase } from '@triage/engine/test';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SLICED_BODY_BYTES } from '../ingest/index.js';
 import { EventWriter } from './event-writer.js';
 import { JobQueue } from './job-queue.js';
 import type { Project } from './projects.js';
-import { SLICED_BODY_BYTES } from './time-slices.js';
 
 const project: Project = { id: 'p1', name: 'default', publicKey: 'k'.repeat(32), createdAt: 0 };
 const postgres = testDatabase('triage_writer');

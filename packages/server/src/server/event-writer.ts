@@ -1,8 +1,8 @@
 import { createPseudonymizer, type TriageEvent } from '@triage/core';
+import { SLICE_MS, SLICED_BODY_BYTES, timeSlices } from '../ingest/index.js';
 import type { JobQueue } from './job-queue.js';
 import { addPrepared, type PreparedEvents, prepareEvents } from './prepare-events.js';
 import type { Project } from './projects.js';
-import { SLICE_MS, SLICED_BODY_BYTES, timeSlices } from './time-slices.js';
 
 export interface Accepted {
   ids: string[];

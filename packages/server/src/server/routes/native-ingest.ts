@@ -5,13 +5,14 @@ import {
   openingOf,
   parseJsonLimited,
   parseJsonText,
+  SLICED_BODY_BYTES,
   splitJsonEvents,
+  timeSlices,
 } from '../../ingest/index.js';
 import { HttpError } from '../http-error.js';
 import { headerOf, type IngestReply, type IngestRequest } from '../ingest-request.js';
 import type { Project } from '../projects.js';
 import type { IngestLimits, ServerContext } from '../server-context.js';
-import { SLICED_BODY_BYTES, timeSlices } from '../time-slices.js';
 import { limitBytes, limitEvents } from './ingest-guards.js';
 
 /** The key of a native request: `X-Triage-Key`, or `?key=` for clients that cannot set headers. */

@@ -4,13 +4,14 @@ import {
   parseSentryStore,
   type SentryRequest,
   type SentryRequestOptions,
+  SLICED_BODY_BYTES,
   sentryEnvelopeSteps,
+  timeSlices,
 } from '../../ingest/index.js';
 import { HttpError } from '../http-error.js';
 import { headerOf, type IngestReply, type IngestRequest } from '../ingest-request.js';
 import type { Project } from '../projects.js';
 import type { ServerContext } from '../server-context.js';
-import { SLICED_BODY_BYTES, timeSlices } from '../time-slices.js';
 import { limitBytes, limitEvents, projectByKey } from './ingest-guards.js';
 
 /** The two shapes Sentry SDKs send: envelopes (current) and single JSON events (`store`, older SDKs). */
