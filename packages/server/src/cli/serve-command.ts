@@ -19,6 +19,7 @@ Environment (defaults in brackets; the LLM and alert variables are in the README
                                 [16 on PostgreSQL; on SQLite 8 with an LLM, 2 without]
   TRIAGE_JOB_TIMEOUT_SECONDS    a job running longer fails and is retried [300]
   TRIAGE_SQLITE_SYNC            normal, or full to flush every commit [normal]
+  TRIAGE_SQLITE_SPOOL           on: accepted events go to a spool file first, then the database [on]
   TRIAGE_QUERY_TIMEOUT_SECONDS  a PostgreSQL query with no answer by then fails; 0: none [30]
   TRIAGE_RATE_LIMIT_PER_MINUTE  events per key, all instances together [6000]
   TRIAGE_RATE_LIMIT_MB_PER_MINUTE  MiB of requests (decompressed) per key, likewise [100]

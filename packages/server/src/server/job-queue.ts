@@ -1,5 +1,6 @@
 import type { Database, SqlStore } from '@triage/engine';
 import { type Kysely, type Selectable, sql } from 'kysely';
+import type { IngestSpool, SpoolMark } from './ingest-spool.js';
 import { insertJobsQueries, type NewJob } from './job-row.js';
 
 /** How long workers run before giving way to busy ingest. */
@@ -12,6 +13,15 @@ const WORK_SLICE_MS = 25;
 const JOIN_TURNS = 8;
 /** Jobs claimed at once per worker: one claim (a transaction) for a batch instead of one per job. */
 const CLAIM_PER_WORKER = 8;
+/** How long spooled jobs wait to be moved into the jobs table, gathering others meanwhile. */
+const MOVE_DELAY_MS = 20;
+/** Jobs moved per transaction, and about as many payload characters: a few milliseconds of the event loop. */
+const MOVE_MAX_JOBS = 2_000;
+const MOVE_MAX_CHARS = 4 * 1024 * 1024;
+/** After a move failed (the database locked, full…), the next attempt. */
+const MOVE_RETRY_MS = 1_000;
+/** The settings row holding the mark up to which the ingest spool is stored (IngestSpool). */
+export const SPOOL_MARK_KEY = 'ingest_spool_mark';
 
 /** A write waiting for its group commit; its jobs are made when the commit is. */
 interface PendingWrite {
@@ -56,16 +66,26 @@ export interface JobQueueOptions {
    */
   ingestBusy?: () => boolean;
   maxDeferMs?: number;
+  /**
+   * Where new jobs are made durable first, on SQLite (IngestSpool): they are moved into the jobs table
+   * a little later, many per transaction. Call `recoverSpool` before the first write.
+   */
+  spool?: IngestSpool;
 }
 
 /**
  * The durable analysis queue: a jobs table in the same database, on SQLite and
- * PostgreSQL alike. An accepted event is a row before the HTTP 200; any
- * instance's worker claims it (`FOR UPDATE SKIP LOCKED` on PostgreSQL), runs
- * the pipeline and deletes it; a job whose worker died is taken again after its lease.
+ * PostgreSQL alike. An accepted event is durable before the HTTP 200: a row,
+ * or, with an ingest spool (SQLite), a line of the spool that is moved into the
+ * table moments later. Any instance's worker claims it (`FOR UPDATE SKIP LOCKED`
+ * on PostgreSQL), runs the pipeline and deletes it; a job whose worker died is
+ * taken again after its lease.
  */
 export class JobQueue {
-  readonly #options: Required<JobQueueOptions>;
+  readonly #options: Required<Omit<JobQueueOptions, 'spool'>>;
+  readonly #spool?: IngestSpool;
+  #moveTimer?: NodeJS.Timeout;
+  #moving?: Promise<void>;
   #timer?: NodeJS.Timeout;
   #renewal?: NodeJS.Timeout;
   /** The ids of the jobs this instance has claimed and not yet finished or handed back. */
@@ -103,6 +123,7 @@ export class JobQueue {
       maxDeferMs: 400,
       ...options,
     };
+    this.#spool = options.spool;
   }
 
   /**
@@ -159,7 +180,12 @@ export class JobQueue {
         }
       }
       try {
-        if (jobs.length > 0) {
+        if (jobs.length > 0 && this.#spool) {
+          this.#spool.append(jobs);
+          this.written.commits++;
+          this.written.jobs += jobs.length;
+          this.#scheduleMove(MOVE_DELAY_MS);
+        } else if (jobs.length > 0) {
           for (const query of insertJobsQueries(this.#options.dialect, jobs, Date.now())) {
             await this.#options.db.executeQuery(query);
             this.written.commits++;
@@ -172,7 +198,72 @@ export class JobQueue {
       }
     }
     this.#writing = undefined;
-    if (this.#started) this.kick();
+    if (this.#started && !this.#spool) this.kick();
+  }
+
+  /**
+   * Stores what the spool holds after the database's mark: the jobs a process that ended before moving
+   * them had accepted. Run once, before the first write. Returns how many jobs it stored, and how many
+   * lines it dropped (torn by a crash in the middle of a write, never answered).
+   */
+  async recoverSpool(): Promise<{ stored: number; dropped: number }> {
+    const spool = this.#spool;
+    if (!spool) return { stored: 0, dropped: 0 };
+    const row = await this.#options.db
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', SPOOL_MARK_KEY)
+      .executeTakeFirst();
+    const mark = row ? (JSON.parse(row.value) as SpoolMark) : undefined;
+    const { jobs, end, dropped } = spool.recover(mark);
+    if (end) await this.#store(jobs, end);
+    spool.start(end ?? mark);
+    return { stored: jobs.length, dropped };
+  }
+
+  #scheduleMove(delayMs: number): void {
+    if (this.#moveTimer || this.#moving) return;
+    this.#moveTimer = setTimeout(() => {
+      this.#moveTimer = undefined;
+      this.#moving = this.#move().finally(() => {
+        this.#moving = undefined;
+      });
+    }, delayMs);
+  }
+
+  /** Moves the spool's jobs into the jobs table, a transaction per MOVE_MAX_JOBS, until none is left. */
+  async #move(): Promise<void> {
+    const spool = this.#spool!;
+    for (;;) {
+      const batch = spool.take(MOVE_MAX_JOBS, MOVE_MAX_CHARS);
+      if (!batch) return;
+      try {
+        await this.#store(batch.jobs, batch.end);
+      } catch (error) {
+        // Still in the spool, and on disk: tried again, and moved by the next start if this process ends.
+        this.#options.onFailure('job queue: moving spooled jobs', error);
+        if (!this.#stopped) setTimeout(() => this.#scheduleMove(0), MOVE_RETRY_MS).unref();
+        return;
+      }
+      spool.moved(batch.end);
+      if (this.#started) this.kick();
+      if (spool.unmoved > 0) await nextTurn();
+    }
+  }
+
+  /** Inserts `jobs` and the spool's mark after them, in one transaction: stored once, crash or not. */
+  async #store(jobs: NewJob[], end: SpoolMark): Promise<void> {
+    const value = JSON.stringify(end);
+    await this.#options.db.transaction().execute(async (trx) => {
+      if (jobs.length > 0)
+        for (const query of insertJobsQueries(this.#options.dialect, jobs, Date.now()))
+          await trx.executeQuery(query);
+      await trx
+        .insertInto('settings')
+        .values({ key: SPOOL_MARK_KEY, value })
+        .onConflict((conflict) => conflict.column('key').doUpdateSet({ value }))
+        .execute();
+    });
   }
 
   #queuedJobs(): number {
@@ -231,8 +322,12 @@ export class JobQueue {
       .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
       .groupBy('status')
       .execute();
-    const counts: Record<JobStatus, number> = { pending: 0, dead: 0 };
-    for (const row of rows) counts[row.status as JobStatus] = Number(row.count);
+    // Spooled jobs are pending too: durable, and in the table within moments.
+    const counts: Record<JobStatus, number> = { pending: this.#spool?.unmoved ?? 0, dead: 0 };
+    for (const row of rows) {
+      const status = row.status as JobStatus;
+      counts[status] = (counts[status] ?? 0) + Number(row.count);
+    }
     return counts;
   }
 
@@ -285,6 +380,17 @@ export class JobQueue {
     // Renewals go on while the jobs in hand finish: a slow analysis during a shutdown keeps its claim.
     clearInterval(this.#renewal);
     this.#renewal = undefined;
+    if (this.#spool) await this.#closeSpool(this.#spool);
+  }
+
+  /** Moves what the spool holds into the jobs table, then closes it; what could not be moved stays for the next start. */
+  async #closeSpool(spool: IngestSpool): Promise<void> {
+    if (this.#writing) await this.#writing;
+    if (this.#moveTimer) clearTimeout(this.#moveTimer);
+    this.#moveTimer = undefined;
+    if (this.#moving) await this.#moving;
+    if (spool.unmoved > 0) await this.#move();
+    spool.close();
   }
 
   #schedule() {

@@ -10,6 +10,7 @@ describe('readServerSettings', () => {
       workers: 2,
       jobTimeoutMs: undefined,
       sqliteSync: 'normal',
+      sqliteSpool: true,
       queryTimeoutMs: 30_000,
       rateLimitPerMinute: 6_000,
       rateLimitBytesPerMinute: 100 * 1024 * 1024,
@@ -57,11 +58,13 @@ describe('readServerSettings', () => {
         TRIAGE_RETENTION_DAYS: '7',
         TRIAGE_RETENTION_MAX_EVENTS: '5000',
         TRIAGE_DIGEST_HOUR_UTC: '0',
+        TRIAGE_SQLITE_SPOOL: 'OFF',
       }),
     ).toMatchObject({
       workers: 0,
       jobTimeoutMs: 90_000,
       sqliteSync: 'full',
+      sqliteSpool: false,
       queryTimeoutMs: 500,
       rateLimitPerMinute: 120,
       rateLimitBytesPerMinute: 2.5 * 1024 * 1024,
@@ -93,6 +96,7 @@ describe('readServerSettings', () => {
     ['TRIAGE_DIGEST_HOUR_UTC', '24', 'TRIAGE_DIGEST_HOUR_UTC must be a whole number from 0 to 23, got "24"'],
     ['TRIAGE_PORT', '70000', 'TRIAGE_PORT must be a whole number from 0 to 65535, got "70000"'],
     ['TRIAGE_SQLITE_SYNC', 'sometimes', 'TRIAGE_SQLITE_SYNC must be normal or full, got "sometimes"'],
+    ['TRIAGE_SQLITE_SPOOL', 'yes', 'TRIAGE_SQLITE_SPOOL must be on or off, got "yes"'],
   ])('should refuse %s=%s, naming it', (name, value, message) => {
     const read = () => readServerSettings({ [name]: value });
     expect(read).toThrow(ConfigError);

@@ -19,6 +19,12 @@ export interface ServerSettings {
   /** TRIAGE_JOB_TIMEOUT_SECONDS; undefined: the server derives it from the LLM's timeout. */
   jobTimeoutMs?: number;
   sqliteSync: 'normal' | 'full';
+  /**
+   * TRIAGE_SQLITE_SPOOL (on by default): a SQLite server makes accepted events durable in its ingest
+   * spool and moves them into the database moments later (IngestSpool); off, each group commit writes
+   * them to the database.
+   */
+  sqliteSpool: boolean;
   /** TRIAGE_QUERY_TIMEOUT_SECONDS: how long a PostgreSQL query may go unanswered; 0 waits for ever. */
   queryTimeoutMs: number;
   rateLimitPerMinute: number;
@@ -44,6 +50,9 @@ export function readServerSettings(
   const sqliteSync = env.TRIAGE_SQLITE_SYNC?.trim() || 'normal';
   if (sqliteSync !== 'normal' && sqliteSync !== 'full')
     throw new ConfigError(`TRIAGE_SQLITE_SYNC must be normal or full, got "${sqliteSync}"`);
+  const sqliteSpool = env.TRIAGE_SQLITE_SPOOL?.trim().toLowerCase() || 'on';
+  if (sqliteSpool !== 'on' && sqliteSpool !== 'off')
+    throw new ConfigError(`TRIAGE_SQLITE_SPOOL must be on or off, got "${sqliteSpool}"`);
   return {
     database,
     port: given.port ?? numberFromEnv(env, 'TRIAGE_PORT', { min: 0, max: 65_535, integer: true }) ?? 7070,
@@ -52,6 +61,7 @@ export function readServerSettings(
       defaultWorkers(isPostgresUrl(database), given.llm ?? false),
     jobTimeoutMs: seconds(numberFromEnv(env, 'TRIAGE_JOB_TIMEOUT_SECONDS', { min: 1 })),
     sqliteSync,
+    sqliteSpool: sqliteSpool === 'on',
     queryTimeoutMs:
       seconds(numberFromEnv(env, 'TRIAGE_QUERY_TIMEOUT_SECONDS', { min: 0 })) ?? QUERY_TIMEOUT_MS,
     rateLimitPerMinute: numberFromEnv(env, 'TRIAGE_RATE_LIMIT_PER_MINUTE', { min: 1 }) ?? 6_000,

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import {
+  ConfigError,
   createEngine,
   notifiersFromEnv,
   openSqlStore,
@@ -13,6 +14,7 @@ import { BodyMemory } from './body-memory.js';
 import { createApp } from './create-app.js';
 import { EventWriter } from './event-writer.js';
 import { createIngestListener } from './ingest-listener.js';
+import { IngestSpool, SpoolHeldError } from './ingest-spool.js';
 import { JobQueue } from './job-queue.js';
 import { dsnOf, type Project, ProjectRegistry } from './projects.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -60,6 +62,7 @@ export async function startServer({
     workers,
     jobTimeoutMs,
     sqliteSync,
+    sqliteSpool,
     queryTimeoutMs,
     rateLimitPerMinute,
     rateLimitBytesPerMinute,
@@ -99,8 +102,18 @@ export async function startServer({
     await store.close();
     throw error;
   }
+  let spool: IngestSpool | undefined;
+  try {
+    spool = sqliteSpool ? openSpool(store.sqliteFile, sqliteSync === 'full', log) : undefined;
+  } catch (error) {
+    await engine.close();
+    throw new ConfigError(`cannot use the ingest spool of ${store.sqliteFile}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   const closingOnFailure = <T>(step: Promise<T>): Promise<T> =>
     step.catch(async (error: unknown) => {
+      spool?.close();
       await engine.close();
       throw error;
     });
@@ -122,6 +135,7 @@ export async function startServer({
     // delivery to each channel (each with its own timeout), and a few store round trips.
     jobTimeoutMs: jobTimeoutMs ?? Math.max(300_000, 3 * settings.llmTimeoutMs + 60_000),
     onFailure,
+    spool,
     run: async (job) => {
       // Ingest redacted the event before storing it: no second pass. The job id makes a run of the same
       // job after a crash record nothing twice.
@@ -138,6 +152,12 @@ export async function startServer({
       else throw new Error(`unknown job kind "${job.kind}"`);
     },
   });
+  const recovered = await closingOnFailure(jobs.recoverSpool());
+  if (recovered.stored > 0 || recovered.dropped > 0)
+    log(
+      `[triage] ingest spool: stored ${recovered.stored} events a previous run had accepted but not yet moved` +
+        (recovered.dropped > 0 ? `; dropped ${recovered.dropped} torn lines (never answered)` : ''),
+    );
   const events = new EventWriter(jobs, userKeySecret);
   const shared = sharedRateBuckets(store.db);
   const rateLimits = {
@@ -189,6 +209,7 @@ export async function startServer({
   const dsn = dsnOf(project, url);
   log(`Triage server listening on ${url}`);
   log(`  database: ${store.dialect === 'postgres' ? 'PostgreSQL' : `SQLite ${database}`}`);
+  if (spool) log(`  ingest spool: ${spool.directory} (TRIAGE_SQLITE_SPOOL)`);
   log(`  DSN of the default project: ${dsn}`);
   log(
     `  analysis: ${llm ? `${llm.provider} ${llm.model}` : 'offline rules (set GROQ_API_KEY or TRIAGE_LLM_PROVIDER for an LLM)'}`,
@@ -221,4 +242,25 @@ export async function startServer({
       await engine.close();
     },
   };
+}
+
+/**
+ * The ingest spool of a SQLite database on disk, or undefined (in memory, on PostgreSQL, or held by
+ * another live process, which is said: this one then writes events straight to the database).
+ */
+function openSpool(
+  file: string | undefined,
+  sync: boolean,
+  log: (line: string) => void,
+): IngestSpool | undefined {
+  if (file === undefined || file === ':memory:') return undefined;
+  try {
+    return IngestSpool.open(file, { sync });
+  } catch (error) {
+    if (!(error instanceof SpoolHeldError)) throw error;
+    log(
+      `[triage] ${error.message} (another triage serve on this database?): events go straight to the database`,
+    );
+    return undefined;
+  }
 }

@@ -142,5 +142,5 @@ export async function openSqlStore({
   // The checkpoint thread rewinds the log past about 16 MiB; the file a rewound log leaves is cut to this.
   database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   const checkpointer = startWalCheckpointer(database, path, (error) => onFailure('sqlite checkpoint', error));
-  return new SqlStore(db, 'sqlite', { beforeClose: () => checkpointer.stop() });
+  return new SqlStore(db, 'sqlite', { beforeClose: () => checkpointer.stop(), sqliteFile: path });
 }

@@ -25,6 +25,8 @@ export const UNICODE_LOWER = 'unicode_lower';
 export interface SqlStoreOptions {
   /** Runs before the connections close (the SQLite checkpoint thread stops here). */
   beforeClose?: () => Promise<void>;
+  /** The database file, for SQLite on disk. */
+  sqliteFile?: string;
 }
 
 /**
@@ -38,6 +40,11 @@ export class SqlStore implements IssueStore, SpendStore {
     readonly dialect: SqlDialectName,
     private readonly options: SqlStoreOptions = {},
   ) {}
+
+  /** The database file of a SQLite store on disk (undefined in memory and on PostgreSQL). */
+  get sqliteFile(): string | undefined {
+    return this.options.sqliteFile;
+  }
 
   /**
    * Records an event. Concurrent events of one fingerprint are recorded together, one

@@ -10,6 +10,12 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
+/**
+ * The file system's words for storage that cannot take a write now: full, over quota, failing,
+ * read-only, busy. The server's ingest spool is a file beside the SQLite database.
+ */
+const FILE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EBUSY']);
+
 /** SQLite's result codes for a database that cannot take the statement now, or at all. */
 const SQLITE_CODES = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|NOMEM)/;
 
@@ -25,7 +31,7 @@ export function isStoreUnavailable(error: unknown): boolean {
   for (let cause = error, depth = 0; cause && depth < 5; depth++) {
     const { code, message } = cause as { code?: unknown; message?: unknown };
     if (typeof code === 'string') {
-      if (NETWORK_CODES.has(code) || SQLITE_CODES.test(code)) return true;
+      if (NETWORK_CODES.has(code) || FILE_CODES.has(code) || SQLITE_CODES.test(code)) return true;
       // SQLSTATE class 08 (connection exception), 53 (insufficient resources), 57P01–57P03 (shut down,
       // crashed, cannot connect now).
       if (/^(08|53)\w{3}$|^57P0[1-3]$/.test(code)) return true;

@@ -1,0 +1,185 @@
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isStoreUnavailable } from '@triage/engine';
+import { describe, expect, it } from 'vitest';
+import { IngestSpool, SpoolHeldError, SpoolUnavailableError } from './ingest-spool.js';
+import type { NewJob } from './job-row.js';
+
+const databaseFile = () => join(mkdtempSync(join(tmpdir(), 'triage-spool-')), 'triage.db');
+const jobs = (from: number, count: number): NewJob[] =>
+  Array.from({ length: count }, (_, index) => ({
+    kind: 'event',
+    payload: JSON.stringify({ n: from + index, text: 'tab\there, newline\nthere, é' }),
+  }));
+const numbers = (list: NewJob[]) => list.map((job) => (JSON.parse(job.payload) as { n: number }).n);
+
+/** A spool as a new process finds it: its lock taken over (the same pid here), nothing moved yet. */
+const reopen = (file: string) => IngestSpool.open(file);
+
+describe('IngestSpool', () => {
+  it('should give a new process every job appended and never moved, in order, with its payload intact', () => {
+    const file = databaseFile();
+    const spool = IngestSpool.open(file);
+    expect(spool.recover(undefined)).toEqual({ jobs: [], dropped: 0 });
+    spool.start(undefined);
+    spool.append(jobs(0, 3));
+    spool.append(jobs(3, 2));
+    expect(spool.unmoved).toBe(5);
+
+    // The process dies here: nothing was moved.
+    const recovered = reopen(file).recover(undefined);
+    expect(recovered.dropped).toBe(0);
+    expect(numbers(recovered.jobs)).toEqual([0, 1, 2, 3, 4]);
+    expect(recovered.jobs[0]!.payload).toBe(jobs(0, 1)[0]!.payload);
+  });
+
+  it('should give only the jobs after the mark the database holds', () => {
+    const file = databaseFile();
+    const spool = IngestSpool.open(file);
+    spool.start(undefined);
+    spool.append(jobs(0, 3));
+    spool.append(jobs(3, 3));
+    const first = spool.take(4, Number.POSITIVE_INFINITY)!;
+    expect(numbers(first.jobs)).toEqual([0, 1, 2, 3]);
+    spool.moved(first.end);
+    expect(spool.unmoved).toBe(2);
+
+    expect(numbers(reopen(file).recover(first.end).jobs)).toEqual([4, 5]);
+  });
+
+  it('should move a large append in parts, by jobs and by payload size', () => {
+    const spool = IngestSpool.open(databaseFile());
+    spool.start(undefined);
+    spool.append(jobs(0, 10));
+    const byCount = spool.take(4, Number.POSITIVE_INFINITY)!;
+    expect(numbers(byCount.jobs)).toEqual([0, 1, 2, 3]);
+    spool.moved(byCount.end);
+    const size = jobs(0, 1)[0]!.payload.length;
+    const bySize = spool.take(100, size * 2.5)!;
+    expect(numbers(bySize.jobs)).toEqual([4, 5]);
+    spool.moved(bySize.end);
+    // One job larger than the limit still moves, on its own.
+    expect(numbers(spool.take(100, 1)!.jobs)).toEqual([6]);
+    const rest = spool.take(100, Number.POSITIVE_INFINITY)!;
+    expect(numbers(rest.jobs)).toEqual([6, 7, 8, 9]);
+    spool.moved(rest.end);
+    expect(spool.unmoved).toBe(0);
+    expect(spool.take(100, Number.POSITIVE_INFINITY)).toBeUndefined();
+  });
+
+  it('should drop the torn end of a write cut short by a crash, and damaged lines, keeping the rest', () => {
+    const file = databaseFile();
+    const spool = IngestSpool.open(file);
+    spool.start(undefined);
+    spool.append(jobs(0, 2));
+    spool.append(jobs(2, 1));
+    const [segment] = readdirSync(`${file}-spool`).filter((name) => name.endsWith('.jobs'));
+    // What a crash, or the disk, can leave at the end: a line of garbage, one cut off, one not ended.
+    appendFileSync(
+      join(`${file}-spool`, segment!),
+      'event\t{"n": 99, "not closed\n\0\0\0\nevent\t{"n": 100, "torn',
+    );
+
+    const recovered = reopen(file).recover(undefined);
+    expect(numbers(recovered.jobs)).toEqual([0, 1, 2]);
+    expect(recovered.dropped).toBe(3);
+  });
+
+  it('should start a new segment once a large one is all moved, and a start should delete what it recovered', () => {
+    const file = databaseFile();
+    const directory = `${file}-spool`;
+    const spool = IngestSpool.open(file, { rotateBytes: 1_000 });
+    spool.start(undefined);
+    spool.append(jobs(0, 20));
+    const segments = () => readdirSync(directory).filter((name) => name.endsWith('.jobs'));
+    const [first] = segments();
+    expect(statSync(join(directory, first!)).size).toBeGreaterThan(1_000);
+    const all = spool.take(100, Number.POSITIVE_INFINITY)!;
+    spool.moved(all.end);
+    expect(segments()).not.toContain(first);
+    expect(segments()).toHaveLength(1);
+    spool.append(jobs(20, 1));
+
+    // A crash now, and a start: the old segment is gone, the new one holds one job.
+    const next = reopen(file);
+    const recovered = next.recover(all.end);
+    expect(numbers(recovered.jobs)).toEqual([20]);
+    next.start(all.end);
+    expect(segments()).toHaveLength(1);
+    expect(next.recover(recovered.end).jobs).toEqual([]);
+  });
+
+  it('should never start a segment the database has a mark in, though its file is gone', () => {
+    const file = databaseFile();
+    const spool = IngestSpool.open(file);
+    spool.start({ segment: 7, offset: 120 });
+    spool.append(jobs(0, 1));
+    expect(readdirSync(`${file}-spool`)).toContain('000000000008.jobs');
+    expect(numbers(reopen(file).recover({ segment: 7, offset: 120 }).jobs)).toEqual([0]);
+  });
+
+  it('should remove its files on a close with everything moved, and keep them when something was not', () => {
+    const file = databaseFile();
+    const spool = IngestSpool.open(file);
+    spool.start(undefined);
+    spool.append(jobs(0, 2));
+    spool.moved(spool.take(100, Number.POSITIVE_INFINITY)!.end);
+    spool.close();
+    expect(existsSync(`${file}-spool`)).toBe(false);
+
+    const kept = IngestSpool.open(file);
+    kept.start(undefined);
+    kept.append(jobs(0, 2));
+    kept.close();
+    expect(numbers(IngestSpool.open(file).recover(undefined).jobs)).toEqual([0, 1]);
+  });
+
+  it('should refuse appends once too much waits unmoved, as storage that is busy (a 503)', () => {
+    const spool = IngestSpool.open(databaseFile(), { maxUnmovedChars: 100 });
+    spool.start(undefined);
+    spool.append(jobs(0, 3));
+    let refusal: unknown;
+    try {
+      spool.append(jobs(3, 1));
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(SpoolUnavailableError);
+    expect(isStoreUnavailable(refusal)).toBe(true);
+    expect(spool.unmoved).toBe(3);
+    spool.moved(spool.take(100, Number.POSITIVE_INFINITY)!.end);
+    spool.append(jobs(3, 1));
+    expect(spool.unmoved).toBe(1);
+  });
+
+  it('should be held by one live process, and taken over from one that is gone', () => {
+    const file = databaseFile();
+    const lock = join(`${file}-spool`, 'lock');
+    IngestSpool.open(file);
+    // The parent of this test process is alive.
+    writeFileSync(lock, String(process.ppid));
+    expect(() => IngestSpool.open(file)).toThrow(SpoolHeldError);
+    expect(() => IngestSpool.open(file)).toThrow(`held by process ${process.ppid}`);
+
+    const gone = spawnSync(process.execPath, [
+      '-e',
+      'process.stdout.write(String(process.pid))',
+    ]).stdout.toString();
+    writeFileSync(lock, gone);
+    IngestSpool.open(file).start(undefined);
+    expect(readdirSync(`${file}-spool`)).toContain('lock');
+  });
+
+  it('should keep its files to their owner', () => {
+    const file = databaseFile();
+    const spool = IngestSpool.open(file);
+    spool.start(undefined);
+    spool.append(jobs(0, 1));
+    const directory = `${file}-spool`;
+    expect(statSync(directory).mode & 0o777).toBe(0o700);
+    for (const name of readdirSync(directory))
+      expect(statSync(join(directory, name)).mode & 0o777).toBe(0o600);
+  });
+});
