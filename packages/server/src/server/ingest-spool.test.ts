@@ -87,26 +87,27 @@ describe('IngestSpool', () => {
     expect(recovered.dropped).toBe(3);
   });
 
-  it('should start a new segment once a large one is all moved, and a start should delete what it recovered', () => {
+  it('should start a new segment past its size while appends go on, and delete each old one once it is moved', () => {
     const file = databaseFile();
     const directory = `${file}-spool`;
     const spool = IngestSpool.open(file, { rotateBytes: 1_000 });
     spool.start(undefined);
-    spool.append(jobs(0, 20));
     const segments = () => readdirSync(directory).filter((name) => name.endsWith('.jobs'));
-    const [first] = segments();
-    expect(statSync(join(directory, first!)).size).toBeGreaterThan(1_000);
-    const all = spool.take(100, Number.POSITIVE_INFINITY)!;
-    spool.moved(all.end);
-    expect(segments()).not.toContain(first);
-    expect(segments()).toHaveLength(1);
-    spool.append(jobs(20, 1));
+    // Under steady load there are always jobs not yet moved: the segment must not wait for none.
+    spool.append(jobs(0, 20));
+    spool.append(jobs(20, 20));
+    spool.append(jobs(40, 20));
+    expect(segments()).toHaveLength(3);
+    const first = spool.take(30, Number.POSITIVE_INFINITY)!;
+    spool.moved(first.end);
+    expect(segments()).toHaveLength(2);
+    spool.append(jobs(60, 1));
 
-    // A crash now, and a start: the old segment is gone, the new one holds one job.
+    // A crash now, and a start: the jobs after the mark, across the segments left, in order.
     const next = reopen(file);
-    const recovered = next.recover(all.end);
-    expect(numbers(recovered.jobs)).toEqual([20]);
-    next.start(all.end);
+    const recovered = next.recover(first.end);
+    expect(numbers(recovered.jobs)).toEqual(Array.from({ length: 31 }, (_, index) => 30 + index));
+    next.start(recovered.end);
     expect(segments()).toHaveLength(1);
     expect(next.recover(recovered.end).jobs).toEqual([]);
   });

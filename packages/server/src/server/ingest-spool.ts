@@ -101,6 +101,8 @@ export class IngestSpool {
   #fd = -1;
   #segment = 0;
   #size = 0;
+  /** Segments appends no longer go to, deleted once all their jobs are moved. */
+  readonly #retired: number[] = [];
   readonly #unmoved: Append[] = [];
   #unmovedJobs = 0;
   #unmovedChars = 0;
@@ -198,6 +200,7 @@ export class IngestSpool {
       chars += job.payload.length;
     }
     const buffer = Buffer.from(text, 'utf8');
+    if (this.#size >= this.#rotateBytes) this.#rotate();
     const start = this.#size;
     try {
       const written = writeSync(this.#fd, buffer, 0, buffer.length, start);
@@ -247,7 +250,7 @@ export class IngestSpool {
     return end && { jobs, end };
   }
 
-  /** The jobs up to `end` (from take) are in the database: drops them, and rotates a large segment. */
+  /** The jobs up to `end` (from take) are in the database: drops them, and the segments they emptied. */
   moved(end: SpoolMark): void {
     while (this.#unmoved.length > 0) {
       const append = this.#unmoved[0]!;
@@ -265,14 +268,18 @@ export class IngestSpool {
       for (let index = append.taken; index < append.jobs.length; index++) this.#forget(append.jobs[index]!);
       this.#unmoved.shift();
     }
-    if (this.#unmoved.length === 0 && this.#size >= this.#rotateBytes) {
-      // All of it is stored: later appends go to a new segment, and a start never reads this one again.
-      const old = this.#segment;
-      closeSync(this.#fd);
-      this.#segment++;
-      this.#openSegment();
-      unlinkSync(join(this.#directory, segmentName(old)));
-    }
+    // A start never reads a segment before the database's mark again.
+    const oldest = this.#unmoved[0]?.segment ?? this.#segment;
+    while (this.#retired.length > 0 && this.#retired[0]! < oldest)
+      unlinkSync(join(this.#directory, segmentName(this.#retired.shift()!)));
+  }
+
+  /** Later appends go to a new segment: the old one is deleted once all it holds is moved. */
+  #rotate(): void {
+    closeSync(this.#fd);
+    this.#retired.push(this.#segment);
+    this.#segment++;
+    this.#openSegment();
   }
 
   /**
