@@ -9,6 +9,8 @@
 // (from /proc, so Linux only): it does not move with the load generator's speed or the bare server's,
 // so it shows a change in the server's own work more steadily than the ratios. After `npm run build` in both.
 // STORE=postgres gives each build a database of its own on the tests' PostgreSQL server instead.
+// BASE_ENV (JSON) adds variables to the base's environment; with it and no BASE, the base is this
+// checkout too: `BASE_ENV='{"TRIAGE_SQLITE_SPOOL":"off"}'` measures a setting against its default.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,21 +28,31 @@ import {
   UNIQUE,
 } from './ingest-peers.mjs';
 
-const BASE = process.env.BASE;
-if (!BASE) throw new Error('set BASE to another built checkout of Triage');
+const BASE_ENV = process.env.BASE_ENV ? JSON.parse(process.env.BASE_ENV) : undefined;
+const here = new URL('..', import.meta.url).pathname;
+const BASE = process.env.BASE ?? (BASE_ENV ? here : undefined);
+if (!BASE)
+  throw new Error('set BASE to another built checkout of Triage, or BASE_ENV to variables for the base');
 const SECONDS = Number(process.env.SECONDS ?? 4);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const CONNECTIONS = (process.env.CONNECTIONS ?? '10,50').split(',').map(Number);
 const POSTGRES = process.env.STORE === 'postgres';
-const here = new URL('..', import.meta.url).pathname;
 
 const builds = [
-  ['base', BASE],
-  ['this checkout', here],
+  [
+    BASE_ENV
+      ? `base (${Object.entries(BASE_ENV)
+          .map(([name, value]) => `${name}=${value}`)
+          .join(' ')})`
+      : 'base',
+    BASE,
+    BASE_ENV,
+  ],
+  ['this checkout', here, {}],
 ];
 const servers = [];
 const databases = [];
-for (const [, root] of builds) {
+for (const [, root, env] of builds) {
   let url = join(mkdtempSync(join(tmpdir(), 'triage-compare-')), 'triage.db');
   if (POSTGRES) {
     const database = testDatabase(`triage_compare_${databases.length}`);
@@ -51,7 +63,7 @@ for (const [, root] of builds) {
   servers.push(
     await start(
       [join(root, 'packages/server/bin/triage.js'), 'serve', '--port', '0', '--host', '127.0.0.1'],
-      serverEnv(url, '0'),
+      { ...serverEnv(url, '0'), ...env },
     ),
   );
 }

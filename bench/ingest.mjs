@@ -114,13 +114,24 @@ await postgres.create();
 // on PostgreSQL) or none (an ingest-only instance, TRIAGE_WORKERS=0, with workers elsewhere), to show
 // what ingest alone costs. STORES=PostgreSQL runs only those rows (several names: separated by `;`).
 const only = process.env.STORES?.split(';').map((name) => name.trim());
+// The fourth: more of its environment ('SQLite, no spool': each group commit written to the database, as
+// before the ingest spool).
 const stores = [
   ['SQLite', join(mkdtempSync(join(tmpdir(), 'triage-bench-')), 'triage.db'), undefined],
   ['SQLite, ingest only', join(mkdtempSync(join(tmpdir(), 'triage-bench-')), 'triage.db'), '0'],
+  [
+    'SQLite, no spool',
+    join(mkdtempSync(join(tmpdir(), 'triage-bench-')), 'triage.db'),
+    undefined,
+    { TRIAGE_SQLITE_SPOOL: 'off' },
+  ],
   ['PostgreSQL', postgres.url, undefined],
 ].filter(([name]) => !only || only.includes(name));
-for (const [name, url, workers] of stores) {
-  const server = await start([bin, 'serve', '--port', '0', '--host', '127.0.0.1'], serverEnv(url, workers));
+for (const [name, url, workers, env] of stores) {
+  const server = await start([bin, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+    ...serverEnv(url, workers),
+    ...env,
+  });
   // The write-ahead log of a SQLite store, sampled while the server is under load: the checkpoint thread
   // rewinds it past about 16 MiB and journal_size_limit cuts the file to 64 MiB after a rewind, unless a
   // rewind gives up (it waits at most 50 ms for the locks).
