@@ -256,7 +256,7 @@ export class JobQueue {
     const value = JSON.stringify(end);
     await this.#options.db.transaction().execute(async (trx) => {
       if (jobs.length > 0)
-        for (const query of insertJobsQueries(this.#options.dialect, jobs, Date.now()))
+        for (const query of insertJobsQueries(this.#options.dialect, jobs, Date.now(), { powersOfTwo: true }))
           await trx.executeQuery(query);
       await trx
         .insertInto('settings')

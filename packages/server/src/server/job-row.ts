@@ -32,6 +32,8 @@ function jobValues(job: NewJob, now: number): RowValues<typeof JOB_COLUMNS> {
 
 /** Rows per insert: 7 columns each, well under SQLite's 32,766 parameters. */
 const INSERT_ROWS = 500;
+/** The largest insert with `powersOfTwo`. */
+const POWER_ROWS = 256;
 const insertSql = { sqlite: new Map<number, string>(), postgres: new Map<number, string>() };
 
 /**
@@ -40,18 +42,28 @@ const insertSql = { sqlite: new Map<number, string>(), postgres: new Map<number,
  * per event were walked and compiled into SQL every time, on the event loop; a statement written once
  * is prepared once (the store's cached statements). The values go straight into the parameter list,
  * without a row object per job.
+ *
+ * `powersOfTwo`: every insert holds a power of two of rows (256, then 128… for the rest), so that
+ * inserts of any size use nine statements in all. The ingest spool's moves are of every size up to
+ * thousands: one statement per size compiled up to 500 inserts of up to 500 rows each, on the event
+ * loop, and held them all in the cache.
  */
 export function insertJobsQueries(
   dialect: SqlStore['dialect'],
   jobs: readonly NewJob[],
   now: number,
+  { powersOfTwo = false }: { powersOfTwo?: boolean } = {},
 ): CompiledQuery[] {
   const queries: CompiledQuery[] = [];
-  for (let start = 0; start < jobs.length; start += INSERT_ROWS) {
-    const end = Math.min(jobs.length, start + INSERT_ROWS);
+  for (let start = 0; start < jobs.length; ) {
+    const left = jobs.length - start;
+    const rows = powersOfTwo
+      ? 2 ** Math.floor(Math.log2(Math.min(left, POWER_ROWS)))
+      : Math.min(left, INSERT_ROWS);
     const parameters: unknown[] = [];
-    for (let index = start; index < end; index++) parameters.push(...jobValues(jobs[index]!, now));
-    queries.push(CompiledQuery.raw(insertSqlFor(dialect, end - start), parameters));
+    for (let index = start; index < start + rows; index++) parameters.push(...jobValues(jobs[index]!, now));
+    queries.push(CompiledQuery.raw(insertSqlFor(dialect, rows), parameters));
+    start += rows;
   }
   return queries;
 }
