@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isStoreUnavailable } from '@triage/engine';
@@ -15,8 +24,20 @@ const jobs = (from: number, count: number): NewJob[] =>
   }));
 const numbers = (list: NewJob[]) => list.map((job) => (JSON.parse(job.payload) as { n: number }).n);
 
-/** A spool as a new process finds it: its lock taken over (the same pid here), nothing moved yet. */
-const reopen = (file: string) => IngestSpool.open(file);
+/** A spool as a new process finds it: `spool` is gone (its process died), its files stay as they are. */
+const reopen = (file: string, spool?: IngestSpool) => {
+  forget(spool);
+  return IngestSpool.open(file);
+};
+/** Drops `spool` as a dead process would, without touching its files: closes it over a copy of them. */
+function forget(spool: IngestSpool | undefined) {
+  if (!spool) return;
+  const directory = spool.directory;
+  const saved = readdirSync(directory).map((name) => [name, readFileSync(join(directory, name))] as const);
+  spool.close();
+  mkdirSync(directory, { recursive: true });
+  for (const [name, bytes] of saved) writeFileSync(join(directory, name), bytes);
+}
 
 describe('IngestSpool', () => {
   it('should give a new process every job appended and never moved, in order, with its payload intact', () => {
@@ -29,7 +50,7 @@ describe('IngestSpool', () => {
     expect(spool.unmoved).toBe(5);
 
     // The process dies here: nothing was moved.
-    const recovered = reopen(file).recover(undefined);
+    const recovered = reopen(file, spool).recover(undefined);
     expect(recovered.dropped).toBe(0);
     expect(numbers(recovered.jobs)).toEqual([0, 1, 2, 3, 4]);
     expect(recovered.jobs[0]!.payload).toBe(jobs(0, 1)[0]!.payload);
@@ -46,7 +67,7 @@ describe('IngestSpool', () => {
     spool.moved(first.end);
     expect(spool.unmoved).toBe(2);
 
-    expect(numbers(reopen(file).recover(first.end).jobs)).toEqual([4, 5]);
+    expect(numbers(reopen(file, spool).recover(first.end).jobs)).toEqual([4, 5]);
   });
 
   it('should move a large append in parts, by jobs and by payload size', () => {
@@ -82,7 +103,7 @@ describe('IngestSpool', () => {
       'event\t{"n": 99, "not closed\n\0\0\0\nevent\t{"n": 100, "torn',
     );
 
-    const recovered = reopen(file).recover(undefined);
+    const recovered = reopen(file, spool).recover(undefined);
     expect(numbers(recovered.jobs)).toEqual([0, 1, 2]);
     expect(recovered.dropped).toBe(3);
   });
@@ -104,7 +125,7 @@ describe('IngestSpool', () => {
     spool.append(jobs(60, 1));
 
     // A crash now, and a start: the jobs after the mark, across the segments left, in order.
-    const next = reopen(file);
+    const next = reopen(file, spool);
     const recovered = next.recover(first.end);
     expect(numbers(recovered.jobs)).toEqual(Array.from({ length: 31 }, (_, index) => 30 + index));
     next.start(recovered.end);
@@ -118,7 +139,7 @@ describe('IngestSpool', () => {
     spool.start({ segment: 7, offset: 120 });
     spool.append(jobs(0, 1));
     expect(readdirSync(`${file}-spool`)).toContain('000000000008.jobs');
-    expect(numbers(reopen(file).recover({ segment: 7, offset: 120 }).jobs)).toEqual([0]);
+    expect(numbers(reopen(file, spool).recover({ segment: 7, offset: 120 }).jobs)).toEqual([0]);
   });
 
   it('should remove its files on a close with everything moved, and keep them when something was not', () => {
@@ -158,7 +179,7 @@ describe('IngestSpool', () => {
   it('should be held by one live process, and taken over from one that is gone', () => {
     const file = databaseFile();
     const lock = join(`${file}-spool`, 'lock');
-    IngestSpool.open(file);
+    forget(IngestSpool.open(file));
     // The parent of this test process is alive.
     writeFileSync(lock, String(process.ppid));
     expect(() => IngestSpool.open(file)).toThrow(SpoolHeldError);
@@ -171,6 +192,14 @@ describe('IngestSpool', () => {
     writeFileSync(lock, gone);
     IngestSpool.open(file).start(undefined);
     expect(readdirSync(`${file}-spool`)).toContain('lock');
+  });
+
+  it('should be held by its holder in this process too', () => {
+    const file = databaseFile();
+    const spool = IngestSpool.open(file);
+    expect(() => IngestSpool.open(file)).toThrow(`held by process ${process.pid}`);
+    spool.close();
+    IngestSpool.open(file).close();
   });
 
   it('should keep its files to their owner', () => {

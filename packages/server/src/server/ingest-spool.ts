@@ -70,6 +70,8 @@ const ROTATE_BYTES = 16 * 1024 * 1024;
 const MAX_UNMOVED_CHARS = 256 * 1024 * 1024;
 const LOCK_FILE = 'lock';
 const SEGMENT = /^(\d{12})\.jobs$/;
+/** Spools this process holds open: its own pid in a lock file does not tell them from a stale one. */
+const heldHere = new Set<string>();
 
 const segmentName = (segment: number) => `${String(segment).padStart(12, '0')}.jobs`;
 
@@ -129,7 +131,9 @@ export class IngestSpool {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
+    if (heldHere.has(directory)) throw new SpoolHeldError(directory, process.pid);
     takeLock(join(directory, LOCK_FILE));
+    heldHere.add(directory);
     return new IngestSpool(directory, { sync, rotateBytes, maxUnmovedChars });
   }
 
@@ -289,6 +293,7 @@ export class IngestSpool {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    heldHere.delete(this.#directory);
     if (this.#fd !== -1) closeSync(this.#fd);
     if (this.#unmoved.length === 0 && this.#fd !== -1)
       unlinkSync(join(this.#directory, segmentName(this.#segment)));

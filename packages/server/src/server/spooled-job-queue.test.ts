@@ -105,6 +105,8 @@ describe('JobQueue with an ingest spool', () => {
     dead.start(JSON.parse(mark.value));
     dead.append(events(4, 2));
     dead.append(events(6, 1));
+    // Its lock goes with it (a dead pid's lock is taken over); its segment stays, never moved.
+    dead.close();
 
     const { queue: next, failures } = spooledQueue(store, IngestSpool.open(file));
     expect(await next.recoverSpool()).toEqual({ stored: 3, dropped: 0 });
