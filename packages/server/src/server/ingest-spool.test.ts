@@ -24,6 +24,13 @@ const jobs = (from: number, count: number): NewJob[] =>
   }));
 const numbers = (list: NewJob[]) => list.map((job) => (JSON.parse(job.payload) as { n: number }).n);
 
+/** A spool opened and started, as a server's is before its first append. */
+function started(file: string, options?: Parameters<typeof IngestSpool.open>[1]) {
+  const spool = IngestSpool.open(file, options);
+  spool.start(undefined);
+  return spool;
+}
+
 /** A spool as a new process finds it: `spool` is gone (its process died), its files stay as they are. */
 const reopen = (file: string, spool?: IngestSpool) => {
   forget(spool);
@@ -58,8 +65,7 @@ describe('IngestSpool', () => {
 
   it('should give only the jobs after the mark the database holds', () => {
     const file = databaseFile();
-    const spool = IngestSpool.open(file);
-    spool.start(undefined);
+    const spool = started(file);
     spool.append(jobs(0, 3));
     spool.append(jobs(3, 3));
     const first = spool.take(4, Number.POSITIVE_INFINITY)!;
@@ -71,8 +77,7 @@ describe('IngestSpool', () => {
   });
 
   it('should move a large append in parts, by jobs and by payload size', () => {
-    const spool = IngestSpool.open(databaseFile());
-    spool.start(undefined);
+    const spool = started(databaseFile());
     spool.append(jobs(0, 10));
     const byCount = spool.take(4, Number.POSITIVE_INFINITY)!;
     expect(numbers(byCount.jobs)).toEqual([0, 1, 2, 3]);
@@ -92,8 +97,7 @@ describe('IngestSpool', () => {
 
   it('should drop the torn end of a write cut short by a crash, and damaged lines, keeping the rest', () => {
     const file = databaseFile();
-    const spool = IngestSpool.open(file);
-    spool.start(undefined);
+    const spool = started(file);
     spool.append(jobs(0, 2));
     spool.append(jobs(2, 1));
     const [segment] = readdirSync(`${file}-spool`).filter((name) => name.endsWith('.jobs'));
@@ -111,8 +115,7 @@ describe('IngestSpool', () => {
   it('should start a new segment past its size while appends go on, and delete each old one once it is moved', () => {
     const file = databaseFile();
     const directory = `${file}-spool`;
-    const spool = IngestSpool.open(file, { rotateBytes: 1_000 });
-    spool.start(undefined);
+    const spool = started(file, { rotateBytes: 1_000 });
     const segments = () => readdirSync(directory).filter((name) => name.endsWith('.jobs'));
     // Under steady load there are always jobs not yet moved: the segment must not wait for none.
     spool.append(jobs(0, 20));
@@ -144,23 +147,20 @@ describe('IngestSpool', () => {
 
   it('should remove its files on a close with everything moved, and keep them when something was not', () => {
     const file = databaseFile();
-    const spool = IngestSpool.open(file);
-    spool.start(undefined);
+    const spool = started(file);
     spool.append(jobs(0, 2));
     spool.moved(spool.take(100, Number.POSITIVE_INFINITY)!.end);
     spool.close();
     expect(existsSync(`${file}-spool`)).toBe(false);
 
-    const kept = IngestSpool.open(file);
-    kept.start(undefined);
+    const kept = started(file);
     kept.append(jobs(0, 2));
     kept.close();
     expect(numbers(IngestSpool.open(file).recover(undefined).jobs)).toEqual([0, 1]);
   });
 
   it('should refuse appends once too much waits unmoved, as storage that is busy (a 503)', () => {
-    const spool = IngestSpool.open(databaseFile(), { maxUnmovedChars: 100 });
-    spool.start(undefined);
+    const spool = started(databaseFile(), { maxUnmovedChars: 100 });
     spool.append(jobs(0, 3));
     let refusal: unknown;
     try {
@@ -204,8 +204,7 @@ describe('IngestSpool', () => {
 
   it('should keep its files to their owner', () => {
     const file = databaseFile();
-    const spool = IngestSpool.open(file);
-    spool.start(undefined);
+    const spool = started(file);
     spool.append(jobs(0, 1));
     const directory = `${file}-spool`;
     expect(statSync(directory).mode & 0o777).toBe(0o700);

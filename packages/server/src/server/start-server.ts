@@ -253,7 +253,7 @@ function openSpool(
   sync: boolean,
   log: (line: string) => void,
 ): IngestSpool | undefined {
-  if (file === undefined || file === ':memory:') return undefined;
+  if (file === undefined) return undefined;
   try {
     return IngestSpool.open(file, { sync });
   } catch (error) {
