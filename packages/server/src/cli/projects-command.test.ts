@@ -32,7 +32,7 @@ describe('triage projects', () => {
       '--url',
       'http://triage.local:7070',
     ]);
-    expect(listed.stdout).toBe(`1\tbilling\t${created.stdout}`);
+    expect(listed.stdout).toBe(`1\tbilling\t${created.stdout.trim()}\tdefault\tdefault\n`);
     const again = await run(['projects', 'create', 'billing', '--database-url', database]);
     expect(again).toMatchObject({ code: 2, stderr: 'triage: a project named "billing" exists\n' });
     const bad = await run(['projects', 'create', 'no spaces please', '--database-url', database]);
@@ -75,6 +75,110 @@ describe('triage projects rotate-key', () => {
       expect(unknown).toMatchObject({ code: 2, stderr: 'triage: no project is named "nobody"\n' });
       const nameless = await run(['projects', 'rotate-key', '--database-url', database]);
       expect(nameless).toMatchObject({ code: 2, stderr: 'triage: projects rotate-key needs a NAME\n' });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('triage projects limit', () => {
+  it("should set a project's own limits, which a running server applies once its cache time is over, and reset them", async () => {
+    const database = join(mkdtempSync(join(tmpdir(), 'triage-limit-')), 'triage.db');
+    const server = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl: database,
+      env: { TRIAGE_ADMIN_TOKEN: 'admin', TRIAGE_KEY_CACHE_SECONDS: '0.2', TRIAGE_WORKERS: '0' },
+      log: () => {},
+    });
+    try {
+      const created = await run([
+        'projects',
+        'create',
+        'billing',
+        '--rate-limit',
+        '10',
+        '--rate-limit-mb',
+        '2.5',
+        '--database-url',
+        database,
+      ]);
+      expect(created.code).toBe(0);
+      const key = new URL(created.stdout.trim()).username;
+      const send = (count: number) =>
+        fetch(`${server.url}/api/v1/events`, {
+          method: 'POST',
+          headers: { 'x-triage-key': key, 'content-type': 'application/json' },
+          body: JSON.stringify(Array.from({ length: count }, () => ({ log: ['ERROR: payment failed'] }))),
+        }).then(
+          async (response) =>
+            `${response.status} ${((await response.json()) as { error?: string }).error ?? ''}`,
+        );
+      // More than its 10 at once is more than it ever holds.
+      const tooMany = (count: number, limit: number) =>
+        `413 a batch of ${count} events: this key may send at most ${limit} at once, send fewer per request`;
+      expect(await send(11)).toBe(tooMany(11, 10));
+      expect(await send(3)).toBe('200 ');
+
+      const limited = await run([
+        'projects',
+        'limit',
+        'billing',
+        '--rate-limit',
+        '2',
+        '--database-url',
+        database,
+      ]);
+      expect(limited).toMatchObject({ code: 0, stdout: 'billing\t2\t2.5\n' });
+      expect(await until(async () => (await send(3)) === tooMany(3, 2), 5_000)).toBe(true);
+
+      const reset = await run([
+        'projects',
+        'limit',
+        'billing',
+        '--rate-limit',
+        'default',
+        '--rate-limit-mb',
+        'default',
+        '--database-url',
+        database,
+      ]);
+      expect(reset).toMatchObject({ code: 0, stdout: 'billing\tdefault\tdefault\n' });
+      // The server's 6,000 a minute: a batch of 11 fits again.
+      expect(await until(async () => (await send(11)) === '200 ', 5_000)).toBe(true);
+
+      const listed = await run(['projects', 'list', '--database-url', database]);
+      expect(listed.stdout).toMatch(/^1\tdefault\t.*\tdefault\tdefault\n2\tbilling\t.*\tdefault\tdefault\n$/);
+      for (const [args, stderr] of [
+        [
+          ['--rate-limit', '0'],
+          'triage: --rate-limit must be a number of at least 1, or "default"; got "0"\n',
+        ],
+        [
+          ['--rate-limit-mb', '1'],
+          'triage: --rate-limit-mb must be a number of at least 2, or "default"; got "1"\n',
+        ],
+        [
+          ['--rate-limit', 'lots'],
+          'triage: --rate-limit must be a number of at least 1, or "default"; got "lots"\n',
+        ],
+        [[], 'triage: projects limit needs --rate-limit or --rate-limit-mb (a number or "default")\n'],
+      ] as const)
+        expect(
+          await run(['projects', 'limit', 'billing', ...args, '--database-url', database]),
+        ).toMatchObject({
+          code: 2,
+          stderr,
+        });
+      expect(
+        await run(['projects', 'limit', 'nobody', '--rate-limit', '5', '--database-url', database]),
+      ).toMatchObject({ code: 2, stderr: 'triage: no project is named "nobody"\n' });
+      expect(
+        await run(['projects', 'rotate-key', 'billing', '--rate-limit', '5', '--database-url', database]),
+      ).toMatchObject({
+        code: 2,
+        stderr: 'triage: projects rotate-key takes no --rate-limit or --rate-limit-mb\n',
+      });
     } finally {
       await server.close();
     }

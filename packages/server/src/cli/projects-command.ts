@@ -1,17 +1,24 @@
 import { parseArgs } from 'node:util';
 import { openSqlStore } from '@triage/engine';
-import { dsnOf, ProjectRegistry } from '../server/projects.js';
+import { dsnOf, type Project, ProjectRegistry, type RateLimitChange } from '../server/projects.js';
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
 
-export const PROJECTS_USAGE = `Usage: triage projects create NAME [--url http://host:7070] [--database-url URL]
+export const PROJECTS_USAGE = `Usage: triage projects create NAME [LIMITS] [--url http://host:7070] [--database-url URL]
+       triage projects limit NAME LIMITS [--database-url URL]
        triage projects rotate-key NAME [--url http://host:7070] [--database-url URL]
        triage projects list [--database-url URL]
 
 create: makes a project and prints its DSN (http://KEY@host:7070/ID).
+limit: sets a project's own ingest limits and prints them; running servers apply them within
+       TRIAGE_KEY_CACHE_SECONDS (30 s by default).
 rotate-key: gives a project a new key and prints its new DSN; running servers refuse the old key
-            within TRIAGE_KEY_CACHE_SECONDS (30 s by default). For a leaked DSN.
-list: one project a line: id, name, DSN.`;
+            within TRIAGE_KEY_CACHE_SECONDS. For a leaked DSN.
+list: one project a line: id, name, DSN, events a minute, MB a minute ("default": the server's).
+
+LIMITS: --rate-limit N        events a minute its key may send (instead of TRIAGE_RATE_LIMIT_PER_MINUTE)
+        --rate-limit-mb N     decompressed MB a minute (instead of TRIAGE_RATE_LIMIT_MB_PER_MINUTE, at least 2)
+        either one "default": the server's again.`;
 
 /** `triage projects`: works on the server's database directly. */
 export async function projectsCommand(args: string[], io: CommandIo): Promise<number> {
@@ -20,6 +27,8 @@ export async function projectsCommand(args: string[], io: CommandIo): Promise<nu
     options: {
       url: { type: 'string' },
       'database-url': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'rate-limit-mb': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -29,6 +38,14 @@ export async function projectsCommand(args: string[], io: CommandIo): Promise<nu
     io.stdout(`${PROJECTS_USAGE}\n`);
     return values.help ? 0 : 2;
   }
+  // Read before the database is opened: a typo costs nothing.
+  const limits: RateLimitChange = {
+    eventsPerMinute: limitOf(values['rate-limit'], '--rate-limit', 1, 1),
+    bytesPerMinute: limitOf(values['rate-limit-mb'], '--rate-limit-mb', 2, 1024 * 1024),
+  };
+  const limiting = limits.eventsPerMinute !== undefined || limits.bytesPerMinute !== undefined;
+  if (limiting && action !== 'create' && action !== 'limit')
+    throw new InputError(`projects ${action} takes no --rate-limit or --rate-limit-mb`);
   const store = await openSqlStore({
     url: values['database-url'] ?? io.env.TRIAGE_DATABASE_URL ?? './data/triage.db',
   });
@@ -37,9 +54,10 @@ export async function projectsCommand(args: string[], io: CommandIo): Promise<nu
     const base = values.url ?? `http://127.0.0.1:${io.env.TRIAGE_PORT ?? 7070}`;
     if (action === 'create') {
       if (!name) throw new InputError('projects create needs a NAME');
-      let project: Awaited<ReturnType<ProjectRegistry['create']>>;
+      let project: Project;
       try {
         project = await projects.create(name);
+        if (limiting) project = (await projects.setRateLimits(name, limits)) ?? project;
       } catch (error) {
         throw new InputError(
           /unique|UNIQUE/.test((error as Error).message)
@@ -48,6 +66,15 @@ export async function projectsCommand(args: string[], io: CommandIo): Promise<nu
         );
       }
       io.stdout(`${dsnOf(project, base)}\n`);
+      return 0;
+    }
+    if (action === 'limit') {
+      if (!name) throw new InputError('projects limit needs a NAME');
+      if (!limiting)
+        throw new InputError('projects limit needs --rate-limit or --rate-limit-mb (a number or "default")');
+      const project = await projects.setRateLimits(name, limits);
+      if (!project) throw new InputError(`no project is named "${name}"`);
+      io.stdout(`${project.name}\t${limitsText(project)}\n`);
       return 0;
     }
     if (action === 'rotate-key') {
@@ -59,11 +86,38 @@ export async function projectsCommand(args: string[], io: CommandIo): Promise<nu
     }
     if (action === 'list') {
       for (const project of await projects.list())
-        io.stdout(`${project.id}\t${project.name}\t${dsnOf(project, base)}\n`);
+        io.stdout(`${project.id}\t${project.name}\t${dsnOf(project, base)}\t${limitsText(project)}\n`);
       return 0;
     }
-    throw new InputError(`unknown projects action "${action}": create, rotate-key or list`);
+    throw new InputError(`unknown projects action "${action}": create, limit, rotate-key or list`);
   } finally {
     await store.close();
   }
+}
+
+/**
+ * A limit option: undefined when not given, null for "default" (the server's), else the number given
+ * times `unit`. The same bounds as the server's settings: at least `min` (2 MB: a request of 1 MiB and
+ * its headers must fit in the burst).
+ */
+function limitOf(
+  text: string | undefined,
+  option: string,
+  min: number,
+  unit: number,
+): number | null | undefined {
+  if (text === undefined) return undefined;
+  if (text.trim() === 'default') return null;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < min)
+    throw new InputError(`${option} must be a number of at least ${min}, or "default"; got "${text}"`);
+  return Math.round(value * unit);
+}
+
+/** "events/min MB/min" of a project, "default" for the server's. */
+function limitsText({ rateLimits }: Project): string {
+  const events = rateLimits.eventsPerMinute ?? 'default';
+  const megabytes =
+    rateLimits.bytesPerMinute === undefined ? 'default' : String(rateLimits.bytesPerMinute / (1024 * 1024));
+  return `${events}\t${megabytes}`;
 }

@@ -9,7 +9,13 @@ import { EventWriter } from './event-writer.js';
 import { JobQueue } from './job-queue.js';
 import type { Project } from './projects.js';
 
-const project: Project = { id: 'p1', name: 'default', publicKey: 'k'.repeat(32), createdAt: 0 };
+const project: Project = {
+  id: 'p1',
+  name: 'default',
+  publicKey: 'k'.repeat(32),
+  createdAt: 0,
+  rateLimits: {},
+};
 const postgres = testDatabase('triage_writer');
 beforeAll(postgres.create);
 afterAll(postgres.drop);

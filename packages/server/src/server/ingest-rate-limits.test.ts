@@ -97,6 +97,36 @@ describe('the rate limits per key: bytes (TRIAGE_RATE_LIMIT_MB_PER_MINUTE) and e
     expect(refused.headers.get('x-sentry-rate-limits')).toMatch(/^\d+::key$/);
   });
 
+  it("should hold a project with limits of its own to them, and give it the server's back on 'default'", async () => {
+    await server.context.projects.create('own');
+    const own = (await server.context.projects.setRateLimits('own', {
+      eventsPerMinute: 3,
+      bytesPerMinute: 3 * MIB,
+    }))!;
+    expect(own.rateLimits).toEqual({ eventsPerMinute: 3, bytesPerMinute: 3 * MIB });
+    // Three events of 800 KB (2.4 MB) fit in its 3 MiB; the server's 2 MiB refuses them as too large.
+    const large = `[${Array.from({ length: 3 }, () => eventOf(800_000)).join(',')}]`;
+    expect((await ingest(large, own.publicKey)).status).toBe(200);
+    expect((await ingest(large, KEY)).status).toBe(413);
+    // Its burst of events is its own: a batch of 4 is more than it ever holds (the server's 50 would take it).
+    const batch = (count: number) =>
+      JSON.stringify(Array.from({ length: count }, () => ({ log: ['ERROR: own'] })));
+    const tooMany = await ingest(batch(4), own.publicKey);
+    expect(tooMany.status).toBe(413);
+    expect(((await tooMany.json()) as { error: string }).error).toBe(
+      'a batch of 4 events: this key may send at most 3 at once, send fewer per request',
+    );
+    const refused = await ingest(batch(1), own.publicKey);
+    expect(refused.status).toBe(429);
+    // One of 3 a minute comes back every 20 s.
+    expect(refused.headers.get('retry-after')).toBe('20');
+    // The server's 50 a minute again: the same batch waits for its tokens (4.8 s) rather than never fitting.
+    await server.context.projects.setRateLimits('own', { eventsPerMinute: null });
+    const waits = await ingest(batch(4), own.publicKey);
+    expect(waits.status).toBe(429);
+    expect(waits.headers.get('retry-after')).toBe('5');
+  });
+
   it('should refuse a batch of more events than the whole burst with 413, not a 429 that waiting never ends', async () => {
     const project = await server.context.projects.create('batch');
     const batch = (count: number) =>

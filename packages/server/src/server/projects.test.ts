@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlStore, type SqlStore } from '@triage/engine';
-import { afterEach, describe, expect, it } from 'vitest';
+import { testDatabase } from '@triage/engine/test';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProjectRegistry } from './projects.js';
 
 describe('ProjectRegistry keys', () => {
@@ -72,5 +73,45 @@ describe('ProjectRegistry keys', () => {
     expect(await projects.byKey(created.publicKey)).toBeUndefined();
     expect(await projects.byKey(rotated!.publicKey)).toMatchObject({ name: 'billing' });
     expect(await projects.rotateKey('no-such-project')).toBeUndefined();
+  });
+});
+
+describe.each(['sqlite', 'postgres'] as const)('ProjectRegistry rate limits on %s', (dialect) => {
+  const postgres = testDatabase('triage_project_limits');
+  let store: SqlStore | undefined;
+  beforeAll(() => postgres.create());
+  afterEach(async () => {
+    await store?.close();
+  });
+  afterAll(() => postgres.drop());
+
+  it('should store a project’s own limits as numbers, leave the other as it was, and give the server’s back on null', async () => {
+    store = await openSqlStore({
+      url:
+        dialect === 'sqlite'
+          ? join(mkdtempSync(join(tmpdir(), 'triage-limits-')), 'triage.db')
+          : postgres.url,
+    });
+    await store.db.deleteFrom('projects').execute();
+    const projects = new ProjectRegistry(store.db, { keyCacheMs: 60_000 });
+    const created = await projects.create('billing');
+    expect(created.rateLimits).toEqual({});
+    // Cached before the change: this registry's own change is seen at once.
+    expect((await projects.byKey(created.publicKey))?.rateLimits).toEqual({});
+    expect(
+      await projects.setRateLimits('billing', { eventsPerMinute: 120, bytesPerMinute: 5_000_000_000 }),
+    ).toMatchObject({
+      rateLimits: { eventsPerMinute: 120, bytesPerMinute: 5_000_000_000 },
+    });
+    expect((await projects.byKey(created.publicKey))?.rateLimits).toEqual({
+      eventsPerMinute: 120,
+      bytesPerMinute: 5_000_000_000,
+    });
+    expect((await projects.setRateLimits('billing', { eventsPerMinute: null }))?.rateLimits).toEqual({
+      bytesPerMinute: 5_000_000_000,
+    });
+    expect((await projects.list())[0]?.rateLimits).toEqual({ bytesPerMinute: 5_000_000_000 });
+    expect(await projects.setRateLimits('nobody', { eventsPerMinute: 1 })).toBeUndefined();
+    await expect(projects.setRateLimits('billing', { eventsPerMinute: 0.5 })).rejects.toThrow(RangeError);
   });
 });

@@ -8,6 +8,14 @@ export interface Project {
   name: string;
   publicKey: string;
   createdAt: number;
+  /** The project's own ingest limits; each one not set is the server's. */
+  rateLimits: ProjectRateLimits;
+}
+
+/** Events and decompressed bytes a minute a project's key may send, where they differ from the server's. */
+export interface ProjectRateLimits {
+  eventsPerMinute?: number;
+  bytesPerMinute?: number;
 }
 
 const toProject = (row: Database['projects']): Project => ({
@@ -15,7 +23,20 @@ const toProject = (row: Database['projects']): Project => ({
   name: row.name,
   publicKey: row.public_key,
   createdAt: Number(row.created_at),
+  rateLimits: {
+    // bigint: PostgreSQL's driver gives it as a string.
+    ...(row.rate_limit_per_minute == null ? {} : { eventsPerMinute: Number(row.rate_limit_per_minute) }),
+    ...(row.rate_limit_bytes_per_minute == null
+      ? {}
+      : { bytesPerMinute: Number(row.rate_limit_bytes_per_minute) }),
+  },
 });
+
+/** What `setRateLimits` changes: a number sets a limit, null gives the server's back, undefined leaves it. */
+export interface RateLimitChange {
+  eventsPerMinute?: number | null;
+  bytesPerMinute?: number | null;
+}
 
 /**
  * How long a server trusts what it read of a key, found or not: a key rotated or pinned anew by another
@@ -89,12 +110,32 @@ export class ProjectRegistry {
       throw new RangeError('a project name is 1–64 letters, digits, ".", "_" or "-"');
     const rows = await this.db.selectFrom('projects').select('id').execute();
     const id = String(rows.reduce((max, row) => Math.max(max, Number(row.id)), 0) + 1);
-    const project = { id, name, publicKey: key, createdAt: Date.now() };
+    const project: Project = { id, name, publicKey: key, createdAt: Date.now(), rateLimits: {} };
     await this.db
       .insertInto('projects')
       .values({ id, name, public_key: key, created_at: project.createdAt })
       .execute();
     return project;
+  }
+
+  /**
+   * Sets the ingest limits of the project named `name`; undefined when there is none. Servers apply
+   * them within their key cache time (KEY_CACHE_MS), as they do a rotated key.
+   */
+  async setRateLimits(name: string, change: RateLimitChange): Promise<Project | undefined> {
+    for (const limit of [change.eventsPerMinute, change.bytesPerMinute])
+      if (limit != null && !(Number.isSafeInteger(limit) && limit >= 1))
+        throw new RangeError(`a rate limit is a whole number of at least 1, got ${limit}`);
+    const set: { rate_limit_per_minute?: number | null; rate_limit_bytes_per_minute?: number | null } = {};
+    if (change.eventsPerMinute !== undefined) set.rate_limit_per_minute = change.eventsPerMinute;
+    if (change.bytesPerMinute !== undefined) set.rate_limit_bytes_per_minute = change.bytesPerMinute;
+    const query =
+      Object.keys(set).length > 0
+        ? this.db.updateTable('projects').set(set).where('name', '=', name).returningAll()
+        : this.db.selectFrom('projects').selectAll().where('name', '=', name);
+    const row = await query.executeTakeFirst();
+    this.#byKey?.clear();
+    return row ? toProject(row) : undefined;
   }
 
   async byKey(key: string): Promise<Project | undefined> {

@@ -47,6 +47,27 @@ describe('RateLimiter on its own', () => {
     expect(limiter.take('p', 1)).toMatchObject({ allowed: false });
   });
 
+  it("should fill the bucket of a key with a rate of its own at that rate, the others at the limiter's", () => {
+    const time = clock();
+    const limiter = new RateLimiter(60, { now: time.now });
+    expect(limiter.burstOf(6)).toBe(6);
+    expect(limiter.burstOf()).toBe(60);
+    expect(limiter.take('small', 6, 6)).toEqual({ allowed: true });
+    // One of 6 a minute comes back every 10 s.
+    expect(limiter.take('small', 1, 6)).toEqual({ allowed: false, retryAfterSeconds: 10 });
+    expect(limiter.take('other', 60)).toEqual({ allowed: true });
+    time.advance(10_000);
+    expect(limiter.take('small', 1, 6)).toEqual({ allowed: true });
+    // Raised, it keeps what it had and fills at its new rate, up to its new burst.
+    expect(limiter.take('small', 1, 600)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    time.advance(60_000);
+    expect(limiter.take('small', 600, 600)).toEqual({ allowed: true });
+    // Lowered, it holds no more than its new burst.
+    time.advance(60_000);
+    expect(limiter.take('small', 7, 6)).toEqual({ allowed: false, retryAfterSeconds: 10 });
+    expect(limiter.take('small', 6, 6)).toEqual({ allowed: true });
+  });
+
   it('should refuse a batch larger than the burst however long the key waited', () => {
     const limiter = new RateLimiter(60, { burst: 10 });
     expect(limiter.take('p', 11)).toEqual({ allowed: false, retryAfterSeconds: 1 });
@@ -73,6 +94,27 @@ describe.each(['sqlite', 'postgres'] as const)('RateLimiter shared through %s', 
       ['bytes:p', 990],
       ['p', 0],
     ]);
+  });
+
+  it('should settle a key with a rate of its own at that rate, the shared bucket capped at its burst', async () => {
+    const store = await open(dialect);
+    const time = clock();
+    const shared = sharedRateBuckets(store.db);
+    const first = new RateLimiter(600, { now: time.now, shared });
+    const second = new RateLimiter(600, { now: time.now, shared });
+    expect(first.take('own', 6, 6)).toEqual({ allowed: true });
+    await first.sync();
+    await second.sync();
+    expect(second.take('own', 1, 6)).toMatchObject({ allowed: true });
+    await second.sync();
+    // It let one through before it knew: a debt of one, and one of 6 a minute comes back every 10 s.
+    expect(second.take('own', 1, 6)).toEqual({ allowed: false, retryAfterSeconds: 20 });
+    // Two minutes later the shared bucket is full at 6, its burst, not the limiter's 600: one taken leaves 5.
+    time.advance(120_000);
+    expect(first.take('own', 1, 6)).toEqual({ allowed: true });
+    await first.sync();
+    const [row] = await store.db.selectFrom('rate_buckets').selectAll().execute();
+    expect(Number(row?.tokens)).toBe(5);
   });
 
   it('should settle the use of each instance, so together they let the rate through once', async () => {

@@ -30,6 +30,8 @@ export interface RateLimiterOptions {
 }
 
 interface Bucket {
+  /** How it fills: the limiter's, or the key's own (`take`'s `perMinute`). */
+  refill: RateBucketRefill;
   tokens: number;
   /** When `tokens` was last refilled. */
   at: number;
@@ -56,6 +58,8 @@ export class RateLimiter {
   readonly refused = { requests: 0, tokens: 0 };
   readonly #buckets = new Map<string, Bucket>();
   readonly #refill: RateBucketRefill;
+  /** The refills of keys with a rate of their own, by rate: one object per rate, not per bucket. */
+  readonly #refills = new Map<number, RateBucketRefill>();
   readonly #now: () => number;
   readonly #shared: SharedRateBuckets | undefined;
   readonly #syncMs: number;
@@ -88,10 +92,23 @@ export class RateLimiter {
     return this.#refill.burst;
   }
 
-  /** Takes `count` tokens; returns the seconds to wait when there are not enough. */
-  take(key: string, count = 1): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
+  /** The most the bucket of a key with its own `perMinute` holds (undefined: the limiter's). */
+  burstOf(perMinute?: number): number {
+    return this.#refillOf(perMinute).burst;
+  }
+
+  /**
+   * Takes `count` tokens; returns the seconds to wait when there are not enough. `perMinute`: the key's
+   * own rate (a project's limit), its burst as large; undefined, the limiter's. A key whose rate changes
+   * keeps its tokens, up to the new burst.
+   */
+  take(
+    key: string,
+    count = 1,
+    perMinute?: number,
+  ): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
     const now = this.#now();
-    const bucket = this.#refilled(key, now);
+    const bucket = this.#refilled(key, now, this.#refillOf(perMinute));
     if (bucket.tokens >= count) {
       bucket.tokens -= count;
       bucket.unsent += count;
@@ -101,7 +118,7 @@ export class RateLimiter {
     this.refused.tokens += count;
     return {
       allowed: false,
-      retryAfterSeconds: Math.max(1, Math.ceil((count - bucket.tokens) / this.#refill.perMs / 1_000)),
+      retryAfterSeconds: Math.max(1, Math.ceil((count - bucket.tokens) / bucket.refill.perMs / 1_000)),
     };
   }
 
@@ -145,10 +162,10 @@ export class RateLimiter {
       }
       bucket.unsent = 0;
       try {
-        const left = await shared.settle(this.#prefix + key, used, sentAt, this.#refill);
+        const left = await shared.settle(this.#prefix + key, used, sentAt, bucket.refill);
         const now = this.#now();
         // What arrived while the settle was under way is taken from what was left at `sentAt`.
-        bucket.tokens = this.#filled(left, sentAt, now) - bucket.unsent;
+        bucket.tokens = this.#filled(bucket.refill, left, sentAt, now) - bucket.unsent;
         bucket.at = now;
       } catch (error) {
         bucket.unsent += used;
@@ -157,11 +174,21 @@ export class RateLimiter {
     }
   }
 
-  #refilled(key: string, now: number): Bucket {
+  #refillOf(perMinute: number | undefined): RateBucketRefill {
+    if (perMinute === undefined || perMinute === this.perMinute) return this.#refill;
+    let refill = this.#refills.get(perMinute);
+    if (!refill) {
+      refill = { perMs: perMinute / 60_000, burst: perMinute };
+      this.#refills.set(perMinute, refill);
+    }
+    return refill;
+  }
+
+  #refilled(key: string, now: number, refill: RateBucketRefill): Bucket {
     let bucket = this.#buckets.get(key);
     if (!bucket) {
       if (this.#buckets.size >= MAX_BUCKETS) this.#forgetIdle(now);
-      bucket = { tokens: this.#refill.burst, at: now, unsent: 0, askedAt: now };
+      bucket = { refill, tokens: refill.burst, at: now, unsent: 0, askedAt: now };
       this.#buckets.set(key, bucket);
       // Full until told otherwise: what the other instances left is asked for now, not at the next
       // tick, so a key they are draining gets at most one round trip's worth of requests through here
@@ -169,7 +196,11 @@ export class RateLimiter {
       if (this.#timer) queueMicrotask(() => void this.sync());
       return bucket;
     }
-    bucket.tokens = this.#filled(bucket.tokens, bucket.at, now);
+    bucket.tokens = this.#filled(bucket.refill, bucket.tokens, bucket.at, now);
+    if (refill !== bucket.refill) {
+      bucket.refill = refill;
+      bucket.tokens = Math.min(bucket.tokens, refill.burst);
+    }
     bucket.at = now;
     bucket.askedAt = now;
     return bucket;
@@ -180,17 +211,17 @@ export class RateLimiter {
    * is full again: forgotten, it starts full when asked again, as it would, with no round trip meanwhile.
    */
   #idle(bucket: Bucket, now: number): boolean {
-    const { perMs, burst } = this.#refill;
+    const { perMs, burst } = bucket.refill;
     return (
       bucket.unsent === 0 &&
       now - bucket.askedAt >= burst / perMs &&
-      this.#filled(bucket.tokens, bucket.at, now) >= burst
+      this.#filled(bucket.refill, bucket.tokens, bucket.at, now) >= burst
     );
   }
 
-  /** `tokens` as of `from`, refilled to `to` and capped at the burst. */
-  #filled(tokens: number, from: number, to: number): number {
-    return Math.min(this.#refill.burst, tokens + Math.max(0, to - from) * this.#refill.perMs);
+  /** `tokens` as of `from`, refilled to `to` by `refill` and capped at its burst. */
+  #filled({ perMs, burst }: RateBucketRefill, tokens: number, from: number, to: number): number {
+    return Math.min(burst, tokens + Math.max(0, to - from) * perMs);
   }
 
   /** Forgets the idle buckets; all of them if none is (a flood of projects). */

@@ -209,6 +209,13 @@ const migrations = (dialect: SqlDialectName): Record<string, Migration> => ({
         .execute();
     },
   },
+  '010-project-rate-limits': {
+    // A project's own ingest limits (events and decompressed bytes a minute); null: the server's.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('projects').addColumn('rate_limit_per_minute', 'bigint').execute();
+      await db.schema.alterTable('projects').addColumn('rate_limit_bytes_per_minute', 'bigint').execute();
+    },
+  },
 });
 
 /**

@@ -77,6 +77,10 @@ export interface ProjectsTable {
   name: string;
   public_key: string;
   created_at: number;
+  /** Events a minute its key may send; null: TRIAGE_RATE_LIMIT_PER_MINUTE (migration 010). */
+  rate_limit_per_minute: number | null;
+  /** Decompressed bytes a minute; null: TRIAGE_RATE_LIMIT_MB_PER_MINUTE (migration 010). */
+  rate_limit_bytes_per_minute: number | null;
 }
 
 export interface SettingsTable {

@@ -13,12 +13,14 @@ export async function projectByKey(context: ServerContext, key: string | undefin
 
 /**
  * 429 with Retry-After (and Sentry's X-Sentry-Rate-Limits) when a project's key sends more events a
- * minute than TRIAGE_RATE_LIMIT_PER_MINUTE; 413 for a batch larger than the whole burst.
+ * minute than its limit (`triage projects limit`, else TRIAGE_RATE_LIMIT_PER_MINUTE); 413 for a batch
+ * larger than the whole burst.
  */
-export function limitEvents(context: ServerContext, projectId: string, count: number): void {
+export function limitEvents(context: ServerContext, project: Project, count: number): void {
   limit(
     context.rateLimits.events,
-    projectId,
+    project.id,
+    project.rateLimits.eventsPerMinute,
     count,
     (burst) =>
       `a batch of ${count} events: this key may send at most ${burst} at once, send fewer per request`,
@@ -26,15 +28,17 @@ export function limitEvents(context: ServerContext, projectId: string, count: nu
 }
 
 /**
- * The same for the bytes of a key's requests, decompressed (TRIAGE_RATE_LIMIT_MB_PER_MINUTE): a key
+ * The same for the bytes of a key's requests, decompressed (its own limit, else
+ * TRIAGE_RATE_LIMIT_MB_PER_MINUTE): a key
  * within its event limit could still send events of nearly 1 MiB each, and ask for more CPU than the
  * server has (bench/README.md, "One large request"). Checked before the body is parsed, as soon as its
  * key is known.
  */
-export function limitBytes(context: ServerContext, projectId: string, bytes: number): void {
+export function limitBytes(context: ServerContext, project: Project, bytes: number): void {
   limit(
     context.rateLimits.bytes,
-    projectId,
+    project.id,
+    project.rateLimits.bytesPerMinute,
     bytes,
     (burst) =>
       `a request of ${bytes} bytes (decompressed): this key may send at most ${burst} at once, send smaller requests`,
@@ -44,13 +48,15 @@ export function limitBytes(context: ServerContext, projectId: string, bytes: num
 function limit(
   limiter: RateLimiter,
   projectId: string,
+  perMinute: number | undefined,
   count: number,
   tooLarge: (burst: number) => string,
 ): void {
   // Larger than the bucket ever holds: waiting would never let it through. 413, not 429, so that a
   // client splits it (the Node SDK's transport sends the halves of a batch refused with 413).
-  if (count > limiter.burst) throw new HttpError(413, tooLarge(Math.floor(limiter.burst)));
-  const verdict = limiter.take(projectId, count);
+  const burst = limiter.burstOf(perMinute);
+  if (count > burst) throw new HttpError(413, tooLarge(Math.floor(burst)));
+  const verdict = limiter.take(projectId, count, perMinute);
   if (verdict.allowed) return;
   throw new HttpError(429, `rate limit exceeded for this key: retry in ${verdict.retryAfterSeconds}s`, {
     'retry-after': String(verdict.retryAfterSeconds),

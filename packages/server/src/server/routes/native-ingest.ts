@@ -35,7 +35,7 @@ export async function ingestNative(
     maxDecodedBytes: limits.maxDecodedBytes,
     take: request.take,
   });
-  limitBytes(context, project.id, body.length);
+  limitBytes(context, project, body.length);
   const jsonLimits = { maxBytes: limits.maxDecodedBytes, values: { remaining: limits.maxJsonValues } };
   // No event can be larger than the body that holds it: a body that could hold one too large is split
   // into its events, each measured as it stands in the body (and parsed in slices).
@@ -50,7 +50,7 @@ export async function ingestNative(
       : [parsed];
   if (inputs.length === 0) throw new HttpError(400, 'no events in the body');
   if (inputs.length > limits.maxBatch) throw tooManyEvents(limits.maxBatch, inputs.length);
-  limitEvents(context, project.id, inputs.length);
+  limitEvents(context, project, inputs.length);
   const { ids, errors } = await context.events.accept(project, inputs, body.length);
   if (ids.length === 0)
     throw new HttpError(400, errors.map((error) => `event ${error.index}: ${error.error}`).join('; '));

@@ -37,7 +37,7 @@ export async function ingestSentry(
     take: request.take,
   });
   // A key known before the body is parsed spares the parse of a body over its byte limit.
-  if (keyed) limitBytes(context, keyed.id, body.length);
+  if (keyed) limitBytes(context, keyed, body.length);
   const options = { maxEventBytes: limits.maxEventBytes, maxJsonValues: limits.maxJsonValues };
   const parsed: SentryRequest =
     endpoint === 'store'
@@ -46,12 +46,12 @@ export async function ingestSentry(
         ? await parseInSlices(body, options)
         : parseSentryEnvelope(body, options);
   const project = keyed ?? (await projectByKey(context, parsed.dsnKey));
-  if (!keyed) limitBytes(context, project.id, body.length);
+  if (!keyed) limitBytes(context, project, body.length);
   if (projectId !== project.id) {
     throw new HttpError(403, `this key belongs to project ${project.id}, not ${projectId}`);
   }
   if (parsed.events.length > 0) {
-    limitEvents(context, project.id, parsed.events.length);
+    limitEvents(context, project, parsed.events.length);
     const { errors } = await context.events.accept(project, parsed.events, body.length);
     if (errors.length === parsed.events.length) throw new HttpError(400, errors[0]!.error);
   }
