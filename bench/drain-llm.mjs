@@ -6,12 +6,15 @@
 // WORKERS value (default `2,8`: the SQLite default, and more), how long the backlog took to drain and how
 // many LLM calls were made. ORDER=storms queues each error's events together, one storm after another,
 // instead of spread through the backlog. BASE=<another built checkout> runs that build's server too,
-// first. After `npm run build`.
+// first. PACED=<req/s> also sends native events (the ingest benchmarks' event) at that rate over 10
+// connections for PACED_SECONDS (default 5) from the moment the draining server listens, and prints
+// their latency: what the workers' analyses do to ingest meanwhile. WORKERS may then hold 0, the same
+// backlog on a server that analyses nothing (no drain). After `npm run build`.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fakeAnalysis, lastErrorLine, startFakeLlmServer } from '@triage/engine/test';
-import { KEY, serveArgs, serverEnv, start, statsOf, stop } from './ingest-peers.mjs';
+import { ENDPOINTS, KEY, post, serveArgs, serverEnv, start, statsOf, stop } from './ingest-peers.mjs';
 
 const N = Number(process.env.N ?? 2_000);
 const FINGERPRINTS = Number(process.env.FINGERPRINTS ?? 20);
@@ -19,6 +22,8 @@ const DELAY_MS = Number(process.env.DELAY_MS ?? 1_000);
 const WORKERS = (process.env.WORKERS ?? '2,8').split(',');
 const STORMS = process.env.ORDER === 'storms';
 const BASE = process.env.BASE;
+const PACED = process.env.PACED ? Number(process.env.PACED) : undefined;
+const PACED_SECONDS = Number(process.env.PACED_SECONDS ?? 5);
 const here = new URL('..', import.meta.url).pathname;
 
 const llm = await startFakeLlmServer((request) => {
@@ -39,7 +44,8 @@ const eventOf = (index) => {
 async function measure(root, workers) {
   const dir = mkdtempSync(join(tmpdir(), 'triage-drain-llm-'));
   const database = join(dir, 'triage.db');
-  const filler = await start(serveArgs(here), serverEnv(database, '0'));
+  // The build measured fills its own database: an older one refuses a database a newer one migrated.
+  const filler = await start(serveArgs(root), serverEnv(database, '0'));
   for (let from = 0; from < N; from += 100) {
     const events = Array.from({ length: Math.min(100, N - from) }, (_, offset) => eventOf(from + offset));
     const answer = await fetch(`${filler.url}/api/v1/events`, {
@@ -58,23 +64,46 @@ async function measure(root, workers) {
     TRIAGE_LLM_MODEL: 'fake',
   });
   const startedAt = Date.now();
-  for (;;) {
-    const { queue } = await statsOf(server.url);
-    if (queue.pending === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  const [, path, body, headers] = ENDPOINTS[0];
+  const paced =
+    PACED &&
+    post(server.url + path, body, headers, {
+      overallRate: PACED,
+      connections: 10,
+      duration: PACED_SECONDS,
+    });
+  let seconds;
+  if (workers !== '0') {
+    // The paced events join the queue: drained means the backlog's and theirs.
+    if (paced) await paced;
+    for (;;) {
+      const { queue } = await statsOf(server.url);
+      if (queue.pending === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    seconds = (Date.now() - startedAt) / 1000;
   }
-  const seconds = (Date.now() - startedAt) / 1000;
+  const latency = paced && (await paced);
+  const queued = N + (latency ? latency['2xx'] : 0);
   const stats = await statsOf(server.url);
   await stop(server);
+  const drained =
+    seconds === undefined ? ['(no workers)', '—'] : [seconds.toFixed(1), (queued / seconds).toFixed(0)];
+  const pacedColumns = latency
+    ? [
+        `${latency.latency.p50} / ${latency.latency.p99} / ${latency.latency.max}`,
+        latency.non2xx + latency.errors,
+      ]
+    : [];
   return [
     root === here ? 'this checkout' : root,
     workers,
-    N,
+    queued,
     FINGERPRINTS,
-    seconds.toFixed(1),
-    (N / seconds).toFixed(0),
+    ...drained,
     llm.requests.length - callsBefore,
     stats.queue.failed,
+    ...pacedColumns,
   ];
 }
 
@@ -84,10 +113,10 @@ for (const root of BASE ? [BASE, here] : [here])
 await llm.close();
 console.log(
   [
-    `Node ${process.version}, an LLM answering after ${DELAY_MS} ms, ${STORMS ? 'one storm per error' : 'errors spread'}, ${new Date().toISOString().slice(0, 10)}`,
+    `Node ${process.version}, an LLM answering after ${DELAY_MS} ms, ${STORMS ? 'one storm per error' : 'errors spread'}${PACED ? `, native events at ${PACED} req/s over 10 connections for ${PACED_SECONDS} s meanwhile` : ''}, ${new Date().toISOString().slice(0, 10)}`,
     '',
-    '| build | TRIAGE_WORKERS | queued events | distinct errors | drained in (s) | events/s | LLM calls | failed attempts |',
-    '|---|---|---|---|---|---|---|---|',
+    `| build | TRIAGE_WORKERS | queued events | distinct errors | drained in (s) | events/s | LLM calls | failed attempts |${PACED ? ' paced ingest p50 / p99 / max (ms) | paced non-2xx |' : ''}`,
+    `|---|---|---|---|---|---|---|---|${PACED ? '---|---|' : ''}`,
     ...rows.map((row) => `| ${row.join(' | ')} |`),
   ].join('\n'),
 );

@@ -4,6 +4,7 @@ import { getRequestListener } from '@hono/node-server';
 import {
   ConfigError,
   createEngine,
+  loadTokenCounter,
   notifiersFromEnv,
   openSqlStore,
   readEngineSettings,
@@ -177,6 +178,9 @@ export async function startServer({
     bodyMemory: new BodyMemory(ingestMemoryBytes),
     onFailure,
   };
+  // Loaded before the first request rather than by the first analysis, in the middle of ingest (see
+  // createLlmAnalyzer). A tokenizer that fails to load fails each analysis, which falls back to the rules.
+  if (llm) await loadTokenCounter().catch(() => {});
   const app = createApp(context);
   const server = createServer(createIngestListener(context, getRequestListener(app.fetch)));
   await closingOnFailure(
