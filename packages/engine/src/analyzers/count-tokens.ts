@@ -4,7 +4,8 @@ let counter: Promise<TokenCounter> | undefined;
 
 /**
  * A real tokenizer (o200k, gpt-tokenizer), loaded on first use so that an
- * application that never analyses never pays for its tables. Llama and Claude
+ * application without an LLM never pays for its tables (the LLM analyzer asks
+ * for it when it is made: see createLlmAnalyzer). Llama and Claude
  * tokenize differently; o200k is within a few percent on log text and is what
  * the prompt budget is measured in.
  */
