@@ -57,7 +57,7 @@ export async function projectsCommand(args: string[], io: CommandIo): Promise<nu
       let project: Project;
       try {
         project = await projects.create(name);
-        if (limiting) project = (await projects.setRateLimits(name, limits)) ?? project;
+        if (limiting) project = (await projects.setRateLimits({ name }, limits)) ?? project;
       } catch (error) {
         throw new InputError(
           /unique|UNIQUE/.test((error as Error).message)
@@ -72,7 +72,7 @@ export async function projectsCommand(args: string[], io: CommandIo): Promise<nu
       if (!name) throw new InputError('projects limit needs a NAME');
       if (!limiting)
         throw new InputError('projects limit needs --rate-limit or --rate-limit-mb (a number or "default")');
-      const project = await projects.setRateLimits(name, limits);
+      const project = await projects.setRateLimits({ name }, limits);
       if (!project) throw new InputError(`no project is named "${name}"`);
       io.stdout(`${project.name}\t${limitsText(project)}\n`);
       return 0;

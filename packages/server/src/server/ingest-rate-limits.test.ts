@@ -99,10 +99,13 @@ describe('the rate limits per key: bytes (TRIAGE_RATE_LIMIT_MB_PER_MINUTE) and e
 
   it("should hold a project with limits of its own to them, and give it the server's back on 'default'", async () => {
     await server.context.projects.create('own');
-    const own = (await server.context.projects.setRateLimits('own', {
-      eventsPerMinute: 3,
-      bytesPerMinute: 3 * MIB,
-    }))!;
+    const own = (await server.context.projects.setRateLimits(
+      { name: 'own' },
+      {
+        eventsPerMinute: 3,
+        bytesPerMinute: 3 * MIB,
+      },
+    ))!;
     expect(own.rateLimits).toEqual({ eventsPerMinute: 3, bytesPerMinute: 3 * MIB });
     // Three events of 800 KB (2.4 MB) fit in its 3 MiB; the server's 2 MiB refuses them as too large.
     const large = `[${Array.from({ length: 3 }, () => eventOf(800_000)).join(',')}]`;
@@ -121,10 +124,66 @@ describe('the rate limits per key: bytes (TRIAGE_RATE_LIMIT_MB_PER_MINUTE) and e
     // One of 3 a minute comes back every 20 s.
     expect(refused.headers.get('retry-after')).toBe('20');
     // The server's 50 a minute again: the same batch waits for its tokens (4.8 s) rather than never fitting.
-    await server.context.projects.setRateLimits('own', { eventsPerMinute: null });
+    await server.context.projects.setRateLimits({ name: 'own' }, { eventsPerMinute: null });
     const waits = await ingest(batch(4), own.publicKey);
     expect(waits.status).toBe(429);
     expect(waits.headers.get('retry-after')).toBe('5');
+  });
+
+  it('should set and reset a project’s limits through PATCH /api/v1/projects/:id, and refuse what is not a limit', async () => {
+    const project = await server.context.projects.create('patched');
+    const patch = (id: string, body: unknown, token = ADMIN) =>
+      fetch(`${server.url}/api/v1/projects/${id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const changed = await patch(project.id, { rateLimitPerMinute: 2, rateLimitMbPerMinute: 2.5 });
+    expect(changed.status).toBe(200);
+    expect(await changed.json()).toMatchObject({
+      project: {
+        id: project.id,
+        name: 'patched',
+        rateLimits: { eventsPerMinute: 2, bytesPerMinute: 2.5 * MIB },
+      },
+    });
+    const batch = JSON.stringify([{ log: ['ERROR: a'] }, { log: ['ERROR: b'] }, { log: ['ERROR: c'] }]);
+    expect((await ingest(batch, project.publicKey)).status).toBe(413);
+    const listed = (await (
+      await fetch(`${server.url}/api/v1/projects`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    ).json()) as { projects: Array<{ name: string; rateLimits: object }> };
+    expect(listed.projects.find((entry) => entry.name === 'patched')?.rateLimits).toEqual({
+      eventsPerMinute: 2,
+      bytesPerMinute: 2.5 * MIB,
+    });
+    const reset = await patch(project.id, { rateLimitPerMinute: null });
+    expect(((await reset.json()) as { project: { rateLimits: object } }).project.rateLimits).toEqual({
+      bytesPerMinute: 2.5 * MIB,
+    });
+    expect((await ingest(batch, project.publicKey)).status).toBe(200);
+    for (const [body, error] of [
+      [
+        { rateLimitPerMinute: 0 },
+        "rateLimitPerMinute must be a number from 1 to 1000000000000, or null for the server's",
+      ],
+      [
+        { rateLimitMbPerMinute: 1 },
+        "rateLimitMbPerMinute must be a number from 2 to 1000000000, or null for the server's",
+      ],
+      [
+        { rateLimitPerMinute: '5' },
+        "rateLimitPerMinute must be a number from 1 to 1000000000000, or null for the server's",
+      ],
+      [{ rateLimit: 5 }, 'unknown field "rateLimit": use rateLimitPerMinute, rateLimitMbPerMinute'],
+      [{}, 'send rateLimitPerMinute or rateLimitMbPerMinute (a number, or null for the server’s)'],
+      [[1], 'send a JSON object, e.g. {"rateLimitPerMinute": 600, "rateLimitMbPerMinute": null}'],
+    ] as const) {
+      const refused = await patch(project.id, body);
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toEqual({ error });
+    }
+    expect((await patch('999', { rateLimitPerMinute: 5 })).status).toBe(404);
+    expect((await patch(project.id, { rateLimitPerMinute: 5 }, 'wrong')).status).toBe(401);
   });
 
   it('should refuse a batch of more events than the whole burst with 413, not a 429 that waiting never ends', async () => {

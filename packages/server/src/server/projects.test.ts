@@ -99,7 +99,10 @@ describe.each(['sqlite', 'postgres'] as const)('ProjectRegistry rate limits on %
     // Cached before the change: this registry's own change is seen at once.
     expect((await projects.byKey(created.publicKey))?.rateLimits).toEqual({});
     expect(
-      await projects.setRateLimits('billing', { eventsPerMinute: 120, bytesPerMinute: 5_000_000_000 }),
+      await projects.setRateLimits(
+        { name: 'billing' },
+        { eventsPerMinute: 120, bytesPerMinute: 5_000_000_000 },
+      ),
     ).toMatchObject({
       rateLimits: { eventsPerMinute: 120, bytesPerMinute: 5_000_000_000 },
     });
@@ -107,11 +110,15 @@ describe.each(['sqlite', 'postgres'] as const)('ProjectRegistry rate limits on %
       eventsPerMinute: 120,
       bytesPerMinute: 5_000_000_000,
     });
-    expect((await projects.setRateLimits('billing', { eventsPerMinute: null }))?.rateLimits).toEqual({
+    expect(
+      (await projects.setRateLimits({ name: 'billing' }, { eventsPerMinute: null }))?.rateLimits,
+    ).toEqual({
       bytesPerMinute: 5_000_000_000,
     });
     expect((await projects.list())[0]?.rateLimits).toEqual({ bytesPerMinute: 5_000_000_000 });
-    expect(await projects.setRateLimits('nobody', { eventsPerMinute: 1 })).toBeUndefined();
-    await expect(projects.setRateLimits('billing', { eventsPerMinute: 0.5 })).rejects.toThrow(RangeError);
+    expect(await projects.setRateLimits({ name: 'nobody' }, { eventsPerMinute: 1 })).toBeUndefined();
+    await expect(projects.setRateLimits({ name: 'billing' }, { eventsPerMinute: 0.5 })).rejects.toThrow(
+      RangeError,
+    );
   });
 });

@@ -119,20 +119,25 @@ export class ProjectRegistry {
   }
 
   /**
-   * Sets the ingest limits of the project named `name`; undefined when there is none. Servers apply
+   * Sets the ingest limits of the project with that name or id; undefined when there is none. Servers apply
    * them within their key cache time (KEY_CACHE_MS), as they do a rotated key.
    */
-  async setRateLimits(name: string, change: RateLimitChange): Promise<Project | undefined> {
+  async setRateLimits(
+    project: { name: string } | { id: string },
+    change: RateLimitChange,
+  ): Promise<Project | undefined> {
     for (const limit of [change.eventsPerMinute, change.bytesPerMinute])
       if (limit != null && !(Number.isSafeInteger(limit) && limit >= 1))
         throw new RangeError(`a rate limit is a whole number of at least 1, got ${limit}`);
     const set: { rate_limit_per_minute?: number | null; rate_limit_bytes_per_minute?: number | null } = {};
     if (change.eventsPerMinute !== undefined) set.rate_limit_per_minute = change.eventsPerMinute;
     if (change.bytesPerMinute !== undefined) set.rate_limit_bytes_per_minute = change.bytesPerMinute;
+    const [column, value] =
+      'name' in project ? (['name', project.name] as const) : (['id', project.id] as const);
     const query =
       Object.keys(set).length > 0
-        ? this.db.updateTable('projects').set(set).where('name', '=', name).returningAll()
-        : this.db.selectFrom('projects').selectAll().where('name', '=', name);
+        ? this.db.updateTable('projects').set(set).where(column, '=', value).returningAll()
+        : this.db.selectFrom('projects').selectAll().where(column, '=', value);
     const row = await query.executeTakeFirst();
     this.#byKey?.clear();
     return row ? toProject(row) : undefined;

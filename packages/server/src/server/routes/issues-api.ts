@@ -4,6 +4,7 @@ import type { Hono } from 'hono';
 import { HttpError } from '../http-error.js';
 import type { ServerContext } from '../server-context.js';
 import { pageLimit } from './page-limit.js';
+import { readRateLimitChange } from './rate-limit-change-body.js';
 import { requireAdmin } from './require-admin.js';
 import { readStatusChange } from './status-change-body.js';
 
@@ -35,7 +36,7 @@ function oneOf(name: string, value: string | undefined, allowed: readonly string
 /**
  * The REST API (`Authorization: Bearer <admin token>`): issues with filters and
  * sorting, issue detail with analysis, recent events and counts per hour,
- * status changes and resolution notes, re-analysis, stats and projects.
+ * status changes and resolution notes, re-analysis, stats, and projects with their ingest limits.
  */
 export function mountIssuesApi(app: Hono, context: ServerContext): void {
   const admin = requireAdmin(context);
@@ -43,6 +44,7 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
   app.use('/api/v1/issues', admin);
   app.use('/api/v1/stats', admin);
   app.use('/api/v1/projects', admin);
+  app.use('/api/v1/projects/*', admin);
 
   app.get('/api/v1/issues', async function listIssues(c) {
     const query = c.req.query();
@@ -150,6 +152,13 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
 
   app.get('/api/v1/projects', async function listProjects(c) {
     return c.json({ projects: await context.projects.list() });
+  });
+
+  app.patch('/api/v1/projects/:id', async function changeProject(c) {
+    const change = readRateLimitChange(await c.req.json().catch(() => undefined));
+    const project = await context.projects.setRateLimits({ id: c.req.param('id') }, change);
+    if (!project) throw new HttpError(404, 'no such project');
+    return c.json({ project });
   });
 }
 

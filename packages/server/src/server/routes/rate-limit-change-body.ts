@@ -1,0 +1,53 @@
+import { HttpError } from '../http-error.js';
+import type { RateLimitChange } from '../projects.js';
+
+const MIB = 1024 * 1024;
+/** Past these a limit is no limit; in bytes the largest is still a safe integer (and fits a bigint). */
+const MAX_EVENTS = 1e12;
+const MAX_MB = 1e9;
+
+/**
+ * The body of `PATCH /api/v1/projects/:id`: `rateLimitPerMinute` (events) and `rateLimitMbPerMinute`
+ * (decompressed MB, at least 2, as TRIAGE_RATE_LIMIT_MB_PER_MINUTE), each a number or null for the
+ * server's. 400 naming the field otherwise, and for a body that changes nothing.
+ */
+export function readRateLimitChange(body: unknown): RateLimitChange {
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new HttpError(
+      400,
+      'send a JSON object, e.g. {"rateLimitPerMinute": 600, "rateLimitMbPerMinute": null}',
+    );
+  const fields = body as Record<string, unknown>;
+  const unknown = Object.keys(fields).find(
+    (name) => name !== 'rateLimitPerMinute' && name !== 'rateLimitMbPerMinute',
+  );
+  if (unknown !== undefined)
+    throw new HttpError(
+      400,
+      `unknown field "${unknown.slice(0, 100)}": use rateLimitPerMinute, rateLimitMbPerMinute`,
+    );
+  const events = limit(fields, 'rateLimitPerMinute', 1, MAX_EVENTS);
+  const megabytes = limit(fields, 'rateLimitMbPerMinute', 2, MAX_MB);
+  if (events === undefined && megabytes === undefined)
+    throw new HttpError(
+      400,
+      'send rateLimitPerMinute or rateLimitMbPerMinute (a number, or null for the server’s)',
+    );
+  return {
+    eventsPerMinute: events === null ? null : events && Math.round(events),
+    bytesPerMinute: megabytes === null ? null : megabytes && Math.round(megabytes * MIB),
+  };
+}
+
+function limit(
+  fields: Record<string, unknown>,
+  name: string,
+  min: number,
+  max: number,
+): number | null | undefined {
+  const value = fields[name];
+  if (value === undefined || value === null) return value;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max)
+    throw new HttpError(400, `${name} must be a number from ${min} to ${max}, or null for the server's`);
+  return value;
+}
