@@ -10,6 +10,19 @@ import { runCli } from '../test/run-cli.js';
 
 const run = (argv: string[]) => runCli(argv);
 
+/** A server on a database of its own that reads keys again after 0.2 s: it sees what the CLI changes. */
+async function serverReadingKeysOften(prefix: string) {
+  const database = join(mkdtempSync(join(tmpdir(), prefix)), 'triage.db');
+  const server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: database,
+    env: { TRIAGE_ADMIN_TOKEN: 'admin', TRIAGE_KEY_CACHE_SECONDS: '0.2', TRIAGE_WORKERS: '0' },
+    log: () => {},
+  });
+  return { database, server };
+}
+
 describe('triage projects', () => {
   it('should create a project and print its DSN, list it, and refuse a duplicate name', async () => {
     const database = join(mkdtempSync(join(tmpdir(), 'triage-projects-')), 'triage.db');
@@ -42,14 +55,7 @@ describe('triage projects', () => {
 
 describe('triage projects rotate-key', () => {
   it('should give a project a new DSN, and a running server should refuse the old key once its cache time is over', async () => {
-    const database = join(mkdtempSync(join(tmpdir(), 'triage-rotate-')), 'triage.db');
-    const server = await startServer({
-      port: 0,
-      host: '127.0.0.1',
-      databaseUrl: database,
-      env: { TRIAGE_ADMIN_TOKEN: 'admin', TRIAGE_KEY_CACHE_SECONDS: '0.2', TRIAGE_WORKERS: '0' },
-      log: () => {},
-    });
+    const { database, server } = await serverReadingKeysOften('triage-rotate-');
     try {
       const keyOf = (dsn: string) => new URL(dsn).username;
       const send = (key: string) =>
@@ -83,14 +89,7 @@ describe('triage projects rotate-key', () => {
 
 describe('triage projects limit', () => {
   it("should set a project's own limits, which a running server applies once its cache time is over, and reset them", async () => {
-    const database = join(mkdtempSync(join(tmpdir(), 'triage-limit-')), 'triage.db');
-    const server = await startServer({
-      port: 0,
-      host: '127.0.0.1',
-      databaseUrl: database,
-      env: { TRIAGE_ADMIN_TOKEN: 'admin', TRIAGE_KEY_CACHE_SECONDS: '0.2', TRIAGE_WORKERS: '0' },
-      log: () => {},
-    });
+    const { database, server } = await serverReadingKeysOften('triage-limit-');
     try {
       const created = await run([
         'projects',
