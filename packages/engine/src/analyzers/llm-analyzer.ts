@@ -43,9 +43,9 @@ export function createLlmAnalyzer({
   fetch,
 }: LlmAnalyzerOptions): Analyzer {
   // The tokenizer's tables take about 140 ms of the event loop to load: loaded by the first analysis, they
-  // held up every request in flight then (a p99 of 85–100 ms at 1,000 req/s in bench/drain-llm.mjs, 16
-  // without analyses), in a server or in the application itself. Made with the analyzer, they load at
-  // start-up. A failure is the first analysis's to report.
+  // held up every request in flight then, in a server or in the application itself (with 2 workers
+  // draining, ingest's p99 at 1,000 req/s went from 87–97 to 61–66 ms once they loaded at start-up:
+  // bench/README.md, "Ingest latency while the workers drain"). A failure is the first analysis's to report.
   loadTokenCounter().catch(() => {});
   return {
     name: 'llm',

@@ -151,15 +151,19 @@ describe('triage projects limit', () => {
       for (const [args, stderr] of [
         [
           ['--rate-limit', '0'],
-          'triage: --rate-limit must be a number of at least 1, or "default"; got "0"\n',
+          'triage: --rate-limit must be a number from 1 to 1000000000000, or "default"; got "0"\n',
         ],
         [
           ['--rate-limit-mb', '1'],
-          'triage: --rate-limit-mb must be a number of at least 2, or "default"; got "1"\n',
+          'triage: --rate-limit-mb must be a number from 2 to 1000000000, or "default"; got "1"\n',
         ],
         [
           ['--rate-limit', 'lots'],
-          'triage: --rate-limit must be a number of at least 1, or "default"; got "lots"\n',
+          'triage: --rate-limit must be a number from 1 to 1000000000000, or "default"; got "lots"\n',
+        ],
+        [
+          ['--rate-limit-mb', '1e10'],
+          'triage: --rate-limit-mb must be a number from 2 to 1000000000, or "default"; got "1e10"\n',
         ],
         [[], 'triage: projects limit needs --rate-limit or --rate-limit-mb (a number or "default")\n'],
       ] as const)

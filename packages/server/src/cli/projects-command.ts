@@ -1,6 +1,13 @@
 import { parseArgs } from 'node:util';
 import { openSqlStore } from '@triage/engine';
-import { dsnOf, type Project, ProjectRegistry, type RateLimitChange } from '../server/projects.js';
+import {
+  dsnOf,
+  MIB,
+  type Project,
+  ProjectRegistry,
+  RATE_LIMIT_BOUNDS,
+  type RateLimitChange,
+} from '../server/projects.js';
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
 
@@ -40,8 +47,13 @@ export async function projectsCommand(args: string[], io: CommandIo): Promise<nu
   }
   // Read before the database is opened: a typo costs nothing.
   const limits: RateLimitChange = {
-    eventsPerMinute: limitOf(values['rate-limit'], '--rate-limit', 1, 1),
-    bytesPerMinute: limitOf(values['rate-limit-mb'], '--rate-limit-mb', 2, 1024 * 1024),
+    eventsPerMinute: limitOf(values['rate-limit'], '--rate-limit', RATE_LIMIT_BOUNDS.eventsPerMinute, 1),
+    bytesPerMinute: limitOf(
+      values['rate-limit-mb'],
+      '--rate-limit-mb',
+      RATE_LIMIT_BOUNDS.megabytesPerMinute,
+      MIB,
+    ),
   };
   const limiting = limits.eventsPerMinute !== undefined || limits.bytesPerMinute !== undefined;
   if (limiting && action !== 'create' && action !== 'limit')
@@ -97,20 +109,19 @@ export async function projectsCommand(args: string[], io: CommandIo): Promise<nu
 
 /**
  * A limit option: undefined when not given, null for "default" (the server's), else the number given
- * times `unit`. The same bounds as the server's settings: at least `min` (2 MB: a request of 1 MiB and
- * its headers must fit in the burst).
+ * (within RATE_LIMIT_BOUNDS) times `unit`.
  */
 function limitOf(
   text: string | undefined,
   option: string,
-  min: number,
+  { min, max }: { min: number; max: number },
   unit: number,
 ): number | null | undefined {
   if (text === undefined) return undefined;
   if (text.trim() === 'default') return null;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < min)
-    throw new InputError(`${option} must be a number of at least ${min}, or "default"; got "${text}"`);
+  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max)
+    throw new InputError(`${option} must be a number from ${min} to ${max}, or "default"; got "${text}"`);
   return Math.round(value * unit);
 }
 
@@ -118,6 +129,6 @@ function limitOf(
 function limitsText({ rateLimits }: Project): string {
   const events = rateLimits.eventsPerMinute ?? 'default';
   const megabytes =
-    rateLimits.bytesPerMinute === undefined ? 'default' : String(rateLimits.bytesPerMinute / (1024 * 1024));
+    rateLimits.bytesPerMinute === undefined ? 'default' : String(rateLimits.bytesPerMinute / MIB);
   return `${events}\t${megabytes}`;
 }

@@ -120,5 +120,6 @@ describe.each(['sqlite', 'postgres'] as const)('ProjectRegistry rate limits on %
     await expect(projects.setRateLimits({ name: 'billing' }, { eventsPerMinute: 0.5 })).rejects.toThrow(
       RangeError,
     );
+    await expect(projects.setRateLimits({ name: 'billing' }, {})).rejects.toThrow('no rate limit to change');
   });
 });

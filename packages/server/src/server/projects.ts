@@ -32,6 +32,17 @@ const toProject = (row: Database['projects']): Project => ({
   },
 });
 
+/**
+ * The bounds of a project's limits, wherever they are given (CLI, API): as the server's own settings at
+ * the bottom (2 MB: a request of one 1 MiB event must fit in a burst); at the top, past what is a limit,
+ * where the bytes are still a safe integer.
+ */
+export const RATE_LIMIT_BOUNDS = {
+  eventsPerMinute: { min: 1, max: 1e12 },
+  megabytesPerMinute: { min: 2, max: 1e9 },
+} as const;
+export const MIB = 1024 * 1024;
+
 /** What `setRateLimits` changes: a number sets a limit, null gives the server's back, undefined leaves it. */
 export interface RateLimitChange {
   eventsPerMinute?: number | null;
@@ -132,13 +143,15 @@ export class ProjectRegistry {
     const set: { rate_limit_per_minute?: number | null; rate_limit_bytes_per_minute?: number | null } = {};
     if (change.eventsPerMinute !== undefined) set.rate_limit_per_minute = change.eventsPerMinute;
     if (change.bytesPerMinute !== undefined) set.rate_limit_bytes_per_minute = change.bytesPerMinute;
+    if (Object.keys(set).length === 0) throw new RangeError('no rate limit to change');
     const [column, value] =
       'name' in project ? (['name', project.name] as const) : (['id', project.id] as const);
-    const query =
-      Object.keys(set).length > 0
-        ? this.db.updateTable('projects').set(set).where(column, '=', value).returningAll()
-        : this.db.selectFrom('projects').selectAll().where(column, '=', value);
-    const row = await query.executeTakeFirst();
+    const row = await this.db
+      .updateTable('projects')
+      .set(set)
+      .where(column, '=', value)
+      .returningAll()
+      .executeTakeFirst();
     this.#byKey?.clear();
     return row ? toProject(row) : undefined;
   }

@@ -87,12 +87,10 @@ export class RateLimiter {
     this.#prefix = prefix;
   }
 
-  /** The most a bucket holds: a request asking for more is refused however long it waits. */
-  get burst(): number {
-    return this.#refill.burst;
-  }
-
-  /** The most the bucket of a key with its own `perMinute` holds (undefined: the limiter's). */
+  /**
+   * The most a bucket holds, the limiter's or (with `perMinute`) a key's with its own rate: a request
+   * asking for more is refused however long it waits.
+   */
   burstOf(perMinute?: number): number {
     return this.#refillOf(perMinute).burst;
   }

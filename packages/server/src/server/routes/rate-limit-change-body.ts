@@ -1,10 +1,5 @@
 import { HttpError } from '../http-error.js';
-import type { RateLimitChange } from '../projects.js';
-
-const MIB = 1024 * 1024;
-/** Past these a limit is no limit; in bytes the largest is still a safe integer (and fits a bigint). */
-const MAX_EVENTS = 1e12;
-const MAX_MB = 1e9;
+import { MIB, RATE_LIMIT_BOUNDS, type RateLimitChange } from '../projects.js';
 
 /**
  * The body of `PATCH /api/v1/projects/:id`: `rateLimitPerMinute` (events) and `rateLimitMbPerMinute`
@@ -26,24 +21,23 @@ export function readRateLimitChange(body: unknown): RateLimitChange {
       400,
       `unknown field "${unknown.slice(0, 100)}": use rateLimitPerMinute, rateLimitMbPerMinute`,
     );
-  const events = limit(fields, 'rateLimitPerMinute', 1, MAX_EVENTS);
-  const megabytes = limit(fields, 'rateLimitMbPerMinute', 2, MAX_MB);
+  const events = limit(fields, 'rateLimitPerMinute', RATE_LIMIT_BOUNDS.eventsPerMinute);
+  const megabytes = limit(fields, 'rateLimitMbPerMinute', RATE_LIMIT_BOUNDS.megabytesPerMinute);
   if (events === undefined && megabytes === undefined)
     throw new HttpError(
       400,
       'send rateLimitPerMinute or rateLimitMbPerMinute (a number, or null for the server’s)',
     );
   return {
-    eventsPerMinute: events === null ? null : events && Math.round(events),
-    bytesPerMinute: megabytes === null ? null : megabytes && Math.round(megabytes * MIB),
+    eventsPerMinute: events == null ? events : Math.round(events),
+    bytesPerMinute: megabytes == null ? megabytes : Math.round(megabytes * MIB),
   };
 }
 
 function limit(
   fields: Record<string, unknown>,
   name: string,
-  min: number,
-  max: number,
+  { min, max }: { min: number; max: number },
 ): number | null | undefined {
   const value = fields[name];
   if (value === undefined || value === null) return value;
