@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { normalizeEvent } from '@triage/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readLlmConfig } from '../config/llm-config.js';
 import { createEngine } from '../pipeline/engine.js';
 import { openSqlStore } from '../stores/sql/open-sql-store.js';
 import { type FakeLlmServer, fakeAnalysis, startFakeLlmServer } from '../test/fake-llm-server.js';
@@ -11,6 +12,8 @@ import { testDatabase } from '../test/postgres-database.js';
 import { until } from '../test/until.js';
 import { buildPrompt } from './build-prompt.js';
 import { CircuitBreaker } from './circuit-breaker.js';
+import { createFallbackAnalyzer } from './fallback-analyzer.js';
+import { createLlmAnalyzer } from './llm-analyzer.js';
 import { SpendLedger } from './spend-ledger.js';
 
 let llm: FakeLlmServer;
@@ -118,14 +121,132 @@ describe('LLM budgets', () => {
     },
   );
 
+  it('should count the calls in flight, so analyses at the same moment do not each spend past the budget', async () => {
+    llm.reply(() => ({
+      content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })),
+      usage: { prompt_tokens: 1_000, completion_tokens: 1_000 },
+      delayMs: 200,
+    }));
+    const engine = createEngine({ env: { ...env(), TRIAGE_LLM_DAILY_BUDGET_USD: '0.0004' }, notifiers: [] });
+    const lines = ['ERROR: EPIPE', 'ERROR: EADDRINUSE', 'ERROR: ECONNRESET', 'ERROR: ENOTFOUND db'];
+    const reports = await Promise.all(
+      lines.map((line, index) => engine.process({ input: event(`H${index}`, line) })),
+    );
+    // Checked first and counted when answered, all four were let through.
+    expect(llm.requests).toHaveLength(1);
+    expect(reports.map((report) => report?.result.meta.analyzer).sort()).toEqual([
+      'llm',
+      'offline',
+      'offline',
+      'offline',
+    ]);
+    const refused = reports.filter((report) => report?.result.meta.analyzer === 'offline');
+    for (const report of refused) expect(report?.result.meta.notes[0]).toMatch(/^over the daily LLM budget/);
+    // The booking at the estimate gave way to the call's cost.
+    expect(engine.stats().spend.calls).toBe(1);
+    expect(engine.stats().spend.totalUsd).toBeCloseTo(0.00045, 10);
+  });
+
+  it.each([
+    ['SQLite', async () => join(mkdtempSync(join(tmpdir(), 'triage-spend-')), 'triage.db')],
+    [
+      'PostgreSQL',
+      async () => {
+        await postgres.create();
+        return postgres.url;
+      },
+    ],
+  ])('should count the calls in flight of every instance sharing a database, on %s', async (_name, url) => {
+    llm.reply(() => ({
+      content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })),
+      usage: { prompt_tokens: 1_000, completion_tokens: 1_000 },
+      delayMs: 200,
+    }));
+    const databaseUrl = await url();
+    const stores = [await openSqlStore({ url: databaseUrl }), await openSqlStore({ url: databaseUrl })];
+    const engines = stores.map((store) =>
+      createEngine({ env: { ...env(), TRIAGE_LLM_DAILY_BUDGET_USD: '0.0008' }, notifiers: [], store }),
+    );
+    try {
+      const lines = ['ERROR: EPIPE', 'ERROR: EADDRINUSE', 'ERROR: ECONNRESET'];
+      await Promise.all(
+        engines.flatMap((engine, instance) =>
+          lines.map((line, index) => engine.process({ input: event(`I${instance}H${index}`, line) })),
+        ),
+      );
+      // A call is booked at $0.000505 (a full prompt of 1,500 tokens and a 1,000-token answer): the
+      // second booking leaves the day at $0.00101, past the $0.0008, and the other four are refused.
+      expect(llm.requests).toHaveLength(2);
+      const spend = await stores[0]?.spendOn(new Date().toISOString().slice(0, 10));
+      expect(spend?.calls).toBe(2);
+      expect(spend?.totalUsd).toBeCloseTo(0.0009, 10);
+    } finally {
+      for (const engine of engines) await engine.close();
+      if (databaseUrl.startsWith('postgres')) await postgres.drop();
+    }
+  });
+
+  it('should count what answers that failed validation cost', async () => {
+    llm.reply(() => ({
+      content: '{"not":"an analysis"}',
+      usage: { prompt_tokens: 1_000, completion_tokens: 1_000 },
+    }));
+    const engine = createEngine({
+      env: { ...env(), TRIAGE_LLM_DAILY_BUDGET_USD: '1' },
+      notifiers: [],
+      diagnostics: () => {},
+    });
+    const report = await engine.process({ input: event('A') });
+    expect(report?.result.meta.notes[0]).toMatch(
+      /^LLM analysis failed \(the model's answer failed validation twice/,
+    );
+    // Two answers of $0.00045 each, billed though neither was used.
+    expect(llm.requests).toHaveLength(2);
+    expect(engine.stats().spend.calls).toBe(1);
+    expect(engine.stats().spend.totalUsd).toBeCloseTo(0.0009, 10);
+  });
+
   it('should start a new day with a clean slate', async () => {
     let now = Date.parse('2026-01-01T23:59:00Z');
     const ledger = new SpendLedger({ dailyUsd: 1 }, () => now);
     const anEvent = normalizeEvent(event('A'));
-    await ledger.record(anEvent, 1);
-    expect(await ledger.check(anEvent)).toMatch(/over the daily LLM budget/);
+    const first = await ledger.reserve(anEvent, 0.5);
+    if (!('reservation' in first)) throw new Error(`refused: ${first.refused}`);
+    await first.reservation.settle(1);
+    expect(await ledger.reserve(anEvent, 0.5)).toEqual({
+      refused: 'over the daily LLM budget ($1 of $1 spent today)',
+    });
     now = Date.parse('2026-01-02T00:00:01Z');
-    expect(await ledger.check(anEvent)).toBeUndefined();
+    expect(await ledger.reserve(anEvent, 0.5)).toHaveProperty('reservation');
+    // The first day's settlement does not land on the second.
+    expect(ledger.summary()).toMatchObject({ day: '2026-01-02', totalUsd: 0.5, calls: 1 });
+  });
+
+  it('should book a call at its estimate, then at its cost, and give back a call not made', async () => {
+    const ledger = new SpendLedger({ handlerDailyUsd: 0.5 });
+    const anEvent = normalizeEvent(event('A'));
+    // The first call is in flight, not answered: the second is refused on its booking.
+    const booked = [await ledger.reserve(anEvent, 0.6), await ledger.reserve(anEvent, 0.6)];
+    expect(booked[1]).toEqual({
+      refused: 'over the daily LLM budget of handler "src/app.ts A" ($0.6 of $0.5)',
+    });
+    const [first] = booked;
+    if (!first || !('reservation' in first)) throw new Error('the first call was refused');
+    expect(ledger.summary()).toMatchObject({ totalUsd: 0.6, calls: 1 });
+    await first.reservation.settle(0.25);
+    expect(ledger.summary()).toMatchObject({ totalUsd: 0.25, calls: 1 });
+    // Settled once: a second settlement changes nothing.
+    await first.reservation.settle(0.9);
+    expect(ledger.summary().totalUsd).toBe(0.25);
+    const second = await ledger.reserve(anEvent, 0.6);
+    if (!('reservation' in second)) throw new Error(`refused: ${second.refused}`);
+    await second.reservation.release();
+    expect(ledger.summary()).toMatchObject({ totalUsd: 0.25, calls: 1 });
+    // A call of unknown cost counts as a call that cost nothing.
+    const third = await ledger.reserve(anEvent, 0.6);
+    if (!('reservation' in third)) throw new Error(`refused: ${third.refused}`);
+    await third.reservation.settle(undefined);
+    expect(ledger.summary()).toMatchObject({ totalUsd: 0.25, calls: 2 });
   });
 });
 
@@ -204,6 +325,34 @@ describe('circuit breaker', () => {
     const report = await engine.process({ input: event('A', 'ERROR: yet another failure') });
     expect(report?.result.meta.notes[0]).toMatch(/^LLM circuit open after 5 consecutive failures/);
     expect(llm.requests).toHaveLength(5);
+  });
+});
+
+describe('the breaker and the budget together', () => {
+  it('should not spend the trial call after the cooldown on an analysis the budget refuses', async () => {
+    let now = 0;
+    const config = readLlmConfig(env());
+    if (!config) throw new Error('no LLM configured');
+    const ledger = new SpendLedger({ handlerDailyUsd: 0.001 });
+    const analyzer = createFallbackAnalyzer({
+      llm: () => createLlmAnalyzer({ config: () => config, maxRetries: 0 }),
+      ledger,
+      breaker: new CircuitBreaker(1, 1_000, () => now),
+      onFailure: () => {},
+    });
+    // Handler A has spent its budget; one failure of handler B opens the circuit.
+    const spent = await ledger.reserve(normalizeEvent(event('A')), 0);
+    if ('reservation' in spent) await spent.reservation.settle(0.002);
+    llm.reply(() => ({ status: 400 }));
+    await analyzer.analyze(normalizeEvent(event('B')));
+    now = 1_001;
+    const refused = await analyzer.analyze(normalizeEvent(event('A', 'ERROR: EPIPE')));
+    expect(refused.meta.notes[0]).toMatch(/^over the daily LLM budget of handler "src\/app.ts A"/);
+    // The trial is still there for the next analysis the budget allows.
+    llm.reply(() => ({ content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })) }));
+    const trial = await analyzer.analyze(normalizeEvent(event('B', 'ERROR: ECONNRESET')));
+    expect(trial.meta.analyzer).toBe('llm');
+    expect(llm.requests).toHaveLength(2);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   renderMarkdown,
   type TriageEvent,
 } from '@triage/core';
+import { InvalidAnalysisError } from '../errors/invalid-analysis-error.js';
 import type { Analyzer } from '../ports/analyzer.js';
 import type { AnalysisCache } from './analysis-cache.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
@@ -50,16 +51,24 @@ export function createFallbackAnalyzer({
       if (!analyzer) return offlineWithNote(event, 'no LLM configured: offline rules answered');
       const llmAnalyzer = analyzer;
       const call = async () => {
-        const refused = breaker?.check() ?? (await ledger?.check(event));
-        if (refused) throw new Refused(refused);
+        // Booked before the breaker is asked: a trial call the breaker let through must be made.
+        const booked = await ledger?.reserve(event, llmAnalyzer.estimateCostUsd?.());
+        if (booked && 'refused' in booked) throw new Refused(booked.refused);
+        const reservation = booked?.reservation;
+        const open = breaker?.check();
+        if (open) {
+          await reservation?.release();
+          throw new Refused(open);
+        }
         try {
           const result = await llmAnalyzer.analyze(event, options);
           breaker?.success();
-          await ledger?.record(event, result.meta.costUsd);
+          await reservation?.settle(result.meta.costUsd);
           result.meta.madeAt = cache?.now() ?? Date.now();
           return result;
         } catch (error) {
           breaker?.failure();
+          await reservation?.settle(InvalidAnalysisError.isInstance(error) ? error.costUsd : undefined);
           throw error;
         }
       };

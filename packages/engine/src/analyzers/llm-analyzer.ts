@@ -32,6 +32,13 @@ export interface LlmAnalyzerOptions {
   fetch?: typeof globalThis.fetch;
 }
 
+/**
+ * The answer's tokens a call is booked at before it is made (the budgets count calls in flight at
+ * this estimate, then at what they cost). The write-up's analyses take about 1,000 tokens in all, so
+ * a full prompt and a 1,000-token answer err high.
+ */
+const ESTIMATED_ANSWER_TOKENS = 1_000;
+
 /** Asks the configured LLM; output that fails validation is asked for once more, then the call fails. */
 export function createLlmAnalyzer({
   config,
@@ -49,6 +56,10 @@ export function createLlmAnalyzer({
   loadTokenCounter().catch(() => {});
   return {
     name: 'llm',
+    estimateCostUsd() {
+      const { provider, model } = config();
+      return costOf(provider, model, maxPromptTokens, ESTIMATED_ANSWER_TOKENS);
+    },
     async analyze(event: TriageEvent, { signal } = {}): Promise<AnalysisResult> {
       const settings = config();
       const built = await buildPrompt(event, { promptVersion, maxPromptTokens, context });
@@ -111,6 +122,7 @@ export function createLlmAnalyzer({
         throw new InvalidAnalysisError(
           `the model's answer failed validation twice: ${parsed.error}`,
           answer.text,
+          costOf(settings.provider, settings.model, tokensIn, tokensOut),
         );
       }
       const analysis: Analysis = parsed.value;

@@ -8,6 +8,8 @@ export class InvalidAnalysisError extends Error {
   constructor(
     message: string,
     readonly text: string,
+    /** What the answers that failed cost (they were billed all the same); undefined for a model with no price. */
+    readonly costUsd?: number,
   ) {
     super(message);
   }

@@ -1,7 +1,7 @@
 import type { AnalysisResult, TriageEvent } from '@triage/core';
 import { type Kysely, sql } from 'kysely';
 import { v7 as timeOrderedId } from 'uuid';
-import type { SpendSummary } from '../../analyzers/spend-ledger.js';
+import type { BudgetOptions, SpendSummary } from '../../analyzers/spend-ledger.js';
 import type {
   IssueFilter,
   IssueStore,
@@ -18,6 +18,9 @@ import { type RecordItem, recordEvents } from './record-events.js';
 import { toIssue, toIssueRow, toOutboxEntry } from './row-mapping.js';
 import type { Database } from './schema.js';
 import { userKeySecretOf } from './stored-setting.js';
+
+/** The advisory lock the LLM budget's bookings take turns on, on PostgreSQL (any fixed number). */
+const SPEND_LOCK = 7_202_612;
 
 /** The SQL function (registered on each SQLite connection by openSqlStore) that lowercases as JavaScript does. */
 export const UNICODE_LOWER = 'unicode_lower';
@@ -189,14 +192,42 @@ export class SqlStore implements IssueStore, SpendStore {
     return userKeySecretOf(this.db);
   }
 
-  async addSpend(day: string, handler: string, usd: number) {
+  async reserveSpend(day: string, handler: string, usd: number, budgets: BudgetOptions) {
+    const { dailyUsd, handlerDailyUsd } = budgets;
+    if (dailyUsd == null && handlerDailyUsd == null) {
+      await this.addSpend(day, handler, usd, 1);
+      return true;
+    }
+    const underBudget = [
+      dailyUsd != null && sql`(select coalesce(sum(usd), 0) from llm_spend where day = ${day}) < ${dailyUsd}`,
+      handlerDailyUsd != null &&
+        sql`(select coalesce(sum(usd), 0) from llm_spend where day = ${day} and handler = ${handler}) < ${handlerDailyUsd}`,
+    ].filter((condition) => condition !== false);
+    // One statement: on SQLite it holds the write lock from its first read. The SELECT has a WHERE,
+    // which SQLite's parser needs before ON CONFLICT.
+    const book = sql`insert into llm_spend (day, handler, usd, calls)
+      select ${day}, ${handler}, cast(${usd} as double precision), 1
+      where ${sql.join(underBudget, sql` and `)}
+      on conflict (day, handler) do update
+      set usd = llm_spend.usd + excluded.usd, calls = llm_spend.calls + excluded.calls`;
+    const booked = async (db: Kysely<Database>) => Number((await book.execute(db)).numAffectedRows ?? 0) > 0;
+    if (this.dialect !== 'postgres') return booked(this.db);
+    // On PostgreSQL two statements at once would each read the sums before the other's row: the
+    // bookings take turns on a lock held until their transaction ends.
+    return this.db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${sql.lit(SPEND_LOCK)})`.execute(trx);
+      return booked(trx);
+    });
+  }
+
+  async addSpend(day: string, handler: string, usd: number, calls: number) {
     await this.db
       .insertInto('llm_spend')
-      .values({ day, handler, usd, calls: 1 })
+      .values({ day, handler, usd, calls })
       .onConflict((conflict) =>
         conflict.columns(['day', 'handler']).doUpdateSet({
           usd: sql<number>`llm_spend.usd + excluded.usd`,
-          calls: sql<number>`llm_spend.calls + 1`,
+          calls: sql<number>`llm_spend.calls + excluded.calls`,
         }),
       )
       .execute();
