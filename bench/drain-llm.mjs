@@ -8,7 +8,7 @@
 // instead of spread through the backlog. BASE=<another built checkout> runs that build's server too,
 // first. PACED=<req/s> also sends native events (the ingest benchmarks' event) at that rate over 10
 // connections for PACED_SECONDS (default 5) from the moment the draining server listens, and prints
-// their latency: what the workers' analyses do to ingest meanwhile. WORKERS may then hold 0, the same
+// their latency, in all and second by second: what the workers' analyses do to ingest meanwhile. WORKERS may then hold 0, the same
 // backlog on a server that analyses nothing (no drain). After `npm run build`.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,6 +72,15 @@ async function measure(root, workers) {
       connections: 10,
       duration: PACED_SECONDS,
     });
+  // Each answer's latency by the second it came in: a drain's first seconds (its first analyses) and
+  // the rest are not alike.
+  const bySecond = [];
+  if (paced)
+    paced.on('response', (_client, _status, _bytes, latencyMs) => {
+      const second = Math.floor((Date.now() - startedAt) / 1000);
+      bySecond[second] ??= [];
+      bySecond[second].push(latencyMs);
+    });
   let seconds;
   if (workers !== '0') {
     // The paced events join the queue: drained means the backlog's and theirs.
@@ -92,6 +101,7 @@ async function measure(root, workers) {
   const pacedColumns = latency
     ? [
         `${latency.latency.p50} / ${latency.latency.p99} / ${latency.latency.max}`,
+        Array.from(bySecond, (latencies = []) => percentile(latencies, 0.99)).join(' / '),
         latency.non2xx + latency.errors,
       ]
     : [];
@@ -107,6 +117,12 @@ async function measure(root, workers) {
   ];
 }
 
+function percentile(values, share) {
+  if (values.length === 0) return '—';
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))]);
+}
+
 const rows = [];
 for (const root of BASE ? [BASE, here] : [here])
   for (const workers of WORKERS) rows.push(await measure(root, workers));
@@ -115,8 +131,8 @@ console.log(
   [
     `Node ${process.version}, an LLM answering after ${DELAY_MS} ms, ${STORMS ? 'one storm per error' : 'errors spread'}${PACED ? `, native events at ${PACED} req/s over 10 connections for ${PACED_SECONDS} s meanwhile` : ''}, ${new Date().toISOString().slice(0, 10)}`,
     '',
-    `| build | TRIAGE_WORKERS | queued events | distinct errors | drained in (s) | events/s | LLM calls | failed attempts |${PACED ? ' paced ingest p50 / p99 / max (ms) | paced non-2xx |' : ''}`,
-    `|---|---|---|---|---|---|---|---|${PACED ? '---|---|' : ''}`,
+    `| build | TRIAGE_WORKERS | queued events | distinct errors | drained in (s) | events/s | LLM calls | failed attempts |${PACED ? ' paced ingest p50 / p99 / max (ms) | paced p99 second by second (ms) | paced non-2xx |' : ''}`,
+    `|---|---|---|---|---|---|---|---|${PACED ? '---|---|---|' : ''}`,
     ...rows.map((row) => `| ${row.join(' | ')} |`),
   ].join('\n'),
 );

@@ -356,6 +356,38 @@ describe('the breaker and the budget together', () => {
   });
 });
 
+describe('the LLM call', () => {
+  it('should give the model the analysis schema, and read a changed key at the next analysis', async () => {
+    const variables: Record<string, string> = {
+      TRIAGE_LLM_PROVIDER: 'openai-compatible',
+      TRIAGE_LLM_BASE_URL: llm.url,
+      TRIAGE_LLM_MODEL: 'fake',
+      TRIAGE_LLM_API_KEY: 'first-key',
+    };
+    const engine = createEngine({ env: variables, notifiers: [] });
+    await engine.process({ input: event('A') });
+    variables.TRIAGE_LLM_API_KEY = 'second-key';
+    await engine.process({ input: event('B', 'ERROR: EADDRINUSE') });
+    expect(llm.requests.map((request) => request.headers.authorization)).toEqual([
+      'Bearer first-key',
+      'Bearer second-key',
+    ]);
+    const [first, second] = llm.requests.map((request) => request.body.response_format);
+    expect(first).toMatchObject({
+      type: 'json_schema',
+      json_schema: {
+        name: 'analysis',
+        schema: {
+          type: 'object',
+          required: expect.arrayContaining(['title', 'rootCause', 'remediation']),
+          properties: { title: { type: 'string', maxLength: expect.any(Number) } },
+        },
+      },
+    });
+    expect(second).toEqual(first);
+  });
+});
+
 describe('dry run', () => {
   it('should print the prompt, call no LLM and alert nobody', async () => {
     const printed: string[] = [];

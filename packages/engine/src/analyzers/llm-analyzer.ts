@@ -9,7 +9,7 @@ import {
   safeParseAnalysis,
   type TriageEvent,
 } from '@triage/core';
-import { generateText, NoObjectGeneratedError, Output } from 'ai';
+import { generateText, jsonSchema, type LanguageModel, NoObjectGeneratedError, Output, zodSchema } from 'ai';
 import type { LlmConfig } from '../config/llm-config.js';
 import { InvalidAnalysisError } from '../errors/invalid-analysis-error.js';
 import type { Analyzer } from '../ports/analyzer.js';
@@ -39,6 +39,17 @@ export interface LlmAnalyzerOptions {
  */
 const ESTIMATED_ANSWER_TOKENS = 1_000;
 
+/**
+ * The analysis schema as the model is given it, converted once: given the zod schema, the AI SDK
+ * converted it to JSON Schema at every call and parsed the answer with it, about 2 ms of the event
+ * loop per analysis, and a storm of new errors starts and ends its analyses together. The answer is
+ * validated here (fitAnalysisLengths, then safeParseAnalysis), which also cuts an over-long field the
+ * SDK's parse refused.
+ */
+const analysisOutput = jsonSchema<unknown>(() => zodSchema(analysisSchema).jsonSchema, {
+  validate: (value) => ({ success: true, value }),
+});
+
 /** Asks the configured LLM; output that fails validation is asked for once more, then the call fails. */
 export function createLlmAnalyzer({
   config,
@@ -54,6 +65,12 @@ export function createLlmAnalyzer({
   // draining, ingest's p99 at 1,000 req/s went from 87–97 to 61–66 ms once they loaded at start-up:
   // bench/README.md, "Ingest latency while the workers drain"). A failure is the first analysis's to report.
   loadTokenCounter().catch(() => {});
+  // The provider's model, made again only when the settings change (making one builds its zod schemas).
+  let made: { settings: LlmConfig; model: LanguageModel } | undefined;
+  const modelFor = (settings: LlmConfig) => {
+    if (made?.settings !== settings) made = { settings, model: createLanguageModel(settings, fetch) };
+    return made.model;
+  };
   return {
     name: 'llm',
     estimateCostUsd() {
@@ -63,7 +80,7 @@ export function createLlmAnalyzer({
     async analyze(event: TriageEvent, { signal } = {}): Promise<AnalysisResult> {
       const settings = config();
       const built = await buildPrompt(event, { promptVersion, maxPromptTokens, context });
-      const model = createLanguageModel(settings, fetch);
+      const model = modelFor(settings);
       const started = performance.now();
       let tokensIn = 0;
       let tokensOut = 0;
@@ -79,7 +96,7 @@ export function createLlmAnalyzer({
             model,
             system: built.system,
             messages,
-            output: Output.object({ schema: analysisSchema, name: 'analysis' }),
+            output: Output.object({ schema: analysisOutput, name: 'analysis' }),
             temperature: 0,
             maxRetries,
             abortSignal,

@@ -70,9 +70,10 @@ export class SpendLedger {
       try {
         booked = await this.shared.reserveSpend(day, handler, estimate, this.budgets);
         if (!booked) {
+          const spent = await this.spentToday();
           return {
             refused:
-              this.#refusal(await this.spentToday(), handler) ??
+              this.#refusal(spent.totalUsd, spent.byHandler[handler]?.usd ?? 0, handler) ??
               'over the daily LLM budget (booked by analyses in flight)',
           };
         }
@@ -82,7 +83,8 @@ export class SpendLedger {
     }
     if (!booked) {
       // This process's own count, checked and booked with no await in between.
-      const refused = this.#refusal(this.summary(), handler);
+      this.#roll();
+      const refused = this.#refusal(this.#total, this.#byHandler.get(handler)?.usd ?? 0, handler);
       if (refused) return { refused };
     }
     this.#add(day, handler, estimate, 1);
@@ -129,12 +131,11 @@ export class SpendLedger {
     };
   }
 
-  #refusal(spent: SpendSummary, handler: string): string | undefined {
+  #refusal(totalUsd: number, spentByHandler: number, handler: string): string | undefined {
     const { dailyUsd, handlerDailyUsd } = this.budgets;
-    if (dailyUsd != null && spent.totalUsd >= dailyUsd) {
-      return `over the daily LLM budget ($${usd(spent.totalUsd)} of $${dailyUsd} spent today)`;
+    if (dailyUsd != null && totalUsd >= dailyUsd) {
+      return `over the daily LLM budget ($${usd(totalUsd)} of $${dailyUsd} spent today)`;
     }
-    const spentByHandler = spent.byHandler[handler]?.usd ?? 0;
     if (handlerDailyUsd != null && spentByHandler >= handlerDailyUsd) {
       return `over the daily LLM budget of handler "${handler}" ($${usd(spentByHandler)} of $${handlerDailyUsd})`;
     }

@@ -40,16 +40,26 @@ export function analyzerFromSettings({
 }: AnalyzerFromSettingsOptions): Analyzer {
   const promptOptions = { maxPromptTokens: settings.maxPromptTokens };
   if (settings.dryRun) return createDryRunAnalyzer({ ...promptOptions, write: dryRunOutput });
+  // The configuration is read at each analysis (a key set or removed later is honoured); the analyzer
+  // of an unchanged one is kept, with the provider's model it made.
+  let current: { key: string; analyzer: Analyzer } | undefined;
   return createFallbackAnalyzer({
     llm: () => {
       const config = offline ? undefined : readLlmConfig(env, settings.llm);
       if (!config) return undefined;
-      return createLlmAnalyzer({
-        config: () => config,
-        fetch,
-        timeoutMs: settings.llmTimeoutMs,
-        ...promptOptions,
-      });
+      const key = JSON.stringify(config);
+      if (current?.key !== key) {
+        current = {
+          key,
+          analyzer: createLlmAnalyzer({
+            config: () => config,
+            fetch,
+            timeoutMs: settings.llmTimeoutMs,
+            ...promptOptions,
+          }),
+        };
+      }
+      return current.analyzer;
     },
     ledger,
     breaker: new CircuitBreaker(),
