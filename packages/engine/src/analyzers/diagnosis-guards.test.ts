@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { normalizeEvent } from '@triage/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readLlmConfig } from '../config/llm-config.js';
@@ -9,6 +6,7 @@ import { openSqlStore } from '../stores/sql/open-sql-store.js';
 import { type FakeLlmServer, fakeAnalysis, startFakeLlmServer } from '../test/fake-llm-server.js';
 import { createMemoryNotifier } from '../test/memory-notifier.js';
 import { testDatabase } from '../test/postgres-database.js';
+import { sqlDatabases } from '../test/sql-databases.js';
 import { until } from '../test/until.js';
 import { buildPrompt } from './build-prompt.js';
 import { CircuitBreaker } from './circuit-breaker.js';
@@ -66,16 +64,7 @@ describe('LLM budgets', () => {
   // Each process counted its own spend from zero: every server instance, and every restart, had the
   // whole daily budget again.
   const postgres = testDatabase('triage_spend');
-  it.each([
-    ['SQLite', async () => join(mkdtempSync(join(tmpdir(), 'triage-spend-')), 'triage.db')],
-    [
-      'PostgreSQL',
-      async () => {
-        await postgres.create();
-        return postgres.url;
-      },
-    ],
-  ])(
+  it.each(sqlDatabases('triage-spend', postgres))(
     'should hold the daily budget across instances and restarts sharing a database, on %s',
     async (_name, url) => {
       const databaseUrl = await url();
@@ -147,44 +136,38 @@ describe('LLM budgets', () => {
     expect(engine.stats().spend.totalUsd).toBeCloseTo(0.00045, 10);
   });
 
-  it.each([
-    ['SQLite', async () => join(mkdtempSync(join(tmpdir(), 'triage-spend-')), 'triage.db')],
-    [
-      'PostgreSQL',
-      async () => {
-        await postgres.create();
-        return postgres.url;
-      },
-    ],
-  ])('should count the calls in flight of every instance sharing a database, on %s', async (_name, url) => {
-    llm.reply(() => ({
-      content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })),
-      usage: { prompt_tokens: 1_000, completion_tokens: 1_000 },
-      delayMs: 200,
-    }));
-    const databaseUrl = await url();
-    const stores = [await openSqlStore({ url: databaseUrl }), await openSqlStore({ url: databaseUrl })];
-    const engines = stores.map((store) =>
-      createEngine({ env: { ...env(), TRIAGE_LLM_DAILY_BUDGET_USD: '0.0008' }, notifiers: [], store }),
-    );
-    try {
-      const lines = ['ERROR: EPIPE', 'ERROR: EADDRINUSE', 'ERROR: ECONNRESET'];
-      await Promise.all(
-        engines.flatMap((engine, instance) =>
-          lines.map((line, index) => engine.process({ input: event(`I${instance}H${index}`, line) })),
-        ),
+  it.each(sqlDatabases('triage-spend', postgres))(
+    'should count the calls in flight of every instance sharing a database, on %s',
+    async (_name, url) => {
+      llm.reply(() => ({
+        content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })),
+        usage: { prompt_tokens: 1_000, completion_tokens: 1_000 },
+        delayMs: 200,
+      }));
+      const databaseUrl = await url();
+      const stores = [await openSqlStore({ url: databaseUrl }), await openSqlStore({ url: databaseUrl })];
+      const engines = stores.map((store) =>
+        createEngine({ env: { ...env(), TRIAGE_LLM_DAILY_BUDGET_USD: '0.0008' }, notifiers: [], store }),
       );
-      // A call is booked at $0.000505 (a full prompt of 1,500 tokens and a 1,000-token answer): the
-      // second booking leaves the day at $0.00101, past the $0.0008, and the other four are refused.
-      expect(llm.requests).toHaveLength(2);
-      const spend = await stores[0]?.spendOn(new Date().toISOString().slice(0, 10));
-      expect(spend?.calls).toBe(2);
-      expect(spend?.totalUsd).toBeCloseTo(0.0009, 10);
-    } finally {
-      for (const engine of engines) await engine.close();
-      if (databaseUrl.startsWith('postgres')) await postgres.drop();
-    }
-  });
+      try {
+        const lines = ['ERROR: EPIPE', 'ERROR: EADDRINUSE', 'ERROR: ECONNRESET'];
+        await Promise.all(
+          engines.flatMap((engine, instance) =>
+            lines.map((line, index) => engine.process({ input: event(`I${instance}H${index}`, line) })),
+          ),
+        );
+        // A call is booked at $0.000505 (a full prompt of 1,500 tokens and a 1,000-token answer): the
+        // second booking leaves the day at $0.00101, past the $0.0008, and the other four are refused.
+        expect(llm.requests).toHaveLength(2);
+        const spend = await stores[0]?.spendOn(new Date().toISOString().slice(0, 10));
+        expect(spend?.calls).toBe(2);
+        expect(spend?.totalUsd).toBeCloseTo(0.0009, 10);
+      } finally {
+        for (const engine of engines) await engine.close();
+        if (databaseUrl.startsWith('postgres')) await postgres.drop();
+      }
+    },
+  );
 
   it('should count what answers that failed validation cost', async () => {
     llm.reply(() => ({

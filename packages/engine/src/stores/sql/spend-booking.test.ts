@@ -1,23 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testDatabase } from '../../test/postgres-database.js';
+import { sqlDatabases } from '../../test/sql-databases.js';
 import { openSqlStore } from './open-sql-store.js';
 
 const postgres = testDatabase('triage_spend_booking');
 afterAll(() => postgres.drop());
 
-describe.each([
-  ['SQLite', async () => join(mkdtempSync(join(tmpdir(), 'triage-booking-')), 'triage.db')],
-  [
-    'PostgreSQL',
-    async () => {
-      await postgres.create();
-      return postgres.url;
-    },
-  ],
-])('booking LLM spend on %s', (_name, url) => {
+describe.each(sqlDatabases('triage-booking', postgres))('booking LLM spend on %s', (_name, url) => {
   it('should let exactly the bookings through that fit, when two stores book at once', async () => {
     const databaseUrl = await url();
     const stores = [await openSqlStore({ url: databaseUrl }), await openSqlStore({ url: databaseUrl })];
