@@ -15,13 +15,20 @@ export class CircuitBreaker {
     readonly now: () => number = Date.now,
   ) {}
 
-  /** Undefined when a call may go ahead; otherwise why not. */
+  /** Undefined when a call may go ahead (taking the trial call, after the cooldown); otherwise why not. */
   check(): string | undefined {
+    const open = this.blocked();
+    if (open || this.#failures < this.threshold) return open;
+    this.#trialInFlight = true;
+    return undefined;
+  }
+
+  /** Why a call may not go ahead now, if it may not; unlike `check`, it takes nothing. */
+  blocked(): string | undefined {
     if (this.#failures < this.threshold) return undefined;
     if (this.now() < this.#openUntil || this.#trialInFlight) {
       return `LLM circuit open after ${this.#failures} consecutive failures, retrying after ${new Date(this.#openUntil).toISOString()}`;
     }
-    this.#trialInFlight = true;
     return undefined;
   }
 

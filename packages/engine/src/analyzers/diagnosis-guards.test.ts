@@ -292,7 +292,11 @@ describe('circuit breaker', () => {
     }
     expect(breaker.check()).toMatch(/^LLM circuit open after 3 consecutive failures/);
     now = 1_001;
+    // Asking whether it is open takes nothing: the trial is still there for check().
+    expect(breaker.blocked()).toBeUndefined();
+    expect(breaker.blocked()).toBeUndefined();
     expect(breaker.check()).toBeUndefined();
+    expect(breaker.blocked()).toMatch(/circuit open/);
     expect(breaker.check()).toMatch(/circuit open/);
     breaker.success();
     expect(breaker.check()).toBeUndefined();
@@ -308,6 +312,8 @@ describe('circuit breaker', () => {
     const report = await engine.process({ input: event('A', 'ERROR: yet another failure') });
     expect(report?.result.meta.notes[0]).toMatch(/^LLM circuit open after 5 consecutive failures/);
     expect(llm.requests).toHaveLength(5);
+    // The five calls made count (they failed at no known cost); the two the circuit refused do not.
+    expect(engine.stats().spend).toMatchObject({ calls: 5, totalUsd: 0 });
   });
 });
 

@@ -51,7 +51,10 @@ export function createFallbackAnalyzer({
       if (!analyzer) return offlineWithNote(event, 'no LLM configured: offline rules answered');
       const llmAnalyzer = analyzer;
       const call = async () => {
-        // Booked before the breaker is asked: a trial call the breaker let through must be made.
+        // An open circuit refuses before anything is booked; the trial call after its cooldown is taken
+        // only once the call is booked, since a trial the budget then refused would never be made.
+        const blocked = breaker?.blocked();
+        if (blocked) throw new Refused(blocked);
         const booked = await ledger?.reserve(event, llmAnalyzer.estimateCostUsd?.());
         if (booked && 'refused' in booked) throw new Refused(booked.refused);
         const reservation = booked?.reservation;
