@@ -54,4 +54,5 @@ export type {
   UserInfo,
 } from './types.js';
 export { LEVELS, PRIORITIES } from './types.js';
+export type { PseudonymizerOptions } from './user-pseudonym.js';
 export { createPseudonymizer } from './user-pseudonym.js';

@@ -42,6 +42,33 @@ describe('createPseudonymizer', () => {
     expect(made.user).toMatchObject({ id: '42', pseudonym: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 
+  it("should give a client's pseudonym and the identity it came from the same pseudonym, keyed again", () => {
+    // The Node SDK pseudonymizes with its DSN's key before sending; a Sentry SDK sends the email.
+    const client = createPseudonymizer('dsn-key');
+    const server = createPseudonymizer('server-secret', { clientKey: 'dsn-key' });
+    const fromClient = client(withUser({ email: 'alice@example.com' }));
+    const byClient = server({
+      ...fromClient,
+      user: { email: '[email]', pseudonym: fromClient.user?.pseudonym },
+    });
+    const byEmail = server(withUser({ email: 'alice@example.com' }));
+    expect(byClient.user?.pseudonym).toMatch(/^[0-9a-f]{32}$/);
+    expect(byEmail.user?.pseudonym).toBe(byClient.user?.pseudonym);
+    // What is stored is not the client's pseudonym, which anyone with the (public) DSN key could make
+    // from a guessed email; another server secret gives another one.
+    expect(byEmail.user?.pseudonym).not.toBe(fromClient.user?.pseudonym);
+    const otherServer = createPseudonymizer('other-secret', { clientKey: 'dsn-key' });
+    expect(otherServer(withUser({ email: 'alice@example.com' })).user?.pseudonym).not.toBe(
+      byEmail.user?.pseudonym,
+    );
+    // Another project's key, another pseudonym; the same one again, remembered or not, the same.
+    const otherProject = createPseudonymizer('server-secret', { clientKey: 'other-key' });
+    expect(otherProject(withUser({ email: 'alice@example.com' })).user?.pseudonym).not.toBe(
+      byEmail.user?.pseudonym,
+    );
+    expect(server(withUser({ id: 'alice@example.com' })).user?.pseudonym).toBe(byEmail.user?.pseudonym);
+  });
+
   it('should survive normalization of the stored event, as the server worker does', () => {
     const made = createPseudonymizer('k1')(withUser({ email: 'alice@example.com' }));
     expect(normalizeEvent(JSON.parse(JSON.stringify(made))).user?.pseudonym).toBe(made.user?.pseudonym);

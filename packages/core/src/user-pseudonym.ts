@@ -4,6 +4,17 @@ import type { TriageEvent } from './types.js';
 /** Identities remembered with their pseudonym: an HMAC costs about 2 µs an event, a lookup 0.1 (bench/pseudonym.mjs). */
 const REMEMBERED = 4_096;
 
+export interface PseudonymizerOptions {
+  /**
+   * The key a client made its pseudonyms with before sending (the Node SDK uses its DSN's public key).
+   * With it, an identity is first given that client's pseudonym, and every pseudonym, a client's
+   * included, is keyed again with `secret`: a user counts once whether it came pseudonymized by the
+   * Node SDK or by email from a Sentry SDK, and what is stored still cannot be matched to an email
+   * without `secret` (a DSN's key is no secret: a browser SDK's is in every page).
+   */
+  clientKey?: string;
+}
+
 /**
  * Sets `user.pseudonym`: an HMAC-SHA256 of the user's id (else email) under `secret`, 32 hex
  * characters. It runs before redaction, which turns every email (as an email or as an id) into
@@ -13,20 +24,44 @@ const REMEMBERED = 4_096;
  * process. Users come back event after event, so the last few thousand identities are remembered (in
  * memory only, as the redactor remembers the strings it redacted).
  */
-export function createPseudonymizer(secret: string): (event: TriageEvent) => TriageEvent {
+export function createPseudonymizer(
+  secret: string,
+  { clientKey }: PseudonymizerOptions = {},
+): (event: TriageEvent) => TriageEvent {
   const remembered = new Map<string, string>();
+  const remember = (key: string, make: () => string) => {
+    let value = remembered.get(key);
+    if (value === undefined) {
+      value = make();
+      if (remembered.size >= REMEMBERED) remembered.clear();
+      remembered.set(key, value);
+    }
+    return value;
+  };
   return (event) => {
-    // One made before (the Node SDK makes it before sending) is kept: the email it came from is
-    // `[email]` by now.
-    if (event.user?.pseudonym) return event;
+    const given = event.user?.pseudonym;
+    if (given) {
+      // Without a client key, one made before is kept (the Node SDK's, in process): the email it came
+      // from is `[email]` by now.
+      if (clientKey === undefined) return event;
+      return withPseudonym(
+        event,
+        remember(`p:${given}`, () => hmac(secret, given)),
+      );
+    }
     const identity = event.user?.id ?? event.user?.email;
     if (!identity) return event;
-    let pseudonym = remembered.get(identity);
-    if (pseudonym === undefined) {
-      pseudonym = createHmac('sha256', secret).update(identity).digest('hex').slice(0, 32);
-      if (remembered.size >= REMEMBERED) remembered.clear();
-      remembered.set(identity, pseudonym);
-    }
-    return { ...event, user: { ...event.user, pseudonym } };
+    const pseudonym = remember(`i:${identity}`, () =>
+      hmac(secret, clientKey === undefined ? identity : hmac(clientKey, identity)),
+    );
+    return withPseudonym(event, pseudonym);
   };
+}
+
+function hmac(key: string, value: string): string {
+  return createHmac('sha256', key).update(value).digest('hex').slice(0, 32);
+}
+
+function withPseudonym(event: TriageEvent, pseudonym: string): TriageEvent {
+  return { ...event, user: { ...event.user, pseudonym } };
 }

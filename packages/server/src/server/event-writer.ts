@@ -29,7 +29,9 @@ export interface Accepted {
  * for copying the events over and for waking the thread and the event loop.
  */
 export class EventWriter {
-  readonly #pseudonymize: (event: TriageEvent) => TriageEvent;
+  readonly #userKeySecret: string;
+  /** A pseudonymizer per project key: the Node SDK keys its users' pseudonyms with its DSN's key. */
+  readonly #pseudonymizers = new Map<string, (event: TriageEvent) => TriageEvent>();
   readonly #sliceMs: number;
 
   /**
@@ -41,8 +43,23 @@ export class EventWriter {
     userKeySecret: string,
     { sliceMs = SLICE_MS }: { sliceMs?: number } = {},
   ) {
-    this.#pseudonymize = createPseudonymizer(userKeySecret);
+    this.#userKeySecret = userKeySecret;
     this.#sliceMs = sliceMs;
+  }
+
+  /**
+   * The project's pseudonymizer: keyed with the project's key first, as the Node SDK does before it
+   * sends, then with the server's secret, so that a user counts once whichever SDK reported it.
+   */
+  #pseudonymizerOf(project: Project): (event: TriageEvent) => TriageEvent {
+    let pseudonymize = this.#pseudonymizers.get(project.publicKey);
+    if (!pseudonymize) {
+      // Rotated keys leave theirs behind: a bound, not a cache policy.
+      if (this.#pseudonymizers.size >= 1_000) this.#pseudonymizers.clear();
+      pseudonymize = createPseudonymizer(this.#userKeySecret, { clientKey: project.publicKey });
+      this.#pseudonymizers.set(project.publicKey, pseudonymize);
+    }
+    return pseudonymize;
   }
 
   /**
@@ -54,7 +71,12 @@ export class EventWriter {
     const receivedAt = Date.now();
     if (bodyBytes > SLICED_BODY_BYTES) return this.#acceptInSlices(project, inputs, receivedAt);
     return this.jobs.enqueueMade(inputs.length, () => {
-      const { ids, errors, payloads } = prepareEvents(project.id, inputs, receivedAt, this.#pseudonymize);
+      const { ids, errors, payloads } = prepareEvents(
+        project.id,
+        inputs,
+        receivedAt,
+        this.#pseudonymizerOf(project),
+      );
       return { jobs: payloads.map((payload) => ({ kind: 'event', payload })), value: { ids, errors } };
     });
   }
@@ -68,6 +90,7 @@ export class EventWriter {
    */
   async #acceptInSlices(project: Project, inputs: unknown[], receivedAt: number): Promise<Accepted> {
     const prepared: PreparedEvents = { ids: [], errors: [], payloads: [] };
+    const pseudonymize = this.#pseudonymizerOf(project);
     const slices = timeSlices(this.#sliceMs);
     let stored = 0;
     const storeSlice = async () => {
@@ -80,7 +103,7 @@ export class EventWriter {
         await storeSlice();
         await slices.pause();
       }
-      addPrepared(prepared, index, project.id, input, receivedAt, this.#pseudonymize);
+      addPrepared(prepared, index, project.id, input, receivedAt, pseudonymize);
     }
     await storeSlice();
     return { ids: prepared.ids, errors: prepared.errors };
