@@ -1,4 +1,5 @@
 import { IngestError } from './ingest-error.js';
+import type { TimeSlices } from './time-slices.js';
 
 export interface JsonLimits {
   /** Deepest nesting of arrays and objects accepted (default 64). */
@@ -42,14 +43,30 @@ export function parseJsonLimited(buffer: Uint8Array, limits: JsonLimits = {}): u
 }
 
 /** The checks of parseJsonLimited, without the parse: size, nesting and values (taken from the budget). */
-export function checkJsonLimits(
-  buffer: Uint8Array,
-  { maxDepth = 64, maxBytes = Number.POSITIVE_INFINITY, label = 'body', values }: JsonLimits = {},
-): void {
-  if (buffer.length > maxBytes) throw new IngestError(413, `${label} is larger than ${maxBytes} bytes`);
-  const counted = scanStructure(buffer, maxDepth, values?.remaining ?? Number.POSITIVE_INFINITY, label);
-  if (values) values.remaining -= counted;
+export function checkJsonLimits(buffer: Uint8Array, limits: JsonLimits = {}): void {
+  const scan = structureScan(buffer, limits);
+  scan.step(Number.POSITIVE_INFINITY);
+  scan.finish();
 }
+
+/**
+ * checkJsonLimits a slice of time at a time, the event loop turning in between: for a large body,
+ * whose scan in one go held every other request (bench/README.md, "The scans of a large body").
+ * `chunkBytes`: how much is scanned between looks at the clock.
+ */
+export async function checkJsonLimitsInSlices(
+  buffer: Uint8Array,
+  limits: JsonLimits,
+  slices: TimeSlices,
+  chunkBytes = SCAN_CHUNK_BYTES,
+): Promise<void> {
+  const scan = structureScan(buffer, limits);
+  while (!scan.step(chunkBytes)) if (slices.due()) await slices.pause();
+  scan.finish();
+}
+
+/** Bytes a sliced scan reads between looks at the clock: at most a few ms, even of escaped quotes. */
+export const SCAN_CHUNK_BYTES = 256 * 1024;
 
 /** Strict UTF-8, then JSON.parse; either failing is a 400 that names `label`. */
 export function parseJsonText(buffer: Uint8Array, label: string): unknown {
@@ -79,27 +96,46 @@ export function decodeUtf8(buffer: Uint8Array, label = 'body'): string {
 // per byte outside strings. A string is skipped to its closing quote with Buffer#indexOf (memchr):
 // most of an event's bytes are its log lines, and compared one by one in JavaScript they took 266 ms
 // of an 88 MiB batch, all that time holding the event loop (bench/README.md, "One large request").
-function scanStructure(input: Uint8Array, maxDepth: number, maxValues: number, label: string): number {
+function structureScan(
+  input: Uint8Array,
+  { maxDepth = 64, maxBytes = Number.POSITIVE_INFINITY, label = 'body', values: budget }: JsonLimits,
+) {
+  if (input.length > maxBytes) throw new IngestError(413, `${label} is larger than ${maxBytes} bytes`);
   const buffer = asBuffer(input);
+  const maxValues = budget?.remaining ?? Number.POSITIVE_INFINITY;
+  let index = 0;
   let depth = 0;
   let values = 0;
-  for (let index = 0; index < buffer.length; index++) {
-    const byte = buffer[index];
-    if (byte === QUOTE) {
-      const end = closingQuote(buffer, index);
-      // Unterminated: JSON.parse says so, with the position.
-      if (end === -1) return values;
-      index = end;
-    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
-      if (++depth > maxDepth) throw new IngestError(400, `${label} nests deeper than ${maxDepth} levels`);
-      if (++values > maxValues) throw tooManyValues(label);
-    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
-      depth--;
-    } else if (byte === COMMA) {
-      if (++values > maxValues) throw tooManyValues(label);
-    }
-  }
-  return values;
+  return {
+    /** Scans about `bytes` more (a string is read to its end); true once the input is done. */
+    step(bytes: number): boolean {
+      const until = Math.min(buffer.length, index + bytes);
+      for (; index < until; index++) {
+        const byte = buffer[index];
+        if (byte === QUOTE) {
+          const end = closingQuote(buffer, index);
+          // Unterminated: JSON.parse says so, with the position.
+          if (end === -1) {
+            index = buffer.length;
+            return true;
+          }
+          index = end;
+        } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+          if (++depth > maxDepth) throw new IngestError(400, `${label} nests deeper than ${maxDepth} levels`);
+          if (++values > maxValues) throw tooManyValues(label);
+        } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+          depth--;
+        } else if (byte === COMMA) {
+          if (++values > maxValues) throw tooManyValues(label);
+        }
+      }
+      return index >= buffer.length;
+    },
+    /** Takes the values counted from the request's budget. */
+    finish(): void {
+      if (budget) budget.remaining -= values;
+    },
+  };
 }
 
 /**

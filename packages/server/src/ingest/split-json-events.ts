@@ -9,7 +9,9 @@ import {
   OPEN_BRACKET,
   parseJsonText,
   QUOTE,
+  SCAN_CHUNK_BYTES,
 } from './safe-json.js';
+import type { TimeSlices } from './time-slices.js';
 
 const COLON = 0x3a;
 const EVENTS_KEY = Buffer.from('events');
@@ -36,12 +38,37 @@ export interface JsonEvents {
  * Run checkJsonLimits on the body first: this scan counts nothing. `maxRestBytes` bounds what the
  * document holds besides its events (413 beyond), since that is parsed in one go.
  */
-export function splitJsonEvents(
+export function splitJsonEvents(input: Uint8Array, options: SplitOptions = {}): JsonEvents | undefined {
+  const scan = eventsArrayScan(asBuffer(input));
+  scan.step(Number.POSITIVE_INFINITY);
+  return jsonEvents(asBuffer(input), scan.result(), options);
+}
+
+/**
+ * splitJsonEvents a slice of time at a time, the event loop turning in between: its scan of a large
+ * body in one go held every other request (bench/README.md, "The scans of a large body").
+ */
+export async function splitJsonEventsInSlices(
   input: Uint8Array,
-  { label = 'body', maxRestBytes = Number.POSITIVE_INFINITY }: { label?: string; maxRestBytes?: number } = {},
+  options: SplitOptions,
+  slices: TimeSlices,
+  chunkBytes = SCAN_CHUNK_BYTES,
+): Promise<JsonEvents | undefined> {
+  const scan = eventsArrayScan(asBuffer(input));
+  while (!scan.step(chunkBytes)) if (slices.due()) await slices.pause();
+  return jsonEvents(asBuffer(input), scan.result(), options);
+}
+
+export interface SplitOptions {
+  label?: string;
+  maxRestBytes?: number;
+}
+
+function jsonEvents(
+  buffer: Buffer,
+  found: EventsArray | undefined,
+  { label = 'body', maxRestBytes = Number.POSITIVE_INFINITY }: SplitOptions,
 ): JsonEvents | undefined {
-  const buffer = asBuffer(input);
-  const found = findEventsArray(buffer);
   if (!found) return undefined;
   const { open, close, spans } = found;
   const restBytes = buffer.length - (close + 1 - open);
@@ -78,58 +105,78 @@ interface EventsArray {
   spans: Array<[number, number]>;
 }
 
-function findEventsArray(buffer: Buffer): EventsArray | undefined {
+/** The scan that finds the events array, resumable: `step` reads about `bytes` more, true once done. */
+function eventsArrayScan(buffer: Buffer) {
   let index = firstSignificant(buffer);
   const rootIsArray = buffer[index] === OPEN_BRACKET;
-  if (!rootIsArray && buffer[index] !== OPEN_BRACE) return undefined;
   // The depth of the array's elements: 1 in a root array, 2 under the root object's `events` key.
   const elementDepth = rootIsArray ? 1 : 2;
   let depth = 0;
   let found: EventsArray | undefined;
+  // Not a batch, or not one that can be split: parse it whole.
+  let none = !rootIsArray && buffer[index] !== OPEN_BRACE;
   let inArray = false;
   let start = 0;
   let lastKey: [number, number] | undefined;
   let afterEventsKey = false;
-  for (; index < buffer.length; index++) {
-    const byte = buffer[index];
-    if (byte === QUOTE) {
-      const end = closingQuote(buffer, index);
-      if (end === -1) return undefined;
-      if (depth === 1 && !rootIsArray) lastKey = [index + 1, end];
-      index = end;
-    } else if (byte === COLON) {
-      if (depth === 1 && !rootIsArray && lastKey)
-        afterEventsKey = EVENTS_KEY.equals(buffer.subarray(lastKey[0], lastKey[1]));
-    } else if (byte === OPEN_BRACKET || byte === OPEN_BRACE) {
-      depth++;
-      const opensArray = byte === OPEN_BRACKET && (rootIsArray ? depth === 1 : depth === 2 && afterEventsKey);
-      afterEventsKey = false;
-      if (opensArray) {
-        if (found) return undefined;
-        found = { open: index, close: -1, spans: [] };
-        inArray = true;
-        start = index + 1;
-      }
-    } else if (byte === COMMA) {
-      if (depth === 1) afterEventsKey = false;
-      if (inArray && depth === elementDepth) {
-        found!.spans.push([start, index]);
-        start = index + 1;
-      }
-    } else if (byte === CLOSE_BRACKET || byte === CLOSE_BRACE) {
-      if (inArray && depth === elementDepth) {
-        // A `}` closing the array: not JSON, which the whole parse will say.
-        if (byte === CLOSE_BRACE) return undefined;
-        // `[]` and `[ ]` hold nothing; `[1, ]` holds an empty element, which its parse refuses.
-        if (found!.spans.length > 0 || firstSignificant(buffer, start) < index)
+  const step = (bytes: number): boolean => {
+    if (none) return true;
+    const until = Math.min(buffer.length, index + bytes);
+    for (; index < until; index++) {
+      const byte = buffer[index];
+      if (byte === QUOTE) {
+        const end = closingQuote(buffer, index);
+        if (end === -1) {
+          none = true;
+          return true;
+        }
+        if (depth === 1 && !rootIsArray) lastKey = [index + 1, end];
+        index = end;
+      } else if (byte === COLON) {
+        if (depth === 1 && !rootIsArray && lastKey)
+          afterEventsKey = EVENTS_KEY.equals(buffer.subarray(lastKey[0], lastKey[1]));
+      } else if (byte === OPEN_BRACKET || byte === OPEN_BRACE) {
+        depth++;
+        const opensArray =
+          byte === OPEN_BRACKET && (rootIsArray ? depth === 1 : depth === 2 && afterEventsKey);
+        afterEventsKey = false;
+        if (opensArray) {
+          if (found) {
+            none = true;
+            return true;
+          }
+          found = { open: index, close: -1, spans: [] };
+          inArray = true;
+          start = index + 1;
+        }
+      } else if (byte === COMMA) {
+        if (depth === 1) afterEventsKey = false;
+        if (inArray && depth === elementDepth) {
           found!.spans.push([start, index]);
-        found!.close = index;
-        inArray = false;
+          start = index + 1;
+        }
+      } else if (byte === CLOSE_BRACKET || byte === CLOSE_BRACE) {
+        if (inArray && depth === elementDepth) {
+          // A `}` closing the array: not JSON, which the whole parse will say.
+          if (byte === CLOSE_BRACE) {
+            none = true;
+            return true;
+          }
+          // `[]` and `[ ]` hold nothing; `[1, ]` holds an empty element, which its parse refuses.
+          if (found!.spans.length > 0 || firstSignificant(buffer, start) < index)
+            found!.spans.push([start, index]);
+          found!.close = index;
+          inArray = false;
+        }
+        depth--;
       }
-      depth--;
     }
-  }
-  return found && found.close !== -1 ? found : undefined;
+    return index >= buffer.length;
+  };
+  return {
+    step,
+    result: (): EventsArray | undefined => (!none && found && found.close !== -1 ? found : undefined),
+  };
 }
 
 /** The character a JSON document opens with, past whitespace and a byte order mark; undefined if none. */

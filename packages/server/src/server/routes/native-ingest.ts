@@ -1,12 +1,12 @@
 import {
-  checkJsonLimits,
+  checkJsonLimitsInSlices,
   decodeBody,
   type JsonLimits,
   openingOf,
   parseJsonLimited,
   parseJsonText,
   SLICED_BODY_BYTES,
-  splitJsonEvents,
+  splitJsonEventsInSlices,
   timeSlices,
 } from '../../ingest/index.js';
 import { HttpError } from '../http-error.js';
@@ -68,9 +68,10 @@ async function parseInSlices(
   jsonLimits: JsonLimits,
   { maxBatch, maxEventBytes }: IngestLimits,
 ): Promise<unknown> {
-  checkJsonLimits(body, jsonLimits);
+  const slices = timeSlices();
+  await checkJsonLimitsInSlices(body, jsonLimits, slices);
   // What is not events is parsed in one go: it may hold no more than one event.
-  const parts = splitJsonEvents(body, { maxRestBytes: maxEventBytes });
+  const parts = await splitJsonEventsInSlices(body, { maxRestBytes: maxEventBytes }, slices);
   if (!parts) {
     // Not a batch: an object is one event, measured as it stands like a batch's events, and refused
     // before a parse of up to 100 MiB in one go (a string, never an event, likewise). Anything else is
@@ -86,7 +87,6 @@ async function parseInSlices(
   for (let index = 0; index < parts.count; index++) {
     if (parts.bytes(index) > maxEventBytes) throw eventTooLarge(index, maxEventBytes);
   }
-  const slices = timeSlices();
   const elements: unknown[] = [];
   for (let index = 0; index < parts.count; index++) {
     if (slices.due()) await slices.pause();
