@@ -44,7 +44,7 @@ export function parseJsonLimited(buffer: Uint8Array, limits: JsonLimits = {}): u
 
 /** The checks of parseJsonLimited, without the parse: size, nesting and values (taken from the budget). */
 export function checkJsonLimits(buffer: Uint8Array, limits: JsonLimits = {}): void {
-  const scan = structureScan(buffer, limits);
+  const scan = new StructureScan(buffer, limits);
   scan.step(Number.POSITIVE_INFINITY);
   scan.finish();
 }
@@ -60,7 +60,7 @@ export async function checkJsonLimitsInSlices(
   slices: TimeSlices,
   chunkBytes = SCAN_CHUNK_BYTES,
 ): Promise<void> {
-  const scan = structureScan(buffer, limits);
+  const scan = new StructureScan(buffer, limits);
   while (!scan.step(chunkBytes)) if (slices.due()) await slices.pause();
   scan.finish();
 }
@@ -96,46 +96,67 @@ export function decodeUtf8(buffer: Uint8Array, label = 'body'): string {
 // per byte outside strings. A string is skipped to its closing quote with Buffer#indexOf (memchr):
 // most of an event's bytes are its log lines, and compared one by one in JavaScript they took 266 ms
 // of an 88 MiB batch, all that time holding the event loop (bench/README.md, "One large request").
-function structureScan(
-  input: Uint8Array,
-  { maxDepth = 64, maxBytes = Number.POSITIVE_INFINITY, label = 'body', values: budget }: JsonLimits,
-) {
-  if (input.length > maxBytes) throw new IngestError(413, `${label} is larger than ${maxBytes} bytes`);
-  const buffer = asBuffer(input);
-  const maxValues = budget?.remaining ?? Number.POSITIVE_INFINITY;
-  let index = 0;
-  let depth = 0;
-  let values = 0;
-  return {
-    /** Scans about `bytes` more (a string is read to its end); true once the input is done. */
-    step(bytes: number): boolean {
-      const until = Math.min(buffer.length, index + bytes);
-      for (; index < until; index++) {
-        const byte = buffer[index];
-        if (byte === QUOTE) {
-          const end = closingQuote(buffer, index);
-          // Unterminated: JSON.parse says so, with the position.
-          if (end === -1) {
-            index = buffer.length;
-            return true;
-          }
-          index = end;
-        } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
-          if (++depth > maxDepth) throw new IngestError(400, `${label} nests deeper than ${maxDepth} levels`);
-          if (++values > maxValues) throw tooManyValues(label);
-        } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
-          depth--;
-        } else if (byte === COMMA) {
-          if (++values > maxValues) throw tooManyValues(label);
+/** The limits' scan, resumable: `step` reads about `bytes` more. A class: the hot path makes one per document. */
+class StructureScan {
+  readonly #buffer: Buffer;
+  readonly #maxDepth: number;
+  readonly #maxValues: number;
+  readonly #label: string;
+  readonly #budget: JsonValueBudget | undefined;
+  #index = 0;
+  #depth = 0;
+  #values = 0;
+
+  constructor(
+    input: Uint8Array,
+    { maxDepth = 64, maxBytes = Number.POSITIVE_INFINITY, label = 'body', values: budget }: JsonLimits,
+  ) {
+    if (input.length > maxBytes) throw new IngestError(413, `${label} is larger than ${maxBytes} bytes`);
+    this.#buffer = asBuffer(input);
+    this.#maxDepth = maxDepth;
+    this.#maxValues = budget?.remaining ?? Number.POSITIVE_INFINITY;
+    this.#label = label;
+    this.#budget = budget;
+  }
+
+  /** Scans about `bytes` more (a string is read to its end); true once the input is done. */
+  step(bytes: number): boolean {
+    const buffer = this.#buffer;
+    const until = Math.min(buffer.length, this.#index + bytes);
+    let index = this.#index;
+    let depth = this.#depth;
+    let values = this.#values;
+    for (; index < until; index++) {
+      const byte = buffer[index];
+      if (byte === QUOTE) {
+        const end = closingQuote(buffer, index);
+        // Unterminated: JSON.parse says so, with the position.
+        if (end === -1) {
+          index = buffer.length;
+          break;
         }
+        index = end;
+      } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+        if (++depth > this.#maxDepth)
+          throw new IngestError(400, `${this.#label} nests deeper than ${this.#maxDepth} levels`);
+        if (++values > this.#maxValues) throw tooManyValues(this.#label);
+      } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+        depth--;
+      } else if (byte === COMMA) {
+        if (++values > this.#maxValues) throw tooManyValues(this.#label);
       }
-      return index >= buffer.length;
-    },
-    /** Takes the values counted from the request's budget. */
-    finish(): void {
-      if (budget) budget.remaining -= values;
-    },
-  };
+    }
+    // A throw ends the scan: nothing to keep.
+    this.#index = index;
+    this.#depth = depth;
+    this.#values = values;
+    return index >= buffer.length;
+  }
+
+  /** Takes the values counted from the request's budget. */
+  finish(): void {
+    if (this.#budget) this.#budget.remaining -= this.#values;
+  }
 }
 
 /**
