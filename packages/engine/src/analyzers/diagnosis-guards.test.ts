@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { normalizeEvent } from '@triage/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readLlmConfig } from '../config/llm-config.js';
@@ -203,6 +206,25 @@ describe('LLM budgets', () => {
     expect(await ledger.reserve(anEvent, 0.5)).toHaveProperty('reservation');
     // The first day's settlement does not land on the second.
     expect(ledger.summary()).toMatchObject({ day: '2026-01-02', totalUsd: 0.5, calls: 1 });
+  });
+
+  it("should hold the budget on the process's own count while the shared store cannot be reached", async () => {
+    const store = await openSqlStore({
+      url: join(mkdtempSync(join(tmpdir(), 'triage-spend-down-')), 'triage.db'),
+    });
+    const failures: unknown[] = [];
+    const ledger = new SpendLedger({ dailyUsd: 1 }, Date.now, store, (error) => failures.push(error));
+    await store.close();
+    const anEvent = normalizeEvent(event('A'));
+    const first = await ledger.reserve(anEvent, 0.4);
+    if (!('reservation' in first)) throw new Error(`refused: ${first.refused}`);
+    await first.reservation.settle(1.5);
+    expect(await ledger.reserve(anEvent, 0.4)).toEqual({
+      refused: 'over the daily LLM budget ($1.5 of $1 spent today)',
+    });
+    expect(ledger.summary()).toMatchObject({ totalUsd: 1.5, calls: 1 });
+    // Each booking that fell back told once; the settlement of a call booked here only stays here.
+    expect(failures).toHaveLength(2);
   });
 
   it('should book a call at its estimate, then at its cost, and give back a call not made', async () => {
