@@ -27,6 +27,6 @@ export { MAX_BREADCRUMBS } from './sentry-breadcrumbs.js';
 export type { SentryEventInput, SentryEventOptions } from './sentry-to-event.js';
 export { sentryEventToTriage } from './sentry-to-event.js';
 export type { JsonEvents, SplitOptions } from './split-json-events.js';
-export { openingOf, splitJsonEvents, splitJsonEventsInSlices } from './split-json-events.js';
+export { openingOf, splitJsonEventsInSlices } from './split-json-events.js';
 export type { TimeSlices } from './time-slices.js';
 export { SLICE_MS, SLICED_BODY_BYTES, timeSlices } from './time-slices.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IngestError } from './ingest-error.js';
 import { checkJsonLimits, checkJsonLimitsInSlices, type JsonLimits } from './safe-json.js';
-import { splitJsonEvents, splitJsonEventsInSlices } from './split-json-events.js';
+import { type JsonEvents, splitJsonEventsInSlices } from './split-json-events.js';
 import type { TimeSlices } from './time-slices.js';
 
 /** Slices that are always due: a pause after every chunk, each letting a turn of the event loop go by. */
@@ -66,12 +66,19 @@ describe('the scans of a large body, in slices', () => {
     async (chunk) => {
       for (const text of bodies) {
         const { slices } = everyChunk();
-        const parsed = (parts: ReturnType<typeof splitJsonEvents>) =>
+        const parsed = (parts: JsonEvents | undefined) =>
           parts === undefined
             ? undefined
             : parts.assemble(Array.from({ length: parts.count }, (_, index) => parts.element(index)));
-        const expected = await outcome(() =>
-          parsed(splitJsonEvents(Buffer.from(text), { maxRestBytes: 40 })),
+        const expected = await outcome(async () =>
+          parsed(
+            await splitJsonEventsInSlices(
+              Buffer.from(text),
+              { maxRestBytes: 40 },
+              slices,
+              Number.POSITIVE_INFINITY,
+            ),
+          ),
         );
         const actual = await outcome(async () =>
           parsed(await splitJsonEventsInSlices(Buffer.from(text), { maxRestBytes: 40 }, slices, chunk)),

@@ -11,12 +11,12 @@ import {
   QUOTE,
   SCAN_CHUNK_BYTES,
 } from './safe-json.js';
-import type { TimeSlices } from './time-slices.js';
+import { type TimeSlices, timeSlices } from './time-slices.js';
 
 const COLON = 0x3a;
 const EVENTS_KEY = Buffer.from('events');
 
-/** A JSON body whose events can be parsed one at a time: see splitJsonEvents. */
+/** A JSON body whose events can be parsed one at a time: see splitJsonEventsInSlices. */
 export interface JsonEvents {
   /** How many elements the events array holds. */
   count: number;
@@ -36,22 +36,14 @@ export interface JsonEvents {
  * when it is parsed; so the body is refused (400) exactly when JSON.parse would refuse it.
  * Undefined when the body has no such array (or two `events` keys): parse it whole.
  * Run checkJsonLimits on the body first: this scan counts nothing. `maxRestBytes` bounds what the
- * document holds besides its events (413 beyond), since that is parsed in one go.
- */
-export function splitJsonEvents(input: Uint8Array, options: SplitOptions = {}): JsonEvents | undefined {
-  const scan = eventsArrayScan(asBuffer(input));
-  scan.step(Number.POSITIVE_INFINITY);
-  return jsonEvents(asBuffer(input), scan.result(), options);
-}
-
-/**
- * splitJsonEvents a slice of time at a time, the event loop turning in between: its scan of a large
- * body in one go held every other request (bench/README.md, "The scans of a large body").
+ * document holds besides its events (413 beyond), since that is parsed in one go. The scan itself
+ * reads `chunkBytes` at a time and lets the event loop turn when a slice is due: in one go, the scan
+ * of a large body held every other request (bench/README.md, "The scans of a large body").
  */
 export async function splitJsonEventsInSlices(
   input: Uint8Array,
-  options: SplitOptions,
-  slices: TimeSlices,
+  options: SplitOptions = {},
+  slices: TimeSlices = timeSlices(),
   chunkBytes = SCAN_CHUNK_BYTES,
 ): Promise<JsonEvents | undefined> {
   const scan = eventsArrayScan(asBuffer(input));
