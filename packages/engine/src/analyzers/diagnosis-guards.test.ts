@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { normalizeEvent } from '@triage/core';
+import { normalizeEvent, type TriageEvent } from '@triage/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readLlmConfig } from '../config/llm-config.js';
 import { createEngine } from '../pipeline/engine.js';
@@ -15,7 +15,7 @@ import { buildPrompt } from './build-prompt.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { createFallbackAnalyzer } from './fallback-analyzer.js';
 import { createLlmAnalyzer } from './llm-analyzer.js';
-import { SpendLedger } from './spend-ledger.js';
+import { SpendLedger, type SpendReservation } from './spend-ledger.js';
 
 let llm: FakeLlmServer;
 beforeAll(async () => {
@@ -35,6 +35,17 @@ const event = (handler: string, line = 'ERROR: Connection pool exhausted (10/10 
   source: { file: 'src/app.ts', function: handler },
   log: [line],
 });
+
+/** The reservation a booking made; the test fails when the budget refused it. */
+async function reservationOf(
+  ledger: SpendLedger,
+  anEvent: TriageEvent,
+  estimateUsd: number,
+): Promise<SpendReservation> {
+  const outcome = await ledger.reserve(anEvent, estimateUsd);
+  if ('refused' in outcome) throw new Error(`refused: ${outcome.refused}`);
+  return outcome.reservation;
+}
 
 describe('LLM budgets', () => {
   it('should answer offline, with a note, once the daily budget is spent', async () => {
@@ -196,9 +207,8 @@ describe('LLM budgets', () => {
     let now = Date.parse('2026-01-01T23:59:00Z');
     const ledger = new SpendLedger({ dailyUsd: 1 }, () => now);
     const anEvent = normalizeEvent(event('A'));
-    const first = await ledger.reserve(anEvent, 0.5);
-    if (!('reservation' in first)) throw new Error(`refused: ${first.refused}`);
-    await first.reservation.settle(1);
+    const first = await reservationOf(ledger, anEvent, 0.5);
+    await first.settle(1);
     expect(await ledger.reserve(anEvent, 0.5)).toEqual({
       refused: 'over the daily LLM budget ($1 of $1 spent today)',
     });
@@ -216,9 +226,8 @@ describe('LLM budgets', () => {
     const ledger = new SpendLedger({ dailyUsd: 1 }, Date.now, store, (error) => failures.push(error));
     await store.close();
     const anEvent = normalizeEvent(event('A'));
-    const first = await ledger.reserve(anEvent, 0.4);
-    if (!('reservation' in first)) throw new Error(`refused: ${first.refused}`);
-    await first.reservation.settle(1.5);
+    const first = await reservationOf(ledger, anEvent, 0.4);
+    await first.settle(1.5);
     expect(await ledger.reserve(anEvent, 0.4)).toEqual({
       refused: 'over the daily LLM budget ($1.5 of $1 spent today)',
     });
@@ -235,22 +244,20 @@ describe('LLM budgets', () => {
     expect(booked[1]).toEqual({
       refused: 'over the daily LLM budget of handler "src/app.ts A" ($0.6 of $0.5)',
     });
-    const [first] = booked;
-    if (!first || !('reservation' in first)) throw new Error('the first call was refused');
+    const first = booked[0] && 'reservation' in booked[0] ? booked[0].reservation : undefined;
+    if (!first) throw new Error('the first call was refused');
     expect(ledger.summary()).toMatchObject({ totalUsd: 0.6, calls: 1 });
-    await first.reservation.settle(0.25);
+    await first.settle(0.25);
     expect(ledger.summary()).toMatchObject({ totalUsd: 0.25, calls: 1 });
     // Settled once: a second settlement changes nothing.
-    await first.reservation.settle(0.9);
+    await first.settle(0.9);
     expect(ledger.summary().totalUsd).toBe(0.25);
-    const second = await ledger.reserve(anEvent, 0.6);
-    if (!('reservation' in second)) throw new Error(`refused: ${second.refused}`);
-    await second.reservation.release();
+    const second = await reservationOf(ledger, anEvent, 0.6);
+    await second.release();
     expect(ledger.summary()).toMatchObject({ totalUsd: 0.25, calls: 1 });
     // A call of unknown cost counts as a call that cost nothing.
-    const third = await ledger.reserve(anEvent, 0.6);
-    if (!('reservation' in third)) throw new Error(`refused: ${third.refused}`);
-    await third.reservation.settle(undefined);
+    const third = await reservationOf(ledger, anEvent, 0.6);
+    await third.settle(undefined);
     expect(ledger.summary()).toMatchObject({ totalUsd: 0.25, calls: 2 });
   });
 });
@@ -352,8 +359,7 @@ describe('the breaker and the budget together', () => {
       onFailure: () => {},
     });
     // Handler A has spent its budget; one failure of handler B opens the circuit.
-    const spent = await ledger.reserve(normalizeEvent(event('A')), 0);
-    if ('reservation' in spent) await spent.reservation.settle(0.002);
+    await (await reservationOf(ledger, normalizeEvent(event('A')), 0)).settle(0.002);
     llm.reply(() => ({ status: 400 }));
     await analyzer.analyze(normalizeEvent(event('B')));
     now = 1_001;

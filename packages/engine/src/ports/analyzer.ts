@@ -15,6 +15,6 @@ export interface AnalyzeOptions {
 export interface Analyzer {
   readonly name: string;
   analyze(event: TriageEvent, options?: AnalyzeOptions): Promise<AnalysisResult>;
-  /** What a call is expected to cost at most, in USD, booked against the budgets while it runs. */
+  /** What a call is expected to cost, in USD, erring high: booked against the budgets while it runs. */
   estimateCostUsd?(): number | undefined;
 }
