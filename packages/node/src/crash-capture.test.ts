@@ -16,7 +16,17 @@ ${body}`;
     execFile(
       process.execPath,
       ['--input-type=module', '-e', script],
-      { env: { PATH: process.env.PATH, TRIAGE_DSN: dsn, ...env }, encoding: 'utf8', timeout: 20_000 },
+      // A temporary directory of its own: an in-process client looks for kept crashes there.
+      {
+        env: {
+          PATH: process.env.PATH,
+          TMPDIR: mkdtempSync(join(tmpdir(), 'triage-tmp-')),
+          TRIAGE_DSN: dsn,
+          ...env,
+        },
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
       (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
     );
   });

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AnalysisCallback, Engine, EngineOptions } from '@triage/engine';
 import { type CrashCapturing, captureCrashes, forgetCrashes } from './crash-capture.js';
+import { CrashKeeper, defaultCrashDirectory } from './crash-keeping.js';
 import { type ExitFlushable, flushAtExit, forgetAtExit } from './exit-flush.js';
 import { Scope, type ScopeOptions, type ScopeOwner } from './scope.js';
 import { type EventDefaults, scopeToEvent } from './scope-to-event.js';
@@ -37,9 +38,17 @@ export interface TriageOptions extends EventDefaults {
    * ends the process (default true). The scope it was thrown in (or a scope of its own) ends with the
    * error; with a DSN, the events still held are sent at once, the process blocked for at most
    * `flushAtExitMs` meanwhile. Node then prints the error and exits with code 1 as usual. In process
-   * (no DSN) the scope's summary line is printed, but nothing can be analysed or alerted on.
+   * (no DSN) nothing can be analysed or alerted on while the process ends: the events the engine had
+   * not finished are kept in `crashDirectory`, redacted, and the next start analyses them.
    */
   captureCrashes?: boolean;
+  /**
+   * In process: where a crash keeps the events the engine had not finished, for the next start of the
+   * application to analyse (and where that start looks for them). Default: a directory of this user's
+   * in the temporary directory, one per application (working directory, main script, `service`);
+   * set one that outlives a reboot if it matters. `false`: nothing is kept, nothing read back.
+   */
+  crashDirectory?: string | false;
   /** Called for every analysis, besides each scope's own `onAnalysis`. In-process only: never called with a DSN. */
   onAnalysis?: AnalysisCallback;
   /**
@@ -124,6 +133,11 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
         onDrop: (reason, count) => this.#count(`dropped:${reason}`, count),
       });
     } else {
+      const { crashDirectory = defaultCrashDirectory(options.service) } = options;
+      if (crashDirectory !== false && (typeof crashDirectory !== 'string' || crashDirectory === ''))
+        throw new TypeError(
+          `crashDirectory must be a directory's path or false, got ${String(crashDirectory)}`,
+        );
       this.#inProcess = new InProcessTransport({
         engine: {
           diagnostics: options.diagnostics,
@@ -133,8 +147,18 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
         },
         onFailure: (stage, error) => this.#fail(stage, error),
         onDrop: (reason, count) => this.#count(`dropped:${reason}`, count),
+        keeper:
+          crashDirectory === false
+            ? undefined
+            : new CrashKeeper(crashDirectory, {
+                redact: options.engine?.redact,
+                userKeySecret: options.engine?.userKeySecret,
+                shared: options.crashDirectory === undefined,
+              }),
+        onNote: (line) => this.#note(line),
       });
       this.#transport = this.#inProcess;
+      void this.#inProcess.replayKept();
     }
     if (options.captureCrashes ?? true) captureCrashes(this);
   }
@@ -204,15 +228,20 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
       if (!fatal) return;
       // The event loop will not turn again: what waits for it is written or sent now, or never.
       this.#summary.flush();
+      if (this.#inProcess) {
+        // A file, written at once: flushAtExitMs bounds waiting on a server, and nothing waits here.
+        if (this.#options.crashDirectory !== false) this.#inProcess.sendAtCrash();
+        else
+          this.#fail(
+            'crash',
+            new Error(
+              'the process is ending on an uncaught exception: the in-process engine cannot analyse it now, and crashDirectory is false (with TRIAGE_DSN a Triage server receives crashes)',
+            ),
+          );
+        return;
+      }
       if (this.#flushAtExitMs === 0) return;
-      if (this.#transport.sendAtCrash) this.#transport.sendAtCrash(this.#flushAtExitMs);
-      else if (this.#inProcess)
-        this.#fail(
-          'crash',
-          new Error(
-            'the process is ending on an uncaught exception: the in-process engine cannot analyse it now (with TRIAGE_DSN a Triage server receives crashes)',
-          ),
-        );
+      this.#transport.sendAtCrash?.(this.#flushAtExitMs);
     } catch (failure) {
       this.#fail('crash', failure);
     }
@@ -366,9 +395,14 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
     const key = `${stage}:${message}`;
     if (this.#logged.has(key)) return;
     if (this.#logged.size < 100) this.#logged.add(key);
+    this.#note(`${stage} failed: ${message}`);
+  }
+
+  /** A line to the diagnostics (stderr by default), prefixed `[triage]`. */
+  #note(line: string) {
     try {
-      (this.#options.diagnostics ?? ((line: string) => process.stderr.write(`${line}\n`)))(
-        `[triage] ${stage} failed: ${message}`,
+      (this.#options.diagnostics ?? ((text: string) => process.stderr.write(`${text}\n`)))(
+        `[triage] ${line}`,
       );
     } catch {
       // nowhere left to report

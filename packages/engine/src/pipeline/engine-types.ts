@@ -98,4 +98,10 @@ export interface Submission {
    * workers, where every job of a new error's storm otherwise waited for its first one's analysis.
    */
   awaitAnalysisInFlight?: boolean;
+  /**
+   * Called once `submit`'s queue is done with the submission, whatever came of it (processed,
+   * throttled, invalid, failed); not for one a full queue pushed out. What sent it can tell the events
+   * the pipeline still owes from those it finished: the Node SDK keeps the former when the process crashes.
+   */
+  onSettled?: () => void;
 }

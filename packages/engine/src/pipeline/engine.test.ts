@@ -381,6 +381,32 @@ describe('Engine without an LLM', () => {
     expect(engine.stats().failures).toMatchObject({ 'dropped:invalid-event': 1, normalize: 2 });
   });
 
+  it('should call onSettled once a submission is done with, whatever came of it, and not before', async () => {
+    const engine = createEngine({ env: {}, notifiers: [], diagnostics: () => {} });
+    const settled: string[] = [];
+    let analysed = false;
+    engine.submit({
+      input: poolEvent(),
+      onAnalysis: () => {
+        analysed = true;
+        expect(settled).toEqual([]);
+      },
+      onSettled: () => settled.push('pool'),
+    });
+    engine.submit({ input: 42, onSettled: () => settled.push('invalid') });
+    engine.submit({
+      input: poolEvent(),
+      onSettled: () => {
+        throw new Error('settled bug');
+      },
+    });
+    expect(settled).toEqual([]);
+    await engine.flush();
+    expect(analysed).toBe(true);
+    expect(settled.sort()).toEqual(['invalid', 'pool']);
+    expect(engine.stats().failures['settled callback']).toBe(1);
+  });
+
   it('should drop the oldest event when the queue is full, and count it', async () => {
     const engine = createEngine({ env: {}, notifiers: [], maxPending: 2, concurrency: 1 });
     for (let index = 0; index < 5; index++) engine.submit({ input: poolEvent(index) });

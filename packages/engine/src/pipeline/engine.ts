@@ -164,7 +164,17 @@ export class Engine {
       return false;
     }
     this.#counts.accepted++;
-    return this.#queue.push(() => this.process(submission));
+    const { onSettled } = submission;
+    if (!onSettled) return this.#queue.push(() => this.process(submission));
+    return this.#queue.push(() =>
+      this.process(submission).finally(() => {
+        try {
+          onSettled();
+        } catch (error) {
+          this.#failures.report('settled callback', error);
+        }
+      }),
+    );
   }
 
   /**

@@ -1,4 +1,6 @@
-import type { Engine, EngineOptions } from '@triage/engine';
+import type { TriageEvent } from '@triage/core';
+import type { Engine, EngineOptions, Submission } from '@triage/engine';
+import type { CrashKeeper } from '../crash-keeping.js';
 import type { Transport, TransportJob } from './transport.js';
 
 export interface InProcessTransportOptions {
@@ -8,6 +10,19 @@ export interface InProcessTransportOptions {
   onDrop: (reason: string, count: number) => void;
   /** Jobs held while the engine module loads. */
   maxWaiting?: number;
+  /**
+   * Where the events the engine still owes are kept when the process crashes, and read back from at
+   * the next start (`replayKept`). Without it they are lost with the process.
+   */
+  keeper?: CrashKeeper;
+  /** What the transport tells of kept and replayed crashes (not failures). */
+  onNote?: (line: string) => void;
+}
+
+/** A job handed to the engine and not yet settled, with its event once the engine built it. */
+interface Owed {
+  job: TransportJob;
+  event?: TriageEvent;
 }
 
 /**
@@ -21,6 +36,9 @@ export class InProcessTransport implements Transport {
   #waiting: TransportJob[] = [];
   /** Set once the engine failed to start: what was sent is lost, and flush says so. */
   #lost = false;
+  /** With a keeper: jobs the engine has not settled yet, oldest first (its queue drops the oldest). */
+  readonly #owed = new Set<Owed>();
+  #replaying?: Promise<void>;
 
   constructor(options: InProcessTransportOptions) {
     this.#options = options;
@@ -28,7 +46,7 @@ export class InProcessTransport implements Transport {
 
   send(job: TransportJob): void {
     if (this.#engine) {
-      this.#engine.submit({ input: job.event, onAnalysis: job.onAnalysis });
+      this.#engine.submit(this.#submission(job));
       return;
     }
     if (this.#waiting.length >= (this.#options.maxWaiting ?? 1_000)) {
@@ -47,11 +65,96 @@ export class InProcessTransport implements Transport {
   }
 
   async flush(timeoutMs: number): Promise<boolean> {
-    if (!this.#engine && !this.#loading) return !this.#lost;
     const deadline = Date.now() + timeoutMs;
-    const engine = await withTimeout(this.ready(), timeoutMs).catch(() => undefined);
+    const replayed = this.#replaying
+      ? await withTimeout(
+          this.#replaying.then(() => true),
+          timeoutMs,
+        )
+      : true;
+    if (!replayed) return false;
+    if (!this.#engine && !this.#loading) return !this.#lost;
+    const engine = await withTimeout(this.ready(), Math.max(0, deadline - Date.now())).catch(() => undefined);
     if (!engine) return false;
     return engine.flush(Math.max(0, deadline - Date.now()));
+  }
+
+  /**
+   * The process is ending for an uncaught exception: the engine cannot finish what it holds, so the
+   * keeper writes it to a file for the next start (synchronously; the event loop will not turn again).
+   */
+  sendAtCrash(): void {
+    const keeper = this.#options.keeper;
+    if (!keeper) return;
+    try {
+      const events: TriageEvent[] = [];
+      const built = (make: () => TriageEvent) => {
+        try {
+          events.push(make());
+        } catch (error) {
+          // One scope that cannot become an event does not cost the others.
+          this.#options.onFailure('crash', error);
+        }
+      };
+      for (const owed of this.#owed) built(() => owed.event ?? owed.job.event());
+      for (const job of this.#waiting) built(job.event);
+      const file = keeper.keep(events);
+      if (file)
+        this.#options.onNote?.(
+          `the process is ending on an uncaught exception: ${events.length} event(s) not yet analysed are kept in ${file}, for the next start of this application to analyse`,
+        );
+    } catch (error) {
+      this.#options.onFailure('crash', error);
+    }
+  }
+
+  /**
+   * Analyses the events earlier runs kept when they crashed (see `sendAtCrash`), then deletes their
+   * files. Loads the engine only when there are some. `flush` waits for it.
+   */
+  replayKept(): Promise<void> {
+    this.#replaying ??= this.#replay().catch((error: unknown) =>
+      this.#options.onFailure('crash replay', error),
+    );
+    return this.#replaying;
+  }
+
+  async #replay(): Promise<void> {
+    const keeper = this.#options.keeper;
+    if (!keeper) return;
+    const crashes = await keeper.claim((file, error) =>
+      this.#options.onFailure('crash replay', new Error(`${file}: ${(error as Error).message}`)),
+    );
+    if (crashes.length === 0) return;
+    const engine = await this.ready();
+    for (const crash of crashes) {
+      this.#options.onNote?.(
+        `analysing ${crash.events.length} event(s) kept from a crash of process ${crash.pid} at ${new Date(crash.crashedAt).toISOString()}`,
+      );
+      // One at a time, past the queue: its bound would drop some, and the files are small.
+      for (const event of crash.events) await engine.process({ input: event, redacted: true });
+      await keeper.release(crash);
+    }
+  }
+
+  /** The engine's submission for `job`; with a keeper, the job is owed until the engine settles it. */
+  #submission(job: TransportJob): Submission {
+    const { keeper, engine } = this.#options;
+    if (!keeper) return { input: job.event, onAnalysis: job.onAnalysis };
+    const owed: Owed = { job };
+    this.#owed.add(owed);
+    // The engine's queue pushes its oldest out when full, and never settles it: so does this.
+    const bound = (engine.maxPending ?? 1_000) + (engine.concurrency ?? 2);
+    if (this.#owed.size > bound) this.#owed.delete(this.#owed.values().next().value as Owed);
+    return {
+      // Built once: the event kept at a crash is the one the engine had, with the same id.
+      input: () => {
+        owed.event = job.event();
+        return owed.event;
+      },
+      onAnalysis: job.onAnalysis,
+      onSettled: () => this.#owed.delete(owed),
+    };
   }
 
   async close(timeoutMs: number): Promise<boolean> {
@@ -69,8 +172,7 @@ export class InProcessTransport implements Transport {
       const { createEngine } = await import('@triage/engine');
       const engine = createEngine(this.#options.engine);
       this.#engine = engine;
-      for (const job of this.#waiting.splice(0))
-        engine.submit({ input: job.event, onAnalysis: job.onAnalysis });
+      for (const job of this.#waiting.splice(0)) engine.submit(this.#submission(job));
       return engine;
     } catch (error) {
       this.#lost = true;

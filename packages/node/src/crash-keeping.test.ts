@@ -1,0 +1,260 @@
+import { execFile } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TriageEvent } from '@triage/core';
+import { describe, expect, it } from 'vitest';
+import { CrashKeeper, defaultCrashDirectory } from './crash-keeping.js';
+
+interface Ended {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `body` in a process of its own, in process (no DSN), after a client that keeps its crashes in
+ * `directory` and prints each analysis as a JSON line; alerts go nowhere.
+ */
+function runApp(directory: string, body: string, options = ''): Promise<Ended> {
+  const script = `import { createTriage } from '@triage/node';
+const triage = createTriage({
+  summary: 'none',
+  service: 'importer',
+  crashDirectory: ${JSON.stringify(directory)},
+  onAnalysis: ({ event, result }) => console.log(JSON.stringify({ id: event.id, function: event.source?.function, title: result.analysis.title, user: event.user, log: event.log.map((entry) => entry.message) })),
+  engine: { notifiers: [] },
+  ${options}
+});
+${body}`;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      // A temporary directory of its own: the default crash directory lies there.
+      {
+        env: { PATH: process.env.PATH, TMPDIR: mkdtempSync(join(tmpdir(), 'triage-tmp-')) },
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+      (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const analyses = (ended: Ended) =>
+  ended.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map(
+      (line) =>
+        JSON.parse(line) as {
+          id: string;
+          function?: string;
+          title: string;
+          user?: Record<string, unknown>;
+          log: string[];
+        },
+    );
+
+const crashFiles = (directory: string) => readdirSync(directory).filter((name) => name.startsWith('crash-'));
+
+const event = (message: string): TriageEvent => ({
+  id: globalThis.crypto.randomUUID(),
+  timestamp: Date.now(),
+  level: 'error',
+  log: [{ level: 'error', message }],
+  source: { function: 'Kept' },
+});
+
+describe('a crash in process', () => {
+  it('should keep what the engine had not analysed, redacted, and have the next start analyse it', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
+    const crashed = await runApp(
+      directory,
+      `const earlier = triage.scope({ func: 'SyncPrices' });
+earlier.error('ERROR: price feed answered 503, paged ops@example.com');
+earlier.end();
+const scope = triage.scope({ file: 'jobs.ts', func: 'ImportJob', user: { id: 'user-42', email: 'ana@example.com' } });
+scope.info('importing batch %d with key sk_live_abcdefghijklmnopqrstuvwx', 7);
+throw new Error('batch 7 has no header row');`,
+    );
+    // Node's own ending, and a line saying where the events went.
+    expect(crashed.code).toBe(1);
+    expect(crashed.stderr).toContain('Error: batch 7 has no header row');
+    const files = crashFiles(directory);
+    expect(files).toHaveLength(1);
+    const file = join(directory, files[0]!);
+    expect(crashed.stderr).toContain(
+      `[triage] the process is ending on an uncaught exception: 2 event(s) not yet analysed are kept in ${file}, for the next start of this application to analyse`,
+    );
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const text = readFileSync(file, 'utf8');
+    // What the engine would have stored: emails and keys redacted (a user's id stays, as it does there).
+    for (const secret of ['ops@example.com', 'ana@example.com', 'sk_live_abcdefghijklmnopqrstuvwx'])
+      expect(text).not.toContain(secret);
+    const kept = JSON.parse(text) as { pid: number; events: TriageEvent[] };
+    expect(kept.events.map((item) => item.source?.function)).toEqual(['SyncPrices', 'ImportJob']);
+    expect(kept.events[1]?.user?.pseudonym).toMatch(/^[0-9a-f]{32}$/);
+
+    const next = await runApp(directory, 'await triage.flush(10_000);');
+    expect(next.code).toBe(0);
+    expect(next.stderr).toContain(
+      `[triage] analysing 2 event(s) kept from a crash of process ${kept.pid} at ${new Date(Number(files[0]!.split('-')[1])).toISOString()}`,
+    );
+    const reports = analyses(next);
+    expect(reports.map((report) => report.function)).toEqual(['SyncPrices', 'ImportJob']);
+    expect(reports.map((report) => report.id)).toEqual(kept.events.map((item) => item.id));
+    expect(reports[1]?.log.at(-1)).toBe('Unhandled promise rejection Error: batch 7 has no header row');
+    expect(reports[1]?.title).toContain('ImportJob');
+    // Analysed once: the file is gone, and a third start finds nothing.
+    expect(crashFiles(directory)).toEqual([]);
+    const third = await runApp(directory, 'await triage.flush(10_000);');
+    expect(analyses(third)).toEqual([]);
+    expect(third.stderr).toBe('');
+  });
+
+  it('should keep an event the engine was analysing, under the id it had, when the crash came', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
+    const crashed = await runApp(
+      directory,
+      `await triage.ready();
+const slow = triage.scope({ func: 'SlowAnalysis' });
+slow.error('ERROR: upstream timed out');
+slow.end();
+setTimeout(() => { throw new Error('later'); }, 200);`,
+      // An analysis that never ends, as an LLM that never answers.
+      "engine: { notifiers: [], analyzer: { name: 'stuck', analyze: (event) => { console.log(event.id); return new Promise(() => {}); } } },",
+    );
+    expect(crashed.code).toBe(1);
+    const [name] = crashFiles(directory);
+    const kept = JSON.parse(readFileSync(join(directory, name!), 'utf8')) as { events: TriageEvent[] };
+    expect(kept.events.map((item) => item.source?.function)).toEqual(['SlowAnalysis', undefined]);
+    // The id the engine was analysing it under: the next start finds the same event, not a copy.
+    expect(kept.events[0]?.id).toBe(crashed.stdout.trim());
+    expect(kept.events[1]?.log.at(-1)?.message).toContain('Uncaught exception Error: later');
+  });
+
+  it('should not keep what the engine had finished', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
+    const crashed = await runApp(
+      directory,
+      `const done = triage.scope({ func: 'AnalysedBefore' });
+done.error('ERROR: disk full');
+done.end();
+await triage.flush(10_000);
+setTimeout(() => { throw new Error('after the analysis'); }, 10);`,
+    );
+    expect(crashed.code).toBe(1);
+    expect(analyses(crashed).map((report) => report.function)).toEqual(['AnalysedBefore']);
+    const [name] = crashFiles(directory);
+    const kept = JSON.parse(readFileSync(join(directory, name!), 'utf8')) as { events: TriageEvent[] };
+    expect(kept.events.map((item) => item.error?.message)).toEqual(['after the analysis']);
+  });
+
+  it('should have one of two processes starting together analyse each crash', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
+    new CrashKeeper(directory).keep([event('ERROR: first crash')]);
+    new CrashKeeper(directory).keep([event('ERROR: second crash')]);
+    const both = await Promise.all([
+      runApp(directory, 'await triage.flush(10_000);'),
+      runApp(directory, 'await triage.flush(10_000);'),
+    ]);
+    const messages = both.flatMap(analyses).map((report) => report.log[0]);
+    expect(messages.sort()).toEqual(['ERROR: first crash', 'ERROR: second crash']);
+    expect(crashFiles(directory)).toEqual([]);
+  });
+
+  it('should say nothing and keep nothing with crashDirectory: false', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
+    const crashed = await runApp(directory, `throw new Error('not kept');`, 'crashDirectory: false,');
+    expect(crashed.code).toBe(1);
+    expect(crashFiles(directory)).toEqual([]);
+    expect(crashed.stderr).toContain('crashDirectory is false');
+  });
+});
+
+describe('CrashKeeper', () => {
+  it("should take back a claim whose process is gone, and leave a live process's", async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
+    const keeper = new CrashKeeper(directory);
+    const gone = await new Promise<number>((resolve) => {
+      const child = execFile(process.execPath, ['-e', '']);
+      child.on('exit', () => resolve(child.pid!));
+    });
+    const deadClaim = keeper.keep([event('ERROR: claimed by a process that died')])!;
+    const liveClaim = keeper.keep([event('ERROR: claimed by a process still at it')])!;
+    const { renameSync } = await import('node:fs');
+    renameSync(deadClaim, `${deadClaim}.claimed-${gone}`);
+    // The parent of this test's worker lives as long as the test.
+    renameSync(liveClaim, `${liveClaim}.claimed-${process.ppid}`);
+    const claimed = await keeper.claim(() => {});
+    expect(claimed.map((crash) => (crash.events[0] as TriageEvent).log[0]?.message)).toEqual([
+      'ERROR: claimed by a process that died',
+    ]);
+    await keeper.release(claimed[0]!);
+    expect(readdirSync(directory)).toEqual([`${liveClaim.split('/').at(-1)}.claimed-${process.ppid}`]);
+  });
+
+  it('should set aside a file that is not a crash it kept, say so, and read the others', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
+    const keeper = new CrashKeeper(directory);
+    writeFileSync(join(directory, 'crash-1-2-ab.json'), '{"pid": 2, "crashedAt": 1, "events": {');
+    keeper.keep([event('ERROR: a good one')]);
+    const invalid: string[] = [];
+    const claimed = await keeper.claim((file, error) => invalid.push(`${file}: ${(error as Error).message}`));
+    expect(claimed).toHaveLength(1);
+    expect(invalid).toHaveLength(1);
+    expect(invalid[0]).toContain(join(directory, 'crash-1-2-ab.json.invalid'));
+    expect(existsSync(join(directory, 'crash-1-2-ab.json.invalid'))).toBe(true);
+  });
+
+  it('should keep at most maxFiles crashes, the newest', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
+    const keeper = new CrashKeeper(directory, { maxFiles: 2 });
+    // A crash's file is named after its millisecond: each process writes one, as it ends.
+    const nextMillisecond = () => new Promise((resolve) => setTimeout(resolve, 2));
+    const first = keeper.keep([event('ERROR: 1')])!;
+    await nextMillisecond();
+    keeper.keep([event('ERROR: 2')]);
+    await nextMillisecond();
+    keeper.keep([event('ERROR: 3')]);
+    const names = crashFiles(directory);
+    expect(names).toHaveLength(2);
+    expect(names).not.toContain(first.split('/').at(-1));
+  });
+
+  it('should refuse a shared directory that other users can write in', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
+    const directory = join(parent, 'app');
+    mkdirSync(directory);
+    chmodSync(directory, 0o777);
+    expect(() => new CrashKeeper(directory, { shared: true }).keep([event('ERROR: planted?')])).toThrow(
+      /is not a directory of this user that only it can write in/,
+    );
+    chmodSync(directory, 0o700);
+    expect(new CrashKeeper(directory, { shared: true }).keep([event('ERROR: fine')])).toBeDefined();
+  });
+
+  it('should refuse a crashDirectory that is not a path, at setup', async () => {
+    const { createTriage } = await import('./triage.js');
+    for (const crashDirectory of ['', 42, true] as unknown as string[])
+      expect(() => createTriage({ crashDirectory, summary: 'none' })).toThrow(
+        /crashDirectory must be a directory's path or false/,
+      );
+  });
+
+  it('should give each application its own default directory, in the temporary directory', () => {
+    expect(defaultCrashDirectory('billing')).not.toBe(defaultCrashDirectory('checkout'));
+    expect(defaultCrashDirectory('billing').startsWith(tmpdir())).toBe(true);
+  });
+});

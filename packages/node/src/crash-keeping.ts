@@ -1,0 +1,219 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { lstatSync, mkdirSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { createPseudonymizer, createRedactor, type RedactOptions, type TriageEvent } from '@triage/core';
+
+/** Events one crash left for the next start, as read back. */
+export interface KeptCrash {
+  /** The file, renamed as claimed by this process: `release` deletes it. */
+  file: string;
+  pid: number;
+  crashedAt: number;
+  events: unknown[];
+}
+
+export interface CrashKeeperOptions {
+  /** The in-process engine's `redact` option: the file holds only what the engine would have stored. */
+  redact?: RedactOptions;
+  /** The engine's `userKeySecret`; without it users get a pseudonym under a key nobody keeps. */
+  userKeySecret?: string;
+  /** Files kept at most; a crash past it deletes the oldest (an application that crashes in a loop). */
+  maxFiles?: number;
+  /**
+   * The directory lies in one every user can write in (the default one, in the temporary directory):
+   * it and its parent must be this user's own, or another user could plant crashes for it to analyse.
+   */
+  shared?: boolean;
+}
+
+const KEPT = /^crash-(\d+)-(\d+)-[0-9a-f]+\.json$/;
+const CLAIMED = /^(crash-\d+-\d+-[0-9a-f]+\.json)\.claimed-(\d+)$/;
+const WRITING = /^\.crash-.*\.tmp$/;
+const MAX_FILES = 100;
+/** A file being written is renamed in microseconds: one older than this was cut short by a crash. */
+const STALE_WRITE_MS = 60_000;
+
+/**
+ * Where an application's crashes wait when no server takes them: one directory per user (0700, checked
+ * to be theirs, since the temporary directory is shared) and per application (its working directory,
+ * main script and service), so that only the next start of the same application reads them.
+ */
+export function defaultCrashDirectory(service: string | undefined): string {
+  const user = typeof process.getuid === 'function' ? String(process.getuid()) : userInfo().username;
+  const application = createHash('sha256')
+    .update(`${process.cwd()}\0${process.argv[1] ?? ''}\0${service ?? ''}`)
+    .digest('hex')
+    .slice(0, 16);
+  return join(tmpdir(), `triage-crashes-${user}`, application);
+}
+
+/**
+ * Keeps the events an in-process engine had not finished when the process crashed, in a file, for the
+ * next start of the application to analyse. Node ends the process after an uncaught exception as soon
+ * as its listeners return, so nothing asynchronous (an LLM call, an alert) can run at the crash: only a
+ * synchronous write can. The events are redacted (and their users pseudonymized) first, as the engine
+ * would before storing them: nothing unredacted reaches the disk.
+ *
+ * A start claims a file by renaming it (`….claimed-<pid>`), so that of several processes of the
+ * application starting together one analyses each crash; a claim whose process is gone (or is this
+ * one: a container's process gets the same pid at every start) is taken again.
+ */
+export class CrashKeeper {
+  readonly directory: string;
+  readonly #redact?: RedactOptions;
+  readonly #userKeySecret?: string;
+  readonly #maxFiles: number;
+  readonly #shared: boolean;
+
+  constructor(
+    directory: string,
+    { redact, userKeySecret, maxFiles = MAX_FILES, shared = false }: CrashKeeperOptions = {},
+  ) {
+    this.directory = directory;
+    this.#redact = redact;
+    this.#userKeySecret = userKeySecret;
+    this.#maxFiles = maxFiles;
+    this.#shared = shared;
+  }
+
+  /**
+   * Writes `events`, redacted, to a new file (synchronously: it runs while the process ends) and
+   * returns its path; undefined when there was nothing to keep. Throws when the directory is not
+   * usable or the write fails.
+   */
+  keep(events: TriageEvent[]): string | undefined {
+    if (events.length === 0) return undefined;
+    // Made here, at the crash, not at start: most processes never crash, and never need it.
+    const redactor = createRedactor(this.#redact);
+    const pseudonymize = createPseudonymizer(this.#userKeySecret ?? randomBytes(32).toString('hex'));
+    const redacted = events.map((event) => redactor.event(pseudonymize(event)));
+    this.#makeDirectory();
+    this.#makeRoom();
+    const crashedAt = Date.now();
+    const name = `crash-${crashedAt}-${process.pid}-${randomBytes(4).toString('hex')}.json`;
+    const writing = join(this.directory, `.${name}.tmp`);
+    writeFileSync(writing, JSON.stringify({ pid: process.pid, crashedAt, events: redacted }), {
+      mode: 0o600,
+      flag: 'wx',
+    });
+    // Whole or not at all: a start never reads a file cut short.
+    renameSync(writing, join(this.directory, name));
+    return join(this.directory, name);
+  }
+
+  /**
+   * Claims and reads every crash waiting in the directory. A file that is not a crash this module wrote
+   * is renamed `….invalid`, out of the way, and reported through `onInvalid`.
+   */
+  async claim(onInvalid: (file: string, error: unknown) => void): Promise<KeptCrash[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.directory);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    if (names.length === 0) return [];
+    this.#checkDirectory();
+    const crashes: KeptCrash[] = [];
+    for (const name of names.sort()) {
+      if (WRITING.test(name)) {
+        await this.#removeStaleWrite(name);
+        continue;
+      }
+      const claimed = CLAIMED.exec(name);
+      const original = claimed ? claimed[1]! : KEPT.test(name) ? name : undefined;
+      if (!original || (claimed && isAlive(Number(claimed[2])))) continue;
+      const mine = join(this.directory, `${original}.claimed-${process.pid}`);
+      try {
+        await rename(join(this.directory, name), mine);
+      } catch (error) {
+        // Another process of the application claimed it first.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw error;
+      }
+      try {
+        crashes.push({ file: mine, ...parseKept(await readFile(mine, 'utf8')) });
+      } catch (error) {
+        await rename(mine, join(this.directory, `${original}.invalid`)).catch(() => {});
+        onInvalid(join(this.directory, `${original}.invalid`), error);
+      }
+    }
+    return crashes;
+  }
+
+  /** Deletes a claimed crash once its events were analysed. */
+  async release(crash: KeptCrash): Promise<void> {
+    await unlink(crash.file);
+  }
+
+  #makeDirectory(): void {
+    mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+    this.#checkDirectory();
+  }
+
+  /** In a shared place: the directory and its parent are this user's own, and only it writes in them. */
+  #checkDirectory(): void {
+    if (!this.#shared || typeof process.getuid !== 'function') return;
+    for (const path of [join(this.directory, '..'), this.directory]) {
+      const stat = lstatSync(path);
+      if (!stat.isDirectory() || stat.uid !== process.getuid() || (stat.mode & 0o022) !== 0)
+        throw new Error(
+          `${path} is not a directory of this user that only it can write in: crashes are not kept there (set crashDirectory)`,
+        );
+    }
+  }
+
+  #makeRoom(): void {
+    const kept = readdirSync(this.directory)
+      .filter((name) => KEPT.test(name) || CLAIMED.test(name))
+      .sort((a, b) => crashTime(a) - crashTime(b));
+    for (const name of kept.slice(0, Math.max(0, kept.length - this.#maxFiles + 1))) {
+      try {
+        unlinkSync(join(this.directory, name));
+      } catch {
+        // Claimed and deleted by a start meanwhile.
+      }
+    }
+  }
+
+  async #removeStaleWrite(name: string): Promise<void> {
+    const path = join(this.directory, name);
+    try {
+      if (Date.now() - lstatSync(path).mtimeMs > STALE_WRITE_MS) await unlink(path);
+    } catch {
+      // Renamed by its writer, or removed by another start.
+    }
+  }
+}
+
+function crashTime(name: string): number {
+  return Number(/^crash-(\d+)-/.exec(name)?.[1] ?? 0);
+}
+
+function parseKept(text: string): Omit<KeptCrash, 'file'> {
+  const parsed = JSON.parse(text) as { pid?: unknown; crashedAt?: unknown; events?: unknown };
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    !Number.isInteger(parsed.pid) ||
+    !Number.isInteger(parsed.crashedAt) ||
+    !Array.isArray(parsed.events)
+  )
+    throw new Error('not a crash kept by Triage (pid, crashedAt, events)');
+  return { pid: parsed.pid as number, crashedAt: parsed.crashedAt as number, events: parsed.events };
+}
+
+/** Whether a process of this pid runs, other than this one (a claim of this pid is a previous run's). */
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
