@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -112,12 +112,48 @@ setTimeout(() => { throw new Error('batch 7 has no header row'); }, 10);`,
     const ended = await runScript(
       receiver.dsn,
       `throw new Error('config file missing');`,
-      'flushAtExitMs: 300',
+      'flushAtExitMs: 300, crashDirectory: false',
     );
     expect(ended.code).toBe(1);
     expect(ended.stderr).toContain('Error: config file missing');
     expect(ended.stderr).toMatch(
       /\[triage\] send failed: the process is ending on an uncaught exception and 1 event\(s\) could not be sent to .* \(the server could not be reached\)/,
+    );
+  });
+
+  it('should keep what a server that is down did not get, and send it at the next start', async () => {
+    const down = await startReceiver();
+    down.close();
+    const directory = mkdtempSync(join(tmpdir(), 'triage-kept-'));
+    const options = `flushAtExitMs: 300, crashDirectory: ${JSON.stringify(directory)}`;
+    const ended = await runScript(down.dsn, `throw new Error('config file missing');`, options);
+    expect(ended.code).toBe(1);
+    const [name] = readdirSync(directory);
+    expect(ended.stderr).toMatch(
+      /\[triage\] the process is ending on an uncaught exception and 1 event\(s\) could not be sent to .* \(the server could not be reached\): kept in .*, for the next start of this application to send/,
+    );
+    expect(ended.stderr).toContain(join(directory, name!));
+    const up = await startReceiver();
+    const next = await runScript(up.dsn, 'console.log(await triage.flush(5_000));', options);
+    expect(next.stdout.trim()).toBe('true');
+    expect(up.received).toHaveLength(1);
+    expect(up.received[0]?.error).toMatchObject({ message: 'config file missing' });
+    expect(readdirSync(directory)).toEqual([]);
+  });
+
+  it('should keep at once, without posting, with flushAtExitMs: 0', async () => {
+    const receiver = await startReceiver();
+    const directory = mkdtempSync(join(tmpdir(), 'triage-kept-'));
+    const ended = await runScript(
+      receiver.dsn,
+      `throw new Error('no waiting');`,
+      `flushAtExitMs: 0, crashDirectory: ${JSON.stringify(directory)}`,
+    );
+    expect(ended.code).toBe(1);
+    expect(receiver.received).toEqual([]);
+    expect(readdirSync(directory)).toHaveLength(1);
+    expect(ended.stderr).toContain(
+      `[triage] the process is ending on an uncaught exception with 1 event(s) not sent (flushAtExitMs is 0): kept in ${directory}/`,
     );
   });
 

@@ -43,10 +43,12 @@ export interface TriageOptions extends EventDefaults {
    */
   captureCrashes?: boolean;
   /**
-   * In process: where a crash keeps the events the engine had not finished, for the next start of the
-   * application to analyse (and where that start looks for them). Default: a directory of this user's
-   * in the temporary directory, one per application (working directory, main script, `service`);
-   * set one that outlives a reboot if it matters. `false`: nothing is kept, nothing read back.
+   * Where what the process could not finish before it ended is kept, for the next start of the
+   * application (which looks there): in process, the events the engine had not analysed when it
+   * crashed; with a DSN, the events the server could not be reached for, at a crash or at an exit that
+   * waited `flushAtExitMs` in vain. Default: a directory of this user's in the temporary directory, one
+   * per application (working directory, main script, `service`); set one that outlives a reboot if it
+   * matters. `false`: nothing is kept, nothing read back. Not used with a custom `transport`.
    */
   crashDirectory?: string | false;
   /** Called for every analysis, besides each scope's own `onAnalysis`. In-process only: never called with a DSN. */
@@ -124,20 +126,19 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
     if (options.transport) {
       this.#transport = options.transport;
     } else if (dsn) {
-      this.#transport = new HttpTransport({
+      const http = new HttpTransport({
         dsn,
         // The same redaction as in process: the engine's options name it.
         redact: options.engine?.redact,
         userKeySecret: options.engine?.userKeySecret,
         onFailure: (stage, error) => this.#fail(stage, error),
         onDrop: (reason, count) => this.#count(`dropped:${reason}`, count),
+        keeper: keeperOf(options),
+        onNote: (line) => this.#note(line),
       });
+      this.#transport = http;
+      void http.replayKept();
     } else {
-      const { crashDirectory = defaultCrashDirectory(options.service) } = options;
-      if (crashDirectory !== false && (typeof crashDirectory !== 'string' || crashDirectory === ''))
-        throw new TypeError(
-          `crashDirectory must be a directory's path or false, got ${String(crashDirectory)}`,
-        );
       this.#inProcess = new InProcessTransport({
         engine: {
           diagnostics: options.diagnostics,
@@ -147,14 +148,7 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
         },
         onFailure: (stage, error) => this.#fail(stage, error),
         onDrop: (reason, count) => this.#count(`dropped:${reason}`, count),
-        keeper:
-          crashDirectory === false
-            ? undefined
-            : new CrashKeeper(crashDirectory, {
-                redact: options.engine?.redact,
-                userKeySecret: options.engine?.userKeySecret,
-                shared: options.crashDirectory === undefined,
-              }),
+        keeper: keeperOf(options),
         onNote: (line) => this.#note(line),
       });
       this.#transport = this.#inProcess;
@@ -240,7 +234,7 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
           );
         return;
       }
-      if (this.#flushAtExitMs === 0) return;
+      // With flushAtExitMs 0 nothing waits on the server: what can be kept is, at once.
       this.#transport.sendAtCrash?.(this.#flushAtExitMs);
     } catch (failure) {
       this.#fail('crash', failure);
@@ -307,7 +301,8 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
     });
     return Promise.race([this.flush(waitMs), deadline]).then((done) => {
       clearTimeout(timer);
-      if (!done)
+      // Sent later, or never: kept for the next start when the transport can (it says where).
+      if (!done && !(this.#transport instanceof HttpTransport && this.#transport.keepAtExit()))
         this.#fail(
           'exit',
           new Error(`the process is exiting with scopes not yet sent or analysed (waited ${waitMs} ms)`),
@@ -408,6 +403,19 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
       // nowhere left to report
     }
   }
+}
+
+/** Where this client keeps what a crash (or, with a DSN, an exit) leaves unfinished; undefined: nowhere. */
+function keeperOf(options: TriageOptions): CrashKeeper | undefined {
+  const { crashDirectory = defaultCrashDirectory(options.service) } = options;
+  if (crashDirectory === false) return undefined;
+  if (typeof crashDirectory !== 'string' || crashDirectory === '')
+    throw new TypeError(`crashDirectory must be a directory's path or false, got ${String(crashDirectory)}`);
+  return new CrashKeeper(crashDirectory, {
+    redact: options.engine?.redact,
+    userKeySecret: options.engine?.userKeySecret,
+    shared: options.crashDirectory === undefined,
+  });
 }
 
 function nonNegative(value: number | undefined, fallback: number, name: string): number {

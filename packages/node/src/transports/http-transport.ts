@@ -7,6 +7,7 @@ import {
   type Redactor,
   type TriageEvent,
 } from '@triage/core';
+import type { CrashKeeper } from '../crash-keeping.js';
 import { parseDsn } from './parse-dsn.js';
 import { postBlocking } from './post-blocking.js';
 import { type Answer, errorOf, eventsRequestSync, postEvents, serializeEvent } from './post-events.js';
@@ -40,6 +41,13 @@ export interface HttpTransportOptions {
    * public key, which every instance of the application shares, so each user gets one pseudonym.
    */
   userKeySecret?: string;
+  /**
+   * Where events that could not be sent before the process ended (a crash, or an exit that waited
+   * `flushAtExitMs` in vain) are kept, for the next start to send (`replayKept`). Without it they are lost.
+   */
+  keeper?: CrashKeeper;
+  /** What the transport tells of kept and replayed events (not failures). */
+  onNote?: (line: string) => void;
 }
 
 interface Waiting {
@@ -69,7 +77,12 @@ interface FlushWaiter {
 export class HttpTransport implements Transport {
   readonly #endpoint: string;
   readonly #publicKey: string;
-  readonly #settings: Required<Omit<HttpTransportOptions, 'dsn' | 'redact' | 'userKeySecret'>>;
+  readonly #settings: Required<
+    Omit<HttpTransportOptions, 'dsn' | 'redact' | 'userKeySecret' | 'keeper' | 'onNote'>
+  >;
+  readonly #keeper?: CrashKeeper;
+  readonly #onNote: (line: string) => void;
+  #replaying?: Promise<void>;
   readonly #redactor: Redactor;
   readonly #pseudonymize: (event: TriageEvent) => TriageEvent;
   readonly #closing = new AbortController();
@@ -86,7 +99,7 @@ export class HttpTransport implements Transport {
   #sleeping?: { wake: () => void; early: boolean };
   #attempt = 0;
   #closed = false;
-  readonly #counts = { sent: 0, requests: 0, retries: 0, failures: 0 };
+  readonly #counts = { sent: 0, requests: 0, retries: 0, failures: 0, kept: 0 };
 
   constructor({
     dsn,
@@ -102,10 +115,14 @@ export class HttpTransport implements Transport {
     onDrop = () => {},
     redact,
     userKeySecret,
+    keeper,
+    onNote = () => {},
   }: HttpTransportOptions) {
     ({ endpoint: this.#endpoint, publicKey: this.#publicKey } = parseDsn(dsn));
     this.#redactor = createRedactor(redact);
     this.#pseudonymize = createPseudonymizer(userKeySecret ?? this.#publicKey);
+    this.#keeper = keeper;
+    this.#onNote = onNote;
     this.#settings = {
       maxBuffered: atLeast(1, maxBuffered, 'maxBuffered'),
       batchSize: atLeast(1, batchSize, 'batchSize'),
@@ -142,8 +159,20 @@ export class HttpTransport implements Transport {
     }
   }
 
-  /** Sends everything buffered now; true once all of it was accepted, false on a drop or timeout. */
-  flush(timeoutMs: number): Promise<boolean> {
+  /**
+   * Sends everything buffered now (the events kept by an earlier run included, once read back); true
+   * once all of it was accepted, false on a drop or timeout.
+   */
+  async flush(timeoutMs: number): Promise<boolean> {
+    if (this.#replaying) {
+      const deadline = Date.now() + timeoutMs;
+      if (!(await withTimeout(this.#replaying, timeoutMs))) return false;
+      timeoutMs = Math.max(0, deadline - Date.now());
+    }
+    return this.#flushBuffered(timeoutMs);
+  }
+
+  #flushBuffered(timeoutMs: number): Promise<boolean> {
     const remaining = this.#buffer.length + this.#batches.reduce((sum, batch) => sum + batch.length, 0);
     if (remaining === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
@@ -195,6 +224,12 @@ export class HttpTransport implements Transport {
       const events = this.#batches.flat();
       this.#batches = [];
       if (events.length === 0) return;
+      // flushAtExitMs 0: no waiting at all, so nothing is posted; what can be kept is.
+      if (timeoutMs === 0) {
+        const why = `the process is ending on an uncaught exception with ${events.length} event(s) not sent (flushAtExitMs is 0)`;
+        if (!this.#keepUnsent(events, why)) this.#drop('crash', events);
+        return;
+      }
       const batches: Built[][] = [];
       for (let at = 0; at < events.length; at += this.#settings.batchSize)
         batches.push(events.slice(at, at + this.#settings.batchSize));
@@ -216,6 +251,13 @@ export class HttpTransport implements Transport {
       const lost = batches.slice(sent).flat();
       if (lost.length === 0) return;
       this.#counts.failures++;
+      if (
+        this.#keepUnsent(
+          lost,
+          `the process is ending on an uncaught exception and ${lost.length} event(s) could not be sent to ${this.#endpoint} (${problem})`,
+        )
+      )
+        return;
       this.#drop('crash', lost);
       this.#reportOnce(
         'crash',
@@ -224,6 +266,69 @@ export class HttpTransport implements Transport {
       );
     } catch (error) {
       this.#reportOnce('internal', 'send', error);
+    }
+  }
+
+  /**
+   * The process is exiting and waited in vain for the server: keeps what is still unsent for the next
+   * start. True when there was nothing to keep or all of it was kept. A request still in flight may yet
+   * deliver some of it: the server counts an event it holds once.
+   */
+  keepAtExit(): boolean {
+    if (this.#closed) return true;
+    try {
+      this.#build(this.#buffer.splice(0));
+      const events = this.#batches.flat();
+      return (
+        events.length === 0 ||
+        this.#keepUnsent(
+          events,
+          `the process is exiting and ${events.length} event(s) could not be sent to ${this.#endpoint} yet`,
+        )
+      );
+    } catch (error) {
+      this.#reportOnce('internal', 'send', error);
+      return false;
+    }
+  }
+
+  /**
+   * Sends the events earlier runs kept because they could not send them, then deletes their files:
+   * from then on they are buffered as any other. `flush` waits for them to be read.
+   */
+  replayKept(): Promise<void> {
+    this.#replaying ??= this.#replay().catch((error: unknown) =>
+      this.#reportOnce('replay', 'kept events', error),
+    );
+    return this.#replaying;
+  }
+
+  async #replay(): Promise<void> {
+    if (!this.#keeper) return;
+    const crashes = await this.#keeper.claim((file, error) =>
+      this.#reportOnce('replay', 'kept events', new Error(`${file}: ${(error as Error).message}`)),
+    );
+    for (const crash of crashes) {
+      this.#onNote(
+        `sending ${crash.events.length} event(s) that process ${crash.pid} could not send before it ended (at ${new Date(crash.crashedAt).toISOString()})`,
+      );
+      for (const event of crash.events) this.send({ event: () => event as TriageEvent });
+      await this.#keeper.release(crash);
+    }
+  }
+
+  /** Writes `events` (built: redacted and serialised) to the keeper; true when they were kept. */
+  #keepUnsent(events: Built[], why: string): boolean {
+    if (!this.#keeper) return false;
+    try {
+      const file = this.#keeper.keep(events.map((item) => JSON.parse(item.json) as TriageEvent));
+      this.#counts.kept += events.length;
+      this.#settle(events, false);
+      this.#onNote(`${why}: kept in ${file}, for the next start of this application to send`);
+      return true;
+    } catch (error) {
+      this.#reportOnce('keep', 'kept events', error);
+      return false;
     }
   }
 
@@ -437,4 +542,17 @@ function atLeast(minimum: number, value: number, name: string): number {
   if (!Number.isFinite(value) || value < minimum)
     throw new RangeError(`${name} must be a number of at least ${minimum}, got ${value}`);
   return value;
+}
+
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

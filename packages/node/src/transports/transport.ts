@@ -18,7 +18,8 @@ export interface Transport {
   stats?(): Record<string, unknown>;
   /**
    * The process is ending for an uncaught exception and its event loop will not turn again: deliver
-   * what is held now, synchronously, within `timeoutMs`. Without it, what is held is lost.
+   * what is held now, synchronously, within `timeoutMs` (0: without waiting on anything). Without it,
+   * what is held is lost.
    */
   sendAtCrash?(timeoutMs: number): void;
 }
