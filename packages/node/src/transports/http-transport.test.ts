@@ -314,6 +314,40 @@ describe('HttpTransport', () => {
     expect(transport.stats()).toMatchObject({ dropped: { closed: 2 }, buffered: 0, inFlight: 0 });
   });
 
+  it('should keep at close what the server did not get in time, and send it from the next transport', async () => {
+    const { mkdtempSync, readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { CrashKeeper } = await import('../crash-keeping.js');
+    const directory = mkdtempSync(join(tmpdir(), 'triage-kept-'));
+    const hung = await startServer(() => 'hang');
+    const notes: string[] = [];
+    const { transport, drops } = transportFor(hung.dsn, {
+      keeper: new CrashKeeper(directory),
+      onNote: (line) => notes.push(line),
+    });
+    transport.send(job(1));
+    transport.send(job(2));
+    expect(await transport.close(200)).toBe(false);
+    expect(drops).toEqual([]);
+    expect(transport.stats()).toMatchObject({ kept: 2 });
+    const [name] = readdirSync(directory);
+    expect(notes).toEqual([
+      `closing with 2 event(s) not sent to http://127.0.0.1:${hung.port}/api/v1/events: kept in ${join(directory, name!)}, for the next start of this application to send`,
+    ]);
+
+    const server = await startServer();
+    const next = transportFor(server.dsn, { keeper: new CrashKeeper(directory) });
+    await next.transport.replayKept();
+    expect(await next.transport.flush(5_000)).toBe(true);
+    // The same events, under the same ids: a server that got them before counts them once.
+    expect(server.requests.flatMap((request) => request.events.map((item) => item.id))).toEqual([
+      'id-1',
+      'id-2',
+    ]);
+    expect(readdirSync(directory)).toEqual([]);
+  });
+
   it('should retry a request that times out', async () => {
     const server = await startServer((_request, index) => (index === 0 ? 'hang' : { status: 200 }));
     const { transport } = transportFor(server.dsn, { timeoutMs: 100 });

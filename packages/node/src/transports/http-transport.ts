@@ -200,6 +200,17 @@ export class HttpTransport implements Transport {
   /** Flushes, then stops: timers cleared, the request in flight aborted, what is left dropped. */
   async close(timeoutMs: number): Promise<boolean> {
     const flushed = await this.flush(timeoutMs);
+    // What the server did not get in time goes to the keeper, for the next start (the request in flight
+    // is aborted; if the server had it, it counts the event once).
+    if (!flushed && this.#keeper && !this.#closed) {
+      this.#build(this.#buffer.splice(0));
+      const unsent = this.#batches.splice(0).flat();
+      if (
+        unsent.length > 0 &&
+        !this.#keepUnsent(unsent, `closing with ${unsent.length} event(s) not sent to ${this.#endpoint}`)
+      )
+        this.#drop('closed', unsent);
+    }
     this.#closed = true;
     clearTimeout(this.#timer);
     if (this.#immediate) clearImmediate(this.#immediate);
