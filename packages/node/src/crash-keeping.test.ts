@@ -144,6 +144,25 @@ setTimeout(() => { throw new Error('later'); }, 200);`,
     expect(kept.events[1]?.log.at(-1)?.message).toContain('Uncaught exception Error: later');
   });
 
+  it("should give a kept event's user the pseudonym the engine gives it", async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
+    const crashed = await runApp(
+      directory,
+      `const first = triage.scope({ func: 'Checkout', user: { id: 'user-7' } });
+first.error('ERROR: card declined');
+first.end();
+await triage.flush(10_000);
+triage.scope({ func: 'Checkout', user: { id: 'user-7' } });
+setTimeout(() => { throw new Error('after the first'); }, 10);`,
+    );
+    expect(crashed.code).toBe(1);
+    const [analysed] = analyses(crashed);
+    const [name] = crashFiles(directory);
+    const kept = JSON.parse(readFileSync(join(directory, name!), 'utf8')) as { events: TriageEvent[] };
+    expect(analysed?.user?.pseudonym).toMatch(/^[0-9a-f]{32}$/);
+    expect(kept.events[0]?.user?.pseudonym).toBe(analysed?.user?.pseudonym);
+  });
+
   it('should not keep what the engine had finished', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
     const crashed = await runApp(

@@ -80,14 +80,16 @@ export class CrashKeeper {
 
   /**
    * Writes `events`, redacted, to a new file (synchronously: it runs while the process ends) and
-   * returns its path; undefined when there was nothing to keep. Throws when the directory is not
-   * usable or the write fails.
+   * returns its path; undefined when there was nothing to keep. Their users are pseudonymized with
+   * `pseudonymizer` (the engine's, whose key may come from its store), else with `userKeySecret`.
+   * Throws when the directory is not usable or the write fails.
    */
-  keep(events: TriageEvent[]): string | undefined {
+  keep(events: TriageEvent[], pseudonymizer?: (event: TriageEvent) => TriageEvent): string | undefined {
     if (events.length === 0) return undefined;
     // Made here, at the crash, not at start: most processes never crash, and never need it.
     const redactor = createRedactor(this.#redact);
-    const pseudonymize = createPseudonymizer(this.#userKeySecret ?? randomBytes(32).toString('hex'));
+    const pseudonymize =
+      pseudonymizer ?? createPseudonymizer(this.#userKeySecret ?? randomBytes(32).toString('hex'));
     const redacted = events.map((event) => redactor.event(pseudonymize(event)));
     this.#makeDirectory();
     this.#makeRoom();

@@ -53,6 +53,7 @@ export class Engine {
   readonly #redactor;
   readonly #userKeySecret: string | undefined;
   #pseudonymizer?: Promise<(event: TriageEvent) => TriageEvent>;
+  #pseudonymizerMade?: (event: TriageEvent) => TriageEvent;
   readonly #queue: BoundedQueue;
   readonly #failures: FailureReporter;
   readonly #dispatcher: AlertDispatcher;
@@ -388,9 +389,19 @@ export class Engine {
           this.#failures.report('user-key', error);
         }
       }
-      return createPseudonymizer(secret ?? randomBytes(32).toString('hex'));
+      this.#pseudonymizerMade = createPseudonymizer(secret ?? randomBytes(32).toString('hex'));
+      return this.#pseudonymizerMade;
     })();
     return this.#pseudonymizer;
+  }
+
+  /**
+   * The users' pseudonymizer, once the first event made it (its key may have to be read from the
+   * store); undefined before. For what must pseudonymize now, synchronously, as this engine does: the
+   * Node SDK keeping a crash's events.
+   */
+  get pseudonymizerMade(): ((event: TriageEvent) => TriageEvent) | undefined {
+    return this.#pseudonymizerMade;
   }
 
   /** Waits until everything queued has been processed and alerted; false when `timeoutMs` ran out first. */

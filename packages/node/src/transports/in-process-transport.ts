@@ -98,7 +98,8 @@ export class InProcessTransport implements Transport {
       };
       for (const owed of this.#owed) built(() => owed.event ?? owed.job.event());
       for (const job of this.#waiting) built(job.event);
-      const file = keeper.keep(events);
+      // The engine's pseudonyms when it has made its pseudonymizer: the same users, before and after.
+      const file = keeper.keep(events, this.#engine?.pseudonymizerMade);
       if (file)
         this.#options.onNote?.(
           `the process is ending on an uncaught exception: ${events.length} event(s) not yet analysed are kept in ${file}, for the next start of this application to analyse`,
