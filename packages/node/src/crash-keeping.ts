@@ -17,7 +17,10 @@ export interface KeptCrash {
 export interface CrashKeeperOptions {
   /** The in-process engine's `redact` option: the file holds only what the engine would have stored. */
   redact?: RedactOptions;
-  /** The engine's `userKeySecret`; without it users get a pseudonym under a key nobody keeps. */
+  /**
+   * The engine's `userKeySecret`, for when `keep` is not given the engine's pseudonymizer; without
+   * either, users get a pseudonym under a key nobody keeps.
+   */
   userKeySecret?: string;
   /** Files kept at most; a crash past it deletes the oldest (an application that crashes in a loop). */
   maxFiles?: number;
