@@ -68,6 +68,13 @@ const analyses = (ended: Ended) =>
 
 const crashFiles = (directory: string) => readdirSync(directory).filter((name) => name.startsWith('crash-'));
 
+/** The one crash kept in `directory`. */
+function theKept(directory: string): { pid: number; events: TriageEvent[] } {
+  const files = crashFiles(directory);
+  expect(files).toHaveLength(1);
+  return JSON.parse(readFileSync(join(directory, files[0]!), 'utf8'));
+}
+
 const event = (message: string): TriageEvent => ({
   id: globalThis.crypto.randomUUID(),
   timestamp: Date.now(),
@@ -136,8 +143,7 @@ setTimeout(() => { throw new Error('later'); }, 200);`,
       "engine: { notifiers: [], analyzer: { name: 'stuck', analyze: (event) => { console.log(event.id); return new Promise(() => {}); } } },",
     );
     expect(crashed.code).toBe(1);
-    const [name] = crashFiles(directory);
-    const kept = JSON.parse(readFileSync(join(directory, name!), 'utf8')) as { events: TriageEvent[] };
+    const kept = theKept(directory);
     expect(kept.events.map((item) => item.source?.function)).toEqual(['SlowAnalysis', undefined]);
     // The id the engine was analysing it under: the next start finds the same event, not a copy.
     expect(kept.events[0]?.id).toBe(crashed.stdout.trim());
@@ -157,8 +163,7 @@ setTimeout(() => { throw new Error('after the first'); }, 10);`,
     );
     expect(crashed.code).toBe(1);
     const [analysed] = analyses(crashed);
-    const [name] = crashFiles(directory);
-    const kept = JSON.parse(readFileSync(join(directory, name!), 'utf8')) as { events: TriageEvent[] };
+    const kept = theKept(directory);
     expect(analysed?.user?.pseudonym).toMatch(/^[0-9a-f]{32}$/);
     expect(kept.events[0]?.user?.pseudonym).toBe(analysed?.user?.pseudonym);
   });
@@ -175,8 +180,7 @@ setTimeout(() => { throw new Error('after the analysis'); }, 10);`,
     );
     expect(crashed.code).toBe(1);
     expect(analyses(crashed).map((report) => report.function)).toEqual(['AnalysedBefore']);
-    const [name] = crashFiles(directory);
-    const kept = JSON.parse(readFileSync(join(directory, name!), 'utf8')) as { events: TriageEvent[] };
+    const kept = theKept(directory);
     expect(kept.events.map((item) => item.error?.message)).toEqual(['after the analysis']);
   });
 

@@ -12,6 +12,7 @@ import { parseDsn } from './parse-dsn.js';
 import { postBlocking } from './post-blocking.js';
 import { type Answer, errorOf, eventsRequestSync, postEvents, serializeEvent } from './post-events.js';
 import type { Transport, TransportJob } from './transport.js';
+import { settledWithin } from './with-timeout.js';
 
 export interface HttpTransportOptions {
   /** `http(s)://PUBLIC_KEY@host:7070/PROJECT_ID`; parsed here, so a malformed DSN throws at setup. */
@@ -166,7 +167,7 @@ export class HttpTransport implements Transport {
   async flush(timeoutMs: number): Promise<boolean> {
     if (this.#replaying) {
       const deadline = Date.now() + timeoutMs;
-      if (!(await withTimeout(this.#replaying, timeoutMs))) return false;
+      if (!(await settledWithin(this.#replaying, timeoutMs))) return false;
       timeoutMs = Math.max(0, deadline - Date.now());
     }
     return this.#flushBuffered(timeoutMs);
@@ -553,17 +554,4 @@ function atLeast(minimum: number, value: number, name: string): number {
   if (!Number.isFinite(value) || value < minimum)
     throw new RangeError(`${name} must be a number of at least ${minimum}, got ${value}`);
   return value;
-}
-
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -2,6 +2,7 @@ import type { TriageEvent } from '@triage/core';
 import type { Engine, EngineOptions, Submission } from '@triage/engine';
 import type { CrashKeeper } from '../crash-keeping.js';
 import type { Transport, TransportJob } from './transport.js';
+import { settledWithin, withTimeout } from './with-timeout.js';
 
 export interface InProcessTransportOptions {
   engine: EngineOptions;
@@ -66,13 +67,7 @@ export class InProcessTransport implements Transport {
 
   async flush(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    const replayed = this.#replaying
-      ? await withTimeout(
-          this.#replaying.then(() => true),
-          timeoutMs,
-        )
-      : true;
-    if (!replayed) return false;
+    if (this.#replaying && !(await settledWithin(this.#replaying, timeoutMs))) return false;
     if (!this.#engine && !this.#loading) return !this.#lost;
     const engine = await withTimeout(this.ready(), Math.max(0, deadline - Date.now())).catch(() => undefined);
     if (!engine) return false;
@@ -182,18 +177,5 @@ export class InProcessTransport implements Transport {
       this.#options.onFailure('engine start', error);
       throw error;
     }
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
