@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorStatusOf, type MiddlewareOptions } from './request-scope.js';
 import type { Scope, ScopeOptions } from './scope.js';
 import { Triage, type TriageOptions } from './triage.js';
 
@@ -44,4 +46,25 @@ export const triage = {
   close: (timeoutMs?: number) => instance().close(timeoutMs),
   stats: () => instance().stats(),
   ready: () => instance().ready(),
+  /**
+   * `Triage.middleware` of whichever client is the process-wide one when a request comes: an
+   * `app.use(triage.middleware())` written before `triage.init()` follows the client it makes.
+   */
+  middleware(options: MiddlewareOptions = {}) {
+    errorStatusOf(options);
+    let bound: { client: Triage; handle: ReturnType<Triage['middleware']> } | undefined;
+    return (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => {
+      const current = instance();
+      if (bound?.client !== current) bound = { client: current, handle: current.middleware(options) };
+      bound.handle(request, response, next);
+    };
+  },
+  errorHandler() {
+    return (
+      error: unknown,
+      request: IncomingMessage,
+      response: ServerResponse,
+      next: (error?: unknown) => void,
+    ) => instance().errorHandler()(error, request, response, next);
+  },
 };

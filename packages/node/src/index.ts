@@ -1,4 +1,5 @@
 export { triage } from './default-client.js';
+export type { MiddlewareOptions } from './request-scope.js';
 export type { RawEntry, ScopeOptions } from './scope.js';
 export { Scope } from './scope.js';
 export type { EventDefaults } from './scope-to-event.js';

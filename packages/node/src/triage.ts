@@ -1,8 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AnalysisCallback, Engine, EngineOptions } from '@triage/engine';
 import { type CrashCapturing, captureCrashes, forgetCrashes } from './crash-capture.js';
 import { CrashKeeper, defaultCrashDirectory } from './crash-keeping.js';
 import { type ExitFlushable, flushAtExit, forgetAtExit } from './exit-flush.js';
+import { endWithResponse, errorStatusOf, type MiddlewareOptions, requestInfoOf } from './request-scope.js';
 import { Scope, type ScopeOptions, type ScopeOwner } from './scope.js';
 import { type EventDefaults, scopeToEvent } from './scope-to-event.js';
 import { type SummaryMode, type SummarySink, SummaryWriter, writeToStdout } from './summary-writer.js';
@@ -103,6 +105,8 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
   #scopesEnded = 0;
   /** Errors run() captured and threw on: when one of them is uncaught, its scope has reported it. */
   readonly #rethrown = new WeakSet<object>();
+  /** Each request's scope, for the error handler: an error may reach it outside the request's async chain. */
+  readonly #scopes = new WeakMap<IncomingMessage, Scope>();
   #sweeper?: NodeJS.Timeout;
   #closed = false;
 
@@ -197,6 +201,64 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
     }
     scope.end();
     return result;
+  }
+
+  /**
+   * Connect and Express middleware (`app.use(triage.middleware())`, before the routes): a scope per
+   * request, current for the whole of its handling (`triage.current()`), holding its method, path and
+   * a few headers, and ended when the response is sent, with its route and status. A response of 500
+   * or above is an error even if nothing logged one. With `errorHandler()` after the routes, an error
+   * a route throws or passes to `next` is captured in its request's scope.
+   */
+  middleware(
+    options: MiddlewareOptions = {},
+  ): (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void {
+    const errorStatus = errorStatusOf(options);
+    return (request, response, next) => {
+      let scope: Scope | undefined;
+      try {
+        const own = typeof options.scope === 'function' ? options.scope(request) : options.scope;
+        // A copy per request: the scope is named after its route when it ends.
+        scope = new Scope(
+          this,
+          { ...own, request: requestInfoOf(request) },
+          this.#headEntries,
+          this.#tailEntries,
+        );
+        if (this.#closed) scope.ended = true;
+        else {
+          this.#track(scope);
+          this.#scopes.set(request, scope);
+          endWithResponse(scope, request, response, errorStatus);
+        }
+      } catch (error) {
+        this.#fail('middleware', error);
+      }
+      // The application's own code runs outside the try: what it throws is Express's to handle.
+      if (scope && !scope.ended) this.#storage.run(scope, next);
+      else next();
+    };
+  }
+
+  /**
+   * Express error middleware (`app.use(triage.errorHandler())`, after the routes): captures the error
+   * in its request's scope, then passes it on unchanged to the next error handler (Express's own
+   * answers 500), so the scope ends with the error and its stack.
+   */
+  errorHandler(): (
+    error: unknown,
+    request: IncomingMessage,
+    response: ServerResponse,
+    next: (error?: unknown) => void,
+  ) => void {
+    return (error, request, _response, next) => {
+      try {
+        (this.#scopes.get(request) ?? this.current())?.capture(error);
+      } catch (failure) {
+        this.#fail('middleware', failure);
+      }
+      next(error);
+    };
   }
 
   #captureAndEnd(scope: Scope, error: unknown) {

@@ -1,0 +1,192 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AnalysisReport } from '@triage/engine';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTriage, type Triage } from './triage.js';
+
+const servers: Server[] = [];
+const clients: Triage[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) server.close();
+  for (const client of clients.splice(0)) await client.close();
+});
+
+/** A client in process, alerting nobody, that hands each analysis to `reports`. */
+function client(reports: AnalysisReport[]) {
+  const triage = createTriage({
+    summary: 'none',
+    crashDirectory: false,
+    captureCrashes: false,
+    onAnalysis: (report) => void reports.push(report),
+    engine: { notifiers: [] },
+  });
+  clients.push(triage);
+  return triage;
+}
+
+async function serve(app: express.Express): Promise<string> {
+  const server = createServer(app);
+  servers.push(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A shop's API: a route that logs, one that throws, one that answers 503, one that rejects later. */
+function shop(triage: Triage, options: Parameters<Triage['middleware']>[0] = {}) {
+  const app = express();
+  app.use(triage.middleware(options));
+  const orders = express.Router();
+  orders.get('/:id', (request, response) => {
+    triage.current()?.info('looking up order %s', request.params.id);
+    if (request.params.id === '7')
+      throw new TypeError("Cannot read properties of undefined (reading 'total')");
+    response.json({ id: request.params.id });
+  });
+  app.use('/orders', orders);
+  app.get('/health', (_request, response) => {
+    triage.current()?.info('checking the database');
+    response.status(503).json({ ok: false });
+  });
+  app.get('/later', async () => {
+    triage.current()?.info('calling the payment provider');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    throw new Error('payment provider timed out');
+  });
+  app.use(triage.errorHandler());
+  return app;
+}
+
+describe('triage.middleware() with Express', () => {
+  it("should analyse a route that throws, with its request's lines, route, status and error", async () => {
+    const reports: AnalysisReport[] = [];
+    const triage = client(reports);
+    const base = await serve(shop(triage));
+    const answer = await fetch(`${base}/orders/7?token=secret-in-the-query`, {
+      headers: { 'user-agent': 'checkout-web/1.4', authorization: 'Bearer abc', cookie: 'session=1' },
+    });
+    expect(answer.status).toBe(500);
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(reports).toHaveLength(1);
+    const { event } = reports[0]!;
+    expect(event.source?.function).toBe('GET /orders/:id');
+    expect(event.request).toEqual({
+      method: 'GET',
+      url: '/orders/7',
+      route: '/orders/:id',
+      status: 500,
+      // Not the authorization header, the cookie or the query string.
+      headers: { 'user-agent': 'checkout-web/1.4', accept: '*/*' },
+    });
+    expect(event.error).toMatchObject({ type: 'TypeError' });
+    expect(event.log.map((entry) => entry.message)).toEqual([
+      'looking up order 7',
+      "TypeError: Cannot read properties of undefined (reading 'total')",
+    ]);
+  });
+
+  it('should analyse a 5xx answer nothing logged as an error, and leave a 200 alone', async () => {
+    const reports: AnalysisReport[] = [];
+    const triage = client(reports);
+    const base = await serve(shop(triage, { scope: { priority: 'P1', tags: { team: 'checkout' } } }));
+    expect((await fetch(`${base}/orders/8`)).status).toBe(200);
+    expect((await fetch(`${base}/health`)).status).toBe(503);
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(reports.map((report) => report.event.source?.function)).toEqual(['GET /health']);
+    const { event } = reports[0]!;
+    expect(event).toMatchObject({ priority: 'P1', tags: { team: 'checkout' }, request: { status: 503 } });
+    expect(event.log.map((entry) => entry.message)).toEqual([
+      'checking the database',
+      'responded 503 to GET /health',
+    ]);
+    expect(triage.stats()).toMatchObject({ openScopes: 0, scopesEnded: 2 });
+  });
+
+  it("should capture an async route's rejection in its own scope, with concurrent requests kept apart", async () => {
+    const reports: AnalysisReport[] = [];
+    const triage = client(reports);
+    const base = await serve(shop(triage, { errorStatus: 0 }));
+    const answers = await Promise.all([
+      fetch(`${base}/later`),
+      fetch(`${base}/orders/9`),
+      fetch(`${base}/later`),
+    ]);
+    expect(answers.map((answer) => answer.status)).toEqual([500, 200, 500]);
+    expect(await triage.flush(5_000)).toBe(true);
+    // Two events of one error: the first analysed, the second recorded on its issue.
+    expect(triage.stats().transport).toMatchObject({ processed: 2 });
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.issue.count).toBe(1);
+    const { event } = reports[0]!;
+    expect(event.source?.function).toBe('GET /later');
+    expect(event.log.map((entry) => entry.message)).toEqual([
+      'calling the payment provider',
+      'Error: payment provider timed out',
+    ]);
+  });
+
+  it('should end a request whose client went away, saying so', async () => {
+    const reports: AnalysisReport[] = [];
+    const triage = client(reports);
+    const app = express();
+    app.use(triage.middleware());
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    app.get('/slow', async (_request, response) => {
+      triage.current()?.error('ERROR: upstream slow');
+      await held;
+      response.end();
+    });
+    const base = await serve(app);
+    const aborted = new AbortController();
+    const answer = fetch(`${base}/slow`, { signal: aborted.signal }).catch(() => 'aborted');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    aborted.abort();
+    expect(await answer).toBe('aborted');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await triage.flush(5_000)).toBe(true);
+    release();
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.event.log.at(-1)?.message).toBe(
+      'the client closed the connection before the response was sent (GET /slow)',
+    );
+    expect(reports[0]?.event.request?.status).toBeUndefined();
+  });
+
+  it('should follow the process-wide client that triage.init() makes after the app was set up', async () => {
+    const { triage } = await import('./default-client.js');
+    const app = express();
+    // Written before init, as an app's module that sets up its routes at import often is.
+    app.use(triage.middleware());
+    app.get('/boom', () => {
+      throw new RangeError('quantity out of range');
+    });
+    app.use(triage.errorHandler());
+    const reports: AnalysisReport[] = [];
+    triage.init({
+      summary: 'none',
+      crashDirectory: false,
+      captureCrashes: false,
+      onAnalysis: (report) => void reports.push(report),
+      engine: { notifiers: [] },
+    });
+    try {
+      const base = await serve(app);
+      expect((await fetch(`${base}/boom`)).status).toBe(500);
+      expect(await triage.flush(5_000)).toBe(true);
+      expect(reports.map((report) => report.event.error?.type)).toEqual(['RangeError']);
+      expect(() => triage.middleware({ errorStatus: -1 })).toThrow(/errorStatus/);
+    } finally {
+      await triage.close();
+    }
+  });
+
+  it('should refuse an errorStatus that is not a status, at setup', () => {
+    const triage = client([]);
+    expect(() => triage.middleware({ errorStatus: 42.5 })).toThrow(/errorStatus must be an HTTP status/);
+  });
+});

@@ -1,0 +1,116 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestInfo } from '@triage/core';
+import type { Scope, ScopeOptions } from './scope.js';
+
+/** What `triage.middleware()` takes. */
+export interface MiddlewareOptions {
+  /**
+   * Options of each request's scope besides its request (priority, tags, description, user…), or a
+   * function of the request that returns them. Without `func`, the scope is named after the route once
+   * the response is sent (`GET /orders/:id`), else the path.
+   */
+  scope?: ScopeOptions | ((request: IncomingMessage) => ScopeOptions);
+  /**
+   * A response with this status or above ends its scope with an error line, so a handler that answers
+   * 500 without logging one is analysed too (default 500; 0: only what the handler logged).
+   */
+  errorStatus?: number;
+}
+
+/** The status from which a response is an error; throws at setup on a value that is not one. */
+export function errorStatusOf({ errorStatus = 500 }: MiddlewareOptions): number {
+  if (!Number.isInteger(errorStatus) || errorStatus < 0 || errorStatus > 999)
+    throw new RangeError(`errorStatus must be an HTTP status (or 0 for none), got ${errorStatus}`);
+  return errorStatus;
+}
+
+/** Express's additions to the request, read when present (plain node:http and Connect have none). */
+interface RoutedRequest extends IncomingMessage {
+  originalUrl?: string;
+  baseUrl?: string;
+  route?: { path?: unknown };
+}
+
+/** The request headers an event keeps: what helps a diagnosis and names nobody (no cookies, no auth). */
+const KEPT_HEADERS = ['user-agent', 'content-type', 'content-length', 'accept'] as const;
+
+/** The request as an event records it: method, path (the query string left out: it may hold tokens), headers. */
+export function requestInfoOf(request: IncomingMessage): RequestInfo {
+  const routed = request as RoutedRequest;
+  const headers: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const value = request.headers[name];
+    if (typeof value === 'string') headers[name] = value.slice(0, 512);
+  }
+  return { method: request.method, url: pathOf(routed.originalUrl ?? request.url ?? '/'), headers };
+}
+
+/**
+ * Follows Express's routing of `request`: the returned function gives the route pattern that matched
+ * (`/orders/:id`), under the mount path of its router. Express sets `request.route` when a route
+ * matches, and restores `baseUrl` once the request leaves the router: by the time the response is
+ * sent (or an error reaches the handlers after the routes) the mount path is gone, so it is read here
+ * at the moment the route is set.
+ */
+export function watchRoute(request: IncomingMessage): () => string | undefined {
+  const routed = request as RoutedRequest;
+  let route = routed.route;
+  let mount = '';
+  try {
+    Object.defineProperty(routed, 'route', {
+      configurable: true,
+      enumerable: true,
+      get: () => route,
+      set: (value: RoutedRequest['route']) => {
+        route = value;
+        mount = routed.baseUrl ?? '';
+      },
+    });
+  } catch {
+    // A frozen or exotic request: the route pattern alone, without its mount path.
+  }
+  return () => {
+    const path = (route ?? routed.route)?.path;
+    return typeof path === 'string' ? `${mount}${path}` : undefined;
+  };
+}
+
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return (query === -1 ? url : url.slice(0, query)).slice(0, 2_048);
+}
+
+/**
+ * Ends `scope` when `response` is done: sent (`finish`), or its connection closed first (`close`).
+ * It then records the route and the status, names the scope after the route if nothing named it, and
+ * adds an error line for a status of `errorStatus` or above (0: never).
+ */
+export function endWithResponse(
+  scope: Scope,
+  request: IncomingMessage,
+  response: ServerResponse,
+  errorStatus: number,
+): void {
+  const routeOf = watchRoute(request);
+  const end = () => {
+    if (scope.ended) return;
+    response.off('finish', end);
+    response.off('close', end);
+    scope.options.request ??= requestInfoOf(request);
+    const info = scope.options.request;
+    const route = routeOf();
+    if (route !== undefined) info.route = route;
+    const label = `${request.method ?? 'GET'} ${route ?? info.url ?? '/'}`;
+    scope.options.func ??= label;
+    if (!response.writableFinished) {
+      scope.warn('the client closed the connection before the response was sent (%s)', label);
+    } else {
+      info.status = response.statusCode;
+      if (errorStatus > 0 && response.statusCode >= errorStatus && !scope.hasErrors())
+        scope.error('responded %d to %s', response.statusCode, label);
+    }
+    scope.end();
+  };
+  response.on('finish', end);
+  response.on('close', end);
+}
