@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, type ServerResponse } from 'node:http';
 import type { RequestInfo } from '@triage/core';
 import type { Scope, ScopeOptions } from './scope.js';
 
@@ -45,33 +45,49 @@ export function requestInfoOf(request: IncomingMessage): RequestInfo {
   return { method: request.method, url: pathOf(routed.originalUrl ?? request.url ?? '/'), headers };
 }
 
+/** Where each request's route was matched: the route and the mount path of its router then. */
+const matched = new WeakMap<object, { route: RoutedRequest['route']; mount: string }>();
+/** The request prototypes (an Express app's `app.request`) given the accessor below. */
+const watched = new WeakSet<object>();
+
 /**
  * Follows Express's routing of `request`: the returned function gives the route pattern that matched
  * (`/orders/:id`), under the mount path of its router. Express sets `request.route` when a route
  * matches, and restores `baseUrl` once the request leaves the router: by the time the response is
- * sent (or an error reaches the handlers after the routes) the mount path is gone, so it is read here
- * at the moment the route is set.
+ * sent (or an error reaches the handlers after the routes) the mount path is gone, so it is read at
+ * the moment the route is set, by an accessor on the request's prototype (the app's `app.request`,
+ * once per app). On the request itself the accessor cost Express's handling about as much again as
+ * the rest of the middleware (`node bench/middleware.mjs`).
  */
 export function watchRoute(request: IncomingMessage): () => string | undefined {
   const routed = request as RoutedRequest;
-  let route = routed.route;
-  let mount = '';
-  try {
-    Object.defineProperty(routed, 'route', {
-      configurable: true,
-      enumerable: true,
-      get: () => route,
-      set: (value: RoutedRequest['route']) => {
-        route = value;
-        mount = routed.baseUrl ?? '';
-      },
-    });
-  } catch {
-    // A frozen or exotic request: the route pattern alone, without its mount path.
+  const prototype = Object.getPrototypeOf(request) as object | null;
+  // Node's own prototype is left alone: a plain node:http server has no routes to follow.
+  if (
+    prototype &&
+    prototype !== IncomingMessage.prototype &&
+    !watched.has(prototype) &&
+    !Object.getOwnPropertyDescriptor(prototype, 'route')
+  ) {
+    watched.add(prototype);
+    try {
+      Object.defineProperty(prototype, 'route', {
+        configurable: true,
+        get(this: RoutedRequest) {
+          return matched.get(this)?.route;
+        },
+        set(this: RoutedRequest, route: RoutedRequest['route']) {
+          matched.set(this, { route, mount: this.baseUrl ?? '' });
+        },
+      });
+    } catch {
+      // A frozen prototype: the route pattern alone, without its mount path.
+    }
   }
   return () => {
-    const path = (route ?? routed.route)?.path;
-    return typeof path === 'string' ? `${mount}${path}` : undefined;
+    const seen = matched.get(routed);
+    const path = (seen?.route ?? routed.route)?.path;
+    return typeof path === 'string' ? `${seen?.mount ?? ''}${path}` : undefined;
   };
 }
 
@@ -81,7 +97,7 @@ function pathOf(url: string): string {
 }
 
 /**
- * Ends `scope` when `response` is done: sent (`finish`), or its connection closed first (`close`).
+ * Ends `scope` when `response` is done (`close`): sent, or its connection closed first.
  * It then records the route and the status, names the scope after the route if nothing named it, and
  * adds an error line for a status of `errorStatus` or above (0: never).
  */
@@ -94,8 +110,6 @@ export function endWithResponse(
   const routeOf = watchRoute(request);
   const end = () => {
     if (scope.ended) return;
-    response.off('finish', end);
-    response.off('close', end);
     scope.options.request ??= requestInfoOf(request);
     const info = scope.options.request;
     const route = routeOf();
@@ -111,6 +125,6 @@ export function endWithResponse(
     }
     scope.end();
   };
-  response.on('finish', end);
-  response.on('close', end);
+  // One listener: a response emits 'close' once it is done, sent or not ('finish' only when sent).
+  response.once('close', end);
 }
