@@ -56,8 +56,7 @@ const watched = new WeakSet<object>();
  * matches, and restores `baseUrl` once the request leaves the router: by the time the response is
  * sent (or an error reaches the handlers after the routes) the mount path is gone, so it is read at
  * the moment the route is set, by an accessor on the request's prototype (the app's `app.request`,
- * once per app). On the request itself the accessor cost Express's handling about as much again as
- * the rest of the middleware (`node bench/middleware.mjs`).
+ * once per app), so that no request object gets a property of its own for it.
  */
 export function watchRoute(request: IncomingMessage): () => string | undefined {
   const routed = request as RoutedRequest;
