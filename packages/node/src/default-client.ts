@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pinoHooksFor } from './pino-hooks.js';
 import { errorStatusOf, type MiddlewareOptions } from './request-scope.js';
 import type { Scope, ScopeOptions } from './scope.js';
 import { Triage, type TriageOptions } from './triage.js';
@@ -58,6 +59,21 @@ export const triage = {
       if (bound?.client !== current) bound = { client: current, handle: current.middleware(options) };
       bound.handle(request, response, next);
     };
+  },
+  /** `Triage.pinoHooks` of whichever client is the process-wide one when a line is logged. */
+  pinoHooks() {
+    let reported = false;
+    return pinoHooksFor(
+      () => instance().current(),
+      (error) => {
+        // Logged once: a logger writes on every request.
+        if (reported) return;
+        reported = true;
+        process.stderr.write(
+          `[triage] pino hooks failed: ${error instanceof Error ? error.message : error}\n`,
+        );
+      },
+    );
   },
   errorHandler() {
     return (

@@ -4,6 +4,7 @@ import type { AnalysisCallback, Engine, EngineOptions } from '@triage/engine';
 import { type CrashCapturing, captureCrashes, forgetCrashes } from './crash-capture.js';
 import { CrashKeeper, defaultCrashDirectory } from './crash-keeping.js';
 import { type ExitFlushable, flushAtExit, forgetAtExit } from './exit-flush.js';
+import { type PinoHooks, pinoHooksFor } from './pino-hooks.js';
 import { endWithResponse, errorStatusOf, type MiddlewareOptions, requestInfoOf } from './request-scope.js';
 import { Scope, type ScopeOptions, type ScopeOwner } from './scope.js';
 import { type EventDefaults, scopeToEvent } from './scope-to-event.js';
@@ -259,6 +260,18 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
       }
       next(error);
     };
+  }
+
+  /**
+   * pino hooks (`pino({ hooks: triage.pinoHooks() })`) that copy each line the logger writes into the
+   * current scope, so a handler's existing logging is the context of its diagnosis; pino still writes
+   * every line as it would have.
+   */
+  pinoHooks(): PinoHooks {
+    return pinoHooksFor(
+      () => this.current(),
+      (error) => this.#fail('pino hooks', error),
+    );
   }
 
   #captureAndEnd(scope: Scope, error: unknown) {
