@@ -15,6 +15,8 @@ const defaults = createTriage({ transport: discard });
 const quiet = createTriage({ transport: discard, summary: 'none' });
 const pinoSync = pino(pino.destination({ dest: '/dev/null', sync: true }));
 const pinoBuffered = pino(pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 }));
+// The bridge: pino's lines copied into the current scope (triage.pinoHooks()).
+const pinoHooked = pino({ hooks: quiet.pinoHooks() }, pino.destination({ dest: '/dev/null', sync: true }));
 
 const domain = 'example.com';
 const cases = {
@@ -48,6 +50,20 @@ const cases = {
     pinoBuffered.info('Processing request for domain=%s', domain);
     pinoBuffered.info('Validating widget agent configuration');
     pinoBuffered.info('Request %d done', i);
+  },
+  'pino (sync) in a scope (summary off): scope + 3 pino info + end': (i) => {
+    const log = quiet.scope({ file: 'src/api/widget_chat.ts', func: 'HandleWidgetChat' });
+    pinoSync.info('Processing request for domain=%s', domain);
+    pinoSync.info('Validating widget agent configuration');
+    pinoSync.info('Request %d done', i);
+    log.end();
+  },
+  'the same, pino with triage.pinoHooks() (the lines also in the scope)': (i) => {
+    const log = quiet.scope({ file: 'src/api/widget_chat.ts', func: 'HandleWidgetChat' });
+    pinoHooked.info('Processing request for domain=%s', domain);
+    pinoHooked.info('Validating widget agent configuration');
+    pinoHooked.info('Request %d done', i);
+    log.end();
   },
 };
 
