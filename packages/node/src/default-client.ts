@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pinoHooksFor } from './pino-hooks.js';
-import { errorStatusOf, type MiddlewareOptions } from './request-scope.js';
+import { errorStatusOf, type FastifyPlugin, type MiddlewareOptions } from './request-scope.js';
 import type { Scope, ScopeOptions } from './scope.js';
 import { Triage, type TriageOptions } from './triage.js';
 
@@ -59,6 +59,40 @@ export const triage = {
       if (bound?.client !== current) bound = { client: current, handle: current.middleware(options) };
       bound.handle(request, response, next);
     };
+  },
+  /**
+   * `Triage.fastify` of whichever client is the process-wide one when the plugin is registered (Fastify
+   * registers plugins at `ready()`, after the start-up code that calls `triage.init()`).
+   */
+  get fastify(): FastifyPlugin {
+    const plugin: FastifyPlugin = (app, options, done) => {
+      try {
+        errorStatusOf(options);
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+      // The hooks of whichever client is current when a request comes, made once per client.
+      type Hook = (...args: unknown[]) => unknown;
+      let bound: { client: Triage; hooks: Map<string, Hook> } | undefined;
+      const hookOf = (name: string): Hook => {
+        const current = instance();
+        if (bound?.client !== current) {
+          const hooks = new Map<string, Hook>();
+          current.fastify(
+            { addHook: (hookName, hook) => hooks.set(hookName, hook as Hook) },
+            options,
+            () => {},
+          );
+          bound = { client: current, hooks };
+        }
+        return bound.hooks.get(name)!;
+      };
+      for (const name of ['onRequest', 'onError'])
+        app.addHook(name, (...args: unknown[]) => hookOf(name)(...args));
+      done();
+    };
+    return Object.assign(plugin, { [Symbol.for('skip-override')]: true });
   },
   /** `Triage.pinoHooks` of whichever client is the process-wide one when a line is logged. */
   pinoHooks() {

@@ -1,6 +1,6 @@
 export { triage } from './default-client.js';
 export type { PinoHooks } from './pino-hooks.js';
-export type { MiddlewareOptions } from './request-scope.js';
+export type { FastifyLike, FastifyPlugin, MiddlewareOptions } from './request-scope.js';
 export type { RawEntry, ScopeOptions } from './scope.js';
 export { Scope } from './scope.js';
 export type { EventDefaults } from './scope-to-event.js';

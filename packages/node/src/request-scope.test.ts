@@ -190,3 +190,82 @@ describe('triage.middleware() with Express', () => {
     expect(() => triage.middleware({ errorStatus: 42.5 })).toThrow(/errorStatus must be an HTTP status/);
   });
 });
+
+describe('triage.fastify with Fastify', () => {
+  it("should analyse a route that throws in its request's scope, named after Fastify's route", async () => {
+    const { default: fastify } = await import('fastify');
+    const reports: AnalysisReport[] = [];
+    const triage = client(reports);
+    const app = fastify();
+    await app.register(triage.fastify, { scope: { priority: 'P1' } });
+    await app.register(
+      async (orders) => {
+        orders.get<{ Params: { id: string } }>('/:id', async (request) => {
+          triage.current()?.info('looking up order %s', request.params.id);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          if (request.params.id === '7')
+            throw new TypeError("Cannot read properties of undefined (reading 'total')");
+          return { id: request.params.id };
+        });
+      },
+      { prefix: '/orders' },
+    );
+    app.get('/health', async (_request, reply) => reply.code(503).send({ ok: false }));
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const answers = await Promise.all([
+        fetch(`${base}/orders/7?token=secret`),
+        fetch(`${base}/orders/8`),
+        fetch(`${base}/health`),
+      ]);
+      expect(answers.map((answer) => answer.status)).toEqual([500, 200, 503]);
+      expect(await triage.flush(5_000)).toBe(true);
+      const byFunction = new Map(reports.map((report) => [report.event.source?.function, report.event]));
+      expect([...byFunction.keys()].sort()).toEqual(['GET /health', 'GET /orders/:id']);
+      const thrown = byFunction.get('GET /orders/:id')!;
+      expect(thrown).toMatchObject({
+        priority: 'P1',
+        request: { method: 'GET', url: '/orders/7', route: '/orders/:id', status: 500 },
+        error: { type: 'TypeError' },
+      });
+      expect(thrown.log.map((entry) => entry.message)).toEqual([
+        'looking up order 7',
+        "TypeError: Cannot read properties of undefined (reading 'total')",
+      ]);
+      expect(byFunction.get('GET /health')?.log.map((entry) => entry.message)).toEqual([
+        'responded 503 to GET /health',
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('the process-wide triage.fastify', () => {
+  it('should follow the client triage.init() makes', async () => {
+    const { default: fastify } = await import('fastify');
+    const { triage } = await import('./default-client.js');
+    const app = fastify();
+    await app.register(triage.fastify);
+    app.get('/boom', async () => {
+      throw new RangeError('quantity out of range');
+    });
+    const reports: AnalysisReport[] = [];
+    triage.init({
+      summary: 'none',
+      crashDirectory: false,
+      captureCrashes: false,
+      onAnalysis: (report) => void reports.push(report),
+      engine: { notifiers: [] },
+    });
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      expect((await fetch(`${base}/boom`)).status).toBe(500);
+      expect(await triage.flush(5_000)).toBe(true);
+      expect(reports.map((report) => report.event.error?.type)).toEqual(['RangeError']);
+    } finally {
+      await app.close();
+      await triage.close();
+    }
+  });
+});

@@ -17,6 +17,28 @@ export interface MiddlewareOptions {
   errorStatus?: number;
 }
 
+/** What the Fastify plugin reads of a request and its reply: Node's own objects, and the route pattern. */
+export interface FastifyRequestLike {
+  raw: IncomingMessage;
+  routeOptions?: { url?: string };
+}
+export interface FastifyReplyLike {
+  raw: ServerResponse;
+}
+
+/** The part of a Fastify instance the plugin uses (typed loosely: Fastify's own types are not a dependency). */
+export interface FastifyLike {
+  // biome-ignore lint/suspicious/noExplicitAny: each of Fastify's hooks has its own signature.
+  addHook(name: string, hook: (...args: any[]) => unknown): unknown;
+}
+
+/** A Fastify plugin, callback style, marked to apply to the whole app (fastify-plugin's `skip-override`). */
+export type FastifyPlugin = (
+  app: FastifyLike,
+  options: MiddlewareOptions,
+  done: (error?: Error) => void,
+) => void;
+
 /** The status from which a response is an error; throws at setup on a value that is not one. */
 export function errorStatusOf({ errorStatus = 500 }: MiddlewareOptions): number {
   if (!Number.isInteger(errorStatus) || errorStatus < 0 || errorStatus > 999)
@@ -96,7 +118,8 @@ function pathOf(url: string): string {
 }
 
 /**
- * Ends `scope` when `response` is done (`close`): sent, or its connection closed first.
+ * Ends `scope` when `response` is done (`close`): sent, or its connection closed first. `routeOf` gives
+ * the route that matched (default: Express's, followed by `watchRoute`).
  * It then records the route and the status, names the scope after the route if nothing named it, and
  * adds an error line for a status of `errorStatus` or above (0: never).
  */
@@ -105,8 +128,8 @@ export function endWithResponse(
   request: IncomingMessage,
   response: ServerResponse,
   errorStatus: number,
+  routeOf: () => string | undefined = watchRoute(request),
 ): void {
-  const routeOf = watchRoute(request);
   const end = () => {
     if (scope.ended) return;
     scope.options.request ??= requestInfoOf(request);

@@ -5,7 +5,15 @@ import { type CrashCapturing, captureCrashes, forgetCrashes } from './crash-capt
 import { CrashKeeper, defaultCrashDirectory } from './crash-keeping.js';
 import { type ExitFlushable, flushAtExit, forgetAtExit } from './exit-flush.js';
 import { type PinoHooks, pinoHooksFor } from './pino-hooks.js';
-import { endWithResponse, errorStatusOf, type MiddlewareOptions, requestInfoOf } from './request-scope.js';
+import {
+  endWithResponse,
+  errorStatusOf,
+  type FastifyPlugin,
+  type FastifyReplyLike,
+  type FastifyRequestLike,
+  type MiddlewareOptions,
+  requestInfoOf,
+} from './request-scope.js';
 import { Scope, type ScopeOptions, type ScopeOwner } from './scope.js';
 import { type EventDefaults, scopeToEvent } from './scope-to-event.js';
 import { type SummaryMode, type SummarySink, SummaryWriter, writeToStdout } from './summary-writer.js';
@@ -216,29 +224,79 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
   ): (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void {
     const errorStatus = errorStatusOf(options);
     return (request, response, next) => {
-      let scope: Scope | undefined;
-      try {
-        const own = typeof options.scope === 'function' ? options.scope(request) : options.scope;
-        // A copy per request: the scope is named after its route when it ends.
-        scope = new Scope(
-          this,
-          { ...own, request: requestInfoOf(request) },
-          this.#headEntries,
-          this.#tailEntries,
-        );
-        if (this.#closed) scope.ended = true;
-        else {
-          this.#track(scope);
-          this.#scopes.set(request, scope);
-          endWithResponse(scope, request, response, errorStatus);
-        }
-      } catch (error) {
-        this.#fail('middleware', error);
-      }
-      // The application's own code runs outside the try: what it throws is Express's to handle.
-      if (scope && !scope.ended) this.#storage.run(scope, next);
+      const scope = this.#requestScope(request, response, options, errorStatus);
+      // The application's own code runs outside any try of Triage's: what it throws is Express's to handle.
+      if (scope) this.#storage.run(scope, next);
       else next();
     };
+  }
+
+  /**
+   * A Fastify plugin (`await app.register(triage.fastify)`, or with options as `register`'s second
+   * argument): what `middleware()` does for Express, from Fastify's `onRequest` and `onError` hooks, for
+   * every route of the app (it is not encapsulated), the scope named after Fastify's route pattern.
+   */
+  get fastify(): FastifyPlugin {
+    const plugin: FastifyPlugin = (app, options, done) => {
+      try {
+        const errorStatus = errorStatusOf(options);
+        app.addHook('onRequest', (request: FastifyRequestLike, reply: FastifyReplyLike, next: () => void) => {
+          const scope = this.#requestScope(
+            request.raw,
+            reply.raw,
+            options,
+            errorStatus,
+            () => request.routeOptions?.url,
+          );
+          if (scope) this.#storage.run(scope, next);
+          else next();
+        });
+        app.addHook(
+          'onError',
+          (request: FastifyRequestLike, _reply: unknown, error: Error, next: () => void) => {
+            try {
+              this.#scopes.get(request.raw)?.capture(error);
+            } catch (failure) {
+              this.#fail('middleware', failure);
+            }
+            next();
+          },
+        );
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    };
+    // fastify-plugin's mark: the hooks apply to the whole app, not only inside the plugin's own context.
+    return Object.assign(plugin, { [Symbol.for('skip-override')]: true });
+  }
+
+  /** A request's scope, tracked, current once its handling runs inside it; undefined when closed or on a failure. */
+  #requestScope(
+    request: IncomingMessage,
+    response: ServerResponse,
+    options: MiddlewareOptions,
+    errorStatus: number,
+    routeOf?: () => string | undefined,
+  ): Scope | undefined {
+    if (this.#closed) return undefined;
+    try {
+      const own = typeof options.scope === 'function' ? options.scope(request) : options.scope;
+      // A copy per request: the scope is named after its route when it ends.
+      const scope = new Scope(
+        this,
+        { ...own, request: requestInfoOf(request) },
+        this.#headEntries,
+        this.#tailEntries,
+      );
+      this.#track(scope);
+      this.#scopes.set(request, scope);
+      endWithResponse(scope, request, response, errorStatus, routeOf);
+      return scope;
+    } catch (error) {
+      this.#fail('middleware', error);
+      return undefined;
+    }
   }
 
   /**
