@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import type { AnalysisReport } from '@triage/engine';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { quietOptions } from './__fixtures__/quiet-options.js';
 import { createTriage, type Triage } from './triage.js';
 
 const clients: Triage[] = [];
@@ -12,13 +13,7 @@ afterEach(async () => {
 /** A client in process, alerting nobody, and a pino logger with its hooks writing JSON lines to `written`. */
 function setup() {
   const reports: AnalysisReport[] = [];
-  const triage = createTriage({
-    summary: 'none',
-    crashDirectory: false,
-    captureCrashes: false,
-    onAnalysis: (report) => void reports.push(report),
-    engine: { notifiers: [] },
-  });
+  const triage = createTriage(quietOptions(reports));
   clients.push(triage);
   const written: Array<Record<string, unknown>> = [];
   const sink = new Writable({
@@ -79,13 +74,7 @@ describe('triage.pinoHooks()', () => {
       new Writable({ write: (_chunk, _encoding, done) => done() }),
     );
     const reports: AnalysisReport[] = [];
-    triage.init({
-      summary: 'none',
-      crashDirectory: false,
-      captureCrashes: false,
-      onAnalysis: (report) => void reports.push(report),
-      engine: { notifiers: [] },
-    });
+    triage.init(quietOptions(reports));
     try {
       const scope = triage.scope({ func: 'SyncStock' });
       logger.error('ERROR: warehouse API answered 502');

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { AnalysisReport } from '@triage/engine';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
+import { quietOptions } from './__fixtures__/quiet-options.js';
 import { createTriage, type Triage } from './triage.js';
 
 const servers: Server[] = [];
@@ -15,13 +16,7 @@ afterEach(async () => {
 
 /** A client in process, alerting nobody, that hands each analysis to `reports`. */
 function client(reports: AnalysisReport[]) {
-  const triage = createTriage({
-    summary: 'none',
-    crashDirectory: false,
-    captureCrashes: false,
-    onAnalysis: (report) => void reports.push(report),
-    engine: { notifiers: [] },
-  });
+  const triage = createTriage(quietOptions(reports));
   clients.push(triage);
   return triage;
 }
@@ -167,13 +162,7 @@ describe('triage.middleware() with Express', () => {
     });
     app.use(triage.errorHandler());
     const reports: AnalysisReport[] = [];
-    triage.init({
-      summary: 'none',
-      crashDirectory: false,
-      captureCrashes: false,
-      onAnalysis: (report) => void reports.push(report),
-      engine: { notifiers: [] },
-    });
+    triage.init(quietOptions(reports));
     try {
       const base = await serve(app);
       expect((await fetch(`${base}/boom`)).status).toBe(500);
@@ -251,13 +240,7 @@ describe('the process-wide triage.fastify', () => {
       throw new RangeError('quantity out of range');
     });
     const reports: AnalysisReport[] = [];
-    triage.init({
-      summary: 'none',
-      crashDirectory: false,
-      captureCrashes: false,
-      onAnalysis: (report) => void reports.push(report),
-      engine: { notifiers: [] },
-    });
+    triage.init(quietOptions(reports));
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       expect((await fetch(`${base}/boom`)).status).toBe(500);
