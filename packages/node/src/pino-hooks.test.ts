@@ -55,6 +55,19 @@ describe('triage.pinoHooks()', () => {
     ]);
   });
 
+  it("should format an error line's message with its own values, and keep the merging object's fields", async () => {
+    const { triage, logger, reports } = setup();
+    await triage.run({ func: 'Charge' }, async () => {
+      logger.error({ err: new Error('card declined'), orderId: 'A-17' }, 'charge %s failed', 'tx-9');
+      logger.warn({ err: new Error('slow provider'), ms: 950 }, 'retrying at 100%');
+    });
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(reports[0]?.event.log.map((entry) => entry.message)).toEqual([
+      'charge tx-9 failed {"orderId":"A-17"} Error: card declined',
+      'retrying at 100% {"ms":950} Error: slow provider',
+    ]);
+  });
+
   it('should capture an error under err, and leave lines outside any scope to pino alone', async () => {
     const { triage, logger, reports, written } = setup();
     logger.error({ err: new TypeError('not in a scope') }, 'startup check failed');

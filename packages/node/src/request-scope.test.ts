@@ -174,6 +174,30 @@ describe('triage.middleware() with Express', () => {
     }
   });
 
+  it("should not analyse a client's error (a 400 for bad JSON, a 404 thrown), only note it", async () => {
+    const reports: AnalysisReport[] = [];
+    const triage = client(reports);
+    const app = express();
+    app.use(triage.middleware());
+    app.use(express.json());
+    app.post('/orders', (_request, response) => response.status(201).end());
+    app.get('/orders/:id', () => {
+      throw Object.assign(new Error('no such order'), { status: 404 });
+    });
+    app.use(triage.errorHandler());
+    const base = await serve(app);
+    const bad = await fetch(`${base}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"sku":',
+    });
+    expect(bad.status).toBe(400);
+    expect((await fetch(`${base}/orders/404`)).status).toBe(404);
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(reports).toEqual([]);
+    expect(triage.stats()).toMatchObject({ openScopes: 0, scopesEnded: 2 });
+  });
+
   it('should refuse an errorStatus that is not a status, at setup', () => {
     const triage = client([]);
     expect(() => triage.middleware({ errorStatus: 42.5 })).toThrow(/errorStatus must be an HTTP status/);
@@ -224,6 +248,42 @@ describe('triage.fastify with Fastify', () => {
       expect(byFunction.get('GET /health')?.log.map((entry) => entry.message)).toEqual([
         'responded 503 to GET /health',
       ]);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('Fastify with its logger bridged by triage.pinoHooks()', () => {
+  it("should record Fastify's own lines without the request's headers, and the error once", async () => {
+    const { default: fastify } = await import('fastify');
+    const { default: pino } = await import('pino');
+    const { Writable } = await import('node:stream');
+    const reports: AnalysisReport[] = [];
+    const triage = client(reports);
+    const loggerInstance = pino(
+      { hooks: triage.pinoHooks() },
+      new Writable({ write: (_chunk, _encoding, done) => done() }),
+    );
+    const app = fastify({ loggerInstance });
+    await app.register(triage.fastify);
+    app.get('/orders/:id', async () => {
+      throw new TypeError('bad total');
+    });
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const answer = await fetch(`${base}/orders/7`, {
+        headers: { cookie: 'sid=SECRETCOOKIE', authorization: 'Bearer SECRETTOKEN' },
+      });
+      expect(answer.status).toBe(500);
+      expect(await triage.flush(5_000)).toBe(true);
+      expect(reports).toHaveLength(1);
+      const text = JSON.stringify(reports[0]!.event);
+      expect(text).not.toContain('SECRETCOOKIE');
+      expect(text).not.toContain('SECRETTOKEN');
+      const errors = reports[0]!.event.log.filter((entry) => entry.level === 'error');
+      // onError captured it first; Fastify's own error line, the same error, adds nothing.
+      expect(errors.map((entry) => entry.message)).toEqual(['TypeError: bad total']);
     } finally {
       await app.close();
     }

@@ -39,6 +39,25 @@ export type FastifyPlugin = (
   done: (error?: Error) => void,
 ) => void;
 
+/**
+ * Records an error a route threw or passed on, in its request's scope: captured (and so analysed) when
+ * the answer it makes is a server error (its `status` or `statusCode`, as http-errors, body-parser and
+ * Fastify set them; 500 without one), else a warning line. A 400 for malformed JSON or a 404 is the
+ * client's doing: analysing each would let any client ask for LLM calls and alerts.
+ */
+export function recordRouteError(scope: Scope, error: unknown, errorStatus: number): void {
+  const status = statusOf(error);
+  if (errorStatus > 0 && status < errorStatus) scope.warn('responded %d: %s', status, error);
+  else scope.capture(error);
+}
+
+function statusOf(error: unknown): number {
+  if (typeof error !== 'object' || error === null) return 500;
+  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
+  const given = typeof status === 'number' ? status : statusCode;
+  return typeof given === 'number' && given >= 400 && given <= 599 ? given : 500;
+}
+
 /** The status from which a response is an error; throws at setup on a value that is not one. */
 export function errorStatusOf({ errorStatus = 500 }: MiddlewareOptions): number {
   if (!Number.isInteger(errorStatus) || errorStatus < 0 || errorStatus > 999)

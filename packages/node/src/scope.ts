@@ -85,7 +85,8 @@ export class Scope implements Disposable {
 
   /** Records a caught exception: its type, message, stack and causes go into the diagnosis. */
   capture(error: unknown, message?: string): void {
-    if (this.ended) return;
+    // The same error reported twice (a logger's line, then the framework's error hook) is one error.
+    if (this.ended || this.captured.includes(error)) return;
     if (this.captured.length < 5) this.captured.push(error);
     this.#push('error', message ?? error, message === undefined ? [] : [error]);
   }

@@ -12,6 +12,7 @@ import {
   type FastifyReplyLike,
   type FastifyRequestLike,
   type MiddlewareOptions,
+  recordRouteError,
   requestInfoOf,
 } from './request-scope.js';
 import { Scope, type ScopeOptions, type ScopeOwner } from './scope.js';
@@ -116,6 +117,8 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
   readonly #rethrown = new WeakSet<object>();
   /** Each request's scope, for the error handler: an error may reach it outside the request's async chain. */
   readonly #scopes = new WeakMap<IncomingMessage, Scope>();
+  /** The `errorStatus` of the middleware that opened each request's scope, for the error handler. */
+  readonly #errorStatusOf = new WeakMap<Scope, number>();
   #sweeper?: NodeJS.Timeout;
   #closed = false;
 
@@ -255,7 +258,8 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
           'onError',
           (request: FastifyRequestLike, _reply: unknown, error: Error, next: () => void) => {
             try {
-              this.#scopes.get(request.raw)?.capture(error);
+              const scope = this.#scopes.get(request.raw);
+              if (scope) recordRouteError(scope, error, errorStatus);
             } catch (failure) {
               this.#fail('middleware', failure);
             }
@@ -291,6 +295,7 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
       );
       this.#track(scope);
       this.#scopes.set(request, scope);
+      this.#errorStatusOf.set(scope, errorStatus);
       endWithResponse(scope, request, response, errorStatus, routeOf);
       return scope;
     } catch (error) {
@@ -312,7 +317,8 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
   ) => void {
     return (error, request, _response, next) => {
       try {
-        (this.#scopes.get(request) ?? this.current())?.capture(error);
+        const scope = this.#scopes.get(request) ?? this.current();
+        if (scope) recordRouteError(scope, error, this.#errorStatusOf.get(scope) ?? 500);
       } catch (failure) {
         this.#fail('middleware', failure);
       }
