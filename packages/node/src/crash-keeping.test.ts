@@ -228,6 +228,43 @@ describe('CrashKeeper', () => {
     expect(readdirSync(directory)).toEqual([`${liveClaim.split('/').at(-1)}.claimed-${process.ppid}`]);
   });
 
+  it('should let one keeper of a process claim a crash, not a second one of the same process', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
+    new CrashKeeper(directory).keep([event('ERROR: one crash')]);
+    const first = await new CrashKeeper(directory).claim(() => {});
+    expect(first).toHaveLength(1);
+    expect(await new CrashKeeper(directory).claim(() => {})).toEqual([]);
+    await new CrashKeeper(directory).release(first[0]!);
+    // Released twice (the file gone already): nothing to do, no error.
+    await new CrashKeeper(directory).release(first[0]!);
+    expect(readdirSync(directory)).toEqual([]);
+  });
+
+  it("should take back a claim under this process's pid that this process did not make", async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
+    const file = new CrashKeeper(directory).keep([event('ERROR: an earlier run of the same pid')])!;
+    const { renameSync } = await import('node:fs');
+    // A container's process gets the same pid at every start: the claim is a previous run's.
+    renameSync(file, `${file}.claimed-${process.pid}`);
+    expect(await new CrashKeeper(directory).claim(() => {})).toHaveLength(1);
+  });
+
+  it('should give back, whole, a crash that does not fit in the transport', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
+    const file = new CrashKeeper(directory).keep([event('ERROR: 1'), event('ERROR: 2')])!;
+    const { HttpTransport } = await import('./transports/http-transport.js');
+    const transport = new HttpTransport({
+      dsn: 'http://key@127.0.0.1:9/1',
+      maxBuffered: 1,
+      keeper: new CrashKeeper(directory),
+      onFailure: () => {},
+    });
+    expect(await transport.replayKept()).toBe(0);
+    expect(transport.stats()).toMatchObject({ buffered: 0 });
+    expect(readdirSync(directory)).toEqual([file.split('/').at(-1)]);
+    await transport.close(10);
+  });
+
   it('should set aside a file that is not a crash it kept, say so, and read the others', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
     const keeper = new CrashKeeper(directory);

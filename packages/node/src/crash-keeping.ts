@@ -35,6 +35,8 @@ const KEPT = /^crash-(\d+)-(\d+)-[0-9a-f]+\.json$/;
 const CLAIMED = /^(crash-\d+-\d+-[0-9a-f]+\.json)\.claimed-(\d+)$/;
 const WRITING = /^\.crash-.*\.tmp$/;
 const MAX_FILES = 100;
+/** The files this process has claimed and not yet released: a claim under its own pid is not stale. */
+const claimedHere = new Set<string>();
 /** A file being written is renamed in microseconds: one older than this was cut short by a crash. */
 const STALE_WRITE_MS = 60_000;
 
@@ -60,8 +62,10 @@ export function defaultCrashDirectory(service: string | undefined): string {
  * would before storing them: nothing unredacted reaches the disk.
  *
  * A start claims a file by renaming it (`….claimed-<pid>`), so that of several processes of the
- * application starting together one analyses each crash; a claim whose process is gone (or is this
- * one: a container's process gets the same pid at every start) is taken again.
+ * application starting together one analyses each crash; a claim whose process is gone is taken again,
+ * and so is one under this process's pid that this process did not make (a container's process gets
+ * the same pid at every start). Processes that share the directory must share a pid namespace (one
+ * machine, or one container): across namespaces a pid says nothing.
  */
 export class CrashKeeper {
   readonly directory: string;
@@ -130,7 +134,7 @@ export class CrashKeeper {
       }
       const claimed = CLAIMED.exec(name);
       const original = claimed ? claimed[1]! : KEPT.test(name) ? name : undefined;
-      if (!original || (claimed && isAlive(Number(claimed[2])))) continue;
+      if (!original || (claimed && isHeld(Number(claimed[2]), join(this.directory, name)))) continue;
       const mine = join(this.directory, `${original}.claimed-${process.pid}`);
       try {
         await rename(join(this.directory, name), mine);
@@ -139,9 +143,11 @@ export class CrashKeeper {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
         throw error;
       }
+      claimedHere.add(mine);
       try {
         crashes.push({ file: mine, ...parseKept(await readFile(mine, 'utf8')) });
       } catch (error) {
+        claimedHere.delete(mine);
         await rename(mine, join(this.directory, `${original}.invalid`)).catch(() => {});
         onInvalid(join(this.directory, `${original}.invalid`), error);
       }
@@ -149,9 +155,21 @@ export class CrashKeeper {
     return crashes;
   }
 
-  /** Deletes a claimed crash once its events were analysed. */
+  /** Deletes a claimed crash once its events were analysed (or sent). */
   async release(crash: KeptCrash): Promise<void> {
-    await unlink(crash.file);
+    claimedHere.delete(crash.file);
+    try {
+      await unlink(crash.file);
+    } catch (error) {
+      // Made room for by a crash of another process meanwhile: nothing left to delete.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+
+  /** Gives a claimed crash back, untouched, for a later start to take. */
+  async unclaim(crash: KeptCrash): Promise<void> {
+    claimedHere.delete(crash.file);
+    await rename(crash.file, crash.file.replace(/\.claimed-\d+$/, ''));
   }
 
   #makeDirectory(): void {
@@ -172,8 +190,9 @@ export class CrashKeeper {
   }
 
   #makeRoom(): void {
+    // Only crashes nobody has claimed: a claimed one is being analysed, and goes once it is.
     const kept = readdirSync(this.directory)
-      .filter((name) => KEPT.test(name) || CLAIMED.test(name))
+      .filter((name) => KEPT.test(name))
       .sort((a, b) => crashTime(a) - crashTime(b));
     for (const name of kept.slice(0, Math.max(0, kept.length - this.#maxFiles + 1))) {
       try {
@@ -211,9 +230,9 @@ function parseKept(text: string): Omit<KeptCrash, 'file'> {
   return { pid: parsed.pid as number, crashedAt: parsed.crashedAt as number, events: parsed.events };
 }
 
-/** Whether a process of this pid runs, other than this one (a claim of this pid is a previous run's). */
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return false;
+/** Whether the claim at `path`, made by process `pid`, still holds: this process's own, or a live one's. */
+function isHeld(pid: number, path: string): boolean {
+  if (pid === process.pid) return claimedHere.has(path);
   try {
     process.kill(pid, 0);
     return true;

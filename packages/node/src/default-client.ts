@@ -61,8 +61,8 @@ export const triage = {
     };
   },
   /**
-   * `Triage.fastify` of whichever client is the process-wide one when the plugin is registered (Fastify
-   * registers plugins at `ready()`, after the start-up code that calls `triage.init()`).
+   * `Triage.fastify` of whichever client is the process-wide one when a request comes: a plugin
+   * registered before `triage.init()` follows the client it makes.
    */
   get fastify(): FastifyPlugin {
     const plugin: FastifyPlugin = (app, options, done) => {

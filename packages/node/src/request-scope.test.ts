@@ -198,6 +198,23 @@ describe('triage.middleware() with Express', () => {
     expect(triage.stats()).toMatchObject({ openScopes: 0, scopesEnded: 2 });
   });
 
+  it('should name a scope no route matched after no path, one issue for all such paths', async () => {
+    const reports: AnalysisReport[] = [];
+    const triage = client(reports);
+    const app = express();
+    app.use(triage.middleware());
+    // A fallback that fails before any route: the paths hold an email and an id.
+    app.use((_request, response) => void response.status(502).end());
+    const base = await serve(app);
+    for (const path of ['/users/ana@example.com', '/users/42'])
+      expect((await fetch(`${base}${path}`)).status).toBe(502);
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.issue.count).toBe(1);
+    expect(reports[0]?.event.source?.function).toBe('GET (no matching route)');
+    expect(triage.stats().transport).toMatchObject({ processed: 2 });
+  });
+
   it('should refuse an errorStatus that is not a status, at setup', () => {
     const triage = client([]);
     expect(() => triage.middleware({ errorStatus: 42.5 })).toThrow(/errorStatus must be an HTTP status/);

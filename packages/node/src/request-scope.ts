@@ -155,7 +155,9 @@ export function endWithResponse(
     const info = scope.options.request;
     const route = routeOf();
     if (route !== undefined) info.route = route;
-    const label = `${request.method ?? 'GET'} ${route ?? info.url ?? '/'}`;
+    // Without a route (a 404, a failure before routing, an app without routes) the path is not a name:
+    // one per URL would split an error into as many issues, and a path may hold an id or an email.
+    const label = `${request.method ?? 'GET'} ${route ?? '(no matching route)'}`;
     scope.options.func ??= label;
     if (!response.writableFinished) {
       scope.warn('the client closed the connection before the response was sent (%s)', label);

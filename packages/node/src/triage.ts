@@ -153,7 +153,7 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
         onNote: (line) => this.#note(line),
       });
       this.#transport = http;
-      void http.replayKept();
+      void http.replayKept().then((count) => this.#handedOver(count));
     } else {
       this.#inProcess = new InProcessTransport({
         engine: {
@@ -168,7 +168,7 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
         onNote: (line) => this.#note(line),
       });
       this.#transport = this.#inProcess;
-      void this.#inProcess.replayKept();
+      void this.#inProcess.replayKept().then((count) => this.#handedOver(count));
     }
     if (options.captureCrashes ?? true) captureCrashes(this);
   }
@@ -394,7 +394,7 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
       this.#summary.add(scope);
       if (!scope.hasErrors(this.#options.analyzeWarnings)) return;
       const { service, environment, release } = this.#options;
-      if (this.#sentSinceExitFlush++ === 0 && this.#flushAtExitMs > 0) flushAtExit(this);
+      this.#handedOver(1);
       this.#transport.send({
         event: () => scopeToEvent(scope, { service, environment, release }),
         onAnalysis: scope.options.onAnalysis,
@@ -520,6 +520,17 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
 
   #count(kind: string, by = 1) {
     this.#sdkCounts[kind] = (this.#sdkCounts[kind] ?? 0) + by;
+  }
+
+  /**
+   * `count` events went to the transport (ended scopes, or kept ones read back): a process that then
+   * ends on its own waits for them (flushAtExitMs). A start that replays what an earlier run kept and
+   * logs nothing itself exited before sending it.
+   */
+  #handedOver(count: number) {
+    if (count === 0) return;
+    if (this.#sentSinceExitFlush === 0 && this.#flushAtExitMs > 0) flushAtExit(this);
+    this.#sentSinceExitFlush += count;
   }
 
   /** Counted always, logged once per kind. */

@@ -83,7 +83,7 @@ export class HttpTransport implements Transport {
   >;
   readonly #keeper?: CrashKeeper;
   readonly #onNote: (line: string) => void;
-  #replaying?: Promise<void>;
+  #replaying?: Promise<number>;
   readonly #redactor: Redactor;
   readonly #pseudonymize: (event: TriageEvent) => TriageEvent;
   readonly #closing = new AbortController();
@@ -308,25 +308,41 @@ export class HttpTransport implements Transport {
    * Sends the events earlier runs kept because they could not send them, then deletes their files:
    * from then on they are buffered as any other. `flush` waits for them to be read.
    */
-  replayKept(): Promise<void> {
-    this.#replaying ??= this.#replay().catch((error: unknown) =>
-      this.#reportOnce('replay', 'kept events', error),
-    );
+  replayKept(): Promise<number> {
+    this.#replaying ??= this.#replay().catch((error: unknown) => {
+      this.#reportOnce('replay', 'kept events', error);
+      return 0;
+    });
     return this.#replaying;
   }
 
-  async #replay(): Promise<void> {
-    if (!this.#keeper) return;
-    const crashes = await this.#keeper.claim((file, error) =>
+  /** Buffers the kept events that fit; returns how many. A crash that does not fit is given back. */
+  async #replay(): Promise<number> {
+    const keeper = this.#keeper;
+    if (!keeper) return 0;
+    const crashes = await keeper.claim((file, error) =>
       this.#reportOnce('replay', 'kept events', new Error(`${file}: ${(error as Error).message}`)),
     );
+    let buffered = 0;
     for (const crash of crashes) {
-      this.#onNote(
-        `sending ${crash.events.length} event(s) that process ${crash.pid} could not send before it ended (at ${new Date(crash.crashedAt).toISOString()})`,
-      );
-      for (const event of crash.events) this.send({ event: () => event as TriageEvent });
-      await this.#keeper.release(crash);
+      try {
+        // Closed meanwhile (a client replaced at start-up), or no room: left for a later start, whole.
+        if (this.#closed || crash.events.length > this.#settings.maxBuffered - this.#buffer.length) {
+          await keeper.unclaim(crash);
+          continue;
+        }
+        this.#onNote(
+          `sending ${crash.events.length} event(s) that process ${crash.pid} could not send before it ended (at ${new Date(crash.crashedAt).toISOString()})`,
+        );
+        for (const event of crash.events) this.send({ event: () => event as TriageEvent });
+        buffered += crash.events.length;
+        await keeper.release(crash);
+      } catch (error) {
+        // One file's trouble (gone, unreadable) does not stop the others.
+        this.#reportOnce('replay', 'kept events', error);
+      }
     }
+    return buffered;
   }
 
   /** Writes `events` (built: redacted and serialised) to the keeper; true when they were kept. */

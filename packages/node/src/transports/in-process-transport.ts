@@ -39,7 +39,9 @@ export class InProcessTransport implements Transport {
   #lost = false;
   /** With a keeper: jobs the engine has not settled yet, oldest first (its queue drops the oldest). */
   readonly #owed = new Set<Owed>();
-  #replaying?: Promise<void>;
+  #replaying?: Promise<number>;
+  /** Set by close(): a replay not yet begun leaves its crashes for the client that replaces this one. */
+  #closing = false;
 
   constructor(options: InProcessTransportOptions) {
     this.#options = options;
@@ -108,29 +110,43 @@ export class InProcessTransport implements Transport {
    * Analyses the events earlier runs kept when they crashed (see `sendAtCrash`), then deletes their
    * files. Loads the engine only when there are some. `flush` waits for it.
    */
-  replayKept(): Promise<void> {
-    this.#replaying ??= this.#replay().catch((error: unknown) =>
-      this.#options.onFailure('crash replay', error),
-    );
+  replayKept(): Promise<number> {
+    this.#replaying ??= this.#replay().catch((error: unknown) => {
+      this.#options.onFailure('crash replay', error);
+      return 0;
+    });
     return this.#replaying;
   }
 
-  async #replay(): Promise<void> {
+  /** Analyses the kept events, a crash at a time; returns how many. */
+  async #replay(): Promise<number> {
     const keeper = this.#options.keeper;
-    if (!keeper) return;
+    if (!keeper) return 0;
     const crashes = await keeper.claim((file, error) =>
       this.#options.onFailure('crash replay', new Error(`${file}: ${(error as Error).message}`)),
     );
-    if (crashes.length === 0) return;
-    const engine = await this.ready();
+    let analysed = 0;
     for (const crash of crashes) {
-      this.#options.onNote?.(
-        `analysing ${crash.events.length} event(s) kept from a crash of process ${crash.pid} at ${new Date(crash.crashedAt).toISOString()}`,
-      );
-      // One at a time, past the queue: its bound would drop some, and the files are small.
-      for (const event of crash.events) await engine.process({ input: event, redacted: true });
-      await keeper.release(crash);
+      try {
+        // Closed meanwhile (a client replaced at start-up): left, whole, for the client that replaced it.
+        if (this.#closing) {
+          await keeper.unclaim(crash);
+          continue;
+        }
+        const engine = await this.ready();
+        this.#options.onNote?.(
+          `analysing ${crash.events.length} event(s) kept from a crash of process ${crash.pid} at ${new Date(crash.crashedAt).toISOString()}`,
+        );
+        // One at a time, past the queue: its bound would drop some, and the files are small.
+        for (const event of crash.events) await engine.process({ input: event, redacted: true });
+        analysed += crash.events.length;
+        await keeper.release(crash);
+      } catch (error) {
+        // One file's trouble (gone, unreadable) does not stop the others.
+        this.#options.onFailure('crash replay', error);
+      }
     }
+    return analysed;
   }
 
   /** The engine's submission for `job`; with a keeper, the job is owed until the engine settles it. */
@@ -141,7 +157,14 @@ export class InProcessTransport implements Transport {
     this.#owed.add(owed);
     // The engine's queue pushes its oldest out when full, and never settles it: so does this.
     const bound = (engine.maxPending ?? 1_000) + (engine.concurrency ?? 2);
-    if (this.#owed.size > bound) this.#owed.delete(this.#owed.values().next().value as Owed);
+    if (this.#owed.size > bound) {
+      // The oldest not yet started: the queue drops from its waiting jobs, never from those running.
+      for (const waiting of this.#owed)
+        if (waiting.event === undefined && waiting !== owed) {
+          this.#owed.delete(waiting);
+          break;
+        }
+    }
     return {
       // Built once: the event kept at a crash is the one the engine had, with the same id.
       input: () => {
@@ -154,6 +177,7 @@ export class InProcessTransport implements Transport {
   }
 
   async close(timeoutMs: number): Promise<boolean> {
+    this.#closing = true;
     const flushed = await this.flush(timeoutMs);
     await this.#engine?.close(timeoutMs);
     return flushed;
