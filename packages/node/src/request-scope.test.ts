@@ -215,6 +215,25 @@ describe('triage.middleware() with Express', () => {
     expect(triage.stats().transport).toMatchObject({ processed: 2 });
   });
 
+  it('should take the user a route learns later, set on the scope', async () => {
+    const reports: AnalysisReport[] = [];
+    const triage = client(reports);
+    const app = express();
+    app.use(triage.middleware());
+    app.get('/account', () => {
+      // What authentication found, after the scope was opened.
+      const scope = triage.current();
+      if (scope) scope.options.user = { id: 'user-42' };
+      throw new Error('account store unavailable');
+    });
+    app.use(triage.errorHandler());
+    const base = await serve(app);
+    expect((await fetch(`${base}/account`)).status).toBe(500);
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(reports[0]?.event.user?.pseudonym).toMatch(/^[0-9a-f]{32}$/);
+    expect(reports[0]?.issue.usersAffected).toBe(1);
+  });
+
   it('should refuse an errorStatus that is not a status, at setup', () => {
     const triage = client([]);
     expect(() => triage.middleware({ errorStatus: 42.5 })).toThrow(/errorStatus must be an HTTP status/);
