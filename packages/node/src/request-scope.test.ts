@@ -234,6 +234,23 @@ describe('triage.middleware() with Express', () => {
     expect(reports[0]?.issue.usersAffected).toBe(1);
   });
 
+  it("should name a route of a mounted sub-app with the sub-app's mount path", async () => {
+    const reports: AnalysisReport[] = [];
+    const triage = client(reports);
+    const api = express();
+    api.get('/orders/:id', () => {
+      throw new Error('order store unavailable');
+    });
+    const app = express();
+    app.use(triage.middleware());
+    app.use('/api', api);
+    app.use(triage.errorHandler());
+    const base = await serve(app);
+    expect((await fetch(`${base}/api/orders/7`)).status).toBe(500);
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(reports.map((report) => report.event.source?.function)).toEqual(['GET /api/orders/:id']);
+  });
+
   it('should refuse an errorStatus that is not a status, at setup', () => {
     const triage = client([]);
     expect(() => triage.middleware({ errorStatus: 42.5 })).toThrow(/errorStatus must be an HTTP status/);

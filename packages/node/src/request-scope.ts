@@ -92,23 +92,33 @@ const matched = new WeakMap<object, { route: RoutedRequest['route']; mount: stri
 const watched = new WeakSet<object>();
 
 /**
+ * The framework's own request prototype, the last before Node's (Express's `request`, which every
+ * app's `app.request` inherits from: a mounted sub-app swaps the request's prototype for its own while
+ * it routes, and the accessor must be seen there too). Undefined for a plain node:http request: Node's
+ * own prototype is left alone.
+ */
+function frameworkPrototypeOf(request: IncomingMessage): object | undefined {
+  let prototype = Object.getPrototypeOf(request) as object | null;
+  while (prototype && prototype !== IncomingMessage.prototype) {
+    const parent = Object.getPrototypeOf(prototype) as object | null;
+    if (parent === IncomingMessage.prototype) return prototype;
+    prototype = parent;
+  }
+  return undefined;
+}
+
+/**
  * Follows Express's routing of `request`: the returned function gives the route pattern that matched
  * (`/orders/:id`), under the mount path of its router. Express sets `request.route` when a route
  * matches, and restores `baseUrl` once the request leaves the router: by the time the response is
  * sent (or an error reaches the handlers after the routes) the mount path is gone, so it is read at
- * the moment the route is set, by an accessor on the request's prototype (the app's `app.request`,
- * once per app), so that no request object gets a property of its own for it.
+ * the moment the route is set, by an accessor on the framework's request prototype (once), so that no
+ * request object gets a property of its own for it.
  */
 export function watchRoute(request: IncomingMessage): () => string | undefined {
   const routed = request as RoutedRequest;
-  const prototype = Object.getPrototypeOf(request) as object | null;
-  // Node's own prototype is left alone: a plain node:http server has no routes to follow.
-  if (
-    prototype &&
-    prototype !== IncomingMessage.prototype &&
-    !watched.has(prototype) &&
-    !Object.getOwnPropertyDescriptor(prototype, 'route')
-  ) {
+  const prototype = frameworkPrototypeOf(request);
+  if (prototype && !watched.has(prototype) && !Object.getOwnPropertyDescriptor(prototype, 'route')) {
     watched.add(prototype);
     try {
       Object.defineProperty(prototype, 'route', {
