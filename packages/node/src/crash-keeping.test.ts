@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -182,6 +183,31 @@ setTimeout(() => { throw new Error('after the analysis'); }, 10);`,
     expect(analyses(crashed).map((report) => report.function)).toEqual(['AnalysedBefore']);
     const kept = theKept(directory);
     expect(kept.events.map((item) => item.error?.message)).toEqual(['after the analysis']);
+  });
+
+  it('should leave the crashes of a client replaced at start-up to the client that replaced it', async () => {
+    const temporary = mkdtempSync(join(tmpdir(), 'triage-tmp-'));
+    const cwd = process.cwd();
+    // The default directory of a `node -e` script in this working directory, with no service.
+    const application = createHash('sha256').update(`${cwd}\0\0`).digest('hex').slice(0, 16);
+    const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+    const directory = join(temporary, `triage-crashes-${uid}`, application);
+    new CrashKeeper(directory, { shared: true }).keep([event('ERROR: kept by the last run')]);
+    const script = `import { triage } from '@triage/node';
+// A line logged before init makes the default client, which starts reading the kept crashes.
+triage.current();
+triage.init({ summary: 'none', captureCrashes: false, engine: { notifiers: [] }, onAnalysis: ({ event }) => console.log('init: ' + event.log[0].message) });
+console.log(await triage.flush(10_000));`;
+    const ended = await new Promise<Ended>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', script],
+        { cwd, env: { PATH: process.env.PATH, TMPDIR: temporary }, encoding: 'utf8', timeout: 20_000 },
+        (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
+      );
+    });
+    expect(ended.stdout.trim().split('\n')).toEqual(['init: ERROR: kept by the last run', 'true']);
+    expect(readdirSync(directory)).toEqual([]);
   });
 
   it('should have one of two processes starting together analyse each crash', async () => {
