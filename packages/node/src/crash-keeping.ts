@@ -113,10 +113,13 @@ export class CrashKeeper {
   }
 
   /**
-   * Claims and reads every crash waiting in the directory. A file that is not a crash this module wrote
-   * is renamed `….invalid`, out of the way, and reported through `onInvalid`.
+   * Claims and reads every crash waiting in the directory, as long as `wanted()`. A file that is not a
+   * crash this module wrote is renamed `….invalid`, out of the way, and reported through `onInvalid`.
    */
-  async claim(onInvalid: (file: string, error: unknown) => void): Promise<KeptCrash[]> {
+  async claim(
+    onInvalid: (file: string, error: unknown) => void,
+    wanted: () => boolean = () => true,
+  ): Promise<KeptCrash[]> {
     let names: string[];
     try {
       names = await readdir(this.directory);
@@ -135,6 +138,8 @@ export class CrashKeeper {
       const claimed = CLAIMED.exec(name);
       const original = claimed ? claimed[1]! : KEPT.test(name) ? name : undefined;
       if (!original || (claimed && isHeld(Number(claimed[2]), join(this.directory, name)))) continue;
+      // Closed while the directory was read (a client replaced at start-up): its successor claims them.
+      if (!wanted()) break;
       const mine = join(this.directory, `${original}.claimed-${process.pid}`);
       try {
         await rename(join(this.directory, name), mine);

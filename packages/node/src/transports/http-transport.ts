@@ -320,8 +320,10 @@ export class HttpTransport implements Transport {
   async #replay(): Promise<number> {
     const keeper = this.#keeper;
     if (!keeper) return 0;
-    const crashes = await keeper.claim((file, error) =>
-      this.#reportOnce('replay', 'kept events', new Error(`${file}: ${(error as Error).message}`)),
+    const crashes = await keeper.claim(
+      (file, error) =>
+        this.#reportOnce('replay', 'kept events', new Error(`${file}: ${(error as Error).message}`)),
+      () => !this.#closed,
     );
     let buffered = 0;
     for (const crash of crashes) {

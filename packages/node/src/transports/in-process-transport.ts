@@ -122,8 +122,10 @@ export class InProcessTransport implements Transport {
   async #replay(): Promise<number> {
     const keeper = this.#options.keeper;
     if (!keeper) return 0;
-    const crashes = await keeper.claim((file, error) =>
-      this.#options.onFailure('crash replay', new Error(`${file}: ${(error as Error).message}`)),
+    const crashes = await keeper.claim(
+      (file, error) =>
+        this.#options.onFailure('crash replay', new Error(`${file}: ${(error as Error).message}`)),
+      () => !this.#closing,
     );
     let analysed = 0;
     for (const crash of crashes) {
