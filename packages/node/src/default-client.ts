@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pinoHooksFor } from './pino-hooks.js';
+import type { PinoHooks } from './pino-hooks.js';
 import { errorStatusOf, type FastifyPlugin, type MiddlewareOptions } from './request-scope.js';
 import type { Scope, ScopeOptions } from './scope.js';
 import { Triage, type TriageOptions } from './triage.js';
@@ -53,12 +53,19 @@ export const triage = {
    */
   middleware(options: MiddlewareOptions = {}) {
     errorStatusOf(options);
-    let bound: { client: Triage; handle: ReturnType<Triage['middleware']> } | undefined;
-    return (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => {
-      const current = instance();
-      if (bound?.client !== current) bound = { client: current, handle: current.middleware(options) };
-      bound.handle(request, response, next);
-    };
+    const handle = perClient((client) => client.middleware(options));
+    return (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) =>
+      handle()(request, response, next);
+  },
+  /** `Triage.errorHandler` of whichever client is the process-wide one when an error comes. */
+  errorHandler() {
+    const handle = perClient((client) => client.errorHandler());
+    return (
+      error: unknown,
+      request: IncomingMessage,
+      response: ServerResponse,
+      next: (error?: unknown) => void,
+    ) => handle()(error, request, response, next);
   },
   /**
    * `Triage.fastify` of whichever client is the process-wide one when a request comes: a plugin
@@ -72,49 +79,36 @@ export const triage = {
         done(error as Error);
         return;
       }
-      // The hooks of whichever client is current when a request comes, made once per client.
       type Hook = (...args: unknown[]) => unknown;
-      let bound: { client: Triage; hooks: Map<string, Hook> } | undefined;
-      const hookOf = (name: string): Hook => {
-        const current = instance();
-        if (bound?.client !== current) {
-          const hooks = new Map<string, Hook>();
-          current.fastify(
-            { addHook: (hookName, hook) => hooks.set(hookName, hook as Hook) },
-            options,
-            () => {},
-          );
-          bound = { client: current, hooks };
-        }
-        return bound.hooks.get(name)!;
-      };
+      // The client's own plugin, registered on a stand-in that hands its hooks over.
+      const hooksOf = perClient((client) => {
+        const hooks = new Map<string, Hook>();
+        client.fastify({ addHook: (name, hook) => hooks.set(name, hook as Hook) }, options, () => {});
+        return hooks;
+      });
       for (const name of ['onRequest', 'onError'])
-        app.addHook(name, (...args: unknown[]) => hookOf(name)(...args));
+        app.addHook(name, (...args: unknown[]) => hooksOf().get(name)!(...args));
       done();
     };
     return Object.assign(plugin, { [Symbol.for('skip-override')]: true });
   },
   /** `Triage.pinoHooks` of whichever client is the process-wide one when a line is logged. */
-  pinoHooks() {
-    let reported = false;
-    return pinoHooksFor(
-      () => instance().current(),
-      (error) => {
-        // Logged once: a logger writes on every request.
-        if (reported) return;
-        reported = true;
-        process.stderr.write(
-          `[triage] pino hooks failed: ${error instanceof Error ? error.message : error}\n`,
-        );
+  pinoHooks(): PinoHooks {
+    const hooksOf = perClient((client) => client.pinoHooks());
+    return {
+      logMethod(args, method, level) {
+        return hooksOf().logMethod.call(this, args, method, level);
       },
-    );
-  },
-  errorHandler() {
-    return (
-      error: unknown,
-      request: IncomingMessage,
-      response: ServerResponse,
-      next: (error?: unknown) => void,
-    ) => instance().errorHandler()(error, request, response, next);
+    };
   },
 };
+
+/** `make(client)` for whichever client is the process-wide one now, made once per client. */
+function perClient<T>(make: (client: Triage) => T): () => T {
+  let bound: { client: Triage; value: T } | undefined;
+  return () => {
+    const current = instance();
+    if (bound?.client !== current) bound = { client: current, value: make(current) };
+    return bound.value;
+  };
+}

@@ -204,8 +204,7 @@ export class HttpTransport implements Transport {
     // What the server did not get in time goes to the keeper, for the next start (the request in flight
     // is aborted; if the server had it, it counts the event once).
     if (!flushed && this.#keeper && !this.#closed) {
-      this.#build(this.#buffer.splice(0));
-      const unsent = this.#batches.splice(0).flat();
+      const unsent = this.#takeUnsent();
       if (
         unsent.length > 0 &&
         !this.#keepUnsent(unsent, `closing with ${unsent.length} event(s) not sent to ${this.#endpoint}`)
@@ -232,9 +231,7 @@ export class HttpTransport implements Transport {
     this.#closed = true;
     this.#closing.abort(new Error('the process is ending'));
     try {
-      this.#build(this.#buffer.splice(0));
-      const events = this.#batches.flat();
-      this.#batches = [];
+      const events = this.#takeUnsent();
       if (events.length === 0) return;
       // flushAtExitMs 0: no waiting at all, so nothing is posted; what can be kept is.
       if (timeoutMs === 0) {
@@ -345,6 +342,12 @@ export class HttpTransport implements Transport {
       }
     }
     return buffered;
+  }
+
+  /** Every event not yet sent, built (the buffered ones too), taken out of the queue. */
+  #takeUnsent(): Built[] {
+    this.#build(this.#buffer.splice(0));
+    return this.#batches.splice(0).flat();
   }
 
   /** Writes `events` (built: redacted and serialised) to the keeper; true when they were kept. */
