@@ -6,13 +6,14 @@ import type { Scope, ScopeOptions } from './scope.js';
 export interface MiddlewareOptions {
   /**
    * Options of each request's scope besides its request (priority, tags, description, user…), or a
-   * function of the request that returns them. Without `func`, the scope is named after the route once
-   * the response is sent (`GET /orders/:id`), else the path.
+   * function of the request that returns them (run when the request arrives). Without `func`, the scope
+   * is named after the route once the response is sent (`GET /orders/:id`), or `(no matching route)`.
    */
   scope?: ScopeOptions | ((request: IncomingMessage) => ScopeOptions);
   /**
    * A response with this status or above ends its scope with an error line, so a handler that answers
-   * 500 without logging one is analysed too (default 500; 0: only what the handler logged).
+   * 500 without logging one is analysed too; an error that answers below it is a warning line, not a
+   * capture (default 500; 0: no status lines, and every error captured).
    */
   errorStatus?: number;
 }
@@ -88,7 +89,7 @@ export function requestInfoOf(request: IncomingMessage): RequestInfo {
 
 /** Where each request's route was matched: the route and the mount path of its router then. */
 const matched = new WeakMap<object, { route: RoutedRequest['route']; mount: string }>();
-/** The request prototypes (an Express app's `app.request`) given the accessor below. */
+/** The framework request prototypes (Express's `request`) given the accessor below. */
 const watched = new WeakSet<object>();
 
 /**
