@@ -170,7 +170,9 @@ export function endWithResponse(
     // one per URL would split an error into as many issues, and a path may hold an id or an email.
     const label = `${request.method ?? 'GET'} ${route ?? '(no matching route)'}`;
     scope.options.func ??= label;
-    if (!response.writableFinished) {
+    // Ended by the application, not yet flushed: a response answered. (`writableFinished` also waits for
+    // the socket, and stays false under `app.inject()`, whose socket is not one.)
+    if (!response.writableEnded) {
       scope.warn('the client closed the connection before the response was sent (%s)', label);
     } else {
       info.status = response.statusCode;
