@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import type { AnalysisReport } from '@triage/engine';
-import pino from 'pino';
+import pinoWithChannel from 'pino';
+import pino from 'pino-9-9';
 import { afterEach, describe, expect, it } from 'vitest';
 import { quietOptions } from './__fixtures__/quiet-options.js';
 import { createTriage, type Triage } from './triage.js';
@@ -10,10 +11,13 @@ afterEach(async () => {
   for (const client of clients.splice(0)) await client.close();
 });
 
-/** A client in process, alerting nobody, and a pino logger with its hooks writing JSON lines to `written`. */
-function setup() {
+/**
+ * A client in process, alerting nobody, and a pino 9.9 logger (one that publishes no line on pino's
+ * tracing channel) with the client's hooks, writing JSON lines to `written`.
+ */
+function setup(capturePino?: boolean) {
   const reports: AnalysisReport[] = [];
-  const triage = createTriage(quietOptions(reports));
+  const triage = createTriage({ ...quietOptions(reports), capturePino });
   clients.push(triage);
   const written: Array<Record<string, unknown>> = [];
   const sink = new Writable({
@@ -27,33 +31,39 @@ function setup() {
 }
 
 describe('triage.pinoHooks()', () => {
-  it("should copy a handler's pino lines into its scope, in each of pino's call forms", async () => {
-    const { triage, logger, reports, written } = setup();
-    const scope = triage.scope({ file: 'src/payments.ts', func: 'ChargeCard' });
-    logger.debug('charging card of order %s', 'A-17');
-    logger.info({ amountCents: 4_200 }, 'amount computed');
-    logger.warn({ attempt: 2 }, 'retrying in %d ms', 250);
-    logger.error(new Error('card declined: insufficient funds'), 'charge failed');
-    scope.end();
-    expect(await triage.flush(5_000)).toBe(true);
-    expect(reports).toHaveLength(1);
-    const { event } = reports[0]!;
-    expect(event.log.map(({ level, message }) => `${level} ${message}`)).toEqual([
-      'debug charging card of order A-17',
-      'info amount computed {"amountCents":4200}',
-      'warn retrying in 250 ms {"attempt":2}',
-      'error charge failed Error: card declined: insufficient funds',
-    ]);
-    expect(event.log[1]?.fields).toEqual({ amountCents: 4_200 });
-    expect(event.error).toMatchObject({ type: 'Error', message: 'card declined: insufficient funds' });
-    // pino wrote every line as it would have.
-    expect(written.map((line) => line.msg)).toEqual([
-      'charging card of order A-17',
-      'amount computed',
-      'retrying in 250 ms',
-      'charge failed',
-    ]);
-  });
+  it.each([
+    ['with capturePino on, which a pino before 9.10 publishes nothing to', undefined],
+    ['with capturePino off', false],
+  ])(
+    "should copy a handler's pino lines into its scope, in each of pino's call forms (%s)",
+    async (_, capturePino) => {
+      const { triage, logger, reports, written } = setup(capturePino);
+      const scope = triage.scope({ file: 'src/payments.ts', func: 'ChargeCard' });
+      logger.debug('charging card of order %s', 'A-17');
+      logger.info({ amountCents: 4_200 }, 'amount computed');
+      logger.warn({ attempt: 2 }, 'retrying in %d ms', 250);
+      logger.error(new Error('card declined: insufficient funds'), 'charge failed');
+      scope.end();
+      expect(await triage.flush(5_000)).toBe(true);
+      expect(reports).toHaveLength(1);
+      const { event } = reports[0]!;
+      expect(event.log.map(({ level, message }) => `${level} ${message}`)).toEqual([
+        'debug charging card of order A-17',
+        'info amount computed {"amountCents":4200}',
+        'warn retrying in 250 ms {"attempt":2}',
+        'error charge failed Error: card declined: insufficient funds',
+      ]);
+      expect(event.log[1]?.fields).toEqual({ amountCents: 4_200 });
+      expect(event.error).toMatchObject({ type: 'Error', message: 'card declined: insufficient funds' });
+      // pino wrote every line as it would have.
+      expect(written.map((line) => line.msg)).toEqual([
+        'charging card of order A-17',
+        'amount computed',
+        'retrying in 250 ms',
+        'charge failed',
+      ]);
+    },
+  );
 
   it("should format an error line's message with its own values, and keep the merging object's fields", async () => {
     const { triage, logger, reports } = setup();
@@ -122,13 +132,13 @@ describe('triage.pinoHooks()', () => {
       }),
     );
     triage.scope({ func: 'Handler' });
-    // A merging object whose `err` getter throws the first time it is read (by the bridge, which reads it
-    // first): the bridge fails, pino then reads it and writes its line.
+    // A merging object whose `err` getter throws once pino has written its line: pino reads it and
+    // writes, then the bridge, which reads it after, fails.
     const odd = () => {
-      let reads = 0;
+      const before = written.length;
       return {
         get err() {
-          if (reads++ === 0) throw new Error('a getter that throws once');
+          if (written.length > before) throw new Error('a getter that throws once the line is written');
           return undefined;
         },
       };
@@ -136,7 +146,26 @@ describe('triage.pinoHooks()', () => {
     for (let line = 0; line < 3; line++) logger.error(odd(), 'odd error object');
     expect(written).toHaveLength(3);
     expect(diagnostics).toHaveLength(1);
-    expect(diagnostics[0]).toMatch(/^\[triage\] pino hooks failed: /);
-    expect(triage.stats().sdk['failed:pino hooks']).toBe(3);
+    expect(diagnostics[0]).toMatch(/^\[triage\] pino failed: /);
+    expect(triage.stats().sdk['failed:pino']).toBe(3);
+  });
+
+  it('should add nothing where the logger publishes its lines and capturePino records them', async () => {
+    const reports: AnalysisReport[] = [];
+    const triage = createTriage(quietOptions(reports));
+    clients.push(triage);
+    const logger = pinoWithChannel(
+      { hooks: triage.pinoHooks() },
+      new Writable({ write: (_chunk, _encoding, done) => done() }),
+    );
+    await triage.run({ func: 'Charge' }, async () => {
+      logger.info({ orderId: 'A-17' }, 'charging');
+      logger.error(new Error('card declined'), 'charge failed');
+    });
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(reports[0]?.event.log.map((entry) => entry.message)).toEqual([
+      'charging {"orderId":"A-17"}',
+      'charge failed Error: card declined',
+    ]);
   });
 });

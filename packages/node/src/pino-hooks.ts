@@ -1,4 +1,5 @@
 import { formatLog } from '@triage/core';
+import { levelOfPino, type PinoLines } from './pino-lines.js';
 import type { Scope } from './scope.js';
 
 /** pino's `hooks` option (pino ≥ 7), as far as this bridge fills it. */
@@ -6,33 +7,43 @@ export interface PinoHooks {
   logMethod(this: unknown, args: unknown[], method: (...args: unknown[]) => unknown, level: number): unknown;
 }
 
-/** pino's numeric levels: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal. */
-const levelOf = (level: number) =>
-  level >= 50 ? 'error' : level >= 40 ? 'warn' : level >= 30 ? 'info' : 'debug';
-
 /**
  * pino hooks that copy each line a logger writes into the current scope (`current()`), as the scope's
- * own `info`/`error`… would record it, and then let pino write it as it would have. pino's call forms:
- * `(message, ...values)`, `(object, message?, ...values)` (the object's plain values kept as the line's
- * fields when the message has no verbs, else appended; objects of a class, a request or a response,
- * left out), and an `Error` first or under `err` (captured, with its stack, on error and fatal lines).
- * pino's own serializers and `redact` paths do not apply here; Triage's redaction does, before anything
- * leaves the process. Lines outside any scope, and levels pino has off, are not seen. Whatever happens
- * here, pino's own line is written.
+ * own `info`/`error`… would record it, and then let pino write it as it would have: the bridge for
+ * pino 7 to 9.9, which publish no line on pino's tracing channel. Where `lines` (the channel) recorded
+ * the line, it is not recorded again. pino's call forms: `(message, ...values)`, `(object, message?,
+ * ...values)` (the object's plain values kept as the line's fields when the message has no verbs, else
+ * appended; objects of a class, a request or a response, left out), and an `Error` first or under `err`
+ * (captured, with its stack, on error and fatal lines). pino's own serializers and `redact` paths do not
+ * apply here; Triage's redaction does, before anything leaves the process. Lines outside any scope, and
+ * levels pino has off, are not seen. Whatever happens here, pino's own line is written.
  */
 export function pinoHooksFor(
   current: () => Scope | undefined,
   onFailure: (error: unknown) => void,
+  lines?: PinoLines,
 ): PinoHooks {
   return {
     logMethod(args, method, level) {
+      let scope: Scope | undefined;
       try {
-        const scope = current();
-        if (scope) record(scope, levelOf(level), args);
+        scope = current();
       } catch (error) {
         onFailure(error);
       }
-      return method.apply(this, args);
+      if (!scope) return method.apply(this, args);
+      let result: unknown;
+      const write = () => {
+        result = method.apply(this, args);
+      };
+      if (lines?.recorded(write)) return result;
+      if (!lines) write();
+      try {
+        record(scope, levelOfPino(level), args);
+      } catch (error) {
+        onFailure(error);
+      }
+      return result;
     },
   };
 }

@@ -43,7 +43,8 @@ export function scopeToEvent(scope: Scope, defaults: EventDefaults): TriageEvent
   };
 }
 
-function toLogEntry({ level, time, format, args }: RawEntry): LogEntry {
+function toLogEntry({ level, time, format, args, line }: RawEntry): LogEntry {
+  if (line) return { level, time, ...line.render() };
   // `error('Payment declined', { orderId })`: a lone object after a verb-less message is fields, not text.
   if (args.length === 1 && typeof format === 'string' && !format.includes('%') && isPlainObject(args[0])) {
     const fields = args[0] as Record<string, unknown>;

@@ -15,12 +15,21 @@ export interface ScopeOptions {
   onAnalysis?: AnalysisCallback;
 }
 
-/** One buffered, unformatted log call. */
+/** One buffered, unformatted log call, or a line another logger already wrote. */
 export interface RawEntry {
   level: Level;
   time: number;
   format: unknown;
   args: unknown[];
+  line?: WrittenLine;
+}
+
+/**
+ * A line another logger wrote (pino's), kept as it was written: turned into a message and fields only
+ * if the scope is analysed. `render` never throws.
+ */
+export interface WrittenLine {
+  render(): { message: string; fields?: Record<string, unknown> };
 }
 
 /** Receives a scope once it ends; implemented by the Triage client. */
@@ -91,6 +100,18 @@ export class Scope implements Disposable {
     this.#push('error', message ?? error, message === undefined ? [] : [error]);
   }
 
+  /**
+   * Records a line another logger wrote. An `error` with it (on an error line) is captured, unless this
+   * error was already: then the line is left out, as `capture` leaves out the second report.
+   */
+  written(level: Level, line: WrittenLine, error?: unknown): void {
+    if (error !== undefined) {
+      if (this.ended || this.captured.includes(error)) return;
+      if (this.captured.length < 5) this.captured.push(error);
+    }
+    this.#push(level, undefined, [], line);
+  }
+
   /** True when analysis is due: an ERROR entry or a captured exception (or a WARN, if `warnings`). */
   hasErrors(warnings = false): boolean {
     return this.maxRank >= (warnings ? WARN : ERROR) || this.captured.length > 0;
@@ -117,11 +138,11 @@ export class Scope implements Disposable {
     return [...this.head, ...this.kept, ...tail];
   }
 
-  #push(level: Level, format: unknown, args: unknown[]): void {
+  #push(level: Level, format: unknown, args: unknown[], line?: WrittenLine): void {
     if (this.ended) return;
     const rank = RANK[level];
     if (rank > this.maxRank) this.maxRank = rank;
-    const entry: RawEntry = { level, time: Date.now(), format, args };
+    const entry: RawEntry = { level, time: Date.now(), format, args, line };
     if (this.head.length < this.#headSize) {
       this.head.push(entry);
     } else if (this.tail.length < this.#tailSize) {

@@ -5,6 +5,7 @@ import { type CrashCapturing, captureCrashes, forgetCrashes } from './crash-capt
 import { CrashKeeper, defaultCrashDirectory } from './crash-keeping.js';
 import { type ExitFlushable, flushAtExit, forgetAtExit } from './exit-flush.js';
 import { type PinoHooks, pinoHooksFor } from './pino-hooks.js';
+import { PinoLines } from './pino-lines.js';
 import {
   endWithResponse,
   errorStatusOf,
@@ -54,6 +55,13 @@ export interface TriageOptions extends EventDefaults {
    * not finished are kept in `crashDirectory`, redacted, and the next start analyses them.
    */
   captureCrashes?: boolean;
+  /**
+   * Copy each line a pino logger (≥ 9.10) writes inside a scope into the scope, as pino wrote it: after
+   * the logger's serializers and `redact` paths, with its child bindings (default true). Taken from
+   * pino's tracing channel, so no logger needs configuring; lines outside scopes are pino's alone.
+   * Older pino: `pino({ hooks: triage.pinoHooks() })`.
+   */
+  capturePino?: boolean;
   /**
    * Where what the process could not finish before it ended is kept, for the next start of the
    * application (which looks there): in process, the events the engine had not analysed when it
@@ -121,6 +129,7 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
   readonly #errorStatusOf = new WeakMap<Scope, number>();
   #sweeper?: NodeJS.Timeout;
   #closed = false;
+  #pinoLines?: PinoLines;
 
   constructor(options: TriageOptions = {}) {
     this.#options = options;
@@ -171,6 +180,11 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
       void this.#inProcess.replayKept().then((count) => this.#handedOver(count));
     }
     if (options.captureCrashes ?? true) captureCrashes(this);
+    if (options.capturePino ?? true)
+      this.#pinoLines = new PinoLines(
+        () => this.current(),
+        (error) => this.#fail('pino', error),
+      );
   }
 
   /** Opens a scope and makes it the current one for the rest of this async call chain. */
@@ -328,13 +342,15 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
 
   /**
    * pino hooks (`pino({ hooks: triage.pinoHooks() })`) that copy each line the logger writes into the
-   * current scope, so a handler's existing logging is the context of its diagnosis; pino still writes
-   * every line as it would have.
+   * current scope, for pino 7 to 9.9, which do not publish their lines; pino still writes every line as
+   * it would have. With a newer pino, `capturePino` records the line (as pino wrote it) and these hooks
+   * add nothing.
    */
   pinoHooks(): PinoHooks {
     return pinoHooksFor(
       () => this.current(),
-      (error) => this.#fail('pino hooks', error),
+      (error) => this.#fail('pino', error),
+      this.#pinoLines,
     );
   }
 
@@ -459,6 +475,7 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
       this.#closed = true;
       forgetAtExit(this);
       forgetCrashes(this);
+      this.#pinoLines?.close();
       if (this.#sweeper) clearInterval(this.#sweeper);
     }
     this.#summary.flush();

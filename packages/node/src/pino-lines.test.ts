@@ -1,0 +1,204 @@
+import { tracingChannel } from 'node:diagnostics_channel';
+import { Writable } from 'node:stream';
+import type { AnalysisReport } from '@triage/engine';
+import Fastify from 'fastify';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { quietOptions } from './__fixtures__/quiet-options.js';
+import { createTriage, type Triage, type TriageOptions } from './triage.js';
+
+const clients: Triage[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.close();
+});
+
+function client(options: Partial<TriageOptions> = {}) {
+  const reports: AnalysisReport[] = [];
+  const triage = createTriage({ ...quietOptions(reports), ...options });
+  clients.push(triage);
+  return { triage, reports };
+}
+
+/** A pino logger (10, which publishes its lines) writing to `written`, configured by the application alone. */
+function logger(options: pino.LoggerOptions = {}) {
+  const written: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      written.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  return { log: pino({ level: 'trace', ...options }, sink), written };
+}
+
+const messages = (report: AnalysisReport | undefined) =>
+  report?.event.log.map(({ level, message }) => `${level} ${message}`);
+
+describe('capturePino: the lines pino writes in a scope', () => {
+  it('should keep each line as pino wrote it, with its child bindings and serializers, and leave pino its own', async () => {
+    const { triage, reports } = client();
+    const { log, written } = logger({
+      serializers: {
+        order: (order: { id: string; items: unknown[] }) => ({ id: order.id, items: order.items.length }),
+      },
+    });
+    log.info('starting up');
+    await triage.run({ func: 'ChargeCard' }, async () => {
+      const requestLog = log.child({ requestId: 'req-7' });
+      requestLog.trace('looking up order %s', 'A-17');
+      requestLog.info({ order: { id: 'A-17', items: ['sku-1', 'sku-2'] } }, 'order loaded');
+      requestLog.warn({ attempt: 2 }, 'retrying at 100%% of quota in %d ms', 250);
+      requestLog.fatal('payment provider unreachable');
+    });
+    log.info('idle');
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(reports).toHaveLength(1);
+    expect(messages(reports[0])).toEqual([
+      'debug looking up order A-17 {"requestId":"req-7"}',
+      'info order loaded {"requestId":"req-7","order":{"id":"A-17","items":2}}',
+      'warn retrying at 100% of quota in 250 ms {"requestId":"req-7","attempt":2}',
+      'error payment provider unreachable {"requestId":"req-7"}',
+    ]);
+    expect(reports[0]?.event.log[1]?.fields).toEqual({ requestId: 'req-7', order: { id: 'A-17', items: 2 } });
+    expect(written.map((line) => line.msg)).toEqual([
+      'starting up',
+      'looking up order A-17',
+      'order loaded',
+      'retrying at 100% of quota in 250 ms',
+      'payment provider unreachable',
+      'idle',
+    ]);
+  });
+
+  it("should honour the logger's redact paths, censored or removed, in fields and in interpolated objects", async () => {
+    const { triage, reports } = client();
+    const censored = logger({ redact: ['patient.diagnosis', '*.ssn'] }).log;
+    const removed = logger({ redact: { paths: ['card.holder'], remove: true } }).log;
+    await triage.run({ func: 'Admit' }, async () => {
+      censored
+        .child({ requestId: 'req-7' })
+        .info({ patient: { id: 'p-1', diagnosis: 'hypertension stage 2' } }, 'admitting');
+      censored.warn('insurance check for %j', { member: { ssn: '078-05-1120', plan: 'gold' } });
+      removed.error({ card: { holder: 'Jane Q. Doe', last4: '4242' } }, 'card refused');
+    });
+    expect(await triage.flush(5_000)).toBe(true);
+    const event = JSON.stringify(reports[0]?.event);
+    expect(event).not.toContain('hypertension');
+    expect(event).not.toContain('078-05-1120');
+    expect(event).not.toContain('Jane Q. Doe');
+    expect(messages(reports[0])).toEqual([
+      'info admitting {"requestId":"req-7","patient":{"id":"p-1","diagnosis":"[Redacted]"}}',
+      'warn insurance check for {"member":{"ssn":"[Redacted]","plan":"gold"}}',
+      'error card refused {"card":{"last4":"4242"}}',
+    ]);
+  });
+
+  it('should capture an error on an error line with its stack, name one on a lower line, and capture one error once', async () => {
+    const { triage, reports } = client();
+    const { log } = logger();
+    const declined = new RangeError('amount out of range');
+    await triage.run({ func: 'Refund' }, async () => {
+      log.warn({ err: new Error('slow provider'), ms: 950 }, 'provider slow');
+      log.error({ err: declined, orderId: 'A-17' }, 'refund %s failed', 'tx-9');
+      log.error(declined);
+      triage.current()?.capture(declined);
+    });
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(messages(reports[0])).toEqual([
+      'warn provider slow Error: slow provider {"ms":950}',
+      'error refund tx-9 failed RangeError: amount out of range {"orderId":"A-17"}',
+    ]);
+    expect(reports[0]?.event.error).toMatchObject({ type: 'RangeError', message: 'amount out of range' });
+    expect(reports[0]?.event.error?.frames?.[0]?.file).toMatch(/pino-lines\.test\.ts$/);
+  });
+
+  it('should record into the scopes of its own client only, and stop at close', async () => {
+    const first = client();
+    const second = client();
+    const { log } = logger();
+    const channel = tracingChannel('pino_asJson');
+    await first.triage.run({ func: 'First' }, async () => log.error('first failed'));
+    await second.triage.run({ func: 'Second' }, async () => log.error('second failed'));
+    expect(await first.triage.flush(5_000)).toBe(true);
+    expect(await second.triage.flush(5_000)).toBe(true);
+    expect(first.reports.map(messages)).toEqual([['error first failed']]);
+    expect(second.reports.map(messages)).toEqual([['error second failed']]);
+    expect(channel.end.hasSubscribers).toBe(true);
+    await first.triage.close();
+    await second.triage.close();
+    expect(channel.end.hasSubscribers).toBe(false);
+  });
+
+  it('should record nothing with capturePino off', async () => {
+    const { triage, reports } = client({ capturePino: false });
+    const { log } = logger();
+    await triage.run({ func: 'Quiet' }, async () => {
+      log.error('not copied');
+      triage.current()?.error('logged to the scope itself');
+    });
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(reports.map(messages)).toEqual([['error logged to the scope itself']]);
+  });
+
+  it('should survive what it cannot read, count it, say so once, and let pino write every line', async () => {
+    const diagnostics: string[] = [];
+    const { triage } = client({ diagnostics: (line) => diagnostics.push(line) });
+    const { log, written } = logger();
+    // An `err` whose getter works for pino and throws for the bridge, which reads it after pino.
+    const odd = () => {
+      let reads = 0;
+      return {
+        get err() {
+          if (reads++ > 0) throw new Error('a getter that throws on its second read');
+          return undefined;
+        },
+      };
+    };
+    triage.scope({ func: 'Handler' });
+    for (let line = 0; line < 3; line++) log.error(odd(), 'odd error object');
+    expect(written).toHaveLength(3);
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatch(/^\[triage\] pino failed: a getter that throws/);
+    expect(triage.stats().sdk['failed:pino']).toBe(3);
+  });
+
+  it("should copy Fastify's own request lines, with their request id and without the request's cookies", async () => {
+    const { triage, reports } = client();
+    const { log } = logger({ level: 'info' });
+    const app = Fastify({ loggerInstance: log });
+    await app.register(triage.fastify);
+    app.get('/orders/:id', async (request) => {
+      request.log.info({ orderId: (request.params as { id: string }).id }, 'loading order');
+      throw new Error('order store timed out');
+    });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/orders/17',
+      headers: { cookie: 'session=s3cr3t-session-value', authorization: 'Bearer s3cr3t-token-value' },
+    });
+    expect(response.statusCode).toBe(500);
+    await app.close();
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(reports).toHaveLength(1);
+    const { event } = reports[0]!;
+    expect(JSON.stringify(event)).not.toMatch(/s3cr3t/);
+    expect(event.error).toMatchObject({ message: 'order store timed out' });
+    const lines = event.log.map((entry) => entry.message);
+    // Fastify logs 'incoming request' before its hooks run, so before the scope; its error line is the
+    // error the plugin captured already, left out.
+    expect(lines).toEqual([
+      'loading order {"reqId":"req-1","orderId":"17"}',
+      'Error: order store timed out',
+      expect.stringMatching(
+        /^request completed \{"reqId":"req-1","res":\{"statusCode":500\},"responseTime":[\d.]+\}$/,
+      ),
+    ]);
+    expect(event.request).toMatchObject({
+      method: 'GET',
+      url: '/orders/17',
+      route: '/orders/:id',
+      status: 500,
+    });
+    expect(lines.filter((line) => line.includes('order store timed out'))).toHaveLength(1);
+  });
+});
