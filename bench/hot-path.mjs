@@ -70,11 +70,13 @@ const cases = {
   },
 };
 
-// Then capturePino (the default): while a client with it is open, pino traces every line on its
-// channel, and the client copies those written in its scopes. Measured in pairs of rounds, the same
+// Then capturePino (the default) and captureConsole: while a client with it is open, pino traces every
+// line on its channel (the console is wrapped), and the client copies those written in its scopes. Measured in pairs of rounds, the same
 // pino calls without a capturing client and then with one (opened and closed between the two, outside
 // the timing), so that both see the same phase of the machine.
 let capturing;
+const capturesPino = { transport: discard, captureCrashes: false, summary: 'none' };
+const capturesConsole = { ...capturesPino, capturePino: false, captureConsole: true };
 const pairs = [
   [
     'pino (sync), 3 info lines outside any scope',
@@ -94,6 +96,26 @@ const pairs = [
       log.end();
     },
   ],
+  [
+    'console.log, 3 lines outside any scope (to /dev/null; with captureConsole)',
+    (i) => {
+      console.log('Processing request for domain=%s', domain);
+      console.log('Validating widget agent configuration');
+      console.log('Request %d done', i);
+    },
+    capturesConsole,
+  ],
+  [
+    'scope + 3 console.log + end (summary off; with captureConsole, the lines also in the scope)',
+    (i) => {
+      const log = (capturing ?? quiet).scope({ file: 'src/api/widget_chat.ts', func: 'HandleWidgetChat' });
+      console.log('Processing request for domain=%s', domain);
+      console.log('Validating widget agent configuration');
+      console.log('Request %d done', i);
+      log.end();
+    },
+    capturesConsole,
+  ],
 ];
 
 async function batch(fn) {
@@ -103,13 +125,13 @@ async function batch(fn) {
   return Number(process.hrtime.bigint() - start) / BATCH / 1_000;
 }
 
-async function measurePair(fn) {
+async function measurePair(fn, options = capturesPino) {
   const off = [];
   const on = [];
   const added = [];
   for (let round = 0; round < ROUNDS; round++) {
     off.push(await batch(fn));
-    capturing = createTriage({ transport: discard, captureCrashes: false, summary: 'none' });
+    capturing = createTriage(options);
     on.push(await batch(fn));
     await capturing.close();
     capturing = undefined;
@@ -146,9 +168,9 @@ async function measureAll(group) {
 const rows = [];
 await measureAll(cases);
 const pairRows = [];
-for (const [name, fn] of pairs) {
+for (const [name, fn, options] of pairs) {
   for (let i = 0; i < 20_000; i++) fn(i);
-  const { off, on, added } = await measurePair(fn);
+  const { off, on, added } = await measurePair(fn, options);
   pairRows.push(`| ${name} | ${off.toFixed(3)} | ${on.toFixed(3)} | ${added.toFixed(3)} |`);
 }
 const lines = [
@@ -158,7 +180,7 @@ const lines = [
   '|---|---|---|',
   ...rows,
   '',
-  '| pino, without and with a client capturing its lines (capturePino) | median µs/op, without | with | added (median of rounds) |',
+  '| pino and the console, without and with a client capturing their lines | median µs/op, without | with | added (median of rounds) |',
   '|---|---|---|---|',
   ...pairRows,
 ];

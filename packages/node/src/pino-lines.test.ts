@@ -1,5 +1,6 @@
 import { tracingChannel } from 'node:diagnostics_channel';
 import { Writable } from 'node:stream';
+import type { TriageEvent } from '@triage/core';
 import type { AnalysisReport } from '@triage/engine';
 import Fastify from 'fastify';
 import pino from 'pino';
@@ -93,6 +94,72 @@ describe('capturePino: the lines pino writes in a scope', () => {
     ]);
   });
 
+  it("should diagnose an error as the logger wrote it: redacted, serialized or left out, never the caller's own", async () => {
+    const { triage, reports } = client();
+    // Nothing Triage's own redaction would find: only the logger's configuration hides it.
+    const cardError = () => new Error('claim for patient p-1 (hypertension stage 2) refused');
+    const redacting = logger({ redact: ['err.message', 'err.stack'] }).log;
+    const serializing = logger({ serializers: { err: (error: Error) => ({ type: error.name }) } }).log;
+    const removing = logger({ redact: { paths: ['upstream'], remove: true } }).log;
+    await triage.run({ func: 'Redacted' }, async () =>
+      redacting.error({ err: cardError() }, 'charge failed'),
+    );
+    await triage.run({ func: 'Serialized' }, async () => serializing.error(cardError(), 'claim failed'));
+    await triage.run({ func: 'Removed' }, async () =>
+      removing.error({ upstream: cardError() }, 'upstream failed'),
+    );
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(reports).toHaveLength(3);
+    expect(JSON.stringify(reports.map((report) => report.event))).not.toContain('hypertension');
+    const byHandler: Record<string, TriageEvent> = Object.fromEntries(
+      reports.map((report) => [report.event.source?.function, report.event]),
+    );
+    expect(byHandler.Redacted?.error).toMatchObject({ type: 'Error', message: '[Redacted]' });
+    expect(byHandler.Redacted?.error?.frames).toBeUndefined();
+    expect(byHandler.Redacted?.log.map((entry) => entry.message)).toEqual([
+      'charge failed Error: [Redacted]',
+    ]);
+    expect(byHandler.Serialized?.error).toMatchObject({ type: 'Error', message: '' });
+    expect(byHandler.Serialized?.log.map((entry) => entry.message)).toEqual(['claim failed Error']);
+    expect(byHandler.Removed?.log.map((entry) => entry.message)).toEqual(['upstream failed']);
+  });
+
+  it("should read the message, the error and the fields at the logger's own keys, and pass the line through its streamWrite", async () => {
+    const { triage, reports } = client();
+    const custom = logger({ messageKey: 'message', errorKey: 'error', nestedKey: 'payload' }).log;
+    const masking = logger({
+      redact: ['msg'],
+      hooks: { streamWrite: (line: string) => line.replaceAll(/[\w.]+@[\w.]+/g, '<email>') },
+    }).log;
+    await triage.run({ func: 'Keys' }, async () => {
+      custom.info({ status: 'ok' }, 'ok');
+      custom
+        .child({ phase: 'charge' })
+        .error({ error: new TypeError('amount is not a number'), orderId: 'A-17' }, 'charge');
+      masking.info({ user: 'alice@example.com' }, 'signed in as alice@example.com');
+    });
+    expect(await triage.flush(5_000)).toBe(true);
+    const { event } = reports[0]!;
+    expect(JSON.stringify(event)).not.toContain('alice@example.com');
+    expect(event.log.map((entry) => entry.message)).toEqual([
+      'ok {"payload":{"status":"ok"}}',
+      'charge TypeError: amount is not a number {"phase":"charge","payload":{"orderId":"A-17"}}',
+      '[Redacted] {"user":"<email>"}',
+    ]);
+    expect(event.error).toMatchObject({ type: 'TypeError', message: 'amount is not a number' });
+    expect(event.error?.frames?.[0]?.file).toMatch(/pino-lines\.test\.ts$/);
+  });
+
+  it('should keep a very long line cut, as text', async () => {
+    const { triage, reports } = client();
+    const { log } = logger();
+    await triage.run({ func: 'Long' }, async () => log.error({ blob: 'x'.repeat(100_000) }, 'upload failed'));
+    expect(await triage.flush(5_000)).toBe(true);
+    const message = reports[0]?.event.log[0]?.message ?? '';
+    expect(message.startsWith('{"level":50,')).toBe(true);
+    expect(message.length).toBeLessThanOrEqual(16 * 1024);
+  });
+
   it('should capture an error on an error line with its stack, name one on a lower line, and capture one error once', async () => {
     const { triage, reports } = client();
     const { log } = logger();
@@ -154,12 +221,23 @@ describe('capturePino: the lines pino writes in a scope', () => {
         },
       };
     };
+    // And a value thrown that cannot even be turned into a string.
+    const odder = () => {
+      let reads = 0;
+      return {
+        get err() {
+          if (reads++ > 0) throw Object.create(null);
+          return undefined;
+        },
+      };
+    };
     triage.scope({ func: 'Handler' });
     for (let line = 0; line < 3; line++) log.error(odd(), 'odd error object');
-    expect(written).toHaveLength(3);
-    expect(diagnostics).toHaveLength(1);
+    log.error(odder(), 'odder error object');
+    expect(written).toHaveLength(4);
+    expect(diagnostics).toHaveLength(2);
     expect(diagnostics[0]).toMatch(/^\[triage\] pino failed: a getter that throws/);
-    expect(triage.stats().sdk['failed:pino']).toBe(3);
+    expect(triage.stats().sdk['failed:pino']).toBe(4);
   });
 
   it("should copy Fastify's own request lines, with their request id and without the request's cookies", async () => {

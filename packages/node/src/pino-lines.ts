@@ -16,6 +16,7 @@ export const levelOfPino = (level: unknown) =>
 
 /** What pino (≥ 9.10) publishes on `tracing:pino_asJson:end`: `asJson(obj, msg, num, time)` and its line. */
 interface AsJsonContext {
+  instance?: unknown;
   arguments?: ArrayLike<unknown>;
   result?: unknown;
 }
@@ -23,14 +24,19 @@ interface AsJsonContext {
 /** The end of pino's `pino_asJson` tracing channel: a line was made, about to be written. */
 const LINE_WRITTEN = 'tracing:pino_asJson:end';
 
-/** Keys of pino's own in every line: the level, time and base. They say nothing about the failure. */
+/** Keys of pino's own in every line (under their default names): the level, time and base. */
 const PINO_KEYS = new Set(['level', 'time', 'pid', 'hostname']);
+
+/** A longer line is kept cut, as text: a scope holds up to 60 lines until it is analysed. */
+const MAX_LINE_CHARS = 16 * 1024;
 
 /**
  * Copies each line pino writes inside a scope into it, as pino wrote it: after the logger's
- * serializers, `redact` paths, child bindings and formatters. The line is taken from pino's tracing
- * channel `pino_asJson` (pino ≥ 9.10), so no logger needs configuring, Fastify's own included.
- * Recording keeps the written line as it is; it is parsed only if the scope is analysed. A line
+ * serializers, `redact` paths, child bindings, formatters and `streamWrite` hook. The line is taken
+ * from pino's tracing channel `pino_asJson` (pino ≥ 9.10), so no logger needs configuring, Fastify's
+ * own included. The message, the fields and the error all come from the written line, never from the
+ * call's arguments, which hold what the logger's configuration hides. A line is kept as written and
+ * parsed only if the scope is analysed (an error line's error at once: it is captured). A line
  * written outside any scope is pino's alone.
  */
 export class PinoLines {
@@ -71,97 +77,189 @@ export class PinoLines {
     try {
       if (this.#expected) this.#expected.taken = true;
       const scope = this.#current();
-      const line = context.result;
-      if (!scope || typeof line !== 'string' || !context.arguments) return;
+      const written = context.result;
+      if (!scope || typeof written !== 'string' || !context.arguments) return;
       // Indexed, not spread or `Array.from`: copying pino's `arguments` object cost more than the rest.
       const args = context.arguments;
-      const merged = args[0];
-      const message = args[1];
-      const level = args[2];
-      const error = errorIn(merged);
-      const levelName = levelOfPino(level);
-      scope.written(
-        levelName,
-        new PinoLine(line, typeof message === 'string' ? message : undefined, error),
-        levelName === 'error' ? error?.error : undefined,
-      );
+      const level = levelOfPino(args[2]);
+      const line = new PinoLine(written, settingsOf(context.instance));
+      // The live error only says which error this is (one error reported twice is captured once);
+      // what is diagnosed is the error as the line wrote it.
+      const error = level === 'error' ? liveError(args[0]) : undefined;
+      if (error === undefined) scope.written(level, line);
+      else scope.written(level, line, { original: error, reported: line.error() });
     } catch (failure) {
-      this.#onFailure(failure);
+      try {
+        this.#onFailure(failure);
+      } catch {
+        // Reporting the failure failed too: nothing more can be done, and nothing may escape.
+      }
     }
   }
 }
 
-/** pino puts an error under its `errorKey` (`err` by default) of the merging object. */
-function errorIn(merged: unknown): { key: string; error: Error } | undefined {
+/** The logger's settings the line is read with. */
+interface PinoSettings {
+  messageKey: string;
+  errorKey: string;
+  nestedKey: string | undefined;
+  streamWrite: ((line: string) => string) | undefined;
+}
+
+const DEFAULT_SETTINGS: PinoSettings = {
+  messageKey: 'msg',
+  errorKey: 'err',
+  nestedKey: undefined,
+  streamWrite: undefined,
+};
+const settingsCache = new WeakMap<object, PinoSettings>();
+
+/**
+ * The logger's keys and `streamWrite` hook, read through the symbols pino keeps them under (exposed
+ * to integrations as `pino.symbols`; found here by their names, as two copies of pino have two sets).
+ * A child logger has its root's: the root, up its prototype chain, is read once.
+ */
+function settingsOf(instance: unknown): PinoSettings {
+  for (
+    let object = instance;
+    typeof object === 'object' && object !== null;
+    object = Object.getPrototypeOf(object)
+  ) {
+    const cached = settingsCache.get(object);
+    if (cached) return cached;
+    const symbols = Object.getOwnPropertySymbols(object);
+    const named = (name: string) => symbols.find((symbol) => symbol.description === name);
+    const messageKeySymbol = named('pino.messageKey');
+    if (!messageKeySymbol) continue;
+    const read = (symbol: symbol | undefined) =>
+      symbol ? (object as Record<symbol, unknown>)[symbol] : undefined;
+    const messageKey = read(messageKeySymbol);
+    const errorKey = read(named('pino.errorKey'));
+    const nestedKey = read(named('pino.nestedKey'));
+    const hooks = read(named('pino.hooks')) as { streamWrite?: unknown } | undefined;
+    const settings: PinoSettings = {
+      messageKey: typeof messageKey === 'string' ? messageKey : 'msg',
+      errorKey: typeof errorKey === 'string' ? errorKey : 'err',
+      nestedKey: typeof nestedKey === 'string' ? nestedKey : undefined,
+      streamWrite:
+        typeof hooks?.streamWrite === 'function'
+          ? (hooks.streamWrite as (line: string) => string)
+          : undefined,
+    };
+    settingsCache.set(object, settings);
+    return settings;
+  }
+  return DEFAULT_SETTINGS;
+}
+
+/** The error a call passed (pino puts it under its `errorKey` of the merging object). */
+function liveError(merged: unknown): Error | undefined {
   if (typeof merged !== 'object' || merged === null) return undefined;
-  const { err } = merged as { err?: unknown };
-  if (err instanceof Error) return { key: 'err', error: err };
   for (const key of Object.keys(merged)) {
     const value = (merged as Record<string, unknown>)[key];
-    if (value instanceof Error) return { key, error: value };
+    if (value instanceof Error) return value;
   }
   return undefined;
 }
 
 /**
- * One line as pino wrote it. Rendered, its message is pino's (already formatted with its values),
- * then the error's name and message, then the line's own fields: the merging object's (as the
- * serializers and `redact` left them) and the child's bindings, without pino's level, time and base.
+ * One line as pino wrote it (cut to `MAX_LINE_CHARS`). Rendered, its message is the line's (at the
+ * logger's `messageKey`), then its error's type and message, then its own fields: the merging object's
+ * and the child's bindings, without the message, the error and pino's level, time and base.
  */
 class PinoLine implements WrittenLine {
   readonly #line: string;
-  readonly #message: string | undefined;
-  readonly #error: { key: string; error: Error } | undefined;
+  readonly #settings: PinoSettings;
 
-  constructor(line: string, message: string | undefined, error: { key: string; error: Error } | undefined) {
-    this.#line = line;
-    this.#message = message;
-    this.#error = error;
+  constructor(line: string, settings: PinoSettings) {
+    this.#line = line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line;
+    this.#settings = settings;
   }
 
   render(): { message: string; fields?: Record<string, unknown> } {
-    const text = this.#text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(this.#line);
-    } catch {
-      // Not JSON (a `stringify` of the application's own): the line as it was written.
-      return { message: this.#line.trimEnd() };
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { message: text };
+    const parsed = this.#parse();
+    if (typeof parsed === 'string') return { message: parsed };
+    const { messageKey, errorKey, nestedKey } = this.#settings;
     const fields: Record<string, unknown> = {};
     let kept = 0;
-    let messageSeen = false;
     for (const [key, value] of Object.entries(parsed)) {
-      if (PINO_KEYS.has(key) || key === this.#error?.key) continue;
-      // The message's key (`messageKey`, `msg` by default) holds the message already rendered.
-      if (!messageSeen && value === this.#message) {
-        messageSeen = true;
-        continue;
+      if (PINO_KEYS.has(key) || key === messageKey || (key === errorKey && nestedKey === undefined)) continue;
+      if (key === nestedKey && isRecord(value)) {
+        const { [errorKey]: _error, ...nested } = value;
+        if (Object.keys(nested).length === 0) continue;
+        fields[key] = nested;
+      } else {
+        fields[key] = value;
       }
-      fields[key] = value;
       kept++;
     }
+    const message = parsed[messageKey];
+    const error = errorAt(parsed, this.#settings);
+    // Without a message of its own, pino writes the error's: said once, with the error.
+    const repeated = isRecord(error) && error.message === message;
+    const text = [
+      message === undefined || message === '' || repeated ? undefined : renderValue(message),
+      error === undefined ? undefined : errorText(error),
+    ]
+      .filter((part) => part !== undefined)
+      .join(' ');
     if (kept === 0) return { message: text };
     const rendered = formatLog('%j', [fields]);
     return { message: text === '' ? rendered : `${text} ${rendered}`, fields };
   }
 
-  #text(): string {
-    const message = this.#message ?? '';
-    if (!this.#error) return message;
-    const { error } = this.#error;
-    const errorText = renderValue(error);
-    // Without a message of its own, pino's line says the error's message: said once here.
-    if (message === '' || message === safeMessage(error)) return errorText;
-    return `${message} ${errorText}`;
+  /**
+   * The line's error as an `Error` made from what the line wrote of it (pino's `type`, `message`,
+   * `stack`, `code`, `cause`), for the diagnosis; undefined when the logger left it out.
+   */
+  error(): Error | undefined {
+    const parsed = this.#parse();
+    if (typeof parsed === 'string') return undefined;
+    const written = errorAt(parsed, this.#settings);
+    return written === undefined ? undefined : errorFrom(written, 0);
+  }
+
+  /** The line as an object, or as text when it is not a JSON object (cut, or an own `stringify`). */
+  #parse(): Record<string, unknown> | string {
+    let line = this.#line;
+    try {
+      if (this.#settings.streamWrite) line = this.#settings.streamWrite(line);
+    } catch {
+      return '[a pino line its streamWrite hook failed on]';
+    }
+    try {
+      const parsed: unknown = JSON.parse(line);
+      return isRecord(parsed) ? parsed : String(line).trimEnd();
+    } catch {
+      return String(line).trimEnd();
+    }
   }
 }
 
-function safeMessage(error: Error): string | undefined {
-  try {
-    return error.message;
-  } catch {
-    return undefined;
-  }
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function errorAt(parsed: Record<string, unknown>, { errorKey, nestedKey }: PinoSettings): unknown {
+  const holder = nestedKey === undefined ? parsed : parsed[nestedKey];
+  return isRecord(holder) ? holder[errorKey] : undefined;
+}
+
+/** `TypeError: message`, from pino's serialized error; what a serializer or `redact` made of it otherwise. */
+function errorText(written: unknown): string {
+  if (!isRecord(written)) return renderValue(written);
+  const type = typeof written.type === 'string' ? written.type : 'Error';
+  return typeof written.message === 'string' && written.message !== '' ? `${type}: ${written.message}` : type;
+}
+
+function errorFrom(written: unknown, depth: number): Error {
+  if (!isRecord(written)) return Object.assign(new Error(renderValue(written)), { stack: undefined });
+  const error = new Error(typeof written.message === 'string' ? written.message : '');
+  error.name = typeof written.type === 'string' ? written.type : 'Error';
+  // The stack as written (or none): never the stack of this function.
+  error.stack = typeof written.stack === 'string' ? written.stack : undefined;
+  if (typeof written.code === 'string' || typeof written.code === 'number')
+    Object.assign(error, { code: written.code });
+  if (written.cause !== undefined && depth < 5) error.cause = errorFrom(written.cause, depth + 1);
+  return error;
 }

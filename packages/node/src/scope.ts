@@ -56,6 +56,8 @@ export class Scope implements Disposable {
   /** Errors and warnings pushed out of the tail ring: always kept for the diagnosis. */
   readonly kept: RawEntry[] = [];
   readonly captured: unknown[] = [];
+  /** Errors a logger's line reported, by the object the call passed (`captured` holds them as written). */
+  #originals: unknown[] | undefined;
   #tailNext = 0;
   #headSize: number;
   #tailSize: number;
@@ -95,21 +97,31 @@ export class Scope implements Disposable {
   /** Records a caught exception: its type, message, stack and causes go into the diagnosis. */
   capture(error: unknown, message?: string): void {
     // The same error reported twice (a logger's line, then the framework's error hook) is one error.
-    if (this.ended || this.captured.includes(error)) return;
+    if (this.ended || this.#reported(error)) return;
     if (this.captured.length < 5) this.captured.push(error);
     this.#push('error', message ?? error, message === undefined ? [] : [error]);
   }
 
   /**
-   * Records a line another logger wrote. An `error` with it (on an error line) is captured, unless this
-   * error was already: then the line is left out, as `capture` leaves out the second report.
+   * Records a line another logger wrote. With `error` (on an error line): the error the call passed
+   * (`original`, which says which error it is) and the error as the line wrote it (`reported`, what is
+   * diagnosed; undefined when the logger left it out). An error already captured is not captured
+   * again, and its line is left out, as `capture` leaves out the second report.
    */
-  written(level: Level, line: WrittenLine, error?: unknown): void {
-    if (error !== undefined) {
-      if (this.ended || this.captured.includes(error)) return;
-      if (this.captured.length < 5) this.captured.push(error);
+  written(level: Level, line: WrittenLine, error?: { original: unknown; reported: unknown }): void {
+    if (this.ended) return;
+    if (error && error.reported !== undefined) {
+      if (this.#reported(error.original)) return;
+      this.#originals ??= [];
+      if (this.#originals.length < 20) this.#originals.push(error.original);
+      if (this.captured.length < 5) this.captured.push(error.reported);
     }
     this.#push(level, undefined, [], line);
+  }
+
+  /** True when `error` was captured already, as it is or as a logger wrote it. */
+  #reported(error: unknown): boolean {
+    return this.captured.includes(error) || (this.#originals?.includes(error) ?? false);
   }
 
   /** True when analysis is due: an ERROR entry or a captured exception (or a WARN, if `warnings`). */

@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { renderValue } from '@triage/core';
 import type { AnalysisCallback, Engine, EngineOptions } from '@triage/engine';
+import { asOwnWrite, listenToConsole } from './console-lines.js';
 import { type CrashCapturing, captureCrashes, forgetCrashes } from './crash-capture.js';
 import { CrashKeeper, defaultCrashDirectory } from './crash-keeping.js';
 import { type ExitFlushable, flushAtExit, forgetAtExit } from './exit-flush.js';
@@ -55,6 +57,13 @@ export interface TriageOptions extends EventDefaults {
    * not finished are kept in `crashDirectory`, redacted, and the next start analyses them.
    */
   captureCrashes?: boolean;
+  /**
+   * Copy each `console.log/info/debug/warn/error` call made inside a scope into it (default false):
+   * `console.error` is then an error line, and an `Error` passed to it is captured. The console prints
+   * as before; calls outside scopes are not recorded. The console is wrapped while a client with this
+   * option is open.
+   */
+  captureConsole?: boolean;
   /**
    * Copy each line a pino logger (≥ 9.10) writes inside a scope into the scope, as pino wrote it: after
    * the logger's serializers and `redact` paths, with its child bindings (default true). Taken from
@@ -130,8 +139,14 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
   #sweeper?: NodeJS.Timeout;
   #closed = false;
   #pinoLines?: PinoLines;
+  #stopConsole?: () => void;
 
   constructor(options: TriageOptions = {}) {
+    // What Triage writes through the application's functions is never copied back into a scope.
+    const { diagnostics, summary: summaryOption } = options;
+    if (diagnostics) options = { ...options, diagnostics: (line) => asOwnWrite(() => diagnostics(line)) };
+    if (typeof summaryOption === 'function')
+      options = { ...options, summary: (line) => asOwnWrite(() => summaryOption(line)) };
     this.#options = options;
     this.#headEntries = nonNegative(options.headEntries, 10, 'headEntries');
     this.#tailEntries = Math.max(1, nonNegative(options.tailEntries, 50, 'tailEntries'));
@@ -185,6 +200,11 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
         () => this.current(),
         (error) => this.#fail('pino', error),
       );
+    if (options.captureConsole)
+      this.#stopConsole = listenToConsole({
+        current: () => this.current(),
+        onFailure: (error) => this.#fail('console', error),
+      });
   }
 
   /** Opens a scope and makes it the current one for the rest of this async call chain. */
@@ -476,6 +496,7 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
       forgetAtExit(this);
       forgetCrashes(this);
       this.#pinoLines?.close();
+      this.#stopConsole?.();
       if (this.#sweeper) clearInterval(this.#sweeper);
     }
     this.#summary.flush();
@@ -553,7 +574,7 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
   /** Counted always, logged once per kind. */
   #fail(stage: string, error: unknown) {
     this.#count(`failed:${stage}`);
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     const key = `${stage}:${message}`;
     if (this.#logged.has(key)) return;
     if (this.#logged.size < 100) this.#logged.add(key);
@@ -595,4 +616,13 @@ function nonNegative(value: number | undefined, fallback: number, name: string):
 /** Creates a client; bad options (sizes) throw here, at setup, never later. */
 export function createTriage(options?: TriageOptions): Triage {
   return new Triage(options);
+}
+
+/** What a failure says, whatever was thrown: a value whose conversion throws still reads as something. */
+function messageOf(error: unknown): string {
+  try {
+    return error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    return renderValue(error);
+  }
 }
