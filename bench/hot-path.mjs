@@ -1,10 +1,14 @@
 #!/usr/bin/env node
+import { execFileSync } from 'node:child_process';
+import { Writable } from 'node:stream';
 // The SDK's hot path: what a request pays for Triage, against pino writing the same three lines.
 // Run with stdout sent to /dev/null (`npm run bench:hot-path`): Triage's default summary line and
 // pino's lines then both go to /dev/null. Results go to stderr, as a markdown table.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { createTriage } from '@triage/node';
 import pino from 'pino';
+import winston from 'winston';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 300);
 const BATCH = 1_000;
@@ -75,6 +79,51 @@ const cases = {
 // pino calls without a capturing client and then with one (opened and closed between the two, outside
 // the timing), so that both see the same phase of the machine.
 let capturing;
+// winston, as an application sets it up: JSON lines, to a stream (here one that drops them).
+const makeWinston = () =>
+  winston.createLogger({
+    format: winston.format.combine(winston.format.splat(), winston.format.json()),
+    transports: [
+      new winston.transports.Stream({
+        stream: new Writable({ objectMode: true, write: (_info, _encoding, done) => done() }),
+      }),
+    ],
+  });
+// winston is measured in processes of their own, one logger each, plain or given to a capturing client
+// (captureWinston): two loggers of different shapes in one process slow winston's shared code for
+// both, by more than the capture costs. The processes alternate; each prints its medians.
+const winstonCases = {
+  'winston (JSON to a stream), 3 info lines outside any scope': (logger, i) => {
+    logger.info('Processing request for domain=%s', domain);
+    logger.info('Validating widget agent configuration');
+    logger.info('Request %d done', i);
+  },
+  'scope + 3 winston info + end (summary off; captured: the lines also in the scope)': (
+    logger,
+    i,
+    client,
+  ) => {
+    const log = client.scope({ file: 'src/api/widget_chat.ts', func: 'HandleWidgetChat' });
+    logger.info('Processing request for domain=%s', domain);
+    logger.info('Validating widget agent configuration');
+    logger.info('Request %d done', i);
+    log.end();
+  },
+};
+if (process.env.HOT_PATH_WINSTON) {
+  const captured = process.env.HOT_PATH_WINSTON === 'captured';
+  const client = createTriage({ ...alone, summary: 'none' });
+  const logger = captured ? client.captureWinston(makeWinston()) : makeWinston();
+  const medians = {};
+  for (const [name, fn] of Object.entries(winstonCases)) {
+    const run = (i) => fn(logger, i, client);
+    for (let i = 0; i < 20_000; i++) run(i);
+    medians[name] = (await measure(run)).median;
+  }
+  process.stdout.write(JSON.stringify(medians));
+  process.exit(0);
+}
+
 const capturesPino = { transport: discard, captureCrashes: false, summary: 'none' };
 const capturesConsole = { ...capturesPino, capturePino: false, captureConsole: true };
 const pairs = [
@@ -173,6 +222,26 @@ for (const [name, fn, options] of pairs) {
   const { off, on, added } = await measurePair(fn, options);
   pairRows.push(`| ${name} | ${off.toFixed(3)} | ${on.toFixed(3)} | ${added.toFixed(3)} |`);
 }
+const WINSTON_PROCESSES = Number(process.env.WINSTON_PROCESSES ?? 3);
+const winstonRuns = { plain: [], captured: [] };
+for (let pair = 0; pair < WINSTON_PROCESSES; pair++) {
+  for (const kind of ['plain', 'captured']) {
+    const output = execFileSync(process.execPath, [fileURLToPath(import.meta.url)], {
+      env: { ...process.env, HOT_PATH_WINSTON: kind, ROUNDS: String(Math.min(ROUNDS, 100)) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    winstonRuns[kind].push(JSON.parse(String(output)));
+  }
+}
+const middle = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+for (const name of Object.keys(winstonCases)) {
+  const plain = winstonRuns.plain.map((run) => run[name]);
+  const captured = winstonRuns.captured.map((run) => run[name]);
+  const added = captured.map((value, index) => value - plain[index]);
+  pairRows.push(
+    `| ${name} (${WINSTON_PROCESSES} processes each) | ${middle(plain).toFixed(3)} | ${middle(captured).toFixed(3)} | ${middle(added).toFixed(3)} |`,
+  );
+}
 const lines = [
   `Node ${process.version}, ${ROUNDS} rounds of ${BATCH} calls, ${new Date().toISOString().slice(0, 10)}`,
   '',
@@ -180,7 +249,7 @@ const lines = [
   '|---|---|---|',
   ...rows,
   '',
-  '| pino and the console, without and with a client capturing their lines | median µs/op, without | with | added (median of rounds) |',
+  '| pino, the console and winston, without and with a client capturing their lines | median µs/op, without | with | added (median of rounds) |',
   '|---|---|---|---|',
   ...pairRows,
 ];

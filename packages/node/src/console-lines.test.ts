@@ -77,6 +77,22 @@ describe('captureConsole: console calls made in a scope', () => {
     expect(reports[0]?.event.error?.frames?.[0]?.file).toMatch(/console-lines\.test\.ts$/);
   });
 
+  it('should leave alone console.trace, assert, table and the rest, which Node writes through the copied ones', async () => {
+    const { triage, reports } = client();
+    await triage.run({ func: 'Report' }, async () => {
+      console.trace('how did we get here');
+      console.assert(false, 'totals differ');
+      console.table([{ sku: 'sku-1', count: 3 }]);
+      console.group('group');
+      console.groupEnd();
+      console.count('retries');
+      console.info('done');
+    });
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(reports).toHaveLength(0);
+    expect(printed.length).toBeGreaterThan(0);
+  });
+
   it("should not copy Triage's own lines, written through the application's diagnostics function", async () => {
     const { triage, reports } = client({ diagnostics: (line) => console.error(line), maxOpenScopes: 1 });
     await triage.run({ func: 'Outer' }, async () => {

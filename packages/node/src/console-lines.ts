@@ -2,9 +2,27 @@ import type { Level } from '@triage/core';
 import { formatLog } from '@triage/core';
 import type { Scope, WrittenLine } from './scope.js';
 
-/** The console methods copied, and the level each line gets. `trace` and `assert` are left alone. */
+/** The console methods copied, and the level each line gets. */
 const LEVELS = { debug: 'debug', log: 'info', info: 'info', warn: 'warn', error: 'error' } as const;
-type Method = keyof typeof LEVELS;
+/**
+ * Methods left alone. Node's own write through the ones above (`trace` through `error`, `assert`
+ * through `warn`, `table` through `log`): wrapped only so that those inner calls are not copied.
+ */
+const LEFT_ALONE = [
+  'trace',
+  'assert',
+  'table',
+  'dir',
+  'dirxml',
+  'group',
+  'groupCollapsed',
+  'count',
+  'countReset',
+  'time',
+  'timeLog',
+  'timeEnd',
+] as const;
+type Method = keyof typeof LEVELS | (typeof LEFT_ALONE)[number];
 type ConsoleMethod = (...args: unknown[]) => void;
 
 /** One client listening: its current scope, and where its failures go. */
@@ -16,7 +34,10 @@ export interface ConsoleListener {
 const listeners = new Set<ConsoleListener>();
 /** The wrapping in place, while a client listens: each method's wrapper and what it wrapped. */
 let wrapping: Map<Method, { wrapper: ConsoleMethod; original: ConsoleMethod }> | undefined;
-/** Above zero while Triage itself writes (a `diagnostics` or `summary` function may use the console). */
+/**
+ * Above zero while a call is not to be copied: Triage's own writes (a synchronous `diagnostics` or
+ * `summary` function may use the console) and the left-alone methods' inner calls.
+ */
 let ownWrites = 0;
 
 /**
@@ -32,7 +53,8 @@ export function listenToConsole(listener: ConsoleListener): () => void {
   return () => {
     if (!listeners.delete(listener) || listeners.size > 0 || !wrapping) return;
     for (const [method, { wrapper, original }] of wrapping)
-      if (console[method] === wrapper) console[method] = original;
+      if (console[method] === wrapper)
+        (console as unknown as Record<Method, ConsoleMethod>)[method] = original;
     wrapping = undefined;
   };
 }
@@ -49,7 +71,7 @@ export function asOwnWrite<T>(write: () => T): T {
 
 function wrapConsole(): Map<Method, { wrapper: ConsoleMethod; original: ConsoleMethod }> {
   const wrapped = new Map<Method, { wrapper: ConsoleMethod; original: ConsoleMethod }>();
-  for (const method of Object.keys(LEVELS) as Method[]) {
+  for (const method of Object.keys(LEVELS) as (keyof typeof LEVELS)[]) {
     const original = console[method] as ConsoleMethod;
     const level = LEVELS[method];
     const wrapper = function (this: unknown, ...args: unknown[]) {
@@ -60,6 +82,20 @@ function wrapConsole(): Map<Method, { wrapper: ConsoleMethod; original: ConsoleM
     };
     wrapped.set(method, { wrapper, original });
     console[method] = wrapper;
+  }
+  for (const method of LEFT_ALONE) {
+    const original = console[method] as ConsoleMethod | undefined;
+    if (typeof original !== 'function') continue;
+    const wrapper = function (this: unknown, ...args: unknown[]) {
+      ownWrites++;
+      try {
+        return original.apply(this, args);
+      } finally {
+        ownWrites--;
+      }
+    };
+    wrapped.set(method, { wrapper, original });
+    (console as unknown as Record<Method, ConsoleMethod>)[method] = wrapper;
   }
   return wrapped;
 }

@@ -3,6 +3,7 @@ import type { PinoHooks } from './pino-hooks.js';
 import { errorStatusOf, type FastifyPlugin, type MiddlewareOptions } from './request-scope.js';
 import type { Scope, ScopeOptions } from './scope.js';
 import { Triage, type TriageOptions } from './triage.js';
+import { captureWinston, type WinstonLogger } from './winston-lines.js';
 
 let client: Triage | undefined;
 
@@ -91,6 +92,13 @@ export const triage = {
       done();
     };
     return Object.assign(plugin, { [Symbol.for('skip-override')]: true });
+  },
+  /** `Triage.captureWinston`, recording for whichever client is the process-wide one when a line is logged. */
+  captureWinston<T extends WinstonLogger>(logger: T): T {
+    return captureWinston(
+      logger,
+      perClient((client) => client.lineSink('winston')),
+    );
   },
   /** `Triage.pinoHooks` of whichever client is the process-wide one when a line is logged. */
   pinoHooks(): PinoHooks {

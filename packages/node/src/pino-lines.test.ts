@@ -150,6 +150,57 @@ describe('capturePino: the lines pino writes in a scope', () => {
     expect(event.error?.frames?.[0]?.file).toMatch(/pino-lines\.test\.ts$/);
   });
 
+  it("should diagnose an error the line wrote as it was with its causes, and the one at the logger's errorKey", async () => {
+    const { triage, reports } = client();
+    const { log } = logger();
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:5432'), { code: 'ECONNREFUSED' });
+    const loadFailed = new Error('loading orders failed', { cause: refused });
+    const unrelated = new TypeError('an error of another field');
+    await triage.run({ func: 'Load' }, async () => {
+      log.error(loadFailed);
+      log.error({ upstream: unrelated, err: loadFailed }, 'again');
+      triage.current()?.capture(loadFailed);
+    });
+    expect(await triage.flush(5_000)).toBe(true);
+    const { event } = reports[0]!;
+    expect(event.log.map((entry) => entry.message)).toEqual([
+      'Error: loading orders failed: connect ECONNREFUSED 10.0.0.7:5432',
+    ]);
+    expect(event.error).toMatchObject({
+      type: 'Error',
+      message: 'loading orders failed',
+      cause: { message: 'connect ECONNREFUSED 10.0.0.7:5432', code: 'ECONNREFUSED' },
+    });
+  });
+
+  it("should keep out of the diagnosis an error the logger's configuration removed, even when reported again", async () => {
+    const { triage, reports } = client();
+    const { log } = logger({ redact: { paths: ['err'], remove: true } });
+    const secret = new Error('claim for patient p-1 (hypertension stage 2) refused');
+    await triage.run({ func: 'Claim' }, async () => {
+      log.error({ err: secret }, 'claim failed');
+      triage.current()?.capture(secret);
+    });
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(JSON.stringify(reports[0]?.event)).not.toContain('hypertension');
+    expect(reports[0]?.event.log.map((entry) => entry.message)).toEqual(['claim failed']);
+  });
+
+  it("should pass the whole line through the logger's streamWrite hook before cutting it", async () => {
+    const { triage, reports } = client();
+    const { log } = logger({
+      base: null,
+      hooks: { streamWrite: (line: string) => line.replaceAll(/"diagnosis":"[^"]*"/g, '"diagnosis":"***"') },
+    });
+    // `{"level":50,"time":<13 digits>,"blob":"` is 41 characters and `","diagnosis":"` 15: the value
+    // starts 100 characters before the 16 KiB at which the line is cut, and ends 200 after it.
+    const blob = 'x'.repeat(16 * 1024 - 56 - 100);
+    const diagnosis = `hypertension stage 2 ${'y'.repeat(280)}`;
+    await triage.run({ func: 'Upload' }, async () => log.error({ blob, diagnosis }, 'upload failed'));
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(JSON.stringify(reports[0]?.event)).not.toContain('hypertension');
+  });
+
   it('should keep a very long line cut, as text', async () => {
     const { triage, reports } = client();
     const { log } = logger();

@@ -77,17 +77,18 @@ export class PinoLines {
     try {
       if (this.#expected) this.#expected.taken = true;
       const scope = this.#current();
-      const written = context.result;
-      if (!scope || typeof written !== 'string' || !context.arguments) return;
+      const result = context.result;
+      if (!scope || typeof result !== 'string' || !context.arguments) return;
       // Indexed, not spread or `Array.from`: copying pino's `arguments` object cost more than the rest.
       const args = context.arguments;
       const level = levelOfPino(args[2]);
-      const line = new PinoLine(written, settingsOf(context.instance));
-      // The live error only says which error this is (one error reported twice is captured once);
-      // what is diagnosed is the error as the line wrote it.
-      const error = level === 'error' ? liveError(args[0]) : undefined;
-      if (error === undefined) scope.written(level, line);
-      else scope.written(level, line, { original: error, reported: line.error() });
+      const settings = settingsOf(context.instance);
+      // Through the logger's `streamWrite` hook (once, here), as pino passes the line on; then cut.
+      const written = settings.streamWrite ? settings.streamWrite(result) : result;
+      const line = new PinoLine(written, settings);
+      const original = level === 'error' ? liveError(args[0], settings) : undefined;
+      if (original === undefined) scope.written(level, line);
+      else scope.written(level, line, { original, reported: reportedError(written, settings, original) });
     } catch (failure) {
       try {
         this.#onFailure(failure);
@@ -126,7 +127,11 @@ function settingsOf(instance: unknown): PinoSettings {
     object = Object.getPrototypeOf(object)
   ) {
     const cached = settingsCache.get(object);
-    if (cached) return cached;
+    if (cached) {
+      // A child logger (Fastify makes one per request) finds it at once from its next line on.
+      if (object !== instance) settingsCache.set(instance as object, cached);
+      return cached;
+    }
     const symbols = Object.getOwnPropertySymbols(object);
     const named = (name: string) => symbols.find((symbol) => symbol.description === name);
     const messageKeySymbol = named('pino.messageKey');
@@ -147,19 +152,56 @@ function settingsOf(instance: unknown): PinoSettings {
           : undefined,
     };
     settingsCache.set(object, settings);
+    if (object !== instance) settingsCache.set(instance as object, settings);
     return settings;
   }
   return DEFAULT_SETTINGS;
 }
 
-/** The error a call passed (pino puts it under its `errorKey` of the merging object). */
-function liveError(merged: unknown): Error | undefined {
+/** The error a call passed: under the logger's `errorKey` of the merging object, or another key. */
+function liveError(merged: unknown, { errorKey }: PinoSettings): Error | undefined {
   if (typeof merged !== 'object' || merged === null) return undefined;
-  for (const key of Object.keys(merged)) {
-    const value = (merged as Record<string, unknown>)[key];
-    if (value instanceof Error) return value;
-  }
+  const holder = merged as Record<string, unknown>;
+  const atKey = holder[errorKey];
+  if (atKey instanceof Error) return atKey;
+  for (const key of Object.keys(holder)) if (holder[key] instanceof Error) return holder[key] as Error;
   return undefined;
+}
+
+/**
+ * The error to diagnose for an error line: the one the call passed when the line wrote it as it was
+ * (pino's serializer writes its message and stack, its causes' appended), for its full cause chain,
+ * name and code; else, when the logger's serializers or `redact` paths changed it, the error as the
+ * line wrote it; undefined when the line left it out, or could not be read.
+ */
+function reportedError(written: string, settings: PinoSettings, original: Error): unknown {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(written);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(parsed)) return undefined;
+  const error = errorAt(parsed, settings);
+  if (error === undefined) return undefined;
+  return writtenAsItWas(error, original) ? original : errorFrom(error, 0);
+}
+
+function writtenAsItWas(written: unknown, original: Error): boolean {
+  if (!isRecord(written)) return false;
+  try {
+    const { message, stack } = original;
+    const code = (original as { code?: unknown }).code;
+    return (
+      typeof written.message === 'string' &&
+      written.message.startsWith(String(message)) &&
+      (stack === undefined || (typeof written.stack === 'string' && written.stack.startsWith(stack))) &&
+      (code === undefined || written.code === code)
+    );
+  } catch {
+    // A getter that throws: the error as written, then.
+    return false;
+  }
 }
 
 /**
@@ -196,7 +238,12 @@ class PinoLine implements WrittenLine {
     const message = parsed[messageKey];
     const error = errorAt(parsed, this.#settings);
     // Without a message of its own, pino writes the error's: said once, with the error.
-    const repeated = isRecord(error) && error.message === message;
+    // (pino's serializer appends the causes' messages to the error's.)
+    const repeated =
+      isRecord(error) &&
+      typeof error.message === 'string' &&
+      typeof message === 'string' &&
+      error.message.startsWith(message);
     const text = [
       message === undefined || message === '' || repeated ? undefined : renderValue(message),
       error === undefined ? undefined : errorText(error),
@@ -208,30 +255,14 @@ class PinoLine implements WrittenLine {
     return { message: text === '' ? rendered : `${text} ${rendered}`, fields };
   }
 
-  /**
-   * The line's error as an `Error` made from what the line wrote of it (pino's `type`, `message`,
-   * `stack`, `code`, `cause`), for the diagnosis; undefined when the logger left it out.
-   */
-  error(): Error | undefined {
-    const parsed = this.#parse();
-    if (typeof parsed === 'string') return undefined;
-    const written = errorAt(parsed, this.#settings);
-    return written === undefined ? undefined : errorFrom(written, 0);
-  }
-
   /** The line as an object, or as text when it is not a JSON object (cut, or an own `stringify`). */
   #parse(): Record<string, unknown> | string {
-    let line = this.#line;
-    try {
-      if (this.#settings.streamWrite) line = this.#settings.streamWrite(line);
-    } catch {
-      return '[a pino line its streamWrite hook failed on]';
-    }
+    const line = this.#line;
     try {
       const parsed: unknown = JSON.parse(line);
-      return isRecord(parsed) ? parsed : String(line).trimEnd();
+      return isRecord(parsed) ? parsed : line.trimEnd();
     } catch {
-      return String(line).trimEnd();
+      return line.trimEnd();
     }
   }
 }

@@ -104,17 +104,19 @@ export class Scope implements Disposable {
 
   /**
    * Records a line another logger wrote. With `error` (on an error line): the error the call passed
-   * (`original`, which says which error it is) and the error as the line wrote it (`reported`, what is
-   * diagnosed; undefined when the logger left it out). An error already captured is not captured
+   * (`original`, which says which error it is) and the one to diagnose (`reported`: the same, or as the
+   * line wrote it; undefined when the logger left it out). An error already reported is not captured
    * again, and its line is left out, as `capture` leaves out the second report.
    */
   written(level: Level, line: WrittenLine, error?: { original: unknown; reported: unknown }): void {
     if (this.ended) return;
-    if (error && error.reported !== undefined) {
+    if (error) {
       if (this.#reported(error.original)) return;
+      // Remembered even when the line left it out: a framework's report of it later is not captured
+      // either, as the logger's configuration wanted it out.
       this.#originals ??= [];
       if (this.#originals.length < 20) this.#originals.push(error.original);
-      if (this.captured.length < 5) this.captured.push(error.reported);
+      if (error.reported !== undefined && this.captured.length < 5) this.captured.push(error.reported);
     }
     this.#push(level, undefined, [], line);
   }

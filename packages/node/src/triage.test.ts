@@ -162,6 +162,26 @@ describe('Triage client', () => {
     );
   });
 
+  it('should still run what run() is given once closed, recording and tracking nothing', async () => {
+    const { triage, summaries, reports } = setup({ captureCrashes: false, crashDirectory: false });
+    await triage.close();
+    const value = triage.run({ func: 'Late' }, (scope) => {
+      scope.error('logged after close');
+      expect(triage.current()).toBeUndefined();
+      return 42;
+    });
+    expect(value).toBe(42);
+    await expect(
+      triage.run({ func: 'LateAsync' }, async () => {
+        throw new Error('thrown after close');
+      }),
+    ).rejects.toThrow('thrown after close');
+    expect(triage.stats().openScopes).toBe(0);
+    expect(await triage.flush(1_000)).toBe(true);
+    expect(summaries).toEqual([]);
+    expect(reports).toEqual([]);
+  });
+
   it('should end scopes still open after scopeTimeoutMs, logging it once', async () => {
     const { triage, diagnostics } = setup({ scopeTimeoutMs: 20 });
     const leaked = triage.scope({ func: 'Forgotten' });

@@ -24,6 +24,7 @@ import { type SummaryMode, type SummarySink, SummaryWriter, writeToStdout } from
 import { HttpTransport } from './transports/http-transport.js';
 import { InProcessTransport } from './transports/in-process-transport.js';
 import type { Transport } from './transports/transport.js';
+import { captureWinston, type LineSink, type WinstonLogger } from './winston-lines.js';
 
 export interface TriageOptions extends EventDefaults {
   /** Analyse scopes whose worst line is a WARN too (the write-up learned to analyse ERROR only). */
@@ -224,6 +225,8 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
    * or rejection is captured (and re-thrown unchanged).
    */
   run<T>(options: ScopeOptions, fn: (scope: Scope) => T): T {
+    // A closed client records nothing: `fn` runs as it would without Triage, with a scope already ended.
+    if (this.#closed) return fn(this.scope(options));
     const scope = new Scope(this, options, this.#headEntries, this.#tailEntries);
     this.#track(scope);
     let result: T;
@@ -374,6 +377,24 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
     );
   }
 
+  /**
+   * Copies each line a winston (3) logger writes inside a scope into it, as the logger's format left it
+   * (its redacting formats applied), and returns the logger. The line goes to the scope current when it
+   * was logged, even when winston formats it later. It stays on the logger; once this client is closed
+   * it records nothing.
+   */
+  captureWinston<T extends WinstonLogger>(logger: T): T {
+    return captureWinston(logger, constant(this.lineSink('winston')));
+  }
+
+  /**
+   * The current scope, and this client's counting and reporting of failures under `name`: what a
+   * bridge from another logger records with (`scope.written`, or `scope.info`…).
+   */
+  lineSink(name: string): LineSink {
+    return { current: () => this.current(), onFailure: (error) => this.#fail(name, error) };
+  }
+
   #captureAndEnd(scope: Scope, error: unknown) {
     scope.capture(error);
     scope.end();
@@ -497,6 +518,9 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
       forgetCrashes(this);
       this.#pinoLines?.close();
       this.#stopConsole?.();
+      // An enabled AsyncLocalStorage is carried into every async resource the process makes, for as
+      // long as it lives: a closed client's would slow the process a little more with each one closed.
+      this.#storage.disable();
       if (this.#sweeper) clearInterval(this.#sweeper);
     }
     this.#summary.flush();
@@ -625,4 +649,8 @@ function messageOf(error: unknown): string {
   } catch {
     return renderValue(error);
   }
+}
+
+function constant<T>(value: T): () => T {
+  return () => value;
 }
