@@ -150,7 +150,7 @@ describe('capturePino: the lines pino writes in a scope', () => {
     expect(event.error?.frames?.[0]?.file).toMatch(/pino-lines\.test\.ts$/);
   });
 
-  it("should diagnose an error the line wrote as it was with its causes, and the one at the logger's errorKey", async () => {
+  it("should diagnose the error at the logger's errorKey as the line wrote it, its causes a chain again", async () => {
     const { triage, reports } = client();
     const { log } = logger();
     const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:5432'), { code: 'ECONNREFUSED' });
@@ -166,11 +166,34 @@ describe('capturePino: the lines pino writes in a scope', () => {
     expect(event.log.map((entry) => entry.message)).toEqual([
       'Error: loading orders failed: connect ECONNREFUSED 10.0.0.7:5432',
     ]);
+    // pino's serializer writes the causes' stacks after the error's, not their codes.
     expect(event.error).toMatchObject({
       type: 'Error',
       message: 'loading orders failed',
-      cause: { message: 'connect ECONNREFUSED 10.0.0.7:5432', code: 'ECONNREFUSED' },
+      cause: { type: 'Error', message: 'connect ECONNREFUSED 10.0.0.7:5432' },
     });
+    expect(event.error?.frames?.[0]?.file).toMatch(/pino-lines\.test\.ts$/);
+    expect(event.error?.cause?.frames?.[0]?.file).toMatch(/pino-lines\.test\.ts$/);
+  });
+
+  it('should leave an error under another key than errorKey to be captured as it is', async () => {
+    const { triage, reports } = client();
+    const { log } = logger();
+    const failure = Object.assign(new RangeError('page size out of range'), { code: 'E_PAGE' });
+    await triage.run({ func: 'Query' }, async () => {
+      log.error({ error: failure }, 'query failed');
+      triage.current()?.capture(failure);
+    });
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(reports[0]?.event.error).toMatchObject({
+      type: 'RangeError',
+      message: 'page size out of range',
+      code: 'E_PAGE',
+    });
+    expect(reports[0]?.event.log.map((entry) => entry.message)).toEqual([
+      'query failed {"error":{"code":"E_PAGE"}}',
+      'RangeError: page size out of range',
+    ]);
   });
 
   it("should keep out of the diagnosis an error the logger's configuration removed, even when reported again", async () => {

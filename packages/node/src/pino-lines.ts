@@ -1,6 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { formatLog, renderValue } from '@triage/core';
 import type { Scope, WrittenLine } from './scope.js';
+import { errorFromWritten } from './written-error.js';
 
 /** pino's numeric levels: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal. */
 export const levelOfPino = (level: unknown) =>
@@ -86,9 +87,11 @@ export class PinoLines {
       // Through the logger's `streamWrite` hook (once, here), as pino passes the line on; then cut.
       const written = settings.streamWrite ? settings.streamWrite(result) : result;
       const line = new PinoLine(written, settings);
+      // The live error only says which error this is (one error reported twice is captured once); what
+      // is diagnosed is the error as the line wrote it. Only pino's error key holds a serialized error.
       const original = level === 'error' ? liveError(args[0], settings) : undefined;
       if (original === undefined) scope.written(level, line);
-      else scope.written(level, line, { original, reported: reportedError(written, settings, original) });
+      else scope.written(level, line, { original, reported: reportedError(written, settings) });
     } catch (failure) {
       try {
         this.#onFailure(failure);
@@ -158,23 +161,18 @@ function settingsOf(instance: unknown): PinoSettings {
   return DEFAULT_SETTINGS;
 }
 
-/** The error a call passed: under the logger's `errorKey` of the merging object, or another key. */
+/** The error a call passed under the logger's `errorKey` of the merging object (`err` by default). */
 function liveError(merged: unknown, { errorKey }: PinoSettings): Error | undefined {
   if (typeof merged !== 'object' || merged === null) return undefined;
-  const holder = merged as Record<string, unknown>;
-  const atKey = holder[errorKey];
-  if (atKey instanceof Error) return atKey;
-  for (const key of Object.keys(holder)) if (holder[key] instanceof Error) return holder[key] as Error;
-  return undefined;
+  const error = (merged as Record<string, unknown>)[errorKey];
+  return error instanceof Error ? error : undefined;
 }
 
 /**
- * The error to diagnose for an error line: the one the call passed when the line wrote it as it was
- * (pino's serializer writes its message and stack, its causes' appended), for its full cause chain,
- * name and code; else, when the logger's serializers or `redact` paths changed it, the error as the
- * line wrote it; undefined when the line left it out, or could not be read.
+ * The error to diagnose for an error line: the one at the logger's `errorKey`, as the line wrote it
+ * (after the serializers and `redact` paths); undefined when the line left it out, or is no JSON.
  */
-function reportedError(written: string, settings: PinoSettings, original: Error): unknown {
+function reportedError(written: string, settings: PinoSettings): Error | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(written);
@@ -183,25 +181,7 @@ function reportedError(written: string, settings: PinoSettings, original: Error)
   }
   if (!isRecord(parsed)) return undefined;
   const error = errorAt(parsed, settings);
-  if (error === undefined) return undefined;
-  return writtenAsItWas(error, original) ? original : errorFrom(error, 0);
-}
-
-function writtenAsItWas(written: unknown, original: Error): boolean {
-  if (!isRecord(written)) return false;
-  try {
-    const { message, stack } = original;
-    const code = (original as { code?: unknown }).code;
-    return (
-      typeof written.message === 'string' &&
-      written.message.startsWith(String(message)) &&
-      (stack === undefined || (typeof written.stack === 'string' && written.stack.startsWith(stack))) &&
-      (code === undefined || written.code === code)
-    );
-  } catch {
-    // A getter that throws: the error as written, then.
-    return false;
-  }
+  return error === undefined ? undefined : errorFromWritten(error);
 }
 
 /**
@@ -281,16 +261,4 @@ function errorText(written: unknown): string {
   if (!isRecord(written)) return renderValue(written);
   const type = typeof written.type === 'string' ? written.type : 'Error';
   return typeof written.message === 'string' && written.message !== '' ? `${type}: ${written.message}` : type;
-}
-
-function errorFrom(written: unknown, depth: number): Error {
-  if (!isRecord(written)) return Object.assign(new Error(renderValue(written)), { stack: undefined });
-  const error = new Error(typeof written.message === 'string' ? written.message : '');
-  error.name = typeof written.type === 'string' ? written.type : 'Error';
-  // The stack as written (or none): never the stack of this function.
-  error.stack = typeof written.stack === 'string' ? written.stack : undefined;
-  if (typeof written.code === 'string' || typeof written.code === 'number')
-    Object.assign(error, { code: written.code });
-  if (written.cause !== undefined && depth < 5) error.cause = errorFrom(written.cause, depth + 1);
-  return error;
 }

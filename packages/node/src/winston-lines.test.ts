@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import type { TriageEvent } from '@triage/core';
 import type { AnalysisReport } from '@triage/engine';
 import { afterEach, describe, expect, it } from 'vitest';
 import winston from 'winston';
@@ -56,7 +57,8 @@ describe('captureWinston: the lines a winston logger writes in a scope', () => {
     expect(messages(reports[0])).toEqual([
       'debug cache miss for sku-1 {"requestId":"req-7"}',
       'info GET /stock/7 {"requestId":"req-7"}',
-      'info fetched {"requestId":"req-7","items":120}',
+      // In the order the logger's json() wrote them (sorted).
+      'info fetched {"items":120,"requestId":"req-7"}',
       'warn slow answer: 2500 ms {"requestId":"req-7"}',
       'error warehouse API answered 502 {"requestId":"req-7"}',
     ]);
@@ -87,7 +89,7 @@ describe('captureWinston: the lines a winston logger writes in a scope', () => {
     expect(await triage.flush(5_000)).toBe(true);
     expect(JSON.stringify(reports[0]?.event)).not.toContain('hypertension');
     expect(messages(reports[0])).toEqual([
-      'info admitting {"patient":"p-1","diagnosis":"[hidden]"}',
+      'info admitting {"diagnosis":"[hidden]","patient":"p-1"}',
       'error admission failed',
     ]);
   });
@@ -108,6 +110,52 @@ describe('captureWinston: the lines a winston logger writes in a scope', () => {
     expect(messages(reports[0])).toEqual(['warn retrying {"attempt":2}', 'error page size out of range']);
     expect(reports[0]?.event.error).toMatchObject({ type: 'RangeError', message: 'page size out of range' });
     expect(reports[0]?.event.error?.frames?.[0]?.file).toMatch(/winston-lines\.test\.ts$/);
+  });
+
+  it('should diagnose only what the line has of an error, and record no line below the level any transport writes', async () => {
+    const { triage, reports } = client();
+    const { log } = logger(winston.format.json(), 'info');
+    triage.captureWinston(log);
+    const declined = Object.assign(new TypeError('card declined by the issuer'), { code: 'E_CARD' });
+    // Without format.errors(), winston's json() writes neither the message nor the stack of an error
+    // logged alone: nor does the diagnosis have them.
+    await triage.run({ func: 'Alone' }, async () => {
+      log.debug('below the level');
+      log.error(declined);
+    });
+    // Passed as metadata, its stack is copied into the line: the error is diagnosed from it.
+    await triage.run({ func: 'AsMetadata' }, async () => log.error('Payment failed', declined));
+    expect(await triage.flush(5_000)).toBe(true);
+    const byHandler: Record<string, TriageEvent> = Object.fromEntries(
+      reports.map((report) => [report.event.source?.function, report.event]),
+    );
+    expect(byHandler.Alone?.log.map((entry) => entry.message)).toEqual(['{"code":"E_CARD"}']);
+    expect(byHandler.Alone?.error?.message ?? '').not.toContain('declined');
+    expect(byHandler.AsMetadata?.error).toMatchObject({
+      type: 'TypeError',
+      message: 'card declined by the issuer',
+      code: 'E_CARD',
+    });
+    expect(byHandler.AsMetadata?.error?.frames?.[0]?.file).toMatch(/winston-lines\.test\.ts$/);
+  });
+
+  it('should capture a child through its root, a logger captured again once, and refuse what is no logger', async () => {
+    const diagnostics: string[] = [];
+    const { triage, reports } = client({ diagnostics: (line) => diagnostics.push(line) });
+    const { log, written } = logger();
+    const child = log.child({ requestId: 'req-7' });
+    expect(triage.captureWinston(child)).toBe(child);
+    triage.captureWinston(log);
+    log.configure({ format: winston.format.json(), transports: log.transports });
+    triage.captureWinston(log);
+    expect(triage.captureWinston(winston as unknown as winston.Logger)).toBe(winston);
+    await triage.run({ func: 'Child' }, async () => child.error('stock sync failed'));
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(reports.map(messages)).toEqual([['error stock sync failed {"requestId":"req-7"}']]);
+    expect(written).toHaveLength(1);
+    expect(diagnostics).toEqual([
+      '[triage] winston failed: captureWinston needs a logger from winston.createLogger() (or one of its children)',
+    ]);
   });
 
   it('should take a line to the scope current when it was logged, even when winston formats it later', async () => {
@@ -155,7 +203,7 @@ describe('captureWinston: the lines a winston logger writes in a scope', () => {
     const odd = () => {
       let reads = 0;
       return {
-        level: 'info',
+        level: 'error',
         message: 'odd line',
         get stack() {
           if (reads++ > 0) throw new Error('a getter that throws on its second read');

@@ -1,6 +1,7 @@
 import type { Level } from '@triage/core';
 import { formatLog, renderValue } from '@triage/core';
 import type { Scope, WrittenLine } from './scope.js';
+import { errorFromWritten } from './written-error.js';
 
 /** The client a bridge records for: its current scope, and where its failures go. */
 export interface LineSink {
@@ -8,10 +9,13 @@ export interface LineSink {
   onFailure(error: unknown): void;
 }
 
-/** What this bridge uses of a winston (3) logger: its `write` and its `format`. */
+/** What this bridge uses of a winston (3) logger. */
 export interface WinstonLogger {
   write(info: unknown, ...rest: unknown[]): unknown;
   format: WinstonFormat;
+  isLevelEnabled?(level: string): boolean;
+  silent?: boolean;
+  writableEnded?: boolean;
 }
 
 interface WinstonFormat {
@@ -19,79 +23,164 @@ interface WinstonFormat {
   options?: unknown;
 }
 
-/** winston's own keys (triple-beam): the level as logged (before `colorize`) and the values of `%s`. */
+/** winston's own keys (triple-beam): the level as logged, the values of `%s`, the finished line. */
 const LEVEL = Symbol.for('level');
 const SPLAT = Symbol.for('splat');
+const MESSAGE = Symbol.for('message');
+
+/** Keys of every line that say nothing about the failure (the error's stack goes to the diagnosis). */
+const LINE_KEYS = new Set(['level', 'message', 'stack', 'timestamp']);
 
 /** Lines logged in a scope and not yet formatted, at most: winston formats them in order, soon. */
 const MAX_WAITING_LINES = 10_000;
 
-/** Keys of every line that say nothing about the failure (the error's stack goes to the diagnosis). */
-const LINE_KEYS = new Set(['level', 'message', 'stack', 'timestamp']);
+/** The bridge on one logger: whose lines it records, and each waiting line's scope. */
+interface Capture {
+  sink: () => LineSink;
+  scopes: Map<object, Scope>;
+  format: WinstonFormat;
+}
+
+const CAPTURE = Symbol('triage.winston');
 
 /**
  * Copies each line a winston logger writes inside a scope into it, as the logger's format left it
  * (after its redacting and other formats), then lets winston go on. A line is taken to the scope that
  * was current when the application logged it, even when winston formats it later (a logger whose
  * transports are behind formats queued lines, out of the call's async context): the logger's `write`
- * marks the line with it, and the end of the logger's format records it. Lines outside any scope,
- * and lines a format filtered out, are winston's alone. A transport's own format is not seen.
+ * notes the line's scope, and the end of the logger's format records it there. Lines outside any
+ * scope, at a level no transport writes, or filtered out by a format, are winston's alone. A
+ * transport's own format is not seen. Captured again (after `logger.configure`, or by another client),
+ * the logger is taken over, not wrapped twice. A child logger's lines are its root's: the root is
+ * captured.
  */
 export function captureWinston<T extends WinstonLogger>(logger: T, sink: () => LineSink): T {
-  // Each line's scope, beside the line rather than on it (a property added to winston's object and
-  // deleted later made every later read of it slow), until the format takes it. A Map, not a WeakMap:
-  // a WeakMap's short-lived keys cost the garbage collector more than the rest of the copy. A line
-  // winston never formats (a silent logger, a stream already ended) would stay: the map is bounded.
-  const scopes = new Map<object, Scope>();
-  const write = logger.write;
-  logger.write = function (this: unknown, info: unknown, ...rest: unknown[]) {
-    try {
-      const scope = sink().current();
-      if (scope && typeof info === 'object' && info !== null) {
-        if (scopes.size >= MAX_WAITING_LINES) scopes.clear();
-        scopes.set(info, scope);
-      }
-    } catch (error) {
-      report(sink, error);
+  try {
+    const root = rootOf(logger);
+    const existing = (root as unknown as Record<symbol, Capture | undefined>)[CAPTURE];
+    if (existing) {
+      existing.sink = sink;
+      if (root.format !== existing.format) root.format = wrapFormat(root.format, existing);
+      return logger;
     }
-    return write.call(this, info, ...rest);
-  };
-  const format = logger.format;
-  logger.format = {
+    const capture: Capture = { sink, scopes: new Map(), format: root.format };
+    Object.defineProperty(root, CAPTURE, { value: capture });
+    const write = root.write;
+    root.write = function (this: WinstonLogger, info: unknown, ...rest: unknown[]) {
+      note(this, info, capture);
+      return write.call(this, info, ...rest);
+    };
+    root.format = wrapFormat(root.format, capture);
+  } catch (error) {
+    report(sink, error);
+  }
+  return logger;
+}
+
+/** The logger whose `write` a child's calls: a child's own is read-only, and passes its lines there. */
+function rootOf(logger: WinstonLogger): WinstonLogger {
+  let root = logger;
+  while (Object.getOwnPropertyDescriptor(root, 'write')?.writable === false)
+    root = Object.getPrototypeOf(root);
+  if (typeof root?.write !== 'function' || typeof root.format?.transform !== 'function')
+    throw new TypeError('captureWinston needs a logger from winston.createLogger() (or one of its children)');
+  return root;
+}
+
+function note(logger: WinstonLogger, info: unknown, capture: Capture): void {
+  try {
+    const scope = capture.sink().current();
+    if (!scope || typeof info !== 'object' || info === null) return;
+    // Lines winston will not format (a silent or ended logger) or no transport will write: not noted.
+    if (logger.silent || logger.writableEnded) return;
+    const level = (info as Record<string | symbol, unknown>)[LEVEL] ?? (info as { level?: unknown }).level;
+    if (typeof level === 'string' && logger.isLevelEnabled && !logger.isLevelEnabled(level)) return;
+    if (capture.scopes.size >= MAX_WAITING_LINES) {
+      for (const [waiting, of] of capture.scopes) if (of.ended) capture.scopes.delete(waiting);
+      if (capture.scopes.size >= MAX_WAITING_LINES) return;
+    }
+    capture.scopes.set(info, scope);
+  } catch (error) {
+    report(capture.sink, error);
+  }
+}
+
+function wrapFormat(format: WinstonFormat, capture: Capture): WinstonFormat {
+  const wrapped: WinstonFormat = {
     options: format.options,
     transform(info: unknown, options?: unknown) {
       const scope =
-        scopes.size > 0 && typeof info === 'object' && info !== null ? scopes.get(info) : undefined;
-      if (scope) scopes.delete(info as object);
+        capture.scopes.size > 0 && typeof info === 'object' && info !== null
+          ? capture.scopes.get(info)
+          : undefined;
+      if (scope) capture.scopes.delete(info as object);
       const formatted = format.transform(info, options);
       try {
         if (scope) record(scope, info as object, formatted);
       } catch (error) {
-        report(sink, error);
+        report(capture.sink, error);
       }
       return formatted;
     },
   };
-  return logger;
+  capture.format = wrapped;
+  return wrapped;
 }
 
 function record(scope: Scope, info: object, formatted: unknown): void {
   if (typeof formatted !== 'object' || formatted === null) return;
   const line = formatted as Record<string | symbol, unknown>;
   const level = levelOfWinston(line[LEVEL] ?? line.level);
-  const stack = typeof line.stack === 'string' ? line.stack : undefined;
-  const fields: Record<string, unknown> = {};
-  let kept = 0;
-  // A snapshot: transports' own formats change the same object after this.
-  for (const key of Object.keys(line)) {
-    if (LINE_KEYS.has(key)) continue;
-    fields[key] = line[key];
-    kept++;
-  }
-  const written = new WinstonLine(line.message, kept > 0 ? fields : undefined);
+  const finished = finishedJson(line);
+  // The finished JSON line is kept as it is, parsed only if the scope is analysed; else a snapshot of
+  // the object, as JSON would write it (transports' own formats change the object after this).
+  const entry = new WinstonLine(finished ?? snapshot(line));
   const original = level === 'error' ? liveError(info, line) : undefined;
-  if (original === undefined) scope.written(level, written);
-  else scope.written(level, written, { original, reported: errorFrom(line.message, stack) });
+  if (original === undefined) {
+    scope.written(level, entry);
+    return;
+  }
+  // The error as the line has it: a stack (`format.errors({ stack: true })`, or an error passed as
+  // metadata), or nothing; the error object itself is never read.
+  const written = finished === undefined ? snapshot(line) : parseObject(finished);
+  if (typeof written?.stack !== 'string') scope.written(level, entry);
+  else scope.written(level, entry, { original, reported: errorFromWritten(written) });
+}
+
+/** The JSON line the logger's format finished (`json()`, `logstash()`), if it made one. */
+function finishedJson(line: Record<string | symbol, unknown>): string | undefined {
+  const finished = line[MESSAGE];
+  return typeof finished === 'string' && finished.startsWith('{') ? finished : undefined;
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The line's own enumerable values, as JSON would write them (an error's message and stack are not). */
+function snapshot(line: Record<string | symbol, unknown>): Record<string, unknown> {
+  const written: Record<string, unknown> = {};
+  for (const key of Object.keys(line)) {
+    const value = line[key];
+    written[key] = typeof value === 'object' && value !== null ? asJson(value) : value;
+  }
+  return written;
+}
+
+/** A value as JSON would write it (an error: its own enumerable values only); a cycle: left out. */
+function asJson(value: object): unknown {
+  try {
+    return JSON.parse(JSON.stringify(value) ?? 'null');
+  } catch {
+    return '[not serializable]';
+  }
 }
 
 /** winston's levels (npm's, syslog's, or an application's own) as Triage's, by their names. */
@@ -104,7 +193,7 @@ export function levelOfWinston(level: unknown): Level {
 }
 
 /** The error the application passed: the line itself (`logger.error(err)`), one of its `%s` values, or a field. */
-function liveError(info: unknown, line: Record<string | symbol, unknown>): Error | undefined {
+function liveError(info: object, line: Record<string | symbol, unknown>): Error | undefined {
   if (info instanceof Error) return info;
   const splat = line[SPLAT];
   if (Array.isArray(splat)) {
@@ -115,15 +204,6 @@ function liveError(info: unknown, line: Record<string | symbol, unknown>): Error
   return undefined;
 }
 
-/** The error as the line has it (its message, and the stack `format.errors({ stack: true })` adds). */
-function errorFrom(message: unknown, stack: string | undefined): Error {
-  const error = new Error(typeof message === 'string' ? message : renderValue(message));
-  const named = stack?.match(/^([A-Za-z_$][\w$]*):/);
-  error.name = named?.[1] ?? 'Error';
-  error.stack = stack;
-  return error;
-}
-
 function report(sink: () => LineSink, error: unknown): void {
   try {
     sink().onFailure(error);
@@ -132,20 +212,30 @@ function report(sink: () => LineSink, error: unknown): void {
   }
 }
 
-/** One winston line: its message, then its fields as JSON, rendered only if the scope is analysed. */
+/**
+ * One winston line, as the finished JSON line or a snapshot of its values: rendered (its message,
+ * then its fields as JSON) only if the scope is analysed.
+ */
 class WinstonLine implements WrittenLine {
-  readonly #message: unknown;
-  readonly #fields: Record<string, unknown> | undefined;
+  readonly #written: string | Record<string, unknown>;
 
-  constructor(message: unknown, fields: Record<string, unknown> | undefined) {
-    this.#message = message;
-    this.#fields = fields;
+  constructor(written: string | Record<string, unknown>) {
+    this.#written = written;
   }
 
   render(): { message: string; fields?: Record<string, unknown> } {
-    const text = this.#message === undefined ? '' : renderValue(this.#message);
-    if (!this.#fields) return { message: text };
-    const rendered = formatLog('%j', [this.#fields]);
-    return { message: text === '' ? rendered : `${text} ${rendered}`, fields: this.#fields };
+    const written = typeof this.#written === 'string' ? parseObject(this.#written) : this.#written;
+    if (!written) return { message: String(this.#written) };
+    const fields: Record<string, unknown> = {};
+    let kept = 0;
+    for (const key of Object.keys(written)) {
+      if (LINE_KEYS.has(key)) continue;
+      fields[key] = written[key];
+      kept++;
+    }
+    const text = written.message === undefined ? '' : renderValue(written.message);
+    if (kept === 0) return { message: text };
+    const rendered = formatLog('%j', [fields]);
+    return { message: text === '' ? rendered : `${text} ${rendered}`, fields };
   }
 }
