@@ -30,6 +30,7 @@ describe('createRedactor().text', () => {
     ['{"api_key": "abc123", "id": 7}', '{"api_key": "[secret]", "id": 7}'],
     ['Cookie: session=abc; theme=dark', 'Cookie: [secret]; theme=dark'],
     ['card 4111 1111 1111 1111 charged', 'card [card] charged'],
+    ['card 4111111111111111, took 31.4111111111111111 ms', 'card [card], took 31.4111111111111111 ms'],
     ['iban DE89 3704 0044 0532 0130 00 paid', 'iban [iban] paid'],
     ['call +1 415 555 2671 or (415) 555-2671', 'call [phone] or [phone]'],
     ['client 203.0.113.9 blocked', 'client [ip] blocked'],

@@ -122,7 +122,8 @@ const MEMO_ENTRIES = 4_096;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A UUID without its dashes: the form of Sentry's event ids. */
 const HEX_UUID = /^[0-9a-f]{32}$/i;
-const CARD = /\b(?:4\d{3}|5[1-5]\d{2}|2[2-7]\d{2}|3[47]\d{2}|6(?:011|5\d{2}))(?:[ -]?\d){9,15}\b/g;
+// Not the fraction of a decimal number (`"responseTime":31.4111111111111111` is a time, not a card).
+const CARD = /(?<!\d\.)\b(?:4\d{3}|5[1-5]\d{2}|2[2-7]\d{2}|3[47]\d{2}|6(?:011|5\d{2}))(?:[ -]?\d){9,15}\b/g;
 const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
 const PHONE =
   /(?<![\w+.:/-])(?:\+\d{1,3}[ .-]?)?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}(?![\w.:-])|(?<![\w.:/-])\+\d{10,14}\b/g;
