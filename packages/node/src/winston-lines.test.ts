@@ -125,6 +125,14 @@ describe('captureWinston: the lines a winston logger writes in a scope', () => {
     });
     // Passed as metadata, its stack is copied into the line: the error is diagnosed from it.
     await triage.run({ func: 'AsMetadata' }, async () => log.error('Payment failed', declined));
+    // With format.errors() and a format that finishes no JSON line, from the line's values.
+    const pretty = logger(
+      winston.format.combine(winston.format.errors({ stack: true }), winston.format.prettyPrint()),
+    );
+    triage.captureWinston(pretty.log);
+    await triage.run({ func: 'Pretty' }, async () =>
+      pretty.log.error(new RangeError('page size out of range')),
+    );
     expect(await triage.flush(5_000)).toBe(true);
     const byHandler: Record<string, TriageEvent> = Object.fromEntries(
       reports.map((report) => [report.event.source?.function, report.event]),
@@ -137,6 +145,7 @@ describe('captureWinston: the lines a winston logger writes in a scope', () => {
       code: 'E_CARD',
     });
     expect(byHandler.AsMetadata?.error?.frames?.[0]?.file).toMatch(/winston-lines\.test\.ts$/);
+    expect(byHandler.Pretty?.error).toMatchObject({ type: 'RangeError', message: 'page size out of range' });
   });
 
   it('should capture a child through its root, a logger captured again once, and refuse what is no logger', async () => {

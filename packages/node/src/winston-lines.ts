@@ -15,7 +15,6 @@ export interface WinstonLogger {
   format: WinstonFormat;
   isLevelEnabled?(level: string): boolean;
   silent?: boolean;
-  writableEnded?: boolean;
 }
 
 interface WinstonFormat {
@@ -80,8 +79,11 @@ export function captureWinston<T extends WinstonLogger>(logger: T, sink: () => L
 /** The logger whose `write` a child's calls: a child's own is read-only, and passes its lines there. */
 function rootOf(logger: WinstonLogger): WinstonLogger {
   let root = logger;
-  while (Object.getOwnPropertyDescriptor(root, 'write')?.writable === false)
+  // A child of a child… is a few steps from its root; an odd object (a Proxy) may never end.
+  for (let steps = 0; Object.getOwnPropertyDescriptor(root, 'write')?.writable === false; steps++) {
+    if (steps === 16) throw new TypeError('captureWinston found no root logger behind this one');
     root = Object.getPrototypeOf(root);
+  }
   if (typeof root?.write !== 'function' || typeof root.format?.transform !== 'function')
     throw new TypeError('captureWinston needs a logger from winston.createLogger() (or one of its children)');
   return root;
@@ -91,8 +93,10 @@ function note(logger: WinstonLogger, info: unknown, capture: Capture): void {
   try {
     const scope = capture.sink().current();
     if (!scope || typeof info !== 'object' || info === null) return;
-    // Lines winston will not format (a silent or ended logger) or no transport will write: not noted.
-    if (logger.silent || logger.writableEnded) return;
+    // Lines winston will not format (a silent, ended or destroyed logger, or one whose format was
+    // replaced since: nothing takes the line out again) or no transport will write: not noted.
+    const state = (logger as { _writableState?: { ending?: boolean; destroyed?: boolean } })._writableState;
+    if (logger.silent || state?.ending || state?.destroyed || logger.format !== capture.format) return;
     const level = (info as Record<string | symbol, unknown>)[LEVEL] ?? (info as { level?: unknown }).level;
     if (typeof level === 'string' && logger.isLevelEnabled && !logger.isLevelEnabled(level)) return;
     if (capture.scopes.size >= MAX_WAITING_LINES) {
@@ -142,15 +146,20 @@ function record(scope: Scope, info: object, formatted: unknown): void {
   }
   // The error as the line has it: a stack (`format.errors({ stack: true })`, or an error passed as
   // metadata), or nothing; the error object itself is never read.
-  const written = finished === undefined ? snapshot(line) : parseObject(finished);
+  const written = (finished === undefined ? undefined : parseObject(finished)) ?? snapshot(line);
   if (typeof written?.stack !== 'string') scope.written(level, entry);
   else scope.written(level, entry, { original, reported: errorFromWritten(written) });
 }
 
-/** The JSON line the logger's format finished (`json()`, `logstash()`), if it made one. */
+/**
+ * The JSON line the logger's format finished (`json()`, `logstash()`), if it made one: one that holds
+ * the line's level (a format that left `MESSAGE` as an error's message, which may be JSON too, did not).
+ */
 function finishedJson(line: Record<string | symbol, unknown>): string | undefined {
   const finished = line[MESSAGE];
-  return typeof finished === 'string' && finished.startsWith('{') ? finished : undefined;
+  return typeof finished === 'string' && finished.startsWith('{') && finished.includes('"level":')
+    ? finished
+    : undefined;
 }
 
 function parseObject(text: string): Record<string, unknown> | undefined {

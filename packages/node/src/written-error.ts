@@ -2,8 +2,10 @@ import { renderValue } from '@triage/core';
 
 /** How pino's error serializer (pino-std-serializers) joins a cause's stack to its error's. */
 const CAUSED_BY = '\ncaused by: ';
-/** A stack's first line: `TypeError: message`, or the name alone. */
-const HEADLINE = /^([A-Za-z_$][\w$.]*)(?:: ([\s\S]*))?$/;
+/** A stack's headline: `TypeError: message`, `TypeError [ERR_CODE]: message` (Node's), or the name alone. */
+const HEADLINE = /^([A-Za-z_$][\w$.]*)(?: \[[^\]]*\])?(?:: ([\s\S]*))?$/;
+/** Where a stack's frames start: its headline (the message may span lines) is what comes before. */
+const FIRST_FRAME = /\n\s+at /;
 
 /**
  * An `Error` made only of what a logger wrote of one (`type`, `message`, `stack`, `code`), for the
@@ -27,15 +29,21 @@ export function errorFromWritten(written: unknown): Error {
   return error;
 }
 
-function fromSections(sections: string[], index: number, fallback: { name: string; message: string }): Error {
+function fromSections(
+  sections: string[],
+  index: number,
+  fallback?: { name: string; message: string },
+): Error {
   const section = sections[index];
-  const headline = section === undefined ? undefined : HEADLINE.exec(section.split('\n', 1)[0] ?? '');
-  // A stack whose first line is no headline (redacted, say): the written type and message name it.
-  const error = new Error(headline ? (headline[2] ?? '') : fallback.message);
-  error.name = headline?.[1] ?? fallback.name;
+  const headline = section?.split(FIRST_FRAME, 1)[0];
+  let match = headline === undefined ? null : HEADLINE.exec(headline);
+  // A headline that is a message alone (`Timeout`, a stack a library wrote): the written type names it.
+  if (match && match[2] === undefined && fallback && match[1] !== fallback.name) match = null;
+  // No headline (a redacted stack, say): the written message, else the stack's first lines.
+  const error = new Error(match ? (match[2] ?? '') : fallback?.message || (headline ?? ''));
+  error.name = match?.[1] ?? fallback?.name ?? 'Error';
   withStack(error, section);
-  if (index + 1 < sections.length && index < 5)
-    error.cause = fromSections(sections, index + 1, { name: 'Error', message: '' });
+  if (index + 1 < sections.length && index < 5) error.cause = fromSections(sections, index + 1);
   return error;
 }
 
