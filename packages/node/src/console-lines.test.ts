@@ -1,12 +1,9 @@
-import type { AnalysisReport } from '@triage/engine';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { quietOptions } from './__fixtures__/quiet-options.js';
-import { createTriage, type Triage, type TriageOptions } from './triage.js';
+import { quietClients } from './__fixtures__/quiet-options.js';
 
 const METHODS = ['debug', 'log', 'info', 'warn', 'error'] as const;
 type Method = (typeof METHODS)[number];
 
-const clients: Triage[] = [];
 /** What the console printed: each method replaced, for the test, by one that keeps its calls. */
 let printed: Array<[Method, unknown[]]>;
 let before: Record<Method, (...args: unknown[]) => void>;
@@ -15,17 +12,12 @@ beforeEach(() => {
   before = Object.fromEntries(METHODS.map((method) => [method, console[method]])) as typeof before;
   for (const method of METHODS) console[method] = (...args: unknown[]) => void printed.push([method, args]);
 });
-afterEach(async () => {
-  for (const client of clients.splice(0)) await client.close();
+afterEach(() => {
   Object.assign(console, before);
 });
-
-function client(options: Partial<TriageOptions> = {}) {
-  const reports: AnalysisReport[] = [];
-  const triage = createTriage({ ...quietOptions(reports), captureConsole: true, ...options });
-  clients.push(triage);
-  return { triage, reports };
-}
+// Registered after the hook above: its clients close first, giving the console back, then the test's
+// own methods are put back.
+const client = quietClients({ captureConsole: true });
 
 describe('captureConsole: console calls made in a scope', () => {
   it('should copy each call into the scope at its level, formatted as the console would, and still print it', async () => {
@@ -152,9 +144,7 @@ describe('captureConsole: console calls made in a scope', () => {
 
   it('should not touch the console without the option', async () => {
     const testConsole = console.error;
-    const reports: AnalysisReport[] = [];
-    const triage = createTriage(quietOptions(reports));
-    clients.push(triage);
+    const { triage, reports } = client({ captureConsole: false });
     expect(console.error).toBe(testConsole);
     await triage.run({ func: 'Quiet' }, async () => console.error('only printed'));
     expect(await triage.flush(5_000)).toBe(true);

@@ -4,21 +4,10 @@ import type { TriageEvent } from '@triage/core';
 import type { AnalysisReport } from '@triage/engine';
 import Fastify from 'fastify';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { quietOptions } from './__fixtures__/quiet-options.js';
-import { createTriage, type Triage, type TriageOptions } from './triage.js';
+import { describe, expect, it } from 'vitest';
+import { quietClients } from './__fixtures__/quiet-options.js';
 
-const clients: Triage[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) await client.close();
-});
-
-function client(options: Partial<TriageOptions> = {}) {
-  const reports: AnalysisReport[] = [];
-  const triage = createTriage({ ...quietOptions(reports), ...options });
-  clients.push(triage);
-  return { triage, reports };
-}
+const client = quietClients();
 
 /** A pino logger (10, which publishes its lines) writing to `written`, configured by the application alone. */
 function logger(options: pino.LoggerOptions = {}) {

@@ -1,22 +1,11 @@
 import { Writable } from 'node:stream';
 import type { TriageEvent } from '@triage/core';
 import type { AnalysisReport } from '@triage/engine';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import winston from 'winston';
-import { quietOptions } from './__fixtures__/quiet-options.js';
-import { createTriage, type Triage, type TriageOptions } from './triage.js';
+import { quietClients, quietOptions } from './__fixtures__/quiet-options.js';
 
-const clients: Triage[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) await client.close();
-});
-
-function client(options: Partial<TriageOptions> = {}) {
-  const reports: AnalysisReport[] = [];
-  const triage = createTriage({ ...quietOptions(reports), ...options });
-  clients.push(triage);
-  return { triage, reports };
-}
+const client = quietClients();
 
 /** A winston logger writing JSON lines to `written`, with the application's own format. */
 function logger(format: winston.Logform.Format = winston.format.json(), level = 'silly') {
