@@ -303,6 +303,26 @@ describe('capturePino: the lines pino writes in a scope', () => {
     expect(triage.stats().sdk['failed:pino']).toBe(4);
   });
 
+  it("should diagnose a Fastify route's error as Fastify's logger wrote it, after its redact paths", async () => {
+    const { triage, reports } = client();
+    const { log } = logger({ level: 'info', redact: ['err.message', 'err.stack'] });
+    const app = Fastify({ loggerInstance: log });
+    await app.register(triage.fastify);
+    app.get('/claims/:id', async () => {
+      throw new Error('claim for patient p-1 (hypertension stage 2) refused');
+    });
+    expect((await app.inject({ method: 'GET', url: '/claims/1' })).statusCode).toBe(500);
+    await app.close();
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(reports).toHaveLength(1);
+    // The error as Fastify's line wrote it (its message and stack redacted, so no frames); the line's
+    // own message is the error's message again, as Fastify writes it: hiding that takes `msg` too.
+    expect(reports[0]?.event.error).toEqual({ type: 'Error', message: '[Redacted]' });
+    expect(reports[0]?.event.log[0]?.message).toMatch(
+      /^claim for patient .* refused Error: \[Redacted\] \{"reqId"/,
+    );
+  });
+
   it("should copy Fastify's own request lines, with their request id and without the request's cookies", async () => {
     const { triage, reports } = client();
     const { log } = logger({ level: 'info' });
@@ -325,11 +345,11 @@ describe('capturePino: the lines pino writes in a scope', () => {
     expect(JSON.stringify(event)).not.toMatch(/s3cr3t/);
     expect(event.error).toMatchObject({ message: 'order store timed out' });
     const lines = event.log.map((entry) => entry.message);
-    // Fastify logs 'incoming request' before its hooks run, so before the scope; its error line is the
-    // error the plugin captured already, left out.
+    // Fastify logs 'incoming request' before its hooks run, so before the scope. Its error line reports
+    // the error the plugin's onError saw first (and left to the scope's end): the line is what is kept.
     expect(lines).toEqual([
       'loading order {"reqId":"req-1","orderId":"17"}',
-      'Error: order store timed out',
+      'Error: order store timed out {"reqId":"req-1","req":{"method":"GET","url":"/orders/17","host":"localhost:80","remoteAddress":"127.0.0.1"},"res":{"statusCode":500}}',
       expect.stringMatching(
         /^request completed \{"reqId":"req-1","res":\{"statusCode":500\},"responseTime":[\d.]+\}$/,
       ),

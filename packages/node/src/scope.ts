@@ -58,6 +58,8 @@ export class Scope implements Disposable {
   readonly captured: unknown[] = [];
   /** Errors a logger's line reported, by the object the call passed (`captured` holds them as written). */
   #originals: unknown[] | undefined;
+  /** Errors a framework reported, captured at the end unless a logger's line reports them first. */
+  #atEnd: unknown[] | undefined;
   #tailNext = 0;
   #headSize: number;
   #tailSize: number;
@@ -128,12 +130,24 @@ export class Scope implements Disposable {
 
   /** True when analysis is due: an ERROR entry or a captured exception (or a WARN, if `warnings`). */
   hasErrors(warnings = false): boolean {
-    return this.maxRank >= (warnings ? WARN : ERROR) || this.captured.length > 0;
+    return this.maxRank >= (warnings ? WARN : ERROR) || this.captured.length > 0 || this.#atEnd !== undefined;
+  }
+
+  /**
+   * Captures `error` when the scope ends, unless a logger's line reports it before then: a framework's
+   * error hook sees an error before the framework's logger writes its line, and the line's version (what
+   * the logger's `redact` paths and serializers left of it) is the one to diagnose.
+   */
+  captureAtEnd(error: unknown): void {
+    if (this.ended || this.#reported(error)) return;
+    this.#atEnd ??= [];
+    if (this.#atEnd.length < 5 && !this.#atEnd.includes(error)) this.#atEnd.push(error);
   }
 
   /** Closes the scope; later calls do nothing. */
   end(): void {
     if (this.ended) return;
+    if (this.#atEnd) for (const error of this.#atEnd) this.capture(error);
     this.ended = true;
     this.durationMs = performance.now() - this.#start;
     this.#owner.scopeEnded(this);
