@@ -2,6 +2,7 @@ import { tracingChannel } from 'node:diagnostics_channel';
 import { Writable } from 'node:stream';
 import type { TriageEvent } from '@triage/core';
 import type { AnalysisReport } from '@triage/engine';
+import express from 'express';
 import Fastify from 'fastify';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +15,12 @@ function logger(options: pino.LoggerOptions = {}) {
   const written: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
-      written.push(JSON.parse(String(chunk)));
+      try {
+        written.push(JSON.parse(String(chunk)));
+      } catch {
+        // A line pino could not write as JSON (a removed `msg`), kept as text.
+        written.push({ unparsed: String(chunk) });
+      }
       done();
     },
   });
@@ -321,6 +327,65 @@ describe('capturePino: the lines pino writes in a scope', () => {
     expect(reports[0]?.event.log[0]?.message).toMatch(
       /^claim for patient .* refused Error: \[Redacted\] \{"reqId"/,
     );
+  });
+
+  it("should keep a route's error the diagnosis's, and in its place, when a logger reports another error after", async () => {
+    const { triage, reports } = client();
+    const { log } = logger({ level: 'info' });
+    const app = express();
+    app.use(triage.middleware());
+    // An access logger in the manner of pino-http: an error line of its own once a 500 is sent.
+    app.use((_request, response, next) => {
+      response.on('finish', () => {
+        if (response.statusCode >= 500)
+          log.error({ err: new Error('failed with status code 500') }, 'request errored');
+      });
+      next();
+    });
+    app.get('/orders/:id', () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'total')");
+    });
+    app.use(triage.errorHandler());
+    app.use(
+      (
+        _error: unknown,
+        _request: express.Request,
+        response: express.Response,
+        _next: express.NextFunction,
+      ) => {
+        response.status(500).end();
+      },
+    );
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      expect((await fetch(`http://127.0.0.1:${port}/orders/7`)).status).toBe(500);
+      expect(await triage.flush(5_000)).toBe(true);
+    } finally {
+      server.close();
+    }
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.event.error).toMatchObject({ type: 'TypeError' });
+    expect(reports[0]?.event.log.map((entry) => entry.message)).toEqual([
+      "TypeError: Cannot read properties of undefined (reading 'total')",
+      'request errored Error: failed with status code 500',
+    ]);
+  });
+
+  it("should let a framework's capture stand where the logger's error line is no JSON", async () => {
+    const { triage, reports } = client();
+    // Removing `msg` makes pino write `"msg":undefined`: the line cannot be read.
+    const { log } = logger({ level: 'info', redact: { paths: ['msg'], remove: true } });
+    const app = Fastify({ loggerInstance: log });
+    await app.register(triage.fastify);
+    app.get('/stock', async () => {
+      throw new RangeError('page size out of range');
+    });
+    expect((await app.inject({ method: 'GET', url: '/stock' })).statusCode).toBe(500);
+    await app.close();
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(reports[0]?.event.error).toMatchObject({ type: 'RangeError', message: 'page size out of range' });
   });
 
   it("should copy Fastify's own request lines, with their request id and without the request's cookies", async () => {

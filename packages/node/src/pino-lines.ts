@@ -90,8 +90,10 @@ export class PinoLines {
       // The live error only says which error this is (one error reported twice is captured once); what
       // is diagnosed is the error as the line wrote it. Only pino's error key holds a serialized error.
       const original = level === 'error' ? liveError(args[0], settings) : undefined;
-      if (original === undefined) scope.written(level, line);
-      else scope.written(level, line, { original, reported: reportedError(written, settings) });
+      const parsed = original === undefined ? undefined : parseLine(written);
+      // A line that is no JSON object says nothing readable of the error: a framework's capture stands.
+      if (original === undefined || parsed === undefined) scope.written(level, line);
+      else scope.written(level, line, { original, reported: reportedError(parsed, settings) });
     } catch (failure) {
       try {
         this.#onFailure(failure);
@@ -168,18 +170,20 @@ function liveError(merged: unknown, { errorKey }: PinoSettings): Error | undefin
   return error instanceof Error ? error : undefined;
 }
 
-/**
- * The error to diagnose for an error line: the one at the logger's `errorKey`, as the line wrote it
- * (after the serializers and `redact` paths); undefined when the line left it out, or is no JSON.
- */
-function reportedError(written: string, settings: PinoSettings): Error | undefined {
-  let parsed: unknown;
+function parseLine(written: string): Record<string, unknown> | undefined {
   try {
-    parsed = JSON.parse(written);
+    const parsed: unknown = JSON.parse(written);
+    return isRecord(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }
-  if (!isRecord(parsed)) return undefined;
+}
+
+/**
+ * The error to diagnose for an error line: the one at the logger's `errorKey`, as the line wrote it
+ * (after the serializers and `redact` paths); undefined when the line left it out.
+ */
+function reportedError(parsed: Record<string, unknown>, settings: PinoSettings): Error | undefined {
   const error = errorAt(parsed, settings);
   return error === undefined ? undefined : errorFromWritten(error);
 }

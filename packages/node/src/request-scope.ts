@@ -49,9 +49,9 @@ export type FastifyPlugin = (
 export function recordRouteError(scope: Scope, error: unknown, errorStatus: number): void {
   const status = statusOf(error);
   if (errorStatus > 0 && status < errorStatus) scope.warn('responded %d: %s', status, error);
-  // At the scope's end: the framework's logger may write the error's line after this hook, and its
-  // version of the error (after its redaction) is then the one diagnosed.
-  else scope.captureAtEnd(error);
+  // Until a logger's line reports it: the framework's logger may write the error's line after this
+  // hook, and its version of the error (after its redaction) is then the one diagnosed.
+  else scope.captureUnlessLogged(error);
 }
 
 function statusOf(error: unknown): number {

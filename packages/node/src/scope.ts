@@ -58,8 +58,8 @@ export class Scope implements Disposable {
   readonly captured: unknown[] = [];
   /** Errors a logger's line reported, by the object the call passed (`captured` holds them as written). */
   #originals: unknown[] | undefined;
-  /** Errors a framework reported, captured at the end unless a logger's line reports them first. */
-  #atEnd: unknown[] | undefined;
+  /** Errors a framework's hook captured, until a logger's line reports them: where each is. */
+  #provisional: Map<unknown, { entry: RawEntry }> | undefined;
   #tailNext = 0;
   #headSize: number;
   #tailSize: number;
@@ -112,6 +112,20 @@ export class Scope implements Disposable {
    */
   written(level: Level, line: WrittenLine, error?: { original: unknown; reported: unknown }): void {
     if (this.ended) return;
+    const provisional = error && this.#provisional?.get(error.original);
+    if (error && provisional) {
+      // The line reports what a framework's hook captured: it takes that capture's place.
+      this.#provisional?.delete(error.original);
+      this.#originals ??= [];
+      this.#originals.push(error.original);
+      const at = this.captured.indexOf(error.original);
+      if (at !== -1) {
+        if (error.reported === undefined) this.captured.splice(at, 1);
+        else this.captured[at] = error.reported;
+      }
+      Object.assign(provisional.entry, { level, format: undefined, args: [], line });
+      return;
+    }
     if (error) {
       if (this.#reported(error.original)) return;
       // Remembered even when the line left it out: a framework's report of it later is not captured
@@ -130,24 +144,26 @@ export class Scope implements Disposable {
 
   /** True when analysis is due: an ERROR entry or a captured exception (or a WARN, if `warnings`). */
   hasErrors(warnings = false): boolean {
-    return this.maxRank >= (warnings ? WARN : ERROR) || this.captured.length > 0 || this.#atEnd !== undefined;
+    return this.maxRank >= (warnings ? WARN : ERROR) || this.captured.length > 0;
   }
 
   /**
-   * Captures `error` when the scope ends, unless a logger's line reports it before then: a framework's
-   * error hook sees an error before the framework's logger writes its line, and the line's version (what
-   * the logger's `redact` paths and serializers left of it) is the one to diagnose.
+   * Captures `error` as `capture` does, until a logger's line reports it: a framework's error hook sees
+   * an error before the framework's logger writes its line, and the line's version (what the logger's
+   * `redact` paths and serializers left of it) then takes its place, in the log and in the diagnosis.
    */
-  captureAtEnd(error: unknown): void {
+  captureUnlessLogged(error: unknown): void {
     if (this.ended || this.#reported(error)) return;
-    this.#atEnd ??= [];
-    if (this.#atEnd.length < 5 && !this.#atEnd.includes(error)) this.#atEnd.push(error);
+    if (this.captured.length < 5) this.captured.push(error);
+    const entry = this.#push('error', error, []);
+    if (!entry) return;
+    this.#provisional ??= new Map();
+    this.#provisional.set(error, { entry });
   }
 
   /** Closes the scope; later calls do nothing. */
   end(): void {
     if (this.ended) return;
-    if (this.#atEnd) for (const error of this.#atEnd) this.capture(error);
     this.ended = true;
     this.durationMs = performance.now() - this.#start;
     this.#owner.scopeEnded(this);
@@ -166,8 +182,8 @@ export class Scope implements Disposable {
     return [...this.head, ...this.kept, ...tail];
   }
 
-  #push(level: Level, format: unknown, args: unknown[], line?: WrittenLine): void {
-    if (this.ended) return;
+  #push(level: Level, format: unknown, args: unknown[], line?: WrittenLine): RawEntry | undefined {
+    if (this.ended) return undefined;
     const rank = RANK[level];
     if (rank > this.maxRank) this.maxRank = rank;
     const entry: RawEntry = { level, time: Date.now(), format, args, line };
@@ -185,5 +201,6 @@ export class Scope implements Disposable {
         this.dropped--;
       }
     }
+    return entry;
   }
 }

@@ -137,6 +137,22 @@ describe('captureWinston: the lines a winston logger writes in a scope', () => {
     expect(byHandler.Pretty?.error).toMatchObject({ type: 'RangeError', message: 'page size out of range' });
   });
 
+  it('should take a JSON line a printf format finished as the line, without the fields it left out', async () => {
+    const { triage, reports } = client();
+    const { log } = logger(
+      winston.format.printf((info) =>
+        JSON.stringify({ severity: info.level.toUpperCase(), message: info.message }),
+      ),
+    );
+    triage.captureWinston(log);
+    await triage.run({ func: 'Admit' }, async () =>
+      log.error('admission failed', { patientName: 'Jane Q. Doe', diagnosis: 'hypertension stage 2' }),
+    );
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(JSON.stringify(reports[0]?.event)).not.toMatch(/Jane|hypertension/);
+    expect(messages(reports[0])).toEqual(['error admission failed {"severity":"ERROR"}']);
+  });
+
   it('should capture a child through its root, a logger captured again once, and refuse what is no logger', async () => {
     const diagnostics: string[] = [];
     const { triage, reports } = client({ diagnostics: (line) => diagnostics.push(line) });

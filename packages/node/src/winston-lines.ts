@@ -152,12 +152,12 @@ function record(scope: Scope, info: object, formatted: unknown): void {
 }
 
 /**
- * The JSON line the logger's format finished (`json()`, `logstash()`), if it made one: one that holds
- * the line's level (a format that left `MESSAGE` as an error's message, which may be JSON too, did not).
+ * The JSON line the logger's format finished (`json()`, `logstash()`, a `printf` of JSON), if it made
+ * one: a `MESSAGE` of its own (a format such as `errors()` that leaves it as the message made none).
  */
 function finishedJson(line: Record<string | symbol, unknown>): string | undefined {
   const finished = line[MESSAGE];
-  return typeof finished === 'string' && finished.startsWith('{') && finished.includes('"level":')
+  return typeof finished === 'string' && finished !== line.message && finished.startsWith('{')
     ? finished
     : undefined;
 }

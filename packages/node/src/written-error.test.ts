@@ -35,6 +35,9 @@ describe('errorFromWritten', () => {
       stack: 'Timeout\n    at x (a.js:1:1)',
     });
     expect([timeout.name, timeout.message]).toEqual(['TimeoutError', 'Timeout']);
+    // A subclass that names nothing, with no message: named as its stack names it, as when captured itself.
+    const unnamed = errorFromWritten({ type: 'DbError', message: '', stack: 'Error\n    at q (db.js:1:1)' });
+    expect([unnamed.name, unnamed.message]).toEqual(['Error', '']);
     const bare = errorFromWritten({ type: 'RangeError', message: 'page size out of range' });
     expect([bare.name, bare.message, bare.stack]).toEqual([
       'RangeError',

@@ -37,8 +37,15 @@ function fromSections(
   const section = sections[index];
   const headline = section?.split(FIRST_FRAME, 1)[0];
   let match = headline === undefined ? null : HEADLINE.exec(headline);
-  // A headline that is a message alone (`Timeout`, a stack a library wrote): the written type names it.
-  if (match && match[2] === undefined && fallback && match[1] !== fallback.name) match = null;
+  // A headline that is the message alone (`Timeout`, a stack a library wrote): the written type names it.
+  if (
+    match &&
+    match[2] === undefined &&
+    fallback &&
+    match[1] === fallback.message &&
+    match[1] !== fallback.name
+  )
+    match = null;
   // No headline (a redacted stack, say): the written message, else the stack's first lines.
   const error = new Error(match ? (match[2] ?? '') : fallback?.message || (headline ?? ''));
   error.name = match?.[1] ?? fallback?.name ?? 'Error';
