@@ -5,18 +5,15 @@ const EXPLICIT =
 const EXCEPTION_HEADER =
   /^(?:Uncaught )?(?:[\w$.]*(?:Error|Exception)|Traceback \(most recent call last\)|panic|fatal error)\b:?/;
 const CONTINUATION = /^\s+(?:at |File "|\.\.\. \d+ more)|^goroutine \d+ |^Caused by: /;
-const PINO_LEVELS: Record<number, Level> = {
-  10: 'debug',
-  20: 'debug',
-  30: 'info',
-  40: 'warn',
-  50: 'error',
-  60: 'error',
-};
-
-/** Maps a level word or a pino/bunyan number to a Level. */
+/**
+ * Maps a level word (syslog's, npm's and winston's included) or a pino/bunyan number (10 trace,
+ * 20 debug, 30 info, 40 warn, 50 error, 60 fatal, and custom ones between them) to a Level.
+ */
 export function toLevel(value: unknown, fallback: Level = 'info'): Level {
-  if (typeof value === 'number') return PINO_LEVELS[value] ?? (value >= 50 ? 'error' : fallback);
+  if (typeof value === 'number') {
+    if (Number.isNaN(value)) return fallback;
+    return value >= 50 ? 'error' : value >= 40 ? 'warn' : value >= 30 ? 'info' : 'debug';
+  }
   if (typeof value !== 'string') return fallback;
   switch (value.toLowerCase()) {
     case 'fatal':
@@ -34,9 +31,12 @@ export function toLevel(value: unknown, fallback: Level = 'info'): Level {
       return 'warn';
     case 'debug':
     case 'trace':
+    case 'verbose':
+    case 'silly':
       return 'debug';
     case 'info':
     case 'notice':
+    case 'http':
       return 'info';
     default:
       return fallback;

@@ -1,6 +1,6 @@
 import type { Level } from '@triage/core';
 import { formatLog } from '@triage/core';
-import type { Scope, WrittenLine } from './scope.js';
+import type { LineSink, WrittenLine } from './scope.js';
 
 /** The console methods copied, and the level each line gets. */
 const LEVELS = { debug: 'debug', log: 'info', info: 'info', warn: 'warn', error: 'error' } as const;
@@ -25,13 +25,7 @@ const LEFT_ALONE = [
 type Method = keyof typeof LEVELS | (typeof LEFT_ALONE)[number];
 type ConsoleMethod = (...args: unknown[]) => void;
 
-/** One client listening: its current scope, and where its failures go. */
-export interface ConsoleListener {
-  current(): Scope | undefined;
-  onFailure(error: unknown): void;
-}
-
-const listeners = new Set<ConsoleListener>();
+const listeners = new Set<LineSink>();
 /** The wrapping in place, while a client listens: each method's wrapper and what it wrapped. */
 let wrapping: Map<Method, { wrapper: ConsoleMethod; original: ConsoleMethod }> | undefined;
 /**
@@ -47,7 +41,7 @@ let ownWrites = 0;
  * in that chain, passing calls on and recording nothing. The arguments are kept as they were passed,
  * and formatted (with the console's verbs) only if the scope is analysed.
  */
-export function listenToConsole(listener: ConsoleListener): () => void {
+export function listenToConsole(listener: LineSink): () => void {
   listeners.add(listener);
   if (!wrapping) wrapping = wrapConsole();
   return () => {
@@ -100,7 +94,7 @@ function wrapConsole(): Map<Method, { wrapper: ConsoleMethod; original: ConsoleM
   return wrapped;
 }
 
-function record(listener: ConsoleListener, level: Level, args: unknown[]): void {
+function record(listener: LineSink, level: Level, args: unknown[]): void {
   try {
     const scope = listener.current();
     if (!scope) return;

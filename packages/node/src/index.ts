@@ -1,7 +1,7 @@
 export { triage } from './default-client.js';
 export type { PinoHooks } from './pino-hooks.js';
 export type { FastifyLike, FastifyPlugin, MiddlewareOptions } from './request-scope.js';
-export type { RawEntry, ScopeOptions, WrittenLine } from './scope.js';
+export type { LineSink, RawEntry, ScopeOptions, WrittenLine } from './scope.js';
 export { Scope } from './scope.js';
 export type { EventDefaults } from './scope-to-event.js';
 export { scopeToEvent } from './scope-to-event.js';
@@ -16,4 +16,4 @@ export { parseDsn } from './transports/parse-dsn.js';
 export type { Transport, TransportJob } from './transports/transport.js';
 export type { TriageOptions, TriageStats } from './triage.js';
 export { createTriage, Triage } from './triage.js';
-export type { LineSink, WinstonLogger } from './winston-lines.js';
+export type { WinstonLogger } from './winston-lines.js';

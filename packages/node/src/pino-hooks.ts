@@ -1,6 +1,6 @@
-import { formatLog } from '@triage/core';
-import { levelOfPino, type PinoLines } from './pino-lines.js';
-import type { Scope } from './scope.js';
+import { formatLog, toLevel } from '@triage/core';
+import type { PinoLines } from './pino-lines.js';
+import type { LineSink, Scope } from './scope.js';
 
 /** pino's `hooks` option (pino ≥ 7), as far as this bridge fills it. */
 export interface PinoHooks {
@@ -18,18 +18,14 @@ export interface PinoHooks {
  * apply here; Triage's redaction does, before anything leaves the process. Lines outside any scope, and
  * levels pino has off, are not seen. Whatever happens here, pino's own line is written.
  */
-export function pinoHooksFor(
-  current: () => Scope | undefined,
-  onFailure: (error: unknown) => void,
-  lines?: PinoLines,
-): PinoHooks {
+export function pinoHooksFor(sink: LineSink, lines?: PinoLines): PinoHooks {
   return {
     logMethod(args, method, level) {
       let scope: Scope | undefined;
       try {
-        scope = current();
+        scope = sink.current();
       } catch (error) {
-        onFailure(error);
+        sink.onFailure(error);
       }
       if (!scope) return method.apply(this, args);
       let result: unknown;
@@ -39,9 +35,9 @@ export function pinoHooksFor(
       if (lines?.recorded(write)) return result;
       if (!lines) write();
       try {
-        record(scope, levelOfPino(level), args);
+        record(scope, toLevel(level), args);
       } catch (error) {
-        onFailure(error);
+        sink.onFailure(error);
       }
       return result;
     },

@@ -1,19 +1,8 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { formatLog, renderValue } from '@triage/core';
-import type { Scope, WrittenLine } from './scope.js';
+import { renderValue, toLevel } from '@triage/core';
+import type { LineSink, WrittenLine } from './scope.js';
 import { errorFromWritten } from './written-error.js';
-
-/** pino's numeric levels: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal. */
-export const levelOfPino = (level: unknown) =>
-  typeof level !== 'number'
-    ? 'info'
-    : level >= 50
-      ? 'error'
-      : level >= 40
-        ? 'warn'
-        : level >= 30
-          ? 'info'
-          : 'debug';
+import { isRecord, parseJsonObject, withFields } from './written-line.js';
 
 /** What pino (≥ 9.10) publishes on `tracing:pino_asJson:end`: `asJson(obj, msg, num, time)` and its line. */
 interface AsJsonContext {
@@ -41,15 +30,13 @@ const MAX_LINE_CHARS = 16 * 1024;
  * written outside any scope is pino's alone.
  */
 export class PinoLines {
-  readonly #current: () => Scope | undefined;
-  readonly #onFailure: (error: unknown) => void;
+  readonly #sink: LineSink;
   readonly #ended = (context: unknown) => this.#record(context as AsJsonContext);
   /** Set by `pinoHooks` around a call it may record itself: the channel marks it as taken. */
   #expected: { taken: boolean } | undefined;
 
-  constructor(current: () => Scope | undefined, onFailure: (error: unknown) => void) {
-    this.#current = current;
-    this.#onFailure = onFailure;
+  constructor(sink: LineSink) {
+    this.#sink = sink;
     subscribe(LINE_WRITTEN, this.#ended);
   }
 
@@ -77,12 +64,12 @@ export class PinoLines {
     // Node reports a subscriber's exception as uncaught: nothing may escape from here.
     try {
       if (this.#expected) this.#expected.taken = true;
-      const scope = this.#current();
+      const scope = this.#sink.current();
       const result = context.result;
       if (!scope || typeof result !== 'string' || !context.arguments) return;
       // Indexed, not spread or `Array.from`: copying pino's `arguments` object cost more than the rest.
       const args = context.arguments;
-      const level = levelOfPino(args[2]);
+      const level = toLevel(args[2]);
       const settings = settingsOf(context.instance);
       // Through the logger's `streamWrite` hook (once, here), as pino passes the line on; then cut.
       const written = settings.streamWrite ? settings.streamWrite(result) : result;
@@ -90,13 +77,13 @@ export class PinoLines {
       // The live error only says which error this is (one error reported twice is captured once); what
       // is diagnosed is the error as the line wrote it. Only pino's error key holds a serialized error.
       const original = level === 'error' ? liveError(args[0], settings) : undefined;
-      const parsed = original === undefined ? undefined : parseLine(written);
+      const parsed = original === undefined ? undefined : parseJsonObject(written);
       // A line that is no JSON object says nothing readable of the error: a framework's capture stands.
       if (original === undefined || parsed === undefined) scope.written(level, line);
       else scope.written(level, line, { original, reported: reportedError(parsed, settings) });
     } catch (failure) {
       try {
-        this.#onFailure(failure);
+        this.#sink.onFailure(failure);
       } catch {
         // Reporting the failure failed too: nothing more can be done, and nothing may escape.
       }
@@ -170,15 +157,6 @@ function liveError(merged: unknown, { errorKey }: PinoSettings): Error | undefin
   return error instanceof Error ? error : undefined;
 }
 
-function parseLine(written: string): Record<string, unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(written);
-    return isRecord(parsed) ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The error to diagnose for an error line: the one at the logger's `errorKey`, as the line wrote it
  * (after the serializers and `redact` paths); undefined when the line left it out.
@@ -207,17 +185,14 @@ class PinoLine implements WrittenLine {
     if (typeof parsed === 'string') return { message: parsed };
     const { messageKey, errorKey, nestedKey } = this.#settings;
     const fields: Record<string, unknown> = {};
-    let kept = 0;
     for (const [key, value] of Object.entries(parsed)) {
       if (PINO_KEYS.has(key) || key === messageKey || (key === errorKey && nestedKey === undefined)) continue;
       if (key === nestedKey && isRecord(value)) {
         const { [errorKey]: _error, ...nested } = value;
-        if (Object.keys(nested).length === 0) continue;
-        fields[key] = nested;
+        if (Object.keys(nested).length > 0) fields[key] = nested;
       } else {
         fields[key] = value;
       }
-      kept++;
     }
     const message = parsed[messageKey];
     const error = errorAt(parsed, this.#settings);
@@ -234,25 +209,13 @@ class PinoLine implements WrittenLine {
     ]
       .filter((part) => part !== undefined)
       .join(' ');
-    if (kept === 0) return { message: text };
-    const rendered = formatLog('%j', [fields]);
-    return { message: text === '' ? rendered : `${text} ${rendered}`, fields };
+    return withFields(text, fields);
   }
 
   /** The line as an object, or as text when it is not a JSON object (cut, or an own `stringify`). */
   #parse(): Record<string, unknown> | string {
-    const line = this.#line;
-    try {
-      const parsed: unknown = JSON.parse(line);
-      return isRecord(parsed) ? parsed : line.trimEnd();
-    } catch {
-      return line.trimEnd();
-    }
+    return parseJsonObject(this.#line) ?? this.#line.trimEnd();
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function errorAt(parsed: Record<string, unknown>, { errorKey, nestedKey }: PinoSettings): unknown {

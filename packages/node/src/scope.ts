@@ -32,6 +32,12 @@ export interface WrittenLine {
   render(): { message: string; fields?: Record<string, unknown> };
 }
 
+/** What a bridge from another logger records with: a client's current scope, and where its failures go. */
+export interface LineSink {
+  current(): Scope | undefined;
+  onFailure(error: unknown): void;
+}
+
 /** Receives a scope once it ends; implemented by the Triage client. */
 export interface ScopeOwner {
   scopeEnded(scope: Scope): void;

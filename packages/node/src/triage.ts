@@ -18,13 +18,13 @@ import {
   recordRouteError,
   requestInfoOf,
 } from './request-scope.js';
-import { Scope, type ScopeOptions, type ScopeOwner } from './scope.js';
+import { type LineSink, Scope, type ScopeOptions, type ScopeOwner } from './scope.js';
 import { type EventDefaults, scopeToEvent } from './scope-to-event.js';
 import { type SummaryMode, type SummarySink, SummaryWriter, writeToStdout } from './summary-writer.js';
 import { HttpTransport } from './transports/http-transport.js';
 import { InProcessTransport } from './transports/in-process-transport.js';
 import type { Transport } from './transports/transport.js';
-import { captureWinston, type LineSink, type WinstonLogger } from './winston-lines.js';
+import { captureWinston, type WinstonLogger } from './winston-lines.js';
 
 export interface TriageOptions extends EventDefaults {
   /** Analyse scopes whose worst line is a WARN too (the write-up learned to analyse ERROR only). */
@@ -196,16 +196,8 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
       void this.#inProcess.replayKept().then((count) => this.#handedOver(count));
     }
     if (options.captureCrashes ?? true) captureCrashes(this);
-    if (options.capturePino ?? true)
-      this.#pinoLines = new PinoLines(
-        () => this.current(),
-        (error) => this.#fail('pino', error),
-      );
-    if (options.captureConsole)
-      this.#stopConsole = listenToConsole({
-        current: () => this.current(),
-        onFailure: (error) => this.#fail('console', error),
-      });
+    if (options.capturePino ?? true) this.#pinoLines = new PinoLines(this.lineSink('pino'));
+    if (options.captureConsole) this.#stopConsole = listenToConsole(this.lineSink('console'));
   }
 
   /** Opens a scope and makes it the current one for the rest of this async call chain. */
@@ -370,11 +362,7 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
    * add nothing.
    */
   pinoHooks(): PinoHooks {
-    return pinoHooksFor(
-      () => this.current(),
-      (error) => this.#fail('pino', error),
-      this.#pinoLines,
-    );
+    return pinoHooksFor(this.lineSink('pino'), this.#pinoLines);
   }
 
   /**

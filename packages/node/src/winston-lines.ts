@@ -1,13 +1,7 @@
-import type { Level } from '@triage/core';
-import { formatLog, renderValue } from '@triage/core';
-import type { Scope, WrittenLine } from './scope.js';
+import { renderValue, toLevel } from '@triage/core';
+import type { LineSink, Scope, WrittenLine } from './scope.js';
 import { errorFromWritten } from './written-error.js';
-
-/** The client a bridge records for: its current scope, and where its failures go. */
-export interface LineSink {
-  current(): Scope | undefined;
-  onFailure(error: unknown): void;
-}
+import { parseJsonObject, withFields } from './written-line.js';
 
 /** What this bridge uses of a winston (3) logger. */
 export interface WinstonLogger {
@@ -134,10 +128,11 @@ function wrapFormat(format: WinstonFormat, capture: Capture): WinstonFormat {
 function record(scope: Scope, info: object, formatted: unknown): void {
   if (typeof formatted !== 'object' || formatted === null) return;
   const line = formatted as Record<string | symbol, unknown>;
-  const level = levelOfWinston(line[LEVEL] ?? line.level);
+  // winston's levels by name (npm's, syslog's); an application's own unknown to Triage as debug.
+  const level = toLevel(line[LEVEL] ?? line.level, 'debug');
   const finished = finishedJson(line);
-  // The finished JSON line is kept as it is, parsed only if the scope is analysed; else a snapshot of
-  // the object, as JSON would write it (transports' own formats change the object after this).
+  // The finished JSON line is kept as it is, parsed only if the scope is analysed; else a shallow copy
+  // of the object (transports' own formats change it after this), made JSON only if analysed.
   const entry = new WinstonLine(finished ?? snapshot(line));
   const original = level === 'error' ? liveError(info, line) : undefined;
   if (original === undefined) {
@@ -146,7 +141,7 @@ function record(scope: Scope, info: object, formatted: unknown): void {
   }
   // The error as the line has it: a stack (`format.errors({ stack: true })`, or an error passed as
   // metadata), or nothing; the error object itself is never read.
-  const written = (finished === undefined ? undefined : parseObject(finished)) ?? snapshot(line);
+  const written = (finished === undefined ? undefined : parseJsonObject(finished)) ?? snapshot(line);
   if (typeof written?.stack !== 'string') scope.written(level, entry);
   else scope.written(level, entry, { original, reported: errorFromWritten(written) });
 }
@@ -162,43 +157,21 @@ function finishedJson(line: Record<string | symbol, unknown>): string | undefine
     : undefined;
 }
 
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The line's own enumerable values, as JSON would write them (an error's message and stack are not). */
+/** The line's own enumerable values (an error's message and stack are not), as they are now. */
 function snapshot(line: Record<string | symbol, unknown>): Record<string, unknown> {
   const written: Record<string, unknown> = {};
-  for (const key of Object.keys(line)) {
-    const value = line[key];
-    written[key] = typeof value === 'object' && value !== null ? asJson(value) : value;
-  }
+  for (const key of Object.keys(line)) written[key] = line[key];
   return written;
 }
 
 /** A value as JSON would write it (an error: its own enumerable values only); a cycle: left out. */
-function asJson(value: object): unknown {
+function asJson(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
   try {
     return JSON.parse(JSON.stringify(value) ?? 'null');
   } catch {
     return '[not serializable]';
   }
-}
-
-/** winston's levels (npm's, syslog's, or an application's own) as Triage's, by their names. */
-export function levelOfWinston(level: unknown): Level {
-  const name = String(level).toLowerCase();
-  if (/^(error|err|emerg|alert|crit|fatal)/.test(name)) return 'error';
-  if (name.startsWith('warn')) return 'warn';
-  if (/^(info|notice|http)/.test(name)) return 'info';
-  return 'debug';
 }
 
 /** The error the application passed: the line itself (`logger.error(err)`), one of its `%s` values, or a field. */
@@ -222,8 +195,8 @@ function report(sink: () => LineSink, error: unknown): void {
 }
 
 /**
- * One winston line, as the finished JSON line or a snapshot of its values: rendered (its message,
- * then its fields as JSON) only if the scope is analysed.
+ * One winston line, as the finished JSON line or a copy of its values: rendered (its message, then its
+ * fields as JSON would write them) only if the scope is analysed.
  */
 class WinstonLine implements WrittenLine {
   readonly #written: string | Record<string, unknown>;
@@ -233,18 +206,10 @@ class WinstonLine implements WrittenLine {
   }
 
   render(): { message: string; fields?: Record<string, unknown> } {
-    const written = typeof this.#written === 'string' ? parseObject(this.#written) : this.#written;
+    const written = typeof this.#written === 'string' ? parseJsonObject(this.#written) : this.#written;
     if (!written) return { message: String(this.#written) };
     const fields: Record<string, unknown> = {};
-    let kept = 0;
-    for (const key of Object.keys(written)) {
-      if (LINE_KEYS.has(key)) continue;
-      fields[key] = written[key];
-      kept++;
-    }
-    const text = written.message === undefined ? '' : renderValue(written.message);
-    if (kept === 0) return { message: text };
-    const rendered = formatLog('%j', [fields]);
-    return { message: text === '' ? rendered : `${text} ${rendered}`, fields };
+    for (const key of Object.keys(written)) if (!LINE_KEYS.has(key)) fields[key] = asJson(written[key]);
+    return withFields(written.message === undefined ? '' : renderValue(written.message), fields);
   }
 }
