@@ -7,6 +7,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -242,7 +243,6 @@ describe('CrashKeeper', () => {
     });
     const deadClaim = keeper.keep([event('ERROR: claimed by a process that died')])!;
     const liveClaim = keeper.keep([event('ERROR: claimed by a process still at it')])!;
-    const { renameSync } = await import('node:fs');
     renameSync(deadClaim, `${deadClaim}.claimed-${gone}`);
     // The parent of this test's worker lives as long as the test.
     renameSync(liveClaim, `${liveClaim}.claimed-${process.ppid}`);
@@ -269,7 +269,6 @@ describe('CrashKeeper', () => {
   it("should take back a claim under this process's pid that this process did not make", async () => {
     const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
     const file = new CrashKeeper(directory).keep([event('ERROR: an earlier run of the same pid')])!;
-    const { renameSync } = await import('node:fs');
     // A container's process gets the same pid at every start: the claim is a previous run's.
     renameSync(file, `${file}.claimed-${process.pid}`);
     expect(await new CrashKeeper(directory).claim(() => {})).toHaveLength(1);

@@ -219,7 +219,7 @@ export class CrashKeeper {
 }
 
 function crashTime(name: string): number {
-  return Number(/^crash-(\d+)-/.exec(name)?.[1] ?? 0);
+  return Number(KEPT.exec(name)?.[1] ?? 0);
 }
 
 function parseKept(text: string): Omit<KeptCrash, 'file'> {

@@ -4,22 +4,15 @@ import type { AddressInfo } from 'node:net';
 import type { AnalysisReport } from '@triage/engine';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { quietOptions } from './__fixtures__/quiet-options.js';
-import { createTriage, type Triage } from './triage.js';
+import { quietClients, quietOptions } from './__fixtures__/quiet-options.js';
+import type { Triage } from './triage.js';
 
 const servers: Server[] = [];
-const clients: Triage[] = [];
-afterEach(async () => {
+afterEach(() => {
   for (const server of servers.splice(0)) server.close();
-  for (const client of clients.splice(0)) await client.close();
 });
-
-/** A client in process, alerting nobody, that hands each analysis to `reports`. */
-function client(reports: AnalysisReport[]) {
-  const triage = createTriage(quietOptions(reports));
-  clients.push(triage);
-  return triage;
-}
+/** A client in process, alerting nobody, that hands each analysis to its `reports`. */
+const client = quietClients();
 
 async function serve(app: express.Express): Promise<string> {
   const server = createServer(app);
@@ -56,8 +49,7 @@ function shop(triage: Triage, options: Parameters<Triage['middleware']>[0] = {})
 
 describe('triage.middleware() with Express', () => {
   it("should analyse a route that throws, with its request's lines, route, status and error", async () => {
-    const reports: AnalysisReport[] = [];
-    const triage = client(reports);
+    const { triage, reports } = client();
     const base = await serve(shop(triage));
     const answer = await fetch(`${base}/orders/7?token=secret-in-the-query`, {
       headers: { 'user-agent': 'checkout-web/1.4', authorization: 'Bearer abc', cookie: 'session=1' },
@@ -83,8 +75,7 @@ describe('triage.middleware() with Express', () => {
   });
 
   it('should analyse a 5xx answer nothing logged as an error, and leave a 200 alone', async () => {
-    const reports: AnalysisReport[] = [];
-    const triage = client(reports);
+    const { triage, reports } = client();
     const base = await serve(shop(triage, { scope: { priority: 'P1', tags: { team: 'checkout' } } }));
     expect((await fetch(`${base}/orders/8`)).status).toBe(200);
     expect((await fetch(`${base}/health`)).status).toBe(503);
@@ -100,8 +91,7 @@ describe('triage.middleware() with Express', () => {
   });
 
   it("should capture an async route's rejection in its own scope, with concurrent requests kept apart", async () => {
-    const reports: AnalysisReport[] = [];
-    const triage = client(reports);
+    const { triage, reports } = client();
     const base = await serve(shop(triage, { errorStatus: 0 }));
     const answers = await Promise.all([
       fetch(`${base}/later`),
@@ -123,8 +113,7 @@ describe('triage.middleware() with Express', () => {
   });
 
   it('should end a request whose client went away, saying so', async () => {
-    const reports: AnalysisReport[] = [];
-    const triage = client(reports);
+    const { triage, reports } = client();
     const app = express();
     app.use(triage.middleware());
     let release!: () => void;
@@ -175,8 +164,7 @@ describe('triage.middleware() with Express', () => {
   });
 
   it("should not analyse a client's error (a 400 for bad JSON, a 404 thrown), only note it", async () => {
-    const reports: AnalysisReport[] = [];
-    const triage = client(reports);
+    const { triage, reports } = client();
     const app = express();
     app.use(triage.middleware());
     app.use(express.json());
@@ -199,8 +187,7 @@ describe('triage.middleware() with Express', () => {
   });
 
   it('should name a scope no route matched after no path, one issue for all such paths', async () => {
-    const reports: AnalysisReport[] = [];
-    const triage = client(reports);
+    const { triage, reports } = client();
     const app = express();
     app.use(triage.middleware());
     // A fallback that fails before any route: the paths hold an email and an id.
@@ -216,8 +203,7 @@ describe('triage.middleware() with Express', () => {
   });
 
   it('should take the user a route learns later, set on the scope', async () => {
-    const reports: AnalysisReport[] = [];
-    const triage = client(reports);
+    const { triage, reports } = client();
     const app = express();
     app.use(triage.middleware());
     app.get('/account', () => {
@@ -235,8 +221,7 @@ describe('triage.middleware() with Express', () => {
   });
 
   it("should name a route of a mounted sub-app with the sub-app's mount path", async () => {
-    const reports: AnalysisReport[] = [];
-    const triage = client(reports);
+    const { triage, reports } = client();
     const api = express();
     api.get('/orders/:id', () => {
       throw new Error('order store unavailable');
@@ -252,7 +237,7 @@ describe('triage.middleware() with Express', () => {
   });
 
   it('should refuse an errorStatus that is not a status, at setup', () => {
-    const triage = client([]);
+    const { triage } = client();
     expect(() => triage.middleware({ errorStatus: 42.5 })).toThrow(/errorStatus must be an HTTP status/);
   });
 });
@@ -260,8 +245,7 @@ describe('triage.middleware() with Express', () => {
 describe('triage.fastify with Fastify', () => {
   it("should analyse a route that throws in its request's scope, named after Fastify's route", async () => {
     const { default: fastify } = await import('fastify');
-    const reports: AnalysisReport[] = [];
-    const triage = client(reports);
+    const { triage, reports } = client();
     const app = fastify();
     await app.register(triage.fastify, { scope: { priority: 'P1' } });
     await app.register(
@@ -312,8 +296,7 @@ describe('Fastify with its logger bridged by triage.pinoHooks()', () => {
     const { default: fastify } = await import('fastify');
     const { default: pino } = await import('pino');
     const { Writable } = await import('node:stream');
-    const reports: AnalysisReport[] = [];
-    const triage = client(reports);
+    const { triage, reports } = client();
     const loggerInstance = pino(
       { hooks: triage.pinoHooks() },
       new Writable({ write: (_chunk, _encoding, done) => done() }),
