@@ -100,7 +100,7 @@ export interface Submission {
   awaitAnalysisInFlight?: boolean;
   /**
    * Called once `submit`'s queue is done with the submission, whatever came of it (processed,
-   * throttled, invalid, failed); not for one a full queue pushed out. What sent it can tell the events
+   * throttled, invalid, failed, or pushed out of a full queue unprocessed). What sent it can tell the events
    * the pipeline still owes from those it finished: the Node SDK keeps the former when the process crashes.
    */
   onSettled?: () => void;

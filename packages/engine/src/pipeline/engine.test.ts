@@ -409,6 +409,30 @@ describe('Engine without an LLM', () => {
     expect(engine.stats().failures['settled callback']).toBe(1);
   });
 
+  it('should settle a submission a full queue pushes out, unanalysed, at once', async () => {
+    const engine = createEngine({
+      env: {},
+      notifiers: [],
+      maxPending: 1,
+      concurrency: 1,
+      diagnostics: () => {},
+    });
+    const settled: number[] = [];
+    const analysed: number[] = [];
+    for (let index = 0; index < 3; index++)
+      engine.submit({
+        input: poolEvent(index),
+        onAnalysis: () => void analysed.push(index),
+        onSettled: () => void settled.push(index),
+      });
+    // Nothing has run yet (the queue starts on a later tick): each one pushed the one before out.
+    expect(settled).toEqual([0, 1]);
+    await engine.flush();
+    expect(settled).toEqual([0, 1, 2]);
+    expect(analysed).toEqual([2]);
+    expect(engine.stats().failures['dropped:queue-full']).toBe(2);
+  });
+
   it('should drop the oldest event when the queue is full, and count it', async () => {
     const engine = createEngine({ env: {}, notifiers: [], maxPending: 2, concurrency: 1 });
     for (let index = 0; index < 5; index++) engine.submit({ input: poolEvent(index) });

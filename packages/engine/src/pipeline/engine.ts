@@ -167,15 +167,15 @@ export class Engine {
     this.#counts.accepted++;
     const { onSettled } = submission;
     if (!onSettled) return this.#queue.push(() => this.process(submission));
-    return this.#queue.push(() =>
-      this.process(submission).finally(() => {
-        try {
-          onSettled();
-        } catch (error) {
-          this.#failures.report('settled callback', error);
-        }
-      }),
-    );
+    const settled = () => {
+      try {
+        onSettled();
+      } catch (error) {
+        this.#failures.report('settled callback', error);
+      }
+    };
+    // Pushed out by a full queue, it is done with too: it will never be analysed.
+    return this.#queue.push(() => this.process(submission).finally(settled), settled);
   }
 
   /**

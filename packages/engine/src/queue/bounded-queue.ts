@@ -15,7 +15,7 @@ export interface BoundedQueueOptions {
  * later tick so enqueueing never runs pipeline code synchronously.
  */
 export class BoundedQueue {
-  readonly #pending: Array<() => Promise<unknown>> = [];
+  readonly #pending: Array<{ run: () => Promise<unknown>; dropped?: () => void }> = [];
   readonly #maxPending: number;
   readonly #concurrency: number;
   readonly #onDrop: () => void;
@@ -42,17 +42,20 @@ export class BoundedQueue {
     return this.#pending.length + this.#running;
   }
 
-  /** Queues a task; returns false when it pushed out an older one. */
-  push(task: () => Promise<unknown>): boolean {
-    let dropped = false;
+  /**
+   * Queues a task; returns false when it pushed out an older one. `dropped` is called if this task is
+   * pushed out in turn, never run.
+   */
+  push(task: () => Promise<unknown>, dropped?: () => void): boolean {
+    let pushedOut = false;
     if (this.#pending.length >= this.#maxPending) {
-      this.#pending.shift();
-      dropped = true;
+      this.#pending.shift()?.dropped?.();
+      pushedOut = true;
       this.#onDrop();
     }
-    this.#pending.push(task);
+    this.#pending.push({ run: task, dropped });
     this.#schedule();
-    return !dropped;
+    return !pushedOut;
   }
 
   /** Resolves true once every queued task finished, false if `timeoutMs` passed first. */
@@ -86,11 +89,11 @@ export class BoundedQueue {
 
   #drain() {
     while (this.#running < this.#concurrency && this.#pending.length > 0) {
-      const task = this.#pending.shift()!;
+      const { run } = this.#pending.shift()!;
       this.#running++;
       let promise: Promise<unknown>;
       try {
-        promise = Promise.resolve(task());
+        promise = Promise.resolve(run());
       } catch (error) {
         promise = Promise.reject(error);
       }

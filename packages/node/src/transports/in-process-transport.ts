@@ -153,20 +153,10 @@ export class InProcessTransport implements Transport {
 
   /** The engine's submission for `job`; with a keeper, the job is owed until the engine settles it. */
   #submission(job: TransportJob): Submission {
-    const { keeper, engine } = this.#options;
+    const { keeper } = this.#options;
     if (!keeper) return { input: job.event, onAnalysis: job.onAnalysis };
     const owed: Owed = { job };
     this.#owed.add(owed);
-    // The engine's queue pushes its oldest out when full, and never settles it: so does this.
-    const bound = (engine.maxPending ?? 1_000) + (engine.concurrency ?? 2);
-    if (this.#owed.size > bound) {
-      // The oldest not yet started: the queue drops from its waiting jobs, never from those running.
-      for (const waiting of this.#owed)
-        if (waiting.event === undefined && waiting !== owed) {
-          this.#owed.delete(waiting);
-          break;
-        }
-    }
     return {
       // Built once: the event kept at a crash is the one the engine had, with the same id.
       input: () => {
@@ -174,6 +164,7 @@ export class InProcessTransport implements Transport {
         return owed.event;
       },
       onAnalysis: job.onAnalysis,
+      // Settled also when the engine's full queue pushed it out: that one is lost, counted, not kept.
       onSettled: () => this.#owed.delete(owed),
     };
   }
