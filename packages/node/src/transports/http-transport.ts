@@ -205,11 +205,12 @@ export class HttpTransport implements Transport {
     // is aborted; if the server had it, it counts the event once).
     if (!flushed && this.#keeper && !this.#closed) {
       const unsent = this.#takeUnsent();
-      if (
-        unsent.length > 0 &&
-        !this.#keepUnsent(unsent, `closing with ${unsent.length} event(s) not sent to ${this.#endpoint}`)
-      )
-        this.#drop('closed', unsent);
+      if (unsent.length > 0)
+        this.#keepOrDrop(
+          unsent,
+          `closing with ${unsent.length} event(s) not sent to ${this.#endpoint}`,
+          'closed',
+        );
     }
     this.#closed = true;
     clearTimeout(this.#timer);
@@ -236,7 +237,7 @@ export class HttpTransport implements Transport {
       // flushAtExitMs 0: no waiting at all, so nothing is posted; what can be kept is.
       if (timeoutMs === 0) {
         const why = `the process is ending on an uncaught exception with ${events.length} event(s) not sent (flushAtExitMs is 0)`;
-        if (!this.#keepUnsent(events, why)) this.#drop('crash', events);
+        this.#keepOrDrop(events, why, 'crash');
         return;
       }
       const batches: Built[][] = [];
@@ -260,19 +261,8 @@ export class HttpTransport implements Transport {
       const lost = batches.slice(sent).flat();
       if (lost.length === 0) return;
       this.#counts.failures++;
-      if (
-        this.#keepUnsent(
-          lost,
-          `the process is ending on an uncaught exception and ${lost.length} event(s) could not be sent to ${this.#endpoint} (${problem})`,
-        )
-      )
-        return;
-      this.#drop('crash', lost);
-      this.#reportOnce(
-        'crash',
-        'send',
-        `the process is ending on an uncaught exception and ${lost.length} event(s) could not be sent to ${this.#endpoint} (${problem})`,
-      );
+      const why = `the process is ending on an uncaught exception and ${lost.length} event(s) could not be sent to ${this.#endpoint} (${problem})`;
+      if (!this.#keepOrDrop(lost, why, 'crash')) this.#reportOnce('crash', 'send', why);
     } catch (error) {
       this.#reportOnce('internal', 'send', error);
     }
@@ -351,6 +341,13 @@ export class HttpTransport implements Transport {
   }
 
   /** Writes `events` (built: redacted and serialised) to the keeper; true when they were kept. */
+  /** Keeps `events` (see `#keepUnsent`), or drops them, counted under `reason`; true when kept. */
+  #keepOrDrop(events: Built[], why: string, reason: string): boolean {
+    if (this.#keepUnsent(events, why)) return true;
+    this.#drop(reason, events);
+    return false;
+  }
+
   #keepUnsent(events: Built[], why: string): boolean {
     if (!this.#keeper) return false;
     try {
