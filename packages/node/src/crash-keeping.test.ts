@@ -254,6 +254,26 @@ describe('CrashKeeper', () => {
     expect(readdirSync(directory)).toEqual([`${liveClaim.split('/').at(-1)}.claimed-${process.ppid}`]);
   });
 
+  it('should replay each crash through take: deleted when taken, given back whole when declined', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
+    const keeper = new CrashKeeper(directory);
+    const taken = keeper.keep([event('ERROR: taken')])!;
+    const declined = keeper.keep([event('ERROR: declined'), event('ERROR: declined too')])!;
+    writeFileSync(join(directory, 'crash-1-1-00.json'), 'not a crash');
+    const errors: string[] = [];
+    const count = await keeper.replay(
+      (crash) => (crash.events[0] as TriageEvent).log[0]?.message === 'ERROR: taken',
+      { wanted: () => true, onError: (error) => errors.push((error as Error).message) },
+    );
+    expect(count).toBe(1);
+    expect(errors).toEqual([expect.stringMatching(/crash-1-1-00\.json\.invalid: .*not valid JSON/)]);
+    expect(existsSync(taken)).toBe(false);
+    expect(existsSync(declined)).toBe(true);
+    // Nothing claimed once no longer wanted: the declined crash stays for a later start.
+    expect(await keeper.replay(() => true, { wanted: () => false, onError: () => {} })).toBe(0);
+    expect(existsSync(declined)).toBe(true);
+  });
+
   it('should let one keeper of a process claim a crash, not a second one of the same process', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
     new CrashKeeper(directory).keep([event('ERROR: one crash')]);

@@ -161,6 +161,36 @@ export class CrashKeeper {
   }
 
   /** Deletes a claimed crash once its events were analysed (or sent). */
+  /**
+   * Claims the crashes waiting (as long as `wanted()`) and hands each to `take`, then deletes its file;
+   * a crash `take` declines (false), or one claimed when no longer `wanted()`, is given back whole for
+   * a later start. One file's trouble (gone, unreadable, invalid) goes to `onError` and does not stop
+   * the others. Resolves with how many events were taken.
+   */
+  async replay(
+    take: (crash: KeptCrash) => boolean | Promise<boolean>,
+    { wanted, onError }: { wanted: () => boolean; onError: (error: unknown) => void },
+  ): Promise<number> {
+    const crashes = await this.claim(
+      (file, error) => onError(new Error(`${file}: ${(error as Error).message}`)),
+      wanted,
+    );
+    let taken = 0;
+    for (const crash of crashes) {
+      try {
+        if (!wanted() || !(await take(crash))) {
+          await this.unclaim(crash);
+          continue;
+        }
+        taken += crash.events.length;
+        await this.release(crash);
+      } catch (error) {
+        onError(error);
+      }
+    }
+    return taken;
+  }
+
   async release(crash: KeptCrash): Promise<void> {
     claimedHere.delete(crash.file);
     try {

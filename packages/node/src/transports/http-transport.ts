@@ -305,33 +305,20 @@ export class HttpTransport implements Transport {
 
   /** Buffers the kept events that fit; returns how many. A crash that does not fit is given back. */
   async #replay(): Promise<number> {
-    const keeper = this.#keeper;
-    if (!keeper) return 0;
-    const crashes = await keeper.claim(
-      (file, error) =>
-        this.#reportOnce('replay', 'kept events', new Error(`${file}: ${(error as Error).message}`)),
-      () => !this.#closed,
-    );
-    let buffered = 0;
-    for (const crash of crashes) {
-      try {
-        // Closed meanwhile (a client replaced at start-up), or no room: left for a later start, whole.
-        if (this.#closed || crash.events.length > this.#settings.maxBuffered - this.#buffer.length) {
-          await keeper.unclaim(crash);
-          continue;
-        }
+    if (!this.#keeper) return 0;
+    return this.#keeper.replay(
+      (crash) => {
+        // No room: left for a later start, whole.
+        if (crash.events.length > this.#settings.maxBuffered - this.#buffer.length) return false;
         this.#onNote(
           `sending ${crash.events.length} event(s) that process ${crash.pid} could not send before it ended (at ${new Date(crash.crashedAt).toISOString()})`,
         );
         for (const event of crash.events) this.send({ event: () => event as TriageEvent });
-        buffered += crash.events.length;
-        await keeper.release(crash);
-      } catch (error) {
-        // One file's trouble (gone, unreadable) does not stop the others.
-        this.#reportOnce('replay', 'kept events', error);
-      }
-    }
-    return buffered;
+        return true;
+      },
+      // Closed meanwhile (a client replaced at start-up): what is left stays for its successor.
+      { wanted: () => !this.#closed, onError: (error) => this.#reportOnce('replay', 'kept events', error) },
+    );
   }
 
   /** Every event not yet sent, built (the buffered ones too), taken out of the queue. */
@@ -340,7 +327,6 @@ export class HttpTransport implements Transport {
     return this.#batches.splice(0).flat();
   }
 
-  /** Writes `events` (built: redacted and serialised) to the keeper; true when they were kept. */
   /** Keeps `events` (see `#keepUnsent`), or drops them, counted under `reason`; true when kept. */
   #keepOrDrop(events: Built[], why: string, reason: string): boolean {
     if (this.#keepUnsent(events, why)) return true;
@@ -348,6 +334,7 @@ export class HttpTransport implements Transport {
     return false;
   }
 
+  /** Writes `events` (built: redacted and serialised) to the keeper; true when they were kept. */
   #keepUnsent(events: Built[], why: string): boolean {
     if (!this.#keeper) return false;
     try {

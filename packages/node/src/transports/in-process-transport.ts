@@ -122,33 +122,19 @@ export class InProcessTransport implements Transport {
   async #replay(): Promise<number> {
     const keeper = this.#options.keeper;
     if (!keeper) return 0;
-    const crashes = await keeper.claim(
-      (file, error) =>
-        this.#options.onFailure('crash replay', new Error(`${file}: ${(error as Error).message}`)),
-      () => !this.#closing,
-    );
-    let analysed = 0;
-    for (const crash of crashes) {
-      try {
-        // Closed meanwhile (a client replaced at start-up): left, whole, for the client that replaced it.
-        if (this.#closing) {
-          await keeper.unclaim(crash);
-          continue;
-        }
+    return keeper.replay(
+      async (crash) => {
         const engine = await this.ready();
         this.#options.onNote?.(
           `analysing ${crash.events.length} event(s) kept from a crash of process ${crash.pid} at ${new Date(crash.crashedAt).toISOString()}`,
         );
         // One at a time, past the queue: its bound would drop some, and the files are small.
         for (const event of crash.events) await engine.process({ input: event, redacted: true });
-        analysed += crash.events.length;
-        await keeper.release(crash);
-      } catch (error) {
-        // One file's trouble (gone, unreadable) does not stop the others.
-        this.#options.onFailure('crash replay', error);
-      }
-    }
-    return analysed;
+        return true;
+      },
+      // Closed meanwhile (a client replaced at start-up): left, whole, for the client that replaced it.
+      { wanted: () => !this.#closing, onError: (error) => this.#options.onFailure('crash replay', error) },
+    );
   }
 
   /** The engine's submission for `job`; with a keeper, the job is owed until the engine settles it. */
