@@ -97,13 +97,21 @@ export class CrashKeeper {
     const redactor = createRedactor(this.#redact);
     const pseudonymize =
       pseudonymizer ?? createPseudonymizer(this.#userKeySecret ?? randomBytes(32).toString('hex'));
-    const redacted = events.map((event) => redactor.event(pseudonymize(event)));
+    return this.keepWritten(events.map((event) => JSON.stringify(redactor.event(pseudonymize(event)))));
+  }
+
+  /**
+   * Writes events already redacted, pseudonymized and serialized (a transport's, built to be sent) to
+   * a new file, as `keep` does; undefined when there was nothing to keep. Throws as `keep` does.
+   */
+  keepWritten(events: string[]): string | undefined {
+    if (events.length === 0) return undefined;
     this.#makeDirectory();
     this.#makeRoom();
     const crashedAt = Date.now();
     const name = `crash-${crashedAt}-${process.pid}-${randomBytes(4).toString('hex')}.json`;
     const writing = join(this.directory, `.${name}.tmp`);
-    writeFileSync(writing, JSON.stringify({ pid: process.pid, crashedAt, events: redacted }), {
+    writeFileSync(writing, `{"pid":${process.pid},"crashedAt":${crashedAt},"events":[${events.join(',')}]}`, {
       mode: 0o600,
       flag: 'wx',
     });

@@ -338,7 +338,8 @@ export class HttpTransport implements Transport {
   #keepUnsent(events: Built[], why: string): boolean {
     if (!this.#keeper) return false;
     try {
-      const file = this.#keeper.keep(events.map((item) => JSON.parse(item.json) as TriageEvent));
+      // Built: already redacted and pseudonymized, as the server would have received them.
+      const file = this.#keeper.keepWritten(events.map((item) => item.json));
       this.#counts.kept += events.length;
       this.#settle(events, false);
       this.#onNote(`${why}: kept in ${file}, for the next start of this application to send`);
