@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventsReceivers, type ReceivedEvent } from './__fixtures__/events-receiver.js';
+import { runModule } from './__fixtures__/run-module.js';
 
 const startReceiver = eventsReceivers();
 
@@ -12,24 +12,7 @@ function runScript(dsn: string, body: string, options = '', env: Record<string, 
   const script = `import { createTriage } from '@triage/node';
 const triage = createTriage({ summary: 'none', ${options} });
 ${body}`;
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      ['--input-type=module', '-e', script],
-      // A temporary directory of its own: an in-process client looks for kept crashes there.
-      {
-        env: {
-          PATH: process.env.PATH,
-          TMPDIR: mkdtempSync(join(tmpdir(), 'triage-tmp-')),
-          TRIAGE_DSN: dsn,
-          ...env,
-        },
-        encoding: 'utf8',
-        timeout: 20_000,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
-    );
-  });
+  return runModule(script, { env: { TRIAGE_DSN: dsn, ...env } });
 }
 
 const messages = (event: ReceivedEvent | undefined) => event?.log.map((entry) => entry.message).join('\n');

@@ -15,13 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TriageEvent } from '@triage/core';
 import { describe, expect, it } from 'vitest';
+import { type Ended, runModule } from './__fixtures__/run-module.js';
 import { CrashKeeper, defaultCrashDirectory } from './crash-keeping.js';
-
-interface Ended {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * Runs `body` in a process of its own, in process (no DSN), after a client that keeps its crashes in
@@ -38,19 +33,7 @@ const triage = createTriage({
   ${options}
 });
 ${body}`;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--input-type=module', '-e', script],
-      // A temporary directory of its own: the default crash directory lies there.
-      {
-        env: { PATH: process.env.PATH, TMPDIR: mkdtempSync(join(tmpdir(), 'triage-tmp-')) },
-        encoding: 'utf8',
-        timeout: 20_000,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
-    );
-  });
+  return runModule(script);
 }
 
 const analyses = (ended: Ended) =>
@@ -199,14 +182,7 @@ setTimeout(() => { throw new Error('after the analysis'); }, 10);`,
 triage.current();
 triage.init({ summary: 'none', captureCrashes: false, engine: { notifiers: [] }, onAnalysis: ({ event }) => console.log('init: ' + event.log[0].message) });
 console.log(await triage.flush(10_000));`;
-    const ended = await new Promise<Ended>((resolve) => {
-      execFile(
-        process.execPath,
-        ['--input-type=module', '-e', script],
-        { cwd, env: { PATH: process.env.PATH, TMPDIR: temporary }, encoding: 'utf8', timeout: 20_000 },
-        (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
-      );
-    });
+    const ended = await runModule(script, { cwd, env: { TMPDIR: temporary } });
     expect(ended.stdout.trim().split('\n')).toEqual(['init: ERROR: kept by the last run', 'true']);
     expect(readdirSync(directory)).toEqual([]);
   });
