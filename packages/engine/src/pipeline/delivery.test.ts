@@ -340,6 +340,9 @@ describe('alert delivery through the outbox', () => {
     expect(pagerduty.alerts.get(fingerprint)).toBe('triggered');
     await engine.setStatus(report!.issue.id, { status: 'resolved', note: 'pool raised' });
     expect(pagerduty.alerts.get(fingerprint)).toBe('resolved');
+    // Given its release afterwards, and a note: the incident is not resolved a second time.
+    await engine.setStatus(report!.issue.id, { status: 'resolved', resolvedInRelease: '1.4.3' });
+    await engine.setStatus(report!.issue.id, { note: 'pool raised to 20' });
     const again = await engine.process({ input: poolEvent({ priority: 'P0' }) });
     expect(again?.issue.status).toBe('regressed');
     expect(pagerduty.alerts.get(fingerprint)).toBe('triggered');

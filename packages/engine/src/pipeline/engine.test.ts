@@ -129,6 +129,28 @@ describe('Engine with an LLM (Groq wire format, local server)', () => {
     await engine.close();
   });
 
+  // Each press of the button was an LLM call of its own, and two could run at once.
+  it('should make one new analysis for re-analyses asked for together, and another for one asked after it', async () => {
+    const engine = createEngine({ env: groqEnv(), notifiers: [] });
+    const first = await engine.process({ input: poolEvent() });
+    expect(llm.requests).toHaveLength(1);
+    const issueId = first!.issue.id;
+    // The analysis just saved is older than these requests (made a millisecond or more later).
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const askedAt = Date.now();
+    const together = await Promise.all([
+      engine.reanalyze(issueId, askedAt),
+      engine.reanalyze(issueId, askedAt),
+      engine.reanalyze(issueId, askedAt),
+    ]);
+    expect(llm.requests).toHaveLength(2);
+    expect(new Set(together.map((issue) => issue?.analyzedAt)).size).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await engine.reanalyze(issueId, Date.now());
+    expect(llm.requests).toHaveLength(3);
+    await engine.close();
+  });
+
   it('should reuse the LLM analysis another process sharing the store made, while it is fresh', async () => {
     const url = join(mkdtempSync(join(tmpdir(), 'triage-shared-analysis-')), 'triage.db');
     // Two processes on one database: each has its own analysis cache.

@@ -64,6 +64,8 @@ export class Engine {
   readonly #service?: string;
   readonly #onAnalysis?: AnalysisCallback;
   readonly #inFlight = new Map<string, Promise<AnalysisReport | undefined>>();
+  /** Re-analyses running in this process, by issue: see reanalyze. */
+  readonly #reanalyses = new Map<string, Promise<Issue | undefined>>();
   readonly #counts = { accepted: 0, processed: 0, analyzed: 0, throttled: 0, duplicates: 0 };
   readonly #alerts: AlertStage;
   readonly #dashboardUrl?: string;
@@ -340,8 +342,31 @@ export class Engine {
   /**
    * Analyses an issue again from its latest stored event, making a new analysis rather than reusing
    * the cached one (budgets and the circuit breaker still apply); no alert. Undefined when it has none.
+   *
+   * `requestedAt`: when a person asked for it. An issue analysed since then is left as it is: a button
+   * pressed twice, or by two people, made one paid LLM call each. A re-analysis of the issue already
+   * running in this process is waited for first, so a request made while it ran finds it done.
    */
-  async reanalyze(issueId: string): Promise<Issue | undefined> {
+  async reanalyze(issueId: string, requestedAt?: number): Promise<Issue | undefined> {
+    const before = this.#reanalyses.get(issueId);
+    // Registered before the first await: the re-analyses of one issue in this process run one by one.
+    const reanalysis = (async () => {
+      if (before) await before.catch(() => undefined);
+      if (requestedAt !== undefined) {
+        const issue = await this.#store.getIssue(issueId);
+        if (!issue || (issue.analyzedAt !== undefined && issue.analyzedAt >= requestedAt)) return issue;
+      }
+      return this.#reanalyzeNow(issueId);
+    })();
+    this.#reanalyses.set(issueId, reanalysis);
+    try {
+      return await reanalysis;
+    } finally {
+      if (this.#reanalyses.get(issueId) === reanalysis) this.#reanalyses.delete(issueId);
+    }
+  }
+
+  async #reanalyzeNow(issueId: string): Promise<Issue | undefined> {
     const [event] = await this.#store.recentEvents(issueId, 1);
     if (!event) return undefined;
     // Asked for by a person, most often because the analysis was wrong: the cached one (kept 24 h by
@@ -351,11 +376,15 @@ export class Engine {
     return this.#store.saveAnalysis(issueId, result, describeIssue(event, result), errorLinesOf(event));
   }
 
-  /** Changes an issue's status; resolving it also resolves its PagerDuty incident. */
+  /**
+   * Changes an issue's status, note, snooze or release (what `change` gives); resolving it also
+   * resolves its PagerDuty incident, once: an issue already resolved (given a release, say) keeps its
+   * `resolvedAt`, and nothing is sent again.
+   */
   async setStatus(issueId: string, change: StatusChange): Promise<Issue | undefined> {
     const now = this.#now();
     const issue = await this.#store.setStatus(issueId, change, now);
-    if (issue && change.status === 'resolved') {
+    if (issue && change.status === 'resolved' && issue.resolvedAt === now) {
       // Through the outbox, as alerts are: a resolve PagerDuty could not take then was lost, and its
       // incident stayed open.
       const channels = this.#notifiers

@@ -72,8 +72,10 @@ export interface RecordOutcome {
   duplicate?: boolean;
 }
 
+/** What a person changes on an issue; what is left out stays as it is. */
 export interface StatusChange {
-  status: IssueStatus;
+  /** Left out: the status stays, and so do its snooze or release (a note alone, say). */
+  status?: IssueStatus;
   note?: string;
   /** With `ignored`: until when, or until how many more events. */
   snoozeForMs?: number;

@@ -182,6 +182,40 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
       expect(newer).toMatchObject({ regressed: true, issue: { status: 'regressed' } });
     });
 
+    it('should change only what a status change gives: a note alone keeps the release or the snooze', async () => {
+      const { issue } = await store.recordEvent(input({ release: '1.2.0' }));
+      await store.setStatus(issue.id, { status: 'resolved', resolvedInRelease: '1.3.0' }, 1_000);
+      const noted = await store.setStatus(issue.id, { note: 'also raised the timeout' }, 2_000);
+      expect(noted).toMatchObject({
+        status: 'resolved',
+        resolvedAt: 1_000,
+        resolvedInRelease: '1.3.0',
+        resolutionNote: 'also raised the timeout',
+      });
+      // Resolved again without a release: when, and in which release, stay.
+      expect(await store.setStatus(issue.id, { status: 'resolved' }, 3_000)).toMatchObject({
+        resolvedAt: 1_000,
+        resolvedInRelease: '1.3.0',
+      });
+      expect(
+        await store.setStatus(issue.id, { status: 'resolved', resolvedInRelease: '1.4.0' }, 4_000),
+      ).toMatchObject({ resolvedAt: 1_000, resolvedInRelease: '1.4.0' });
+      await store.setStatus(issue.id, { status: 'ignored', snoozeForEvents: 100 }, 5_000);
+      const stillSnoozed = await store.setStatus(issue.id, { note: 'waiting on the vendor' }, 6_000);
+      expect(stillSnoozed).toMatchObject({ status: 'ignored', snoozeUntilCount: issue.count + 100 });
+      expect(await store.getIssue(issue.id)).toMatchObject({
+        status: 'ignored',
+        snoozeUntilCount: issue.count + 100,
+        resolutionNote: 'waiting on the vendor',
+      });
+      // Resolved afresh after leaving `resolved`: a new time, and no release unless one is given.
+      await store.setStatus(issue.id, { status: 'acknowledged' }, 7_000);
+      expect(await store.setStatus(issue.id, { status: 'resolved' }, 8_000)).toMatchObject({
+        resolvedAt: 8_000,
+        resolvedInRelease: undefined,
+      });
+    });
+
     it('should keep an ignored issue quiet until its snooze runs out, by time or by events', async () => {
       const { issue } = await store.recordEvent(input());
       await store.setStatus(issue.id, { status: 'ignored', snoozeForEvents: 2 }, 0);

@@ -1,12 +1,20 @@
 import type { Issue, IssueFilter, StatusChange } from '../ports/issue-store.js';
 
-/** The fields a status change sets, the same for every store. */
+/**
+ * The fields a status change sets, the same for every store. Only what the change gives: without a
+ * status, the status and its snooze or release stay. An issue resolved again (to name the release,
+ * say) keeps when it was resolved, and its release unless a new one is given; leaving `resolved`
+ * keeps both, as a regression does, for whoever looks back.
+ */
 export function applyStatus(issue: Issue, change: StatusChange, now: number): Partial<Issue> {
-  const fields: Partial<Issue> = { status: change.status };
+  const fields: Partial<Issue> = {};
   if (change.note !== undefined) fields.resolutionNote = change.note;
+  if (change.status === undefined) return fields;
+  fields.status = change.status;
   if (change.status === 'resolved') {
-    fields.resolvedAt = now;
-    fields.resolvedInRelease = change.resolvedInRelease;
+    const again = issue.status === 'resolved';
+    fields.resolvedAt = again ? (issue.resolvedAt ?? now) : now;
+    fields.resolvedInRelease = change.resolvedInRelease ?? (again ? issue.resolvedInRelease : undefined);
   }
   if (change.status === 'ignored') {
     fields.snoozeUntil = change.snoozeForMs != null ? now + change.snoozeForMs : undefined;

@@ -104,15 +104,82 @@ describe('triage serve', () => {
       body: { error: 'snoozeForMs must be a whole number from 0 to 315360000000' },
     });
     expect((await api(`/api/v1/issues/${issue.id}`)).body.issue.status).toBe('resolved');
-    expect((await api(`/api/v1/issues/${issue.id}/reanalyze`, { method: 'POST' })).status).toBe(202);
+    const patch = (body: unknown) =>
+      api(`/api/v1/issues/${issue.id}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    // The release named afterwards; then a note alone, which changes nothing else.
+    const named = await patch({ status: 'resolved', resolvedInRelease: '1.4.3' });
+    expect(named.body.issue).toMatchObject({ resolvedInRelease: '1.4.3' });
+    const noted = await patch({ note: 'pool raised to 20 as well' });
+    expect(noted.body.issue).toMatchObject({
+      status: 'resolved',
+      resolvedInRelease: '1.4.3',
+      resolvedAt: resolved.body.issue.resolvedAt,
+      resolutionNote: 'pool raised to 20 as well',
+    });
+    // A misspelt field changed nothing and was answered 200.
+    expect(await patch({ stauts: 'ignored' })).toMatchObject({
+      status: 400,
+      body: {
+        error: 'unknown field "stauts": use status, note, snoozeForMs, snoozeForEvents, resolvedInRelease',
+      },
+    });
+    expect((await patch({ status: 'regressed' })).status).toBe(400);
+    expect((await api(`/api/v1/issues/${issue.id}`)).body.issue.status).toBe('resolved');
+
+    const analyzedBefore = server.context.engine.stats().analyzed;
+    const reanalyze = () => api(`/api/v1/issues/${issue.id}/reanalyze`, { method: 'POST' });
+    // Asked twice at once: one new analysis.
+    const asked = await Promise.all([reanalyze(), reanalyze()]);
+    expect(asked.map((answer) => answer.status)).toEqual([202, 202]);
+    expect(asked[0]!.body).toMatchObject({ queued: true, requestedAt: expect.any(Number) });
     expect(await drained()).toBe(true);
     const stats = await api('/api/v1/stats');
-    // Three jobs written: the request's two events in one commit, then the re-analysis.
+    // Four jobs written: the request's two events, then the two re-analyses.
     expect(stats.body).toMatchObject({
       events: 2,
       issues: { resolved: 1 },
-      queue: { pending: 0, dead: 0, enqueued: 3, commits: 2, done: 3, failed: 0, timedOut: 0 },
+      queue: { pending: 0, dead: 0, enqueued: 4, done: 4, failed: 0, timedOut: 0 },
     });
+    expect(server.context.engine.stats().analyzed).toBe(analyzedBefore + 1);
+  });
+
+  it('should answer a method a route does not take with 405, a large body with 413, and take the scheme in any case', async () => {
+    const put = await api('/api/v1/issues/x', { method: 'PUT', body: '{}' });
+    expect(put).toMatchObject({ status: 405, body: { error: 'use GET, HEAD, PATCH for /api/v1/issues/x' } });
+    expect(put.headers.get('allow')).toBe('GET, HEAD, PATCH');
+    // Answered before the body is read, and the connection closed: node:http reads the answer while it
+    // still sends (fetch gives up on the closed connection instead).
+    const large = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+      const body = JSON.stringify({ note: 'n'.repeat(2 * 1024 * 1024) });
+      const patch = request(
+        `${server.url}/api/v1/issues/x`,
+        {
+          method: 'PATCH',
+          headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk) => {
+            text += chunk;
+          });
+          response.on('end', () => resolve({ status: response.statusCode, body: text }));
+          response.on('error', reject);
+        },
+      );
+      patch.on('error', () => {});
+      patch.end(body);
+    });
+    expect(large).toEqual({ status: 413, body: '{"error":"the body is larger than 1048576 bytes"}' });
+    const lower = await fetch(`${server.url}/api/v1/stats`, {
+      headers: { authorization: `bearer ${ADMIN}` },
+    });
+    expect(lower.status).toBe(200);
+    expect((await api('/api/v1/nothing-here')).status).toBe(404);
   });
 
   it('should keep the job of an event it could not record, and record the event when the store is back', async () => {
@@ -155,6 +222,15 @@ describe('triage serve', () => {
       error: 'offset must be a whole number ≥ 0',
     });
     expect((await api('/api/v1/issues?limit=501')).body).toEqual({ error: 'limit must be 1–500' });
+    // Numbers are digits: `1e2` and `0x10` were taken as 100 and 16.
+    expect((await api('/api/v1/issues?limit=1e2')).body).toEqual({ error: 'limit must be 1–500' });
+    expect((await api('/api/v1/issues?offset=0x1')).body).toEqual({
+      error: 'offset must be a whole number ≥ 0',
+    });
+    // A page that ends the list exactly says so: a next page was announced, and came back empty.
+    const exact = await api('/api/v1/issues?service=paging&limit=3');
+    expect(exact.body.issues).toHaveLength(3);
+    expect(exact.body.nextOffset).toBeNull();
     // A filter on a value no issue can have is a mistake to name, not an empty list.
     expect(await api('/api/v1/issues?severity=urgent')).toMatchObject({
       status: 400,

@@ -148,9 +148,10 @@ export async function startServer({
           // Its slot takes the next job rather than wait for an analysis another job runs and owns.
           awaitAnalysisInFlight: false,
         });
-      else if (job.kind === 'reanalyze')
-        await engine.reanalyze((JSON.parse(job.payload) as { issueId: string }).issueId);
-      else throw new Error(`unknown job kind "${job.kind}"`);
+      else if (job.kind === 'reanalyze') {
+        const { issueId, requestedAt } = JSON.parse(job.payload) as { issueId: string; requestedAt?: number };
+        await engine.reanalyze(issueId, requestedAt);
+      } else throw new Error(`unknown job kind "${job.kind}"`);
     },
   });
   const recovered = await closingOnFailure(jobs.recoverSpool());

@@ -3,7 +3,7 @@ import { ISSUE_STATUSES, type IssueFilter, type IssueStatus } from '@triage/engi
 import type { Hono } from 'hono';
 import { HttpError } from '../http-error.js';
 import type { ServerContext } from '../server-context.js';
-import { pageLimit } from './page-limit.js';
+import { pageLimit, wholeNumber } from './page-limit.js';
 import { readRateLimitChange } from './rate-limit-change-body.js';
 import { requireAdmin } from './require-admin.js';
 import { readStatusChange } from './status-change-body.js';
@@ -58,9 +58,8 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
     const status = oneOf('status', query.status, ISSUE_STATUSES);
     const sort = oneOf('sort', query.sort, SORTS);
     const limit = pageLimit(query.limit);
-    const offset = query.offset ? Number(query.offset) : 0;
-    if (!Number.isSafeInteger(offset) || offset < 0)
-      throw new HttpError(400, 'offset must be a whole number ≥ 0');
+    const offset = query.offset ? wholeNumber(query.offset) : 0;
+    if (!Number.isSafeInteger(offset)) throw new HttpError(400, 'offset must be a whole number ≥ 0');
     const filter: IssueFilter = {
       status: status as IssueStatus | undefined,
       severity: oneOf('severity', query.severity, SEVERITIES),
@@ -74,11 +73,11 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
       limit,
       offset,
     };
-    const issues = await context.store.listIssues(filter);
-    // A full page may have a next one; a shorter one is the last.
+    // One more than the page: a next page is announced only when there is one.
+    const issues = await context.store.listIssues({ ...filter, limit: limit + 1 });
     return c.json({
-      issues: issues.map(summary),
-      nextOffset: issues.length === limit ? offset + limit : null,
+      issues: issues.slice(0, limit).map(summary),
+      nextOffset: issues.length > limit ? offset + limit : null,
     });
   });
 
@@ -98,14 +97,20 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
     const existing = await context.store.getIssue(c.req.param('id'));
     if (!existing) throw new HttpError(404, 'no such issue');
     const issue = await context.engine.setStatus(existing.id, readStatusChange(body, existing.status));
+    // Deleted (by retention) since it was read.
+    if (!issue) throw new HttpError(404, 'no such issue');
     return c.json({ issue });
   });
 
   app.post('/api/v1/issues/:id/reanalyze', async function reanalyze(c) {
     const issue = await context.store.getIssue(c.req.param('id'));
     if (!issue) throw new HttpError(404, 'no such issue');
-    await context.jobs.enqueue([{ kind: 'reanalyze', payload: JSON.stringify({ issueId: issue.id }) }]);
-    return c.json({ queued: true }, 202);
+    // The job leaves an issue analysed since this request as it is: asked twice, one LLM call.
+    const requestedAt = Date.now();
+    await context.jobs.enqueue([
+      { kind: 'reanalyze', payload: JSON.stringify({ issueId: issue.id, requestedAt }) },
+    ]);
+    return c.json({ queued: true, requestedAt }, 202);
   });
 
   app.get('/api/v1/stats', async function stats(c) {

@@ -7,7 +7,7 @@ import type { ServerContext } from '../server-context.js';
 export function requireAdmin(context: ServerContext): MiddlewareHandler {
   return async function requireAdmin(c: Context, next: Next) {
     const header = c.req.header('authorization') ?? '';
-    const token = /^Bearer (.+)$/.exec(header)?.[1];
+    const token = /^Bearer +(.+)$/i.exec(header)?.[1];
     if (!tokenMatches(token, context.adminToken)) {
       throw new HttpError(401, 'send Authorization: Bearer <admin token> (TRIAGE_ADMIN_TOKEN)', {
         'www-authenticate': 'Bearer',

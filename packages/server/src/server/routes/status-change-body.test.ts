@@ -13,22 +13,30 @@ const refusal = (body: unknown) => {
 };
 
 describe('readStatusChange', () => {
-  it('should take every field it documents, and keep the status when none is sent', () => {
+  it('should take every field it documents, and change only what is sent', () => {
     expect(
-      readStatusChange(
-        { status: 'resolved', note: 'pool raised to 20', resolvedInRelease: '1.4.3', snoozeForMs: 0 },
-        'new',
-      ),
+      readStatusChange({ status: 'resolved', note: 'pool raised to 20', resolvedInRelease: '1.4.3' }, 'new'),
     ).toEqual({
       status: 'resolved',
       note: 'pool raised to 20',
       resolvedInRelease: '1.4.3',
-      snoozeForMs: 0,
+      snoozeForMs: undefined,
       snoozeForEvents: undefined,
+    });
+    // A note alone leaves the status (and with it a release or a snooze) alone.
+    expect(readStatusChange({ note: 'follow-up' }, 'resolved')).toEqual({
+      note: 'follow-up',
+      snoozeForMs: undefined,
+      snoozeForEvents: undefined,
+      resolvedInRelease: undefined,
     });
     expect(readStatusChange({ snoozeForEvents: MAX_SNOOZE_EVENTS }, 'ignored')).toMatchObject({
       status: 'ignored',
       snoozeForEvents: MAX_SNOOZE_EVENTS,
+    });
+    expect(readStatusChange({ resolvedInRelease: '2.0.0' }, 'resolved')).toMatchObject({
+      status: 'resolved',
+      resolvedInRelease: '2.0.0',
     });
     expect(readStatusChange({ status: 'ignored', snoozeForMs: MAX_SNOOZE_MS }, 'new').snoozeForMs).toBe(
       MAX_SNOOZE_MS,
@@ -39,7 +47,28 @@ describe('readStatusChange', () => {
     [[], '400 send a JSON object, e.g. {"status": "resolved"}'],
     [null, '400 send a JSON object, e.g. {"status": "resolved"}'],
     ['resolved', '400 send a JSON object, e.g. {"status": "resolved"}'],
-    [{ status: 'closed' }, '400 status must be one of new, acknowledged, resolved, ignored, regressed'],
+    [
+      { status: 'closed' },
+      '400 status must be one of new, acknowledged, resolved, ignored (an issue is regressed by an event after it was resolved)',
+    ],
+    [
+      { status: 'regressed' },
+      '400 status must be one of new, acknowledged, resolved, ignored (an issue is regressed by an event after it was resolved)',
+    ],
+    [
+      { stauts: 'resolved' },
+      '400 unknown field "stauts": use status, note, snoozeForMs, snoozeForEvents, resolvedInRelease',
+    ],
+    [
+      {},
+      '400 nothing to change: send status, note, snoozeForMs, snoozeForEvents, resolvedInRelease or some of them',
+    ],
+    [{ snoozeForMs: 60_000 }, '400 snoozeForMs and snoozeForEvents go with "status": "ignored"'],
+    [
+      { status: 'resolved', snoozeForEvents: 5 },
+      '400 snoozeForMs and snoozeForEvents go with "status": "ignored"',
+    ],
+    [{ resolvedInRelease: '1.0.0' }, '400 resolvedInRelease goes with "status": "resolved"'],
     [
       { status: 'ignored', snoozeForMs: 1.5 },
       '400 snoozeForMs must be a whole number from 0 to 315360000000',
