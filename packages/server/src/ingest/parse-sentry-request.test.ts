@@ -36,6 +36,7 @@ describe('parseSentryEnvelope with envelopes recorded from @sentry/node 11.12.0'
       'capture-message',
       'error-with-cause',
       'event-with-attachment',
+      'parameterized-message',
       'sessions',
       'unhandled-rejection',
     ]);
@@ -162,7 +163,11 @@ describe('parseSentryEnvelope with the live SDK', () => {
       'RangeError',
       'TypeError',
       'payment provider slow: 2300 ms',
+      // Sent as a template and its params, without `formatted`.
+      'refund r-19 refused for order 7',
     ]);
+    const refund = events.find((event) => event.description?.startsWith('refund'));
+    expect(refund?.user).toEqual({ id: 'grace-sdk' });
     expect(events.find((event) => event.error?.type === 'Error')?.error?.cause?.type).toBe('TypeError');
     expect(results.flatMap((result) => result.skipped.map((item) => item.type))).toContain('attachment');
     expect(requests.some((request) => request.headers['content-encoding'] === 'gzip')).toBe(true);
@@ -172,6 +177,33 @@ describe('parseSentryEnvelope with the live SDK', () => {
 describe('parseSentryEnvelope', () => {
   const envelope = (...lines: string[]) => Buffer.from(lines.join('\n'));
   const event = JSON.stringify({ event_id: 'e1', message: 'hello' });
+
+  it('should keep an event id as Sentry does, and answer with the id it stored', () => {
+    const dashed = envelope(
+      '{}',
+      '{"type":"event"}',
+      '{"event_id":"9EC79C33-EC99-42AB-8353-589FCB2E04DC","message":"hi"}',
+    );
+    const parsed = parseSentryEnvelope(dashed);
+    expect(parsed.events[0]?.id).toBe('9ec79c33ec9942ab8353589fcb2e04dc');
+    expect(parsed.eventId).toBe('9ec79c33ec9942ab8353589fcb2e04dc');
+    // The header's id and its event's differ: the answer is the id the event is stored with.
+    const differing = envelope(
+      '{"event_id":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}',
+      '{"type":"event"}',
+      '{"event_id":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","message":"hi"}',
+    );
+    expect(parseSentryEnvelope(differing)).toMatchObject({
+      eventId: 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb',
+      events: [{ id: 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' }],
+    });
+    // No event (sessions only): the header's id.
+    expect(
+      parseSentryEnvelope(
+        envelope('{"event_id":"cccccccc-cccc-cccc-cccc-cccccccccccc"}', '{"type":"session"}', '{}'),
+      ).eventId,
+    ).toBe('cccccccccccccccccccccccccccccccc');
+  });
 
   it('should accept and skip every item that is not an event, naming unknown types', () => {
     const body = envelope(

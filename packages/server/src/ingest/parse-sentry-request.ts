@@ -68,6 +68,11 @@ const KNOWN_TYPES = new Set([
   'nel',
   'form_data',
   'unreal_report',
+  // What a store body's `type` can also say.
+  'csp',
+  'hpkp',
+  'expectct',
+  'expectstaple',
 ]);
 
 /**
@@ -112,12 +117,14 @@ function readEnvelope(body: Buffer, options: SentryRequestOptions) {
         return false;
       }
       // An envelope holds one event by the spec; its header id belongs to that one only.
-      const headerId = events.length === 0 ? asText(header.event_id) : undefined;
-      events.push(toEvent(item.payload, `item ${index + 1}`, options, values, receivedAt, headerId));
+      const headerId = events.length === 0 ? eventIdOf(header.event_id) : undefined;
+      const label = `item ${index + 1}`;
+      events.push(toEvent(readRecord(item.payload, label, options, values), label, receivedAt, headerId));
       return true;
     },
+    // The id stored is the answer: a header id that differs from its event's was answered in its place.
     result: (): SentryRequest => ({
-      eventId: asText(header.event_id) ?? events[0]?.id,
+      eventId: events[0]?.id ?? eventIdOf(header.event_id),
       events,
       skipped,
       dsnKey: dsnKeyOf(header.dsn),
@@ -125,24 +132,43 @@ function readEnvelope(body: Buffer, options: SentryRequestOptions) {
   };
 }
 
-/** Reads the (decoded) body of the legacy `POST /api/:projectId/store/`: one JSON event. */
+/** What a store body's `type` may be for an error event; anything else (`transaction`, `csp`…) is skipped. */
+const STORE_EVENT_TYPES = new Set(['event', 'error', 'default']);
+
+/**
+ * Reads the (decoded) body of the legacy `POST /api/:projectId/store/`: one JSON event. Old SDKs sent
+ * their transactions there too (`"type": "transaction"`): accepted and skipped, as in an envelope.
+ */
 export function parseSentryStore(body: Buffer, options: SentryRequestOptions = {}): SentryRequest {
-  const event = toEvent(body, undefined, options, valueBudget(options), options.receivedAt ?? Date.now());
+  const record = readRecord(body, undefined, options, valueBudget(options));
+  const { type } = record;
+  if (typeof type === 'string' && !STORE_EVENT_TYPES.has(type)) {
+    const reason = KNOWN_TYPES.has(type) ? 'not an error event' : 'unknown event type';
+    return { eventId: eventIdOf(record.event_id), events: [], skipped: [{ type, reason }] };
+  }
+  const event = toEvent(record, undefined, options.receivedAt ?? Date.now());
   return { eventId: event.id, events: [event], skipped: [] };
 }
 
 // `item` names the envelope item in reasons ("item 2 payload is not valid JSON"); a store body has none.
-function toEvent(
+function readRecord(
   payload: Buffer,
   item: string | undefined,
   { maxEventBytes = 1024 * 1024, maxDepth = 64 }: SentryRequestOptions,
   values: JsonValueBudget,
-  receivedAt: number,
-  envelopeEventId?: string,
-): SentryEventInput {
+): Record<string, unknown> {
   const label = item ? `${item} payload` : 'body';
   const record = asRecord(parseJsonLimited(payload, { maxBytes: maxEventBytes, maxDepth, label, values }));
   if (!record) throw new IngestError(400, `${label} is not a JSON object`);
+  return record;
+}
+
+function toEvent(
+  record: Record<string, unknown>,
+  item: string | undefined,
+  receivedAt: number,
+  envelopeEventId?: string,
+): SentryEventInput {
   let event: SentryEventInput;
   try {
     event = sentryEventToTriage(record, { receivedAt });
@@ -151,8 +177,21 @@ function toEvent(
     throw new IngestError(error.status, `${item}: ${error.message}`, { cause: error });
   }
   // The id answered to the SDK must be the id stored, so an event without one gets it here.
-  event.id ??= envelopeEventId ?? randomUUID().replaceAll('-', '');
+  event.id = eventIdOf(event.id) ?? envelopeEventId ?? randomUUID().replaceAll('-', '');
   return event;
+}
+
+const DASHED_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * An event id as Sentry keeps it: a UUID is 32 lowercase hex digits, with or without its dashes as
+ * sent (one event sent once with dashes and once without counted twice). Anything else as it is.
+ */
+function eventIdOf(value: unknown): string | undefined {
+  const id = asText(value);
+  if (id === undefined) return undefined;
+  if (DASHED_UUID.test(id)) return id.replaceAll('-', '').toLowerCase();
+  return /^[0-9A-F]{32}$/i.test(id) ? id.toLowerCase() : id;
 }
 
 const valueBudget = ({ maxJsonValues = 1_000_000 }: SentryRequestOptions): JsonValueBudget => ({

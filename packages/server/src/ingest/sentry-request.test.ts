@@ -61,13 +61,14 @@ describe('requestFromSentry', () => {
 });
 
 describe('userFromSentry', () => {
-  it('should keep id (numbers too) and email only', () => {
+  it('should keep id (numbers too) and email, else the username', () => {
     expect(
       userFromSentry({ id: 42, email: 'ada@example.com', ip_address: '1.2.3.4', username: 'ada' }),
     ).toEqual({
       id: '42',
       email: 'ada@example.com',
     });
+    expect(userFromSentry({ username: 'grace', ip_address: '1.2.3.4' })).toEqual({ id: 'grace' });
     expect(userFromSentry({ ip_address: '{{auto}}' })).toBeUndefined();
     expect(userFromSentry('ada')).toBeUndefined();
   });

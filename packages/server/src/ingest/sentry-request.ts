@@ -25,12 +25,18 @@ export function requestFromSentry(request: unknown, contexts: unknown): RequestI
   };
 }
 
-/** The user's `id` (numbers too) and `email`; IP addresses and other fields stay behind. */
+/**
+ * The user's `id` (numbers too) and `email`; without either, the `username` as its id (Sentry knows a
+ * user by any of them: one known only by a username counted no user at all). IP addresses and other
+ * fields stay behind.
+ */
 export function userFromSentry(user: unknown): UserInfo | undefined {
   const raw = asRecord(user);
   const id = asText(raw?.id);
   const email = asText(raw?.email);
-  return id || email ? { id, email } : undefined;
+  if (id || email) return { id, email };
+  const username = asText(raw?.username);
+  return username ? { id: username } : undefined;
 }
 
 function urlOf(request: Record<string, unknown> | undefined): string | undefined {

@@ -135,8 +135,28 @@ describe('sentryEventToTriage', () => {
     expect(normalizeEvent(event).level).toBe('warn');
   });
 
+  it('should group a message event by its template, not by the breadcrumbs before it', () => {
+    const failedRequest = {
+      breadcrumbs: [{ category: 'http', level: 'error', data: { url: '/checkout', status_code: 500 } }],
+    };
+    const keyOf = (payload: object) => fingerprintEvent(normalizeEvent(convert(payload))).fingerprint;
+    const slow = keyOf({ ...failedRequest, level: 'warning', message: 'payment provider slow: 2300 ms' });
+    const refund = (params: string[]) =>
+      keyOf({ ...failedRequest, logentry: { message: 'refund %s refused for order %s', params } });
+    // Both after the same failed request: they were one issue.
+    expect(slow).not.toBe(refund(['r-19', '7']));
+    expect(refund(['r-19', '7'])).toBe(refund(['r-20', '8']));
+    expect(keyOf({ message: 'payment provider slow: 2400 ms' })).toBe(
+      keyOf({ ...failedRequest, message: 'payment provider slow: 2300 ms' }),
+    );
+    // The SDK's own fingerprint still wins.
+    expect(keyOf({ message: 'a', fingerprint: ['payments'] })).toBe(
+      keyOf({ message: 'b', fingerprint: ['payments'] }),
+    );
+  });
+
   it('should read the message from logentry or from message, as a string or an object', () => {
-    expect(convert({ logentry: { message: 'raw %s', params: ['x'] } }).description).toBe('raw %s');
+    expect(convert({ logentry: { message: 'raw %s', params: ['x'] } }).description).toBe('raw x');
     expect(convert({ message: { formatted: 'formatted one' } }).description).toBe('formatted one');
     expect(convert({ message: 'plain', logentry: { formatted: '  ' } }).description).toBe('plain');
   });

@@ -1,12 +1,13 @@
-import type { LogEntry, TriageEvent } from '@triage/core';
+import { type LogEntry, parameterize, type TriageEvent } from '@triage/core';
 import { IngestError } from './ingest-error.js';
 import { logFromBreadcrumbs } from './sentry-breadcrumbs.js';
 import { errorFromException } from './sentry-exception.js';
 import { culpritFrame, framesFromStacktrace, stacktraceOf } from './sentry-frames.js';
 import { levelFromSentry } from './sentry-level.js';
+import { messageOf, messageTemplateOf } from './sentry-message.js';
 import { requestFromSentry, userFromSentry } from './sentry-request.js';
 import { tagsFromSentry } from './sentry-tags.js';
-import { asRecord, asText, toMillis } from './sentry-values.js';
+import { asText, toMillis } from './sentry-values.js';
 
 /** An event in the input shape `normalizeEvent` accepts: TriageEvent fields, all but `log` optional. */
 export type SentryEventInput = Partial<Omit<TriageEvent, 'log'>> & { log: LogEntry[] };
@@ -41,6 +42,7 @@ export function sentryEventToTriage(payload: object, { receivedAt }: SentryEvent
   }
   const frames =
     error?.frames ?? exception?.error.frames ?? framesFromStacktrace(stacktraceOf(undefined, event.threads));
+  const source = sourceOf(frames, asText(event.transaction) ?? asText(event.culprit));
   return {
     id: asText(event.event_id),
     timestamp: toMillis(event.timestamp) ?? receivedAt,
@@ -48,7 +50,7 @@ export function sentryEventToTriage(payload: object, { receivedAt }: SentryEvent
     log,
     error,
     description: message,
-    source: sourceOf(frames, asText(event.transaction) ?? asText(event.culprit)),
+    source,
     request: requestFromSentry(event.request, event.contexts),
     user: userFromSentry(event.user),
     tags: tagsFromSentry(
@@ -57,18 +59,24 @@ export function sentryEventToTriage(payload: object, { receivedAt }: SentryEvent
     ),
     release: asText(event.release),
     environment: asText(event.environment),
-    fingerprint: fingerprintOf(event.fingerprint),
+    fingerprint: fingerprintOf(event.fingerprint) ?? (error ? undefined : messageFingerprint(event, source)),
   };
 }
 
-/** `logentry.formatted`, else `logentry.message`; `message` may be a string or the same object. */
-function messageOf(event: Record<string, unknown>): string | undefined {
-  for (const candidate of [event.logentry, event.message]) {
-    const entry = asRecord(candidate);
-    const text = entry ? (asText(entry.formatted) ?? asText(entry.message)) : asText(candidate);
-    if (text?.trim()) return text;
-  }
-  return undefined;
+/**
+ * A message event (captureMessage) is its message, wherever it was captured: grouped by the lines of
+ * its log, it was grouped by its breadcrumbs, which come first and are often errors themselves (an
+ * HTTP 500 a moment before), so two different messages after one failed request were one issue. The
+ * same parts the fingerprint of a log gets from its line: where, and the parameterized template.
+ */
+function messageFingerprint(
+  event: Record<string, unknown>,
+  source: SentryEventInput['source'],
+): string[] | undefined {
+  const template = messageTemplateOf(event);
+  if (!template) return undefined;
+  const where = [source?.file, source?.function].filter(Boolean).join(' ');
+  return [where, parameterize(template)].filter(Boolean);
 }
 
 // Where it failed: the innermost frame of the application's code, else the transaction name.

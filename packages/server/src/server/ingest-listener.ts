@@ -57,7 +57,11 @@ export function createIngestListener(context: ServerContext, fallback: RequestLi
     // A key sent beside the body (always, for native ingest) is checked before the body is read: a
     // client without a valid one never has the server read, hold or decompress its body.
     const key = sentry ? sentryKeyOf({ query, headers }) : nativeKeyOf(headers, query);
-    const keyed = sentry && key === undefined ? Promise.resolve(undefined) : projectByKey(context, key);
+    // Only an envelope can carry its key inside (its header's DSN): a store body without one is refused unread.
+    const keyed =
+      sentry?.[2] === 'envelope' && key === undefined
+        ? Promise.resolve(undefined)
+        : projectByKey(context, key);
     void keyed
       .then(
         (project) =>

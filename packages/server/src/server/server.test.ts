@@ -335,6 +335,9 @@ describe('triage serve', () => {
     expect(JSON.stringify(event)).not.toContain('ada@example.com');
     const messages = await api('/api/v1/issues?q=payment%20provider%20slow');
     expect(messages.body.issues).toHaveLength(1);
+    // Sentry.parameterize: the template's params filled in; a user known by a username counted.
+    const refunds = await api('/api/v1/issues?q=refund%20r-19%20refused%20for%20order%207');
+    expect(refunds.body.issues).toMatchObject([{ usersAffected: 1 }]);
   });
 
   it("should take the Node SDK's own HTTP transport", async () => {
@@ -563,6 +566,8 @@ describe('triage serve', () => {
       { 'x-sentry-auth': 'Sentry sentry_key=nope, sentry_version=7' },
       403,
     ],
+    // Only an envelope can hold its key (its header's DSN): a store body was read and inflated first.
+    ['a store request with no key', '/api/1/store/', { 'content-encoding': 'gzip' }, 401],
   ])('should refuse %s before reading its body', async (_name, path, headers, status) => {
     // The headers announce 15 MiB and no byte of it is sent: an answer at all means the server did
     // not wait for the body.
@@ -581,6 +586,39 @@ describe('triage serve', () => {
     });
     expect(answer).toEqual({ status, connection: 'close' });
     expect(server.context.bodyMemory.used).toBe(0);
+  });
+
+  it('should take an error event on the older store endpoint, and skip a transaction sent there', async () => {
+    const store = (body: unknown) =>
+      fetch(`${server.url}/api/1/store/`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-sentry-auth': `Sentry sentry_version=7, sentry_client=raven-node/2.6.4, sentry_key=${KEY}`,
+        },
+        body: JSON.stringify(body),
+      });
+    const error = await store({
+      event_id: 'c0ffee00c0ffee00c0ffee00c0ffee01',
+      exception: { values: [{ type: 'Error', value: 'ledger store endpoint exploded' }] },
+    });
+    expect(error.status).toBe(200);
+    expect(await error.json()).toEqual({ id: 'c0ffee00c0ffee00c0ffee00c0ffee01' });
+    // Old SDKs posted their transactions here: it became an issue "Unrecognized error in /checkout".
+    const transaction = await store({
+      event_id: 'c0ffee00c0ffee00c0ffee00c0ffee02',
+      type: 'transaction',
+      transaction: '/store-endpoint-checkout',
+      start_timestamp: Date.now() / 1000 - 1,
+      timestamp: Date.now() / 1000,
+      breadcrumbs: [{ category: 'http', message: 'GET /api' }],
+      spans: [],
+    });
+    expect(transaction.status).toBe(200);
+    expect(await transaction.json()).toEqual({ id: 'c0ffee00c0ffee00c0ffee00c0ffee02' });
+    expect(await drained()).toBe(true);
+    expect((await api('/api/v1/issues?q=ledger%20store%20endpoint')).body.issues).toHaveLength(1);
+    expect((await api('/api/v1/issues?q=store-endpoint-checkout')).body.issues).toEqual([]);
   });
 
   it('should accept a batch over 1 MiB, parsed and stored event by event, as it accepts a small one', async () => {

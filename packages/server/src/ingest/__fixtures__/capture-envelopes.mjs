@@ -15,6 +15,8 @@ function nameOf(body) {
   if (text.includes('{"type":"sessions"')) return 'sessions';
   if (text.includes('{"type":"attachment"')) return 'event-with-attachment';
   if (text.includes('onunhandledrejection')) return 'unhandled-rejection';
+  // Before capture-message: its stack's context lines quote the captureMessage above it.
+  if (text.includes('refund %s refused')) return 'parameterized-message';
   if (text.includes('payment provider slow')) return 'capture-message';
   if (text.includes('checkout failed')) return 'error-with-cause';
   return 'other';

@@ -70,6 +70,12 @@ Sentry.withScope((scope) => {
 });
 await Sentry.flush(5_000);
 
+// A parameterized message (the SDK sends the template and its params, no `formatted`), from a user
+// the application knows by a username only (setUser replaces the user; a scope's would be merged).
+Sentry.setUser({ username: 'grace-sdk' });
+Sentry.captureMessage(Sentry.parameterize`refund ${'r-19'} refused for order ${'7'}`, 'error');
+await Sentry.flush(5_000);
+
 Promise.reject(new TypeError('fetch failed'));
 await new Promise((resolve) => setTimeout(resolve, 50));
 await Sentry.close(5_000);

@@ -32,6 +32,8 @@ export async function ingestSentry(
   keyed: Project | undefined,
 ): Promise<IngestReply> {
   const { limits } = context;
+  // A key for another project is refused before its body is decompressed, parsed or counted against it.
+  if (keyed) checkProject(keyed, projectId);
   const body = await decodeBody(request.body, headerOf(request.headers, 'content-encoding'), {
     maxDecodedBytes: limits.maxDecodedBytes,
     take: request.take,
@@ -46,9 +48,9 @@ export async function ingestSentry(
         ? await parseInSlices(body, options)
         : parseSentryEnvelope(body, options);
   const project = keyed ?? (await projectByKey(context, parsed.dsnKey));
-  if (!keyed) limitBytes(context, project, body.length);
-  if (projectId !== project.id) {
-    throw new HttpError(403, `this key belongs to project ${project.id}, not ${projectId}`);
+  if (!keyed) {
+    checkProject(project, projectId);
+    limitBytes(context, project, body.length);
   }
   if (parsed.events.length > 0) {
     limitEvents(context, project, parsed.events.length);
@@ -56,6 +58,11 @@ export async function ingestSentry(
     if (errors.length === parsed.events.length) throw new HttpError(400, errors[0]!.error);
   }
   return { status: 200, body: { id: parsed.eventId ?? null } };
+}
+
+function checkProject(project: Project, projectId: string): void {
+  if (projectId !== project.id)
+    throw new HttpError(403, `this key belongs to project ${project.id}, not ${projectId}`);
 }
 
 /** A large envelope read an event item at a time, the event loop turning every slice (see native-ingest). */
