@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlStore } from '@triage/engine';
@@ -8,7 +8,7 @@ import { adminTokenOf } from '../server/admin-token.js';
 import { startServer } from '../server/start-server.js';
 import { runCli } from '../test/run-cli.js';
 
-const run = (argv: string[]) => runCli(argv);
+const run = (argv: string[], env: Record<string, string> = {}) => runCli(argv, { env });
 
 /** A server on a database of its own that reads keys again after 0.2 s: it sees what the CLI changes. */
 async function serverReadingKeysOften(prefix: string) {
@@ -25,31 +25,74 @@ async function serverReadingKeysOften(prefix: string) {
 
 describe('triage projects', () => {
   it('should create a project and print its DSN, list it, and refuse a duplicate name', async () => {
-    const database = join(mkdtempSync(join(tmpdir(), 'triage-projects-')), 'triage.db');
-    const created = await run([
-      'projects',
-      'create',
-      'billing',
-      '--database-url',
-      database,
-      '--url',
-      'http://triage.local:7070',
+    const { database, server } = await serverReadingKeysOften('triage-projects-');
+    try {
+      const created = await run([
+        'projects',
+        'create',
+        'billing',
+        '--database-url',
+        database,
+        '--url',
+        'http://triage.local:7070',
+      ]);
+      expect(created.code).toBe(0);
+      expect(created.stdout).toMatch(/^http:\/\/[0-9a-f]{32}@triage\.local:7070\/2\n$/);
+      // Without --url, the address the server listens on (its port is not this shell's TRIAGE_PORT).
+      const listed = await run(['projects', 'list', '--database-url', database], { TRIAGE_PORT: '7070' });
+      const key = new URL(created.stdout.trim()).username;
+      expect(listed.stdout).toBe(
+        `1\tdefault\t${server.dsn}\tdefault\tdefault\n2\tbilling\thttp://${key}@${new URL(server.url).host}/2\tdefault\tdefault\n`,
+      );
+      const again = await run(['projects', 'create', 'billing', '--database-url', database]);
+      expect(again).toMatchObject({ code: 2, stderr: 'triage: a project named "billing" exists\n' });
+      const bad = await run(['projects', 'create', 'no spaces please', '--database-url', database]);
+      expect(bad.code).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("should refuse to start with another project's key as the default one, naming the variable", async () => {
+    const { database, server } = await serverReadingKeysOften('triage-default-key-');
+    const created = await run(['projects', 'create', 'billing', '--database-url', database]);
+    await server.close();
+    const taken = new URL(created.stdout.trim()).username;
+    await expect(
+      startServer({
+        port: 0,
+        host: '127.0.0.1',
+        databaseUrl: database,
+        env: { TRIAGE_DEFAULT_PROJECT_KEY: taken, TRIAGE_WORKERS: '0' },
+        log: () => {},
+      }),
+    ).rejects.toThrow('TRIAGE_DEFAULT_PROJECT_KEY is the key of another project: choose another');
+  });
+
+  it('should check its arguments, and make no database where there is none', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'triage-projects-none-'));
+    const database = join(directory, 'data', 'triage.db');
+    const refusals = await Promise.all([
+      run(['projects', 'create', 'billing', '--database-url', database]),
+      run(['projects', 'list'], { TRIAGE_DATABASE_URL: `  ${database}  ` }),
+      run(['projects', 'create', '--database-url', database]),
+      run(['projects', 'frob', 'billing', '--database-url', database]),
+      run(['projects', 'create', 'billing', '--url', 'not a url', '--database-url', database]),
     ]);
-    expect(created.code).toBe(0);
-    expect(created.stdout).toMatch(/^http:\/\/[0-9a-f]{32}@triage\.local:7070\/1\n$/);
-    const listed = await run([
-      'projects',
-      'list',
-      '--database-url',
-      database,
-      '--url',
-      'http://triage.local:7070',
+    expect(refusals.map(({ code, stderr }) => [code, stderr])).toEqual([
+      [
+        2,
+        `triage: no Triage database at ${database}: run this where \`triage serve\` keeps its database, or name it with --database-url (or TRIAGE_DATABASE_URL)\n`,
+      ],
+      [
+        2,
+        `triage: no Triage database at ${database}: run this where \`triage serve\` keeps its database, or name it with --database-url (or TRIAGE_DATABASE_URL)\n`,
+      ],
+      [2, 'triage: projects create needs a NAME\n'],
+      [2, 'triage: unknown projects action "frob": create, limit, rotate-key, list\n'],
+      [2, 'triage: --url must give a URL such as http://host:7070, got "not a url"\n'],
     ]);
-    expect(listed.stdout).toBe(`1\tbilling\t${created.stdout.trim()}\tdefault\tdefault\n`);
-    const again = await run(['projects', 'create', 'billing', '--database-url', database]);
-    expect(again).toMatchObject({ code: 2, stderr: 'triage: a project named "billing" exists\n' });
-    const bad = await run(['projects', 'create', 'no spaces please', '--database-url', database]);
-    expect(bad.code).toBe(2);
+    expect(existsSync(join(directory, 'data'))).toBe(false);
   });
 });
 
@@ -70,7 +113,7 @@ describe('triage projects rotate-key', () => {
 
       const rotated = await run(['projects', 'rotate-key', 'billing', '--database-url', database]);
       expect(rotated.code).toBe(0);
-      expect(rotated.stdout).toMatch(/^http:\/\/[0-9a-f]{32}@127\.0\.0\.1:7070\/2\n$/);
+      expect(rotated.stdout).toMatch(new RegExp(`^http://[0-9a-f]{32}@${new URL(server.url).host}/2\n$`));
       const newKey = keyOf(rotated.stdout.trim());
       expect(newKey).not.toBe(oldKey);
       expect(await send(newKey)).toBe(200);

@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { openSqlStore } from '@triage/engine';
+import { isPostgresUrl, openSqlStore } from '@triage/engine';
 import {
   dsnOf,
   MIB,
@@ -8,23 +9,25 @@ import {
   RATE_LIMIT_BOUNDS,
   type RateLimitChange,
 } from '../server/projects.js';
+import { databaseOf } from '../server/server-settings.js';
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
 
 export const PROJECTS_USAGE = `Usage: triage projects create NAME [LIMITS] [--url http://host:7070] [--database-url URL]
        triage projects limit NAME LIMITS [--database-url URL]
        triage projects rotate-key NAME [--url http://host:7070] [--database-url URL]
-       triage projects list [--database-url URL]
+       triage projects list [--url http://host:7070] [--database-url URL]
 
-create: makes a project and prints its DSN (http://KEY@host:7070/ID).
+create: makes a project and prints its DSN (http://KEY@host:7070/ID): with --url's address, else the
+        one the last \`triage serve\` on this database listened on.
 limit: sets a project's own ingest limits and prints them; running servers apply them within
        TRIAGE_KEY_CACHE_SECONDS (30 s by default).
 rotate-key: gives a project a new key and prints its new DSN; running servers refuse the old key
             within TRIAGE_KEY_CACHE_SECONDS. For a leaked DSN.
-list: one project a line: id, name, DSN, events a minute, MB a minute ("default": the server's).
+list: one project a line: id, name, DSN, events a minute, MiB a minute ("default": the server's).
 
 LIMITS: --rate-limit N        events a minute its key may send (instead of TRIAGE_RATE_LIMIT_PER_MINUTE)
-        --rate-limit-mb N     decompressed MB a minute (instead of TRIAGE_RATE_LIMIT_MB_PER_MINUTE, at least 2)
+        --rate-limit-mb N     decompressed MiB a minute (instead of TRIAGE_RATE_LIMIT_MB_PER_MINUTE, at least 2)
         either one "default": the server's again.`;
 
 /** `triage projects`: works on the server's database directly. */
@@ -56,24 +59,37 @@ export async function projectsCommand(args: string[], io: CommandIo): Promise<nu
     ),
   };
   const limiting = limits.eventsPerMinute !== undefined || limits.bytesPerMinute !== undefined;
+  if (!ACTIONS.includes(action))
+    throw new InputError(`unknown projects action "${action}": ${ACTIONS.join(', ')}`);
+  if (action !== 'list' && !name) throw new InputError(`projects ${action} needs a NAME`);
+  const named = name ?? '';
   if (limiting && action !== 'create' && action !== 'limit')
     throw new InputError(`projects ${action} takes no --rate-limit or --rate-limit-mb`);
-  const store = await openSqlStore({
-    url: values['database-url'] ?? io.env.TRIAGE_DATABASE_URL ?? './data/triage.db',
-  });
+  if (values.url !== undefined) checkUrl(values.url, '--url');
+  const database = databaseOf(io.env, values['database-url']);
+  // Run in another directory, it made an empty database there and printed a DSN no server knew.
+  if (!isPostgresUrl(database) && !existsSync(database))
+    throw new InputError(
+      `no Triage database at ${database}: run this where \`triage serve\` keeps its database, or name it with --database-url (or TRIAGE_DATABASE_URL)`,
+    );
+  const store = await openSqlStore({ url: database });
   try {
     const projects = new ProjectRegistry(store.db);
-    const base = values.url ?? `http://127.0.0.1:${io.env.TRIAGE_PORT ?? 7070}`;
+    // The server's own address (it keeps it when it starts): TRIAGE_PORT of this shell named 7070 for
+    // a server started on another port.
+    const base =
+      values.url ??
+      (await projects.serverUrl()) ??
+      checkUrl(`http://127.0.0.1:${io.env.TRIAGE_PORT?.trim() || 7070}`, 'TRIAGE_PORT');
     if (action === 'create') {
-      if (!name) throw new InputError('projects create needs a NAME');
       let project: Project;
       try {
-        project = await projects.create(name);
-        if (limiting) project = (await projects.setRateLimits({ name }, limits)) ?? project;
+        project = await projects.create(named);
+        if (limiting) project = (await projects.setRateLimits({ name: named }, limits)) ?? project;
       } catch (error) {
         throw new InputError(
           /unique|UNIQUE/.test((error as Error).message)
-            ? `a project named "${name}" exists`
+            ? `a project named "${named}" exists`
             : (error as Error).message,
         );
       }
@@ -81,30 +97,38 @@ export async function projectsCommand(args: string[], io: CommandIo): Promise<nu
       return 0;
     }
     if (action === 'limit') {
-      if (!name) throw new InputError('projects limit needs a NAME');
       if (!limiting)
         throw new InputError('projects limit needs --rate-limit or --rate-limit-mb (a number or "default")');
-      const project = await projects.setRateLimits({ name }, limits);
-      if (!project) throw new InputError(`no project is named "${name}"`);
+      const project = await projects.setRateLimits({ name: named }, limits);
+      if (!project) throw new InputError(`no project is named "${named}"`);
       io.stdout(`${project.name}\t${limitsText(project)}\n`);
       return 0;
     }
     if (action === 'rotate-key') {
-      if (!name) throw new InputError('projects rotate-key needs a NAME');
-      const project = await projects.rotateKey(name);
-      if (!project) throw new InputError(`no project is named "${name}"`);
+      const project = await projects.rotateKey(named);
+      if (!project) throw new InputError(`no project is named "${named}"`);
       io.stdout(`${dsnOf(project, base)}\n`);
       return 0;
     }
-    if (action === 'list') {
-      for (const project of await projects.list())
-        io.stdout(`${project.id}\t${project.name}\t${dsnOf(project, base)}\t${limitsText(project)}\n`);
-      return 0;
-    }
-    throw new InputError(`unknown projects action "${action}": create, limit, rotate-key or list`);
+    for (const project of await projects.list())
+      io.stdout(`${project.id}\t${project.name}\t${dsnOf(project, base)}\t${limitsText(project)}\n`);
+    return 0;
   } finally {
     await store.close();
   }
+}
+
+const ACTIONS = ['create', 'limit', 'rotate-key', 'list'];
+
+/** `url` when it is an http(s) URL; else an InputError naming where it came from. */
+function checkUrl(url: string, from: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {}
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+    throw new InputError(`${from} must give a URL such as http://host:7070, got "${url}"`);
+  return url;
 }
 
 /**

@@ -64,6 +64,16 @@ describe('triage serve (stop signals)', () => {
     expect(process.listenerCount('SIGTERM')).toBe(0);
     expect(process.listenerCount('SIGINT')).toBe(0);
   });
+
+  it('should name TRIAGE_HOST when it is not an address of this machine', async () => {
+    const { code, stderr } = await runCli(['serve', '--port', '0'], {
+      env: { ...env(), TRIAGE_HOST: '10.255.255.1' },
+    });
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'triage: cannot listen on 10.255.255.1 (--host or TRIAGE_HOST): not an address of this machine\n',
+    );
+  });
 });
 
 describe('triage serve --help', () => {

@@ -12,6 +12,7 @@ the analysis workers. SQLite at ./data/triage.db unless --database-url
 
 Environment (defaults in brackets; the LLM and alert variables are in the README):
   TRIAGE_PORT                   port [7070]
+  TRIAGE_HOST                   address to listen on, as --host [0.0.0.0: every interface]
   TRIAGE_DATABASE_URL           postgres://… or a SQLite path [./data/triage.db]
   TRIAGE_ADMIN_TOKEN            token of the REST API [generated on first start]
   TRIAGE_DEFAULT_PROJECT_KEY    key of the default project's DSN [generated]

@@ -12,6 +12,9 @@ export interface Project {
   rateLimits: ProjectRateLimits;
 }
 
+/** The settings row with the URL the last server started listened on. */
+const SERVER_URL_KEY = 'server_url';
+
 /** Events and decompressed bytes a minute a project's key may send, where they differ from the server's. */
 export interface ProjectRateLimits {
   eventsPerMinute?: number;
@@ -83,6 +86,25 @@ export class ProjectRegistry {
             ttl: keyCacheMs,
           })
         : undefined;
+  }
+
+  /** Keeps the URL a server listens on, for `triage projects` to print DSNs with (the last server started). */
+  async rememberServerUrl(url: string): Promise<void> {
+    await this.db
+      .insertInto('settings')
+      .values({ key: SERVER_URL_KEY, value: url })
+      .onConflict((conflict) => conflict.column('key').doUpdateSet({ value: url }))
+      .execute();
+  }
+
+  /** The URL the last server started on this database listened on; undefined before any did. */
+  async serverUrl(): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', SERVER_URL_KEY)
+      .executeTakeFirst();
+    return row?.value;
   }
 
   /** The default project, created on first start; `pinnedKey` (TRIAGE_DEFAULT_PROJECT_KEY) fixes its key. */

@@ -7,6 +7,8 @@ describe('readServerSettings', () => {
     expect(readServerSettings({})).toEqual({
       database: './data/triage.db',
       port: 7070,
+      host: '0.0.0.0',
+      defaultProjectKey: undefined,
       workers: 2,
       jobTimeoutMs: undefined,
       sqliteSync: 'normal',
@@ -19,6 +21,21 @@ describe('readServerSettings', () => {
       retention: { days: 30, maxEvents: 1_000_000 },
       digestHourUtc: 8,
     });
+  });
+
+  it('should take TRIAGE_HOST, a blank TRIAGE_DATABASE_URL as unset, and only a key a DSN can carry', () => {
+    expect(readServerSettings({ TRIAGE_HOST: ' 127.0.0.1 ', TRIAGE_DATABASE_URL: '  ' })).toMatchObject({
+      host: '127.0.0.1',
+      database: './data/triage.db',
+    });
+    expect(readServerSettings({ TRIAGE_HOST: '127.0.0.1' }, { host: '::' }).host).toBe('::');
+    expect(readServerSettings({ TRIAGE_DEFAULT_PROJECT_KEY: ` ${'a'.repeat(32)} ` }).defaultProjectKey).toBe(
+      'a'.repeat(32),
+    );
+    for (const key of ['bad key@x/y', 'short', 'k'.repeat(129)])
+      expect(() => readServerSettings({ TRIAGE_DEFAULT_PROJECT_KEY: key })).toThrow(
+        /^TRIAGE_DEFAULT_PROJECT_KEY must be 8 to 128 letters, digits/,
+      );
   });
 
   it('should run more workers on PostgreSQL, and take what it is given over the environment', () => {

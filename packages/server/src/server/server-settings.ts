@@ -15,6 +15,10 @@ export interface ServerSettings {
   /** `postgres://…` or a SQLite path. */
   database: string;
   port: number;
+  /** TRIAGE_HOST (or --host): the address to listen on; every interface by default. */
+  host: string;
+  /** TRIAGE_DEFAULT_PROJECT_KEY, checked: the default project's key; undefined: generated once. */
+  defaultProjectKey?: string;
   workers: number;
   /** TRIAGE_JOB_TIMEOUT_SECONDS; undefined: the server derives it from the LLM's timeout. */
   jobTimeoutMs?: number;
@@ -44,9 +48,9 @@ export interface ServerSettings {
  */
 export function readServerSettings(
   env: Env,
-  given: { databaseUrl?: string; port?: number; llm?: boolean } = {},
+  given: { databaseUrl?: string; port?: number; host?: string; llm?: boolean } = {},
 ): ServerSettings {
-  const database = given.databaseUrl ?? (env.TRIAGE_DATABASE_URL?.trim() || './data/triage.db');
+  const database = databaseOf(env, given.databaseUrl);
   const sqliteSync = env.TRIAGE_SQLITE_SYNC?.trim() || 'normal';
   if (sqliteSync !== 'normal' && sqliteSync !== 'full')
     throw new ConfigError(`TRIAGE_SQLITE_SYNC must be normal or full, got "${sqliteSync}"`);
@@ -56,6 +60,8 @@ export function readServerSettings(
   return {
     database,
     port: given.port ?? numberFromEnv(env, 'TRIAGE_PORT', { min: 0, max: 65_535, integer: true }) ?? 7070,
+    host: given.host ?? (env.TRIAGE_HOST?.trim() || '0.0.0.0'),
+    defaultProjectKey: defaultProjectKeyOf(env),
     workers:
       numberFromEnv(env, 'TRIAGE_WORKERS', { min: 0, integer: true }) ??
       defaultWorkers(isPostgresUrl(database), given.llm ?? false),
@@ -80,6 +86,25 @@ export function readServerSettings(
     },
     digestHourUtc: numberFromEnv(env, 'TRIAGE_DIGEST_HOUR_UTC', { min: 0, max: 23, integer: true }) ?? 8,
   };
+}
+
+/** The database `triage serve` and `triage projects` use: `given` (--database-url), else TRIAGE_DATABASE_URL (a blank one is unset). */
+export function databaseOf(env: Env, given?: string): string {
+  return given?.trim() || env.TRIAGE_DATABASE_URL?.trim() || './data/triage.db';
+}
+
+/** What a project key may be: it stands in a DSN's user part and in Sentry's auth header. */
+export const PROJECT_KEY = /^[A-Za-z0-9_.~-]{8,128}$/;
+
+// A key with `@` or `/` in it made a DSN no SDK can read, and was printed as the default project's.
+function defaultProjectKeyOf(env: Env): string | undefined {
+  const key = env.TRIAGE_DEFAULT_PROJECT_KEY?.trim();
+  if (!key) return undefined;
+  if (!PROJECT_KEY.test(key))
+    throw new ConfigError(
+      `TRIAGE_DEFAULT_PROJECT_KEY must be 8 to 128 letters, digits, "-", "_", "." or "~" (it stands in the DSN), got "${key.slice(0, 40)}"`,
+    );
+  return key;
 }
 
 /**

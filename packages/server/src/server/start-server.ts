@@ -50,7 +50,7 @@ export interface RunningServer {
  */
 export async function startServer({
   port,
-  host = '0.0.0.0',
+  host: givenHost,
   databaseUrl,
   env = process.env,
   log = (line) => process.stdout.write(`${line}\n`),
@@ -72,7 +72,9 @@ export async function startServer({
     retention,
     digestHourUtc,
     port: listenPort,
-  } = readServerSettings(env, { databaseUrl, port, llm: llm !== undefined });
+    host,
+    defaultProjectKey,
+  } = readServerSettings(env, { databaseUrl, port, host: givenHost, llm: llm !== undefined });
   const failures = new Map<string, number>();
   const onFailure = (stage: string, error: unknown) => {
     const count = (failures.get(stage) ?? 0) + 1;
@@ -120,7 +122,12 @@ export async function startServer({
     });
   const projects = new ProjectRegistry(store.db, { keyCacheMs });
   const project = await closingOnFailure(
-    projects.ensureDefault(env.TRIAGE_DEFAULT_PROJECT_KEY?.trim() || undefined),
+    projects.ensureDefault(defaultProjectKey).catch((error: unknown) => {
+      // The key of another project: the raw constraint error named no variable.
+      if (/unique/i.test((error as Error).message))
+        throw new ConfigError('TRIAGE_DEFAULT_PROJECT_KEY is the key of another project: choose another');
+      throw error;
+    }),
   );
   const { token, generated } = await closingOnFailure(
     adminTokenOf(store.db, env.TRIAGE_ADMIN_TOKEN?.trim() || undefined),
@@ -192,7 +199,11 @@ export async function startServer({
             ? new Error(
                 `port ${listenPort} on ${host} is in use: stop what holds it, or choose another with --port or TRIAGE_PORT`,
               )
-            : error,
+            : error.code === 'ENOTFOUND' || error.code === 'EADDRNOTAVAIL'
+              ? new ConfigError(
+                  `cannot listen on ${host} (--host or TRIAGE_HOST): ${error.code === 'ENOTFOUND' ? 'no such host' : 'not an address of this machine'}`,
+                )
+              : error,
         );
       server.once('error', onError);
       server.listen(listenPort, host, () => {
@@ -202,8 +213,13 @@ export async function startServer({
     }),
   );
   const address = server.address() as AddressInfo;
-  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const everywhere = host === '0.0.0.0' || host === '::';
+  const shownHost = everywhere ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${address.port}`;
+  // What `triage projects` prints its DSNs with, run from another shell that has no TRIAGE_PORT.
+  await projects
+    .rememberServerUrl(url)
+    .catch((error: unknown) => onFailure('start: remembering the URL', error));
   // TRIAGE_WORKERS=0: an ingest-only instance; other instances sharing the database run the pipeline.
   if (workers > 0) jobs.start();
   rateLimits.events.start();
@@ -212,7 +228,9 @@ export async function startServer({
 
   const channels = notifiers.map((notifier) => notifier.name).join(', ') || 'none';
   const dsn = dsnOf(project, url);
-  log(`Triage server listening on ${url}`);
+  log(
+    `Triage server listening on ${url}${everywhere ? ' (and every other interface: --host 127.0.0.1 keeps it to this machine)' : ''}`,
+  );
   log(`  database: ${store.dialect === 'postgres' ? 'PostgreSQL' : `SQLite ${database}`}`);
   if (spool) log(`  ingest spool: ${spool.directory} (TRIAGE_SQLITE_SPOOL)`);
   log(`  DSN of the default project: ${dsn}`);
@@ -227,7 +245,7 @@ export async function startServer({
   log(
     generated
       ? `  admin token (generated, stored in the database; set TRIAGE_ADMIN_TOKEN to choose one): ${token}`
-      : '  admin token: from TRIAGE_ADMIN_TOKEN or the database',
+      : `  admin token: ${env.TRIAGE_ADMIN_TOKEN?.trim() ? 'TRIAGE_ADMIN_TOKEN' : 'the one generated at the first start, in the database (settings.admin_token)'}`,
   );
 
   let closed = false;
