@@ -8,9 +8,9 @@ describe('buildContext', () => {
     lines[100] = 'ERROR the one that matters';
     const context = buildContext(normalizeEvent(lines), { headLines: 5, tailLines: 10 });
     const kept = context.logText.split('\n');
-    expect(kept[0]).toBe('INFO: INFO step 0');
-    expect(kept).toContain('ERROR: ERROR the one that matters');
-    expect(kept.at(-1)).toBe('INFO: INFO step 199');
+    expect(kept[0]).toBe('INFO step 0');
+    expect(kept).toContain('ERROR the one that matters');
+    expect(kept.at(-1)).toBe('INFO step 199');
     expect(context.logText).toContain('… 95 lines omitted …');
     expect(context.logText).toContain('… 89 lines omitted …');
     expect(context.omitted).toContain('184 lines from the middle of the log');
@@ -20,7 +20,7 @@ describe('buildContext', () => {
     const context = buildContext(
       normalizeEvent(['ERROR retry failed', 'ERROR retry failed', 'ERROR retry failed', 'INFO done']),
     );
-    expect(context.logText).toBe('ERROR: ERROR retry failed (repeated 3 times)\nINFO: INFO done');
+    expect(context.logText).toBe('ERROR retry failed (repeated 3 times)\nINFO done');
   });
 
   it('should give up debug lines before any other line when over the token budget', () => {
@@ -31,10 +31,25 @@ describe('buildContext', () => {
     ];
     const context = buildContext(normalizeEvent(lines), { maxTokens: 120 });
     const kept = context.logText.split('\n');
-    expect(kept.filter((line) => line.startsWith('INFO: INFO ok'))).toHaveLength(10);
-    expect(kept).toContain('ERROR: ERROR real problem');
-    expect(kept.filter((line) => line.startsWith('DEBUG:')).length).toBeLessThan(10);
+    expect(kept.filter((line) => line.startsWith('INFO ok'))).toHaveLength(10);
+    expect(kept).toContain('ERROR real problem');
+    expect(kept.filter((line) => line.startsWith('DEBUG noise')).length).toBeLessThan(10);
     expect(context.omitted.some((note) => /^\d+ debug lines$/.test(note))).toBe(true);
+  });
+
+  it('should name a line's level once: its own word, else the level it was given', () => {
+    const context = buildContext(
+      normalizeEvent({
+        log: [
+          '[2025-11-18 14:32:15] INFO: starting',
+          { level: 'error', message: 'connect ECONNREFUSED 10.0.0.7:5432' },
+          { level: 'warn', message: 'pool 9/10 [WARN]' },
+        ],
+      }),
+    );
+    expect(context.logText).toBe(
+      '[2025-11-18 14:32:15] INFO: starting\nERROR: connect ECONNREFUSED 10.0.0.7:5432\npool 9/10 [WARN]',
+    );
   });
 
   it('should stay within the token budget, counting with the given tokenizer', () => {
@@ -55,7 +70,7 @@ describe('buildContext', () => {
       maxLineLength: 100,
     });
     expect(context.logText.length).toBeLessThan(200);
-    expect(context.logText).toMatch(/^ERROR: ERROR start x+ …\[\d+ chars cut\]… x+ end$/);
+    expect(context.logText).toMatch(/^ERROR start x+ …\[\d+ chars cut\]… x+ end$/);
   });
 
   it('should reduce a stack to the top frames plus in-app frames', () => {

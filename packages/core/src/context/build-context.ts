@@ -134,10 +134,17 @@ function collapseRepeats(log: LogEntry[]): Array<{ entry: LogEntry; count: numbe
   return out;
 }
 
+/** A level word where a log line's own prefix puts it (`[…] ERROR:`, `WARN [pool]`). */
+const OWN_LEVEL =
+  /\b(?:FATAL|PANIC|CRITICAL|CRIT|SEVERE|EMERG|ALERT|ERROR|ERR|WARNING|WARN|INFO|NOTICE|DEBUG|TRACE)\b/;
+
 function formatEntry(entry: LogEntry, count: number, max: number): string {
   const time = entry.time ? `[${new Date(entry.time).toISOString()}] ` : '';
   const repeated = count > 1 ? ` (repeated ${count} times)` : '';
-  return `${time}${entry.level.toUpperCase()}: ${cutMiddle(entry.message, max)}${repeated}`;
+  // A line that says its level at its start keeps it alone: `INFO: [2025-11-18 14:32:15] INFO: …` spent
+  // the prompt's tokens on every such line twice.
+  const level = OWN_LEVEL.test(entry.message.slice(0, 64)) ? '' : `${entry.level.toUpperCase()}: `;
+  return `${time}${level}${cutMiddle(entry.message, max)}${repeated}`;
 }
 
 function errorTextOf(event: TriageEvent, topFrames: number, max: number, inAppOnly: boolean): string {

@@ -473,7 +473,7 @@ describe('buildPrompt', () => {
     lines.splice(1_000, 0, 'ERROR: deadlock detected');
     const built = await buildPrompt(normalizeEvent(lines), { maxPromptTokens: 1_200 });
     expect(built.tokens).toBeLessThanOrEqual(1_200);
-    expect(built.prompt).toContain('ERROR: ERROR: deadlock detected');
+    expect(built.prompt).toContain('ERROR: deadlock detected');
     expect(built.omitted.some((note) => note.includes('over the'))).toBe(true);
   });
 });
