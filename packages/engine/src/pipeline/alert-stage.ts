@@ -48,11 +48,19 @@ export class AlertStage {
         routing,
       );
       const channels = resolveChannels(route.channels, notifiers);
+      // The route says what the policy asks for; a channel it names that is not set up did not happen
+      // ("paged and emailed" read as paged, with no pager configured).
+      const unconfigured = route.channels.filter(
+        (channel) => channel !== 'digest' && channel !== 'webhook' && !channels.includes(channel),
+      );
+      const routed =
+        unconfigured.length > 0
+          ? `${route.reason} (not configured: ${unconfigured.join(', ')})`
+          : route.reason;
       const bucket = Math.floor(now / Math.max(1, windowMs));
       // A regression or an escalation is news even within the window of an earlier alert.
       const window = kind === 'regressed' || kind === 'escalating' ? `${kind}:${bucket}` : String(bucket);
-      const reason =
-        kind === 'escalating' ? `escalating (${issue.count} events); ${route.reason}` : route.reason;
+      const reason = kind === 'escalating' ? `escalating (${issue.count} events); ${routed}` : routed;
       const queued = await dispatcher.enqueue({ issue, event, result, reason }, channels, window);
       await dispatcher.idle();
       return queued;
