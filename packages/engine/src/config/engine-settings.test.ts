@@ -30,6 +30,17 @@ describe('readEngineSettings', () => {
     expect(settings.routing?.rules).toEqual([{ priority: ['P0'], channels: ['pagerduty'] }]);
   });
 
+  it('should take TRIAGE_DRY_RUN as a switch, and refuse what is not one', () => {
+    for (const on of ['1', 'true', 'YES', ' on '])
+      expect(readEngineSettings({ TRIAGE_DRY_RUN: on }).dryRun).toBe(true);
+    for (const off of ['0', 'false', 'no', 'off', ''])
+      expect(readEngineSettings({ TRIAGE_DRY_RUN: off }).dryRun).toBe(false);
+    // "maybe" meant off without a word.
+    expect(() => readEngineSettings({ TRIAGE_DRY_RUN: 'maybe' })).toThrow(
+      'TRIAGE_DRY_RUN must be 1 or 0 (true/false, yes/no, on/off), got "maybe"',
+    );
+  });
+
   it('should refuse at start-up a routing rule with an unknown channel, naming it', () => {
     const path = configFile({ routing: { rules: [{ channels: ['carrier-pigeon'] }] } });
     expect(() => readEngineSettings({ TRIAGE_CONFIG: path })).toThrow(

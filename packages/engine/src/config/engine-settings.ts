@@ -84,7 +84,7 @@ export function readEngineSettings(env: Env = process.env): EngineSettings {
       numberFromEnv(env, 'TRIAGE_LLM_HANDLER_DAILY_BUDGET_USD', { min: 0 }) ?? file.budgets?.handlerDailyUsd,
     cacheTtlMs:
       numberFromEnv(env, 'TRIAGE_LLM_CACHE_TTL_MS', { min: 0 }) ?? llm.cacheTtlMs ?? 24 * 60 * 60 * 1000,
-    dryRun: /^(1|true|yes)$/i.test(env.TRIAGE_DRY_RUN ?? ''),
+    dryRun: switchFromEnv(env, 'TRIAGE_DRY_RUN'),
     routing: file.routing ? validZone(file.routing as RoutingPolicy) : undefined,
     llm: file.llm
       ? { provider: llm.provider, model: llm.model, baseURL: llm.baseURL, apiKeyEnv: llm.apiKeyEnv }
@@ -117,4 +117,14 @@ function validZone(routing: RoutingPolicy): RoutingPolicy {
     }
   }
   return routing;
+}
+
+/** An on/off variable: `1`, `true`, `yes` or `on`; `0`, `false`, `no`, `off` or blank; anything else names it. */
+function switchFromEnv(env: Record<string, string | undefined>, name: string): boolean {
+  const value = env[name]?.trim().toLowerCase() ?? '';
+  if (/^(1|true|yes|on)$/.test(value)) return true;
+  if (/^(0|false|no|off|)$/.test(value)) return false;
+  throw new ConfigError(
+    `${name} must be 1 or 0 (true/false, yes/no, on/off), got "${env[name]?.slice(0, 40)}"`,
+  );
 }

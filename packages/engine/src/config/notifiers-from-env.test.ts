@@ -54,6 +54,19 @@ describe('notifiersFromEnv', () => {
       'TRIAGE_ALERT_TO must be email addresses separated by commas, got ","',
     ],
     [{ TRIAGE_ALERT_FROM: 'triage' }, 'TRIAGE_ALERT_FROM must be an email address, got "triage"'],
+    // Half a channel was ignored without a word.
+    [
+      { TRIAGE_PAGERDUTY_URL: 'https://events.pagerduty.example/v2/enqueue' },
+      'TRIAGE_PAGERDUTY_URL needs TRIAGE_PAGERDUTY_ROUTING_KEY: which service to page?',
+    ],
+    [
+      { TRIAGE_WEBHOOK_SECRET: 's3cret' },
+      'TRIAGE_WEBHOOK_SECRET is set without TRIAGE_WEBHOOK_URL: where should alerts go?',
+    ],
+    [
+      { TRIAGE_SENDGRID_URL: 'https://sendgrid.example/v3/mail/send' },
+      'TRIAGE_SENDGRID_URL needs TRIAGE_SENDGRID_API_KEY',
+    ],
   ])('should refuse at start-up %j', (env, message) => {
     expect(() => notifiersFromEnv(env)).toThrow(new ConfigError(message));
   });

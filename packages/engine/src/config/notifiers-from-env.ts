@@ -74,9 +74,16 @@ export function notifiersFromEnv(env: Env = process.env): Notifier[] {
   const slack = url('TRIAGE_SLACK_WEBHOOK_URL');
   if (slack) notifiers.push(createSlackNotifier({ webhookUrl: slack, dashboardUrl }));
   const routingKey = value('TRIAGE_PAGERDUTY_ROUTING_KEY');
-  if (routingKey)
-    notifiers.push(createPagerDutyNotifier({ routingKey, url: url('TRIAGE_PAGERDUTY_URL'), dashboardUrl }));
+  const pagerDutyUrl = url('TRIAGE_PAGERDUTY_URL');
+  // Half a channel was ignored without a word: the pages an operator set it up for never went out.
+  if (pagerDutyUrl && !routingKey)
+    throw new ConfigError('TRIAGE_PAGERDUTY_URL needs TRIAGE_PAGERDUTY_ROUTING_KEY: which service to page?');
+  if (routingKey) notifiers.push(createPagerDutyNotifier({ routingKey, url: pagerDutyUrl, dashboardUrl }));
   const webhook = url('TRIAGE_WEBHOOK_URL');
+  if (!webhook && value('TRIAGE_WEBHOOK_SECRET'))
+    throw new ConfigError('TRIAGE_WEBHOOK_SECRET is set without TRIAGE_WEBHOOK_URL: where should alerts go?');
+  if (!smtpUrl && value('TRIAGE_SENDGRID_URL') && !sendgridKey)
+    throw new ConfigError('TRIAGE_SENDGRID_URL needs TRIAGE_SENDGRID_API_KEY');
   if (webhook) {
     const secret = value('TRIAGE_WEBHOOK_SECRET');
     if (!secret)

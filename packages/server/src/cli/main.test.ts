@@ -25,6 +25,21 @@ const POOL_LOG = [
   '[2025-11-18 14:32:15] ERROR: Connection pool exhausted (10/10 connections active)',
 ].join('\n');
 
+describe('triage usage', () => {
+  it('should print usage to stdout when asked for it, and to stderr (exit 2) when a command is missing', async () => {
+    const asked = await runCli(['--help']);
+    expect(asked).toMatchObject({ code: 0, stderr: '' });
+    expect(asked.stdout).toMatch(/^Usage: triage <command>/);
+    expect(asked.stdout).toContain('create, list, limit or rotate the key of projects');
+    const missing = await runCli([]);
+    expect(missing).toMatchObject({ code: 2, stdout: '' });
+    expect(missing.stderr).toBe(asked.stdout);
+    const noAction = await runCli(['projects']);
+    expect(noAction).toMatchObject({ code: 2, stdout: '' });
+    expect(noAction.stderr).toMatch(/^Usage: triage projects create NAME/);
+  });
+});
+
 describe('triage diagnose', () => {
   it('should read stdin and print the markdown analysis', async () => {
     const { code, stdout, stderr } = await run(['diagnose'], { stdin: POOL_LOG });

@@ -12,7 +12,7 @@ const USAGE = `Usage: triage <command> [options]
 
 Commands:
   serve             run the server: ingest (native and Sentry), REST API, analysis workers
-  projects          create a project and print its DSN, or list projects
+  projects          create, list, limit or rotate the key of projects (their DSNs)
   diagnose [FILE]   explain a log excerpt (file or stdin)
   redact [FILE]     remove personal data and secrets from a log (file or stdin)
   fingerprint [FILE] print the grouping key and issue title of a log or event
@@ -63,8 +63,13 @@ export async function main(argv: string[], io: CommandIo = defaultIo): Promise<n
       case 'help':
       case '--help':
       case '-h':
+        // Asked for, it is the output; given for a missing command, it is the error's (stderr, exit 2).
+        if (command === undefined) {
+          io.stderr(`${USAGE}\n`);
+          return 2;
+        }
         io.stdout(`${USAGE}\n`);
-        return command === undefined ? 2 : 0;
+        return 0;
       default:
         io.stderr(`triage: unknown command "${command}"\n${USAGE}\n`);
         return 2;

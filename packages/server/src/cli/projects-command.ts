@@ -44,9 +44,13 @@ export async function projectsCommand(args: string[], io: CommandIo): Promise<nu
     allowPositionals: true,
   });
   const [action, name] = positionals;
-  if (values.help || !action) {
+  if (values.help) {
     io.stdout(`${PROJECTS_USAGE}\n`);
-    return values.help ? 0 : 2;
+    return 0;
+  }
+  if (!action) {
+    io.stderr(`${PROJECTS_USAGE}\n`);
+    return 2;
   }
   // Read before the database is opened: a typo costs nothing.
   const limits: RateLimitChange = {

@@ -43,6 +43,12 @@ describe('openSqlStore on PostgreSQL: connecting', () => {
     );
   });
 
+  it('should say a PostgreSQL URL that is not one is not, naming where it comes from', async () => {
+    await expect(openSqlStore({ url: 'postgres://host:notaport/x' })).rejects.toThrow(
+      'cannot use the PostgreSQL database: its URL is not one (TRIAGE_DATABASE_URL or --database-url: postgres://user@host:5432/name)',
+    );
+  });
+
   it('should open a real server with connect_timeout in its URL', async () => {
     const store = await openSqlStore({ url: `${postgres.url}?connect_timeout=5` });
     try {

@@ -98,10 +98,13 @@ export async function openSqlStore({
     } catch (error) {
       await db.destroy();
       // pg's words for a connection that timed out name neither the time nor the knob.
+      const { message } = error as Error;
       const reason =
-        (error as Error).message === 'timeout expired'
+        message === 'timeout expired'
           ? `no answer within ${connectTimeoutMs / 1000} s (connect_timeout in the URL sets the wait)`
-          : (error as Error).message;
+          : /invalid url/i.test(message)
+            ? 'its URL is not one (TRIAGE_DATABASE_URL or --database-url: postgres://user@host:5432/name)'
+            : message;
       throw new ConfigError(`cannot use the PostgreSQL database: ${reason}`, {
         cause: error,
       });
