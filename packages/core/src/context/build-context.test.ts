@@ -29,7 +29,7 @@ describe('buildContext', () => {
       ...Array.from({ length: 80 }, (_, index) => `DEBUG noise ${index}`),
       'ERROR real problem',
     ];
-    const context = buildContext(normalizeEvent(lines), { maxTokens: 120 });
+    const context = buildContext(normalizeEvent(lines), { maxTokens: 80 });
     const kept = context.logText.split('\n');
     expect(kept.filter((line) => line.startsWith('INFO ok'))).toHaveLength(10);
     expect(kept).toContain('ERROR real problem');
@@ -37,7 +37,7 @@ describe('buildContext', () => {
     expect(context.omitted.some((note) => /^\d+ debug lines$/.test(note))).toBe(true);
   });
 
-  it('should name a line's level once: its own word, else the level it was given', () => {
+  it("should name a line's level once: its own word, else the level it was given", () => {
     const context = buildContext(
       normalizeEvent({
         log: [
