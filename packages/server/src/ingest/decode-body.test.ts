@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { asyncRefusal } from './__fixtures__/refusal.js';
-import { decodeBody } from './decode-body.js';
+import { decodeBody, decodeStoreBody } from './decode-body.js';
 
 const limits = { maxDecodedBytes: 1024 * 1024 };
 const text = Buffer.from('{"type":"event"}\n{"message":"hello"}\n'.repeat(50));
@@ -147,5 +147,35 @@ describe('decodeBody', () => {
     });
     await expect(decoding).rejects.toBe(refusal);
     expect(taken).toBeLessThanOrEqual(1024 * 1024);
+  });
+});
+
+describe('decodeStoreBody', () => {
+  const json = Buffer.from('{"message":"raven was here","level":40}');
+
+  it('should read what old SDKs sent to the store endpoint: base64 of zlib, or of JSON', async () => {
+    // raven-php: base64_encode(gzcompress($json)), in lines of 76 as some clients wrap it.
+    const wrapped = zlib
+      .deflateSync(json)
+      .toString('base64')
+      .replace(/(.{76})/g, '$1\n');
+    expect(await decodeStoreBody(Buffer.from(wrapped), limits)).toEqual(json);
+    expect(await decodeStoreBody(Buffer.from(json.toString('base64url')), limits)).toEqual(json);
+  });
+
+  it('should give JSON, and what is neither JSON nor base64 of it, back as it is', async () => {
+    for (const body of [
+      json,
+      Buffer.from('  {"a":1}'),
+      Buffer.from('null'),
+      Buffer.from('not base64!'),
+      Buffer.alloc(0),
+    ])
+      expect(await decodeStoreBody(body, limits)).toBe(body);
+  });
+
+  it('should bound what it inflates as decodeBody does', async () => {
+    const bomb = zlib.deflateSync(Buffer.alloc(2 * 1024 * 1024, 32)).toString('base64');
+    await expect(decodeStoreBody(Buffer.from(bomb), limits)).rejects.toMatchObject({ status: 413 });
   });
 });

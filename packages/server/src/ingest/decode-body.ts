@@ -22,6 +22,30 @@ const DECODERS: Record<string, (bytes: Buffer) => () => Transform> = {
   br: () => zlib.createBrotliDecompress,
 };
 
+/** A base64 body, as old SDKs sent their store requests; whitespace (line breaks) allowed. */
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+/**
+ * The body of a store request as older SDKs sent it (raven-php, raven-python and the like): not JSON
+ * but base64, of zlib-compressed JSON or of JSON, without a Content-Encoding (as Sentry reads them). A
+ * body that starts as JSON, or is not base64, is given back as it is, for the JSON parse to judge. The
+ * inflated size is bounded as decodeBody's.
+ */
+export async function decodeStoreBody(bytes: Buffer, options: DecodeBodyOptions): Promise<Buffer> {
+  let first = 0;
+  while (first < bytes.length && isSpace(bytes[first]!)) first++;
+  // `{` (JSON) or nothing: as it is.
+  if (first === bytes.length || bytes[first] === 0x7b) return bytes;
+  const text = bytes.toString('latin1').replace(/\s+/g, '');
+  if (!BASE64.test(text)) return bytes;
+  const raw = Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
+  if (hasZlibHeader(raw)) return decodeBody(raw, 'deflate', options);
+  // Base64 of JSON; anything else (`null`, `true` read as base64) is left for the parse to refuse.
+  return raw[0] === 0x7b ? raw : bytes;
+}
+
+const isSpace = (byte: number) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+
 /** Codings stacked in one Content-Encoding header; more is an attack, not a client. */
 const MAX_CODINGS = 3;
 

@@ -1,5 +1,5 @@
 export type { DecodeBodyOptions } from './decode-body.js';
-export { decodeBody } from './decode-body.js';
+export { decodeBody, decodeStoreBody } from './decode-body.js';
 export type { IngestStatus } from './ingest-error.js';
 export { IngestError } from './ingest-error.js';
 export { joinInSlices } from './join-in-slices.js';

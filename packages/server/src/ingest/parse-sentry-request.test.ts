@@ -178,6 +178,22 @@ describe('parseSentryEnvelope', () => {
   const envelope = (...lines: string[]) => Buffer.from(lines.join('\n'));
   const event = JSON.stringify({ event_id: 'e1', message: 'hello' });
 
+  it("should correct an event's time by the envelope's sent_at when the client's clock is an hour or more off", () => {
+    const receivedAt = Date.parse('2026-12-07T12:00:00Z');
+    const sent = (at: string, time: string) =>
+      parseSentryEnvelope(
+        envelope(`{"sent_at":"${at}"}`, '{"type":"event"}', `{"message":"m","timestamp":"${time}"}`),
+        {
+          receivedAt,
+        },
+      ).events[0]?.timestamp;
+    // Two hours slow: the event happened a second before it was sent.
+    expect(sent('2026-12-07T10:00:00Z', '2026-12-07T09:59:59Z')).toBe(receivedAt - 1_000);
+    // A few seconds of network and drift: as the client said.
+    expect(sent('2026-12-07T11:59:57Z', '2026-12-07T11:59:56Z')).toBe(Date.parse('2026-12-07T11:59:56Z'));
+    expect(sent('not a time', '2026-12-07T11:00:00Z')).toBe(Date.parse('2026-12-07T11:00:00Z'));
+  });
+
   it('should keep an event id as Sentry does, and answer with the id it stored', () => {
     const dashed = envelope(
       '{}',

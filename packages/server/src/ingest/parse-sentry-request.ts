@@ -3,7 +3,12 @@ import { IngestError } from './ingest-error.js';
 import { parseEnvelope } from './parse-envelope.js';
 import { type JsonValueBudget, parseJsonLimited } from './safe-json.js';
 import { parseDsn } from './sentry-auth.js';
-import { type SentryEventInput, sentryEventToTriage } from './sentry-to-event.js';
+import {
+  clockDriftOf,
+  type SentryEventInput,
+  type SentryEventOptions,
+  sentryEventToTriage,
+} from './sentry-to-event.js';
 import { asRecord, asText } from './sentry-values.js';
 
 export interface SentryRequestOptions {
@@ -104,6 +109,7 @@ export function* sentryEnvelopeSteps(
 function readEnvelope(body: Buffer, options: SentryRequestOptions) {
   const { maxItemBytes = 20 * 1024 * 1024, maxItems = 100, receivedAt = Date.now() } = options;
   const { header, items } = parseEnvelope(body, { maxItemBytes, maxItems });
+  const clockDriftMs = clockDriftOf(header.sent_at, receivedAt);
   const values = valueBudget(options);
   const events: SentryEventInput[] = [];
   const skipped: SkippedItem[] = [];
@@ -119,7 +125,8 @@ function readEnvelope(body: Buffer, options: SentryRequestOptions) {
       // An envelope holds one event by the spec; its header id belongs to that one only.
       const headerId = events.length === 0 ? eventIdOf(header.event_id) : undefined;
       const label = `item ${index + 1}`;
-      events.push(toEvent(readRecord(item.payload, label, options, values), label, receivedAt, headerId));
+      const record = readRecord(item.payload, label, options, values);
+      events.push(toEvent(record, label, { receivedAt, clockDriftMs }, headerId));
       return true;
     },
     // The id stored is the answer: a header id that differs from its event's was answered in its place.
@@ -146,7 +153,7 @@ export function parseSentryStore(body: Buffer, options: SentryRequestOptions = {
     const reason = KNOWN_TYPES.has(type) ? 'not an error event' : 'unknown event type';
     return { eventId: eventIdOf(record.event_id), events: [], skipped: [{ type, reason }] };
   }
-  const event = toEvent(record, undefined, options.receivedAt ?? Date.now());
+  const event = toEvent(record, undefined, { receivedAt: options.receivedAt ?? Date.now() });
   return { eventId: event.id, events: [event], skipped: [] };
 }
 
@@ -166,12 +173,12 @@ function readRecord(
 function toEvent(
   record: Record<string, unknown>,
   item: string | undefined,
-  receivedAt: number,
+  options: SentryEventOptions,
   envelopeEventId?: string,
 ): SentryEventInput {
   let event: SentryEventInput;
   try {
-    event = sentryEventToTriage(record, { receivedAt });
+    event = sentryEventToTriage(record, options);
   } catch (error) {
     if (!IngestError.isInstance(error) || !item) throw error;
     throw new IngestError(error.status, `${item}: ${error.message}`, { cause: error });

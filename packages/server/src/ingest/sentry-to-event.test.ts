@@ -4,7 +4,8 @@ import { refusal } from './__fixtures__/refusal.js';
 import { sentryEventToTriage } from './sentry-to-event.js';
 
 const receivedAt = 1_700_000_000_000;
-const convert = (payload: object) => sentryEventToTriage(payload, { receivedAt });
+const convert = (payload: object, clockDriftMs?: number) =>
+  sentryEventToTriage(payload, { receivedAt, clockDriftMs });
 
 /** A Python SDK event: `raise ValueError(...) from KeyError(...)` inside a logged request. */
 const pythonEvent = {
@@ -153,6 +154,46 @@ describe('sentryEventToTriage', () => {
     expect(keyOf({ message: 'a', fingerprint: ['payments'] })).toBe(
       keyOf({ message: 'b', fingerprint: ['payments'] }),
     );
+  });
+
+  it("should read what raven clients sent: the interfaces' old names, a top-level stack and Python's numeric levels", () => {
+    const raven = convert({
+      message: 'payment gateway slow',
+      level: 30,
+      'sentry.interfaces.User': { id: 'u-1' },
+      'sentry.interfaces.Http': { url: 'https://shop.example/pay', method: 'post' },
+      stacktrace: { frames: [{ filename: 'shop/pay.py', function: 'charge', in_app: true }] },
+    });
+    expect(raven).toMatchObject({
+      level: 'warn',
+      user: { id: 'u-1' },
+      request: { method: 'POST', url: 'https://shop.example/pay' },
+      source: { file: 'shop/pay.py', function: 'charge' },
+    });
+    expect(
+      convert({ 'sentry.interfaces.Exception': { values: [{ type: 'KeyError', value: "'sku'" }] } }).error,
+    ).toMatchObject({ type: 'KeyError' });
+    expect(convert({ message: 'm', level: '20' }).level).toBe('info');
+    expect(convert({ message: 'm', level: 50 }).level).toBe('error');
+  });
+
+  it("should correct the times of a client whose clock is an hour or more off, and drop a breadcrumb's time ahead of any clock", () => {
+    const twoHours = 2 * 3_600_000;
+    const slow = convert(
+      {
+        message: 'm',
+        timestamp: (receivedAt - twoHours - 5_000) / 1000,
+        breadcrumbs: [{ message: 'before', timestamp: (receivedAt - twoHours - 6_000) / 1000 }],
+      },
+      twoHours,
+    );
+    expect(slow.timestamp).toBe(receivedAt - 5_000);
+    expect(slow.log[0]?.time).toBe(receivedAt - 6_000);
+    const ahead = convert({
+      message: 'm',
+      breadcrumbs: [{ message: 'from the future', timestamp: (receivedAt + 15 * 3_600_000) / 1000 }],
+    });
+    expect(ahead.log[0]).toEqual({ level: 'info', message: 'from the future' });
   });
 
   it('should read the message from logentry or from message, as a string or an object', () => {

@@ -15,6 +15,28 @@ export type SentryEventInput = Partial<Omit<TriageEvent, 'log'>> & { log: LogEnt
 export interface SentryEventOptions {
   /** When the server received the event (epoch ms): the timestamp of events that carry none. */
   receivedAt: number;
+  /**
+   * How far the client's clock is behind the server's (ms; negative: ahead), from the envelope's
+   * `sent_at` (see clockDriftOf): added to the event's times.
+   */
+  clockDriftMs?: number;
+}
+
+/** Relay's threshold: a client clock this far off, by the envelope's `sent_at`, has its times corrected. */
+const MIN_CLOCK_DRIFT_MS = 55 * 60_000;
+/** How far ahead of the server's clock a breadcrumb's time may be: the allowance for an event's. */
+const MAX_AHEAD_MS = 60_000;
+
+/**
+ * How far behind the server's clock the client's is, from when it says it sent the envelope
+ * (`sent_at`) and when it arrived: 0 below 55 minutes (network time and small drift are not
+ * corrected, as in Sentry's Relay). A client two hours slow had its events stored two hours back.
+ */
+export function clockDriftOf(sentAt: unknown, receivedAt: number): number {
+  const sent = toMillis(sentAt);
+  if (sent === undefined) return 0;
+  const drift = receivedAt - sent;
+  return Math.abs(drift) >= MIN_CLOCK_DRIFT_MS ? drift : 0;
 }
 
 /** Entries of an explicit fingerprint kept; normalize keeps as many. */
@@ -27,8 +49,16 @@ const MAX_FINGERPRINT = 20;
  * fingerprint carry over. Unknown fields and fields of the wrong type are skipped; only an
  * event with no exception, message or breadcrumbs is refused (IngestError 400).
  */
-export function sentryEventToTriage(payload: object, { receivedAt }: SentryEventOptions): SentryEventInput {
-  const event = payload as Record<string, unknown>;
+export function sentryEventToTriage(
+  payload: object,
+  { receivedAt, clockDriftMs = 0 }: SentryEventOptions,
+): SentryEventInput {
+  const event = withInterfaceNames(payload as Record<string, unknown>);
+  const timeOf = (value: unknown) => {
+    const time = toMillis(value);
+    return time === undefined ? undefined : time + clockDriftMs;
+  };
+  const timestamp = timeOf(event.timestamp) ?? receivedAt;
   const platform = asText(event.platform);
   const exception = errorFromException(event.exception, { threads: event.threads, platform });
   const message = messageOf(event);
@@ -36,16 +66,25 @@ export function sentryEventToTriage(payload: object, { receivedAt }: SentryEvent
   const error = exception && !(exception.synthetic && message) ? exception.error : undefined;
   const level = levelFromSentry(event.level, 'error');
   const log = logFromBreadcrumbs(event.breadcrumbs);
-  if (message) log.push({ level, message, time: toMillis(event.timestamp) ?? receivedAt });
+  for (const entry of log) {
+    if (entry.time === undefined) continue;
+    entry.time += clockDriftMs;
+    // A time ahead of any working clock said nothing true: one 15 h ahead was kept.
+    if (entry.time > receivedAt + MAX_AHEAD_MS) delete entry.time;
+  }
+  if (message) log.push({ level, message, time: timestamp });
   if (!error && !message && log.length === 0) {
     throw new IngestError(400, 'event has no exception, message or breadcrumbs');
   }
+  // A message event's stack: at the top level (older SDKs, attach_stacktrace), else its thread's.
   const frames =
-    error?.frames ?? exception?.error.frames ?? framesFromStacktrace(stacktraceOf(undefined, event.threads));
+    error?.frames ??
+    exception?.error.frames ??
+    framesFromStacktrace(event.stacktrace ?? stacktraceOf(undefined, event.threads), platform);
   const source = sourceOf(frames, asText(event.transaction) ?? asText(event.culprit));
   return {
     id: asText(event.event_id),
-    timestamp: toMillis(event.timestamp) ?? receivedAt,
+    timestamp,
     level,
     log,
     error,
@@ -61,6 +100,25 @@ export function sentryEventToTriage(payload: object, { receivedAt }: SentryEvent
     environment: asText(event.environment),
     fingerprint: fingerprintOf(event.fingerprint) ?? (error ? undefined : messageFingerprint(event, source)),
   };
+}
+
+/** The interfaces' old names (raven clients sent `sentry.interfaces.Exception`…), where the new ones are absent. */
+const INTERFACE_NAMES: Array<[string, string]> = [
+  ['sentry.interfaces.Exception', 'exception'],
+  ['sentry.interfaces.Message', 'logentry'],
+  ['sentry.interfaces.Http', 'request'],
+  ['sentry.interfaces.User', 'user'],
+  ['sentry.interfaces.Stacktrace', 'stacktrace'],
+  ['sentry.interfaces.Breadcrumbs', 'breadcrumbs'],
+  ['sentry.interfaces.Threads', 'threads'],
+];
+
+function withInterfaceNames(event: Record<string, unknown>): Record<string, unknown> {
+  if (!INTERFACE_NAMES.some(([old]) => old in event)) return event;
+  const renamed = { ...event };
+  for (const [old, current] of INTERFACE_NAMES)
+    if (renamed[current] === undefined && renamed[old] !== undefined) renamed[current] = renamed[old];
+  return renamed;
 }
 
 /**

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { until } from '@triage/engine/test';
 import { createTriage, HttpTransport } from '@triage/node';
 import { sql } from 'kysely';
@@ -619,6 +619,34 @@ describe('triage serve', () => {
     expect(await drained()).toBe(true);
     expect((await api('/api/v1/issues?q=ledger%20store%20endpoint')).body.issues).toHaveLength(1);
     expect((await api('/api/v1/issues?q=store-endpoint-checkout')).body.issues).toEqual([]);
+  });
+
+  it('should read the store bodies of old SDKs (base64 of zlib), and an envelope posted to the store endpoint', async () => {
+    const auth = { 'x-sentry-auth': `Sentry sentry_version=5, sentry_key=${KEY}` };
+    // raven-php 1.x: base64_encode(gzcompress(json)), no Content-Encoding.
+    const raven = deflateSync(
+      JSON.stringify({
+        event_id: 'c0ffee00c0ffee00c0ffee00c0ffee03',
+        message: 'raven legacy body decoded',
+        level: 40,
+        'sentry.interfaces.User': { id: 'php-user' },
+      }),
+    ).toString('base64');
+    const legacy = await fetch(`${server.url}/api/1/store/`, { method: 'POST', headers: auth, body: raven });
+    expect(legacy.status).toBe(200);
+    expect(await legacy.json()).toEqual({ id: 'c0ffee00c0ffee00c0ffee00c0ffee03' });
+    const posted = await fetch(`${server.url}/api/1/store/`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/x-sentry-envelope' },
+      body: '{"event_id":"c0ffee00c0ffee00c0ffee00c0ffee04"}\n{"type":"event"}\n{"message":"envelope at the store door"}\n',
+    });
+    expect(posted.status).toBe(200);
+    expect(await posted.json()).toEqual({ id: 'c0ffee00c0ffee00c0ffee00c0ffee04' });
+    expect(await drained()).toBe(true);
+    expect((await api('/api/v1/issues?q=raven%20legacy%20body')).body.issues).toMatchObject([
+      { usersAffected: 1 },
+    ]);
+    expect((await api('/api/v1/issues?q=envelope%20at%20the%20store')).body.issues).toHaveLength(1);
   });
 
   it('should accept a batch over 1 MiB, parsed and stored event by event, as it accepts a small one', async () => {

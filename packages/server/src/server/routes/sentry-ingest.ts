@@ -1,5 +1,6 @@
 import {
   decodeBody,
+  decodeStoreBody,
   parseSentryEnvelope,
   parseSentryStore,
   type SentryRequest,
@@ -34,19 +35,20 @@ export async function ingestSentry(
   const { limits } = context;
   // A key for another project is refused before its body is decompressed, parsed or counted against it.
   if (keyed) checkProject(keyed, projectId);
-  const body = await decodeBody(request.body, headerOf(request.headers, 'content-encoding'), {
-    maxDecodedBytes: limits.maxDecodedBytes,
-    take: request.take,
-  });
+  const decoding = { maxDecodedBytes: limits.maxDecodedBytes, take: request.take };
+  const body = await decodeBody(request.body, headerOf(request.headers, 'content-encoding'), decoding);
   // A key known before the body is parsed spares the parse of a body over its byte limit.
   if (keyed) limitBytes(context, keyed, body.length);
   const options = { maxEventBytes: limits.maxEventBytes, maxJsonValues: limits.maxJsonValues };
-  const parsed: SentryRequest =
-    endpoint === 'store'
-      ? parseSentryStore(body, options)
-      : body.length > SLICED_BODY_BYTES
-        ? await parseInSlices(body, options)
-        : parseSentryEnvelope(body, options);
+  // Some SDKs post envelopes to the store endpoint, as Sentry accepts: the content type tells.
+  const envelope =
+    endpoint === 'envelope' ||
+    headerOf(request.headers, 'content-type')?.startsWith('application/x-sentry-envelope') === true;
+  const parsed: SentryRequest = !envelope
+    ? parseSentryStore(await decodeStoreBody(body, decoding), options)
+    : body.length > SLICED_BODY_BYTES
+      ? await parseInSlices(body, options)
+      : parseSentryEnvelope(body, options);
   const project = keyed ?? (await projectByKey(context, parsed.dsnKey));
   if (!keyed) {
     checkProject(project, projectId);
