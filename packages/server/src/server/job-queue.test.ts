@@ -428,6 +428,10 @@ describe('JobQueue', () => {
     expect(await queue.counts()).toEqual({ pending: 0, dead: 3 });
     const dead = await queue.list('dead', 2);
     expect(dead.map((job) => job.lastError)).toEqual(['provider down for a', 'provider down for b']);
+    // The page after the second.
+    expect((await queue.list('dead', 2, dead[1]!.id)).map((job) => job.lastError)).toEqual([
+      'provider down for c',
+    ]);
     expect(await queue.list('pending', 10)).toEqual([]);
     expect(await queue.get(dead[1]!.id)).toMatchObject({ id: dead[1]!.id, payload: 'b', status: 'dead' });
     expect(await queue.get(999_999)).toBeUndefined();

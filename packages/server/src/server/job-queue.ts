@@ -331,12 +331,13 @@ export class JobQueue {
     return counts;
   }
 
-  /** The jobs of one status, the longest-waiting first, without their payloads. */
-  async list(status: JobStatus, limit: number): Promise<JobSummary[]> {
+  /** The jobs of one status after the job `after` (an id), the longest-waiting first, without their payloads. */
+  async list(status: JobStatus, limit: number, after = 0): Promise<JobSummary[]> {
     const rows = await this.#options.db
       .selectFrom('jobs')
       .select(SUMMARY_COLUMNS)
       .where('status', '=', status)
+      .where('id', '>', after)
       .orderBy('id')
       .limit(limit)
       .execute();

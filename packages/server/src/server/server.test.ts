@@ -283,6 +283,16 @@ describe('triage serve', () => {
     expect(dead.body.jobs).toEqual([
       expect.objectContaining({ id, kind: 'event', status: 'dead', attempts: 5, lastError: 'provider down' }),
     ]);
+    expect(dead.body.nextAfter).toBeNull();
+    // Paged by id; a parameter it does not take, or one given twice, is a 400 (both were ignored).
+    expect((await api(`/api/v1/jobs?after=${id}`)).body).toEqual({ jobs: [], nextAfter: null });
+    expect((await api('/api/v1/jobs?statu=pending')).status).toBe(400);
+    expect((await api('/api/v1/jobs?limit=1&limit=600')).body).toEqual({
+      error: 'give limit once (it was given 2 times)',
+    });
+    expect((await api('/api/v1/issues?status=new&status=resolved')).body).toEqual({
+      error: 'give status once (it was given 2 times)',
+    });
     expect(dead.body.jobs[0].payload).toBeUndefined();
     expect((await api(`/api/v1/jobs/${id}`)).body.job).toMatchObject({ id, payload });
 

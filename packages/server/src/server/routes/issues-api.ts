@@ -3,7 +3,7 @@ import { ISSUE_STATUSES, type IssueFilter, type IssueStatus } from '@triage/engi
 import type { Hono } from 'hono';
 import { HttpError } from '../http-error.js';
 import type { ServerContext } from '../server-context.js';
-import { pageLimit, wholeNumber } from './page-limit.js';
+import { checkedQuery, pageLimit, wholeNumber } from './page-limit.js';
 import { readRateLimitChange } from './rate-limit-change-body.js';
 import { requireAdmin } from './require-admin.js';
 import { readStatusChange } from './status-change-body.js';
@@ -47,14 +47,7 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
   app.use('/api/v1/projects/*', admin);
 
   app.get('/api/v1/issues', async function listIssues(c) {
-    const query = c.req.query();
-    // A filter misspelt (`text=` for `q=`) was ignored, and the answer read as "every issue matches".
-    const unknown = Object.keys(query).find((name) => !LIST_PARAMETERS.includes(name));
-    if (unknown !== undefined)
-      throw new HttpError(
-        400,
-        `unknown parameter "${unknown.slice(0, 100)}": use ${LIST_PARAMETERS.join(', ')}`,
-      );
+    const query = checkedQuery(c.req.queries(), LIST_PARAMETERS);
     const status = oneOf('status', query.status, ISSUE_STATUSES);
     const sort = oneOf('sort', query.sort, SORTS);
     const limit = pageLimit(query.limit);

@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { HttpError } from '../http-error.js';
 import type { JobStatus } from '../job-queue.js';
 import type { ServerContext } from '../server-context.js';
-import { pageLimit } from './page-limit.js';
+import { checkedQuery, pageLimit, wholeNumber } from './page-limit.js';
 import { requireAdmin } from './require-admin.js';
 
 const STATUSES: JobStatus[] = ['pending', 'dead'];
@@ -17,9 +17,19 @@ export function mountJobsApi(app: Hono, context: ServerContext): void {
   app.use('/api/v1/jobs/*', requireAdmin(context));
 
   app.get('/api/v1/jobs', async function listJobs(c) {
-    const status = (c.req.query('status') ?? 'dead') as JobStatus;
+    const query = checkedQuery(c.req.queries(), ['status', 'limit', 'after']);
+    // Empty is unset, as for the issue list's filters.
+    const status = (query.status || 'dead') as JobStatus;
     if (!STATUSES.includes(status)) throw new HttpError(400, `status must be one of ${STATUSES.join(', ')}`);
-    return c.json({ jobs: await context.jobs.list(status, pageLimit(c.req.query('limit'))) });
+    const limit = pageLimit(query.limit);
+    const after = query.after ? wholeNumber(query.after) : 0;
+    if (!Number.isSafeInteger(after)) throw new HttpError(400, 'after must be a job id (a whole number)');
+    // Pages by id: past the first 500 a dead job could not be seen.
+    const jobs = await context.jobs.list(status, limit + 1, after);
+    return c.json({
+      jobs: jobs.slice(0, limit),
+      nextAfter: jobs.length > limit ? jobs[limit - 1]!.id : null,
+    });
   });
 
   app.get('/api/v1/jobs/:id', async function jobDetail(c) {

@@ -11,3 +11,23 @@ export function pageLimit(value: string | undefined): number {
 export function wholeNumber(value: string): number {
   return /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
 }
+
+/**
+ * A list endpoint's query, one value a name: 400 for a name it does not take (misspelt, `text=` for
+ * `q=`, it was ignored, and the answer read as "every issue matches") or one given twice
+ * (`status=new&status=resolved` used the first, silently).
+ */
+export function checkedQuery(
+  queries: Record<string, string[]>,
+  allowed: readonly string[],
+): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [name, values] of Object.entries(queries)) {
+    if (!allowed.includes(name))
+      throw new HttpError(400, `unknown parameter "${name.slice(0, 100)}": use ${allowed.join(', ')}`);
+    if (values.length > 1)
+      throw new HttpError(400, `give ${name} once (it was given ${values.length} times)`);
+    query[name] = values[0] ?? '';
+  }
+  return query;
+}
