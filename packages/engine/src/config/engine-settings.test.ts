@@ -50,7 +50,7 @@ describe('readEngineSettings', () => {
 
   it('should refuse bad values with the variable or key in the message', () => {
     expect(() => readEngineSettings({ TRIAGE_MAX_PROMPT_TOKENS: 'lots' })).toThrow(
-      /TRIAGE_MAX_PROMPT_TOKENS must be a number/,
+      /TRIAGE_MAX_PROMPT_TOKENS must be a whole number/,
     );
     expect(() => readEngineSettings({ TRIAGE_CONFIG: configFile('{ nope') })).toThrow(
       /^TRIAGE_CONFIG=.*JSON/,

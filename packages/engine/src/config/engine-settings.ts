@@ -77,7 +77,9 @@ export function readEngineSettings(env: Env = process.env): EngineSettings {
   const llm = file.llm ?? {};
   return {
     maxPromptTokens:
-      numberFromEnv(env, 'TRIAGE_MAX_PROMPT_TOKENS', { min: 200 }) ?? llm.maxPromptTokens ?? 1_500,
+      numberFromEnv(env, 'TRIAGE_MAX_PROMPT_TOKENS', { min: 200, integer: true }) ??
+      llm.maxPromptTokens ??
+      1_500,
     llmTimeoutMs: numberFromEnv(env, 'TRIAGE_LLM_TIMEOUT_MS', { min: 100 }) ?? llm.timeoutMs ?? 20_000,
     dailyBudgetUsd: numberFromEnv(env, 'TRIAGE_LLM_DAILY_BUDGET_USD', { min: 0 }) ?? file.budgets?.dailyUsd,
     handlerDailyBudgetUsd:

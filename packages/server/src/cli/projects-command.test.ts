@@ -194,7 +194,7 @@ describe('triage projects limit', () => {
       for (const [args, stderr] of [
         [
           ['--rate-limit', '0'],
-          'triage: --rate-limit must be a number from 1 to 1000000000000, or "default"; got "0"\n',
+          'triage: --rate-limit must be a whole number from 1 to 1000000000000, or "default"; got "0"\n',
         ],
         [
           ['--rate-limit-mb', '1'],
@@ -202,7 +202,7 @@ describe('triage projects limit', () => {
         ],
         [
           ['--rate-limit', 'lots'],
-          'triage: --rate-limit must be a number from 1 to 1000000000000, or "default"; got "lots"\n',
+          'triage: --rate-limit must be a whole number from 1 to 1000000000000, or "default"; got "lots"\n',
         ],
         [
           ['--rate-limit-mb', '1e10'],

@@ -54,7 +54,13 @@ export async function projectsCommand(args: string[], io: CommandIo): Promise<nu
   }
   // Read before the database is opened: a typo costs nothing.
   const limits: RateLimitChange = {
-    eventsPerMinute: limitOf(values['rate-limit'], '--rate-limit', RATE_LIMIT_BOUNDS.eventsPerMinute, 1),
+    eventsPerMinute: limitOf(
+      values['rate-limit'],
+      '--rate-limit',
+      RATE_LIMIT_BOUNDS.eventsPerMinute,
+      1,
+      true,
+    ),
     bytesPerMinute: limitOf(
       values['rate-limit-mb'],
       '--rate-limit-mb',
@@ -144,12 +150,21 @@ function limitOf(
   option: string,
   { min, max }: { min: number; max: number },
   unit: number,
+  whole = false,
 ): number | null | undefined {
   if (text === undefined) return undefined;
   if (text.trim() === 'default') return null;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max)
-    throw new InputError(`${option} must be a number from ${min} to ${max}, or "default"; got "${text}"`);
+  if (
+    text.trim() === '' ||
+    !Number.isFinite(value) ||
+    value < min ||
+    value > max ||
+    (whole && !Number.isInteger(value))
+  )
+    throw new InputError(
+      `${option} must be ${whole ? 'a whole number' : 'a number'} from ${min} to ${max}, or "default"; got "${text}"`,
+    );
   return Math.round(value * unit);
 }
 

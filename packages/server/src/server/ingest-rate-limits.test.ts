@@ -164,7 +164,7 @@ describe('the rate limits per key: bytes (TRIAGE_RATE_LIMIT_MB_PER_MINUTE) and e
     for (const [body, error] of [
       [
         { rateLimitPerMinute: 0 },
-        "rateLimitPerMinute must be a number from 1 to 1000000000000, or null for the server's",
+        "rateLimitPerMinute must be a whole number from 1 to 1000000000000, or null for the server's",
       ],
       [
         { rateLimitMbPerMinute: 1 },
@@ -172,7 +172,12 @@ describe('the rate limits per key: bytes (TRIAGE_RATE_LIMIT_MB_PER_MINUTE) and e
       ],
       [
         { rateLimitPerMinute: '5' },
-        "rateLimitPerMinute must be a number from 1 to 1000000000000, or null for the server's",
+        "rateLimitPerMinute must be a whole number from 1 to 1000000000000, or null for the server's",
+      ],
+      // 1.5 events a minute was taken as 2.
+      [
+        { rateLimitPerMinute: 1.5 },
+        "rateLimitPerMinute must be a whole number from 1 to 1000000000000, or null for the server's",
       ],
       [{ rateLimit: 5 }, 'unknown field "rateLimit": use rateLimitPerMinute, rateLimitMbPerMinute'],
       [{}, 'send rateLimitPerMinute or rateLimitMbPerMinute (a number, or null for the server’s)'],

@@ -95,8 +95,17 @@ describe('readServerSettings', () => {
   // Read with Number() before, "abc" became NaN: a NaN rate limit refused every event, a NaN retention
   // deleted none, and a blank rate limit (0) refused everything after the first request.
   it.each([
-    ['TRIAGE_RATE_LIMIT_PER_MINUTE', 'abc', 'TRIAGE_RATE_LIMIT_PER_MINUTE must be a number ≥ 1, got "abc"'],
-    ['TRIAGE_RATE_LIMIT_PER_MINUTE', '0', 'TRIAGE_RATE_LIMIT_PER_MINUTE must be a number ≥ 1, got "0"'],
+    [
+      'TRIAGE_RATE_LIMIT_PER_MINUTE',
+      'abc',
+      'TRIAGE_RATE_LIMIT_PER_MINUTE must be a whole number ≥ 1, got "abc"',
+    ],
+    ['TRIAGE_RATE_LIMIT_PER_MINUTE', '0', 'TRIAGE_RATE_LIMIT_PER_MINUTE must be a whole number ≥ 1, got "0"'],
+    [
+      'TRIAGE_RATE_LIMIT_PER_MINUTE',
+      '1.5',
+      'TRIAGE_RATE_LIMIT_PER_MINUTE must be a whole number ≥ 1, got "1.5"',
+    ],
     ['TRIAGE_RATE_LIMIT_MB_PER_MINUTE', '1', 'TRIAGE_RATE_LIMIT_MB_PER_MINUTE must be a number ≥ 2, got "1"'],
     ['TRIAGE_RETENTION_DAYS', 'forever', 'TRIAGE_RETENTION_DAYS must be a number ≥ 1, got "forever"'],
     [

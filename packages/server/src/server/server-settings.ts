@@ -70,7 +70,8 @@ export function readServerSettings(
     sqliteSpool: sqliteSpool === 'on',
     queryTimeoutMs:
       seconds(numberFromEnv(env, 'TRIAGE_QUERY_TIMEOUT_SECONDS', { min: 0 })) ?? QUERY_TIMEOUT_MS,
-    rateLimitPerMinute: numberFromEnv(env, 'TRIAGE_RATE_LIMIT_PER_MINUTE', { min: 1 }) ?? 6_000,
+    rateLimitPerMinute:
+      numberFromEnv(env, 'TRIAGE_RATE_LIMIT_PER_MINUTE', { min: 1, integer: true }) ?? 6_000,
     // As much as one largest request (100 MiB decompressed), so by default any request within the limits
     // can pass on a full bucket; below that, larger requests are refused with 413 (send smaller ones),
     // and at least 2 MiB, so that a request of one event of the largest size (1 MiB) always can.

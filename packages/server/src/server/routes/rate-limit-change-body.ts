@@ -21,7 +21,7 @@ export function readRateLimitChange(body: unknown): RateLimitChange {
       400,
       `unknown field "${unknown.slice(0, 100)}": use rateLimitPerMinute, rateLimitMbPerMinute`,
     );
-  const events = limit(fields, 'rateLimitPerMinute', RATE_LIMIT_BOUNDS.eventsPerMinute);
+  const events = limit(fields, 'rateLimitPerMinute', RATE_LIMIT_BOUNDS.eventsPerMinute, true);
   const megabytes = limit(fields, 'rateLimitMbPerMinute', RATE_LIMIT_BOUNDS.megabytesPerMinute);
   if (events === undefined && megabytes === undefined)
     throw new HttpError(
@@ -38,10 +38,21 @@ function limit(
   fields: Record<string, unknown>,
   name: string,
   { min, max }: { min: number; max: number },
+  whole = false,
 ): number | null | undefined {
   const value = fields[name];
   if (value === undefined || value === null) return value;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max)
-    throw new HttpError(400, `${name} must be a number from ${min} to ${max}, or null for the server's`);
+  // Events are counted whole: 1.5 a minute was taken as 2.
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < min ||
+    value > max ||
+    (whole && !Number.isInteger(value))
+  )
+    throw new HttpError(
+      400,
+      `${name} must be ${whole ? 'a whole number' : 'a number'} from ${min} to ${max}, or null for the server's`,
+    );
   return value;
 }
