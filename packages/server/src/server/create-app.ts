@@ -1,14 +1,10 @@
 import { isStoreUnavailable } from '@triage/engine';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { HttpError, RETRY_AFTER_SECONDS } from './http-error.js';
 import { mountIssuesApi } from './routes/issues-api.js';
 import { mountJobsApi } from './routes/jobs-api.js';
 import type { ServerContext } from './server-context.js';
-
-/** The largest body of a REST API request (a status change, a project's limits, jobs to retry). */
-export const MAX_API_BODY_BYTES = 1024 * 1024;
 
 /**
  * The Hono app: the REST API and health (ingest is served in front of it, by
@@ -31,15 +27,6 @@ export function createApp(context: ServerContext): Hono {
         c.json({ error: `use ${methods.join(', ')} for ${new URL(c.req.url).pathname}` }, 405, {
           allow: methods.join(', '),
         }),
-    }),
-  );
-  // The API's bodies are small (a note is at most 10,000 characters): a 60 MB PATCH was read whole
-  // before it was refused. Ingest, served in front of this app, has limits of its own.
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: MAX_API_BODY_BYTES,
-      onError: (c) => c.json({ error: `the body is larger than ${MAX_API_BODY_BYTES} bytes` }, 413),
     }),
   );
   app.get('/health', (c) => c.json({ ok: true }));

@@ -175,6 +175,24 @@ describe('triage serve', () => {
       patch.end(body);
     });
     expect(large).toEqual({ status: 413, body: '{"error":"the body is larger than 1048576 bytes"}' });
+    // Without the token, refused before any of the body is read: a chunked body never finished still
+    // gets its 401 (the size limit, first, read and held up to 1 MiB of it).
+    const unread = await new Promise<number | undefined>((resolve, reject) => {
+      // A connection of its own: the one the 413 above was answered on is closed.
+      const post = request(`${server.url}/api/v1/issues/x/reanalyze`, {
+        method: 'POST',
+        headers: { 'transfer-encoding': 'chunked' },
+        agent: false,
+      });
+      post.on('response', (response) => {
+        response.resume();
+        resolve(response.statusCode);
+        post.destroy();
+      });
+      post.on('error', reject);
+      post.write('x'.repeat(1024));
+    });
+    expect(unread).toBe(401);
     const lower = await fetch(`${server.url}/api/v1/stats`, {
       headers: { authorization: `bearer ${ADMIN}` },
     });

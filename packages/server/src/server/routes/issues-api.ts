@@ -3,6 +3,7 @@ import { ISSUE_STATUSES, type IssueFilter, type IssueStatus } from '@triage/engi
 import type { Hono } from 'hono';
 import { HttpError } from '../http-error.js';
 import type { ServerContext } from '../server-context.js';
+import { apiBodyLimit } from './api-body-limit.js';
 import { checkedQuery, pageLimit, wholeNumber } from './page-limit.js';
 import { readRateLimitChange } from './rate-limit-change-body.js';
 import { requireAdmin } from './require-admin.js';
@@ -40,11 +41,14 @@ function oneOf(name: string, value: string | undefined, allowed: readonly string
  */
 export function mountIssuesApi(app: Hono, context: ServerContext): void {
   const admin = requireAdmin(context);
-  app.use('/api/v1/issues/*', admin);
-  app.use('/api/v1/issues', admin);
-  app.use('/api/v1/stats', admin);
-  app.use('/api/v1/projects', admin);
-  app.use('/api/v1/projects/*', admin);
+  for (const path of [
+    '/api/v1/issues/*',
+    '/api/v1/issues',
+    '/api/v1/stats',
+    '/api/v1/projects',
+    '/api/v1/projects/*',
+  ])
+    app.use(path, admin, apiBodyLimit);
 
   app.get('/api/v1/issues', async function listIssues(c) {
     const query = checkedQuery(c.req.queries(), LIST_PARAMETERS);

@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import { HttpError } from '../http-error.js';
 import type { JobStatus } from '../job-queue.js';
 import type { ServerContext } from '../server-context.js';
+import { apiBodyLimit } from './api-body-limit.js';
 import { checkedQuery, pageLimit, wholeNumber } from './page-limit.js';
 import { requireAdmin } from './require-admin.js';
 
@@ -13,8 +14,8 @@ const STATUSES: JobStatus[] = ['pending', 'dead'];
  * key, an outage). A dead event job is an event that was stored but never analysed.
  */
 export function mountJobsApi(app: Hono, context: ServerContext): void {
-  app.use('/api/v1/jobs', requireAdmin(context));
-  app.use('/api/v1/jobs/*', requireAdmin(context));
+  app.use('/api/v1/jobs', requireAdmin(context), apiBodyLimit);
+  app.use('/api/v1/jobs/*', requireAdmin(context), apiBodyLimit);
 
   app.get('/api/v1/jobs', async function listJobs(c) {
     const query = checkedQuery(c.req.queries(), ['status', 'limit', 'after']);
