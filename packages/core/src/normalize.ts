@@ -256,12 +256,16 @@ function toRequest(raw: unknown): RequestInfo | undefined {
 
 function toUser(raw: unknown): UserInfo | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
-  const { id, email, pseudonym } = raw as Record<string, unknown>;
-  return {
+  const { id, email, pseudonym, username } = raw as Record<string, unknown>;
+  const user: UserInfo = {
     id: id != null ? String(id) : undefined,
     email: optionalString(email),
     pseudonym: optionalString(pseudonym),
   };
+  // Kept only for the pseudonym, which takes it out (see createPseudonymizer).
+  const name = optionalString(username);
+  if (name !== undefined && user.id === undefined && user.email === undefined) user.username = name;
+  return user;
 }
 
 function toTags(raw: unknown): Record<string, string> | undefined {

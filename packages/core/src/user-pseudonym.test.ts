@@ -13,6 +13,12 @@ describe('createPseudonymizer', () => {
     expect(of({ email: 'alice@example.com' })).toBe(alice);
     expect(of({ id: 'alice@example.com', email: 'other' })).toBe(alice);
     expect(of({ email: 'bob@example.com' })).not.toBe(alice);
+    // Known by a username only: counted by it, and the name itself not kept.
+    const grace = pseudonymize(withUser({ username: 'Grace Hopper' })).user;
+    expect(grace).toEqual({ pseudonym: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(of({ username: 'Grace Hopper' })).toBe(grace?.pseudonym);
+    expect(of({ username: 'Ada' })).not.toBe(grace?.pseudonym);
+    expect(pseudonymize(withUser({ id: '7', username: 'Grace Hopper' })).user).not.toHaveProperty('username');
     // Another process with the same secret, the same pseudonym; another secret, another one: without
     // the secret, hashing guesses does not find the email.
     expect(createPseudonymizer('k1')(withUser({ email: 'alice@example.com' })).user?.pseudonym).toBe(alice);

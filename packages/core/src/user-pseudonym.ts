@@ -49,7 +49,11 @@ export function createPseudonymizer(
         remember(`p:${given}`, () => hmac(secret, given)),
       );
     }
-    const identity = event.user?.id ?? event.user?.email;
+    const { username } = event.user ?? {};
+    // A user known only by a username (a Sentry SDK's setUser({ username })) is counted by it, and the
+    // name itself is not kept: a person's name is not an id.
+    const identity =
+      event.user?.id ?? event.user?.email ?? (typeof username === 'string' ? username : undefined);
     if (!identity) return event;
     const pseudonym = remember(`i:${identity}`, () =>
       hmac(secret, clientKey === undefined ? identity : hmac(clientKey, identity)),
@@ -63,5 +67,6 @@ function hmac(key: string, value: string): string {
 }
 
 function withPseudonym(event: TriageEvent, pseudonym: string): TriageEvent {
-  return { ...event, user: { ...event.user, pseudonym } };
+  const { username: _dropped, ...user } = event.user ?? {};
+  return { ...event, user: { ...user, pseudonym } };
 }

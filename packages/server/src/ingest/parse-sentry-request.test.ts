@@ -167,7 +167,7 @@ describe('parseSentryEnvelope with the live SDK', () => {
       'refund r-19 refused for order 7',
     ]);
     const refund = events.find((event) => event.description?.startsWith('refund'));
-    expect(refund?.user).toEqual({ id: 'grace-sdk' });
+    expect(refund?.user).toEqual({ username: 'grace-sdk' });
     expect(events.find((event) => event.error?.type === 'Error')?.error?.cause?.type).toBe('TypeError');
     expect(results.flatMap((result) => result.skipped.map((item) => item.type))).toContain('attachment');
     expect(requests.some((request) => request.headers['content-encoding'] === 'gzip')).toBe(true);

@@ -68,7 +68,7 @@ describe('userFromSentry', () => {
       id: '42',
       email: 'ada@example.com',
     });
-    expect(userFromSentry({ username: 'grace', ip_address: '1.2.3.4' })).toEqual({ id: 'grace' });
+    expect(userFromSentry({ username: 'grace', ip_address: '1.2.3.4' })).toEqual({ username: 'grace' });
     expect(userFromSentry({ ip_address: '{{auto}}' })).toBeUndefined();
     expect(userFromSentry('ada')).toBeUndefined();
   });

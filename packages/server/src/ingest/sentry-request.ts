@@ -26,9 +26,9 @@ export function requestFromSentry(request: unknown, contexts: unknown): RequestI
 }
 
 /**
- * The user's `id` (numbers too) and `email`; without either, the `username` as its id (Sentry knows a
- * user by any of them: one known only by a username counted no user at all). IP addresses and other
- * fields stay behind.
+ * The user's `id` (numbers too) and `email`; without either, the `username` (Sentry knows a user by
+ * any of them: one known only by a username counted no user at all), which only makes its pseudonym
+ * and is not stored. IP addresses and other fields stay behind.
  */
 export function userFromSentry(user: unknown): UserInfo | undefined {
   const raw = asRecord(user);
@@ -36,7 +36,7 @@ export function userFromSentry(user: unknown): UserInfo | undefined {
   const email = asText(raw?.email);
   if (id || email) return { id, email };
   const username = asText(raw?.username);
-  return username ? { id: username } : undefined;
+  return username ? { username } : undefined;
 }
 
 function urlOf(request: Record<string, unknown> | undefined): string | undefined {

@@ -366,6 +366,10 @@ describe('triage serve', () => {
     // Sentry.parameterize: the template's params filled in; a user known by a username counted.
     const refunds = await api('/api/v1/issues?q=refund%20r-19%20refused%20for%20order%207');
     expect(refunds.body.issues).toMatchObject([{ usersAffected: 1 }]);
+    // The username made the pseudonym; it is not stored.
+    const refund = await api(`/api/v1/issues/${refunds.body.issues[0].id}`);
+    expect(refund.body.events[0].user).toEqual({ pseudonym: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(JSON.stringify(refund.body)).not.toContain('grace-sdk');
   });
 
   it("should take the Node SDK's own HTTP transport", async () => {
