@@ -43,13 +43,20 @@ describe('buildContext', () => {
         log: [
           '[2025-11-18 14:32:15] INFO: starting',
           { level: 'error', message: 'connect ECONNREFUSED 10.0.0.7:5432' },
-          { level: 'warn', message: 'pool 9/10 [WARN]' },
+          { level: 'warn', message: '2025-11-18T14:32:16Z WARN [pool] 9/10 in use' },
+          // A level word inside the message, or one that is not the line's level, is the message's.
+          { level: 'error', message: 'could not deliver ALERT email to oncall' },
+          { level: 'debug', message: 'ERROR counter reset' },
         ],
       }),
     );
-    expect(context.logText).toBe(
-      '[2025-11-18 14:32:15] INFO: starting\nERROR: connect ECONNREFUSED 10.0.0.7:5432\npool 9/10 [WARN]',
-    );
+    expect(context.logText.split('\n')).toEqual([
+      '[2025-11-18 14:32:15] INFO: starting',
+      'ERROR: connect ECONNREFUSED 10.0.0.7:5432',
+      '2025-11-18T14:32:16Z WARN [pool] 9/10 in use',
+      'ERROR: could not deliver ALERT email to oncall',
+      'DEBUG: ERROR counter reset',
+    ]);
   });
 
   it('should stay within the token budget, counting with the given tokenizer', () => {

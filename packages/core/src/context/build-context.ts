@@ -1,3 +1,4 @@
+import { toLevel } from '../detect-level.js';
 import { cutMiddle } from '../normalize.js';
 import type { LogEntry, StackFrame, TriageEvent } from '../types.js';
 
@@ -134,16 +135,20 @@ function collapseRepeats(log: LogEntry[]): Array<{ entry: LogEntry; count: numbe
   return out;
 }
 
-/** A level word where a log line's own prefix puts it (`[…] ERROR:`, `WARN [pool]`). */
+/**
+ * The level word a log line starts with, after a time or bracketed fields (`[2025-11-18 14:32:15]
+ * INFO:`, `2025-11-18T14:32:15Z WARN [pool]`); a level word later in the message is part of it.
+ */
 const OWN_LEVEL =
-  /\b(?:FATAL|PANIC|CRITICAL|CRIT|SEVERE|EMERG|ALERT|ERROR|ERR|WARNING|WARN|INFO|NOTICE|DEBUG|TRACE)\b/;
+  /^(?:\s*(?:\[[^\]\n]{0,60}\]|\d{4}-\d{2}-\d{2}[T ][\d:.,]+(?:Z|[+-]\d{2}:?\d{2})?))*\s*\[?(FATAL|PANIC|CRITICAL|CRIT|SEVERE|EMERG|ALERT|ERROR|ERR|WARNING|WARN|INFO|NOTICE|DEBUG|TRACE)\b/;
 
 function formatEntry(entry: LogEntry, count: number, max: number): string {
   const time = entry.time ? `[${new Date(entry.time).toISOString()}] ` : '';
   const repeated = count > 1 ? ` (repeated ${count} times)` : '';
-  // A line that says its level at its start keeps it alone: `INFO: [2025-11-18 14:32:15] INFO: …` spent
-  // the prompt's tokens on every such line twice.
-  const level = OWN_LEVEL.test(entry.message.slice(0, 64)) ? '' : `${entry.level.toUpperCase()}: `;
+  // A line that starts with its own level keeps it alone: `INFO: [2025-11-18 14:32:15] INFO: …` spent
+  // the prompt's tokens on every such line twice. Another level word, or one further in, is the message's.
+  const own = OWN_LEVEL.exec(entry.message.slice(0, 120))?.[1];
+  const level = own !== undefined && toLevel(own) === entry.level ? '' : `${entry.level.toUpperCase()}: `;
   return `${time}${level}${cutMiddle(entry.message, max)}${repeated}`;
 }
 
