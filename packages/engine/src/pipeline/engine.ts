@@ -343,9 +343,10 @@ export class Engine {
    * Analyses an issue again from its latest stored event, making a new analysis rather than reusing
    * the cached one (budgets and the circuit breaker still apply); no alert. Undefined when it has none.
    *
-   * `requestedAt`: when a person asked for it. An issue analysed since then is left as it is: a button
-   * pressed twice, or by two people, made one paid LLM call each. A re-analysis of the issue already
-   * running in this process is waited for first, so a request made while it ran finds it done.
+   * `requestedAt`: when a person asked for it. An issue given a new LLM analysis since then (its
+   * `meta.madeAt`; an analysis reused from the cache keeps the time it was made) is left as it is: a
+   * button pressed twice, or by two people, made one paid LLM call each. A re-analysis of the issue
+   * already running in this process is waited for first, so a request made while it ran finds it done.
    */
   async reanalyze(issueId: string, requestedAt?: number): Promise<Issue | undefined> {
     const before = this.#reanalyses.get(issueId);
@@ -354,7 +355,8 @@ export class Engine {
       if (before) await before.catch(() => undefined);
       if (requestedAt !== undefined) {
         const issue = await this.#store.getIssue(issueId);
-        if (!issue || (issue.analyzedAt !== undefined && issue.analyzedAt >= requestedAt)) return issue;
+        const madeAt = issue?.analysisResult?.meta.madeAt;
+        if (!issue || (madeAt !== undefined && madeAt >= requestedAt)) return issue;
       }
       return this.#reanalyzeNow(issueId);
     })();
