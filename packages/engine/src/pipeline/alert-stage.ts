@@ -53,10 +53,11 @@ export class AlertStage {
       const unconfigured = route.channels.filter(
         (channel) => channel !== 'digest' && channel !== 'webhook' && !channels.includes(channel),
       );
-      const routed =
-        unconfigured.length > 0
-          ? `${route.reason} (not configured: ${unconfigured.join(', ')})`
-          : route.reason;
+      const notes = unconfigured.length > 0 ? [`not configured: ${unconfigured.join(', ')}`] : [];
+      // Without mail set up, "emailed" is an email printed to stdout.
+      if (channels.includes('email') && notifiers.some((notifier) => notifier.name === 'console-email'))
+        notes.push('email printed: no mail set up');
+      const routed = notes.length > 0 ? `${route.reason} (${notes.join('; ')})` : route.reason;
       const bucket = Math.floor(now / Math.max(1, windowMs));
       // A regression or an escalation is news even within the window of an earlier alert.
       const window = kind === 'regressed' || kind === 'escalating' ? `${kind}:${bucket}` : String(bucket);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TriageEvent } from '@triage/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createConsoleEmailNotifier } from '../notifiers/console-email-notifier.js';
 import { createPagerDutyNotifier } from '../notifiers/pagerduty-notifier.js';
 import { createSlackNotifier } from '../notifiers/slack-notifier.js';
 import { createWebhookNotifier } from '../notifiers/webhook-notifier.js';
@@ -59,6 +60,22 @@ describe('alert delivery through the outbox', () => {
     );
     const [entry] = await engine.store.listAlerts('sent');
     expect(entry).toMatchObject({ channel: 'slack', attempts: 1 });
+  });
+
+  it('should say when the email of an alert was only printed, no mail being set up', async () => {
+    let printed = '';
+    const engine = createEngine({
+      env: {},
+      notifiers: [
+        createConsoleEmailNotifier({ to: 'oncall@example.com', write: (text) => (printed += text) }),
+      ],
+      delivery: fast,
+    });
+    await engine.process({ input: poolEvent({ priority: 'P0' }) });
+    expect(printed).toMatch(
+      /Routed: paged and emailed: P0 Checkout, severity \w+ \(not configured: pagerduty; email printed: no mail set up\)/,
+    );
+    await engine.close();
   });
 
   it('should retry after a 429, honouring Retry-After, and deliver once', async () => {

@@ -29,6 +29,12 @@ describe('withParams', () => {
     ['an object: %s', [{ id: 7 }], 'an object: {"id":7}'],
     ['nothing to fill', 'not params', 'nothing to fill'],
     ['%s', [null], 'null'],
+    // A conversion with a format takes its param (written as it is): the next one keeps its own.
+    ['took %.2f s for %s', [1.234, 'x'], 'took 1.234 s for x'],
+    ['%5d items, %x flags', [3, 255], '3 items, 255 flags'],
+    // Braces in a printf template are text (JSON it quotes, say).
+    ['sent {} as %s', ['body'], 'sent {} as body'],
+    ['{} then {:.2f}', ['a', 2.5], 'a then 2.5'],
   ])('should make %j with %j into %j', (template, params, expected) => {
     expect(withParams(template, params)).toBe(expected);
   });

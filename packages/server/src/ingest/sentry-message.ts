@@ -35,9 +35,10 @@ export function messageTemplateOf(event: Record<string, unknown>): string | unde
 }
 
 /**
- * `template` with `params` in place of its placeholders: printf's (`%s`, `%d`, `%i`, `%f`, `%r`, `%%`)
- * and Python's `%(name)s`, and braces (`{}`, `{0}`, `{name}`), from a list or an object. A
- * placeholder without a param stays as it is.
+ * `template` with `params` in place of its placeholders: printf's (`%s`, `%d`, `%.2f`, `%5d`, `%x`…,
+ * `%%`, and Python's `%(name)s`), or else braces (`{}`, `{0}`, `{name}`, `{:.2f}`), from a list or an
+ * object. Every printf conversion takes a param, whether or not its format is applied (the value is
+ * written as it is), so the ones after it keep theirs. A placeholder without a param stays as it is.
  */
 export function withParams(template: string | undefined, params: unknown): string | undefined {
   if (template === undefined) return undefined;
@@ -52,12 +53,18 @@ export function withParams(template: string | undefined, params: unknown): strin
     else if (named && Object.hasOwn(named, key)) value = named[key];
     return value === undefined ? undefined : typeof value === 'string' ? value : JSON.stringify(value);
   };
+  // One style a template: braces in a printf template (`{}` in JSON it quotes) are text.
+  if (PRINTF.test(template))
+    return template.replace(PRINTF_ALL, (placeholder, name: string | undefined, conversion: string) =>
+      conversion === '%' ? '%' : (param(name) ?? placeholder),
+    );
   return template.replace(
-    /%%|%\((\w+)\)[sdifr]|%[sdifr]|\{(\w*)\}/g,
-    (placeholder, percentName: string | undefined, braceName: string | undefined) => {
-      if (placeholder === '%%') return '%';
-      const key = percentName ?? (braceName === '' ? undefined : braceName);
-      return param(key) ?? placeholder;
-    },
+    BRACES,
+    (placeholder, name: string) => param(name === '' ? undefined : name) ?? placeholder,
   );
 }
+
+const PRINTF_SOURCE = String.raw`%(?:\((\w+)\))?[-+ #0]*(?:\d+|\*)?(?:\.\d+)?([diouxXeEfFgGcrsa%])`;
+const PRINTF = new RegExp(PRINTF_SOURCE.replace('[diouxXeEfFgGcrsa%]', '[diouxXeEfFgGcrsa]'));
+const PRINTF_ALL = new RegExp(PRINTF_SOURCE, 'g');
+const BRACES = /\{(\w*)(?:![rsa])?(?::[^{}]*)?\}/g;

@@ -150,6 +150,10 @@ describe('sentryEventToTriage', () => {
     expect(keyOf({ message: 'payment provider slow: 2400 ms' })).toBe(
       keyOf({ ...failedRequest, message: 'payment provider slow: 2300 ms' }),
     );
+    // A browser's transaction is its raw URL: one message, one issue, whatever the page.
+    expect(keyOf({ message: 'quota low', transaction: '/orders/7' })).toBe(
+      keyOf({ message: 'quota low', transaction: '/orders/8' }),
+    );
     // The SDK's own fingerprint still wins.
     expect(keyOf({ message: 'a', fingerprint: ['payments'] })).toBe(
       keyOf({ message: 'b', fingerprint: ['payments'] }),

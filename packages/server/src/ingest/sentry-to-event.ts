@@ -98,7 +98,7 @@ export function sentryEventToTriage(
     ),
     release: asText(event.release),
     environment: asText(event.environment),
-    fingerprint: fingerprintOf(event.fingerprint) ?? (error ? undefined : messageFingerprint(event, source)),
+    fingerprint: fingerprintOf(event.fingerprint) ?? (error ? undefined : messageFingerprint(event, frames)),
   };
 }
 
@@ -129,11 +129,14 @@ function withInterfaceNames(event: Record<string, unknown>): Record<string, unkn
  */
 function messageFingerprint(
   event: Record<string, unknown>,
-  source: SentryEventInput['source'],
+  frames: ReturnType<typeof framesFromStacktrace>,
 ): string[] | undefined {
   const template = messageTemplateOf(event);
   if (!template) return undefined;
-  const where = [source?.file, source?.function].filter(Boolean).join(' ');
+  // Where in the code, by its stack; not the transaction, which a browser names by its raw URL (one
+  // message, an issue per page).
+  const frame = culpritFrame(frames);
+  const where = [frame?.file, frame?.function].filter(Boolean).join(' ');
   return [where, parameterize(template)].filter(Boolean);
 }
 

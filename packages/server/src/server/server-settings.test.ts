@@ -32,10 +32,13 @@ describe('readServerSettings', () => {
     expect(readServerSettings({ TRIAGE_DEFAULT_PROJECT_KEY: ` ${'a'.repeat(32)} ` }).defaultProjectKey).toBe(
       'a'.repeat(32),
     );
-    for (const key of ['bad key@x/y', 'short', 'k'.repeat(129)])
+    for (const key of ['bad key@x/y', 'a/b', 'k'.repeat(129), 'user:pass'])
       expect(() => readServerSettings({ TRIAGE_DEFAULT_PROJECT_KEY: key })).toThrow(
-        /^TRIAGE_DEFAULT_PROJECT_KEY must be 8 to 128 letters, digits/,
+        /^TRIAGE_DEFAULT_PROJECT_KEY must be 1 to 128 characters, without spaces or any of/,
       );
+    // Keys already in deployed DSNs stay valid.
+    for (const key of ['short', 'aGVsbG8+d29ybGQ='])
+      expect(readServerSettings({ TRIAGE_DEFAULT_PROJECT_KEY: key }).defaultProjectKey).toBe(key);
   });
 
   it('should run more workers on PostgreSQL, and take what it is given over the environment', () => {
