@@ -44,6 +44,18 @@ describe('triage projects', () => {
       expect(listed.stdout).toBe(
         `1\tdefault\t${server.dsn}\tdefault\tdefault\n2\tbilling\thttp://${key}@${new URL(server.url).host}/2\tdefault\tdefault\n`,
       );
+      // Behind a proxy that serves Triage under a path, the DSN keeps it.
+      const proxied = await run([
+        'projects',
+        'list',
+        '--database-url',
+        database,
+        '--url',
+        'https://ops.example/triage/',
+      ]);
+      expect(proxied.stdout.split('\n')[1]).toBe(
+        `2\tbilling\thttps://${key}@ops.example/triage/2\tdefault\tdefault`,
+      );
       const again = await run(['projects', 'create', 'billing', '--database-url', database]);
       expect(again).toMatchObject({ code: 2, stderr: 'triage: a project named "billing" exists\n' });
       const bad = await run(['projects', 'create', 'no spaces please', '--database-url', database]);

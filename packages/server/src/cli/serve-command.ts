@@ -18,7 +18,8 @@ Environment (defaults in brackets; the LLM and alert variables are in the README
   TRIAGE_DEFAULT_PROJECT_KEY    key of the default project's DSN [generated]
   TRIAGE_WORKERS                jobs run at once; 0: ingest only
                                 [16 on PostgreSQL; on SQLite 8 with an LLM, 2 without]
-  TRIAGE_JOB_TIMEOUT_SECONDS    a job running longer fails and is retried [300]
+  TRIAGE_JOB_TIMEOUT_SECONDS    a job running longer fails and is retried
+                                [300, or 3 LLM timeouts and a minute if longer]
   TRIAGE_SQLITE_SYNC            normal, or full to flush every commit [normal]
   TRIAGE_SQLITE_SPOOL           on: accepted events go to a spool file first, then the database [on]
   TRIAGE_QUERY_TIMEOUT_SECONDS  a PostgreSQL query with no answer by then fails; 0: none [30]
@@ -26,7 +27,7 @@ Environment (defaults in brackets; the LLM and alert variables are in the README
   TRIAGE_RATE_LIMIT_MB_PER_MINUTE  MiB of requests (decompressed) per key, likewise [100]
   TRIAGE_KEY_CACHE_SECONDS      a rotated key is refused after at most this; 0: no cache [30]
   TRIAGE_INGEST_MEMORY_MB       request bodies in flight, together; 503 past it [256]
-  TRIAGE_RETENTION_DAYS         stored events and dead jobs kept [30]
+  TRIAGE_RETENTION_DAYS         stored events, dead jobs, sent alerts and hourly counts kept [30]
   TRIAGE_RETENTION_MAX_EVENTS   stored events kept [1000000]
   TRIAGE_DIGEST_HOUR_UTC        hour of the daily digest [8]`;
 

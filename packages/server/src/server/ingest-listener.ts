@@ -9,7 +9,9 @@ import { ingestNative, nativeKeyOf } from './routes/native-ingest.js';
 import { ingestSentry } from './routes/sentry-ingest.js';
 import type { ServerContext } from './server-context.js';
 
-const SENTRY_PATH = /^\/api\/([^/]+)\/(envelope|store)\/?$/;
+// A DSN may carry a path (`http://KEY@host/triage/1`, behind a proxy that keeps it): its SDK posts to
+// `/triage/api/1/envelope/`.
+const SENTRY_PATH = /^(?:\/[^?#]*)?\/api\/([^/]+)\/(envelope|store)\/?$/;
 const NATIVE_PATH = /^\/api\/v1\/events\/?$/;
 
 // Browser SDKs post across origins: ingest answers their preflight and lets them read the rate-limit headers.
@@ -68,7 +70,13 @@ export function createIngestListener(context: ServerContext, fallback: RequestLi
           readBody(request, context.limits.maxBodyBytes, lease, context.limits.bodyIdleMs).then((body) => {
             const ingestRequest = { headers, query, body, take: lease.take };
             return sentry
-              ? ingestSentry(context, sentry[2] as 'envelope' | 'store', sentry[1]!, ingestRequest, project)
+              ? ingestSentry(
+                  context,
+                  sentry[2] as 'envelope' | 'store',
+                  projectIdOf(sentry[1]!),
+                  ingestRequest,
+                  project,
+                )
               : ingestNative(context, ingestRequest, project!);
           }),
         (refusal: unknown) => {
@@ -88,6 +96,11 @@ export function createIngestListener(context: ServerContext, fallback: RequestLi
         context.ingest.lastAt = Date.now();
       });
   };
+}
+
+/** A project id as the path gives it: `01` is project 1, as Sentry reads it. */
+function projectIdOf(segment: string): string {
+  return /^\d{1,15}$/.test(segment) ? String(Number(segment)) : segment;
 }
 
 function replyToError(context: ServerContext, error: unknown): IngestReply {

@@ -213,5 +213,7 @@ export class ProjectRegistry {
 /** `http://KEY@host:port/ID`: what Sentry SDKs and the Triage SDK are configured with. */
 export function dsnOf(project: Project, baseUrl: string): string {
   const url = new URL(baseUrl);
-  return `${url.protocol}//${project.publicKey}@${url.host}/${project.id}`;
+  // A base with a path (a proxy serving Triage under /triage) keeps it: SDKs post under it.
+  const path = url.pathname.replace(/\/+$/, '');
+  return `${url.protocol}//${project.publicKey}@${url.host}${path}/${project.id}`;
 }

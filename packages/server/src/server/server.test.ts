@@ -620,6 +620,16 @@ describe('triage serve', () => {
     expect(server.context.bodyMemory.used).toBe(0);
   });
 
+  it('should take the envelope of a DSN with a path, and a project id written with a leading zero', async () => {
+    const response = await fetch(`${server.url}/triage/api/01/envelope/?sentry_key=${KEY}`, {
+      method: 'POST',
+      body: '{}\n{"type":"event"}\n{"message":"posted under a path prefix"}\n',
+    });
+    expect(response.status).toBe(200);
+    expect(await drained()).toBe(true);
+    expect((await api('/api/v1/issues?q=posted%20under%20a%20path')).body.issues).toHaveLength(1);
+  });
+
   it('should take an error event on the older store endpoint, and skip a transaction sent there', async () => {
     const store = (body: unknown) =>
       fetch(`${server.url}/api/1/store/`, {
