@@ -55,4 +55,4 @@ export type {
 } from './types.js';
 export { LEVELS, PRIORITIES } from './types.js';
 export type { PseudonymizerOptions } from './user-pseudonym.js';
-export { createPseudonymizer } from './user-pseudonym.js';
+export { createPseudonymizer, withoutUsername } from './user-pseudonym.js';

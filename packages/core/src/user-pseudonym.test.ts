@@ -19,6 +19,10 @@ describe('createPseudonymizer', () => {
     expect(of({ username: 'Grace Hopper' })).toBe(grace?.pseudonym);
     expect(of({ username: 'Ada' })).not.toBe(grace?.pseudonym);
     expect(pseudonymize(withUser({ id: '7', username: 'Grace Hopper' })).user).not.toHaveProperty('username');
+    // Whichever way the event takes: a pseudonym given before, in process (no client key).
+    const given = normalizeEvent({ log: ['ERROR: x'], user: { pseudonym: 'abc' } });
+    given.user!.username = 'Grace Hopper';
+    expect(pseudonymize(given).user).toEqual({ pseudonym: 'abc' });
     // Another process with the same secret, the same pseudonym; another secret, another one: without
     // the secret, hashing guesses does not find the email.
     expect(createPseudonymizer('k1')(withUser({ email: 'alice@example.com' })).user?.pseudonym).toBe(alice);

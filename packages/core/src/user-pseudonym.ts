@@ -43,7 +43,7 @@ export function createPseudonymizer(
     if (given) {
       // Without a client key, one made before is kept (the Node SDK's, in process): the email it came
       // from is `[email]` by now.
-      if (clientKey === undefined) return event;
+      if (clientKey === undefined) return withoutUsername(event);
       return withPseudonym(
         event,
         remember(`p:${given}`, () => hmac(secret, given)),
@@ -54,7 +54,7 @@ export function createPseudonymizer(
     // name itself is not kept: a person's name is not an id.
     const identity =
       event.user?.id ?? event.user?.email ?? (typeof username === 'string' ? username : undefined);
-    if (!identity) return event;
+    if (!identity) return withoutUsername(event);
     const pseudonym = remember(`i:${identity}`, () =>
       hmac(secret, clientKey === undefined ? identity : hmac(clientKey, identity)),
     );
@@ -64,6 +64,17 @@ export function createPseudonymizer(
 
 function hmac(key: string, value: string): string {
   return createHmac('sha256', key).update(value).digest('hex').slice(0, 32);
+}
+
+/**
+ * The event without its user's `username`: a name makes the pseudonym (when nothing else names the
+ * user) and is never kept, whichever way the event takes; also for events stored without being
+ * pseudonymized again (the engine's `redacted` ones).
+ */
+export function withoutUsername(event: TriageEvent): TriageEvent {
+  if (event.user?.username === undefined) return event;
+  const { username: _dropped, ...user } = event.user;
+  return { ...event, user };
 }
 
 function withPseudonym(event: TriageEvent, pseudonym: string): TriageEvent {

@@ -44,6 +44,7 @@ describe('buildContext', () => {
           '[2025-11-18 14:32:15] INFO: starting',
           { level: 'error', message: 'connect ECONNREFUSED 10.0.0.7:5432' },
           { level: 'warn', message: '2025-11-18T14:32:16Z WARN [pool] 9/10 in use' },
+          { level: 'error', message: '14:32:17.250 ERROR pool exhausted' },
           // A level word inside the message, or one that is not the line's level, is the message's.
           { level: 'error', message: 'could not deliver ALERT email to oncall' },
           { level: 'debug', message: 'ERROR counter reset' },
@@ -54,6 +55,7 @@ describe('buildContext', () => {
       '[2025-11-18 14:32:15] INFO: starting',
       'ERROR: connect ECONNREFUSED 10.0.0.7:5432',
       '2025-11-18T14:32:16Z WARN [pool] 9/10 in use',
+      '14:32:17.250 ERROR pool exhausted',
       'ERROR: could not deliver ALERT email to oncall',
       'DEBUG: ERROR counter reset',
     ]);

@@ -140,7 +140,7 @@ function collapseRepeats(log: LogEntry[]): Array<{ entry: LogEntry; count: numbe
  * INFO:`, `2025-11-18T14:32:15Z WARN [pool]`); a level word later in the message is part of it.
  */
 const OWN_LEVEL =
-  /^(?:\s*(?:\[[^\]\n]{0,60}\]|\d{4}-\d{2}-\d{2}[T ][\d:.,]+(?:Z|[+-]\d{2}:?\d{2})?))*\s*\[?(FATAL|PANIC|CRITICAL|CRIT|SEVERE|EMERG|ALERT|ERROR|ERR|WARNING|WARN|INFO|NOTICE|DEBUG|TRACE)\b/;
+  /^(?:\s*(?:\[[^\]\n]{0,60}\]|\d{4}-\d{2}-\d{2}[T ][\d:.,]+(?:Z|[+-]\d{2}:?\d{2})?|\d{2}:\d{2}:\d{2}(?:[.,]\d+)?))*\s*\[?(FATAL|PANIC|CRITICAL|CRIT|SEVERE|EMERG|ALERT|ERROR|ERR|WARNING|WARN|INFO|NOTICE|DEBUG|TRACE)\b/;
 
 function formatEntry(entry: LogEntry, count: number, max: number): string {
   const time = entry.time ? `[${new Date(entry.time).toISOString()}] ` : '';

@@ -129,6 +129,17 @@ describe('Engine with an LLM (Groq wire format, local server)', () => {
     await engine.close();
   });
 
+  it('should keep no username, even of an event given as redacted', async () => {
+    const engine = createEngine({ env: {}, notifiers: [] });
+    const report = await engine.process({
+      input: { log: ['ERROR: Connection pool exhausted'], user: { username: 'Grace Hopper' } },
+      redacted: true,
+    });
+    const [stored] = await engine.store.recentEvents(report!.issue.id, 1);
+    expect(JSON.stringify(stored)).not.toContain('Grace Hopper');
+    await engine.close();
+  });
+
   // Each press of the button was an LLM call of its own.
   it('should make one new analysis for re-analyses asked for before it was made, and another for one asked after it', async () => {
     const engine = createEngine({ env: groqEnv(), notifiers: [] });

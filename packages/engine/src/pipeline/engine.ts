@@ -9,6 +9,7 @@ import {
   normalizeEvent,
   type RoutingPolicy,
   type TriageEvent,
+  withoutUsername,
 } from '@triage/core';
 import { SpendLedger } from '../analyzers/spend-ledger.js';
 import { analyzerFromSettings } from '../config/analyzer-from-settings.js';
@@ -196,7 +197,8 @@ export class Engine {
     try {
       const raw = typeof input === 'function' ? (input as () => unknown)() : input;
       const normalized = normalizeEvent(raw, { service: this.#service });
-      event = pseudonymize ? this.#redactor.event(pseudonymize(normalized)) : normalized;
+      // Redacted before (a server's stored event): no second pass, but a user's name is never kept.
+      event = pseudonymize ? this.#redactor.event(pseudonymize(normalized)) : withoutUsername(normalized);
     } catch (error) {
       if (InvalidEventError.isInstance(error)) this.#failures.drop('invalid-event');
       this.#failures.report('normalize', error);

@@ -174,6 +174,11 @@ describe('decodeStoreBody', () => {
       expect(await decodeStoreBody(body, limits)).toBe(body);
   });
 
+  it('should leave a body too large to be one event as it is, for the parse to refuse', async () => {
+    const large = Buffer.from('A'.repeat(2 * limits.maxDecodedBytes + 4));
+    expect(await decodeStoreBody(large, limits)).toBe(large);
+  });
+
   it('should bound what it inflates as decodeBody does', async () => {
     const bomb = zlib.deflateSync(Buffer.alloc(2 * 1024 * 1024, 32)).toString('base64');
     await expect(decodeStoreBody(Buffer.from(bomb), limits)).rejects.toMatchObject({ status: 413 });

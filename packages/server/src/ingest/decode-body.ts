@@ -28,10 +28,13 @@ const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 /**
  * The body of a store request as older SDKs sent it (raven-php, raven-python and the like): not JSON
  * but base64, of zlib-compressed JSON or of JSON, without a Content-Encoding (as Sentry reads them). A
- * body that starts as JSON, or is not base64, is given back as it is, for the JSON parse to judge. The
- * inflated size is bounded as decodeBody's.
+ * body that starts as JSON, or is not base64, is given back as it is, for the JSON parse to judge. Give
+ * `maxDecodedBytes` the limit of one event: what it inflates is bounded by it, as decodeBody's.
  */
 export async function decodeStoreBody(bytes: Buffer, options: DecodeBodyOptions): Promise<Buffer> {
+  // `maxDecodedBytes` is one event's limit here: base64 of one (about 4/3 of it, with line breaks) is
+  // never twice that, and a body that large is left to the parse to refuse, unread as base64.
+  if (bytes.length > 2 * options.maxDecodedBytes) return bytes;
   let first = 0;
   while (first < bytes.length && isSpace(bytes[first]!)) first++;
   // `{` (JSON) or nothing: as it is.

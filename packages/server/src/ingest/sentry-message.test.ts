@@ -35,6 +35,9 @@ describe('withParams', () => {
     // Braces in a printf template are text (JSON it quotes, say).
     ['sent {} as %s', ['body'], 'sent {} as body'],
     ['{} then {:.2f}', ['a', 2.5], 'a then 2.5'],
+    // A percent sign in the text is text.
+    ['disk 95% full on {}', ['db1'], 'disk 95% full on db1'],
+    ['took 5% of budget for %s', ['job-7'], 'took 5% of budget for job-7'],
   ])('should make %j with %j into %j', (template, params, expected) => {
     expect(withParams(template, params)).toBe(expected);
   });

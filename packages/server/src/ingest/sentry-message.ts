@@ -64,7 +64,8 @@ export function withParams(template: string | undefined, params: unknown): strin
   );
 }
 
-const PRINTF_SOURCE = String.raw`%(?:\((\w+)\))?[-+ #0]*(?:\d+|\*)?(?:\.\d+)?([diouxXeEfFgGcrsa%])`;
+// No space flag: with it, the `%` of "95% full" and the "f" after it read as a conversion.
+const PRINTF_SOURCE = String.raw`%(?:\((\w+)\))?[-+#0]*(?:\d+|\*)?(?:\.\d+)?([diouxXeEfFgGcrsa%])`;
 const PRINTF = new RegExp(PRINTF_SOURCE.replace('[diouxXeEfFgGcrsa%]', '[diouxXeEfFgGcrsa]'));
 const PRINTF_ALL = new RegExp(PRINTF_SOURCE, 'g');
 const BRACES = /\{(\w*)(?:![rsa])?(?::[^{}]*)?\}/g;

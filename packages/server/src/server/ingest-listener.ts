@@ -9,10 +9,12 @@ import { ingestNative, nativeKeyOf } from './routes/native-ingest.js';
 import { ingestSentry } from './routes/sentry-ingest.js';
 import type { ServerContext } from './server-context.js';
 
-// A DSN may carry a path (`http://KEY@host/triage/1`, behind a proxy that keeps it): its SDK posts to
-// `/triage/api/1/envelope/`.
-const SENTRY_PATH = /^(?:\/[^?#]*)?\/api\/([^/]+)\/(envelope|store)\/?$/;
-const NATIVE_PATH = /^\/api\/v1\/events\/?$/;
+// A DSN may carry a path (`http://KEY@host/triage/1`, behind a proxy that keeps it): SDKs post under it
+// (`/triage/api/1/envelope/`, `/triage/api/v1/events`). A prefix is never the REST API's own path.
+const PREFIX = String.raw`(?:(?!/api/v1/)/[^?#]*)?`;
+const SENTRY_PATH = new RegExp(String.raw`^${PREFIX}/api/([^/]+)/(envelope|store)/?$`);
+const NATIVE_PATH = new RegExp(String.raw`^${PREFIX}/api/v1/events/?$`);
+const ENVELOPE_TYPE = 'application/x-sentry-envelope';
 
 // Browser SDKs post across origins: ingest answers their preflight and lets them read the rate-limit headers.
 const CORS_HEADERS = {
@@ -59,11 +61,12 @@ export function createIngestListener(context: ServerContext, fallback: RequestLi
     // A key sent beside the body (always, for native ingest) is checked before the body is read: a
     // client without a valid one never has the server read, hold or decompress its body.
     const key = sentry ? sentryKeyOf({ query, headers }) : nativeKeyOf(headers, query);
-    // Only an envelope can carry its key inside (its header's DSN): a store body without one is refused unread.
+    // Only an envelope can carry its key inside (its header's DSN): a store body without one is refused
+    // unread; an envelope posted to the store endpoint (its content type says so) is an envelope.
+    const envelope =
+      sentry?.[2] === 'envelope' || headers['content-type']?.startsWith(ENVELOPE_TYPE) === true;
     const keyed =
-      sentry?.[2] === 'envelope' && key === undefined
-        ? Promise.resolve(undefined)
-        : projectByKey(context, key);
+      sentry && envelope && key === undefined ? Promise.resolve(undefined) : projectByKey(context, key);
     void keyed
       .then(
         (project) =>

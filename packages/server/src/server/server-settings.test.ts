@@ -32,9 +32,9 @@ describe('readServerSettings', () => {
     expect(readServerSettings({ TRIAGE_DEFAULT_PROJECT_KEY: ` ${'a'.repeat(32)} ` }).defaultProjectKey).toBe(
       'a'.repeat(32),
     );
-    for (const key of ['bad key@x/y', 'a/b', 'k'.repeat(129), 'user:pass'])
+    for (const key of ['bad key@x/y', 'a/b', 'k'.repeat(129), 'user:pass', 'k\u0001ey', 'clé', 'a"b'])
       expect(() => readServerSettings({ TRIAGE_DEFAULT_PROJECT_KEY: key })).toThrow(
-        /^TRIAGE_DEFAULT_PROJECT_KEY must be 1 to 128 characters, without spaces or any of/,
+        /^TRIAGE_DEFAULT_PROJECT_KEY must be 1 to 128 printable ASCII characters, none of them a space or one of/,
       );
     // Keys already in deployed DSNs stay valid.
     for (const key of ['short', 'aGVsbG8+d29ybGQ='])

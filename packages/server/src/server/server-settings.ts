@@ -99,7 +99,7 @@ export function databaseOf(env: Env, given?: string): string {
  * the characters that end or split them. Keys already in use (shorter, or base64 with `+` and `=`)
  * stay valid: a stricter rule would stop a server whose DSNs are deployed.
  */
-export const PROJECT_KEY = /^[^\s@/:?#%[\]\\,]{1,128}$/;
+export const PROJECT_KEY = /^(?:(?![@/:?#%[\]\\,"'])[!-~]){1,128}$/;
 
 // A key with `@` or `/` in it made a DSN no SDK can read, and was printed as the default project's.
 function defaultProjectKeyOf(env: Env): string | undefined {
@@ -107,7 +107,7 @@ function defaultProjectKeyOf(env: Env): string | undefined {
   if (!key) return undefined;
   if (!PROJECT_KEY.test(key))
     throw new ConfigError(
-      `TRIAGE_DEFAULT_PROJECT_KEY must be 1 to 128 characters, without spaces or any of @ / : ? # % [ ] \\ , (it stands in the DSN), got "${key.slice(0, 40)}"`,
+      `TRIAGE_DEFAULT_PROJECT_KEY must be 1 to 128 printable ASCII characters, none of them a space or one of @ / : ? # % [ ] \\ , " ' (it stands in the DSN), got "${key.slice(0, 40)}"`,
     );
   return key;
 }

@@ -620,14 +620,32 @@ describe('triage serve', () => {
     expect(server.context.bodyMemory.used).toBe(0);
   });
 
-  it('should take the envelope of a DSN with a path, and a project id written with a leading zero', async () => {
+  it('should take the requests of a DSN with a path, and a project id written with a leading zero', async () => {
     const response = await fetch(`${server.url}/triage/api/01/envelope/?sentry_key=${KEY}`, {
       method: 'POST',
       body: '{}\n{"type":"event"}\n{"message":"posted under a path prefix"}\n',
     });
     expect(response.status).toBe(200);
+    // The Node SDK posts under the DSN's path too.
+    const native = await fetch(`${server.url}/triage/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-triage-key': KEY },
+      body: JSON.stringify({ log: ['ERROR: native under a path prefix'] }),
+    });
+    expect(native.status).toBe(200);
+    // An envelope posted to the store endpoint carries its key in its own header, as on envelope.
+    const stored = await fetch(`${server.url}/api/1/store/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-sentry-envelope' },
+      body: `{"dsn":"http://${KEY}@127.0.0.1/1"}\n{"type":"event"}\n{"message":"keyed inside at the store door"}\n`,
+    });
+    expect(stored.status).toBe(200);
+    // The REST API's own paths are never ingest, whatever they end with.
+    expect((await api('/api/v1/issues/x/api/1/store/', { method: 'POST', body: '{}' })).status).toBe(404);
     expect(await drained()).toBe(true);
     expect((await api('/api/v1/issues?q=posted%20under%20a%20path')).body.issues).toHaveLength(1);
+    expect((await api('/api/v1/issues?q=native%20under%20a%20path')).body.issues).toHaveLength(1);
+    expect((await api('/api/v1/issues?q=keyed%20inside%20at%20the%20store')).body.issues).toHaveLength(1);
   });
 
   it('should take an error event on the older store endpoint, and skip a transaction sent there', async () => {

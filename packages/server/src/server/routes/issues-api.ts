@@ -153,6 +153,7 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
   });
 
   app.get('/api/v1/projects', async function listProjects(c) {
+    checkedQuery(c.req.queries(), []);
     return c.json({ projects: await context.projects.list() });
   });
 

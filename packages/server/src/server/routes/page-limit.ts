@@ -24,7 +24,10 @@ export function checkedQuery(
   const query: Record<string, string> = {};
   for (const [name, values] of Object.entries(queries)) {
     if (!allowed.includes(name))
-      throw new HttpError(400, `unknown parameter "${name.slice(0, 100)}": use ${allowed.join(', ')}`);
+      throw new HttpError(
+        400,
+        `unknown parameter "${name.slice(0, 100)}": ${allowed.length > 0 ? `use ${allowed.join(', ')}` : 'this list takes none'}`,
+      );
     if (values.length > 1)
       throw new HttpError(400, `give ${name} once (it was given ${values.length} times)`);
     query[name] = values[0] ?? '';

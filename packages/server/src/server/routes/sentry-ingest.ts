@@ -45,7 +45,10 @@ export async function ingestSentry(
     endpoint === 'envelope' ||
     headerOf(request.headers, 'content-type')?.startsWith('application/x-sentry-envelope') === true;
   const parsed: SentryRequest = !envelope
-    ? parseSentryStore(await decodeStoreBody(body, decoding), options)
+    ? parseSentryStore(
+        await decodeStoreBody(body, { maxDecodedBytes: limits.maxEventBytes, take: request.take }),
+        options,
+      )
     : body.length > SLICED_BODY_BYTES
       ? await parseInSlices(body, options)
       : parseSentryEnvelope(body, options);
