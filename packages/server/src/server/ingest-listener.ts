@@ -11,9 +11,9 @@ import type { ServerContext } from './server-context.js';
 
 // A DSN may carry a path (`http://KEY@host/triage/1`, behind a proxy that keeps it): SDKs post under it
 // (`/triage/api/1/envelope/`, `/triage/api/v1/events`). A prefix is never the REST API's own path.
-const PREFIX = String.raw`(?:(?!/api/v1/)/[^?#]*)?`;
-const SENTRY_PATH = new RegExp(String.raw`^${PREFIX}/api/([^/]+)/(envelope|store)/?$`);
-const NATIVE_PATH = new RegExp(String.raw`^${PREFIX}/api/v1/events/?$`);
+const PREFIX = `(?:(?!/api/v1/)/[^?#]*)?`;
+const SENTRY_PATH = new RegExp(`^${PREFIX}/api/([^/]+)/(envelope|store)/?$`);
+const NATIVE_PATH = new RegExp(`^${PREFIX}/api/v1/events/?$`);
 const ENVELOPE_TYPE = 'application/x-sentry-envelope';
 
 // Browser SDKs post across origins: ingest answers their preflight and lets them read the rate-limit headers.
