@@ -18,6 +18,7 @@ describe('createPseudonymizer', () => {
     expect(grace).toEqual({ pseudonym: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(of({ username: 'Grace Hopper' })).toBe(grace?.pseudonym);
     expect(of({ username: 'Ada' })).not.toBe(grace?.pseudonym);
+    expect(of({ username: '42' })).not.toBe(of({ id: '42' }));
     expect(pseudonymize(withUser({ id: '7', username: 'Grace Hopper' })).user).not.toHaveProperty('username');
     // Whichever way the event takes: a pseudonym given before, in process (no client key).
     const given = normalizeEvent({ log: ['ERROR: x'], user: { pseudonym: 'abc' } });

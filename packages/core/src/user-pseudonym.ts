@@ -52,8 +52,11 @@ export function createPseudonymizer(
     const { username } = event.user ?? {};
     // A user known only by a username (a Sentry SDK's setUser({ username })) is counted by it, and the
     // name itself is not kept: a person's name is not an id.
+    // Prefixed: the username "42" is not the user whose id is 42.
     const identity =
-      event.user?.id ?? event.user?.email ?? (typeof username === 'string' ? username : undefined);
+      event.user?.id ??
+      event.user?.email ??
+      (typeof username === 'string' ? `username:${username}` : undefined);
     if (!identity) return withoutUsername(event);
     const pseudonym = remember(`i:${identity}`, () =>
       hmac(secret, clientKey === undefined ? identity : hmac(clientKey, identity)),

@@ -192,6 +192,12 @@ describe('parseSentryEnvelope', () => {
     // A few seconds of network and drift: as the client said.
     expect(sent('2026-12-07T11:59:57Z', '2026-12-07T11:59:56Z')).toBe(Date.parse('2026-12-07T11:59:56Z'));
     expect(sent('not a time', '2026-12-07T11:00:00Z')).toBe(Date.parse('2026-12-07T11:00:00Z'));
+    // A store request says when it was sent in its auth header (`sentry_timestamp`, epoch seconds).
+    const stored = parseSentryStore(Buffer.from('{"message":"m","timestamp":"2026-12-07T09:59:59Z"}'), {
+      receivedAt,
+      storeSentAt: String(Date.parse('2026-12-07T10:00:00Z') / 1000),
+    });
+    expect(stored.events[0]?.timestamp).toBe(receivedAt - 1_000);
   });
 
   it('should keep an event id as Sentry does, and answer with the id it stored', () => {

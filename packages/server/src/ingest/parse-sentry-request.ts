@@ -24,6 +24,11 @@ export interface SentryRequestOptions {
   maxJsonValues?: number;
   /** Epoch ms; the timestamp of events that carry none (default now). */
   receivedAt?: number;
+  /**
+   * When the client sent a store request, by its clock: `sentry_timestamp` of its auth header (epoch
+   * seconds). An envelope says it in its own header (`sent_at`). See clockDriftOf.
+   */
+  storeSentAt?: string;
 }
 
 export interface SkippedItem {
@@ -153,7 +158,11 @@ export function parseSentryStore(body: Buffer, options: SentryRequestOptions = {
     const reason = KNOWN_TYPES.has(type) ? 'not an error event' : 'unknown event type';
     return { eventId: eventIdOf(record.event_id), events: [], skipped: [{ type, reason }] };
   }
-  const event = toEvent(record, undefined, { receivedAt: options.receivedAt ?? Date.now() });
+  const receivedAt = options.receivedAt ?? Date.now();
+  const event = toEvent(record, undefined, {
+    receivedAt,
+    clockDriftMs: clockDriftOf(options.storeSentAt, receivedAt),
+  });
   return { eventId: event.id, events: [event], skipped: [] };
 }
 

@@ -1,6 +1,7 @@
 import {
   decodeBody,
   decodeStoreBody,
+  parseSentryAuth,
   parseSentryEnvelope,
   parseSentryStore,
   type SentryRequest,
@@ -39,7 +40,11 @@ export async function ingestSentry(
   const body = await decodeBody(request.body, headerOf(request.headers, 'content-encoding'), decoding);
   // A key known before the body is parsed spares the parse of a body over its byte limit.
   if (keyed) limitBytes(context, keyed, body.length);
-  const options = { maxEventBytes: limits.maxEventBytes, maxJsonValues: limits.maxJsonValues };
+  const options = {
+    maxEventBytes: limits.maxEventBytes,
+    maxJsonValues: limits.maxJsonValues,
+    storeSentAt: storeSentAtOf(request),
+  };
   // Some SDKs post envelopes to the store endpoint, as Sentry accepts: the content type tells.
   const envelope =
     endpoint === 'envelope' ||
@@ -63,6 +68,12 @@ export async function ingestSentry(
     if (errors.length === parsed.events.length) throw new HttpError(400, errors[0]!.error);
   }
   return { status: 200, body: { id: parsed.eventId ?? null } };
+}
+
+/** `sentry_timestamp` of a store request's auth header: when its client says it sent it. */
+function storeSentAtOf(request: IngestRequest): string | undefined {
+  const auth = headerOf(request.headers, 'x-sentry-auth') ?? headerOf(request.headers, 'authorization');
+  return parseSentryAuth(auth).sentry_timestamp ?? request.query.get('sentry_timestamp') ?? undefined;
 }
 
 function checkProject(project: Project, projectId: string): void {
