@@ -145,6 +145,9 @@ describe('the rate limits per key: bytes (TRIAGE_RATE_LIMIT_MB_PER_MINUTE) and e
         id: project.id,
         name: 'patched',
         rateLimits: { eventsPerMinute: 2, bytesPerMinute: 2.5 * MIB },
+        // Under the names a PATCH takes, too: what is read can be sent back.
+        rateLimitPerMinute: 2,
+        rateLimitMbPerMinute: 2.5,
       },
     });
     const batch = JSON.stringify([{ log: ['ERROR: a'] }, { log: ['ERROR: b'] }, { log: ['ERROR: c'] }]);
@@ -157,9 +160,11 @@ describe('the rate limits per key: bytes (TRIAGE_RATE_LIMIT_MB_PER_MINUTE) and e
       bytesPerMinute: 2.5 * MIB,
     });
     const reset = await patch(project.id, { rateLimitPerMinute: null });
-    expect(((await reset.json()) as { project: { rateLimits: object } }).project.rateLimits).toEqual({
-      bytesPerMinute: 2.5 * MIB,
-    });
+    const { project: afterReset } = (await reset.json()) as {
+      project: { rateLimits: object; rateLimitPerMinute: unknown; rateLimitMbPerMinute: unknown };
+    };
+    expect(afterReset.rateLimits).toEqual({ bytesPerMinute: 2.5 * MIB });
+    expect([afterReset.rateLimitPerMinute, afterReset.rateLimitMbPerMinute]).toEqual([null, 2.5]);
     expect((await ingest(batch, project.publicKey)).status).toBe(200);
     for (const [body, error] of [
       [

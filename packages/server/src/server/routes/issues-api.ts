@@ -2,6 +2,7 @@ import { CATEGORIES, SEVERITIES } from '@triage/core';
 import { ISSUE_STATUSES, type IssueFilter, type IssueStatus } from '@triage/engine';
 import type { Hono } from 'hono';
 import { HttpError } from '../http-error.js';
+import { MIB, type Project } from '../projects.js';
 import type { ServerContext } from '../server-context.js';
 import { apiBodyLimit } from './api-body-limit.js';
 import { checkedQuery, pageLimit, wholeNumber } from './page-limit.js';
@@ -154,15 +155,28 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
 
   app.get('/api/v1/projects', async function listProjects(c) {
     checkedQuery(c.req.queries(), []);
-    return c.json({ projects: await context.projects.list() });
+    return c.json({ projects: (await context.projects.list()).map(projectView) });
   });
 
   app.patch('/api/v1/projects/:id', async function changeProject(c) {
     const change = readRateLimitChange(await c.req.json().catch(() => undefined));
     const project = await context.projects.setRateLimits({ id: c.req.param('id') }, change);
     if (!project) throw new HttpError(404, 'no such project');
-    return c.json({ project });
+    return c.json({ project: projectView(project) });
   });
+}
+
+/**
+ * A project as the API shows it: with its limits also under the names a PATCH takes (null: the
+ * server's), so what is read can be sent back; `rateLimits` keeps bytes, as stored.
+ */
+function projectView(project: Project) {
+  const { eventsPerMinute, bytesPerMinute } = project.rateLimits;
+  return {
+    ...project,
+    rateLimitPerMinute: eventsPerMinute ?? null,
+    rateLimitMbPerMinute: bytesPerMinute === undefined ? null : bytesPerMinute / MIB,
+  };
 }
 
 function summary(issue: Awaited<ReturnType<ServerContext['store']['listIssues']>>[number]) {
