@@ -175,8 +175,13 @@ describe('decodeStoreBody', () => {
   });
 
   it('should leave a body too large to be one event as it is, for the parse to refuse', async () => {
-    const large = Buffer.from('A'.repeat(2 * limits.maxDecodedBytes + 4));
+    // Base64 of JSON, too large to be one event: not decoded.
+    const json = JSON.stringify({ message: 'x'.repeat(2 * limits.maxDecodedBytes) });
+    const large = Buffer.from(Buffer.from(json).toString('base64'));
     expect(await decodeStoreBody(large, limits)).toBe(large);
+    // The same shape within the size is.
+    const small = Buffer.from(Buffer.from('{"message":"x"}').toString('base64'));
+    expect((await decodeStoreBody(small, limits)).toString()).toBe('{"message":"x"}');
   });
 
   it('should bound what it inflates as decodeBody does', async () => {

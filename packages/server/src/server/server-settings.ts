@@ -95,9 +95,9 @@ export function databaseOf(env: Env, given?: string): string {
 }
 
 /**
- * What a project key may be: it stands in a DSN's user part and in Sentry's auth header, so none of
- * the characters that end or split them. Keys already in use (shorter, or base64 with `+` and `=`)
- * stay valid: a stricter rule would stop a server whose DSNs are deployed.
+ * What a project key may be: it stands in a DSN's user part and in Sentry's auth header, so printable
+ * ASCII without the characters that end or split them. Keys of other shapes in use (shorter, or base64
+ * with `+` and `=`) stay valid: a stricter rule would stop a server whose DSNs are deployed.
  */
 export const PROJECT_KEY = /^(?:(?![@/:?#%[\]\\,"'])[!-~]){1,128}$/;
 
