@@ -22,7 +22,7 @@ export {
   parseJsonText,
 } from './safe-json.js';
 export type { Dsn, Lookup, SentryKeySources } from './sentry-auth.js';
-export { parseDsn, parseSentryAuth, sentryKeyOf } from './sentry-auth.js';
+export { parseDsn, parseSentryAuth, sentryAuthField, sentryKeyOf } from './sentry-auth.js';
 export { MAX_BREADCRUMBS } from './sentry-breadcrumbs.js';
 export type { SentryEventInput, SentryEventOptions } from './sentry-to-event.js';
 export { sentryEventToTriage } from './sentry-to-event.js';

@@ -29,10 +29,8 @@ export interface SentryKeySources {
 export function sentryKeyOf({ query, headers, envelopeDsn }: SentryKeySources): string | undefined {
   const fromQuery = nonEmpty(lookup(query, 'sentry_key'));
   if (fromQuery) return fromQuery;
-  const fromHeader = nonEmpty(parseSentryAuth(lookup(headers, 'x-sentry-auth')).sentry_key);
-  if (fromHeader) return fromHeader;
-  const fromAuthorization = nonEmpty(parseSentryAuth(lookup(headers, 'authorization')).sentry_key);
-  if (fromAuthorization) return fromAuthorization;
+  const fromHeaders = sentryAuthField(headers, 'sentry_key');
+  if (fromHeaders) return fromHeaders;
   if (typeof envelopeDsn === 'string') {
     try {
       return parseDsn(envelopeDsn).publicKey;
@@ -89,6 +87,14 @@ export function parseDsn(dsn: string): Dsn {
     throw new IngestError(400, 'invalid DSN: the path must end with a numeric project id');
   }
   return { protocol, publicKey, host: url.host, path: segments.join('/'), projectId };
+}
+
+/** A field of Sentry's auth header (`X-Sentry-Auth`, else `Authorization: Sentry …`), when it has one. */
+export function sentryAuthField(headers: Lookup | undefined, name: string): string | undefined {
+  return (
+    nonEmpty(parseSentryAuth(lookup(headers, 'x-sentry-auth'))[name]) ??
+    nonEmpty(parseSentryAuth(lookup(headers, 'authorization'))[name])
+  );
 }
 
 function lookup(source: Lookup | undefined, name: string): string | undefined {

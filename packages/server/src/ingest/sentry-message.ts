@@ -11,14 +11,10 @@ const MAX_PARAMS = 100;
  * declined for %s` in the diagnosis.
  */
 export function messageOf(event: Record<string, unknown>): string | undefined {
-  for (const candidate of [event.logentry, event.message]) {
-    const entry = asRecord(candidate);
-    const text = entry
-      ? (asText(entry.formatted) ?? withParams(asText(entry.message), entry.params))
-      : asText(candidate);
-    if (text?.trim()) return text;
-  }
-  return undefined;
+  return firstMessage(
+    event,
+    (entry) => asText(entry.formatted) ?? withParams(asText(entry.message), entry.params),
+  );
 }
 
 /**
@@ -26,9 +22,17 @@ export function messageOf(event: Record<string, unknown>): string | undefined {
  * its text. The values a template's params hold stay out of it.
  */
 export function messageTemplateOf(event: Record<string, unknown>): string | undefined {
+  return firstMessage(event, (entry) => asText(entry.message) ?? asText(entry.formatted));
+}
+
+/** The first non-blank text of `logentry`, then `message` (an object read by `read`, or a string). */
+function firstMessage(
+  event: Record<string, unknown>,
+  read: (entry: Record<string, unknown>) => string | undefined,
+): string | undefined {
   for (const candidate of [event.logentry, event.message]) {
     const entry = asRecord(candidate);
-    const text = entry ? (asText(entry.message) ?? asText(entry.formatted)) : asText(candidate);
+    const text = entry ? read(entry) : asText(candidate);
     if (text?.trim()) return text;
   }
   return undefined;

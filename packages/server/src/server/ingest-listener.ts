@@ -75,7 +75,7 @@ export function createIngestListener(context: ServerContext, fallback: RequestLi
             return sentry
               ? ingestSentry(
                   context,
-                  sentry[2] as 'envelope' | 'store',
+                  envelope ? 'envelope' : 'store',
                   projectIdOf(sentry[1]!),
                   ingestRequest,
                   project,

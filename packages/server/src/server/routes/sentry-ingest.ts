@@ -1,12 +1,12 @@
 import {
   decodeBody,
   decodeStoreBody,
-  parseSentryAuth,
   parseSentryEnvelope,
   parseSentryStore,
   type SentryRequest,
   type SentryRequestOptions,
   SLICED_BODY_BYTES,
+  sentryAuthField,
   sentryEnvelopeSteps,
   timeSlices,
 } from '../../ingest/index.js';
@@ -16,7 +16,11 @@ import type { Project } from '../projects.js';
 import type { ServerContext } from '../server-context.js';
 import { limitBytes, limitEvents, projectByKey } from './ingest-guards.js';
 
-/** The two shapes Sentry SDKs send: envelopes (current) and single JSON events (`store`, older SDKs). */
+/**
+ * The two shapes Sentry SDKs send: envelopes (current) and single JSON events (`store`, older SDKs).
+ * What a body is comes from its content type before its path: some SDKs post envelopes to the store
+ * endpoint, as Sentry accepts (the listener decides).
+ */
 export type SentryEndpoint = 'envelope' | 'store';
 
 /**
@@ -45,18 +49,15 @@ export async function ingestSentry(
     maxJsonValues: limits.maxJsonValues,
     storeSentAt: storeSentAtOf(request),
   };
-  // Some SDKs post envelopes to the store endpoint, as Sentry accepts: the content type tells.
-  const envelope =
-    endpoint === 'envelope' ||
-    headerOf(request.headers, 'content-type')?.startsWith('application/x-sentry-envelope') === true;
-  const parsed: SentryRequest = !envelope
-    ? parseSentryStore(
-        await decodeStoreBody(body, { maxDecodedBytes: limits.maxEventBytes, take: request.take }),
-        options,
-      )
-    : body.length > SLICED_BODY_BYTES
-      ? await parseInSlices(body, options)
-      : parseSentryEnvelope(body, options);
+  const parsed: SentryRequest =
+    endpoint === 'store'
+      ? parseSentryStore(
+          await decodeStoreBody(body, { maxDecodedBytes: limits.maxEventBytes, take: request.take }),
+          options,
+        )
+      : body.length > SLICED_BODY_BYTES
+        ? await parseInSlices(body, options)
+        : parseSentryEnvelope(body, options);
   const project = keyed ?? (await projectByKey(context, parsed.dsnKey));
   if (!keyed) {
     checkProject(project, projectId);
@@ -72,8 +73,9 @@ export async function ingestSentry(
 
 /** `sentry_timestamp` of a store request's auth header: when its client says it sent it. */
 function storeSentAtOf(request: IngestRequest): string | undefined {
-  const auth = headerOf(request.headers, 'x-sentry-auth') ?? headerOf(request.headers, 'authorization');
-  return parseSentryAuth(auth).sentry_timestamp ?? request.query.get('sentry_timestamp') ?? undefined;
+  return (
+    sentryAuthField(request.headers, 'sentry_timestamp') ?? request.query.get('sentry_timestamp') ?? undefined
+  );
 }
 
 function checkProject(project: Project, projectId: string): void {
