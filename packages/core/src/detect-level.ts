@@ -1,7 +1,9 @@
 import type { Level } from './types.js';
 
-const EXPLICIT =
-  /\b(FATAL|PANIC|CRITICAL|CRIT|SEVERE|EMERG|ALERT|ERROR|ERR|WARNING|WARN|INFO|NOTICE|DEBUG|TRACE)\b/i;
+/** The level words a log line writes (`ERROR`, `WARN`, …), as a regular expression's alternatives. */
+export const LEVEL_WORDS =
+  'FATAL|PANIC|CRITICAL|CRIT|SEVERE|EMERG|ALERT|ERROR|ERR|WARNING|WARN|INFO|NOTICE|DEBUG|TRACE';
+const EXPLICIT = new RegExp(`\\b(${LEVEL_WORDS})\\b`, 'i');
 const EXCEPTION_HEADER =
   /^(?:Uncaught )?(?:[\w$.]*(?:Error|Exception)|Traceback \(most recent call last\)|panic|fatal error)\b:?/;
 const CONTINUATION = /^\s+(?:at |File "|\.\.\. \d+ more)|^goroutine \d+ |^Caused by: /;

@@ -1,4 +1,4 @@
-import { toLevel } from '../detect-level.js';
+import { LEVEL_WORDS, toLevel } from '../detect-level.js';
 import { cutMiddle } from '../normalize.js';
 import type { LogEntry, StackFrame, TriageEvent } from '../types.js';
 
@@ -139,8 +139,9 @@ function collapseRepeats(log: LogEntry[]): Array<{ entry: LogEntry; count: numbe
  * The level word a log line starts with, after a time or bracketed fields (`[2025-11-18 14:32:15]
  * INFO:`, `2025-11-18T14:32:15Z WARN [pool]`); a level word later in the message is part of it.
  */
-const OWN_LEVEL =
-  /^(?:\s*(?:\[[^\]\n]{0,60}\]|\d{4}-\d{2}-\d{2}[T ][\d:.,]+(?:Z|[+-]\d{2}:?\d{2})?|\d{2}:\d{2}:\d{2}(?:[.,]\d+)?))*\s*\[?(FATAL|PANIC|CRITICAL|CRIT|SEVERE|EMERG|ALERT|ERROR|ERR|WARNING|WARN|INFO|NOTICE|DEBUG|TRACE)\b/;
+const OWN_LEVEL = new RegExp(
+  `^(?:\\s*(?:\\[[^\\]\\n]{0,60}\\]|\\d{4}-\\d{2}-\\d{2}[T ][\\d:.,]+(?:Z|[+-]\\d{2}:?\\d{2})?|\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d+)?))*\\s*\\[?(${LEVEL_WORDS})\\b`,
+);
 
 function formatEntry(entry: LogEntry, count: number, max: number): string {
   const time = entry.time ? `[${new Date(entry.time).toISOString()}] ` : '';
