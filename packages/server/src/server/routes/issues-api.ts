@@ -5,7 +5,7 @@ import { HttpError } from '../http-error.js';
 import { MIB, type Project } from '../projects.js';
 import type { ServerContext } from '../server-context.js';
 import { apiBodyLimit } from './api-body-limit.js';
-import { checkedQuery, pageLimit, wholeNumber } from './page-limit.js';
+import { checkedQuery, pageLimit, wholeNumber } from './list-query.js';
 import { readRateLimitChange } from './rate-limit-change-body.js';
 import { requireAdmin } from './require-admin.js';
 import { readStatusChange } from './status-change-body.js';

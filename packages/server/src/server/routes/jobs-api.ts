@@ -3,7 +3,7 @@ import { HttpError } from '../http-error.js';
 import type { JobStatus } from '../job-queue.js';
 import type { ServerContext } from '../server-context.js';
 import { apiBodyLimit } from './api-body-limit.js';
-import { checkedQuery, pageLimit, wholeNumber } from './page-limit.js';
+import { checkedQuery, pageLimit, wholeNumber } from './list-query.js';
 import { requireAdmin } from './require-admin.js';
 
 const STATUSES: JobStatus[] = ['pending', 'dead'];
