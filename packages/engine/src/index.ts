@@ -18,7 +18,7 @@ export type { EngineSettings } from './config/engine-settings.js';
 export { readEngineSettings } from './config/engine-settings.js';
 export type { FileLlmSettings, LlmConfig, LlmProviderName } from './config/llm-config.js';
 export { DEFAULT_MODELS, LLM_PROVIDERS, readLlmConfig } from './config/llm-config.js';
-export { notifiersFromEnv } from './config/notifiers-from-env.js';
+export { isHttpUrl, notifiersFromEnv } from './config/notifiers-from-env.js';
 export type { NumberBounds } from './config/number-from-env.js';
 export { numberFromEnv } from './config/number-from-env.js';
 export { ConfigError } from './errors/config-error.js';

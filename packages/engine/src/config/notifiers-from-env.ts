@@ -95,7 +95,8 @@ export function notifiersFromEnv(env: Env = process.env): Notifier[] {
   return notifiers;
 }
 
-function isHttpUrl(text: string): boolean {
+/** True for an absolute http:// or https:// URL. */
+export function isHttpUrl(text: string): boolean {
   try {
     const { protocol } = new URL(text);
     return protocol === 'http:' || protocol === 'https:';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isPostgresUrl, openSqlStore } from '@triage/engine';
+import { isHttpUrl, isPostgresUrl, openSqlStore } from '@triage/engine';
 import {
   dsnOf,
   MIB,
@@ -132,12 +132,7 @@ const ACTIONS = ['create', 'limit', 'rotate-key', 'list'];
 
 /** `url` when it is an http(s) URL; else an InputError naming where it came from. */
 function checkUrl(url: string, from: string): string {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {}
-  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
-    throw new InputError(`${from} must give a URL such as http://host:7070, got "${url}"`);
+  if (!isHttpUrl(url)) throw new InputError(`${from} must give a URL such as http://host:7070, got "${url}"`);
   return url;
 }
 
