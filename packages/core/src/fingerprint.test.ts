@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprintEvent } from './fingerprint.js';
+import { fingerprintEvent, projectFingerprint } from './fingerprint.js';
 import { normalizeEvent } from './normalize.js';
 import { parameterize } from './parameterize.js';
 
@@ -48,6 +48,16 @@ describe('fingerprintEvent', () => {
     expect(fingerprintEvent(poolError(999, 10)).fingerprint).toBe(
       fingerprintEvent(poolError(12345, 9)).fingerprint,
     );
+  });
+
+  it('should key an issue within its project, and leave an event of no project its fingerprint', () => {
+    const { fingerprint } = fingerprintEvent(poolError(999, 10));
+    expect(projectFingerprint(fingerprint, undefined)).toBe(fingerprint);
+    const [one, two] = [projectFingerprint(fingerprint, '1'), projectFingerprint(fingerprint, '2')];
+    expect(one).not.toBe(two);
+    expect(one).not.toBe(fingerprint);
+    expect(one).toMatch(/^[0-9a-f]{32}$/);
+    expect(projectFingerprint(fingerprint, '1')).toBe(one);
   });
 
   it('should separate different root causes in the same function', () => {

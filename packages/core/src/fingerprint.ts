@@ -34,6 +34,15 @@ export function fingerprintEvent(event: TriageEvent): Fingerprint {
   return { fingerprint: hash(components), title: computed.title, components };
 }
 
+/**
+ * The key of an issue on a server: an event's fingerprint within its project (`triage.project`), so
+ * that one error in two projects makes two issues, each alerted to its own team. An event without a
+ * project (the in-process engine) keeps its fingerprint.
+ */
+export function projectFingerprint(fingerprint: string, projectId: string | undefined): string {
+  return projectId === undefined ? fingerprint : hash(['triage.project', projectId, fingerprint]);
+}
+
 function computedComponents(event: TriageEvent): { components: string[]; title: string } {
   const where = [event.source?.file, event.source?.function].filter(Boolean).join(' ');
   if (event.error) {

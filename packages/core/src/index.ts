@@ -13,7 +13,7 @@ export { buildContext, estimateTokens, reduceFrames } from './context/build-cont
 export { detectLevel, maxLevel, toLevel } from './detect-level.js';
 export { InvalidEventError } from './errors/invalid-event-error.js';
 export type { Fingerprint } from './fingerprint.js';
-export { fingerprintEvent } from './fingerprint.js';
+export { fingerprintEvent, projectFingerprint } from './fingerprint.js';
 export { formatLog, renderValue } from './format-log.js';
 export type { NormalizeOptions } from './normalize.js';
 export { cutMiddle, errorInfoFrom, normalizeEvent } from './normalize.js';

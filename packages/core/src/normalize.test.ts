@@ -71,6 +71,12 @@ describe('normalizeEvent', () => {
     expect(event).not.toHaveProperty('unknownField');
   });
 
+  it('should keep times in whole milliseconds, however a client gave them', () => {
+    // Python's time.time(): seconds with a fraction.
+    expect(normalizeEvent({ log: ['x'], timestamp: 1796678837.5967195 }).timestamp).toBe(1796678837597);
+    expect(normalizeEvent({ log: ['x'], timestamp: 1796678837596.7195 }).timestamp).toBe(1796678837597);
+  });
+
   it('should ignore an invalid priority rather than fail', () => {
     expect(normalizeEvent({ log: ['x'], priority: 'P9' }).priority).toBeUndefined();
   });

@@ -277,8 +277,10 @@ function toTags(raw: unknown): Record<string, string> | undefined {
   return tags;
 }
 
+// Whole milliseconds: stores keep times as integers (PostgreSQL's bigint refuses a fraction), and
+// clients send seconds with a fraction (Python's time.time()).
 function toTimestamp(raw: unknown): number | undefined {
-  if (typeof raw === 'number' && Number.isFinite(raw)) return raw < 1e11 ? raw * 1000 : raw;
+  if (typeof raw === 'number' && Number.isFinite(raw)) return Math.round(raw < 1e11 ? raw * 1000 : raw);
   if (typeof raw === 'string') {
     const parsed = Date.parse(raw);
     return Number.isNaN(parsed) ? undefined : parsed;

@@ -207,7 +207,8 @@ export class AlertDispatcher {
     const { baseDelayMs, maxDelayMs, random } = this.#options;
     const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
     const jittered = ceiling / 2 + random() * (ceiling / 2);
-    return Math.max(jittered, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
+    // Whole milliseconds: a due time is a bigint on PostgreSQL, which refuses a fraction.
+    return Math.round(Math.max(jittered, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS)));
   }
 
   async #scheduleNext(): Promise<void> {

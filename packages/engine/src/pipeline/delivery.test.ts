@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TriageEvent } from '@triage/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createConsoleEmailNotifier } from '../notifiers/console-email-notifier.js';
 import { createPagerDutyNotifier } from '../notifiers/pagerduty-notifier.js';
 import { createSlackNotifier } from '../notifiers/slack-notifier.js';
@@ -14,7 +14,11 @@ import {
   startFakeSlack,
   startFakeWebhookReceiver,
 } from '../test/fake-notification-servers.js';
+import { testDatabase } from '../test/postgres-database.js';
 import { createEngine } from './engine.js';
+
+const postgres = testDatabase('triage_delivery');
+afterAll(() => postgres.drop());
 
 const servers: FakeNotificationServer[] = [];
 afterEach(async () => {
@@ -97,6 +101,32 @@ describe('alert delivery through the outbox', () => {
     });
     expect(engine.stats()).toMatchObject({ alerted: 1, deadLetters: 0 });
     await engine.close();
+  });
+
+  // The jittered delay is a fraction of a millisecond; PostgreSQL's bigint refused it, so a retry was
+  // never scheduled and the alert came back only when its claim ran out.
+  it('should schedule a retry on PostgreSQL, and deliver the alert once', async () => {
+    await postgres.create();
+    const slack = track(await startFakeSlack());
+    slack.reply((_request, index) => (index === 0 ? { status: 503, body: 'unavailable' } : undefined));
+    const engine = createEngine({
+      env: {},
+      store: await openSqlStore({ url: postgres.url }),
+      notifiers: [createSlackNotifier({ webhookUrl: slack.url })],
+      delivery: fast,
+      diagnostics: () => {},
+    });
+    try {
+      await engine.process({ input: poolEvent() });
+      await until(async () => (await engine.store.listAlerts('sent')).length === 1, 'the retried alert');
+      expect((await engine.store.listAlerts('sent'))[0]).toMatchObject({
+        attempts: 2,
+        lastError: expect.stringMatching(/503/),
+      });
+      expect(engine.stats()).toMatchObject({ alerted: 1, deadLetters: 0 });
+    } finally {
+      await engine.close();
+    }
   });
 
   it('should wait at most an hour for a Retry-After, and not look for due alerts again and again meanwhile', async () => {

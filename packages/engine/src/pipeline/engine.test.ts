@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fingerprintEvent, normalizeEvent } from '@triage/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFallbackAnalyzer } from '../analyzers/fallback-analyzer.js';
 import { createLlmAnalyzer } from '../analyzers/llm-analyzer.js';
@@ -323,6 +324,27 @@ describe('Engine without an LLM', () => {
     expect(report?.result.meta.notes).toContain('no LLM configured: offline rules answered');
     expect(report?.result.markdown).toContain("Analyzed by Triage's offline rules");
     expect(report?.issue.source).toBe('offline-rules');
+  });
+
+  it('should keep one error of two projects apart, each issue in its own project', async () => {
+    const engine = createEngine({ env: {}, notifiers: [] });
+    const inProject = (project?: string) =>
+      engine.process({
+        input: { ...poolEvent(), ...(project ? { tags: { 'triage.project': project } } : {}) },
+      });
+    const [one, two, again, none] = [
+      await inProject('1'),
+      await inProject('2'),
+      await inProject('2'),
+      await inProject(),
+    ];
+    expect(one?.issue).toMatchObject({ projectId: '1', count: 1 });
+    expect(two?.issue).toMatchObject({ projectId: '2', count: 1 });
+    expect(two?.issue.id).not.toBe(one?.issue.id);
+    expect(again?.issue).toMatchObject({ id: two?.issue.id, count: 2 });
+    // In process (no project): the event's own fingerprint, as `triage fingerprint` prints it.
+    expect(none?.issue.fingerprint).toBe(fingerprintEvent(normalizeEvent(poolEvent())).fingerprint);
+    await engine.close();
   });
 
   // Redaction makes every email "[email]": users known by email counted as one.

@@ -7,6 +7,7 @@ import {
   fingerprintEvent,
   InvalidEventError,
   normalizeEvent,
+  projectFingerprint,
   type RoutingPolicy,
   type TriageEvent,
   withoutUsername,
@@ -205,7 +206,9 @@ export class Engine {
       return undefined;
     }
     this.#counts.processed++;
-    const { fingerprint, title } = fingerprintEvent(event);
+    const computed = fingerprintEvent(event);
+    const fingerprint = projectFingerprint(computed.fingerprint, event.tags?.['triage.project']);
+    const { title } = computed;
     const now = this.#now();
 
     let outcome: RecordOutcome;

@@ -147,6 +147,21 @@ describe('triage serve', () => {
     expect(server.context.engine.stats().analyzed).toBe(analyzedBefore + 2);
   });
 
+  it('should keep one error sent by two projects in two issues, each listed under its project', async () => {
+    const other = await server.context.projects.create('two-projects');
+    const event = { service: 'split', log: ['ERROR: connect ECONNREFUSED 10.0.0.9:6379'] };
+    for (const key of [KEY, other.publicKey, other.publicKey])
+      expect((await ingest(event, { 'x-triage-key': key })).status).toBe(200);
+    expect(await drained()).toBe(true);
+    const listed = async (project: string) =>
+      (await api(`/api/v1/issues?service=split&project=${project}`)).body.issues;
+    const [ours] = await listed('1');
+    const [theirs] = await listed(other.id);
+    expect(ours).toMatchObject({ projectId: '1', count: 1 });
+    expect(theirs).toMatchObject({ projectId: other.id, count: 2 });
+    expect(theirs.id).not.toBe(ours.id);
+  });
+
   it('should answer a method a route does not take with 405, a large body with 413, and take the scheme in any case', async () => {
     const put = await api('/api/v1/issues/x', { method: 'PUT', body: '{}' });
     expect(put).toMatchObject({ status: 405, body: { error: 'use GET, HEAD, PATCH for /api/v1/issues/x' } });

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { projectFingerprint } from '@triage/core';
 import Sqlite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -101,6 +102,56 @@ describe.each(dialects)('migration 004-integer-job-ids on %s', (dialect, open) =
       // Without AUTOINCREMENT (or an identity), SQLite would give the highest deleted id out again.
       expect(await insert()).toBeGreaterThan(second);
       expect(second).toBeGreaterThan(first);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+const fresh = testDatabase('triage_migrations_011');
+afterAll(fresh.drop);
+
+describe.each([
+  ['sqlite', () => dialects[0]![1]()],
+  [
+    'postgres',
+    () =>
+      new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: fresh.url }) }) }),
+  ],
+] as Array<[SqlDialectName, () => Kysely<unknown>]>)('migrations 011 and 012 on %s', (dialect, open) => {
+  it('should key a server’s issues within their project, and count past 32 bits', async () => {
+    if (dialect === 'postgres') await fresh.create();
+    const db = open();
+    try {
+      await migrate(db, dialect, '010-project-rate-limits');
+      const issue = (id: string, fingerprint: string, project: string | null) =>
+        sql`insert into issues (id, fingerprint, title, description, analysis, status, source, created_at,
+          first_seen, last_seen, count, users_affected, last_event_id, project_id)
+          values (${id}, ${fingerprint}, 't', '', '', 'new', 'server', 1, 1, 1, 2147483647, 0, 'e', ${project})`.execute(
+          db,
+        );
+      await issue('i1', 'f1', '1');
+      await issue('i2', 'f2', '2');
+      await issue('i3', 'f3', null);
+
+      await migrate(db, dialect);
+
+      const rows = (
+        await sql<{
+          id: string;
+          fingerprint: string;
+        }>`select id, fingerprint from issues order by id`.execute(db)
+      ).rows;
+      expect(rows).toEqual([
+        { id: 'i1', fingerprint: projectFingerprint('f1', '1') },
+        { id: 'i2', fingerprint: projectFingerprint('f2', '2') },
+        { id: 'i3', fingerprint: 'f3' },
+      ]);
+      await sql`update issues set count = count + 1, users_affected = 2147483648 where id = 'i1'`.execute(db);
+      const [counted] = (
+        await sql<{ count: number | string }>`select count from issues where id = 'i1'`.execute(db)
+      ).rows;
+      expect(Number(counted!.count)).toBe(2147483648);
     } finally {
       await db.destroy();
     }

@@ -1,3 +1,4 @@
+import { projectFingerprint } from '@triage/core';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 
 /**
@@ -214,6 +215,43 @@ const migrations = (dialect: SqlDialectName): Record<string, Migration> => ({
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('projects').addColumn('rate_limit_per_minute', 'bigint').execute();
       await db.schema.alterTable('projects').addColumn('rate_limit_bytes_per_minute', 'bigint').execute();
+    },
+  },
+  '011-project-fingerprints': {
+    // An issue was found by its fingerprint alone, so one error in two projects was one issue, counted
+    // and alerted in the project of its first event. Issues are now keyed within their project
+    // (projectFingerprint): the ones a server made get that key, so their next events find them.
+    async up(db: Kysely<unknown>) {
+      const issues = db as unknown as Kysely<{
+        issues: { id: string; fingerprint: string; project_id: string | null };
+      }>;
+      const rows = await issues
+        .selectFrom('issues')
+        .select(['id', 'fingerprint', 'project_id'])
+        .where('project_id', 'is not', null)
+        .execute();
+      for (const row of rows) {
+        await issues
+          .updateTable('issues')
+          .set({ fingerprint: projectFingerprint(row.fingerprint, row.project_id ?? undefined) })
+          .where('id', '=', row.id)
+          .execute();
+      }
+    },
+  },
+  '012-wide-counts': {
+    // `integer` is 64 bits on SQLite and 32 on PostgreSQL, where an issue's 2,147,483,648th event could
+    // not be recorded.
+    async up(db: Kysely<unknown>) {
+      if (dialect !== 'postgres') return;
+      for (const [table, column] of [
+        ['issues', 'count'],
+        ['issues', 'users_affected'],
+        ['issues', 'snooze_until_count'],
+        ['issue_hours', 'count'],
+      ] as const) {
+        await sql`alter table ${sql.table(table)} alter column ${sql.ref(column)} type bigint`.execute(db);
+      }
     },
   },
 });
