@@ -2,12 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeOffline, normalizeEvent } from '@triage/core';
-import { sql } from 'kysely';
+import { type KyselyPlugin, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase } from '../test/postgres-database.js';
 import { runIssueStoreContract } from './issue-store.contract.js';
 import { MemoryStore } from './memory-store.js';
 import { openSqlStore } from './sql/open-sql-store.js';
+import { SqlStore } from './sql/sql-store.js';
 
 // A fresh PostgreSQL database per run: the contract runs against real PostgreSQL, never a mock.
 const postgres = testDatabase('triage_store');
@@ -80,6 +81,47 @@ describe('SQL store recording', () => {
       });
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('PostgreSQL store, several instances', () => {
+  // An instance changing an issue's status read the row, then wrote all of it back: an event another
+  // instance recorded in between lost its count and last seen.
+  it('should keep the count of an event recorded while another instance changes the status', async () => {
+    const recorder = await openSqlStore({ url: postgres.url });
+    const watcher = await openSqlStore({ url: postgres.url });
+    const line = 'ERROR: Connection pool exhausted (10/10 connections active)';
+    const input = () => ({ event: normalizeEvent({ log: [line] }), fingerprint: 'raced', title: 'Pool' });
+    let recorded: Promise<unknown> | undefined;
+    // Once the status change has read the issue: another instance records an event, and the change goes
+    // on when that event is recorded or waits for the change's lock.
+    const recordMeanwhile: KyselyPlugin = {
+      transformQuery: ({ node }) => node,
+      transformResult: async ({ result }) => {
+        if (recorded) return result;
+        recorded = recorder.recordEvent(input());
+        const waiting = async () => {
+          for (;;) {
+            const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+              where datname = current_database() and wait_event_type = 'Lock'`.execute(watcher.db);
+            if (rows[0]!.n > 0) return;
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+        };
+        await Promise.race([recorded, waiting()]);
+        return result;
+      },
+    };
+    try {
+      const { issue } = await recorder.recordEvent(input());
+      const changer = new SqlStore(recorder.db.withPlugin(recordMeanwhile), 'postgres');
+      await changer.setStatus(issue.id, { status: 'acknowledged' });
+      await recorded;
+      expect(await recorder.getIssue(issue.id)).toMatchObject({ status: 'acknowledged', count: 2 });
+    } finally {
+      await recorder.close();
+      await watcher.close();
     }
   });
 });

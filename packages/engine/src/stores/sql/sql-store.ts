@@ -15,7 +15,7 @@ import { applyStatus } from '../status-change.js';
 import { KeyedBatcher } from './keyed-batcher.js';
 import type { SqlDialectName } from './migrations.js';
 import { type RecordItem, recordEvents } from './record-events.js';
-import { toIssue, toIssueRow, toOutboxEntry } from './row-mapping.js';
+import { changedIssueColumns, toIssue, toIssueRow, toOutboxEntry } from './row-mapping.js';
 import type { Database } from './schema.js';
 import { userKeySecretOf } from './stored-setting.js';
 
@@ -144,10 +144,16 @@ export class SqlStore implements IssueStore, SpendStore {
 
   async setStatus(id: string, change: StatusChange, now = Date.now()) {
     return this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('issues').selectAll().where('id', '=', id).executeTakeFirst();
+      // Locked on PostgreSQL, and only the status's columns written: an instance recording an event
+      // meanwhile had its count and last seen overwritten by the row as read here.
+      let query = trx.selectFrom('issues').selectAll().where('id', '=', id);
+      if (this.dialect === 'postgres') query = query.forUpdate();
+      const row = await query.executeTakeFirst();
       if (!row) return undefined;
       const issue = { ...toIssue(row), ...applyStatus(toIssue(row), change, now) };
-      await trx.updateTable('issues').set(toIssueRow(issue)).where('id', '=', id).execute();
+      const changes = changedIssueColumns(row, toIssueRow(issue));
+      if (Object.keys(changes).length > 0)
+        await trx.updateTable('issues').set(changes).where('id', '=', id).execute();
       return issue;
     });
   }
