@@ -37,6 +37,11 @@ export interface EngineOptions {
   routing?: RoutingPolicy;
   /** One analysis per fingerprint per window, and one alert per issue per window per channel. */
   throttleWindowMs?: number;
+  /**
+   * How long a claim on an issue's analysis holds, across the processes sharing the store, unless
+   * renewed; a running analysis renews it every half of this (default 2 minutes).
+   */
+  analysisLeaseMs?: number;
   /** Regress a resolved issue only for events of a newer release than the fix. */
   regressOnlyInNewerRelease?: boolean;
   maxPending?: number;

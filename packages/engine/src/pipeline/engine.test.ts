@@ -11,6 +11,7 @@ import { MemoryStore } from '../stores/memory-store.js';
 import { openSqlStore } from '../stores/sql/open-sql-store.js';
 import { type FakeLlmServer, fakeAnalysis, startFakeLlmServer } from '../test/fake-llm-server.js';
 import { createMemoryNotifier } from '../test/memory-notifier.js';
+import { until } from '../test/until.js';
 import { createEngine } from './engine.js';
 import type { AnalysisReport } from './engine-types.js';
 
@@ -176,6 +177,53 @@ describe('Engine with an LLM (Groq wire format, local server)', () => {
     await engine.reanalyze(first!.issue.id, askedAt);
     expect(llm.requests).toHaveLength(2);
     await engine.close();
+  });
+
+  it('should not analyse again an issue another process analysed between this one reading and claiming it', async () => {
+    const store = new MemoryStore();
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    // The second process's claim is slow (it waits for a pool connection, say).
+    const slowClaims = new Proxy(store, {
+      get(target, property) {
+        if (property === 'claimAnalysis')
+          return async (...args: Parameters<MemoryStore['claimAnalysis']>) => {
+            await gate;
+            return target.claimAnalysis(...args);
+          };
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const first = createEngine({ env: groqEnv(), notifiers: [], store });
+    const second = createEngine({ env: groqEnv(), notifiers: [], store: slowClaims });
+    const late = second.process({ input: poolEvent() });
+    expect(await until(async () => (await store.listIssues()).length === 1)).toBe(true);
+    await first.process({ input: poolEvent(5) });
+    expect(llm.requests).toHaveLength(1);
+    openGate();
+    await late;
+    expect(llm.requests).toHaveLength(1);
+    expect(second.stats()).toMatchObject({ analyzed: 0, throttled: 1 });
+    await Promise.all([first.close(), second.close()]);
+  });
+
+  it('should hold its claim on an analysis that outlasts the lease, so no other process analyses the issue', async () => {
+    llm.reply(() => ({ content: JSON.stringify(fakeAnalysis()), delayMs: 800 }));
+    const store = new MemoryStore();
+    const open = () => createEngine({ env: groqEnv(), notifiers: [], store, analysisLeaseMs: 200 });
+    const [first, second] = [open(), open()];
+    const slow = first.process({ input: poolEvent() });
+    expect(await until(() => llm.requests.length === 1)).toBe(true);
+    // Past the lease, while the first analysis still runs.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await second.process({ input: poolEvent(5) });
+    await slow;
+    expect(llm.requests).toHaveLength(1);
+    expect(second.stats()).toMatchObject({ analyzed: 0, throttled: 1 });
+    await Promise.all([first.close(), second.close()]);
   });
 
   it('should reuse the LLM analysis another process sharing the store made, while it is fresh', async () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   type AnalysisResult,
   createPseudonymizer,
@@ -39,7 +39,11 @@ import type {
 import { FailureReporter } from './failure-reporter.js';
 import { scheduleDaily } from './schedule-daily.js';
 
-/** How long one process holds the right to analyse an issue: longer than any analysis takes. */
+/**
+ * How long a claim to analyse an issue holds unless renewed. A running analysis renews it: with
+ * retries, Retry-After waits and a second ask for valid output, an LLM call can outlast any fixed
+ * lease, and another process would then take the issue and analyse it again.
+ */
 const ANALYSIS_LEASE_MS = 2 * 60_000;
 
 /**
@@ -61,6 +65,7 @@ export class Engine {
   readonly #dispatcher: AlertDispatcher;
   readonly #routing: RoutingPolicy;
   readonly #windowMs: number;
+  readonly #analysisLeaseMs: number;
   readonly #regressOnlyInNewerRelease: boolean;
   readonly #now: () => number;
   readonly #service?: string;
@@ -104,6 +109,7 @@ export class Engine {
     this.#redactor = createRedactor(options.redact);
     this.#userKeySecret = options.userKeySecret;
     this.#windowMs = options.throttleWindowMs ?? 60 * 60 * 1000;
+    this.#analysisLeaseMs = options.analysisLeaseMs ?? ANALYSIS_LEASE_MS;
     this.#regressOnlyInNewerRelease = options.regressOnlyInNewerRelease ?? false;
     this.#service = options.service;
     this.#onAnalysis = options.onAnalysis;
@@ -261,13 +267,25 @@ export class Engine {
     }
     const analysis = (async () => {
       // Across processes sharing the store, one of them analyses; the others only count the event.
-      if (!(await this.#claim(outcome.issue.id, now, delivery))) {
+      // Its own name, so that only this analysis renews its claim (a delivery's: a run of the same job
+      // after a crash takes the claim over).
+      const claimant = delivery ?? randomUUID();
+      if (!(await this.#claim(outcome.issue, now, claimant))) {
         this.#counts.throttled++;
         return undefined;
       }
+      const renewal = setInterval(
+        () =>
+          void this.#store
+            .claimAnalysis(outcome.issue.id, this.#now(), this.#analysisLeaseMs, claimant)
+            .catch((error: unknown) => this.#failures.report('claim', error)),
+        this.#analysisLeaseMs / 2,
+      );
+      renewal.unref();
       try {
         return await this.#analyzeAlertTrack(event, outcome.issue, decision.kind!, eventLines, now);
       } finally {
+        clearInterval(renewal);
         await this.#store
           .releaseAnalysis(outcome.issue.id)
           .catch((error: unknown) => this.#failures.report('claim', error));
@@ -322,9 +340,10 @@ export class Engine {
     return { issue: tracked, event, result, reused: false };
   }
 
-  async #claim(issueId: string, now: number, delivery: string | undefined): Promise<boolean> {
+  async #claim(issue: Issue, now: number, claimant: string): Promise<boolean> {
     try {
-      return await this.#store.claimAnalysis(issueId, now, ANALYSIS_LEASE_MS, delivery);
+      // As read when its event was recorded: analysed since by another process, it is not analysed again.
+      return await this.#store.claimAnalysis(issue.id, now, this.#analysisLeaseMs, claimant, issue);
     } catch (error) {
       // Without the store's word, analysing twice is better than not at all.
       this.#failures.report('claim', error);

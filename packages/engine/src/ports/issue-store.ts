@@ -154,8 +154,17 @@ export interface IssueStore {
    * `leaseMs`, across every process sharing the store. A `claimant` (the
    * delivery being processed) also gets its own claim back within the lease: a
    * delivery run again after its process died takes over the analysis it left.
+   * With `asRead` (the issue as the caller read it), the claim is also refused
+   * once the issue was analysed since: another process analysed it and gave
+   * its claim back between the caller's read and its claim.
    */
-  claimAnalysis(issueId: string, now: number, leaseMs: number, claimant?: string): Promise<boolean>;
+  claimAnalysis(
+    issueId: string,
+    now: number,
+    leaseMs: number,
+    claimant?: string,
+    asRead?: Pick<Issue, 'analyzedAt'>,
+  ): Promise<boolean>;
   /** Gives the claim back once the analysis is saved (or failed). */
   releaseAnalysis(issueId: string): Promise<void>;
   /** The latest events of an issue, newest first (as stored: redacted). */

@@ -247,6 +247,16 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
       expect((await store.recentEvents(issue.id, 5)).map((stored) => stored.id)).toEqual(['e2', 'e1']);
     });
 
+    it('should refuse a claim on an issue analysed since the caller read it', async () => {
+      const { issue: asRecorded } = await store.recordEvent(input());
+      // Another process claims, analyses and gives its claim back before this one claims.
+      expect(await store.claimAnalysis(asRecorded.id, 1_000, 500, undefined, asRecorded)).toBe(true);
+      const analysed = await store.saveAnalysis(asRecorded.id, analyzeOffline(event()), 'd');
+      await store.releaseAnalysis(asRecorded.id);
+      expect(await store.claimAnalysis(asRecorded.id, 1_100, 500, 'job-2', asRecorded)).toBe(false);
+      expect(await store.claimAnalysis(asRecorded.id, 1_100, 500, 'job-2', analysed)).toBe(true);
+    });
+
     it('should never enqueue one idempotency key twice, and hand each due alert to one claimer', async () => {
       const entry = {
         idempotencyKey: 'i1:email:1',

@@ -118,7 +118,14 @@ export class MemoryStore implements IssueStore {
     return copy(issue);
   }
 
-  async claimAnalysis(issueId: string, now: number, leaseMs: number, claimant?: string) {
+  async claimAnalysis(
+    issueId: string,
+    now: number,
+    leaseMs: number,
+    claimant?: string,
+    asRead?: Pick<Issue, 'analyzedAt'>,
+  ) {
+    if (asRead && this.#issues.get(issueId)?.analyzedAt !== asRead.analyzedAt) return false;
     const last = this.#claims.get(issueId);
     const own = claimant !== undefined && last?.by === claimant;
     if (last !== undefined && now - last.at < leaseMs && !own) return false;

@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { v7 as timeOrderedId } from 'uuid';
 import type { BudgetOptions, SpendSummary } from '../../analyzers/spend-ledger.js';
 import type {
+  Issue,
   IssueFilter,
   IssueStore,
   OutboxEntry,
@@ -158,11 +159,23 @@ export class SqlStore implements IssueStore, SpendStore {
     });
   }
 
-  async claimAnalysis(issueId: string, now: number, leaseMs: number, claimant?: string) {
-    const result = await this.db
+  async claimAnalysis(
+    issueId: string,
+    now: number,
+    leaseMs: number,
+    claimant?: string,
+    asRead?: Pick<Issue, 'analyzedAt'>,
+  ) {
+    let claim = this.db
       .updateTable('issues')
       .set({ analysis_claimed_at: now, analysis_claimed_by: claimant ?? null })
-      .where('id', '=', issueId)
+      .where('id', '=', issueId);
+    if (asRead)
+      claim =
+        asRead.analyzedAt === undefined
+          ? claim.where('analyzed_at', 'is', null)
+          : claim.where('analyzed_at', '=', asRead.analyzedAt);
+    const result = await claim
       .where((eb) =>
         eb.or([
           eb('analysis_claimed_at', 'is', null),
