@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlStore, type SqlStore } from '@triage/engine';
 import { until } from '@triage/engine/test';
-import { BinaryOperationNode, DeleteQueryNode, type KyselyPlugin, PrimitiveValueListNode } from 'kysely';
+import { BinaryOperationNode, DeleteQueryNode, type KyselyPlugin, PrimitiveValueListNode, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dueJobs, type Job, JobQueue, type JobQueueOptions } from './job-queue.js';
 
@@ -97,6 +97,24 @@ describe('JobQueue', () => {
     await queue.enqueue([{ kind: 'event', payload: 'later' }]);
     expect(queue.written).toEqual({ jobs: 6, commits: 2 });
     expect(await queue.pending()).toBe(6);
+  });
+
+  it('should store a commit larger than one insert whole or not at all', async () => {
+    const store = await sqliteStore();
+    const queue = queueOn(store, async () => {});
+    await sql`create trigger poison before insert on jobs when new.payload = 'poison'
+      begin select raise(abort, 'a poisoned job'); end`.execute(store.db);
+    const jobs = (poisonAt: number) =>
+      Array.from({ length: 1_200 }, (_, index) => ({
+        kind: 'event',
+        payload: index === poisonAt ? 'poison' : `job ${index}`,
+      }));
+    // The bad job in the third statement of the commit: the first two are not kept either.
+    await expect(queue.enqueue(jobs(1_100))).rejects.toThrow(/poisoned/);
+    expect(await queue.pending()).toBe(0);
+    await queue.enqueue(jobs(-1));
+    expect(await queue.pending()).toBe(1_200);
+    expect(queue.written).toEqual({ jobs: 1_200, commits: 1 });
   });
 
   it('should make the jobs of deferred writes when their commit is written, all of them together', async () => {

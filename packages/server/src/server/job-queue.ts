@@ -186,10 +186,15 @@ export class JobQueue {
           this.written.jobs += jobs.length;
           this.#scheduleMove(MOVE_DELAY_MS);
         } else if (jobs.length > 0) {
-          for (const query of insertJobsQueries(this.#options.dialect, jobs, Date.now())) {
-            await this.#options.db.executeQuery(query);
-            this.written.commits++;
-          }
+          const queries = insertJobsQueries(this.#options.dialect, jobs, Date.now());
+          // All or nothing: past one statement's rows, a failed later insert left the earlier ones stored
+          // while every request of the commit was refused, and clients that sent them again counted twice.
+          if (queries.length === 1) await this.#options.db.executeQuery(queries[0]!);
+          else
+            await this.#options.db.transaction().execute(async (trx) => {
+              for (const query of queries) await trx.executeQuery(query);
+            });
+          this.written.commits++;
           this.written.jobs += jobs.length;
         }
         for (const { write, value } of made) write.resolve(value);
