@@ -125,6 +125,30 @@ describe.each([
     expect(stored).toContain('{"email":"[email]","password":"[secret]","card":"[card]"}');
   });
 
+  // The Node SDK keeps 64 levels of an event and sends it in `{"events": [...]}`: counted from the body,
+  // those two levels made the server refuse the whole batch.
+  it('should take an event nesting 64 levels however the body holds it, and refuse a body nesting 67', async () => {
+    const deep = (levels: number) => {
+      // The event, its log, the line and the fields object are four levels.
+      let fields: Record<string, unknown> = { leaf: true };
+      for (let level = 5; level <= levels; level++) fields = { n: fields };
+      return { service: 'nesting', log: [{ level: 'error', message: 'ERROR: nested', fields }] };
+    };
+    const post = (body: unknown) =>
+      fetch(`${server.url}/api/v1/events`, {
+        method: 'POST',
+        headers: { 'x-triage-key': KEY, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    for (const body of [deep(64), [deep(64)], { events: [deep(64), deep(3)] }])
+      expect((await post(body)).status).toBe(200);
+    const refused = await post({ events: [deep(65)] });
+    expect([refused.status, await refused.json()]).toEqual([
+      400,
+      { error: 'body nests deeper than 66 levels' },
+    ]);
+  });
+
   it('should answer 400 to a NUL in a URL or a note, and keep serving', async () => {
     const answer = async (path: string, init: RequestInit = {}) => {
       const response = await fetch(`${server.url}${path}`, {

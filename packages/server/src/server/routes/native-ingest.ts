@@ -15,6 +15,12 @@ import type { Project } from '../projects.js';
 import type { IngestLimits, ServerContext } from '../server-context.js';
 import { limitBytes, limitEvents } from './ingest-guards.js';
 
+/**
+ * An event may nest 64 levels (as the SDKs keep them) wherever it stands in the body: a batch,
+ * `{"events": [...]}`, adds two levels above it.
+ */
+const MAX_BODY_DEPTH = 64 + 2;
+
 /** The key of a native request: `X-Triage-Key`, or `?key=` for clients that cannot set headers. */
 export function nativeKeyOf(headers: IngestRequest['headers'], query: URLSearchParams): string | undefined {
   return headerOf(headers, 'x-triage-key') ?? query.get('key') ?? undefined;
@@ -36,7 +42,11 @@ export async function ingestNative(
     take: request.take,
   });
   limitBytes(context, project, body.length);
-  const jsonLimits = { maxBytes: limits.maxDecodedBytes, values: { remaining: limits.maxJsonValues } };
+  const jsonLimits = {
+    maxBytes: limits.maxDecodedBytes,
+    maxDepth: MAX_BODY_DEPTH,
+    values: { remaining: limits.maxJsonValues },
+  };
   // No event can be larger than the body that holds it: a body that could hold one too large is split
   // into its events, each measured as it stands in the body (and parsed in slices).
   const parsed =
