@@ -327,7 +327,7 @@ describe('triage serve', () => {
       error: 'give status once (it was given 2 times)',
     });
     expect(dead.body.jobs[0].payload).toBeUndefined();
-    expect((await api(`/api/v1/jobs/${id}`)).body.job).toMatchObject({ id, payload });
+    expect((await api(`/api/v1/jobs/${id}`)).body.job).toMatchObject({ id, payload: JSON.parse(payload) });
 
     expect((await api('/api/v1/jobs?status=done')).body).toEqual({
       error: 'status must be one of pending, dead',
@@ -340,7 +340,15 @@ describe('triage serve', () => {
       status: 400,
       body: { error: 'a job id is a positive whole number, got "x"' },
     });
-    expect((await fetch(`${server.url}/api/v1/jobs`)).status).toBe(401);
+    const refusal = async (headers: Record<string, string>) => {
+      const response = await fetch(`${server.url}/api/v1/jobs`, { headers });
+      return [response.status, ((await response.json()) as { error: string }).error];
+    };
+    expect(await refusal({})).toEqual([401, 'send Authorization: Bearer <admin token> (TRIAGE_ADMIN_TOKEN)']);
+    expect(await refusal({ authorization: 'Bearer not-the-token' })).toEqual([
+      401,
+      'the admin token sent is not this server’s (TRIAGE_ADMIN_TOKEN, or the one it printed on first start)',
+    ]);
 
     const retried = await api('/api/v1/jobs/retry', { method: 'POST', body: JSON.stringify({ ids: [id] }) });
     expect(retried.body).toEqual({ retried: 1 });

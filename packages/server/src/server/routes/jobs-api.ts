@@ -36,7 +36,8 @@ export function mountJobsApi(app: Hono, context: ServerContext): void {
   app.get('/api/v1/jobs/:id', async function jobDetail(c) {
     const job = await context.jobs.get(jobId(c.req.param('id')));
     if (!job) throw new HttpError(404, 'no such job (a job is deleted once it has run)');
-    return c.json({ job });
+    // As JSON, not a string of it to parse a second time; a payload that is not JSON stays text.
+    return c.json({ job: { ...job, payload: parsedOrText(job.payload) } });
   });
 
   app.post('/api/v1/jobs/retry', async function retryDeadJobs(c) {
@@ -63,4 +64,12 @@ function jobId(value: unknown): number {
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1)
     throw new HttpError(400, `a job id is a positive whole number, got ${JSON.stringify(value)}`);
   return id;
+}
+
+function parsedOrText(payload: string): unknown {
+  try {
+    return JSON.parse(payload);
+  } catch {
+    return payload;
+  }
 }

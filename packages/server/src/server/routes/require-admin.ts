@@ -9,9 +9,12 @@ export function requireAdmin(context: ServerContext): MiddlewareHandler {
     const header = c.req.header('authorization') ?? '';
     const token = /^Bearer +(.+)$/i.exec(header)?.[1];
     if (!tokenMatches(token, context.adminToken)) {
-      throw new HttpError(401, 'send Authorization: Bearer <admin token> (TRIAGE_ADMIN_TOKEN)', {
-        'www-authenticate': 'Bearer',
-      });
+      // Told apart: a token sent and refused is a wrong or rotated token, not a missing header.
+      const problem =
+        token === undefined
+          ? 'send Authorization: Bearer <admin token> (TRIAGE_ADMIN_TOKEN)'
+          : 'the admin token sent is not this server’s (TRIAGE_ADMIN_TOKEN, or the one it printed on first start)';
+      throw new HttpError(401, problem, { 'www-authenticate': 'Bearer' });
     }
     await next();
   };

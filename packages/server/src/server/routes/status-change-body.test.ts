@@ -44,9 +44,18 @@ describe('readStatusChange', () => {
   });
 
   it.each([
-    [[], '400 send a JSON object, e.g. {"status": "resolved"}'],
-    [null, '400 send a JSON object, e.g. {"status": "resolved"}'],
-    ['resolved', '400 send a JSON object, e.g. {"status": "resolved"}'],
+    [
+      [],
+      '400 send a JSON object with status, note, snoozeForMs, snoozeForEvents, resolvedInRelease or some of them, e.g. {"status": "resolved"}',
+    ],
+    [
+      null,
+      '400 send a JSON object with status, note, snoozeForMs, snoozeForEvents, resolvedInRelease or some of them, e.g. {"status": "resolved"}',
+    ],
+    [
+      'resolved',
+      '400 send a JSON object with status, note, snoozeForMs, snoozeForEvents, resolvedInRelease or some of them, e.g. {"status": "resolved"}',
+    ],
     [
       { status: 'closed' },
       '400 status must be one of new, acknowledged, resolved, ignored (an issue is regressed by an event after it was resolved)',

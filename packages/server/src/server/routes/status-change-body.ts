@@ -27,7 +27,10 @@ const FIELDS = ['status', 'note', 'snoozeForMs', 'snoozeForEvents', 'resolvedInR
  */
 export function readStatusChange(body: unknown, current: IssueStatus): StatusChange {
   if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw new HttpError(400, 'send a JSON object, e.g. {"status": "resolved"}');
+    throw new HttpError(
+      400,
+      `send a JSON object with ${FIELDS.join(', ')} or some of them, e.g. {"status": "resolved"}`,
+    );
   const fields = body as Record<string, unknown>;
   const unknown = Object.keys(fields).find((name) => !FIELDS.includes(name));
   if (unknown !== undefined)
