@@ -25,6 +25,28 @@ afterEach(async () => {
   for (const step of cleanUp.splice(0).reverse()) await step();
 });
 
+/** Shows `see` the SQL of each statement run through `db`, within a transaction or not. */
+function watchStatements(db: SqlStore['db'], see: (sql: string) => void) {
+  type Runner = Pick<SqlStore['db'], 'executeQuery'>;
+  const watched = <T extends Runner>(runner: T): T => {
+    const execute = runner.executeQuery.bind(runner);
+    runner.executeQuery = ((query: Parameters<typeof execute>[0]) => {
+      see(('compile' in query ? query.compile() : query).sql);
+      return execute(query);
+    }) as typeof execute;
+    return runner;
+  };
+  watched(db);
+  const transaction = db.transaction.bind(db);
+  db.transaction = () => {
+    const builder = transaction();
+    const execute = builder.execute.bind(builder);
+    builder.execute = ((callback: Parameters<typeof execute>[0]) =>
+      execute((trx) => callback(watched(trx)))) as typeof execute;
+    return builder;
+  };
+}
+
 async function writerOn(url: string, options?: ConstructorParameters<typeof EventWriter>[2]) {
   const store: SqlStore = await openSqlStore({ url });
   cleanUp.push(() => store.close());
@@ -36,12 +58,9 @@ async function writerOn(url: string, options?: ConstructorParameters<typeof Even
   });
   // Counts the statements that reach the database, to see the requests of one turn share one insert.
   const inserts: string[] = [];
-  const execute = store.db.executeQuery.bind(store.db);
-  store.db.executeQuery = ((query: Parameters<typeof execute>[0]) => {
-    const { sql } = 'compile' in query ? query.compile() : query;
+  watchStatements(store.db, (sql) => {
     if (/^insert into jobs/i.test(sql)) inserts.push(sql);
-    return execute(query);
-  }) as typeof execute;
+  });
   const payloads = async () =>
     (await store.db.selectFrom('jobs').select(['kind', 'payload', 'status']).orderBy('id').execute()).map(
       (row) => {
