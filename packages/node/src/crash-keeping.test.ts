@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { TriageEvent } from '@triage/core';
 import { describe, expect, it } from 'vitest';
 import { type Ended, runModule } from './__fixtures__/run-module.js';
-import { CrashKeeper, defaultCrashDirectory } from './crash-keeping.js';
+import { CrashKeeper, defaultCrashDirectory, type KeptCrash } from './crash-keeping.js';
 
 /**
  * Runs `body` in a process of its own, in process (no DSN), after a client that keeps its crashes in
@@ -250,6 +250,28 @@ describe('CrashKeeper', () => {
     expect(existsSync(declined)).toBe(true);
   });
 
+  it("should leave a crash taken for 'later' claimed, until its taker releases it", async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
+    const keeper = new CrashKeeper(directory);
+    keeper.keep([event('ERROR: sent later')]);
+    let taken: KeptCrash | undefined;
+    const count = await keeper.replay(
+      (crash) => {
+        taken = crash;
+        return 'later';
+      },
+      { wanted: () => true, onError: () => {} },
+    );
+    expect(count).toBe(1);
+    expect(readdirSync(directory)).toEqual([`${taken!.file.split('/').at(-1)}`]);
+    expect(taken!.file).toMatch(/\.claimed-\d+$/);
+    // Claimed by this process, which lives: not taken again.
+    expect(await keeper.claim(() => {})).toEqual([]);
+    keeper.releaseSync(taken!);
+    keeper.releaseSync(taken!);
+    expect(readdirSync(directory)).toEqual([]);
+  });
+
   it('should let one keeper of a process claim a crash, not a second one of the same process', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
     new CrashKeeper(directory).keep([event('ERROR: one crash')]);
@@ -270,18 +292,20 @@ describe('CrashKeeper', () => {
     expect(await new CrashKeeper(directory).claim(() => {})).toHaveLength(1);
   });
 
-  it('should give back, whole, a crash that does not fit in the transport', async () => {
+  it('should give back, whole, a crash that does not fit in the transport now', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'triage-crashes-'));
     const file = new CrashKeeper(directory).keep([event('ERROR: 1'), event('ERROR: 2')])!;
     const { HttpTransport } = await import('./transports/http-transport.js');
     const transport = new HttpTransport({
       dsn: 'http://key@127.0.0.1:9/1',
-      maxBuffered: 1,
+      maxBuffered: 2,
+      flushIntervalMs: 60_000,
       keeper: new CrashKeeper(directory),
       onFailure: () => {},
     });
+    transport.send({ event: () => event('ERROR: of this run') });
     expect(await transport.replayKept()).toBe(0);
-    expect(transport.stats()).toMatchObject({ buffered: 0 });
+    expect(transport.stats()).toMatchObject({ buffered: 1 });
     expect(readdirSync(directory)).toEqual([file.split('/').at(-1)]);
     await transport.close(10);
   });

@@ -14,6 +14,13 @@ export interface KeptCrash {
   events: unknown[];
 }
 
+/**
+ * What `replay`'s `take` did with a crash: declined it (false: given back whole, for a later start),
+ * took it (true: its file is deleted now), or took it and deletes its file itself once done with its
+ * events ('later', with `releaseSync`; never, if this process ends first: a later start takes it again).
+ */
+export type Taken = boolean | 'later';
+
 export interface CrashKeeperOptions {
   /** The in-process engine's `redact` option: the file holds only what the engine would have stored. */
   redact?: RedactOptions;
@@ -168,15 +175,14 @@ export class CrashKeeper {
     return crashes;
   }
 
-  /** Deletes a claimed crash once its events were analysed (or sent). */
   /**
-   * Claims the crashes waiting (as long as `wanted()`) and hands each to `take`, then deletes its file;
-   * a crash `take` declines (false), or one claimed when no longer `wanted()`, is given back whole for
-   * a later start. One file's trouble (gone, unreadable, invalid) goes to `onError` and does not stop
-   * the others. Resolves with how many events were taken.
+   * Claims the crashes waiting (as long as `wanted()`) and hands each to `take`, then deletes its file
+   * (see `Taken`); a crash `take` declines (false), or one claimed when no longer `wanted()`, is given
+   * back whole for a later start. One file's trouble (gone, unreadable, invalid) goes to `onError` and
+   * does not stop the others. Resolves with how many events were taken.
    */
   async replay(
-    take: (crash: KeptCrash) => boolean | Promise<boolean>,
+    take: (crash: KeptCrash) => Taken | Promise<Taken>,
     { wanted, onError }: { wanted: () => boolean; onError: (error: unknown) => void },
   ): Promise<number> {
     const crashes = await this.claim(
@@ -186,12 +192,13 @@ export class CrashKeeper {
     let taken = 0;
     for (const crash of crashes) {
       try {
-        if (!wanted() || !(await take(crash))) {
+        const result = wanted() && (await take(crash));
+        if (!result) {
           await this.unclaim(crash);
           continue;
         }
         taken += crash.events.length;
-        await this.release(crash);
+        if (result === true) await this.release(crash);
       } catch (error) {
         onError(error);
       }
@@ -199,12 +206,23 @@ export class CrashKeeper {
     return taken;
   }
 
+  /** Deletes a claimed crash once its events were analysed (or sent). */
   async release(crash: KeptCrash): Promise<void> {
     claimedHere.delete(crash.file);
     try {
       await unlink(crash.file);
     } catch (error) {
       // Made room for by a crash of another process meanwhile: nothing left to delete.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+
+  /** `release`, at once: its events may have been kept again at a crash, when nothing waits. */
+  releaseSync(crash: KeptCrash): void {
+    claimedHere.delete(crash.file);
+    try {
+      unlinkSync(crash.file);
+    } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
   }

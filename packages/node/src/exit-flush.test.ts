@@ -1,14 +1,39 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { eventsReceivers } from './__fixtures__/events-receiver.js';
 
 const run = promisify(execFile);
 
 const startReceiver = eventsReceivers();
+
+const silentServers: Array<() => void> = [];
+afterEach(() => {
+  for (const close of silentServers.splice(0)) close();
+});
+
+/** A server that reads each request and never answers it. */
+async function startSilentServer() {
+  let requests = 0;
+  const server = createServer((request) => {
+    requests++;
+    request.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  silentServers.push(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return {
+    dsn: `http://key@127.0.0.1:${(server.address() as AddressInfo).port}/1`,
+    requests: () => requests,
+  };
+}
 
 /** A script that ends one scope with an error and then simply ends, as a job or a CLI does. */
 const script = (options: string) => `import { createTriage } from '@triage/node';
@@ -31,9 +56,79 @@ describe('a process that ends on its own', () => {
     const receiver = await startReceiver();
     await runScript(receiver.dsn);
     expect(receiver.received).toHaveLength(1);
-    // Without the wait (flushAtExitMs: 0), as before, nothing arrives.
+    // Without the wait (flushAtExitMs: 0) nothing is sent: it is kept for the next start (below).
     await runScript(receiver.dsn, 'flushAtExitMs: 0');
     expect(receiver.received).toHaveLength(1);
+  });
+
+  // With flushAtExitMs 0 nothing was done at exit at all: the event was lost, keeper or not, unsaid.
+  it('should keep what it holds at once with flushAtExitMs: 0, for the next start to send', async () => {
+    const receiver = await startReceiver();
+    const directory = mkdtempSync(join(tmpdir(), 'triage-kept-'));
+    const first = await runScript(
+      receiver.dsn,
+      `flushAtExitMs: 0, crashDirectory: ${JSON.stringify(directory)}`,
+    );
+    expect(receiver.received).toHaveLength(0);
+    const [name] = readdirSync(directory);
+    expect(first.stderr).toContain(`yet: kept in ${join(directory, name!)}, for the next start`);
+    await runScript(
+      receiver.dsn,
+      '',
+      `import { createTriage } from '@triage/node';
+createTriage({ summary: 'none', crashDirectory: ${JSON.stringify(directory)} });`,
+    );
+    expect(receiver.received.map((event) => event.source?.function)).toEqual(['NightlyJob']);
+  });
+
+  it('should count and say what it loses with flushAtExitMs: 0 and nowhere to keep it', async () => {
+    const receiver = await startReceiver();
+    const { stdout, stderr } = await runScript(
+      receiver.dsn,
+      '',
+      `${script('flushAtExitMs: 0, crashDirectory: false')}
+process.once('beforeExit', () => console.log(JSON.stringify(triage.stats().sdk)));`,
+    );
+    expect(receiver.received).toHaveLength(0);
+    expect(stderr).toContain(
+      '[triage] exit failed: the process is exiting with scopes not yet sent or analysed (flushAtExitMs is 0)',
+    );
+    expect(JSON.parse(stdout)).toMatchObject({ 'dropped:exit': 1, 'failed:exit': 1 });
+  });
+
+  // The request in flight, which the server never answered, held the exiting process until the
+  // transport's timeoutMs (10 s by default), not flushAtExitMs.
+  it('should exit within about flushAtExitMs when the server never answers, keeping what it holds', async () => {
+    const server = await startSilentServer();
+    const directory = mkdtempSync(join(tmpdir(), 'triage-kept-'));
+    const started = Date.now();
+    const { stderr } = await runScript(
+      server.dsn,
+      `flushAtExitMs: 500, crashDirectory: ${JSON.stringify(directory)}`,
+    );
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(server.requests()).toBe(1);
+    const [name] = readdirSync(directory);
+    expect(stderr).toContain(`yet: kept in ${join(directory, name!)}`);
+    const kept = JSON.parse(readFileSync(join(directory, name!), 'utf8')) as { events: unknown[] };
+    expect(kept.events).toHaveLength(1);
+  });
+
+  it('should exit within about flushAtExitMs when the server never answers and nothing is kept', async () => {
+    const server = await startSilentServer();
+    const started = Date.now();
+    const { stderr } = await runScript(
+      server.dsn,
+      '',
+      script(
+        `flushAtExitMs: 500, transport: new HttpTransport({ dsn: process.env.TRIAGE_DSN, timeoutMs: 20_000 })`,
+      ).replace('import { createTriage }', 'import { createTriage, HttpTransport }'),
+    );
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(server.requests()).toBe(1);
+    expect(stderr).toContain(
+      '[triage] exit failed: the process is exiting with scopes not yet sent or analysed (waited 500 ms)',
+    );
   });
 
   it('should wait at most flushAtExitMs for a server that is down, and say so', async () => {

@@ -45,8 +45,10 @@ export interface TriageOptions extends EventDefaults {
   maxOpenScopes?: number;
   /**
    * When the process is about to exit on its own (its event loop empty), wait up to this long for ended
-   * scopes to be sent or analysed (default 2,000 ms; 0: do not wait). An explicit `process.exit()` or a
-   * signal does not wait: call `await triage.close()` first.
+   * scopes to be sent or analysed (default 2,000 ms; 0: do not wait). With a DSN, what the server has
+   * not got by then (at once, with 0) is kept in `crashDirectory` for the next start, or counted as
+   * dropped (`dropped:exit`) when nothing is kept. An explicit `process.exit()` or a signal does not
+   * wait: call `await triage.close()` first.
    */
   flushAtExitMs?: number;
   /**
@@ -477,6 +479,10 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
     if (this.#closed || this.#sentSinceExitFlush === 0) return undefined;
     this.#sentSinceExitFlush = 0;
     const waitMs = this.#flushAtExitMs;
+    if (waitMs === 0) {
+      this.#unfinishedAtExit(waitMs);
+      return undefined;
+    }
     let timer: NodeJS.Timeout | undefined;
     // The transport's own timers do not hold the process (a server that is down must not keep an
     // application alive): this one does, for at most waitMs.
@@ -485,13 +491,23 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
     });
     return Promise.race([this.flush(waitMs), deadline]).then((done) => {
       clearTimeout(timer);
-      // Sent later, or never: kept for the next start when the transport can (it says where).
-      if (!done && !(this.#transport instanceof HttpTransport && this.#transport.keepAtExit()))
-        this.#fail(
-          'exit',
-          new Error(`the process is exiting with scopes not yet sent or analysed (waited ${waitMs} ms)`),
-        );
+      if (!done) this.#unfinishedAtExit(waitMs);
     });
+  }
+
+  /**
+   * The process is exiting with what `waitMs` did not see through: kept for the next start when the
+   * transport can (it says where), else reported, and with a DSN counted as dropped. In process, with
+   * 0, nothing tells what the engine has not finished: nothing is said.
+   */
+  #unfinishedAtExit(waitMs: number) {
+    const http = this.#transport instanceof HttpTransport ? this.#transport : undefined;
+    if (!http && waitMs === 0) return;
+    const lost = http?.keepAtExit();
+    if (lost === 0) return;
+    if (lost) this.#count('dropped:exit', lost);
+    const waited = waitMs === 0 ? 'flushAtExitMs is 0' : `waited ${waitMs} ms`;
+    this.#fail('exit', new Error(`the process is exiting with scopes not yet sent or analysed (${waited})`));
   }
 
   /** Ends scopes still open (flagged), flushes and shuts the engine down. Idempotent. */
@@ -579,7 +595,8 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
    */
   #handedOver(count: number) {
     if (count === 0) return;
-    if (this.#sentSinceExitFlush === 0 && this.#flushAtExitMs > 0) flushAtExit(this);
+    // With flushAtExitMs 0 too: nothing is waited for, but what is unsent is kept (or counted).
+    if (this.#sentSinceExitFlush === 0) flushAtExit(this);
     this.#sentSinceExitFlush += count;
   }
 

@@ -18,7 +18,8 @@ interface Received {
   at: number;
 }
 
-type Reply = { status: number; headers?: Record<string, string>; body?: unknown } | 'hang';
+/** 'hang': never answers; 'cut': answers 200 and the start of its body, never the rest. */
+type Reply = { status: number; headers?: Record<string, string>; body?: unknown } | 'hang' | 'cut';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -32,7 +33,12 @@ async function startServer(
   port = 0,
 ) {
   const requests: Received[] = [];
+  /** Requests whose client gave up on them before they were answered. */
+  let abandoned = 0;
   const server = createServer(async (request, response) => {
+    response.on('close', () => {
+      if (!response.writableFinished) abandoned++;
+    });
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks);
@@ -48,6 +54,11 @@ async function startServer(
     requests.push(received);
     const answer = reply(received, requests.length - 1);
     if (answer === 'hang') return;
+    if (answer === 'cut') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write(`{"ids":["${received.events[0]?.id}"`);
+      return;
+    }
     response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
     response.end(JSON.stringify(answer.body ?? { ids: received.events.map((event) => event.id) }));
   });
@@ -58,7 +69,13 @@ async function startServer(
   };
   cleanups.push(close);
   const { port: bound } = server.address() as AddressInfo;
-  return { requests, port: bound, dsn: `http://public-key@127.0.0.1:${bound}/42`, close };
+  return {
+    requests,
+    port: bound,
+    dsn: `http://public-key@127.0.0.1:${bound}/42`,
+    close,
+    abandoned: () => abandoned,
+  };
 }
 
 function listen(server: Server, port: number) {
@@ -203,24 +220,57 @@ describe('HttpTransport', () => {
     expect(failures).toHaveLength(1);
   });
 
-  it('should drop a batch refused with 400, count it and log the reason once', async () => {
-    const server = await startServer(() => ({
-      status: 400,
-      body: { error: 'events[0].log must be an array' },
-    }));
-    const { transport, drops, failures } = transportFor(server.dsn);
-    transport.send(job(1));
-    transport.send(job(2));
+  // One event the server refused with 400 (a depth limit counted from the body, not the event) lost
+  // the 49 others of its batch.
+  it('should split a batch refused with 400 and drop only the event refused, logging its reason once', async () => {
+    const refuses = (request: Received) => request.events.some((sent) => sent.log[0]!.message === 'bad');
+    const server = await startServer((request) =>
+      refuses(request)
+        ? { status: 400, body: { error: 'event 0: nesting deeper than 64' } }
+        : { status: 200 },
+    );
+    const { transport, drops, failures } = transportFor(server.dsn, { batchSize: 5 });
+    for (let index = 0; index < 5; index++) transport.send(job(index, index === 2 ? 'bad' : undefined));
     expect(await transport.flush(5_000)).toBe(false);
-    transport.send(job(3));
+    expect(server.requests.map((request) => request.events.length)).toEqual([5, 3, 2, 1, 2]);
+    const accepted = server.requests.filter((request) => !refuses(request));
+    expect(messages(accepted)).toEqual(['event 0', 'event 1', 'event 3', 'event 4']);
+    transport.send(job(5, 'bad'));
     expect(await transport.flush(5_000)).toBe(false);
-    expect(server.requests).toHaveLength(2);
     expect(drops).toEqual([
-      ['rejected', 2],
+      ['rejected', 1],
       ['rejected', 1],
     ]);
-    expect(failures).toEqual([expect.stringContaining('events[0].log must be an array')]);
-    expect(transport.stats()).toMatchObject({ dropped: { rejected: 3 }, retries: 0 });
+    expect(failures).toEqual([
+      'send: the Triage server rejected an event (HTTP 400): event 0: nesting deeper than 64; dropped',
+    ]);
+    expect(transport.stats()).toMatchObject({ sent: 4, dropped: { rejected: 2 }, retries: 0 });
+  });
+
+  // The native endpoint stores what it can of a batch and lists the rest: they were counted as sent.
+  it('should count the events a 2xx lists as refused as dropped, and the others as sent', async () => {
+    const server = await startServer((request, index) =>
+      index === 0
+        ? {
+            status: 200,
+            body: {
+              ids: [request.events[0]!.id, request.events[2]!.id],
+              errors: [{ index: 1, error: 'log must be an array' }],
+            },
+          }
+        : { status: 200 },
+    );
+    const { transport, drops, failures } = transportFor(server.dsn);
+    for (let index = 0; index < 3; index++) transport.send(job(index));
+    expect(await transport.flush(5_000)).toBe(false);
+    expect(transport.stats()).toMatchObject({ sent: 2, dropped: { rejected: 1 }, retries: 0 });
+    expect(drops).toEqual([['rejected', 1]]);
+    expect(failures).toEqual([
+      'send: the Triage server refused 1 of the 3 event(s) of a batch, dropped (event 1: log must be an array)',
+    ]);
+    transport.send(job(3));
+    expect(await transport.flush(5_000)).toBe(true);
+    expect(transport.stats()).toMatchObject({ sent: 3 });
   });
 
   it('should drop on 401 and log once, naming TRIAGE_DSN', async () => {
@@ -273,7 +323,87 @@ describe('HttpTransport', () => {
     expect(await transport.flush(5_000)).toBe(true);
     expect(server.requests.map((request) => request.events.length)).toEqual([3, 3]);
     expect(transport.stats()).toMatchObject({ sent: 3, requests: 2, retries: 1, failures: 1 });
-    expect(failures).toEqual([expect.stringMatching(/unavailable \(HTTP 500\); retrying/)]);
+    expect(failures).toEqual([expect.stringMatching(/failed on a batch \(HTTP 500: .*\); retrying it$/)]);
+  });
+
+  // An event the server fails on every time (a bug it triggers there) held back every event behind it.
+  it('should split a batch the server answers 500 three times, and drop the event it fails on', async () => {
+    const poisoned = (request: Received) => request.events.some((sent) => sent.log[0]!.message === 'poison');
+    const server = await startServer((request) =>
+      poisoned(request) ? { status: 500, body: { error: 'internal error' } } : { status: 200 },
+    );
+    const { transport, drops, failures } = transportFor(server.dsn, { batchSize: 4 });
+    for (let index = 0; index < 4; index++) transport.send(job(index, index === 1 ? 'poison' : undefined));
+    expect(await transport.flush(5_000)).toBe(false);
+    expect(server.requests.map((request) => request.events.length)).toEqual([
+      4, 4, 4, 2, 2, 2, 1, 1, 1, 1, 2,
+    ]);
+    expect(messages(server.requests.filter((request) => !poisoned(request)))).toEqual([
+      'event 0',
+      'event 2',
+      'event 3',
+    ]);
+    expect(drops).toEqual([['server-error', 1]]);
+    expect(failures).toEqual([
+      expect.stringMatching(/failed on a batch \(HTTP 500: internal error\); retrying it$/),
+      expect.stringMatching(/failed 3 times on an event \(HTTP 500: internal error\); dropped$/),
+    ]);
+  });
+
+  it('should keep retrying a batch while the server is unavailable (502, 503, 504), never dropping it', async () => {
+    const server = await startServer((_request, index) =>
+      index < 6 ? { status: [502, 503, 504][index % 3]! } : { status: 200 },
+    );
+    const { transport, drops } = transportFor(server.dsn);
+    transport.send(job(1));
+    transport.send(job(2));
+    await until(() => server.requests.length === 7);
+    expect(await transport.flush(5_000)).toBe(true);
+    expect(server.requests.map((request) => request.events.length)).toEqual([2, 2, 2, 2, 2, 2, 2]);
+    expect(drops).toEqual([]);
+  });
+
+  // A 503 says how long the server needs (its database down: 5 s; its memory full: 1 s); retried at
+  // once by flush(), it got the same answer, over and over.
+  it.each([503, 500])('should wait for the Retry-After of a %i, even when flushed', async (status) => {
+    const server = await startServer((_request, index) =>
+      index === 0 ? { status, headers: { 'retry-after': '1' } } : { status: 200 },
+    );
+    const { transport } = transportFor(server.dsn);
+    transport.send(job(1));
+    expect(await transport.flush(5_000)).toBe(true);
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests[1]!.at - server.requests[0]!.at).toBeGreaterThanOrEqual(1_000);
+  });
+
+  // An application that flushed every 20 ms while the server answered 503 made one request per flush.
+  it('should not try more than once per retryBaseMs however often it is flushed', async () => {
+    const server = await startServer(() => ({ status: 503 }));
+    const { transport } = transportFor(server.dsn, { retryBaseMs: 200, retryMaxMs: 60_000 });
+    transport.send(job(1));
+    const stop = Date.now() + 1_200;
+    while (Date.now() < stop) {
+      void transport.flush(200);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(server.requests.length).toBeGreaterThanOrEqual(2);
+    expect(server.requests.length).toBeLessThanOrEqual(10);
+    // A backoff's jitter alone may end at half of retryBaseMs; flush never brings it sooner.
+    const gaps = server.requests.slice(1).map((request, index) => request.at - server.requests[index]!.at);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(90);
+  });
+
+  it('should still cut a backoff short when flushed, to retryBaseMs after the last attempt', async () => {
+    // Without flush, the six waits back off to at least 50 + 100 + 200 + 400 + 800 + 1,600 ms.
+    const server = await startServer((_request, index) => (index < 6 ? { status: 503 } : { status: 200 }));
+    const { transport } = transportFor(server.dsn, { retryBaseMs: 100, retryMaxMs: 60_000 });
+    transport.send(job(1));
+    const deadline = Date.now() + 2_500;
+    while (server.requests.length < 7 && Date.now() < deadline) {
+      void transport.flush(50);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(server.requests).toHaveLength(7);
   });
 
   it('should keep events while the server is down and deliver them once it is up', async () => {
@@ -356,7 +486,124 @@ describe('HttpTransport', () => {
     expect(server.requests).toHaveLength(2);
   });
 
-  it("should count a scope's onAnalysis as not run, once per scope, and drop an event that fails to build", async () => {
+  // The server had stored the events (its 200 had come) when the timeout cut the rest of its body:
+  // they were sent again.
+  it('should count as sent a batch answered 200 whose body is cut short', async () => {
+    const server = await startServer((_request, index) => (index === 0 ? 'cut' : { status: 200 }));
+    const { transport, failures } = transportFor(server.dsn, { timeoutMs: 200 });
+    transport.send(job(1));
+    expect(await transport.flush(5_000)).toBe(true);
+    expect(server.requests).toHaveLength(1);
+    expect(transport.stats()).toMatchObject({ sent: 1, requests: 1, retries: 0, failures: 0 });
+    expect(failures).toEqual([]);
+  });
+
+  // The events kept at exit stayed queued, and the request in flight held the exiting process until
+  // timeoutMs: sent and kept both, and their flush waiters settled twice.
+  it('should take the events it keeps at exit out of the queue and abort the request in flight', async () => {
+    const { mkdtempSync, readdirSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { CrashKeeper } = await import('../crash-keeping.js');
+    const directory = mkdtempSync(join(tmpdir(), 'triage-kept-'));
+    const server = await startServer((_request, index) => (index === 0 ? 'hang' : { status: 200 }));
+    const { transport, failures, drops } = transportFor(server.dsn, {
+      timeoutMs: 20_000,
+      keeper: new CrashKeeper(directory),
+    });
+    transport.send(job(1));
+    transport.send(job(2));
+    await until(() => server.requests.length === 1);
+    transport.send(job(3));
+    const flushing = transport.flush(5_000);
+    expect(transport.keepAtExit()).toBe(0);
+    expect(await flushing).toBe(false);
+    expect(transport.stats()).toMatchObject({ kept: 3, sent: 0, buffered: 0, inFlight: 0 });
+    await until(() => server.abandoned() === 1);
+    const [name] = readdirSync(directory);
+    const kept = JSON.parse(readFileSync(join(directory, name!), 'utf8')) as { events: TriageEvent[] };
+    expect(kept.events.map((item) => item.id)).toEqual(['id-1', 'id-2', 'id-3']);
+    // Still open: the process may live on after beforeExit.
+    transport.send(job(4));
+    expect(await transport.flush(5_000)).toBe(true);
+    expect(server.requests.map((request) => request.events.map((item) => item.id))).toEqual([
+      ['id-1', 'id-2'],
+      ['id-4'],
+    ]);
+    expect(failures).toEqual([]);
+    expect(drops).toEqual([]);
+  });
+
+  // An exit keeps the buffer and the batch in flight (up to maxBuffered + batchSize): such a file was
+  // given back at every start, never sent, and nothing said so.
+  it('should replay the newest maxBuffered events of a kept crash that could never fit, and count the rest', async () => {
+    const { mkdtempSync, readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { CrashKeeper } = await import('../crash-keeping.js');
+    const directory = mkdtempSync(join(tmpdir(), 'triage-kept-'));
+    new CrashKeeper(directory).keepWritten([1, 2, 3].map((index) => JSON.stringify(event(index))));
+    const server = await startServer();
+    const notes: string[] = [];
+    const { transport, drops } = transportFor(server.dsn, {
+      maxBuffered: 2,
+      keeper: new CrashKeeper(directory),
+      onNote: (line) => notes.push(line),
+    });
+    await transport.replayKept();
+    expect(await transport.flush(5_000)).toBe(true);
+    expect(server.requests.flatMap((request) => request.events.map((item) => item.id))).toEqual([
+      'id-2',
+      'id-3',
+    ]);
+    expect(drops).toEqual([['buffer-full', 1]]);
+    expect(notes).toEqual([
+      expect.stringMatching(
+        /^sending 3 event\(s\) that process \d+ could not send before it ended \(at .*Z\); its oldest 1 are dropped \(maxBuffered is 2\)$/,
+      ),
+    ]);
+    expect(readdirSync(directory)).toEqual([]);
+  });
+
+  // Counted as a drop ('on-analysis-remote'), though its event was sent.
+  // A kept file was deleted once its events were buffered: a process killed during the outage, right
+  // after its start, lost them.
+  it('should delete a kept file once its events are delivered, not once they are buffered', async () => {
+    const { mkdtempSync, readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { CrashKeeper } = await import('../crash-keeping.js');
+    const directory = mkdtempSync(join(tmpdir(), 'triage-kept-'));
+    new CrashKeeper(directory).keepWritten([1, 2].map((index) => JSON.stringify(event(index))));
+    const server = await startServer((_request, index) => (index < 2 ? { status: 503 } : { status: 200 }));
+    const { transport } = transportFor(server.dsn, { keeper: new CrashKeeper(directory) });
+    expect(await transport.replayKept()).toBe(2);
+    await until(() => server.requests.length === 1);
+    expect(readdirSync(directory)).toEqual([expect.stringMatching(/\.json\.claimed-\d+$/)]);
+    expect(await transport.flush(5_000)).toBe(true);
+    expect(readdirSync(directory)).toEqual([]);
+  });
+
+  it('should replace a replayed file with the one it keeps again at a crash, not add another', async () => {
+    const { mkdtempSync, readdirSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { CrashKeeper } = await import('../crash-keeping.js');
+    const directory = mkdtempSync(join(tmpdir(), 'triage-kept-'));
+    new CrashKeeper(directory).keepWritten([1, 2].map((index) => JSON.stringify(event(index))));
+    const server = await startServer(() => 'hang');
+    const { transport } = transportFor(server.dsn, { keeper: new CrashKeeper(directory) });
+    await transport.replayKept();
+    await until(() => server.requests.length === 1);
+    transport.send(job(3));
+    transport.sendAtCrash(0);
+    const files = readdirSync(directory);
+    expect(files).toEqual([expect.stringMatching(/^crash-\d+-\d+-[0-9a-f]+\.json$/)]);
+    const kept = JSON.parse(readFileSync(join(directory, files[0]!), 'utf8')) as { events: TriageEvent[] };
+    expect(kept.events.map((item) => item.id)).toEqual(['id-1', 'id-2', 'id-3']);
+  });
+
+  it("should count a scope's onAnalysis as ignored, not dropped, and drop an event that fails to build", async () => {
     const server = await startServer();
     const { transport, drops, failures } = transportFor(server.dsn);
     transport.send({ event: () => event(1), onAnalysis: () => {} });
@@ -369,9 +616,11 @@ describe('HttpTransport', () => {
     expect(await transport.flush(5_000)).toBe(false);
     expect(messages(server.requests)).toEqual(['event 1', 'event 2']);
     expect(transport.stats()).toMatchObject({
-      dropped: { 'on-analysis-remote': 2, 'event-failed': 1 },
+      sent: 2,
+      dropped: { 'event-failed': 1 },
+      ignored: { 'on-analysis-remote': 2 },
     });
-    expect(drops).toContainEqual(['event-failed', 1]);
+    expect(drops).toEqual([['event-failed', 1]]);
     expect(failures).toEqual([
       expect.stringMatching(/^onAnalysis: .*in-process engine/),
       'event: formatting failed',

@@ -7,10 +7,17 @@ import {
   type Redactor,
   type TriageEvent,
 } from '@triage/core';
-import type { CrashKeeper } from '../crash-keeping.js';
+import type { CrashKeeper, KeptCrash } from '../crash-keeping.js';
 import { parseDsn } from './parse-dsn.js';
 import { postBlocking } from './post-blocking.js';
-import { type Answer, errorOf, eventsRequestSync, postEvents, serializeEvent } from './post-events.js';
+import {
+  type Answer,
+  errorOf,
+  eventsRequestSync,
+  postEvents,
+  refusedOf,
+  serializeEvent,
+} from './post-events.js';
 import type { Transport, TransportJob } from './transport.js';
 import { settledWithin } from './with-timeout.js';
 
@@ -25,9 +32,12 @@ export interface HttpTransportOptions {
   flushIntervalMs?: number;
   /** Per request, reading the answer included. */
   timeoutMs?: number;
-  /** First delay after a 5xx, a network error or a timeout; doubled per attempt, with jitter. */
+  /**
+   * First delay after a 5xx, a network error or a timeout; doubled per attempt, with jitter. flush()
+   * cuts such a delay short, but never sooner than this after the previous attempt began.
+   */
   retryBaseMs?: number;
-  /** Longest delay between two attempts (a 429's Retry-After excepted). */
+  /** Longest delay between two attempts (a Retry-After excepted). */
   retryMaxMs?: number;
   /** Defaults to the global fetch. */
   fetch?: typeof globalThis.fetch;
@@ -59,6 +69,13 @@ interface Built {
   seq: number;
   json: string;
 }
+/** A kept crash this process replays: its file goes once none of its events is left unsettled. */
+interface Replayed {
+  crash: KeptCrash;
+  remaining: number;
+  /** One of its events was lost with this process (closing or crashing, and not kept again). */
+  lost: boolean;
+}
 interface FlushWaiter {
   /** Jobs numbered below this were buffered when flush() was called. */
   target: number;
@@ -67,13 +84,31 @@ interface FlushWaiter {
   resolve: (accepted: boolean) => void;
 }
 
+/** Answers that say the server is unavailable, not that it failed on the batch: retried for as long as it takes. */
+const UNAVAILABLE = new Set([408, 502, 503, 504]);
+/** Answers of 500 (and other 5xx) to one batch before it is split, or its one event dropped. */
+const SERVER_ERROR_ATTEMPTS = 3;
+/** Why keepAtExit aborts the request in flight: not the server's doing. */
+const EXITING = new Error('the process is exiting');
+
 /**
  * Sends ended scopes to a `triage serve` server, in batches, from the background.
  * `send` only queues a job; events are built and serialised when their batch goes out.
- * 429 waits for Retry-After, 5xx and network errors back off exponentially with jitter,
- * 413 splits the batch, other 4xx drop it. A scope's `onAnalysis` cannot run here (the
- * server analyses the event): it runs only with the in-process engine, and is counted
- * as `on-analysis-remote`.
+ *
+ * - The server unavailable (a network error, a timeout, 408, 502, 503, 504): the batch is retried
+ *   until it goes, after its Retry-After when it gives one, else backing off exponentially with
+ *   jitter; flush() cuts a backoff short (at most once per `retryBaseMs`), never a Retry-After.
+ * - 429: waits for its Retry-After, which flush() does not cut short either.
+ * - 500 or another 5xx, the server failing on this batch (an event it cannot handle): retried as
+ *   above, and after 3 such answers split in halves (in order); an event alone is dropped
+ *   (`server-error`), so that one event does not hold back every other behind it.
+ * - 413 or 400, the server refusing what the batch holds: split in halves, in order, at once; an
+ *   event alone is dropped (`too-large`, `rejected`). A 2xx that lists refused events (`errors`)
+ *   drops those (`rejected`) and counts the rest as sent.
+ * - A redirect, 401, 403 and other 4xx drop the batch.
+ *
+ * A scope's `onAnalysis` cannot run here (the server analyses the event): it runs only with the
+ * in-process engine, and is counted in `ignored` as `on-analysis-remote` (the event is sent).
  */
 export class HttpTransport implements Transport {
   readonly #endpoint: string;
@@ -86,9 +121,11 @@ export class HttpTransport implements Transport {
   #replaying?: Promise<number>;
   readonly #redactor: Redactor;
   readonly #pseudonymize: (event: TriageEvent) => TriageEvent;
-  readonly #closing = new AbortController();
+  /** The request in flight, for close() and keepAtExit() to abort. */
+  #inFlight?: AbortController;
   readonly #reported = new Set<string>();
   readonly #dropped: Record<string, number> = {};
+  readonly #ignored: Record<string, number> = {};
   #buffer: Waiting[] = [];
   /** Built batches still to deliver; the first is in flight. */
   #batches: Built[][] = [];
@@ -97,8 +134,14 @@ export class HttpTransport implements Transport {
   #timer?: NodeJS.Timeout;
   #immediate?: NodeJS.Immediate;
   #pumping = false;
-  #sleeping?: { wake: () => void; early: boolean };
+  #sleeping?: { wake: () => void; hurry: () => void };
   #attempt = 0;
+  /** When the last attempt began: flush() hurries a backoff no sooner than retryBaseMs after it. */
+  #attemptStartedAt = 0;
+  /** How many times the server answered 500 (or another 5xx of its own failing) to each batch. */
+  readonly #serverErrors = new WeakMap<Built[], number>();
+  /** The kept crashes being replayed, by the seq of each of their events not yet settled. */
+  readonly #replayed = new Map<number, Replayed>();
   #closed = false;
   readonly #counts = { sent: 0, requests: 0, retries: 0, failures: 0, kept: 0 };
 
@@ -144,20 +187,28 @@ export class HttpTransport implements Transport {
         return;
       }
       if (job.onAnalysis) {
-        this.#drop('on-analysis-remote', [], 1);
+        // Not a drop: the event is sent, only its callback does not run.
+        this.#ignored['on-analysis-remote'] = (this.#ignored['on-analysis-remote'] ?? 0) + 1;
         this.#reportOnce(
           'on-analysis',
           'onAnalysis',
           'a scope onAnalysis runs only with the in-process engine, never when sending to TRIAGE_DSN',
         );
       }
-      if (this.#buffer.length >= this.#settings.maxBuffered)
-        this.#drop('buffer-full', this.#buffer.splice(0, 1));
-      this.#buffer.push({ seq: this.#seq++, job });
-      this.#schedule(this.#buffer.length >= this.#settings.batchSize);
+      this.#enqueue(job);
     } catch (error) {
       this.#reportOnce('internal', 'send', error);
     }
+  }
+
+  /** Buffers `job` (the oldest dropped when full); returns its seq. */
+  #enqueue(job: TransportJob): number {
+    if (this.#buffer.length >= this.#settings.maxBuffered)
+      this.#drop('buffer-full', this.#buffer.splice(0, 1));
+    const seq = this.#seq++;
+    this.#buffer.push({ seq, job });
+    this.#schedule(this.#buffer.length >= this.#settings.batchSize);
+    return seq;
   }
 
   /**
@@ -192,8 +243,8 @@ export class HttpTransport implements Transport {
         },
       };
       this.#waiters.push(waiter);
-      // Someone is waiting: try now rather than after a 5xx backoff (never before a 429's Retry-After).
-      if (this.#sleeping?.early) this.#sleeping.wake();
+      // Someone is waiting: try sooner than the backoff says (never sooner than a Retry-After).
+      this.#sleeping?.hurry();
       this.#schedule(true);
     });
   }
@@ -215,7 +266,7 @@ export class HttpTransport implements Transport {
     this.#closed = true;
     clearTimeout(this.#timer);
     if (this.#immediate) clearImmediate(this.#immediate);
-    this.#closing.abort();
+    this.#inFlight?.abort(new Error('the transport is closed'));
     this.#sleeping?.wake();
     this.#drop('closed', [...this.#buffer.splice(0), ...this.#batches.splice(0).flat()]);
     return flushed;
@@ -230,7 +281,7 @@ export class HttpTransport implements Transport {
   sendAtCrash(timeoutMs: number): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#closing.abort(new Error('the process is ending'));
+    this.#inFlight?.abort(new Error('the process is ending'));
     try {
       const events = this.#takeUnsent();
       if (events.length === 0) return;
@@ -269,31 +320,36 @@ export class HttpTransport implements Transport {
   }
 
   /**
-   * The process is exiting and waited in vain for the server: keeps what is still unsent for the next
-   * start. True when there was nothing to keep or all of it was kept. A request still in flight may yet
-   * deliver some of it: the server counts an event it holds once.
+   * The process is exiting and will not wait for the server (any longer): keeps what is still unsent for
+   * the next start, and no longer sends it. Returns how many events are left unsent and not kept (no
+   * keeper, or it failed): 0 when there was nothing to keep or all of it was kept. The transport stays
+   * open: beforeExit may have scheduled more work, and the process live on.
    */
-  keepAtExit(): boolean {
-    if (this.#closed) return true;
+  keepAtExit(): number {
+    if (this.#closed) return 0;
     try {
       this.#build(this.#buffer.splice(0));
       const events = this.#batches.flat();
-      return (
-        events.length === 0 ||
-        this.#keepUnsent(
-          events,
-          `the process is exiting and ${events.length} event(s) could not be sent to ${this.#endpoint} yet`,
-        )
-      );
+      if (events.length === 0) return 0;
+      const why = `the process is exiting and ${events.length} event(s) could not be sent to ${this.#endpoint} yet`;
+      const kept = this.#keepUnsent(events, why);
+      // Kept, they are no longer sent: delivered too, their flush waiters would be settled twice.
+      if (kept) this.#batches.splice(0);
+      // A request the server does not answer would hold the exiting process for up to timeoutMs, not
+      // flushAtExitMs. If the server got it after all, it counts its events once.
+      this.#inFlight?.abort(EXITING);
+      return kept ? 0 : events.length;
     } catch (error) {
       this.#reportOnce('internal', 'send', error);
-      return false;
+      return this.#buffer.length + this.#batches.reduce((sum, batch) => sum + batch.length, 0);
     }
   }
 
   /**
-   * Sends the events earlier runs kept because they could not send them, then deletes their files:
-   * from then on they are buffered as any other. `flush` waits for them to be read.
+   * Sends the events earlier runs kept because they could not send them: they are buffered as any
+   * other, and a file is deleted once its events were delivered, dropped or kept again (a process
+   * killed before leaves it for a later start; the server counts an event it holds once). `flush`
+   * waits for them to be read.
    */
   replayKept(): Promise<number> {
     this.#replaying ??= this.#replay().catch((error: unknown) => {
@@ -303,18 +359,31 @@ export class HttpTransport implements Transport {
     return this.#replaying;
   }
 
-  /** Buffers the kept events that fit; returns how many. A crash that does not fit is given back. */
+  /**
+   * Buffers the kept events that fit; returns how many. A crash that does not fit now is given back;
+   * one that never can is cut to its newest `maxBuffered`.
+   */
   async #replay(): Promise<number> {
     if (!this.#keeper) return 0;
+    const { maxBuffered } = this.#settings;
     return this.#keeper.replay(
       (crash) => {
-        // No room: left for a later start, whole.
-        if (crash.events.length > this.#settings.maxBuffered - this.#buffer.length) return false;
+        // An exit keeps the buffer and the batch in flight, up to maxBuffered + batchSize: the excess
+        // goes as a full buffer drops, oldest first, or the crash would be given back at every start.
+        const excess = Math.max(0, crash.events.length - maxBuffered);
+        // No room now: left for a later start, whole.
+        if (crash.events.length - excess > maxBuffered - this.#buffer.length) return false;
+        const dropped =
+          excess > 0 ? `; its oldest ${excess} are dropped (maxBuffered is ${maxBuffered})` : '';
         this.#onNote(
-          `sending ${crash.events.length} event(s) that process ${crash.pid} could not send before it ended (at ${new Date(crash.crashedAt).toISOString()})`,
+          `sending ${crash.events.length} event(s) that process ${crash.pid} could not send before it ended (at ${new Date(crash.crashedAt).toISOString()})${dropped}`,
         );
-        for (const event of crash.events) this.send({ event: () => event as TriageEvent });
-        return true;
+        this.#drop('buffer-full', [], excess);
+        const replayed: Replayed = { crash, remaining: crash.events.length - excess, lost: false };
+        for (const event of crash.events.slice(excess))
+          this.#replayed.set(this.#enqueue({ event: () => event as TriageEvent }), replayed);
+        if (replayed.remaining === 0) return true;
+        return 'later';
       },
       // Closed meanwhile (a client replaced at start-up): what is left stays for its successor.
       { wanted: () => !this.#closed, onError: (error) => this.#reportOnce('replay', 'kept events', error) },
@@ -356,6 +425,7 @@ export class HttpTransport implements Transport {
       buffered: this.#buffer.length,
       inFlight: this.#batches.reduce((sum, batch) => sum + batch.length, 0),
       dropped: { ...this.#dropped },
+      ignored: { ...this.#ignored },
     };
   }
 
@@ -413,48 +483,69 @@ export class HttpTransport implements Transport {
   }
 
   async #deliver(batch: Built[]) {
+    this.#attemptStartedAt = Date.now();
     const answer = await this.#post(batch);
-    if (this.#closed) return;
+    // Closed, or kept at exit, meanwhile: the batch is no longer this transport's to deliver.
+    if (this.#closed || this.#batches[0] !== batch) return;
+    // Aborted at exit with nowhere to keep it: sent again only if the process lives on after all.
+    if ('error' in answer && answer.error === EXITING) return this.#retry(null, true);
     if (!('error' in answer) && answer.status >= 200 && answer.status < 300) {
       this.#batches.shift();
       this.#attempt = 0;
-      this.#counts.sent += batch.length;
-      this.#settle(batch, true);
+      this.#accepted(batch, answer.text);
       return;
     }
     this.#counts.failures++;
-    if ('error' in answer || answer.status === 408 || answer.status >= 500) {
+    if ('error' in answer || UNAVAILABLE.has(answer.status)) {
       const reason = 'error' in answer ? messageOf(answer.error) : `HTTP ${answer.status}`;
       this.#reportOnce(
         'unavailable',
         'send',
         `the Triage server at ${this.#endpoint} is unavailable (${reason}); retrying`,
       );
-      return this.#wait(this.#backoff(), true);
+      return this.#retry('error' in answer ? null : answer.retryAfter, true);
     }
     const { status, retryAfter, location, text } = answer;
     if (status === 429) {
-      const waitMs = parseRetryAfter(retryAfter);
       this.#reportOnce(
         'over-quota',
         'send',
         `the Triage server is over quota (HTTP 429); retrying after its Retry-After`,
       );
-      return this.#wait(
-        waitMs === undefined ? this.#backoff() : Math.max(waitMs, this.#settings.retryBaseMs),
-        false,
-      );
+      return this.#retry(retryAfter, false);
+    }
+    if (status >= 500) {
+      const answered = (this.#serverErrors.get(batch) ?? 0) + 1;
+      this.#serverErrors.set(batch, answered);
+      const problem = `HTTP ${status}: ${errorOf(text)}`;
+      if (answered < SERVER_ERROR_ATTEMPTS) {
+        this.#reportOnce(
+          'server-failed',
+          'send',
+          `the Triage server at ${this.#endpoint} failed on a batch (${problem}); retrying it`,
+        );
+      } else {
+        this.#batches.shift();
+        this.#splitOrDrop(
+          batch,
+          'server-error',
+          `the Triage server at ${this.#endpoint} failed ${answered} times on an event (${problem}); dropped`,
+        );
+      }
+      return this.#retry(retryAfter, true);
     }
     this.#batches.shift();
-    if (status === 413 && batch.length > 1) {
-      const half = Math.ceil(batch.length / 2);
-      this.#batches.unshift(batch.slice(0, half), batch.slice(half));
-    } else if (status === 413) {
-      this.#drop('too-large', batch);
-      this.#reportOnce(
+    if (status === 413) {
+      this.#splitOrDrop(
+        batch,
         'too-large',
-        'send',
         'an event was larger than the Triage server accepts (HTTP 413); dropped',
+      );
+    } else if (status === 400) {
+      this.#splitOrDrop(
+        batch,
+        'rejected',
+        `the Triage server rejected an event (HTTP 400): ${errorOf(text)}; dropped`,
       );
     } else if (status >= 300 && status < 400) {
       this.#drop('redirected', batch);
@@ -480,30 +571,94 @@ export class HttpTransport implements Transport {
     }
   }
 
+  /** A 2xx: the batch is stored, but for the events its answer lists as refused. */
+  #accepted(batch: Built[], text: string) {
+    const refused = refusedOf(text, batch.length);
+    const sent = refused.size === 0 ? batch : batch.filter((_item, index) => !refused.has(index));
+    this.#counts.sent += sent.length;
+    this.#settle(sent, true);
+    if (refused.size === 0) return;
+    this.#drop(
+      'rejected',
+      batch.filter((_item, index) => refused.has(index)),
+    );
+    const [index, reason] = [...refused][0]!;
+    this.#reportOnce(
+      'rejected-in-batch',
+      'send',
+      `the Triage server refused ${refused.size} of the ${batch.length} event(s) of a batch, dropped (event ${index}: ${reason})`,
+    );
+  }
+
+  /**
+   * A batch (just taken off the queue) the server refused for what it holds: its halves go next, in
+   * order, so that only the event it refuses is lost; an event alone is dropped under `reason`.
+   */
+  #splitOrDrop(batch: Built[], reason: string, problem: string) {
+    if (batch.length > 1) {
+      const half = Math.ceil(batch.length / 2);
+      this.#batches.unshift(batch.slice(0, half), batch.slice(half));
+      return;
+    }
+    this.#drop(reason, batch);
+    this.#reportOnce(reason, 'send', problem);
+  }
+
   #post(batch: Built[]): Promise<Answer> {
     this.#counts.requests++;
+    const request = new AbortController();
+    this.#inFlight = request;
     return postEvents({
       endpoint: this.#endpoint,
       publicKey: this.#publicKey,
       events: batch.map((item) => item.json),
       timeoutMs: this.#settings.timeoutMs,
       fetch: this.#settings.fetch,
-      closing: this.#closing.signal,
+      signal: request.signal,
+    }).finally(() => {
+      if (this.#inFlight === request) this.#inFlight = undefined;
     });
   }
 
-  /** Waits before the next attempt of the same batch; `early` lets flush() cut the wait short. */
-  #wait(ms: number, early: boolean): Promise<void> {
+  /**
+   * Waits before the next attempt of the same batch: the server's Retry-After when it gave one, else
+   * the backoff, which flush() may cut short when `hurried`.
+   */
+  #retry(retryAfter: string | null, hurried: boolean): Promise<void> {
+    const asked = parseRetryAfter(retryAfter);
+    if (asked !== undefined) return this.#wait(Math.max(asked, this.#settings.retryBaseMs), false);
+    return this.#wait(this.#backoff(), hurried);
+  }
+
+  /**
+   * Waits `ms` (at most MAX_RETRY_AFTER_MS). When `hurried`, flush() brings the end forward to
+   * retryBaseMs after the previous attempt began: an application that flushes every few milliseconds
+   * must not make the transport hammer a server that is failing.
+   */
+  #wait(ms: number, hurried: boolean): Promise<void> {
     this.#counts.retries++;
     return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
       const wake = () => {
         clearTimeout(timer);
         this.#sleeping = undefined;
         resolve();
       };
-      const timer = setTimeout(wake, Math.min(ms, MAX_RETRY_AFTER_MS));
-      timer.unref();
-      this.#sleeping = { wake, early };
+      const sleepUntil = (at: number) => {
+        clearTimeout(timer);
+        timer = setTimeout(wake, Math.max(0, at - Date.now()));
+        timer.unref();
+      };
+      const end = Date.now() + Math.min(ms, MAX_RETRY_AFTER_MS);
+      sleepUntil(end);
+      const soonest = this.#attemptStartedAt + this.#settings.retryBaseMs;
+      let hurrying = false;
+      const hurry = () => {
+        if (!hurried || hurrying || soonest >= end) return;
+        hurrying = true;
+        sleepUntil(soonest);
+      };
+      this.#sleeping = { wake, hurry };
     });
   }
 
@@ -513,7 +668,9 @@ export class HttpTransport implements Transport {
     return ceiling / 2 + (Math.random() * ceiling) / 2;
   }
 
-  #settle(items: Array<{ seq: number }>, accepted: boolean) {
+  /** `items` are settled: delivered (`accepted`), dropped, or kept; `lost` with the process ending. */
+  #settle(items: Array<{ seq: number }>, accepted: boolean, lost = false) {
+    if (this.#replayed.size > 0) this.#settleReplayed(items, lost);
     for (const waiter of [...this.#waiters]) {
       for (const { seq } of items) {
         if (seq >= waiter.target) continue;
@@ -526,10 +683,28 @@ export class HttpTransport implements Transport {
     }
   }
 
+  /** Deletes the file of a replayed crash once each of its events is settled, none lost with the process. */
+  #settleReplayed(items: Array<{ seq: number }>, lost: boolean) {
+    for (const { seq } of items) {
+      const replayed = this.#replayed.get(seq);
+      if (!replayed) continue;
+      this.#replayed.delete(seq);
+      replayed.lost ||= lost;
+      if (--replayed.remaining > 0 || replayed.lost) continue;
+      try {
+        // At once: kept again at a crash, the event loop will not turn for an unlink to finish.
+        this.#keeper?.releaseSync(replayed.crash);
+      } catch (error) {
+        this.#reportOnce('replay', 'kept events', error);
+      }
+    }
+  }
+
   /** Counts a drop of `count` events; `items` are the buffered ones among them, which flush() waits for. */
   #drop(reason: string, items: Array<{ seq: number }>, count = items.length) {
     if (count === 0) return;
-    this.#settle(items, false);
+    // Closing or crashing with nowhere to keep them: their kept file, if any, stays for a later start.
+    this.#settle(items, false, reason === 'closed' || reason === 'crash');
     this.#dropped[reason] = (this.#dropped[reason] ?? 0) + count;
     try {
       this.#settings.onDrop(reason, count);

@@ -35,6 +35,11 @@ describe('parseDsn', () => {
     ['no public key', 'http://host:7070/1', /no public key/],
     ['no project id', 'http://key@host:7070/', /no project id/],
     ['no path at all', 'http://key@host:7070', /no project id/],
+    // Sent as X-Triage-Key, each failed every request as "the server is unavailable".
+    ['a key that is not ASCII once decoded', 'http://k%E2%82%ACy@host:7070/1', /printable ASCII/],
+    ['a key with a line break', 'http://k%0Ay@host:7070/1', /printable ASCII/],
+    ['a key with a space', 'http://k%20y@host:7070/1', /printable ASCII/],
+    ['a key with a control character', 'http://k%7Fy@host:7070/1', /printable ASCII/],
   ])('should throw a RangeError naming TRIAGE_DSN for %s', (_case, dsn, reason) => {
     expect(() => parseDsn(dsn)).toThrow(RangeError);
     expect(() => parseDsn(dsn)).toThrow(/TRIAGE_DSN/);
@@ -44,6 +49,9 @@ describe('parseDsn', () => {
   it('should not repeat the DSN (and its key) in the error', () => {
     expect(() => parseDsn('gopher://s3cr3t-key@host/1')).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('s3cr3t-key') }),
+    );
+    expect(() => parseDsn('http://s3cr3t%0Akey@host/1')).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('s3cr3t') }),
     );
   });
 });

@@ -7,6 +7,7 @@ export interface ParsedDsn {
 }
 
 const EXPECTED = 'expected http(s)://PUBLIC_KEY@host:7070/PROJECT_ID';
+const HEADER_SAFE_KEY = /^[\x21-\x7e]+$/;
 
 /**
  * Reads `http(s)://PUBLIC_KEY@host:port/PROJECT_ID`. A path before the project id
@@ -28,6 +29,13 @@ export function parseDsn(dsn: string): ParsedDsn {
   const publicKey = safeDecode(url.username);
   if (!publicKey) {
     throw new RangeError(`TRIAGE_DSN (the dsn option) has no public key before the @; ${EXPECTED}`);
+  }
+  // It goes in a header: one that is not a valid header value fails every request, as if the server
+  // were down, rather than here.
+  if (!HEADER_SAFE_KEY.test(publicKey)) {
+    throw new RangeError(
+      `TRIAGE_DSN (the dsn option) has a public key that is not printable ASCII without spaces (once percent-decoded); ${EXPECTED}`,
+    );
   }
   const segments = url.pathname.split('/').filter((segment) => segment !== '');
   const projectId = safeDecode(segments.pop() ?? '');

@@ -21,8 +21,8 @@ export interface PostEventsOptions {
   events: string[];
   timeoutMs: number;
   fetch: typeof globalThis.fetch;
-  /** Aborts the request when the transport closes. */
-  closing: AbortSignal;
+  /** Aborts the request: the transport closed, or the process is exiting with its events kept. */
+  signal: AbortSignal;
 }
 
 /**
@@ -36,12 +36,14 @@ export async function postEvents({
   events,
   timeoutMs,
   fetch,
-  closing,
+  signal,
 }: PostEventsOptions): Promise<Answer> {
   const controller = new AbortController();
-  const abort = () => controller.abort(closing.reason);
-  closing.addEventListener('abort', abort, { once: true });
+  const abort = () => controller.abort(signal.reason);
+  signal.addEventListener('abort', abort, { once: true });
   const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  // A server that never answers must not keep an exiting process alive: the exit waits flushAtExitMs.
+  timer.unref();
   try {
     const json = eventsJson(events);
     const compress = json.length > GZIP_ABOVE_BYTES;
@@ -55,7 +57,9 @@ export async function postEvents({
       redirect: 'manual',
     });
     // Reading the answer, or cancelling it past the limit, frees the connection for the next batch.
-    const { text } = await readTextPrefix(response.body, MAX_ANSWER_BYTES);
+    // The status decides: a 2xx whose body is cut short (the timeout, a reset) stored the events, and
+    // sending them again would be for nothing.
+    const { text } = await readTextPrefix(endingOnError(response.body), MAX_ANSWER_BYTES);
     const { headers: answer } = response;
     return {
       status: response.status,
@@ -67,8 +71,26 @@ export async function postEvents({
     return { error: controller.signal.aborted ? (controller.signal.reason ?? error) : error };
   } finally {
     clearTimeout(timer);
-    closing.removeEventListener('abort', abort);
+    signal.removeEventListener('abort', abort);
   }
+}
+
+/** `body` ending where reading it fails, rather than failing: what was read so far is kept. */
+function endingOnError(body: ReadableStream<Uint8Array> | null): ReadableStream<Uint8Array> | null {
+  if (!body) return null;
+  const reader = body.getReader();
+  return new ReadableStream({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch {
+        controller.close();
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
 }
 
 /** The request of `events` built at once, for a thread that cannot wait for an asynchronous gzip. */
@@ -96,6 +118,27 @@ export function serializeEvent(event: TriageEvent): string {
   } catch {
     return JSON.stringify({ ...event, log: event.log.map(({ fields: _fields, ...entry }) => entry) });
   }
+}
+
+/**
+ * The events a 2xx says the server refused (`{"ids": […], "errors": [{"index": n, "error": "…"}]}`: the
+ * native endpoint stores the others), by their index in the batch, with the reason; empty when none or
+ * when the answer cannot be read.
+ */
+export function refusedOf(text: string, count: number): Map<number, string> {
+  const refused = new Map<number, string>();
+  try {
+    const { errors } = JSON.parse(text) as { errors?: unknown };
+    if (!Array.isArray(errors)) return refused;
+    for (const item of errors as Array<{ index?: unknown; error?: unknown }>) {
+      const { index, error } = item ?? {};
+      if (Number.isInteger(index) && (index as number) >= 0 && (index as number) < count)
+        refused.set(index as number, typeof error === 'string' ? error.slice(0, 500) : 'no reason given');
+    }
+  } catch {
+    // not JSON (cut short, or not the native endpoint's answer): nothing said to be refused
+  }
+  return refused;
 }
 
 /** The server's `{"error": "…"}`, or the start of whatever else it answered. */
