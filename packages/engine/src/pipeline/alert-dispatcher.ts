@@ -166,6 +166,12 @@ export class AlertDispatcher {
       } else if (payload.kind === 'resolve') {
         if (!notifier.resolve)
           throw new DeliveryError(`${notifier.name} cannot resolve`, { isRetryable: false });
+        // A resolve held back (a Retry-After, an outage) until the issue came back would close the
+        // incident its regression opened: the issue is live again, and so stays its incident.
+        if ((await store.getIssue(payload.issue.id))?.status !== 'resolved') {
+          await store.markAlertDead(entry.id, 'not sent: the issue was no longer resolved when it could be');
+          return;
+        }
         await notifier.resolve(payload.issue);
       } else {
         // A page still waiting for its channel when the issue was resolved would open an incident after

@@ -59,8 +59,14 @@ export class AlertStage {
         notes.push('email printed: no mail set up');
       const routed = notes.length > 0 ? `${route.reason} (${notes.join('; ')})` : route.reason;
       const bucket = Math.floor(now / Math.max(1, windowMs));
-      // A regression or an escalation is news even within the window of an earlier alert.
-      const window = kind === 'regressed' || kind === 'escalating' ? `${kind}:${bucket}` : String(bucket);
+      // A regression or an escalation is news even within the window of an earlier alert. Each
+      // regression is news of its own: one after a second resolve in the same window was dropped.
+      const window =
+        kind === 'regressed'
+          ? `regressed:${issue.resolvedAt ?? bucket}`
+          : kind === 'escalating'
+            ? `escalating:${bucket}`
+            : String(bucket);
       const reason = kind === 'escalating' ? `escalating (${issue.count} events); ${routed}` : routed;
       const queued = await dispatcher.enqueue({ issue, event, result, reason }, channels, window);
       await dispatcher.idle();

@@ -401,6 +401,63 @@ describe('alert delivery through the outbox', () => {
     ).toEqual(['trigger', 'resolve', 'trigger']);
   });
 
+  it('should leave open the incident of a regression that came before a held-back resolve went out', async () => {
+    const pagerduty = track(await startFakePagerDuty());
+    const actions = () =>
+      pagerduty.requests.map((request) => (request.body as { event_action: string }).event_action);
+    // The resolve is answered 503 with a Retry-After: it waits while the issue comes back.
+    pagerduty.reply((request) =>
+      (request.body as { event_action?: string }).event_action === 'resolve'
+        ? { status: 503, headers: { 'retry-after': '1' }, body: { status: 'unavailable' } }
+        : undefined,
+    );
+    const engine = createEngine({
+      env: {},
+      notifiers: [createPagerDutyNotifier({ routingKey: 'R'.repeat(32), url: pagerduty.url })],
+      delivery: fast,
+      diagnostics: () => {},
+    });
+    const report = await engine.process({ input: poolEvent({ priority: 'P0' }) });
+    await engine.setStatus(report!.issue.id, { status: 'resolved' });
+    const again = await engine.process({ input: poolEvent({ priority: 'P0' }) });
+    expect(again?.issue.status).toBe('regressed');
+    await until(
+      async () => (await engine.store.listAlerts('pending')).length === 0,
+      'the held-back resolve to be settled',
+    );
+    expect(actions()).toEqual(['trigger', 'resolve', 'trigger']);
+    expect(pagerduty.alerts.get(report!.issue.fingerprint)).toBe('triggered');
+    expect((await engine.store.listAlerts('dead')).map((entry) => entry.lastError)).toEqual([
+      'not sent: the issue was no longer resolved when it could be',
+    ]);
+    await engine.close();
+  });
+
+  it('should page for each regression, a second one in the same window too', async () => {
+    const pagerduty = track(await startFakePagerDuty());
+    const clock = { now: Date.parse('2026-01-01T10:00:00Z') };
+    const engine = createEngine({
+      env: {},
+      notifiers: [createPagerDutyNotifier({ routingKey: 'R'.repeat(32), url: pagerduty.url })],
+      delivery: fast,
+      now: () => clock.now,
+    });
+    const report = await engine.process({ input: poolEvent({ priority: 'P0' }) });
+    for (let cycle = 0; cycle < 2; cycle++) {
+      clock.now += 5 * 60_000;
+      await engine.setStatus(report!.issue.id, { status: 'resolved' });
+      clock.now += 5 * 60_000;
+      expect((await engine.process({ input: poolEvent({ priority: 'P0' }) }))?.issue.status).toBe(
+        'regressed',
+      );
+    }
+    expect(
+      pagerduty.requests.map((request) => (request.body as { event_action: string }).event_action),
+    ).toEqual(['trigger', 'resolve', 'trigger', 'resolve', 'trigger']);
+    expect(pagerduty.alerts.get(report!.issue.fingerprint)).toBe('triggered');
+    await engine.close();
+  });
+
   /** An engine alerting on Slack, on a clock the test moves; `storm` sends 30 events a minute apart. */
   async function stormEngine() {
     const slack = track(await startFakeSlack());
