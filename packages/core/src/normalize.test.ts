@@ -75,6 +75,12 @@ describe('normalizeEvent', () => {
     // Python's time.time(): seconds with a fraction.
     expect(normalizeEvent({ log: ['x'], timestamp: 1796678837.5967195 }).timestamp).toBe(1796678837597);
     expect(normalizeEvent({ log: ['x'], timestamp: 1796678837596.7195 }).timestamp).toBe(1796678837597);
+    // Microseconds and nanoseconds (Go's UnixNano): the same time, not a date in the year 56000 or one
+    // no Date can hold (an alert's rendering threw on it, and the alert was given up).
+    expect(normalizeEvent({ log: ['x'], timestamp: 1796678837596719 }).timestamp).toBe(1796678837597);
+    expect(normalizeEvent({ log: ['x'], timestamp: 1796678837596719500 }).timestamp).toBe(1796678837597);
+    const now = () => 42;
+    expect(normalizeEvent({ log: ['x'], timestamp: 1e300 }, { now }).timestamp).toBe(42);
   });
 
   it('should ignore an invalid priority rather than fail', () => {

@@ -277,10 +277,20 @@ function toTags(raw: unknown): Record<string, string> | undefined {
   return tags;
 }
 
+/** The largest time a Date holds (±100,000,000 days): past it, toISOString throws. */
+const MAX_DATE_MS = 8.64e15;
+
 // Whole milliseconds: stores keep times as integers (PostgreSQL's bigint refuses a fraction), and
-// clients send seconds with a fraction (Python's time.time()).
+// clients send seconds with a fraction (Python's time.time()). The unit is told by the size, as a
+// time of these centuries gives: seconds below 1e11, then milliseconds, microseconds (from 1e14) and
+// nanoseconds (from 1e17; Go's UnixNano). A time no Date can hold is no time (the time received).
 function toTimestamp(raw: unknown): number | undefined {
-  if (typeof raw === 'number' && Number.isFinite(raw)) return Math.round(raw < 1e11 ? raw * 1000 : raw);
+  if (typeof raw === 'number' && Number.isFinite(raw)) {
+    const magnitude = Math.abs(raw);
+    const ms =
+      magnitude < 1e11 ? raw * 1000 : magnitude < 1e14 ? raw : magnitude < 1e17 ? raw / 1e3 : raw / 1e6;
+    return Math.abs(ms) <= MAX_DATE_MS ? Math.round(ms) : undefined;
+  }
   if (typeof raw === 'string') {
     const parsed = Date.parse(raw);
     return Number.isNaN(parsed) ? undefined : parsed;
