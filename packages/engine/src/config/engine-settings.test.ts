@@ -28,6 +28,10 @@ describe('readEngineSettings', () => {
     const settings = readEngineSettings({ TRIAGE_CONFIG: path, TRIAGE_LLM_DAILY_BUDGET_USD: '5' });
     expect(settings).toMatchObject({ maxPromptTokens: 900, dailyBudgetUsd: 5, llm: { provider: 'ollama' } });
     expect(settings.routing?.rules).toEqual([{ priority: ['P0'], channels: ['pagerduty'] }]);
+    // The rules replace the matrix; every alert still goes to the webhook unless `always` says otherwise.
+    expect(settings.routing?.always).toEqual(['webhook']);
+    const none = configFile({ routing: { rules: [{ channels: ['slack'] }], always: [] } });
+    expect(readEngineSettings({ TRIAGE_CONFIG: none }).routing?.always).toEqual([]);
   });
 
   it('should take TRIAGE_DRY_RUN as a switch, and refuse what is not one', () => {

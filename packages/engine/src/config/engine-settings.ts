@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CHANNELS, type RoutingPolicy } from '@triage/core';
+import { CHANNELS, DEFAULT_ROUTING_POLICY, type RoutingPolicy } from '@triage/core';
 import { z } from 'zod';
 import { ConfigError } from '../errors/config-error.js';
 import { numberFromEnv } from './number-from-env.js';
@@ -87,7 +87,7 @@ export function readEngineSettings(env: Env = process.env): EngineSettings {
     cacheTtlMs:
       numberFromEnv(env, 'TRIAGE_LLM_CACHE_TTL_MS', { min: 0 }) ?? llm.cacheTtlMs ?? 24 * 60 * 60 * 1000,
     dryRun: switchFromEnv(env, 'TRIAGE_DRY_RUN'),
-    routing: file.routing ? validZone(file.routing as RoutingPolicy) : undefined,
+    routing: file.routing ? withDefaultAlways(validZone(file.routing as RoutingPolicy)) : undefined,
     llm: file.llm
       ? { provider: llm.provider, model: llm.model, baseURL: llm.baseURL, apiKeyEnv: llm.apiKeyEnv }
       : undefined,
@@ -107,6 +107,14 @@ function readConfigFile(path: string): z.infer<typeof fileSchema> {
     throw new ConfigError(`TRIAGE_CONFIG=${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   return parsed.data;
+}
+
+/**
+ * A routing file's rules replace the matrix, not the channels every alert goes to: without `always`,
+ * the webhook (which the README says gets every alert) got none. `"always": []` turns that off.
+ */
+function withDefaultAlways(routing: RoutingPolicy): RoutingPolicy {
+  return routing.always === undefined ? { ...routing, always: DEFAULT_ROUTING_POLICY.always } : routing;
 }
 
 function validZone(routing: RoutingPolicy): RoutingPolicy {
