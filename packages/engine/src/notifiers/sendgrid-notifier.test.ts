@@ -44,6 +44,22 @@ describe('createSendGridNotifier', () => {
     expect(email.text).toContain('Dashboard: http://triage.local/issues/issue-1');
   });
 
+  it('should send addresses written with a name as SendGrid takes them, each recipient once', async () => {
+    sendGrid = await startFakeSendGrid();
+    await createSendGridNotifier({
+      apiKey: sendGrid.apiKey,
+      to: ['Ops Team <ops@example.com>', 'dev@example.com', 'OPS@example.com'],
+      from: '"Triage Alerts" <alerts@example.com>',
+      url: sendGrid.url,
+    }).send(fakeAlert());
+    expect(sendGrid.requests[0]?.body).toMatchObject({
+      personalizations: [
+        { to: [{ email: 'ops@example.com', name: 'Ops Team' }, { email: 'dev@example.com' }] },
+      ],
+      from: { email: 'alerts@example.com', name: 'Triage Alerts' },
+    });
+  });
+
   it('should accept a single recipient and keep LLM text escaped in the HTML part', async () => {
     sendGrid = await startFakeSendGrid();
     const alert = fakeAlert({ analysis: { rootCause: '<script>alert(1)</script> in the pool' } });

@@ -30,9 +30,12 @@ export function createSendGridNotifier({
   timeoutMs,
   fetch,
 }: SendGridNotifierOptions): Notifier {
-  const recipients = (Array.isArray(to) ? to : [to]).filter(Boolean);
+  // Each address once (its first form): SendGrid refuses a personalization that names one twice, in any case.
+  const recipients = new Map<string, { email: string; name?: string }>();
+  for (const address of (Array.isArray(to) ? to : [to]).filter(Boolean).map(sendGridAddress))
+    if (!recipients.has(address.email.toLowerCase())) recipients.set(address.email.toLowerCase(), address);
   if (!apiKey) throw new ConfigError('createSendGridNotifier: apiKey is required');
-  if (recipients.length === 0) throw new ConfigError('createSendGridNotifier: to needs at least one address');
+  if (recipients.size === 0) throw new ConfigError('createSendGridNotifier: to needs at least one address');
   if (!from) throw new ConfigError('createSendGridNotifier: from is required');
   const mailSend = (email: { subject: string; text: string; html: string }) =>
     postJson({
@@ -40,8 +43,8 @@ export function createSendGridNotifier({
       url,
       headers: { authorization: `Bearer ${apiKey}` },
       body: {
-        personalizations: [{ to: recipients.map((address) => ({ email: address })) }],
-        from: { email: from },
+        personalizations: [{ to: [...recipients.values()] }],
+        from: sendGridAddress(from),
         subject: email.subject,
         // SendGrid requires text/plain before text/html.
         content: [
@@ -62,6 +65,17 @@ export function createSendGridNotifier({
       await mailSend(digest);
     },
   };
+}
+
+/**
+ * An address as SendGrid takes it: `Name <name@host>` (which TRIAGE_ALERT_TO and TRIAGE_ALERT_FROM
+ * accept, as SMTP does) is `{email, name}`; SendGrid refuses the whole text as an `email` (400).
+ */
+function sendGridAddress(text: string): { email: string; name?: string } {
+  const angled = /^\s*"?([^"<>]*?)"?\s*<([^<>]+)>\s*$/.exec(text);
+  if (!angled) return { email: text.trim() };
+  const name = angled[1]!.trim();
+  return name ? { email: angled[2]!.trim(), name } : { email: angled[2]!.trim() };
 }
 
 // Errors answer `{ errors: [{ message, field, help }] }`.

@@ -235,10 +235,18 @@ function sendGridProblems(body: Json): FakeNotificationReply {
           `personalizations.${index}.to`,
           'The to array is required for all personalization objects, and must have at least one email object with a valid email address.',
         );
+      } else if (new Set(to.map((entry) => String(entry.email).toLowerCase())).size !== to.length) {
+        add(
+          `personalizations.${index}`,
+          'Each email address in the personalization block should be unique between to, cc, and bcc. We found the first duplicate instance of [dup] in the personalizations.0.to field.',
+        );
       }
     });
   }
-  if (typeof (body.from as Json | undefined)?.email !== 'string') {
+  const from = (body.from as Json | undefined)?.email;
+  if (typeof from === 'string' && !/^[^@\s<>]+@[^@\s<>]+$/.test(from)) {
+    add('from.email', 'The from email does not contain a valid address.');
+  } else if (typeof from !== 'string') {
     add(
       'from',
       'The from object must be provided for every email send. It is an object that requires the email parameter, but may also contain a name parameter.',
