@@ -40,7 +40,8 @@ export async function buildDigest({
     `${issue.priority ?? '--'} [${issue.analysisResult?.analysis.severity ?? 'unanalysed'}] ${issue.title} — ${events} events, ${issue.usersAffected} users (${issue.status})`;
   const sections: Array<[string, string[]]> = [
     [`New issues (${fresh.length})`, fresh.map(line)],
-    [`Regressed issues (${regressed.length})`, regressed.map(line)],
+    // No time of regression is kept: a regressed issue seen in the period, whenever it came back.
+    [`Regressed issues, not resolved again (${regressed.length})`, regressed.map(line)],
     [`Top issues by events (${busiest.length})`, busiest.map(line)],
   ];
   const spendLine = `LLM spend today (UTC ${spend.day}): $${spend.totalUsd.toFixed(4)} over ${spend.calls} calls`;
