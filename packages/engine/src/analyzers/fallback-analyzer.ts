@@ -9,6 +9,7 @@ import { InvalidAnalysisError } from '../errors/invalid-analysis-error.js';
 import type { Analyzer } from '../ports/analyzer.js';
 import type { AnalysisCache } from './analysis-cache.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import { CURRENT_PROMPT_VERSION } from './load-prompt.js';
 import type { SpendLedger } from './spend-ledger.js';
 
 export interface FallbackAnalyzerOptions {
@@ -36,7 +37,7 @@ export function createFallbackAnalyzer({
   ledger,
   breaker,
   cache,
-  promptVersion = 'v1',
+  promptVersion = CURRENT_PROMPT_VERSION,
 }: FallbackAnalyzerOptions): Analyzer {
   return {
     name: 'fallback',

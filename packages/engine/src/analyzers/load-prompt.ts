@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { PromptTemplate } from '@triage/core';
 
 /** The prompt version new analyses use. */
-export const CURRENT_PROMPT_VERSION = 'v1';
+export const CURRENT_PROMPT_VERSION = 'v2';
 
 const cache = new Map<string, PromptTemplate>();
 

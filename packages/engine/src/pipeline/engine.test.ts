@@ -69,7 +69,7 @@ describe('Engine with an LLM (Groq wire format, local server)', () => {
     expect(result.meta).toMatchObject({
       analyzer: 'llm',
       provider: 'groq',
-      promptVersion: 'v1',
+      promptVersion: 'v2',
       tokensIn: 812,
       tokensOut: 240,
     });

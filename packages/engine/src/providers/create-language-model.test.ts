@@ -64,7 +64,7 @@ describe('every provider through its real client and wire format', () => {
     if (authorization) expect(request.headers.authorization).toBe(authorization);
     if (provider === 'anthropic') expect(request.headers['x-api-key']).toBe('sk-ant-x');
     expect(request.prompt).toContain('ERROR: Connection pool exhausted (10/10 connections active)');
-    expect(result.meta).toMatchObject({ analyzer: 'llm', provider, promptVersion: 'v1' });
+    expect(result.meta).toMatchObject({ analyzer: 'llm', provider, promptVersion: 'v2' });
     expect(result.meta.tokensIn).toBeGreaterThan(0);
     expect(result.analysis.category).toBe('resource_exhausted');
   });

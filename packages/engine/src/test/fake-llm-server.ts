@@ -205,7 +205,7 @@ function estimateUsage(prompt: string, content: string) {
 
 /** The last line of the fenced log that says ERROR, verbatim. */
 export function lastErrorLine(prompt: string): string | undefined {
-  const fenced = /<<<LOG\n([\s\S]*?)\nLOG>>>/.exec(prompt)?.[1] ?? prompt;
+  const fenced = /\nLOG:\n([\s\S]*?)\nDATA>>>/.exec(prompt)?.[1] ?? prompt;
   return fenced
     .split('\n')
     .filter((line) => /ERROR/.test(line))

@@ -68,7 +68,7 @@ describe('triage diagnose', () => {
       expect(JSON.parse(online.stdout).meta).toMatchObject({
         analyzer: 'llm',
         provider: 'groq',
-        promptVersion: 'v1',
+        promptVersion: 'v2',
       });
       const offline = await run(['diagnose', '--json', '--offline'], { stdin: POOL_LOG, env });
       expect(JSON.parse(offline.stdout).meta).toMatchObject({ analyzer: 'offline', notes: [] });
@@ -135,8 +135,8 @@ describe('triage diagnose', () => {
       const env = { GROQ_API_KEY: 'gsk_x', TRIAGE_LLM_BASE_URL: llm.groqUrl };
       const { code, stdout, stderr } = await run(['diagnose', '--dry-run'], { stdin: POOL_LOG, env });
       expect(code).toBe(0);
-      expect(stderr).toMatch(/^--- triage dry run: prompt v1, \d+ tokens ---/);
-      expect(stderr).toContain('<<<LOG');
+      expect(stderr).toMatch(/^--- triage dry run: prompt v2, \d+ tokens ---/);
+      expect(stderr).toContain('<<<DATA');
       expect(stdout).toContain('dry run: the');
       expect(llm.requests).toHaveLength(0);
     } finally {
