@@ -1,4 +1,4 @@
-import { type Level, parameterize, type TriageEvent } from '@triage/core';
+import { parameterize, type TriageEvent } from '@triage/core';
 import type { RecordOutcome } from '../ports/issue-store.js';
 
 export type AlertKind = 'new' | 'regressed' | 'unsnoozed' | 'new-lines' | 'window' | 'escalating';
@@ -23,18 +23,14 @@ export function errorLinesOf(event: TriageEvent): string[] {
 /**
  * Analysis at most once per fingerprint per window; again on regression, when
  * an ignored issue wakes up, or when the event carries error lines the last
- * analysis did not see. Ignored issues are counted and nothing more, and so are
- * events below a warning (`level`): a Sentry `captureMessage` is `info` unless
- * told otherwise, and "User signed up" has no cause to find nor anyone to wake.
+ * analysis did not see. Ignored issues are counted and nothing more.
  */
 export function decideAnalysis(
   { issue, created, regressed, unsnoozed }: RecordOutcome,
   eventLines: string[],
-  { windowMs, now, level = 'error' }: { windowMs: number; now: number; level?: Level },
+  { windowMs, now }: { windowMs: number; now: number },
 ): Decision {
   if (issue.status === 'ignored') return { analyze: false, reason: 'issue is ignored' };
-  if (level === 'info' || level === 'debug')
-    return { analyze: false, reason: `an ${level} event: recorded, not analysed` };
   if (created) return { analyze: true, kind: 'new', reason: 'first event of a new issue' };
   if (regressed) return { analyze: true, kind: 'regressed', reason: 'a resolved issue came back' };
   if (unsnoozed) return { analyze: true, kind: 'unsnoozed', reason: 'the snooze ran out' };

@@ -374,24 +374,6 @@ describe('Engine without an LLM', () => {
     expect(report?.issue.source).toBe('offline-rules');
   });
 
-  it('should record an info event as an issue without analysing or alerting on it', async () => {
-    const notifier = createMemoryNotifier();
-    const engine = createEngine({ env: {}, notifiers: [notifier] });
-    const signup = (level: string) => ({ message: 'User signed up', level, source: { function: 'SignUp' } });
-    expect(await engine.process({ input: signup('info') })).toBeUndefined();
-    expect(await engine.process({ input: signup('debug') })).toBeUndefined();
-    const [issue] = await engine.store.listIssues();
-    expect(issue).toMatchObject({ count: 2, title: 'User signed up' });
-    expect(issue?.analyzedAt).toBeUndefined();
-    expect(engine.stats()).toMatchObject({ analyzed: 0, throttled: 2 });
-    expect(notifier.alerts).toHaveLength(0);
-    // The same message as a warning is diagnosed and alerted on.
-    const warned = await engine.process({ input: signup('warning') });
-    expect(warned?.issue).toMatchObject({ id: issue?.id, count: 3 });
-    expect(notifier.alerts).toHaveLength(1);
-    await engine.close();
-  });
-
   it('should keep one error of two projects apart, each issue in its own project', async () => {
     const engine = createEngine({ env: {}, notifiers: [] });
     const inProject = (project?: string) =>

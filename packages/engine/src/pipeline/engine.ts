@@ -248,7 +248,7 @@ export class Engine {
     const eventLines = errorLinesOf(event);
     const decision: Decision = running
       ? { analyze: false, reason: 'an analysis of this issue is running' }
-      : decideAnalysis(outcome, eventLines, { windowMs: this.#windowMs, now, level: event.level });
+      : decideAnalysis(outcome, eventLines, { windowMs: this.#windowMs, now });
     if (!decision.analyze) {
       this.#counts.throttled++;
       if (running && !awaitAnalysisInFlight) return undefined;
