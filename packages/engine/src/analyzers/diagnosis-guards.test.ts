@@ -283,6 +283,17 @@ describe('analysis cache', () => {
     expect(engine.stats().spend.calls).toBe(1);
   });
 
+  it('should not give one project an analysis the cache kept of another project’s event', async () => {
+    const engine = createEngine({ env: env(), notifiers: [], throttleWindowMs: 0 });
+    const inProject = (project: string) => ({ ...event('A'), tags: { 'triage.project': project } });
+    await engine.process({ input: inProject('1') });
+    await engine.process({ input: inProject('1') });
+    expect(llm.requests).toHaveLength(1);
+    const other = await engine.process({ input: inProject('2') });
+    expect(llm.requests).toHaveLength(2);
+    expect(other?.result.meta.notes.some((note) => note.startsWith('reused'))).toBe(false);
+  });
+
   it('should let concurrent events of one issue share the analysis in flight', async () => {
     const engine = createEngine({ env: env(), notifiers: [], throttleWindowMs: 0 });
     const results = await Promise.all(Array.from({ length: 5 }, () => engine.process({ input: event('A') })));

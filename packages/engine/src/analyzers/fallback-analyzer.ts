@@ -2,6 +2,7 @@ import {
   type AnalysisResult,
   analyzeOffline,
   fingerprintEvent,
+  projectFingerprint,
   renderMarkdown,
   type TriageEvent,
 } from '@triage/core';
@@ -80,7 +81,8 @@ export function createFallbackAnalyzer({
         if (!cache) return await call();
         const earlier = options?.earlier;
         const { result, cached } = await cache.get(
-          `${fingerprintEvent(event).fingerprint}:${promptVersion}`,
+          // Within the event's project, as its issue is: another project's analysis quotes its events.
+          `${projectFingerprint(fingerprintEvent(event).fingerprint, event.tags?.['triage.project'])}:${promptVersion}`,
           call,
           {
             fresh: options?.fresh,

@@ -226,6 +226,41 @@ describe('Engine with an LLM (Groq wire format, local server)', () => {
     await Promise.all([first.close(), second.close()]);
   });
 
+  it('should give its claim back for good, after a renewal still on its way', async () => {
+    llm.reply(() => ({ content: JSON.stringify(fakeAnalysis()), delayMs: 300 }));
+    const store = new MemoryStore();
+    const renewals = { started: 0, done: 0 };
+    // Renewals (a claim without the issue as read) answer late, as from a busy pool.
+    const slowRenewals = new Proxy(store, {
+      get(target, property) {
+        if (property === 'claimAnalysis')
+          return async (...args: Parameters<MemoryStore['claimAnalysis']>) => {
+            if (args[4] !== undefined) return target.claimAnalysis(...args);
+            renewals.started++;
+            await new Promise((resolve) => setTimeout(resolve, 250));
+            const held = await target.claimAnalysis(...args);
+            renewals.done++;
+            return held;
+          };
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const engine = createEngine({ env: groqEnv(), notifiers: [], store: slowRenewals, analysisLeaseMs: 400 });
+    const report = await engine.process({ input: poolEvent() });
+    expect(renewals.started).toBeGreaterThan(0);
+    expect(await until(() => renewals.done === renewals.started)).toBe(true);
+    // Free for another process's analysis.
+    expect(await store.claimAnalysis(report!.issue.id, Date.now(), 400, 'another')).toBe(true);
+    await engine.close();
+  });
+
+  it('should refuse a claim lease so short that renewing it would be a query a millisecond', () => {
+    expect(() => createEngine({ env: {}, notifiers: [], analysisLeaseMs: 0 })).toThrow(
+      'analysisLeaseMs must be at least 100 ms, got 0',
+    );
+  });
+
   it('should reuse the LLM analysis another process sharing the store made, while it is fresh', async () => {
     const url = join(mkdtempSync(join(tmpdir(), 'triage-shared-analysis-')), 'triage.db');
     // Two processes on one database: each has its own analysis cache.

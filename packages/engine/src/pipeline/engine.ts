@@ -110,6 +110,9 @@ export class Engine {
     this.#userKeySecret = options.userKeySecret;
     this.#windowMs = options.throttleWindowMs ?? 60 * 60 * 1000;
     this.#analysisLeaseMs = options.analysisLeaseMs ?? ANALYSIS_LEASE_MS;
+    // Renewed every half of it: a lease of a few milliseconds would be a query a millisecond.
+    if (!(this.#analysisLeaseMs >= 100))
+      throw new RangeError(`analysisLeaseMs must be at least 100 ms, got ${options.analysisLeaseMs}`);
     this.#regressOnlyInNewerRelease = options.regressOnlyInNewerRelease ?? false;
     this.#service = options.service;
     this.#onAnalysis = options.onAnalysis;
@@ -274,18 +277,22 @@ export class Engine {
         this.#counts.throttled++;
         return undefined;
       }
-      const renewal = setInterval(
-        () =>
-          void this.#store
-            .claimAnalysis(outcome.issue.id, this.#now(), this.#analysisLeaseMs, claimant)
-            .catch((error: unknown) => this.#failures.report('claim', error)),
-        this.#analysisLeaseMs / 2,
-      );
+      const renewing = new Set<Promise<unknown>>();
+      const renewal = setInterval(() => {
+        const renewed = this.#store
+          .claimAnalysis(outcome.issue.id, this.#now(), this.#analysisLeaseMs, claimant)
+          .catch((error: unknown) => this.#failures.report('claim', error))
+          .finally(() => renewing.delete(renewed));
+        renewing.add(renewed);
+      }, this.#analysisLeaseMs / 2);
       renewal.unref();
       try {
         return await this.#analyzeAlertTrack(event, outcome.issue, decision.kind!, eventLines, now);
       } finally {
         clearInterval(renewal);
+        // A renewal still on its way would take the claim back after its release, and hold the issue
+        // from every other analysis for a lease.
+        await Promise.all(renewing);
         await this.#store
           .releaseAnalysis(outcome.issue.id)
           .catch((error: unknown) => this.#failures.report('claim', error));

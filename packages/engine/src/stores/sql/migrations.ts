@@ -7,6 +7,9 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
  */
 export type SqlDialectName = 'sqlite' | 'postgres';
 
+/** The settings row migration 011 writes with its rewrite, so that it never rewrites twice. */
+const MARK_011 = 'migration_011_fingerprints_rewritten';
+
 const migrations = (dialect: SqlDialectName): Record<string, Migration> => ({
   '001-issues-outbox-events': {
     async up(db: Kysely<unknown>) {
@@ -222,21 +225,40 @@ const migrations = (dialect: SqlDialectName): Record<string, Migration> => ({
     // and alerted in the project of its first event. Issues are now keyed within their project
     // (projectFingerprint): the ones a server made get that key, so their next events find them.
     async up(db: Kysely<unknown>) {
-      const issues = db as unknown as Kysely<{
+      type Tables = {
         issues: { id: string; fingerprint: string; project_id: string | null };
-      }>;
-      const rows = await issues
-        .selectFrom('issues')
-        .select(['id', 'fingerprint', 'project_id'])
-        .where('project_id', 'is not', null)
-        .execute();
-      for (const row of rows) {
-        await issues
-          .updateTable('issues')
-          .set({ fingerprint: projectFingerprint(row.fingerprint, row.project_id ?? undefined) })
-          .where('id', '=', row.id)
+        settings: { key: string; value: string };
+      };
+      const rewrite = async (trx: Kysely<Tables>) => {
+        // Kysely runs SQLite's migrations outside a transaction: a start that stopped after this one's
+        // rewrite and before its record would hash every fingerprint a second time, and lose its issues.
+        const done = await trx
+          .selectFrom('settings')
+          .select('key')
+          .where('key', '=', MARK_011)
+          .executeTakeFirst();
+        if (done) return;
+        const rows = await trx
+          .selectFrom('issues')
+          .select(['id', 'fingerprint', 'project_id'])
+          .where('project_id', 'is not', null)
           .execute();
-      }
+        for (const row of rows) {
+          await trx
+            .updateTable('issues')
+            .set({ fingerprint: projectFingerprint(row.fingerprint, row.project_id ?? undefined) })
+            .where('id', '=', row.id)
+            .execute();
+        }
+        await trx
+          .insertInto('settings')
+          .values({ key: MARK_011, value: String(rows.length) })
+          .execute();
+      };
+      const tables = db as unknown as Kysely<Tables>;
+      // On PostgreSQL the migration is a transaction already, and one cannot be opened inside it.
+      if (tables.isTransaction) await rewrite(tables);
+      else await tables.transaction().execute(rewrite);
     },
   },
   '012-wide-counts': {
