@@ -46,13 +46,13 @@ describe('createSlackNotifier', () => {
     ]);
     const [header, facts, rootCause, remediation, prevention, context, actions] = body.blocks;
     expect(header?.text).toEqual({ type: 'plain_text', text: analysis.title });
-    expect(facts?.text).toEqual({ type: 'mrkdwn', text: analysis.summary });
+    expect(facts?.text).toEqual({ type: 'mrkdwn', text: analysis.summary, verbatim: true });
     expect(facts?.fields).toEqual([
-      { type: 'mrkdwn', text: `*Severity*\n${analysis.severity.toUpperCase()}` },
-      { type: 'mrkdwn', text: '*Priority*\nP1' },
-      { type: 'mrkdwn', text: '*Occurrences*\n3' },
-      { type: 'mrkdwn', text: `*Category*\n${analysis.category}` },
-      { type: 'mrkdwn', text: '*Source*\nProtectedHandler in main.ts' },
+      { type: 'mrkdwn', text: `*Severity*\n${analysis.severity.toUpperCase()}`, verbatim: true },
+      { type: 'mrkdwn', text: '*Priority*\nP1', verbatim: true },
+      { type: 'mrkdwn', text: '*Occurrences*\n3', verbatim: true },
+      { type: 'mrkdwn', text: `*Category*\n${analysis.category}`, verbatim: true },
+      { type: 'mrkdwn', text: '*Source*\nProtectedHandler in main.ts', verbatim: true },
     ]);
     expect(rootCause?.text?.text).toBe(`*Root Cause*\n${analysis.rootCause}`);
     expect(remediation?.text?.text).toBe(
@@ -101,6 +101,10 @@ describe('createSlackNotifier', () => {
     expect(body.blocks[2]?.text?.text).toBe(`*Root Cause*\n${escaped}`);
     expect(body.blocks[3]?.text?.text).toBe(`*Remediation*\n1. ${escaped}`);
     expect(body.text).toContain('Pool &lt;b&gt;exhausted&lt;/b&gt; &amp; &lt;script&gt;');
+    // Nor may Slack parse a mention written as plain text: every mrkdwn object is verbatim.
+    const mrkdwn = [...raw.matchAll(/"type":"mrkdwn"[^}]*}/g)].map(([object]) => object);
+    expect(mrkdwn.length).toBeGreaterThan(0);
+    expect(mrkdwn.every((object) => object.includes('"verbatim":true'))).toBe(true);
   });
 
   it('should cut over-long analysis text to Block Kit limits, ending with …', async () => {

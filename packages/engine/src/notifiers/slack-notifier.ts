@@ -66,9 +66,12 @@ function slackMessage(
 ): { text: string; blocks: Block[] } {
   const { analysis } = result;
   const severity = analysis.severity.toUpperCase();
+  // Verbatim: Slack would otherwise link-ify channel names and parse some mentions written as plain
+  // text (an "@channel" in an LLM's answer), which escaping &, < and > does not stop.
   const mrkdwn = (text: string, limit: number = SLACK_LIMITS.sectionText) => ({
     type: 'mrkdwn',
     text: truncate(text, limit),
+    verbatim: true,
   });
   const section = (heading: string, body: string): Block => ({
     type: 'section',
