@@ -115,8 +115,22 @@ describe('normalizeEvent', () => {
     );
     expect(event.log.length).toBe(1_000);
     expect(event.log[0]?.message.length).toBeLessThan(8_300);
-    expect(event.log[0]?.message).toMatch(/^ERROR start x+ …\[\d+ chars cut\]… x+ end$/);
+    // Cut between words: the 100,000 x's are one word, cut whole.
+    expect(event.log[0]?.message).toBe('ERROR start …[100000 chars cut]… end');
     expect(event.log.at(-1)?.message).toBe('line 4999');
+  });
+
+  // Lines are cut before they are redacted: the tail of a token a cut split kept 4,081 of its
+  // characters, with nothing left to say it was a token.
+  it('should leave no part of a word a cut falls in', () => {
+    const token = 'A1b2C3d4'.repeat(1_200);
+    const { message } = normalizeEvent({ log: [`ERROR auth failed session_token=${token} for user 7`] })
+      .log[0]!;
+    expect(message).toMatch(/^ERROR auth failed …\[\d+ chars cut\]… for user 7$/);
+    expect(message).not.toMatch(/A1b2C3d4/);
+    const json = `{"a":"${'x'.repeat(5_000)}","b":"${'y'.repeat(5_000)}","c":1}`;
+    // A JSON line keeps its punctuation around what was cut.
+    expect(normalizeEvent({ log: [json] }).log[0]?.message).toBe('{"a":" …[10007 chars cut]… ","c":1}');
   });
 
   it('should follow error causes', () => {

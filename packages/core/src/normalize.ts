@@ -314,7 +314,26 @@ function optionalString(value: unknown): string | undefined {
 export function cutMiddle(text: string, max = MAX_LINE_LENGTH): string {
   if (text.length <= max) return text;
   const half = Math.floor((max - 30) / 2);
-  return `${text.slice(0, half)} …[${text.length - 2 * half} chars cut]… ${text.slice(-half)}`;
+  // The cut falls between words: lines are cut before they are redacted, and the part of a token or a
+  // key's value the cut split (the tail of a session token, half a JWT) no longer looks like what it is.
+  const headEnd = lastBoundary(text, half);
+  const tailStart = firstBoundary(text, text.length - half);
+  return `${text.slice(0, headEnd).trimEnd()} …[${tailStart - headEnd} chars cut]… ${text.slice(tailStart).trimStart()}`;
+}
+
+/** What ends a word a secret could be part of (base64, hex, JWTs and URLs hold none of these). */
+const BOUNDARY = /[\s,;"'&()[\]{}<>|]/;
+
+/** The end of the last whole word within `text.slice(0, end)`: after its last boundary, or 0. */
+function lastBoundary(text: string, end: number): number {
+  for (let index = end; index > 0; index--) if (BOUNDARY.test(text[index - 1]!)) return index;
+  return 0;
+}
+
+/** The start of the first whole word from `start` on: at its first boundary, or the text's end. */
+function firstBoundary(text: string, start: number): number {
+  for (let index = start; index < text.length; index++) if (BOUNDARY.test(text[index]!)) return index;
+  return text.length;
 }
 
 function describe(value: unknown): string {
