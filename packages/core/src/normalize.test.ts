@@ -78,7 +78,8 @@ describe('normalizeEvent', () => {
     // Microseconds and nanoseconds (Go's UnixNano): the same time, not a date in the year 56000 or one
     // no Date can hold (an alert's rendering threw on it, and the alert was given up).
     expect(normalizeEvent({ log: ['x'], timestamp: 1796678837596719 }).timestamp).toBe(1796678837597);
-    expect(normalizeEvent({ log: ['x'], timestamp: 1796678837596719500 }).timestamp).toBe(1796678837597);
+    const nanoseconds = 1796678837596.7195 * 1e6;
+    expect(normalizeEvent({ log: ['x'], timestamp: nanoseconds }).timestamp).toBe(1796678837597);
     const now = () => 42;
     expect(normalizeEvent({ log: ['x'], timestamp: 1e300 }, { now }).timestamp).toBe(42);
   });
