@@ -16,7 +16,7 @@ export type { Fingerprint } from './fingerprint.js';
 export { fingerprintEvent, projectFingerprint } from './fingerprint.js';
 export { formatLog, renderValue } from './format-log.js';
 export type { NormalizeOptions } from './normalize.js';
-export { cutMiddle, errorInfoFrom, normalizeEvent } from './normalize.js';
+export { cutMiddle, errorInfoFrom, normalizeEvent, toRequest, toUser } from './normalize.js';
 export type { OfflineOptions } from './offline/analyze-offline.js';
 export { analyzeOffline } from './offline/analyze-offline.js';
 export type { RuleMatch } from './offline/match-rules.js';

@@ -241,7 +241,8 @@ function toSource(raw: unknown): TriageEvent['source'] {
   return { file: optionalString(file), function: optionalString(fn) ?? optionalString(func) };
 }
 
-function toRequest(raw: unknown): RequestInfo | undefined {
+/** A request's fields an event keeps (as text where they are not numbers); undefined for what is not an object. */
+export function toRequest(raw: unknown): RequestInfo | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const record = raw as Record<string, unknown>;
   return {
@@ -254,7 +255,8 @@ function toRequest(raw: unknown): RequestInfo | undefined {
   };
 }
 
-function toUser(raw: unknown): UserInfo | undefined {
+/** A user's fields an event keeps: id, email, pseudonym, and a username only to make the pseudonym from. */
+export function toUser(raw: unknown): UserInfo | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const { id, email, pseudonym, username } = raw as Record<string, unknown>;
   const user: UserInfo = {

@@ -80,10 +80,15 @@ const BASE_RULES: Rule[] = [
     /PRIVATE KEY/,
   ),
   rule(/\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g, '[jwt]', /eyJ/),
+  // The user may be empty (`redis://:pass@host`, Redis' and AMQP's usual form). The password runs to
+  // the last `@` before the path: one written with a raw `@` (`:p@ss@host`) kept what followed its
+  // first `@`. It stops at `?` and `#`, so an email in a query string is not taken for a host.
   rule(
-    /\b([a-z][a-z0-9+.-]{1,20}:\/\/)([^\s:@/]{1,100}):([^\s@/]{1,200})@/gi,
+    /\b([a-z][a-z0-9+.-]{1,20}:\/\/)([^\s:@/]{0,100}):([^\s/?#]{1,200})@/gi,
     (_m, scheme, user) => `${scheme}${user}:[secret]@`,
-    /:\/\/[^\s]*@/,
+    // Up to a `/`, as the pattern: `[^\s]*` read to the end of the line from every `://`, so a long
+    // line of them without an `@` took quadratic time (100 KB of `redis://:`, 0.7 s).
+    /:\/\/[^\s@/]*@/,
   ),
   // Provider keys by their published shapes.
   rule(/\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b/g, '[aws_key]', /A(?:KI|SI|GP|ID|RO)A/),
@@ -111,8 +116,78 @@ const BASE_RULES: Rule[] = [
   // line with an `@` and a long run of dots, dashes or digits (`1.2.3…`) was read again up to 64
   // characters from every boundary in it, 0.3 ms per KiB (bench/README.md, "Redacting pathological
   // lines"). A local part longer than 64 characters is now redacted whole rather than in part.
-  rule(/(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,}\b/g, '[email]', /@/),
+  // Letters are any script's, accents composed or not (`josé@exämple.com` passed whole), and the `@` may come percent-encoded
+  // (`?email=alice%40example.com`, `/users/alice%40example.com/reset`), as URLs and query strings
+  // carry it.
+  rule(
+    /(?<![\p{L}\p{M}\p{N}._%+-])[\p{L}\p{M}\p{N}._%+-]+(?:@|%40)[\p{L}\p{M}\p{N}.-]{1,253}\.\p{L}{2,}(?![\p{L}\p{M}\p{N}_])/gu,
+    '[email]',
+    /@|%40/,
+  ),
 ];
+
+/**
+ * The typed placeholders of the built-in rules. A value under a secret key that is one of them alone
+ * is left as it is (`token=[jwt]` says more than `token=[secret]`); one that holds one among other
+ * text is a secret whole: `"Summer2024! (sent by [email])"` kept the password around its email.
+ */
+const PLACEHOLDERS = [
+  'secret',
+  'redacted',
+  'email',
+  'card',
+  'iban',
+  'phone',
+  'ip',
+  'jwt',
+  'private_key',
+  'aws_key',
+  'github_token',
+  'stripe_key',
+  'slack_token',
+  'slack_webhook',
+  'google_key',
+  'anthropic_key',
+  'openai_key',
+  'groq_key',
+  'sendgrid_key',
+  'api_key',
+].join('|');
+/**
+ * Authorization schemes, kept before `[secret]` in an Authorization header or a secret key's value
+ * (`Authorization: Token [secret]`): the scheme names how the caller authenticated, which diagnoses.
+ * Any other first word of an Authorization header's value is taken for the credential itself.
+ */
+const AUTH_SCHEMES =
+  'Bearer|Basic|Digest|Token|ApiKey|Api-Key|Negotiate|NTLM|OAuth|DPoP|HOBA|Mutual|SSWS|SharedKey|AWS4-HMAC-SHA256|SCRAM-SHA-256|SCRAM-SHA-1|vapid|Hawk|GoogleLogin';
+const PLACEHOLDER_ONLY = new RegExp(`^(?:(?:${AUTH_SCHEMES})\\s+)?\\[(?:${PLACEHOLDERS})\\]$`, 'i');
+const CANONICAL_SCHEMES = new Set(AUTH_SCHEMES.split('|'));
+const LEADING_SCHEME = new RegExp(`^(?:${AUTH_SCHEMES})(?=\\s)`, 'i');
+
+/**
+ * A Cookie or Set-Cookie header's value is secret whole (every pair in it, not the first only), and
+ * so is an Authorization header's, whatever its scheme (`Token …`, `ApiKey …`, Digest's quoted
+ * parameters). The value runs to the end of the line, or to a quote that ends the JSON string the
+ * header was written in (`"msg":"… Cookie: a=b","level":…`), so a JSON line keeps its other fields.
+ * A value that opens with a quote or a bracket is left to the key=value rule, which reads it whole.
+ * Each alternative of the value starts with a different character: linear.
+ */
+const HEADER =
+  /(?<![\w.-])((?:set-)?cookie|(?:proxy-)?authorization)(\s{0,3}:[ \t]{0,3})(?![\s"'[{])((?:[^"\\\r\n]|\\.|"(?![ \t]*(?:[,}\]][ \t]*["{[]|[}\]])))+)/gi;
+
+const replaceHeader = (match: string, name: string, separator: string, value: string): string => {
+  let credential = value.trimEnd();
+  let after = value.slice(credential.length);
+  // A quote left over at the end closes the string the header was quoted in (`"Cookie: a=b"`); an
+  // even number of quotes are the value's own (Digest's `response="…"`).
+  if (credential.endsWith('"') && (credential.match(/(?<!\\)"/g)?.length ?? 0) % 2 === 1) {
+    credential = credential.slice(0, -1);
+    after = `"${after}`;
+  }
+  if (PLACEHOLDER_ONLY.test(credential)) return match;
+  const scheme = /authorization$/i.test(name) ? LEADING_SCHEME.exec(credential)?.[0] : undefined;
+  return `${name}${separator}${scheme ? `${scheme} ` : ''}[secret]${after}`;
+};
 
 /** Strings up to this length have their redaction remembered (see `text` in createRedactor). */
 const MEMO_MAX_LENGTH = 256;
@@ -122,14 +197,97 @@ const MEMO_ENTRIES = 4_096;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A UUID without its dashes: the form of Sentry's event ids. */
 const HEX_UUID = /^[0-9a-f]{32}$/i;
+/**
+ * Card prefixes (IIN ranges): Visa 4; Mastercard 51–55 and 2221–2720; Maestro 50, 56–58 and 6; Amex
+ * 34, 37; Diners 300–305, 309, 36, 38, 39; JCB 35; Discover 6011, 644–649, 65; UnionPay 62; Mir
+ * 2200–2204; RuPay 60. Numbers starting otherwise (epoch times start with 1) are left to be what they are.
+ */
+const CARD_PREFIX = String.raw`(?:4\d{3}|5[0-8]\d{2}|2[2-7]\d{2}|3(?:0[0-59]|[4-9]\d)\d|6\d{3})`;
 // Not the fraction of a decimal number (`"responseTime":31.4111111111111111` is a time, not a card).
-const CARD = /(?<!\d\.)\b(?:4\d{3}|5[1-5]\d{2}|2[2-7]\d{2}|3[47]\d{2}|6(?:011|5\d{2}))(?:[ -]?\d){9,15}\b/g;
-const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
+const CARD = new RegExp(String.raw`(?<!\d\.)\b${CARD_PREFIX}(?:[ -]?\d){9,15}\b`, 'g');
+/** A number (not text) that is a card: `{"card": 4111111111111111}` as JSON carries it. */
+const CARD_DIGITS = new RegExp(String.raw`^${CARD_PREFIX}\d{9,15}$`);
+/**
+ * IBAN length by country (SWIFT's IBAN registry, and the countries that use IBANs outside it): the
+ * candidate is cut to its country's length before the mod-97 check, so a word written after it
+ * (`BE68539007547034 EUR`, `BE68 5390 0754 7034 FROM`) no longer makes the check fail.
+ */
+const IBAN_LENGTHS = new Map(
+  `
+  AD24 AE23 AL28 AO25 AT20 AZ28 BA20 BE16 BF28 BG22 BH22 BI27 BJ28 BR29 BY28 CF27 CG27 CH21 CI28
+  CM27 CR22 CV25 CY28 CZ24 DE22 DJ27 DK18 DO28 DZ26 EE20 EG29 ES24 FI18 FK18 FO18 FR27 GA27 GB22
+  GE22 GI23 GL18 GQ27 GR27 GT28 GW25 HN28 HR21 HU28 IE22 IL23 IQ23 IR26 IS26 IT27 JO30 KM27 KW30
+  KZ20 LB28 LC32 LI21 LT20 LU20 LV21 LY25 MA28 MC27 MD24 ME22 MG27 MK19 ML28 MN20 MR27 MT31 MU30
+  MZ25 NE28 NI28 NL18 NO15 OM23 PK24 PL28 PS29 PT25 QA29 RO24 RS22 RU33 SA24 SC31 SD18 SE24 SI19
+  SK24 SM27 SN28 SO23 ST25 SV28 TD27 TG28 TL23 TN24 TR26 UA29 VA22 VG24 XK20 YE30
+`
+    .trim()
+    .split(/\s+/)
+    .map((entry) => [entry.slice(0, 2), Number(entry.slice(2))] as const),
+);
+// Any case (`be68 5390 …` passed): the country list and the length keep ordinary words out.
+const IBAN = new RegExp(
+  String.raw`\b(?:${[...IBAN_LENGTHS.keys()].join('|')})\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b`,
+  'gi',
+);
+/**
+ * North American numbers with or without a country code, and international ones written with a
+ * leading `+` (E.164: 8 to 15 digits, in groups split by a space, dot or dash, the area code
+ * possibly in parentheses: `+44 20 7946 0958`, `+49 (0)30 1234567`). A number without the `+` is
+ * matched only in the North American form: the others look like any run of numbers. Every group of
+ * the international form starts with a separator, so a run of digits splits one way only.
+ */
 const PHONE =
-  /(?<![\w+.:/-])(?:\+\d{1,3}[ .-]?)?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}(?![\w.:-])|(?<![\w.:/-])\+\d{10,14}\b/g;
+  /(?<![\w+.:/-])(?:\+\d{1,3}[ .-]?)?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}(?![\w.:-])|(?<![\w.:/-])\+\d{10,14}\b|(?<![\w+.:/-])\+\d{1,3}(?:[ .-]\d{1,10}|[ .-]?\(\d{1,5}\)\d{0,10}){1,6}(?![\w.:-])/g;
 const IPV4 = /\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b/g;
 const IPV6 =
   /(?<![\w:])(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}(?![\w:])|(?<![\w:])(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}:?){1,6}(?![\w:])/gi;
+
+/** A JSON or JavaScript string, escaped quotes included (`"a\"b"` was cut at its `\"`). */
+const DOUBLE_QUOTED = String.raw`"(?:[^"\\\n]|\\.)*"`;
+const SINGLE_QUOTED = String.raw`'(?:[^'\\\n]|\\.)*'`;
+/**
+ * A string inside a string (`\"hunter2\"`): up to the quote escaped as its opening one is, so a
+ * quote escaped deeper inside it (`\\\"`) does not end it.
+ */
+const ESCAPED_QUOTED = String.raw`(?<escapes>\\{1,7})"[^\n]*?(?<!\\)\k<escapes>"`;
+/** An unquoted value: up to a separator, placeholders included whole (`[email]` has a `]`). */
+const UNQUOTED = String.raw`(?:[^\s,;&}\]"'[]|\[(?:(?:${PLACEHOLDERS})\])?)+`;
+/**
+ * An array or object, two levels deep (`token: ["abc"]`, `credentials: {user: 'bob', pass: 'x'}`),
+ * on one line or several. Each alternative inside starts with a different character, so the text
+ * is read once. One that does not close takes the rest of its line.
+ */
+const ATOM = String.raw`\\[\s\S]|${DOUBLE_QUOTED}|${SINGLE_QUOTED}|[^[\]{}"'\\]`;
+const BRACKETED = String.raw`[[{](?:${ATOM}|[[{](?:${ATOM})*[\]}])*[\]}]|[[{][^\n]*`;
+/** What follows a secret key's separator: a string, `Scheme credential`, a structure, or a word. */
+const SECRET_VALUE = [
+  DOUBLE_QUOTED,
+  SINGLE_QUOTED,
+  ESCAPED_QUOTED,
+  String.raw`(?:${AUTH_SCHEMES})\s+${UNQUOTED}`,
+  // A placeholder first, so that `[email]` is not read as an array.
+  String.raw`\[(?:${PLACEHOLDERS})\](?:${UNQUOTED})?`,
+  BRACKETED,
+  UNQUOTED,
+].join('|');
+
+const replaceKeyValue = (match: string, quote: string, key: string, separator: string, value: string) => {
+  const opening = /^\\*["']/.exec(value)?.[0];
+  if (PLACEHOLDER_ONLY.test(opening ? value.slice(opening.length, -opening.length) : value)) return match;
+  const scheme = opening ? undefined : LEADING_SCHEME.exec(value)?.[0];
+  // Under another key than an Authorization, a word such as "token" in lower case is more likely
+  // prose than a scheme (`auth: token rejected`): the first word only is the value, as before.
+  if (
+    scheme &&
+    !CANONICAL_SCHEMES.has(scheme) &&
+    !/^(?:bearer|basic)$/i.test(scheme) &&
+    !/authorization/i.test(key)
+  )
+    return `${quote}${key}${quote}${separator}[secret]${value.slice(scheme.length)}`;
+  const secret = opening ? `${opening}[secret]${opening}` : scheme ? `${scheme} [secret]` : '[secret]';
+  return `${quote}${key}${quote}${separator}${secret}`;
+};
 
 /**
  * Compiles a redactor once (at setup, not per event). Placeholders are typed
@@ -144,12 +302,15 @@ export function createRedactor({
 }: RedactOptions = {}): Redactor {
   const sensitive = [...SENSITIVE_KEYS, ...keys].map((key) => key.toLowerCase());
   const keyAlternatives = sensitive.map(escapeRegExp).join('|');
-  // A key is a whole run of name characters holding a sensitive word (`db.password`, `X-Auth-Token`).
-  // It starts only where such a run starts: tried from every character, as before, a line holding
-  // one of the words and a long run of name characters took up to 2 ms per KiB (bench/README.md,
-  // "Redacting pathological lines"). What precedes the word is no longer limited to 40 characters.
+  // A key is a whole run of name characters holding a sensitive word (`db.password`, `X-Auth-Token`),
+  // or a bracketed one after a name (`user[password]`, Rails' and PHP's form parameters; not a line's
+  // `[auth]:` tag). It starts only where such a run starts: tried from every character, as before, a
+  // line holding one of the words and a long run of name characters took up to 2 ms per KiB
+  // (bench/README.md, "Redacting pathological lines"). What precedes the word is no longer limited
+  // to 40 characters. Its quote may be escaped (`{\"password\":\"hunter2\"}`, JSON inside a JSON
+  // string), and `=>` separates it too (a Ruby hash).
   const keyValue = new RegExp(
-    `(?<![\\w.-])(["']?)([\\w.-]*(?:${keyAlternatives})[\\w.-]{0,40})\\1(\\s{0,3}[=:]\\s{0,3})("[^"\\n]*"|'[^'\\n]*'|(?:Bearer|Basic)\\s+\\S+|[^\\s,;&}\\]"']+)`,
+    String.raw`(?<![\w.-])(\\{0,7}["']|)((?<=[\w\]]\[)[\w.-]*(?:${keyAlternatives})[\w.-]{0,40}\](?:\[[\w.-]*\])*|[\w.-]*(?:${keyAlternatives})[\w.-]{0,40})\1(\s{0,3}(?:=>|[=:])\s{0,3})(${SECRET_VALUE})`,
     'gi',
   );
   const rules: Rule[] = [
@@ -157,17 +318,11 @@ export function createRedactor({
       rule(typeof pattern === 'string' ? new RegExp(pattern, 'g') : withGlobal(pattern), replacement),
     ),
     ...BASE_RULES,
-    rule(
-      keyValue,
-      (_m, quote, key, separator, value) =>
-        /\[[a-z_]+\]/.test(value)
-          ? `${quote}${key}${quote}${separator}${value}`
-          : `${quote}${key}${quote}${separator}${quoteLike(value)}`,
-      new RegExp(keyAlternatives, 'i'),
-    ),
+    rule(HEADER, replaceHeader, /cookie|authorization/i),
+    rule(keyValue, replaceKeyValue, new RegExp(keyAlternatives, 'i')),
     rule(CARD, (match) => (luhn(match.replace(/\D/g, '')) ? '[card]' : match), /\d{4}/),
-    rule(IBAN, (match) => (ibanValid(match) ? '[iban]' : match), /[A-Z]{2}\d{2}/),
-    rule(PHONE, '[phone]', /\d{3}[ .-]\d{3}|\+\d{10}/),
+    rule(IBAN, redactIban, /\b[a-z]{2}\d{2}/i),
+    rule(PHONE, (match) => (phoneDigits(match) ? '[phone]' : match), /\d{3}[ .-]\d{3}|\+\d{1,3}[ .(-]/),
   ];
   if (ipAddresses !== 'none') {
     rules.push(
@@ -184,18 +339,6 @@ export function createRedactor({
       ),
     );
   }
-
-  // Field names repeat from event to event: remember the verdict for the first few thousand seen.
-  const keyVerdicts = new Map<string, boolean>();
-  const isSensitiveKey = (key: string) => {
-    let verdict = keyVerdicts.get(key);
-    if (verdict === undefined) {
-      const lower = key.toLowerCase();
-      verdict = sensitive.some((candidate) => lower.includes(candidate));
-      if (keyVerdicts.size < 5_000) keyVerdicts.set(key, verdict);
-    }
-    return verdict;
-  };
 
   // Every hint in two scans (the case-sensitive ones, then the few that fold case): most strings of
   // an event (levels, names, paths) pass none, and two scans reject them where a test per rule took
@@ -255,6 +398,21 @@ export function createRedactor({
     return remembered(input);
   };
 
+  // Field names repeat from event to event: remember, for the first few thousand seen, whether one is
+  // secret and what it reads redacted. A name is text the application chose like any other: an email
+  // or a token made into a key (`{"alice@example.com": 12}`, a tag `customer:carol@example.com`) was
+  // kept as it came.
+  const keyVerdicts = new Map<string, { name: string; secret: boolean }>();
+  const judgeKey = (key: string) => {
+    let verdict = keyVerdicts.get(key);
+    if (verdict === undefined) {
+      const lower = key.toLowerCase();
+      verdict = { name: text(key), secret: sensitive.some((candidate) => lower.includes(candidate)) };
+      if (keyVerdicts.size < 5_000) keyVerdicts.set(key, verdict);
+    }
+    return verdict;
+  };
+
   // A deep copy that JSON can write, whatever the application logged: past MAX_DEPTH, a reference to an
   // object being copied (a cycle), a value whose getters throw, each becomes a marker. Before, a value
   // nested past 20 levels was kept as it was, unredacted (an email 25 levels down in a field was
@@ -263,7 +421,9 @@ export function createRedactor({
   const ancestors: object[] = [];
   const walk = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') return text(value);
-    if (typeof value === 'bigint') return `${value}n`;
+    if (typeof value === 'number') return isCardNumber(value) ? '[card]' : value;
+    if (typeof value === 'bigint')
+      return CARD_DIGITS.test(`${value}`) && luhn(`${value}`) ? '[card]' : `${value}n`;
     if (typeof value !== 'object' || value === null) return value;
     if (depth > MAX_DEPTH) return TOO_DEEP;
     if (ancestors.includes(value)) return CIRCULAR;
@@ -274,15 +434,24 @@ export function createRedactor({
       const toJSON = (value as { toJSON?: unknown }).toJSON;
       if (typeof toJSON === 'function') return walk(toJSON.call(value), depth + 1);
       const copy: Record<string, unknown> = {};
+      // Once a name was redacted, two may read the same (`a@x.com` and `b@x.com` both `[email]`):
+      // the later ones are numbered (`[email]#2`), so no value is lost.
+      let renamed = false;
       for (const key in value) {
         if (!Object.hasOwn(value, key)) continue;
         const inner = (value as Record<string, unknown>)[key];
         // A normalized event names every optional field; the absent ones are left out of the copy.
         if (inner === undefined) continue;
-        copy[key] =
-          typeof inner === 'string' && inner !== '' && isSensitiveKey(key)
-            ? '[secret]'
-            : walk(inner, depth + 1);
+        const { name, secret } = judgeKey(key);
+        const copied = secret ? secretOf(inner) : walk(inner, depth + 1);
+        if (name === key && !renamed) {
+          copy[key] = copied;
+          continue;
+        }
+        renamed = true;
+        let free = name;
+        for (let count = 2; Object.hasOwn(copy, free); count++) free = `${name}#${count}`;
+        copy[free] = copied;
       }
       return copy;
     } catch {
@@ -296,10 +465,38 @@ export function createRedactor({
   return { text, event: (event) => walk(event, 0) as TriageEvent };
 }
 
-function quoteLike(value: string): string {
-  if (value.startsWith('"')) return '"[secret]"';
-  if (value.startsWith("'")) return "'[secret]'";
-  return '[secret]';
+/**
+ * The value under a secret key: whatever it is, a number (`password: 12345678`), an array (`auth:
+ * ['bob', 'hunter2']`) or an object (`credentials: {user, pass}`), it is `[secret]`; only a string
+ * was before. An empty string, null and a boolean are kept: they hold no secret, and "the password
+ * was empty", "no session", "authenticated: false" are what a diagnosis looks for.
+ */
+function secretOf(value: unknown): unknown {
+  return value === '' || value === null || typeof value === 'boolean' ? value : '[secret]';
+}
+
+/** Whole numbers of 13 to 19 digits, the lengths of cards; epoch milliseconds start with 1. */
+function isCardNumber(value: number): boolean {
+  if (!Number.isSafeInteger(value) || value < 1e12) return false;
+  const digits = String(value);
+  return CARD_DIGITS.test(digits) && luhn(digits);
+}
+
+/** The IBAN cut to its country's length, so that what was written after it is no part of the check. */
+function redactIban(match: string): string {
+  const upper = match.toUpperCase();
+  const length = IBAN_LENGTHS.get(upper.slice(0, 2)) ?? 0;
+  let end = 0;
+  for (let kept = 0; end < match.length && kept < length; end++) if (match[end] !== ' ') kept++;
+  if (upper.slice(0, end).replace(/ /g, '').length !== length) return match;
+  return ibanValid(upper.slice(0, end)) ? `[iban]${match.slice(end)}` : match;
+}
+
+/** E.164 holds at most 15 digits; fewer than 8 is not a phone number with its country code. */
+function phoneDigits(match: string): boolean {
+  let digits = 0;
+  for (const char of match) if (char >= '0' && char <= '9') digits++;
+  return digits >= 8 && digits <= 15;
 }
 
 function withGlobal(pattern: RegExp): RegExp {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import type { TriageEvent } from '@triage/core';
+import type { RequestInfo, TriageEvent } from '@triage/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTriage, type Triage } from '../triage.js';
 import { HttpTransport, type HttpTransportOptions } from './http-transport.js';
@@ -584,6 +584,22 @@ describe('HttpTransport', () => {
     expect(readdirSync(directory)).toEqual([]);
   });
 
+  it('should keep a replayed file whose events were dropped for the key, not for what they hold', async () => {
+    const { mkdtempSync, readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { CrashKeeper } = await import('../crash-keeping.js');
+    const directory = mkdtempSync(join(tmpdir(), 'triage-kept-'));
+    new CrashKeeper(directory).keepWritten([1, 2].map((index) => JSON.stringify(event(index))));
+    // A key rotated meanwhile: the server never had them, and a start with the new key should send them.
+    const server = await startServer(() => ({ status: 401 }));
+    const { transport } = transportFor(server.dsn, { keeper: new CrashKeeper(directory) });
+    expect(await transport.replayKept()).toBe(2);
+    expect(await transport.flush(5_000)).toBe(false);
+    expect(transport.stats()).toMatchObject({ dropped: { unauthorized: 2 } });
+    expect(readdirSync(directory)).toHaveLength(1);
+  });
+
   it('should replace a replayed file with the one it keeps again at a crash, not add another', async () => {
     const { mkdtempSync, readdirSync, readFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
@@ -720,6 +736,57 @@ describe('createTriage with a DSN', () => {
     });
     expect(custom.event.log[0]?.message).toBe('[verb] failed for [email] with key [stripe_key]');
     triage = undefined;
+  });
+
+  // The user and request were sent as the application gave them (redacted): a name, a phone number,
+  // an address and the request's cookies left the process, for the server to drop on arrival.
+  it('should send only the user and request fields the server keeps', async () => {
+    const server = await startServer();
+    triage = createTriage({ dsn: server.dsn, summary: 'none' });
+    const scope = triage.scope({
+      func: 'Checkout',
+      user: { id: '42', name: 'Jane Doe', phone: '+1 415 555 2671', address: '1 Main St, Springfield' },
+      request: {
+        method: 'POST',
+        url: '/checkout',
+        status: 500,
+        headers: { 'user-agent': 'curl/8', 'x-count': 3 as unknown as string },
+        cookies: { sid: 's3cr3tSessionValue' },
+      } as RequestInfo,
+    });
+    scope.error('checkout failed');
+    scope.end();
+    expect(await triage.flush(5_000)).toBe(true);
+    const request = server.requests[0]!;
+    const wire = (
+      request.headers['content-encoding'] === 'gzip' ? gunzipSync(request.raw) : request.raw
+    ).toString();
+    for (const dropped of ['Jane Doe', '415', 'Main St', 's3cr3tSessionValue', 'cookies'])
+      expect(wire).not.toContain(dropped);
+    const [sent] = request.events;
+    expect(Object.keys(sent?.user ?? {}).sort()).toEqual(['id', 'pseudonym']);
+    expect(sent?.user?.id).toBe('42');
+    expect(sent?.request).toEqual({
+      method: 'POST',
+      url: '/checkout',
+      status: 500,
+      headers: { 'user-agent': 'curl/8', 'x-count': '3' },
+    });
+  });
+
+  // A JavaScript application's ids are often numbers: the pseudonym's HMAC threw on one, and the
+  // event was dropped as `event-failed`.
+  it('should send the event of a user whose id is a number, the id as text', async () => {
+    const server = await startServer();
+    triage = createTriage({ dsn: server.dsn, summary: 'none' });
+    const scope = triage.scope({ func: 'Checkout', user: { id: 42 as unknown as string } });
+    scope.error('checkout failed');
+    scope.end();
+    expect(await triage.flush(5_000)).toBe(true);
+    expect(server.requests[0]?.events[0]?.user).toEqual({
+      id: '42',
+      pseudonym: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
   });
 
   it('should read TRIAGE_DSN, and count a dropped batch in the client stats', async () => {

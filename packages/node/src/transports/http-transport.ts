@@ -6,6 +6,8 @@ import {
   type RedactOptions,
   type Redactor,
   type TriageEvent,
+  toRequest,
+  toUser,
 } from '@triage/core';
 import type { CrashKeeper, KeptCrash } from '../crash-keeping.js';
 import { parseDsn } from './parse-dsn.js';
@@ -88,6 +90,12 @@ interface FlushWaiter {
 const UNAVAILABLE = new Set([408, 502, 503, 504]);
 /** Answers of 500 (and other 5xx) to one batch before it is split, or its one event dropped. */
 const SERVER_ERROR_ATTEMPTS = 3;
+/**
+ * Drops for what the events hold, which no later start would change: a replayed file whose events
+ * all went or were dropped so is deleted. Any other drop (closing, a crash, a full buffer, a refused
+ * key, a redirect) leaves it for a later start.
+ */
+const REFUSED_FOR_WHAT_THEY_HOLD = new Set(['rejected', 'too-large', 'server-error', 'event-failed']);
 /** Why keepAtExit aborts the request in flight: not the server's doing. */
 const EXITING = new Error('the process is exiting');
 
@@ -472,7 +480,7 @@ export class HttpTransport implements Transport {
       try {
         // Nothing leaves the process unredacted: the server redacts again, but the network and its
         // proxies see only this. Built here, in the background, never on the request path.
-        const event = this.#redactor.event(this.#pseudonymize(job.event()));
+        const event = this.#redactor.event(this.#pseudonymize(withKnownFields(job.event())));
         batch.push({ seq, json: serializeEvent(event) });
       } catch (error) {
         this.#drop('event-failed', [{ seq }]);
@@ -703,8 +711,9 @@ export class HttpTransport implements Transport {
   /** Counts a drop of `count` events; `items` are the buffered ones among them, which flush() waits for. */
   #drop(reason: string, items: Array<{ seq: number }>, count = items.length) {
     if (count === 0) return;
-    // Closing or crashing with nowhere to keep them: their kept file, if any, stays for a later start.
-    this.#settle(items, false, reason === 'closed' || reason === 'crash');
+    // Dropped for a reason of this process or of the way to the server, not for what they hold: their
+    // kept file, if any, stays for a later start (a key rotated back, a buffer no longer full).
+    this.#settle(items, false, !REFUSED_FOR_WHAT_THEY_HOLD.has(reason));
     this.#dropped[reason] = (this.#dropped[reason] ?? 0) + count;
     try {
       this.#settings.onDrop(reason, count);
@@ -723,6 +732,19 @@ export class HttpTransport implements Transport {
       // nowhere left to report
     }
   }
+}
+
+/**
+ * The event with its user and request reduced to the fields the server keeps (as core's
+ * `normalizeEvent` reads them): what an application gave besides (`user: {name, phone, address}`,
+ * `request.cookies`) was sent, redacted only by the rules it happened to meet, and dropped on
+ * arrival. With normalize's own readers of them, not `normalizeEvent` itself: it drops
+ * `droppedEntries` and throws on an event with nothing in its log, which an event the SDK built
+ * may be.
+ */
+function withKnownFields(event: TriageEvent): TriageEvent {
+  if (event.user === undefined && event.request === undefined) return event;
+  return { ...event, user: toUser(event.user), request: toRequest(event.request) };
 }
 
 function messageOf(problem: unknown): string {
