@@ -43,6 +43,7 @@ export type {
   RoutingRule,
 } from './routing/route-alert.js';
 export { CHANNELS, DEFAULT_ROUTING_POLICY, inQuietHours, routeAlert } from './routing/route-alert.js';
+export { truncate } from './truncate.js';
 export type {
   ErrorInfo,
   Level,

@@ -67,6 +67,10 @@ describe('notifiersFromEnv', () => {
       { TRIAGE_SENDGRID_URL: 'https://sendgrid.example/v3/mail/send' },
       'TRIAGE_SENDGRID_URL needs TRIAGE_SENDGRID_API_KEY',
     ],
+    [
+      { TRIAGE_SENDGRID_API_KEY: 'SG.x', TRIAGE_ALERT_TO: 'ops@example.com' },
+      'TRIAGE_SENDGRID_API_KEY needs TRIAGE_ALERT_FROM: a sender verified in your SendGrid account',
+    ],
   ])('should refuse at start-up %j', (env, message) => {
     expect(() => notifiersFromEnv(env)).toThrow(new ConfigError(message));
   });

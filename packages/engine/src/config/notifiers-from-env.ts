@@ -56,6 +56,12 @@ export function notifiersFromEnv(env: Env = process.env): Notifier[] {
     }
     notifiers.push(createSmtpNotifier({ url: smtpUrl, to: recipients(), from, dashboardUrl }));
   } else if (sendgridKey) {
+    // SendGrid sends only from a sender verified on its account: the default, triage@localhost, never is,
+    // and every email was refused (403) and ended as a dead letter.
+    if (value('TRIAGE_ALERT_FROM') === undefined)
+      throw new ConfigError(
+        'TRIAGE_SENDGRID_API_KEY needs TRIAGE_ALERT_FROM: a sender verified in your SendGrid account',
+      );
     notifiers.push(
       createSendGridNotifier({
         apiKey: sendgridKey,

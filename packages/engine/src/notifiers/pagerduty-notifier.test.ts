@@ -86,6 +86,18 @@ describe('createPagerDutyNotifier', () => {
     expect(payload.summary).toMatch(/x…$/);
   });
 
+  it('should not cut the summary through an emoji', async () => {
+    pagerDuty = await startFakePagerDuty();
+    await createPagerDutyNotifier({ routingKey, url: pagerDuty.url }).send(
+      fakeAlert({ analysis: { summary: '😀'.repeat(1_000) } }),
+    );
+    const { payload } = pagerDuty.requests[0]!.body as { payload: { summary: string } };
+    expect(payload.summary.length).toBeLessThanOrEqual(1024);
+    // No lone surrogate: the text is whole emoji, then the ellipsis.
+    expect(payload.summary).toMatch(/😀…$/u);
+    expect(payload.summary.isWellFormed()).toBe(true);
+  });
+
   it("should not retry a 400 and report PagerDuty's errors", async () => {
     pagerDuty = await startFakePagerDuty();
     const notifier = createPagerDutyNotifier({ routingKey: 'not-an-integration-key', url: pagerDuty.url });

@@ -1,4 +1,4 @@
-import type { Severity } from '@triage/core';
+import { type Severity, truncate } from '@triage/core';
 import { ConfigError } from '../errors/config-error.js';
 import type { Issue } from '../ports/issue-store.js';
 import type { Alert, Notifier } from '../ports/notifier.js';
@@ -63,7 +63,7 @@ export function createPagerDutyNotifier({
         event_action: 'trigger',
         dedup_key: issue.fingerprint,
         payload: {
-          summary: summary.length > MAX_SUMMARY ? `${summary.slice(0, MAX_SUMMARY - 1)}…` : summary,
+          summary: truncate(summary, MAX_SUMMARY),
           // `source` is required: the affected system, which for an application error is its service.
           source: event.service ?? issue.service ?? 'unknown service',
           severity: SEVERITY[analysis.severity] ?? 'error',

@@ -1,3 +1,4 @@
+import { truncate } from '@triage/core';
 import type { Alert } from '../ports/notifier.js';
 
 export interface RenderedEmail {
@@ -16,7 +17,7 @@ export function renderAlertEmail(
   dashboardUrl?: string,
 ): RenderedEmail {
   const { analysis } = result;
-  const subject = oneLine(`[${analysis.severity.toUpperCase()}] ${analysis.title}`).slice(0, 200);
+  const subject = truncate(oneLine(`[${analysis.severity.toUpperCase()}] ${analysis.title}`), 200);
   const where =
     [event.source?.function, event.source?.file].filter(Boolean).join(' in ') ||
     event.service ||
