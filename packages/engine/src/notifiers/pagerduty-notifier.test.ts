@@ -88,14 +88,17 @@ describe('createPagerDutyNotifier', () => {
 
   it('should not cut the summary through an emoji', async () => {
     pagerDuty = await startFakePagerDuty();
-    await createPagerDutyNotifier({ routingKey, url: pagerDuty.url }).send(
-      fakeAlert({ analysis: { summary: '😀'.repeat(1_000) } }),
-    );
-    const { payload } = pagerDuty.requests[0]!.body as { payload: { summary: string } };
-    expect(payload.summary.length).toBeLessThanOrEqual(1024);
-    // No lone surrogate: the text is whole emoji, then the ellipsis.
-    expect(payload.summary).toMatch(/😀…$/u);
-    expect(payload.summary.isWellFormed()).toBe(true);
+    const notifier = createPagerDutyNotifier({ routingKey, url: pagerDuty.url });
+    // With and without one more character before them, so that the cut falls inside a pair once.
+    for (const pad of ['', 'x'])
+      await notifier.send(fakeAlert({ analysis: { summary: pad + '😀'.repeat(1_000) } }));
+    for (const request of pagerDuty.requests) {
+      const { summary } = (request.body as { payload: { summary: string } }).payload;
+      expect(summary.length).toBeLessThanOrEqual(1024);
+      // No lone surrogate: whole emoji, then the ellipsis.
+      expect(summary).toMatch(/😀…$/u);
+      expect(summary).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+    }
   });
 
   it("should not retry a 400 and report PagerDuty's errors", async () => {
