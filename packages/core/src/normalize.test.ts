@@ -181,3 +181,51 @@ describe('cutMiddle', () => {
     expect(cutMiddle('short', 100)).toBe('short');
   });
 });
+
+describe('cutMiddle, edge cases', () => {
+  const words = Array.from({ length: 400 }, (_, index) => `word${index}`).join(' ');
+
+  it('should never be longer than max, however small', () => {
+    for (const max of [0, 1, 5, 10, 17, 20, 25, 29, 30, 31, 40, 60, 100]) {
+      for (const text of [words, 'x'.repeat(9_045), `${'x'.repeat(50)} ${'y'.repeat(50)}`]) {
+        const cut = cutMiddle(text, max);
+        expect(cut.length).toBeLessThanOrEqual(max);
+      }
+    }
+    expect(cutMiddle('x'.repeat(9_045), 20)).toBe('…[9045 chars cut]…');
+  });
+
+  it('should put no space beside the marker where a side is empty', () => {
+    expect(cutMiddle('x'.repeat(9_045), 100)).toBe('…[9045 chars cut]…');
+    const cut = cutMiddle(`${'x'.repeat(9_000)} tail`, 100);
+    expect(cut).toBe('…[9000 chars cut]… tail');
+  });
+
+  it('should cut a side with no boundary hard, but never keep a piece of a split word', () => {
+    // Text without spaces (Chinese, Japanese) keeps both sides.
+    const cjk = '这是一个没有空格的很长的日志行'.repeat(100);
+    const cut = cutMiddle(cjk, 100);
+    expect(cut.startsWith(cjk.slice(0, 30))).toBe(true);
+    expect(cut.endsWith(cjk.slice(-30))).toBe(true);
+    expect(cut.length).toBeLessThanOrEqual(100);
+    // A long token, or one among the text without spaces, is dropped whole, not split.
+    const token = 'A1b2C3d4'.repeat(10);
+    for (const text of [
+      `${'日志'.repeat(10)}${token}${'日志'.repeat(500)}`,
+      `${'日志'.repeat(500)}${token}${'日志'.repeat(10)}`,
+    ]) {
+      expect(cutMiddle(text, 100).replace(/…\[\d+ chars cut\]…/, '')).not.toMatch(/[A-Za-z0-9]/);
+    }
+    expect(cutMiddle('x'.repeat(9_045), 100)).not.toMatch(/x/);
+  });
+
+  it('should still cut between words', () => {
+    const cut = cutMiddle(words, 100);
+    expect(cut).toMatch(/^word0 .* …\[\d+ chars cut\]… .* word399$/);
+    for (const piece of cut
+      .replace(/…\[\d+ chars cut\]…/, '')
+      .trim()
+      .split(/\s+/))
+      expect(words.split(' ')).toContain(piece);
+  });
+});

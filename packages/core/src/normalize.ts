@@ -312,15 +312,48 @@ function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** Cuts the middle out of an over-long line: the start and the end carry the meaning. */
+/**
+ * Cuts the middle out of an over-long line: the start and the end carry the meaning. The result is
+ * never longer than `max`: below 32, there is no room for both ends, and it is the marker alone, or
+ * the line cut hard where even the marker does not fit.
+ */
 export function cutMiddle(text: string, max = MAX_LINE_LENGTH): string {
   if (text.length <= max) return text;
+  // 30 holds the marker (13 characters and the count's digits) and the spaces around it.
   const half = Math.floor((max - 30) / 2);
+  if (half < 1) {
+    const marker = `…[${text.length} chars cut]…`;
+    return marker.length <= max ? marker : text.slice(0, Math.max(0, max));
+  }
   // The cut falls between words: lines are cut before they are redacted, and the part of a token or a
   // key's value the cut split (the tail of a session token, half a JWT) no longer looks like what it is.
-  const headEnd = lastBoundary(text, half);
-  const tailStart = firstBoundary(text, text.length - half);
-  return `${text.slice(0, headEnd).trimEnd()} …[${tailStart - headEnd} chars cut]… ${text.slice(tailStart).trimStart()}`;
+  // A side with no boundary at all (text without spaces: Chinese, Japanese) is cut hard, but never
+  // inside a run of a token's characters: a split word is dropped whole, as before.
+  let headEnd = lastBoundary(text, half);
+  if (headEnd === 0) headEnd = tokenStart(text, half);
+  let tailStart = firstBoundary(text, text.length - half);
+  if (tailStart === text.length) tailStart = tokenEnd(text, text.length - half);
+  const head = text.slice(0, headEnd).trimEnd();
+  const tail = text.slice(tailStart).trimStart();
+  const marker = `…[${tailStart - headEnd} chars cut]…`;
+  return [head, marker, tail].filter((part) => part !== '').join(' ');
+}
+
+/** The characters of a token (base64, hex, a JWT, a URL's path or query): a word a secret can be. */
+const TOKEN_CHAR = /[\w+/=.~%-]/;
+
+/** `index`, or where the run of token characters it falls inside starts. */
+function tokenStart(text: string, index: number): number {
+  if (index <= 0 || index >= text.length || !TOKEN_CHAR.test(text[index]!)) return index;
+  while (index > 0 && TOKEN_CHAR.test(text[index - 1]!)) index--;
+  return index;
+}
+
+/** `index`, or where the run of token characters it falls inside ends. */
+function tokenEnd(text: string, index: number): number {
+  if (index <= 0 || index >= text.length || !TOKEN_CHAR.test(text[index - 1]!)) return index;
+  while (index < text.length && TOKEN_CHAR.test(text[index]!)) index++;
+  return index;
 }
 
 /** What ends a word a secret could be part of (base64, hex, JWTs and URLs hold none of these). */

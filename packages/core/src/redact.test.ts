@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createRedactor, luhn } from './redact.js';
 import type { TriageEvent } from './types.js';
 
@@ -203,7 +203,6 @@ describe('createRedactor().text, forms the review found passing', () => {
     ['Set-Cookie: sid=s3cr3tSessionValue123; Path=/; HttpOnly', 'Set-Cookie: [secret]'],
     ['Authorization: Token 9f8e7d6c5b4a39281706', 'Authorization: Token [secret]'],
     ['Authorization: ApiKey 9f8e7d6c5b4a39281706', 'Authorization: ApiKey [secret]'],
-    ['authorization: 9f8e7d6c5b4a39281706 (from cache)', 'authorization: [secret]'],
     ['Authorization: Digest username="bob", response="6629fae49393a053"', 'Authorization: Digest [secret]'],
     ['authorization=Token 9f8e7d6c5b4a user=bob', 'authorization=Token [secret] user=bob'],
     // Written inside a JSON string, the header ends with it: the line's other fields stay.
@@ -267,6 +266,10 @@ describe('createRedactor().text, forms the review found passing', () => {
       'be68 5390 ',
       'user[password][',
       '\\"token\\":\\"',
+      'Cookie: a=b;',
+      'Authorization: a=b, ',
+      'a://b:c#d?',
+      '+1-2 ',
     ];
     const started = performance.now();
     for (const unit of units) redact.text(unit.repeat(Math.ceil(300_000 / unit.length)));
@@ -344,7 +347,7 @@ describe('createRedactor().event, values and names the review found passing', ()
     });
   });
 
-  it('should redact a card written as a number, wherever it is, and keep other numbers', () => {
+  it('should redact a card written as a number under a key that names one, and keep other numbers', () => {
     const fields = {
       card: 4111111111111111,
       payment: { pan: 3530111333300000, amount: 12.5 },
@@ -359,7 +362,7 @@ describe('createRedactor().event, values and names the review found passing', ()
       at: 1_700_000_000_000,
       orderId: 4111111111111112,
       took: 31.4111111111111,
-      big: '[card]',
+      big: '6200000000000005n',
     });
   });
 
@@ -442,5 +445,156 @@ describe('luhn', () => {
     expect(luhn('4111111111111111')).toBe(true);
     expect(luhn('4111111111111112')).toBe(false);
     expect(luhn('1234')).toBe(false);
+  });
+});
+
+describe('createRedactor, the second review (d73d7e7)', () => {
+  const withFields = (fields: Record<string, unknown>): TriageEvent => ({
+    id: 'e5',
+    timestamp: 1,
+    level: 'error',
+    log: [{ level: 'error', message: 'm', fields }],
+  });
+
+  it('should number names that read the same in work linear in their count, keeping every value', () => {
+    // Each new `[email]` key rescanned `#2`, `#3`… from 2: 10,000 keys took 6.9 s of the event loop.
+    const emailKeys = (count: number) =>
+      Object.fromEntries(Array.from({ length: count }, (_, index) => [`user${index}@example.com`, index]));
+    const spy = vi.spyOn(Object, 'hasOwn');
+    try {
+      redact.event(withFields(emailKeys(2_000)));
+      // Two per key (the own-key test and the free name's); the rescan made 2 million.
+      expect(spy.mock.calls.length).toBeLessThan(20_000);
+    } finally {
+      spy.mockRestore();
+    }
+    const started = performance.now();
+    const fields = redact.event(withFields(emailKeys(20_000))).log[0]?.fields ?? {};
+    expect(performance.now() - started).toBeLessThan(3_000);
+    const values = Object.values(fields);
+    expect(values).toHaveLength(20_000);
+    expect(new Set(values).size).toBe(20_000);
+    expect(fields['[email]']).toBe(0);
+    expect(fields['[email]#20000']).toBe(19_999);
+  });
+
+  it('should keep numbering past a name that was already taken', () => {
+    const fields = redact.event(withFields({ 'a@x.com': 1, '[email]#2': 2, 'b@x.com': 3, 'c@x.com': 4 }))
+      .log[0]?.fields;
+    expect(fields).toEqual({ '[email]': 1, '[email]#2': 2, '[email]#3': 3, '[email]#4': 4 });
+  });
+
+  it.each([
+    // A password holding `#` or `?` (the redactor before d73d7e7 took it).
+    ['mysql://app:p#ss@db/orders', 'mysql://app:[secret]@db/orders'],
+    ['postgres://app:abc#1?x@db:5432/orders', 'postgres://app:[secret]@db:5432/orders'],
+    ['redis://:pa?ss#w@cache:6379', 'redis://:[secret]@cache:6379'],
+    ['https://user:pw@host?next=a@b.com', 'https://user:[secret]@host?next=[email]'],
+    // Headers: a Cookie's pairs, an Authorization's one credential; the prose and fields around stay.
+    [
+      'WARN Authorization: token expired for user 42, request_id=abc status=401 path=/v1/orders',
+      'WARN Authorization: token expired for user 42, request_id=abc status=401 path=/v1/orders',
+    ],
+    ['authorization: denied for user 42 (role=viewer)', 'authorization: denied for user 42 (role=viewer)'],
+    [
+      'curl -H "Authorization: Bearer abc.def" https://api.example.com/v1/orders',
+      'curl -H "Authorization: Bearer [secret]" https://api.example.com/v1/orders',
+    ],
+    ['msg="Cookie: sid=abc" level=error route=/x', 'msg="Cookie: [secret]" level=error route=/x'],
+    ['Cookie:    sid=abc', 'Cookie:    [secret]'],
+    ['Authorization:     Token abc123', 'Authorization:     Token [secret]'],
+    ['Cookie: a=1; b=2; then the request failed', 'Cookie: [secret]; then the request failed'],
+    ['Cookie: sid=abc, status=401', 'Cookie: [secret], status=401'],
+    ['cookie: sid="quoted"; b=2 then', 'cookie: [secret] then'],
+    [
+      'Set-Cookie: sid=abc123; Path=/; Expires=Wed, 21 Oct 2015 07:28:00 GMT; HttpOnly then it failed',
+      'Set-Cookie: [secret] then it failed',
+    ],
+    [
+      'Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, Signature=5d67 ok',
+      'Authorization: AWS4-HMAC-SHA256 [secret] ok',
+    ],
+    ['{\\"msg\\":\\"Cookie: sid=abc\\",\\"x\\":1}', '{\\"msg\\":\\"Cookie: [secret]\\",\\"x\\":1}'],
+    ['Authorization: Custom Zm9vOmJhcg== for bob', 'Authorization: Custom [secret] for bob'],
+    ['authorization: 9f8e7d6c5b4a39281706 (from cache)', 'authorization: [secret] (from cache)'],
+    // Phones with `+`, after `:`, `/` or `=`, and before a full stop.
+    ['phone:+44 20 7946 0958', 'phone:[phone]'],
+    ['tel:+1-555-123-4567', 'tel:[phone]'],
+    ['tel:+442079460958', 'tel:[phone]'],
+    ['/v1/users/+4915112345679/verify', '/v1/users/[phone]/verify'],
+    ['call +44 20 7946 0958.', 'call [phone].'],
+    ['fax=+1 (415) 555-2671', 'fax=[phone]'],
+  ])('should redact %j', (input, expected) => {
+    expect(redact.text(input)).toBe(expected);
+  });
+
+  it.each([
+    'lat=+37.7749295',
+    'clock skew +0.12345678 s',
+    'route added +10.20.30.40',
+    'counts: +5 12 8 33 1024 2048',
+    'see https://host:8080?next=x and https://host:8080#frag@',
+  ])('should leave alone: %j', (input) => {
+    expect(redact.text(input)).toBe(input);
+  });
+
+  it('should walk numbers, arrays and objects under keys that only contain a sensitive word', () => {
+    const fields = {
+      tokens: 1532,
+      max_tokens: 4096,
+      usage: { prompt_tokens: 12, completion_tokens: 30, total_tokens: 42 },
+      sessionCount: 3,
+      sessionId: 77,
+      authorId: 9,
+      author: { name: 'Ann', email: 'ann@example.com' },
+      session: { started: 1, secret: 'x' },
+      tokenizer: { name: 'o200k' },
+      secretsLoaded: 4,
+      cookieCount: 2,
+      credentialsExpireInDays: 30,
+      token_ttl: 3600,
+      sessionToken: 'abc',
+      'api-key': 123,
+      Access_Token: ['x'],
+      private_key: { pem: '…' },
+      pin: 1234,
+    };
+    expect(redact.event(withFields(fields)).log[0]?.fields).toEqual({
+      ...fields,
+      author: { name: 'Ann', email: '[email]' },
+      session: { started: 1, secret: '[secret]' },
+      sessionToken: '[secret]',
+      'api-key': '[secret]',
+      Access_Token: '[secret]',
+      private_key: '[secret]',
+      pin: '[secret]',
+    });
+  });
+
+  it('should take a number for a card only under a key that says so', () => {
+    const fields = {
+      durationNs: 4111111111111111,
+      ids: [3530111333300000],
+      big: 6200000000000005n,
+      spanId: 4111111111111111,
+      companyId: 4111111111111111,
+      card_pan: 4111111111111111,
+      cardNumber: 4111111111111111,
+      cards: [3530111333300000],
+      payment: { pan: 6200000000000005n, cc_number: 4111111111111111, ccnum: 4111111111111111 },
+      note: '4111111111111111',
+    };
+    expect(redact.event(withFields(fields)).log[0]?.fields).toEqual({
+      durationNs: 4111111111111111,
+      ids: [3530111333300000],
+      big: '6200000000000005n',
+      spanId: 4111111111111111,
+      companyId: 4111111111111111,
+      card_pan: '[card]',
+      cardNumber: '[card]',
+      cards: ['[card]'],
+      payment: { pan: '[card]', cc_number: '[card]', ccnum: '[card]' },
+      note: '[card]',
+    });
   });
 });

@@ -21,6 +21,37 @@ export const SENSITIVE_KEYS = [
   'cookie',
 ] as const;
 
+/**
+ * Key names (lowercased, without `_`, `-` and `.`) whose value is secret whatever it is: a number, an
+ * array or an object under one is `[secret]` whole. Under other keys holding a sensitive word, only
+ * strings are (see `isSecretWhole`).
+ */
+const STRONG_KEYS = [
+  'password',
+  'passwd',
+  'secret',
+  'apikey',
+  'accesstoken',
+  'credentials',
+  'cookie',
+  'cookies',
+  'privatekey',
+  'token',
+  'auth',
+  'authorization',
+  'mysqlpwd',
+  'stripetoken',
+  'pin',
+  'cvv',
+  'cvc',
+];
+
+/**
+ * Keys that name a card: a 13–19-digit Luhn-valid number is taken for one only under them. `pan` only
+ * as a word of the name (`pan`, `card_pan`), not inside one (`spanId`, `companyId`).
+ */
+const CARD_KEY = /card|(?:^|[^a-z])pan(?:$|[^a-z])|ccnum|cc_number/;
+
 export interface CustomPattern {
   pattern: RegExp | string;
   /** Defaults to `[redacted]`. */
@@ -82,9 +113,11 @@ const BASE_RULES: Rule[] = [
   rule(/\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g, '[jwt]', /eyJ/),
   // The user may be empty (`redis://:pass@host`, Redis' and AMQP's usual form). The password runs to
   // the last `@` before the path: one written with a raw `@` (`:p@ss@host`) kept what followed its
-  // first `@`. It stops at `?` and `#`, so an email in a query string is not taken for a host.
+  // first `@`. It may hold `?` and `#` (`app:p#ss@db`, kept whole since d73d7e7) when it holds no
+  // `@`, and is no port (`host:8080?next=a@b.com`): an email in a query string is no host. Each
+  // alternative reads at most 1,200 characters from a `://`.
   rule(
-    /\b([a-z][a-z0-9+.-]{1,20}:\/\/)([^\s:@/]{0,100}):([^\s/?#]{1,200})@/gi,
+    /\b([a-z][a-z0-9+.-]{1,20}:\/\/)([^\s:@/]{0,100}):([^\s/?#]{1,200}(?=@)|(?!\d{1,5}[?#])[^\s/?#@]{0,200}(?:[?#][^\s/?#@]{0,200}){1,4})@/gi,
     (_m, scheme, user) => `${scheme}${user}:[secret]@`,
     // Up to a `/`, as the pattern: `[^\s]*` read to the end of the line from every `://`, so a long
     // line of them without an `@` took quadratic time (100 KB of `redis://:`, 0.7 s).
@@ -108,7 +141,8 @@ const BASE_RULES: Rule[] = [
   rule(/\b(?:sk|pk|dmt|key|api)_[A-Za-z0-9]{20,}\b/g, '[api_key]', /(?:sk|pk|dmt|key|api)_/),
   // After the known shapes, so a known key after "Bearer" keeps its typed placeholder.
   rule(
-    /\b(Bearer|Basic|Digest)(\s+)(?!\[)[A-Za-z0-9._~+/=-]{8,}/gi,
+    // Not Digest's first parameter (`username="bob"`): the header rule takes its list whole.
+    /\b(Bearer|Basic|Digest)(\s+)(?!\[|[\w-]+=")[A-Za-z0-9._~+/=-]{8,}/gi,
     (_m, kind, space) => `${kind}${space}[secret]`,
     /bearer|basic|digest/i,
   ),
@@ -163,30 +197,67 @@ const AUTH_SCHEMES =
 const PLACEHOLDER_ONLY = new RegExp(`^(?:(?:${AUTH_SCHEMES})\\s+)?\\[(?:${PLACEHOLDERS})\\]$`, 'i');
 const CANONICAL_SCHEMES = new Set(AUTH_SCHEMES.split('|'));
 const LEADING_SCHEME = new RegExp(`^(?:${AUTH_SCHEMES})(?=\\s)`, 'i');
+/** A value that opens an array or object (a placeholder is none: `[secret]`). */
+const STRUCTURE = new RegExp(`^(?:\\{|\\[(?!(?:${PLACEHOLDERS})\\]))`);
+const HEADER_NAME = /^(?:(?:set-)?cookie|(?:proxy-)?authorization)$/i;
+const KNOWN_SCHEME = new RegExp(`^(?:${AUTH_SCHEMES})$`, 'i');
+
+/** A cookie's `name=value` (RFC 6265: no space, quote, comma, semicolon or backslash in the value). */
+const COOKIE_PAIR = String.raw`[\w!#$%&*+.^|~-]+=(?:"[^\s;",'\\]*"|(?:[^\s;",'\\]|\\(?!["']))*)`;
+/** Set-Cookie's attributes that are no pair (`Expires` holds a comma and spaces). */
+const COOKIE_ATTRIBUTE = String.raw`Expires=[A-Za-z]{3}, \d{2}[ -][A-Za-z]{3}[ -]\d{4} \d{2}:\d{2}:\d{2} GMT|(?:HttpOnly|Secure|Partitioned)(?![^\s;"'])`;
+/** A credential: base64, hex, a JWT, a token; never a quote, bracket, comma or semicolon. */
+const CREDENTIAL = String.raw`[^\s"'\`,;()[\]{}<>]+`;
+/** An auth-param list (Digest's and AWS's `name="value", name=value`): secret whole. */
+const AUTH_PARAMS = String.raw`[\w-]+=(?:"(?:[^"\\\n]|\\.)*"|[^\s,"]*)(?:,[ \t]*[\w-]+=(?:"(?:[^"\\\n]|\\.)*"|[^\s,"]*))*`;
 
 /**
- * A Cookie or Set-Cookie header's value is secret whole (every pair in it, not the first only), and
- * so is an Authorization header's, whatever its scheme (`Token …`, `ApiKey …`, Digest's quoted
- * parameters). The value runs to the end of the line, or to a quote that ends the JSON string the
- * header was written in (`"msg":"… Cookie: a=b","level":…`), so a JSON line keeps its other fields.
- * A value that opens with a quote or a bracket is left to the key=value rule, which reads it whole.
- * Each alternative of the value starts with a different character: linear.
+ * Headers. A Cookie's value is its `name=value` pairs, separated by `;` (Set-Cookie's flags among
+ * them): it ends at the first token that is no pair, at a quote (`msg="Cookie: sid=abc" level=…`),
+ * at the end of the line. An Authorization's is a scheme and one credential (`Token abc123`, the
+ * scheme kept) or a scheme's parameters (Digest's, secret whole), or a credential alone. Until
+ * 2026-12-07 each took the rest of its line: `WARN Authorization: token expired for user 42,
+ * request_id=… path=…` kept `WARN Authorization: token [secret]`, and a curl command its URL no more.
+ * Which words are a credential, `replaceHeader` tells. Any whitespace may follow the colon. A value
+ * that opens with a quote or a bracket is left to the key=value rule, which reads it whole.
  */
-const HEADER =
-  /(?<![\w.-])((?:set-)?cookie|(?:proxy-)?authorization)(\s{0,3}:[ \t]{0,3})(?![\s"'[{])((?:[^"\\\r\n]|\\.|"(?![ \t]*(?:[,}\]][ \t]*["{[]|[}\]])))+)/gi;
+const HEADER = new RegExp(
+  String.raw`(?<![\w.-])(?:((?:set-)?cookie)(\s{0,3}:[ \t]*)(${COOKIE_PAIR}(?:;[ \t]*(?:${COOKIE_ATTRIBUTE}|${COOKIE_PAIR}))*)|((?:proxy-)?authorization)(\s{0,3}:[ \t]*)(?![\s"'[{])(${CREDENTIAL})(?:([ \t]+)(${AUTH_PARAMS}|${CREDENTIAL}))?)`,
+  'gi',
+);
 
-const replaceHeader = (match: string, name: string, separator: string, value: string): string => {
-  let credential = value.trimEnd();
-  let after = value.slice(credential.length);
-  // A quote left over at the end closes the string the header was quoted in (`"Cookie: a=b"`); an
-  // even number of quotes are the value's own (Digest's `response="…"`).
-  if (credential.endsWith('"') && (credential.match(/(?<!\\)"/g)?.length ?? 0) % 2 === 1) {
-    credential = credential.slice(0, -1);
-    after = `"${after}`;
-  }
-  if (PLACEHOLDER_ONLY.test(credential)) return match;
-  const scheme = /authorization$/i.test(name) ? LEADING_SCHEME.exec(credential)?.[0] : undefined;
-  return `${name}${separator}${scheme ? `${scheme} ` : ''}[secret]${after}`;
+/**
+ * A word that reads as a credential, not prose: with a digit, a capital after its first letter or a
+ * symbol of base64 or of a token (`abc123`, `Zm9vOmJhcg==`, `abc.def`); or 16 characters and more.
+ */
+const looksLikeCredential = (word: string): boolean => word.length >= 16 || /\d|.[A-Z]|[._~+/=:-]/.test(word);
+
+const replaceHeader = (
+  match: string,
+  cookie: string | undefined,
+  cookieSeparator: string,
+  _pairs: string,
+  name: string,
+  separator: string,
+  first: string,
+  space: string | undefined,
+  second: string | undefined,
+): string => {
+  if (cookie !== undefined) return `${cookie}${cookieSeparator}[secret]`;
+  if (PLACEHOLDER_ONLY.test(first)) return match;
+  const known = KNOWN_SCHEME.test(first);
+  // A credential alone (`authorization: 9f8e7d6c5b4a39281706 (from cache)`): long, letters and digits.
+  if (!known && first.length >= 16 && /\d/.test(first) && /[a-z]/i.test(first))
+    return `${name}${separator}[secret]${match.slice(name.length + separator.length + first.length)}`;
+  // `Token abc123`, `Digest username="bob", …`: the scheme is kept. `token expired`: prose.
+  if (
+    second !== undefined &&
+    (known || /^[a-z][a-z-]{0,30}$/i.test(first)) &&
+    !PLACEHOLDER_ONLY.test(second) &&
+    (/^[\w-]+=/.test(second) || looksLikeCredential(second))
+  )
+    return `${name}${separator}${first}${space}[secret]`;
+  return match;
 };
 
 /** Strings up to this length have their redaction remembered (see `text` in createRedactor). */
@@ -231,14 +302,17 @@ const IBAN = new RegExp(
   'gi',
 );
 /**
- * North American numbers with or without a country code, and international ones written with a
- * leading `+` (E.164: 8 to 15 digits, in groups split by a space, dot or dash, the area code
- * possibly in parentheses: `+44 20 7946 0958`, `+49 (0)30 1234567`). A number without the `+` is
- * matched only in the North American form: the others look like any run of numbers. Every group of
- * the international form starts with a separator, so a run of digits splits one way only.
+ * North American numbers (`415-555-2671`, `(415) 555-2671`, `415.555.2671`), and international ones
+ * written with a leading `+`: a country code of 1 to 3 digits not starting with 0, then the number
+ * whole (`+442079460958`) or in groups split by one space or dash, one group possibly in parentheses
+ * (`+44 20 7946 0958`, `+49 (0)30 1234567`, `+1-555-123-4567`); 8 to 15 digits in all (E.164), which
+ * `phoneDigits` counts. No dot: `lat=+37.7749295`, `+10.20.30.40` and `+0.12345678` are no phones.
+ * Groups after the first hold 2 digits at least (`counts: +5 12 8 33` is a list). After `:`, `/` or
+ * `=` (`tel:+1…`, `/users/+49…/verify`, `phone=+48…`), and before a full stop that ends a sentence.
+ * Every group starts with a separator, so a run of digits splits one way only.
  */
 const PHONE =
-  /(?<![\w+.:/-])(?:\+\d{1,3}[ .-]?)?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}(?![\w.:-])|(?<![\w.:/-])\+\d{10,14}\b|(?<![\w+.:/-])\+\d{1,3}(?:[ .-]\d{1,10}|[ .-]?\(\d{1,5}\)\d{0,10}){1,6}(?![\w.:-])/g;
+  /(?<![\w+.:/-])\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}(?![\w.:-])|(?<![\w+.-])\+[1-9](?:\d{7,14}|\d{0,2}(?:[ -]?\(\d{1,4}\)\d{0,10}|[ -]\d{1,10})(?:[ -]\d{2,10}(?!\d)){0,6})(?![\w+]|[.:-]\d)/g;
 const IPV4 = /\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b/g;
 const IPV6 =
   /(?<![\w:])(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}(?![\w:])|(?<![\w:])(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}:?){1,6}(?![\w:])/gi;
@@ -274,6 +348,10 @@ const SECRET_VALUE = [
 
 const replaceKeyValue = (match: string, quote: string, key: string, separator: string, value: string) => {
   const opening = /^\\*["']/.exec(value)?.[0];
+  // A header written `Name: value` is the header rule's, which knows a credential from prose
+  // (`Authorization: denied for user 42`); a quoted or bracketed value, or `=`, is this rule's.
+  if (!quote && !opening && !STRUCTURE.test(value) && HEADER_NAME.test(key) && !/[=>]/.test(separator))
+    return match;
   if (PLACEHOLDER_ONLY.test(opening ? value.slice(opening.length, -opening.length) : value)) return match;
   const scheme = opening ? undefined : LEADING_SCHEME.exec(value)?.[0];
   // Under another key than an Authorization, a word such as "token" in lower case is more likely
@@ -301,6 +379,8 @@ export function createRedactor({
   remember = MEMO_ENTRIES,
 }: RedactOptions = {}): Redactor {
   const sensitive = [...SENSITIVE_KEYS, ...keys].map((key) => key.toLowerCase());
+  // An application's own keys are taken for secret names whole, as the strong ones are.
+  const strong = new Set([...STRONG_KEYS, ...keys.map((key) => key.toLowerCase().replace(/[-_.]/g, ''))]);
   const keyAlternatives = sensitive.map(escapeRegExp).join('|');
   // A key is a whole run of name characters holding a sensitive word (`db.password`, `X-Auth-Token`),
   // or a bracketed one after a name (`user[password]`, Rails' and PHP's form parameters; not a line's
@@ -322,7 +402,7 @@ export function createRedactor({
     rule(keyValue, replaceKeyValue, new RegExp(keyAlternatives, 'i')),
     rule(CARD, (match) => (luhn(match.replace(/\D/g, '')) ? '[card]' : match), /\d{4}/),
     rule(IBAN, redactIban, /\b[a-z]{2}\d{2}/i),
-    rule(PHONE, (match) => (phoneDigits(match) ? '[phone]' : match), /\d{3}[ .-]\d{3}|\+\d{1,3}[ .(-]/),
+    rule(PHONE, (match) => (phoneDigits(match) ? '[phone]' : match), /\d{3}[ .-]\d{3}|\+[1-9]/),
   ];
   if (ipAddresses !== 'none') {
     rules.push(
@@ -402,12 +482,17 @@ export function createRedactor({
   // secret and what it reads redacted. A name is text the application chose like any other: an email
   // or a token made into a key (`{"alice@example.com": 12}`, a tag `customer:carol@example.com`) was
   // kept as it came.
-  const keyVerdicts = new Map<string, { name: string; secret: boolean }>();
-  const judgeKey = (key: string) => {
+  const keyVerdicts = new Map<string, KeyVerdict>();
+  const judgeKey = (key: string): KeyVerdict => {
     let verdict = keyVerdicts.get(key);
     if (verdict === undefined) {
       const lower = key.toLowerCase();
-      verdict = { name: text(key), secret: sensitive.some((candidate) => lower.includes(candidate)) };
+      verdict = {
+        name: text(key),
+        secret: sensitive.some((candidate) => lower.includes(candidate)),
+        strong: strong.has(lower.replace(/[-_.]/g, '')),
+        card: CARD_KEY.test(lower),
+      };
       if (keyVerdicts.size < 5_000) keyVerdicts.set(key, verdict);
     }
     return verdict;
@@ -419,38 +504,49 @@ export function createRedactor({
   // stored and served as sent), and a logged object with a cycle reached the outbox as is: the alert
   // failed to serialize.
   const ancestors: object[] = [];
-  const walk = (value: unknown, depth: number): unknown => {
+  // `card` says whether the value sits under a key that names a card (`cardNumber`, `pan`): only
+  // there is a number taken for one. Anywhere, 4.65% of random 16-digit numbers (`durationNs`) pass
+  // the prefix and Luhn checks, and they were `[card]`.
+  const walk = (value: unknown, depth: number, card = false): unknown => {
     if (typeof value === 'string') return text(value);
-    if (typeof value === 'number') return isCardNumber(value) ? '[card]' : value;
+    if (typeof value === 'number') return card && isCardNumber(value) ? '[card]' : value;
     if (typeof value === 'bigint')
-      return CARD_DIGITS.test(`${value}`) && luhn(`${value}`) ? '[card]' : `${value}n`;
+      return card && CARD_DIGITS.test(`${value}`) && luhn(`${value}`) ? '[card]' : `${value}n`;
     if (typeof value !== 'object' || value === null) return value;
     if (depth > MAX_DEPTH) return TOO_DEEP;
     if (ancestors.includes(value)) return CIRCULAR;
     ancestors.push(value);
     try {
-      if (Array.isArray(value)) return value.map((item) => walk(item, depth + 1));
+      if (Array.isArray(value)) return value.map((item) => walk(item, depth + 1, card));
       // What JSON would write for it: a Date its ISO text, not the {} of its (absent) own keys.
       const toJSON = (value as { toJSON?: unknown }).toJSON;
-      if (typeof toJSON === 'function') return walk(toJSON.call(value), depth + 1);
+      if (typeof toJSON === 'function') return walk(toJSON.call(value), depth + 1, card);
       const copy: Record<string, unknown> = {};
       // Once a name was redacted, two may read the same (`a@x.com` and `b@x.com` both `[email]`):
-      // the later ones are numbered (`[email]#2`), so no value is lost.
+      // the later ones are numbered (`[email]#2`), so no value is lost. The next number of each name
+      // is remembered: counted from 2 for each new key, 10,000 keys reading `[email]` took 6.9 s.
       let renamed = false;
+      let next: Map<string, number> | undefined;
       for (const key in value) {
         if (!Object.hasOwn(value, key)) continue;
         const inner = (value as Record<string, unknown>)[key];
         // A normalized event names every optional field; the absent ones are left out of the copy.
         if (inner === undefined) continue;
-        const { name, secret } = judgeKey(key);
-        const copied = secret ? secretOf(inner) : walk(inner, depth + 1);
+        const verdict = judgeKey(key);
+        const { name } = verdict;
+        const copied = isSecretWhole(verdict, inner) ? secretOf(inner) : walk(inner, depth + 1, verdict.card);
         if (name === key && !renamed) {
           copy[key] = copied;
           continue;
         }
         renamed = true;
         let free = name;
-        for (let count = 2; Object.hasOwn(copy, free); count++) free = `${name}#${count}`;
+        if (Object.hasOwn(copy, free)) {
+          next ??= new Map();
+          let count = next.get(name) ?? 2;
+          for (free = `${name}#${count}`; Object.hasOwn(copy, free); ) free = `${name}#${++count}`;
+          next.set(name, count + 1);
+        }
         copy[free] = copied;
       }
       return copy;
@@ -465,10 +561,31 @@ export function createRedactor({
   return { text, event: (event) => walk(event, 0) as TriageEvent };
 }
 
+interface KeyVerdict {
+  /** The key redacted as text. */
+  name: string;
+  /** It holds a sensitive word (`sessionId`, `max_tokens`): a string under it is secret. */
+  secret: boolean;
+  /** It is a secret's name (`password`, `api_key`): anything under it is secret. */
+  strong: boolean;
+  /** It names a card: a number under it may be one. */
+  card: boolean;
+}
+
 /**
- * The value under a secret key: whatever it is, a number (`password: 12345678`), an array (`auth:
- * ['bob', 'hunter2']`) or an object (`credentials: {user, pass}`), it is `[secret]`; only a string
- * was before. An empty string, null and a boolean are kept: they hold no secret, and "the password
+ * Whether a value under a key is replaced whole. A string (or a BigInt, as a number too long for
+ * JSON is often a token's) under any sensitive key is; a number, array or object only under a key
+ * that names a secret: under one that merely holds such a word (`max_tokens: 4096`, `sessionCount`,
+ * `author: {…}`, `tokenizer: {…}`), it is kept, its own keys judged, as it tells what happened.
+ */
+function isSecretWhole({ secret, strong }: KeyVerdict, value: unknown): boolean {
+  return strong || (secret && (typeof value === 'string' || typeof value === 'bigint'));
+}
+
+/**
+ * The value under a secret key (see `isSecretWhole`): whatever it is, a number (`password:
+ * 12345678`), an array (`auth: ['bob', 'hunter2']`) or an object (`credentials: {user, pass}`), it
+ * is `[secret]`. An empty string, null and a boolean are kept: they hold no secret, and "the password
  * was empty", "no session", "authenticated: false" are what a diagnosis looks for.
  */
 function secretOf(value: unknown): unknown {
