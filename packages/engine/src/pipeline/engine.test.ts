@@ -25,6 +25,17 @@ const poolEvent = (userId = 999) => ({
   ],
 });
 
+/** `store` as another process sees it, its claims to analyse made by `claim` (a slow pool, say). */
+function withClaims(store: MemoryStore, claim: MemoryStore['claimAnalysis']): MemoryStore {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'claimAnalysis') return claim;
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 let llm: FakeLlmServer;
 beforeAll(async () => {
   llm = await startFakeLlmServer();
@@ -186,16 +197,9 @@ describe('Engine with an LLM (Groq wire format, local server)', () => {
       openGate = resolve;
     });
     // The second process's claim is slow (it waits for a pool connection, say).
-    const slowClaims = new Proxy(store, {
-      get(target, property) {
-        if (property === 'claimAnalysis')
-          return async (...args: Parameters<MemoryStore['claimAnalysis']>) => {
-            await gate;
-            return target.claimAnalysis(...args);
-          };
-        const value = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
+    const slowClaims = withClaims(store, async (...args) => {
+      await gate;
+      return store.claimAnalysis(...args);
     });
     const first = createEngine({ env: groqEnv(), notifiers: [], store });
     const second = createEngine({ env: groqEnv(), notifiers: [], store: slowClaims });
@@ -231,20 +235,13 @@ describe('Engine with an LLM (Groq wire format, local server)', () => {
     const store = new MemoryStore();
     const renewals = { started: 0, done: 0 };
     // Renewals (a claim without the issue as read) answer late, as from a busy pool.
-    const slowRenewals = new Proxy(store, {
-      get(target, property) {
-        if (property === 'claimAnalysis')
-          return async (...args: Parameters<MemoryStore['claimAnalysis']>) => {
-            if (args[4] !== undefined) return target.claimAnalysis(...args);
-            renewals.started++;
-            await new Promise((resolve) => setTimeout(resolve, 250));
-            const held = await target.claimAnalysis(...args);
-            renewals.done++;
-            return held;
-          };
-        const value = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
+    const slowRenewals = withClaims(store, async (...args) => {
+      if (args[4] !== undefined) return store.claimAnalysis(...args);
+      renewals.started++;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const held = await store.claimAnalysis(...args);
+      renewals.done++;
+      return held;
     });
     const engine = createEngine({ env: groqEnv(), notifiers: [], store: slowRenewals, analysisLeaseMs: 400 });
     const report = await engine.process({ input: poolEvent() });

@@ -1,8 +1,12 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { RequestInfo, TriageEvent } from '@triage/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CrashKeeper } from '../crash-keeping.js';
 import { createTriage, type Triage } from '../triage.js';
 import { HttpTransport, type HttpTransportOptions } from './http-transport.js';
 import type { TransportJob } from './transport.js';
@@ -99,6 +103,11 @@ function transportFor(dsn: string, options: Partial<HttpTransportOptions> = {}) 
   });
   cleanups.push(() => transport.close(100));
   return { transport, failures, drops };
+}
+
+/** A new directory for a CrashKeeper's files. */
+function keptDirectory(): string {
+  return mkdtempSync(join(tmpdir(), 'triage-kept-'));
 }
 
 function event(index: number, message = `event ${index}`): TriageEvent {
@@ -445,11 +454,7 @@ describe('HttpTransport', () => {
   });
 
   it('should keep at close what the server did not get in time, and send it from the next transport', async () => {
-    const { mkdtempSync, readdirSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { CrashKeeper } = await import('../crash-keeping.js');
-    const directory = mkdtempSync(join(tmpdir(), 'triage-kept-'));
+    const directory = keptDirectory();
     const hung = await startServer(() => 'hang');
     const notes: string[] = [];
     const { transport, drops } = transportFor(hung.dsn, {
@@ -501,11 +506,7 @@ describe('HttpTransport', () => {
   // The events kept at exit stayed queued, and the request in flight held the exiting process until
   // timeoutMs: sent and kept both, and their flush waiters settled twice.
   it('should take the events it keeps at exit out of the queue and abort the request in flight', async () => {
-    const { mkdtempSync, readdirSync, readFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { CrashKeeper } = await import('../crash-keeping.js');
-    const directory = mkdtempSync(join(tmpdir(), 'triage-kept-'));
+    const directory = keptDirectory();
     const server = await startServer((_request, index) => (index === 0 ? 'hang' : { status: 200 }));
     const { transport, failures, drops } = transportFor(server.dsn, {
       timeoutMs: 20_000,
@@ -537,11 +538,7 @@ describe('HttpTransport', () => {
   // An exit keeps the buffer and the batch in flight (up to maxBuffered + batchSize): such a file was
   // given back at every start, never sent, and nothing said so.
   it('should replay the newest maxBuffered events of a kept crash that could never fit, and count the rest', async () => {
-    const { mkdtempSync, readdirSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { CrashKeeper } = await import('../crash-keeping.js');
-    const directory = mkdtempSync(join(tmpdir(), 'triage-kept-'));
+    const directory = keptDirectory();
     new CrashKeeper(directory).keepWritten([1, 2, 3].map((index) => JSON.stringify(event(index))));
     const server = await startServer();
     const notes: string[] = [];
@@ -565,15 +562,10 @@ describe('HttpTransport', () => {
     expect(readdirSync(directory)).toEqual([]);
   });
 
-  // Counted as a drop ('on-analysis-remote'), though its event was sent.
   // A kept file was deleted once its events were buffered: a process killed during the outage, right
   // after its start, lost them.
   it('should delete a kept file once its events are delivered, not once they are buffered', async () => {
-    const { mkdtempSync, readdirSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { CrashKeeper } = await import('../crash-keeping.js');
-    const directory = mkdtempSync(join(tmpdir(), 'triage-kept-'));
+    const directory = keptDirectory();
     new CrashKeeper(directory).keepWritten([1, 2].map((index) => JSON.stringify(event(index))));
     const server = await startServer((_request, index) => (index < 2 ? { status: 503 } : { status: 200 }));
     const { transport } = transportFor(server.dsn, { keeper: new CrashKeeper(directory) });
@@ -585,11 +577,7 @@ describe('HttpTransport', () => {
   });
 
   it('should keep a replayed file whose events were dropped for the key, not for what they hold', async () => {
-    const { mkdtempSync, readdirSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { CrashKeeper } = await import('../crash-keeping.js');
-    const directory = mkdtempSync(join(tmpdir(), 'triage-kept-'));
+    const directory = keptDirectory();
     new CrashKeeper(directory).keepWritten([1, 2].map((index) => JSON.stringify(event(index))));
     // A key rotated meanwhile: the server never had them, and a start with the new key should send them.
     const server = await startServer(() => ({ status: 401 }));
@@ -601,11 +589,7 @@ describe('HttpTransport', () => {
   });
 
   it('should replace a replayed file with the one it keeps again at a crash, not add another', async () => {
-    const { mkdtempSync, readdirSync, readFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { CrashKeeper } = await import('../crash-keeping.js');
-    const directory = mkdtempSync(join(tmpdir(), 'triage-kept-'));
+    const directory = keptDirectory();
     new CrashKeeper(directory).keepWritten([1, 2].map((index) => JSON.stringify(event(index))));
     const server = await startServer(() => 'hang');
     const { transport } = transportFor(server.dsn, { keeper: new CrashKeeper(directory) });
@@ -619,6 +603,7 @@ describe('HttpTransport', () => {
     expect(kept.events.map((item) => item.id)).toEqual(['id-1', 'id-2', 'id-3']);
   });
 
+  // Counted as a drop ('on-analysis-remote'), though its event was sent.
   it("should count a scope's onAnalysis as ignored, not dropped, and drop an event that fails to build", async () => {
     const server = await startServer();
     const { transport, drops, failures } = transportFor(server.dsn);
