@@ -107,6 +107,9 @@ describe('normalizeEvent', () => {
   it('should strip control characters and terminal colours', () => {
     const event = normalizeEvent('\x1b[31mERROR\x1b[0m bad\x00\x07 thing\x9b2J\x7f');
     expect(event.log[0]?.message).toBe('ERROR bad thing2J');
+    // Bidirectional overrides and isolates, a zero-width space and a byte-order mark go; joiners stay.
+    const bidi = normalizeEvent('\ufeffERROR \u202eevil\u202c \u2066x\u2069 a\u200bb 👨\u200d👩');
+    expect(bidi.log[0]?.message).toBe('ERROR evil x ab 👨\u200d👩');
   });
 
   it('should bound huge inputs: long lines cut in the middle, entry count capped', () => {
