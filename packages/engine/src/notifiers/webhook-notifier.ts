@@ -41,9 +41,11 @@ export function createWebhookNotifier({ url, secret, timeoutMs, fetch }: Webhook
   if (!secret) throw new ConfigError('createWebhookNotifier: secret is required to sign deliveries');
   return {
     name: 'webhook',
-    async send({ issue, event, result, reason }: Alert) {
+    async send({ issue, event, result, reason, deliveryId }: Alert) {
       const body = JSON.stringify({
         type: 'issue.alert',
+        // Signed with the rest: the same in every retry of this alert, so a receiver counts it once.
+        deliveryId,
         reason,
         issue: {
           id: issue.id,
@@ -74,6 +76,7 @@ export function createWebhookNotifier({ url, secret, timeoutMs, fetch }: Webhook
           'user-agent': 'Triage-Webhook/1',
           'x-triage-timestamp': timestamp,
           'x-triage-signature': `sha256=${sign(secret, timestamp, body)}`,
+          ...(deliveryId ? { 'x-triage-delivery': deliveryId } : {}),
         },
         timeoutMs,
         fetch,

@@ -185,6 +185,7 @@ export class AlertDispatcher {
           event: payload.event,
           result: payload.result,
           reason: payload.reason,
+          deliveryId: entry.idempotencyKey,
         };
         await notifier.send(alert);
       }

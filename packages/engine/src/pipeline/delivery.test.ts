@@ -260,6 +260,30 @@ describe('alert delivery through the outbox', () => {
     await engine.close();
   });
 
+  it('should send every retry of a webhook alert with one delivery id, and another alert with its own', async () => {
+    const receiver = track(await startFakeWebhookReceiver({ secret: 's3cret' }));
+    receiver.reply((_request, index) => (index === 0 ? { status: 503, body: 'busy' } : undefined));
+    const engine = createEngine({
+      env: {},
+      notifiers: [createWebhookNotifier({ url: receiver.url, secret: 's3cret' })],
+      delivery: fast,
+      diagnostics: () => {},
+    });
+    await engine.process({ input: poolEvent() });
+    await until(() => receiver.requests.length === 2, 'the retried alert');
+    await engine.process({ input: poolEvent({ source: { file: 'src/ledger.ts', function: 'Ledger' } }) });
+    await until(() => receiver.requests.length === 3, 'the second alert');
+    const ids = receiver.requests.map((request) => request.headers['x-triage-delivery']);
+    // Signed with the body too.
+    expect(receiver.requests.map((request) => (request.body as { deliveryId?: string }).deliveryId)).toEqual(
+      ids,
+    );
+    expect(ids[0]).toMatch(/:webhook:/);
+    expect(ids[1]).toBe(ids[0]);
+    expect(ids[2]).not.toBe(ids[0]);
+    await engine.close();
+  });
+
   it('should give up at once on an error that retrying cannot fix', async () => {
     const slack = track(await startFakeSlack());
     slack.reply(() => ({ status: 404, body: 'no_service' }));

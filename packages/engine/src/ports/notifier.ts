@@ -8,6 +8,11 @@ export interface Alert {
   result: AnalysisResult;
   /** Why it was routed where it was, e.g. "paged and emailed: P0 checkout, severity critical". */
   reason?: string;
+  /**
+   * The same for every attempt to deliver this alert to this channel, from any instance (the outbox's
+   * idempotency key): a receiver that got an attempt whose answer was lost can tell the retry apart.
+   */
+  deliveryId?: string;
 }
 
 /** The notifier port (email, Slack, PagerDuty, webhooks), shaped like OpenTelemetry's SpanExporter. */
