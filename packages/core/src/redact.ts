@@ -509,9 +509,9 @@ export function createRedactor({
   // the prefix and Luhn checks, and they were `[card]`.
   const walk = (value: unknown, depth: number, card = false): unknown => {
     if (typeof value === 'string') return text(value);
-    if (typeof value === 'number') return card && isCardNumber(value) ? '[card]' : value;
-    if (typeof value === 'bigint')
-      return card && CARD_DIGITS.test(`${value}`) && luhn(`${value}`) ? '[card]' : `${value}n`;
+    if (typeof value === 'number')
+      return card && Number.isSafeInteger(value) && isCardDigits(String(value)) ? '[card]' : value;
+    if (typeof value === 'bigint') return card && isCardDigits(`${value}`) ? '[card]' : `${value}n`;
     if (typeof value !== 'object' || value === null) return value;
     if (depth > MAX_DEPTH) return TOO_DEEP;
     if (ancestors.includes(value)) return CIRCULAR;
@@ -592,10 +592,8 @@ function secretOf(value: unknown): unknown {
   return value === '' || value === null || typeof value === 'boolean' ? value : '[secret]';
 }
 
-/** Whole numbers of 13 to 19 digits, the lengths of cards; epoch milliseconds start with 1. */
-function isCardNumber(value: number): boolean {
-  if (!Number.isSafeInteger(value) || value < 1e12) return false;
-  const digits = String(value);
+/** The digits of a whole number that is a card: 13 to 19 of them, a card's prefix, Luhn-valid. */
+function isCardDigits(digits: string): boolean {
   return CARD_DIGITS.test(digits) && luhn(digits);
 }
 

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors/config-error.js';
 import { createConsoleEmailNotifier } from '../notifiers/console-email-notifier.js';
+import { parseAddress } from '../notifiers/email-address.js';
 import { createPagerDutyNotifier } from '../notifiers/pagerduty-notifier.js';
 import { createSendGridNotifier } from '../notifiers/sendgrid-notifier.js';
 import { createSlackNotifier } from '../notifiers/slack-notifier.js';
@@ -27,14 +28,14 @@ export function notifiersFromEnv(env: Env = process.env): Notifier[] {
   };
   const to = value('TRIAGE_ALERT_TO');
   const from = value('TRIAGE_ALERT_FROM') ?? 'triage@localhost';
-  if (!isAddress(from))
+  if (!parseAddress(from))
     throw new ConfigError(`TRIAGE_ALERT_FROM must be an email address, got "${from.slice(0, 200)}"`);
   const dashboardUrl = url('TRIAGE_DASHBOARD_URL');
   const addresses = to
     ?.split(',')
     .map((address) => address.trim())
     .filter(Boolean);
-  const wrong = addresses?.find((address) => !isAddress(address));
+  const wrong = addresses?.find((address) => !parseAddress(address));
   if (wrong !== undefined || addresses?.length === 0)
     throw new ConfigError(
       `TRIAGE_ALERT_TO must be email addresses separated by commas, got "${(wrong ?? to ?? '').slice(0, 200)}"`,
@@ -109,10 +110,4 @@ export function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** `name@host`, or `Display Name <name@host>`. */
-function isAddress(text: string): boolean {
-  const angled = /^[^<>]*<([^<>]+)>$/.exec(text);
-  return /^[^\s@<>,;"]+@[^\s@<>,;"]+$/.test(angled ? angled[1]! : text);
 }

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors/config-error.js';
 import type { Alert, Notifier } from '../ports/notifier.js';
+import { parseAddress } from './email-address.js';
 import { postJson } from './post-json.js';
 import { renderAlertEmail } from './render-alert-email.js';
 
@@ -68,15 +69,10 @@ export function createSendGridNotifier({
 }
 
 /**
- * An address as SendGrid takes it: `Name <name@host>` (which TRIAGE_ALERT_TO and TRIAGE_ALERT_FROM
- * accept, as SMTP does) is `{email, name}`; SendGrid refuses the whole text as an `email` (400).
+ * An address as SendGrid takes it: `Name <name@host>` is `{email, name}`; SendGrid refuses the whole
+ * text as an `email` (400). What the configuration did not check is sent as written, for SendGrid to judge.
  */
-function sendGridAddress(text: string): { email: string; name?: string } {
-  const angled = /^\s*"?([^"<>]*?)"?\s*<([^<>]+)>\s*$/.exec(text);
-  if (!angled) return { email: text.trim() };
-  const name = angled[1]!.trim();
-  return name ? { email: angled[2]!.trim(), name } : { email: angled[2]!.trim() };
-}
+const sendGridAddress = (text: string) => parseAddress(text) ?? { email: text.trim() };
 
 // Errors answer `{ errors: [{ message, field, help }] }`.
 function sendGridError(text: string): string | undefined {

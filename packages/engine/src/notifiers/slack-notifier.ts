@@ -1,4 +1,4 @@
-import type { AnalysisMeta } from '@triage/core';
+import { type AnalysisMeta, truncate } from '@triage/core';
 import { ConfigError } from '../errors/config-error.js';
 import type { Alert, Notifier } from '../ports/notifier.js';
 import { postJson } from './post-json.js';
@@ -70,7 +70,7 @@ function slackMessage(
   // text (an "@channel" in an LLM's answer), which escaping &, < and > does not stop.
   const mrkdwn = (text: string, limit: number = SLACK_LIMITS.sectionText) => ({
     type: 'mrkdwn',
-    text: truncate(text, limit),
+    text: truncateEscaped(text, limit),
     verbatim: true,
   });
   const section = (heading: string, body: string): Block => ({
@@ -86,7 +86,7 @@ function slackMessage(
       type: 'header',
       text: {
         type: 'plain_text',
-        text: truncate(escapeSlack(oneLine(analysis.title)), SLACK_LIMITS.headerText),
+        text: truncateEscaped(escapeSlack(oneLine(analysis.title)), SLACK_LIMITS.headerText),
       },
     },
     {
@@ -130,7 +130,7 @@ function slackMessage(
       ],
     });
   }
-  const text = truncate(
+  const text = truncateEscaped(
     escapeSlack(oneLine(`[${severity}] ${analysis.title} — ${analysis.summary}`)),
     SLACK_LIMITS.fallbackText,
   );
@@ -143,15 +143,11 @@ function escapeSlack(text: string): string {
 }
 
 /**
- * Cuts already-escaped text to `limit` UTF-16 units ending in `…`, never
- * through an entity (`&am…`) or a surrogate pair, which Slack would reject or garble.
+ * Cuts already-escaped text to `limit` UTF-16 units ending in `…` (core's `truncate`, which never
+ * splits a surrogate pair), never through an entity (`&am…`), which Slack would reject or garble.
  */
-function truncate(text: string, limit: number): string {
-  if (text.length <= limit) return text;
-  let cut = text.slice(0, limit - 1);
-  cut = cut.replace(/&[a-z]*$/, '');
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${cut}…`;
+function truncateEscaped(text: string, limit: number): string {
+  return truncate(text, limit).replace(/&[a-z]*…$/, '…');
 }
 
 function numbered(items: string[]): string {

@@ -241,15 +241,21 @@ describe('alert delivery through the outbox', () => {
     await survivor.close();
   });
 
-  it('should keep a dead letter, visible and counted, after exhausting the retries', async () => {
+  /** An engine alerting a signed webhook whose receiver answers as `reply` says. */
+  async function webhookEngine(reply: Parameters<FakeNotificationServer['reply']>[0]) {
     const receiver = track(await startFakeWebhookReceiver({ secret: 's3cret' }));
-    receiver.reply(() => ({ status: 500, body: 'boom' }));
+    receiver.reply(reply);
     const engine = createEngine({
       env: {},
       notifiers: [createWebhookNotifier({ url: receiver.url, secret: 's3cret' })],
       delivery: fast,
       diagnostics: () => {},
     });
+    return { receiver, engine };
+  }
+
+  it('should keep a dead letter, visible and counted, after exhausting the retries', async () => {
+    const { receiver, engine } = await webhookEngine(() => ({ status: 500, body: 'boom' }));
     await engine.process({ input: poolEvent() });
     await until(async () => (await engine.store.listAlerts('dead')).length === 1, 'the dead letter');
     expect(receiver.requests).toHaveLength(3);
@@ -261,14 +267,9 @@ describe('alert delivery through the outbox', () => {
   });
 
   it('should send every retry of a webhook alert with one delivery id, and another alert with its own', async () => {
-    const receiver = track(await startFakeWebhookReceiver({ secret: 's3cret' }));
-    receiver.reply((_request, index) => (index === 0 ? { status: 503, body: 'busy' } : undefined));
-    const engine = createEngine({
-      env: {},
-      notifiers: [createWebhookNotifier({ url: receiver.url, secret: 's3cret' })],
-      delivery: fast,
-      diagnostics: () => {},
-    });
+    const { receiver, engine } = await webhookEngine((_request, index) =>
+      index === 0 ? { status: 503, body: 'busy' } : undefined,
+    );
     await engine.process({ input: poolEvent() });
     await until(() => receiver.requests.length === 2, 'the retried alert');
     await engine.process({ input: poolEvent({ source: { file: 'src/ledger.ts', function: 'Ledger' } }) });
