@@ -14,8 +14,17 @@ export interface DispatcherOptions {
   /** First retry delay; doubles each attempt, with full jitter, capped at `maxDelayMs`. */
   baseDelayMs?: number;
   maxDelayMs?: number;
-  /** How long a claimed alert is reserved for this dispatcher before another may take it. */
+  /**
+   * How long a claimed alert is reserved for this dispatcher before another may take it. A send in
+   * progress renews it every half of it, so another instance never sends an alert this one is still
+   * sending; the lease runs out only when this instance is gone (or cannot reach the store).
+   */
   leaseMs?: number;
+  /**
+   * The longest a notifier may take to deliver (default 2 minutes): a send that has not settled by
+   * then is a failed attempt, retried with the others, and its alert is no longer held by renewals.
+   */
+  sendTimeoutMs?: number;
   /**
    * The longest the outbox goes unlooked at while the dispatcher runs: it finds the alerts another
    * instance wrote and did not send (it died), and tries again after a look that failed.
@@ -74,11 +83,17 @@ export class AlertDispatcher {
       baseDelayMs: 1_000,
       maxDelayMs: 5 * 60_000,
       leaseMs: 60_000,
+      sendTimeoutMs: 120_000,
       pollMs: 30_000,
       now: Date.now,
       random: Math.random,
       ...options,
     };
+    // Renewed every half of it: a lease of a few milliseconds would be a query a millisecond.
+    if (!(this.#options.leaseMs >= 100))
+      throw new RangeError(`the alerts' leaseMs must be at least 100 ms, got ${this.#options.leaseMs}`);
+    if (!(this.#options.sendTimeoutMs > 0))
+      throw new RangeError(`sendTimeoutMs must be more than 0, got ${this.#options.sendTimeoutMs}`);
   }
 
   /** Writes one outbox entry per channel; returns the channels that were new (not duplicates). */
@@ -148,64 +163,128 @@ export class AlertDispatcher {
     }
   }
 
+  /**
+   * Sends one claimed alert, holding its claim while the send lasts: a send slower than the lease (SMTP
+   * gives each of its steps 15 s) was taken by another instance and sent twice.
+   */
   async #deliver(entry: OutboxEntry): Promise<void> {
+    const { store, failures, leaseMs, now } = this.#options;
+    const renewing = new Set<Promise<unknown>>();
+    const renewal = setInterval(() => {
+      const renewed = store
+        .renewAlertClaim(entry.id, entry.attempts, now() + leaseMs)
+        .catch((error: unknown) => failures.report('outbox', error))
+        .finally(() => renewing.delete(renewed));
+      renewing.add(renewed);
+    }, leaseMs / 2);
+    renewal.unref();
+    try {
+      await this.#attempt(entry, async () => {
+        clearInterval(renewal);
+        // A renewal still on its way would move a retry's due time back to the end of a lease.
+        await Promise.all(renewing);
+      });
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  /** One attempt; `settle` runs once the send is over, before its outcome is written. */
+  async #attempt(entry: OutboxEntry, settle: () => Promise<void>): Promise<void> {
     const { store, notifiers, failures, maxAttempts, now } = this.#options;
     const notifier = notifiers.get(entry.channel);
-    if (!notifier) {
-      this.dead++;
-      failures.drop('dead-letter');
-      await store.markAlertDead(entry.id, `no notifier is configured for channel "${entry.channel}"`);
+    let skipped: string | undefined;
+    let failure: { error: unknown } | undefined;
+    try {
+      if (!notifier)
+        throw new DeliveryError(`no notifier is configured for channel "${entry.channel}"`, {
+          isRetryable: false,
+        });
+      skipped = await this.#send(notifier, entry);
+    } catch (error) {
+      failure = { error };
+    }
+    await settle();
+    if (!failure) {
+      if (skipped) await store.markAlertDead(entry.id, skipped);
+      else {
+        await store.markAlertSent(entry.id, now());
+        this.sent++;
+      }
       return;
     }
+    const { error } = failure;
+    const message = error instanceof Error ? error.message : String(error);
+    const retryable = DeliveryError.isInstance(error) ? error.isRetryable : true;
+    if (notifier) failures.report(`alert:${entry.channel}`, error);
+    if (!retryable || entry.attempts >= maxAttempts) {
+      this.dead++;
+      failures.drop('dead-letter');
+      await store.markAlertDead(
+        entry.id,
+        notifier ? `${message} (after ${entry.attempts} attempt${entry.attempts === 1 ? '' : 's'})` : message,
+      );
+      return;
+    }
+    const retryAfter = DeliveryError.isInstance(error) ? error.retryAfterMs : undefined;
+    await store.markAlertRetry(entry.id, now() + this.#delay(entry.attempts, retryAfter), message);
+  }
+
+  /** Hands the entry to its notifier; returns why it was not sent when it should not be, else undefined. */
+  async #send(notifier: Notifier, entry: OutboxEntry): Promise<string | undefined> {
+    const { store } = this.#options;
+    const payload = JSON.parse(entry.payload) as OutboxPayload;
+    if (payload.kind === 'digest') {
+      if (!notifier.sendDigest)
+        throw new DeliveryError(`${notifier.name} cannot send a digest`, { isRetryable: false });
+      await this.#bounded(notifier.sendDigest(payload.digest), notifier.name);
+      return undefined;
+    }
+    if (payload.kind === 'resolve') {
+      if (!notifier.resolve)
+        throw new DeliveryError(`${notifier.name} cannot resolve`, { isRetryable: false });
+      // A resolve held back (a Retry-After, an outage) until the issue came back would close the
+      // incident its regression opened: the issue is live again, and so stays its incident.
+      if ((await store.getIssue(payload.issue.id))?.status !== 'resolved')
+        return 'not sent: the issue was no longer resolved when it could be';
+      await this.#bounded(notifier.resolve(payload.issue), notifier.name);
+      return undefined;
+    }
+    // A page still waiting for its channel when the issue was resolved would open an incident after
+    // its resolve went out (the resolve, due at once, overtakes a page in backoff): it is not sent.
+    if (notifier.resolve && (await store.getIssue(payload.issue.id))?.status === 'resolved')
+      return 'not sent: the issue was resolved before it could be';
+    const alert: Alert = {
+      issue: payload.issue,
+      event: payload.event,
+      result: payload.result,
+      reason: payload.reason,
+      deliveryId: entry.idempotencyKey,
+    };
+    await this.#bounded(notifier.send(alert), notifier.name);
+    return undefined;
+  }
+
+  /** A send that outlasts sendTimeoutMs fails (retryably): its claim is not held for ever. */
+  async #bounded(sending: Promise<void>, name: string): Promise<void> {
+    const { sendTimeoutMs } = this.#options;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new DeliveryError(`${name} gave no answer within ${sendTimeoutMs} ms`, { isRetryable: true }),
+          ),
+        sendTimeoutMs,
+      );
+      timer.unref();
+    });
+    // A send given up on may still fail later, with no one left to hear it.
+    sending.catch(() => {});
     try {
-      const payload = JSON.parse(entry.payload) as OutboxPayload;
-      if (payload.kind === 'digest') {
-        if (!notifier.sendDigest)
-          throw new DeliveryError(`${notifier.name} cannot send a digest`, { isRetryable: false });
-        await notifier.sendDigest(payload.digest);
-      } else if (payload.kind === 'resolve') {
-        if (!notifier.resolve)
-          throw new DeliveryError(`${notifier.name} cannot resolve`, { isRetryable: false });
-        // A resolve held back (a Retry-After, an outage) until the issue came back would close the
-        // incident its regression opened: the issue is live again, and so stays its incident.
-        if ((await store.getIssue(payload.issue.id))?.status !== 'resolved') {
-          await store.markAlertDead(entry.id, 'not sent: the issue was no longer resolved when it could be');
-          return;
-        }
-        await notifier.resolve(payload.issue);
-      } else {
-        // A page still waiting for its channel when the issue was resolved would open an incident after
-        // its resolve went out (the resolve, due at once, overtakes a page in backoff): it is not sent.
-        if (notifier.resolve && (await store.getIssue(payload.issue.id))?.status === 'resolved') {
-          await store.markAlertDead(entry.id, 'not sent: the issue was resolved before it could be');
-          return;
-        }
-        const alert: Alert = {
-          issue: payload.issue,
-          event: payload.event,
-          result: payload.result,
-          reason: payload.reason,
-          deliveryId: entry.idempotencyKey,
-        };
-        await notifier.send(alert);
-      }
-      await store.markAlertSent(entry.id, now());
-      this.sent++;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const retryable = DeliveryError.isInstance(error) ? error.isRetryable : true;
-      failures.report(`alert:${entry.channel}`, error);
-      if (!retryable || entry.attempts >= maxAttempts) {
-        this.dead++;
-        failures.drop('dead-letter');
-        await store.markAlertDead(
-          entry.id,
-          `${message} (after ${entry.attempts} attempt${entry.attempts === 1 ? '' : 's'})`,
-        );
-        return;
-      }
-      const retryAfter = DeliveryError.isInstance(error) ? error.retryAfterMs : undefined;
-      await store.markAlertRetry(entry.id, now() + this.#delay(entry.attempts, retryAfter), message);
+      await Promise.race([sending, timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -241,6 +241,87 @@ describe('alert delivery through the outbox', () => {
     await survivor.close();
   });
 
+  it('should hold an alert it is still sending past its lease, so another instance does not send it too', async () => {
+    const file = dbFile();
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    // A send that takes 2.5 leases (SMTP gives each of its steps 15 s; the lease is 60 s).
+    const slow = { name: 'email', started: 0, sent: 0, send: async () => {} } as {
+      name: string;
+      started: number;
+      sent: number;
+      send: () => Promise<void>;
+      sendDigest?: () => Promise<void>;
+    };
+    slow.sendDigest = async () => {
+      slow.started++;
+      await sleep(2_500);
+      slow.sent++;
+    };
+    const other = { name: 'email', sent: 0, send: async () => {}, sendDigest: async () => void other.sent++ };
+    const delivery = { ...fast, leaseMs: 1_000, pollMs: 50 };
+    const sender = createEngine({
+      env: {},
+      store: await openSqlStore({ url: file }),
+      notifiers: [slow],
+      delivery,
+    });
+    await sender.flush();
+    const writer = await openSqlStore({ url: file });
+    await writer.enqueueAlert({
+      idempotencyKey: 'digest:email:2026-12-07',
+      issueId: 'digest',
+      channel: 'email',
+      payload: JSON.stringify({ kind: 'digest', digest: { subject: 's', text: 't', html: '<p>t</p>' } }),
+      nextAttemptAt: Date.now(),
+    });
+    await until(() => slow.started === 1, 'the slow send to start');
+    const instance = createEngine({
+      env: {},
+      store: await openSqlStore({ url: file }),
+      notifiers: [other],
+      delivery,
+    });
+    await until(() => slow.sent === 1, 'the slow send to end');
+    await until(async () => (await writer.listAlerts('sent')).length === 1, 'the alert marked sent');
+    // A few more of the other instance's looks at the outbox.
+    await sleep(200);
+    expect(other.sent).toBe(0);
+    expect(await writer.listAlerts('sent')).toMatchObject([{ attempts: 1 }]);
+    await Promise.all([sender.close(), instance.close(), writer.close()]);
+  });
+
+  it('should give up on a send that never answers, and try again', async () => {
+    const calls: number[] = [];
+    const hanging = {
+      name: 'webhook',
+      send: () => {
+        calls.push(Date.now());
+        return calls.length === 1 ? new Promise<void>(() => {}) : Promise.resolve();
+      },
+    };
+    const engine = createEngine({
+      env: {},
+      notifiers: [hanging],
+      delivery: { ...fast, sendTimeoutMs: 100 },
+      diagnostics: () => {},
+    });
+    await engine.process({ input: poolEvent() });
+    await until(
+      async () => (await engine.store.listAlerts('sent')).length === 1,
+      'the alert sent on its retry',
+    );
+    expect(calls).toHaveLength(2);
+    expect((await engine.store.listAlerts('sent'))[0]).toMatchObject({
+      attempts: 2,
+      lastError: 'webhook gave no answer within 100 ms',
+    });
+    expect(engine.stats().failures['alert:webhook']).toBe(1);
+    await engine.close();
+    expect(() => createEngine({ env: {}, notifiers: [hanging], delivery: { leaseMs: 10 } })).toThrow(
+      /leaseMs must be at least 100 ms/,
+    );
+  });
+
   /** An engine alerting a signed webhook whose receiver answers as `reply` says. */
   async function webhookEngine(reply: Parameters<FakeNotificationServer['reply']>[0]) {
     const receiver = track(await startFakeWebhookReceiver({ secret: 's3cret' }));

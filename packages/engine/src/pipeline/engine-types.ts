@@ -58,8 +58,15 @@ export interface EngineOptions {
   /** Send the daily digest email at this UTC hour (0–23); off when unset. */
   digestHourUtc?: number;
   dashboardUrl?: string;
-  /** Outbox retry settings (tests shorten them). */
-  delivery?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number; pollMs?: number };
+  /** Outbox settings (tests shorten them); see DispatcherOptions. */
+  delivery?: {
+    maxAttempts?: number;
+    baseDelayMs?: number;
+    maxDelayMs?: number;
+    pollMs?: number;
+    leaseMs?: number;
+    sendTimeoutMs?: number;
+  };
   now?: () => number;
 }
 

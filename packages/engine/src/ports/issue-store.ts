@@ -184,6 +184,12 @@ export interface IssueStore {
    * (their nextAttemptAt moves on) so that another dispatcher does not take them too.
    */
   claimDueAlerts(now: number, limit: number, leaseMs: number): Promise<OutboxEntry[]>;
+  /**
+   * Extends to `until` the lease of an alert still claimed by the claim that counted `attempts` (the
+   * entry's attempts when it was claimed); false when that claim is over: the alert was settled, or its
+   * lease ran out and another dispatcher took it.
+   */
+  renewAlertClaim(id: string, attempts: number, until: number): Promise<boolean>;
   markAlertSent(id: string, now: number): Promise<void>;
   markAlertRetry(id: string, nextAttemptAt: number, error: string): Promise<void>;
   markAlertDead(id: string, error: string): Promise<void>;

@@ -257,6 +257,30 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
       expect(await store.claimAnalysis(asRecorded.id, 1_100, 500, 'job-2', analysed)).toBe(true);
     });
 
+    it('should extend the lease of an alert only for the claim that holds it', async () => {
+      const entry = {
+        idempotencyKey: 'i1:email:1',
+        issueId: 'i1',
+        channel: 'email',
+        payload: '{}',
+        nextAttemptAt: 100,
+      };
+      await store.enqueueAlert(entry);
+      const [first] = await store.claimDueAlerts(100, 10, 1_000);
+      expect(await store.renewAlertClaim(first!.id, first!.attempts, 3_000)).toBe(true);
+      // Past the first lease (1,100), within the renewed one.
+      expect(await store.claimDueAlerts(2_000, 10, 1_000)).toEqual([]);
+      expect(await store.nextAlertDueAt()).toBe(3_000);
+      const [second] = await store.claimDueAlerts(3_000, 10, 1_000);
+      expect(second?.attempts).toBe(2);
+      // The first claim ran out and another took the alert: its renewal must not touch the new lease.
+      expect(await store.renewAlertClaim(first!.id, first!.attempts, 9_000)).toBe(false);
+      expect(await store.nextAlertDueAt()).toBe(4_000);
+      await store.markAlertSent(second!.id, 3_500);
+      expect(await store.renewAlertClaim(second!.id, second!.attempts, 9_000)).toBe(false);
+      expect(await store.nextAlertDueAt()).toBeUndefined();
+    });
+
     it('should never enqueue one idempotency key twice, and hand each due alert to one claimer', async () => {
       const entry = {
         idempotencyKey: 'i1:email:1',

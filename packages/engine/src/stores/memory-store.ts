@@ -169,6 +169,13 @@ export class MemoryStore implements IssueStore {
     return due.map(copy);
   }
 
+  async renewAlertClaim(id: string, attempts: number, until: number) {
+    const entry = this.#outbox.get(id);
+    if (entry?.status !== 'pending' || entry.attempts !== attempts) return false;
+    entry.nextAttemptAt = until;
+    return true;
+  }
+
   async markAlertSent(id: string, now: number) {
     const entry = this.#outbox.get(id);
     if (entry) Object.assign(entry, { status: 'sent', sentAt: now });

@@ -325,6 +325,17 @@ export class SqlStore implements IssueStore, SpendStore {
     });
   }
 
+  async renewAlertClaim(id: string, attempts: number, until: number) {
+    const result = await this.db
+      .updateTable('outbox')
+      .set({ next_attempt_at: until })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where('attempts', '=', attempts)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   async markAlertSent(id: string, now: number) {
     await this.db.updateTable('outbox').set({ status: 'sent', sent_at: now }).where('id', '=', id).execute();
   }
