@@ -56,6 +56,25 @@ describe('createSmtpNotifier', () => {
     }
   });
 
+  it('should reject, retryable, on a transient reply (4xx) and on 503, a command out of sequence', async () => {
+    for (const code of [451, 503]) {
+      const server = await startSmtpCapture({ rejectWith: { code, message: 'try again later' } });
+      const notifier = createSmtpNotifier({ url: server.url, to: 'a@example.com', from: 'b@example.com' });
+      const error = await notifier.send(alertFor(['ERROR: x'])).catch((caught: unknown) => caught);
+      await server.close();
+      expect(error).toMatchObject({ isRetryable: true, status: code });
+    }
+  });
+
+  it('should reject, not retryable, what nodemailer refuses before the server replies (no recipients)', async () => {
+    smtp = await startSmtpCapture();
+    const notifier = createSmtpNotifier({ url: smtp.url, to: [], from: 'b@example.com' });
+    const error = await notifier.send(alertFor(['ERROR: x'])).catch((caught: unknown) => caught);
+    expect(DeliveryError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ isRetryable: false, status: undefined });
+    expect((error as Error).message).toMatch(/No recipients defined/);
+  });
+
   it('should reject, retryable, when the server drops the connection mid-DATA, then deliver on retry', async () => {
     const flaky = await startFlakySmtp(1);
     smtp = flaky;

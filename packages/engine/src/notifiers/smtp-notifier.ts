@@ -27,15 +27,14 @@ export function createSmtpNotifier({
     greetingTimeout: timeoutMs,
     socketTimeout: timeoutMs,
   } as TransportOptions);
-  // 5xx replies are permanent (RFC 5321): retrying cannot help. 4xx and dropped connections can.
   const deliver = async (mail: { subject: string; text: string; html: string }) => {
     try {
       await transport.sendMail({ from, to, ...mail });
     } catch (error) {
-      const code = (error as { responseCode?: number }).responseCode;
+      const { responseCode, code } = error as { responseCode?: number; code?: string };
       throw new DeliveryError(`SMTP delivery failed: ${(error as Error).message}`, {
-        isRetryable: code === undefined || code < 500,
-        status: code,
+        isRetryable: isRetryableSmtpError(responseCode, code),
+        status: responseCode,
         cause: error,
       });
     }
@@ -52,4 +51,29 @@ export function createSmtpNotifier({
       transport.close();
     },
   };
+}
+
+/**
+ * Nodemailer's codes for what the same message and settings would meet again, with no reply from the
+ * server to go by ("No recipients defined", missing credentials, an invalid setting): retried, each
+ * took six attempts over about half an hour to become a dead letter.
+ */
+const PERMANENT_CODES = new Set([
+  'EENVELOPE',
+  'EMESSAGE',
+  'EAUTH',
+  'ENOAUTH',
+  'ECONFIG',
+  'EREQUIRETLS',
+  'EMAXRECIPIENTS',
+]);
+
+/**
+ * A server's reply decides when there is one: 5xx is permanent (RFC 5321), except 503, a command out of
+ * sequence, which a new connection can get past; 4xx is transient. Without one, dropped connections,
+ * timeouts and TLS or DNS failures are worth another try, and nodemailer's own refusals are not.
+ */
+function isRetryableSmtpError(responseCode: number | undefined, code: string | undefined): boolean {
+  if (responseCode !== undefined) return responseCode < 500 || responseCode === 503 || responseCode >= 600;
+  return code === undefined || !PERMANENT_CODES.has(code);
 }
