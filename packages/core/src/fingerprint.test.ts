@@ -44,6 +44,16 @@ describe('fingerprintEvent', () => {
       ],
     });
 
+  it('should title an event by its own message, not an error logged before it, and key it as before', () => {
+    const lines = ['ERROR: supplier feed acme returned 0 items, expected 120'];
+    const withMessage = normalizeEvent({ log: lines, message: 'stock of sku-1 low: 4 left', level: 'warn' });
+    // The same event as it was normalized before `message` was kept: its key must not change.
+    const { message: _kept, ...asBefore } = withMessage;
+    expect(fingerprintEvent(withMessage).title).toBe('stock of sku-<num> low: <num> left');
+    expect(fingerprintEvent(asBefore).title).toBe('supplier feed acme returned <num> items, expected <num>');
+    expect(fingerprintEvent(withMessage).fingerprint).toBe(fingerprintEvent(asBefore).fingerprint);
+  });
+
   it('should give variants of one incident the same key', () => {
     expect(fingerprintEvent(poolError(999, 10)).fingerprint).toBe(
       fingerprintEvent(poolError(12345, 9)).fingerprint,

@@ -70,7 +70,12 @@ function computedComponents(event: TriageEvent): { components: string[]; title: 
   const titleLine = parameterize(
     stripPrefix(signature?.lines[0] ?? first?.message ?? event.description ?? ''),
   );
-  const title = truncate(titleLine || where || 'Unknown error', TITLE_CHARS);
+  // The event's own message titles it, not an error line logged before it (a Sentry captureMessage
+  // whose breadcrumbs hold an earlier error); the key keeps its lines, so no issue splits in two.
+  const title = truncate(
+    (event.message && parameterize(stripPrefix(event.message))) || titleLine || where || 'Unknown error',
+    TITLE_CHARS,
+  );
   if (signature) {
     // The rule and its matched text name the cause; the first word before it (a program or function
     // name: "curl:", "fetchQuote") tells apart different callers hitting the same kind of failure.

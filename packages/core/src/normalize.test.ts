@@ -27,6 +27,22 @@ describe('normalizeEvent', () => {
     expect(event.error?.frames?.[1]?.inApp).toBe(false);
   });
 
+  it("should keep an event's own message as its last line, once, however often it is normalized", () => {
+    const event = normalizeEvent({
+      timestamp: 1_700_000_000_000,
+      level: 'warn',
+      log: ['ERROR: supplier feed returned 0 items'],
+      message: 'stock low\u202e: 4 left',
+    });
+    expect(event.message).toBe('stock low: 4 left');
+    expect(event.log).toEqual([
+      { level: 'error', message: 'ERROR: supplier feed returned 0 items' },
+      { level: 'warn', message: 'stock low: 4 left', time: 1_700_000_000_000 },
+    ]);
+    // A server stores the normalized event; its engine normalizes it again.
+    expect(normalizeEvent(JSON.parse(JSON.stringify(event)))).toEqual(event);
+  });
+
   it('should accept a bare {"log": [...]} object', () => {
     const event = normalizeEvent({ log: ['ERROR: Widget agent not found for domain: example.com'] });
     expect(event.log).toEqual([

@@ -78,8 +78,14 @@ function fromObject(
     Array.isArray(raw.log) ? raw.log : typeof raw.log === 'string' ? raw.log.split('\n') : [],
   );
   const error = raw.error != null ? toErrorInfo(raw.error) : errorFromLog(log);
-  const message = optionalString(raw.message);
-  if (message) log.push({ level: toLevel(raw.level, 'error'), message });
+  const given = optionalString(raw.message);
+  const message = given === undefined ? undefined : cutMiddle(stripControl(given)) || undefined;
+  // Also its last log line: once, so that an event normalized again (a server's stored event, which
+  // keeps `message`) is unchanged.
+  if (message && log.at(-1)?.message !== message) {
+    const time = toTimestamp(raw.timestamp);
+    log.push({ level: toLevel(raw.level, 'error'), message, ...(time === undefined ? {} : { time }) });
+  }
   if (log.length === 0 && !error && !optionalString(raw.description)) {
     throw new InvalidEventError('the event has no log lines, no error and no description');
   }
@@ -94,6 +100,7 @@ function fromObject(
     service: optionalString(raw.service) ?? options.service,
     source: toSource(raw.source),
     description: optionalString(raw.description),
+    message,
     request: toRequest(raw.request),
     user: toUser(raw.user),
     tags: toTags(raw.tags),

@@ -72,7 +72,14 @@ export interface TriageEvent {
   log: LogEntry[];
   service?: string;
   source?: { file?: string; function?: string };
+  /** What the code was doing (a scope's description: "Processing widget chat request"). */
   description?: string;
+  /**
+   * The event's own message when it reports one (a Sentry `captureMessage` or logged error, a native
+   * event's `message`), also its last log line: the issue's headline when there is no `error`, ahead of
+   * error lines logged before it.
+   */
+  message?: string;
   error?: ErrorInfo;
   request?: RequestInfo;
   user?: UserInfo;

@@ -185,6 +185,7 @@ function metadataOf(event: TriageEvent): Record<string, string> {
   set('file', event.source?.file);
   set('function', event.source?.function);
   set('description', event.description);
+  set('message', event.message);
   set('priority', event.priority);
   set('release', event.release);
   set('environment', event.environment);

@@ -94,9 +94,10 @@ export function analyzeOffline(
   return { analysis: fitted, meta, markdown: renderMarkdown(fitted, meta) };
 }
 
-/** Error lines first (they carry the cause), then warnings, then the rest. */
+/** The error, else the event's own message, first; then error lines (they carry the cause), warnings, the rest. */
 function candidateLines(event: TriageEvent): string[] {
   const lines: string[] = [];
+  if (!event.error && event.message) lines.push(event.message);
   for (let error = event.error; error; error = error.cause) {
     lines.push(error.message ? `${error.type}: ${error.message}` : error.type);
     if (error.code) lines.push(error.code);

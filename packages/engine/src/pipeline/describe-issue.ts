@@ -2,9 +2,11 @@ import type { AnalysisResult, TriageEvent } from '@triage/core';
 
 /** The write-up's Feedback description: error message, source, then the analysis. */
 export function describeIssue(event: TriageEvent, result: AnalysisResult): string {
+  // An event's own message (a Sentry captureMessage) heads it, not an error line logged before it.
   const message = event.error
     ? `${event.error.type}: ${event.error.message}`
-    : (event.log.find((entry) => entry.level === 'error')?.message ??
+    : (event.message ??
+      event.log.find((entry) => entry.level === 'error')?.message ??
       event.description ??
       result.analysis.summary);
   const source =

@@ -92,8 +92,11 @@ describe('parseSentryEnvelope with envelopes recorded from @sentry/node 11.12.0'
     const { parsed } = await handle(fixture('capture-message'));
     const [event] = parsed.events;
     expect(event?.error).toBeUndefined();
-    expect(event).toMatchObject({ level: 'warn', description: 'payment provider slow: 2300 ms' });
-    expect(event?.log.at(-1)).toMatchObject({ level: 'warn', message: 'payment provider slow: 2300 ms' });
+    expect(event).toMatchObject({ level: 'warn', message: 'payment provider slow: 2300 ms' });
+    expect(normalizeEvent(event).log.at(-1)).toMatchObject({
+      level: 'warn',
+      message: 'payment provider slow: 2300 ms',
+    });
     expect(event?.source?.file).toMatch(/sentry-app\.mjs$/);
   });
 
@@ -158,7 +161,7 @@ describe('parseSentryEnvelope with the live SDK', () => {
     expect(requests.every((request) => request.url.startsWith('/api/42/envelope/'))).toBe(true);
     expect(results.every((result) => result.key === 'publickey')).toBe(true);
     const events = results.flatMap((result) => result.events);
-    expect(events.map((event) => event.error?.type ?? event.description).sort()).toEqual([
+    expect(events.map((event) => event.error?.type ?? event.message).sort()).toEqual([
       'Error',
       'RangeError',
       'TypeError',
@@ -166,7 +169,7 @@ describe('parseSentryEnvelope with the live SDK', () => {
       // Sent as a template and its params, without `formatted`.
       'refund r-19 refused for order 7',
     ]);
-    const refund = events.find((event) => event.description?.startsWith('refund'));
+    const refund = events.find((event) => event.message?.startsWith('refund'));
     expect(refund?.user).toEqual({ username: 'grace-sdk' });
     expect(events.find((event) => event.error?.type === 'Error')?.error?.cause?.type).toBe('TypeError');
     expect(results.flatMap((result) => result.skipped.map((item) => item.type))).toContain('attachment');
@@ -246,7 +249,7 @@ describe('parseSentryEnvelope', () => {
     const result = parseSentryEnvelope(body);
     expect(result.eventId).toBe('e1');
     expect(result.dsnKey).toBe('abc');
-    expect(result.events.map((each) => each.description)).toEqual(['hello']);
+    expect(result.events.map((each) => each.message)).toEqual(['hello']);
     expect(result.skipped).toEqual([
       { type: 'client_report', reason: 'not an error event' },
       { type: 'transaction', reason: 'not an error event' },

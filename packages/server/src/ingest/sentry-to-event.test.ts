@@ -61,7 +61,7 @@ describe('sentryEventToTriage', () => {
       id: 'fc6d8c0c43fc4630ad850ee518f1b9d0',
       timestamp: 1700000000250,
       level: 'error',
-      description: 'charge failed for order 7',
+      message: 'charge failed for order 7',
       source: { file: 'app/cart.py', function: 'total' },
       request: { method: 'POST', url: 'https://shop.example.com/checkout', headers: { accept: '*/*' } },
       user: { id: '7', email: 'ada@example.com' },
@@ -86,6 +86,10 @@ describe('sentryEventToTriage', () => {
     });
     expect(event.error?.frames?.map((frame) => frame.function)).toEqual(['total', 'checkout', 'dispatch']);
     expect(event.log).toEqual([
+      { level: 'info', message: '[query] SELECT * FROM carts', time: 1700000000100 },
+    ]);
+    // The message is the last line once normalized, at the event's level and time.
+    expect(normalizeEvent(event).log).toEqual([
       { level: 'info', message: '[query] SELECT * FROM carts', time: 1700000000100 },
       { level: 'error', message: 'charge failed for order 7', time: 1700000000250 },
     ]);
@@ -130,7 +134,7 @@ describe('sentryEventToTriage', () => {
     });
     expect(event.error).toBeUndefined();
     expect(event.level).toBe('warn');
-    expect(event.description).toBe('payment provider slow: 2300 ms');
+    expect(event.message).toBe('payment provider slow: 2300 ms');
     expect(event.source).toEqual({ file: '/srv/app/poller.js', function: 'poll' });
     expect(event.tags?.mechanism).toBeUndefined();
     expect(normalizeEvent(event).level).toBe('warn');
@@ -201,9 +205,9 @@ describe('sentryEventToTriage', () => {
   });
 
   it('should read the message from logentry or from message, as a string or an object', () => {
-    expect(convert({ logentry: { message: 'raw %s', params: ['x'] } }).description).toBe('raw x');
-    expect(convert({ message: { formatted: 'formatted one' } }).description).toBe('formatted one');
-    expect(convert({ message: 'plain', logentry: { formatted: '  ' } }).description).toBe('plain');
+    expect(convert({ logentry: { message: 'raw %s', params: ['x'] } }).message).toBe('raw x');
+    expect(convert({ message: { formatted: 'formatted one' } }).message).toBe('formatted one');
+    expect(convert({ message: 'plain', logentry: { formatted: '  ' } }).message).toBe('plain');
   });
 
   it('should use the transaction as source when there are no frames', () => {

@@ -72,7 +72,7 @@ export function sentryEventToTriage(
     // A time ahead of any working clock said nothing true: one 15 h ahead was kept.
     if (entry.time > receivedAt + MAX_AHEAD_MS) delete entry.time;
   }
-  if (message) log.push({ level, message, time: timestamp });
+  // The message becomes the last log line in normalizeEvent, with the event's level and time.
   if (!error && !message && log.length === 0) {
     throw new IngestError(400, 'event has no exception, message or breadcrumbs');
   }
@@ -88,7 +88,7 @@ export function sentryEventToTriage(
     level,
     log,
     error,
-    description: message,
+    message,
     source,
     request: requestFromSentry(event.request, event.contexts),
     user: userFromSentry(event.user),

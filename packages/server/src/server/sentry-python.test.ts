@@ -164,11 +164,7 @@ const api = async (path: string) => {
   return (await response.json()) as Json;
 };
 
-/**
- * The one issue whose event `matches`, and that event: every issue of this server's own database is
- * the app's. (A search by text does not tell the message issues apart: an issue's description is the
- * first error line of its event's log, and the logging.error breadcrumb is one in the later events.)
- */
+/** The one issue whose event `matches`, and that event: every issue of this server's own database is the app's. */
 const onlyEvent = async (matches: (event: Json) => boolean) => {
   const list = await api('/api/v1/issues');
   const details = await Promise.all(list.issues.map(({ id }: { id: string }) => api(`/api/v1/issues/${id}`)));
@@ -287,7 +283,7 @@ describe("a Python service with the official Sentry SDK (Debian's python3-sentry
     const message = 'supplier feed acme returned 0 items, expected 120';
     expect(event).toMatchObject({
       level: 'error',
-      description: message,
+      message,
       fingerprint: ['supplier feed %s returned %d items, expected %d'],
       tags: { logger: 'inventory.stock', warehouse: 'ams-2' },
     });
@@ -304,13 +300,16 @@ describe("a Python service with the official Sentry SDK (Debian's python3-sentry
 
   it('should take capture_message at "warning" and "fatal" (the latter from an envelope with an attachment)', async () => {
     ready();
-    const warning = await onlyEvent((event) => event.description === 'stock of sku-1 low: 4 left');
+    const warning = await onlyEvent((event) => event.message === 'stock of sku-1 low: 4 left');
     expect(warning.event).toMatchObject({
       level: 'warn',
-      description: 'stock of sku-1 low: 4 left',
+      message: 'stock of sku-1 low: 4 left',
       release: 'inventory@2.3.1',
       tags: { warehouse: 'ams-2' },
     });
+    // Its issue is headed by its own message, not by the error logged before it (a breadcrumb here).
+    expect(warning.issue.analysisResult.analysis.summary).toBe('stock of sku-1 low: 4 left');
+    expect(warning.issue.description).toMatch(/^\*\*Error Message:\*\* stock of sku-1 low: 4 left\n/);
     // The error logged before it is a breadcrumb of this one, at its level.
     expect(warning.event.log).toContainEqual({
       level: 'error',
@@ -319,11 +318,11 @@ describe("a Python service with the official Sentry SDK (Debian's python3-sentry
     });
     expect(warning.event.log.at(-1)).toMatchObject({ level: 'warn', message: 'stock of sku-1 low: 4 left' });
 
-    const fatal = await onlyEvent((event) => event.description === 'inventory ledger out of balance');
+    const fatal = await onlyEvent((event) => event.message === 'inventory ledger out of balance');
     // Triage's levels end at error: Sentry's "fatal" is one.
     expect(fatal.event).toMatchObject({
       level: 'error',
-      description: 'inventory ledger out of balance',
+      message: 'inventory ledger out of balance',
       environment: 'staging',
     });
     expect(fatal.event.log.at(-1)).toMatchObject({
