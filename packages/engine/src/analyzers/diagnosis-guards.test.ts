@@ -322,6 +322,39 @@ describe('analysis cache', () => {
   });
 });
 
+describe('a job run again while its own analysis goes on', () => {
+  it('should wait for that analysis, not finish at once (its job would be deleted, the analysis lost with its process)', async () => {
+    let answer = () => {};
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    llm.reply(async () => {
+      await answered;
+      return { content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })) };
+    });
+    const engine = createEngine({ env: env(), notifiers: [], throttleWindowMs: 0 });
+    // The server's job for one event; its queue gave up waiting (the job timeout) and runs it again.
+    const first = engine.process({ input: event('A'), delivery: 'job-7', awaitAnalysisInFlight: false });
+    await until(() => llm.requests.length === 1, 5_000);
+    let againDone = false;
+    const again = engine
+      .process({ input: event('A'), delivery: 'job-7', awaitAnalysisInFlight: false })
+      .finally(() => {
+        againDone = true;
+      });
+    // Another job's event of the issue does not wait.
+    expect(
+      await engine.process({ input: event('A'), delivery: 'job-8', awaitAnalysisInFlight: false }),
+    ).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(againDone).toBe(false);
+    answer();
+    expect((await first)?.reused).toBe(false);
+    expect((await again)?.reused).toBe(true);
+    expect(llm.requests).toHaveLength(1);
+  });
+});
+
 describe('circuit breaker', () => {
   it('should stop calling after consecutive failures, then let one trial through after the cooldown', () => {
     let now = 0;

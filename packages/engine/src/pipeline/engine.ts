@@ -70,7 +70,11 @@ export class Engine {
   readonly #now: () => number;
   readonly #service?: string;
   readonly #onAnalysis?: AnalysisCallback;
-  readonly #inFlight = new Map<string, Promise<AnalysisReport | undefined>>();
+  /** The analysis running per fingerprint, and the delivery (a server's job) that started it. */
+  readonly #inFlight = new Map<
+    string,
+    { analysis: Promise<AnalysisReport | undefined>; delivery?: string }
+  >();
   /** Re-analyses running in this process, by issue: see reanalyze. */
   readonly #reanalyses = new Map<string, Promise<Issue | undefined>>();
   readonly #counts = { accepted: 0, processed: 0, analyzed: 0, throttled: 0, duplicates: 0 };
@@ -247,14 +251,18 @@ export class Engine {
       this.#counts.duplicates++;
       return undefined;
     }
-    const running = this.#inFlight.get(fingerprint);
+    const inFlight = this.#inFlight.get(fingerprint);
+    const running = inFlight?.analysis;
+    // The same job run again (its first run timed out, and its analysis goes on) waits for that analysis:
+    // finished at once, the job was deleted, and an instance dying before the analysis ended lost it.
+    const own = delivery !== undefined && inFlight?.delivery === delivery;
     const eventLines = errorLinesOf(event);
     const decision: Decision = running
       ? { analyze: false, reason: 'an analysis of this issue is running' }
       : decideAnalysis(outcome, eventLines, { windowMs: this.#windowMs, now });
     if (!decision.analyze) {
       this.#counts.throttled++;
-      if (running && !awaitAnalysisInFlight) return undefined;
+      if (running && !awaitAnalysisInFlight && !own) return undefined;
       const report = running ? await running : reportFromIssue(outcome.issue, event);
       if (!running && report && outcome.issue.status !== 'ignored')
         await this.#alerts.checkEscalation(report, now);
@@ -299,7 +307,7 @@ export class Engine {
       }
     })();
     // Registered before the first await, so concurrent events of this issue in this process wait for it.
-    this.#inFlight.set(fingerprint, analysis);
+    this.#inFlight.set(fingerprint, { analysis, delivery });
     let report: AnalysisReport | undefined;
     try {
       report = await analysis;

@@ -320,6 +320,51 @@ describe('JobQueue', () => {
     expect(ran[0]! - claimedAt).toBeGreaterThanOrEqual(400);
   });
 
+  it('should keep as dead, not run again, a job whose instance died during each of its attempts', async () => {
+    const store = await sqliteStore();
+    const ran: string[] = [];
+    const failures: string[] = [];
+    const queue = queueOn(
+      store,
+      async (job) => {
+        ran.push(job.payload);
+      },
+      { onFailure: (_stage, error) => failures.push((error as Error).message) },
+    );
+    await queue.enqueue([
+      { kind: 'event', payload: 'kills its process' },
+      { kind: 'event', payload: 'died once' },
+    ]);
+    // As claims left them, by instances killed while running them: one at its last attempt (2), one at its first.
+    await store.db
+      .updateTable('jobs')
+      .set({ run_after: Date.now(), attempts: 2 })
+      .where('payload', '=', 'kills its process')
+      .execute();
+    await store.db
+      .updateTable('jobs')
+      .set({ run_after: Date.now(), attempts: 1 })
+      .where('payload', '=', 'died once')
+      .execute();
+    queue.start();
+    expect(await queue.drain(5_000)).toBe(true);
+    expect(ran).toEqual(['died once']);
+    expect(
+      await store.db.selectFrom('jobs').select(['payload', 'status', 'attempts', 'last_error']).execute(),
+    ).toEqual([
+      {
+        payload: 'kills its process',
+        status: 'dead',
+        attempts: 2,
+        last_error:
+          'the instance running it stopped during each of its 2 attempts (killed, or out of memory)',
+      },
+    ]);
+    expect(failures).toEqual([
+      expect.stringMatching(/is dead: the instance running it stopped during each of its 2 attempts/),
+    ]);
+  });
+
   it('should stop after the jobs in hand, leaving the backlog for the next start', async () => {
     const store = await sqliteStore();
     let ran = 0;

@@ -525,21 +525,49 @@ export class JobQueue {
   }
 
   async #claim(limit: number): Promise<Job[]> {
-    const { db, dialect, leaseMs } = this.#options;
+    const { db, dialect, leaseMs, maxAttempts, onFailure } = this.#options;
     const now = Date.now();
-    return db.transaction().execute(async (trx) => {
+    const { jobs, spent } = await db.transaction().execute(async (trx) => {
       let due = dueJobs(trx, now, limit);
       if (dialect === 'postgres') due = due.forUpdate().skipLocked();
       const ids = (await due.execute()).map((row) => row.id);
-      if (ids.length === 0) return [];
-      const rows = await trx
-        .updateTable('jobs')
-        .set({ run_after: now + leaseMs, attempts: sql<number>`attempts + 1` })
-        .where('id', 'in', ids)
-        .returning(['id', 'kind', 'payload', 'attempts'])
-        .execute();
-      return rows.map((row) => ({ ...row, attempts: Number(row.attempts) }));
+      if (ids.length === 0) return { jobs: [], spent: [] };
+      const rows = (
+        await trx
+          .updateTable('jobs')
+          .set({ run_after: now + leaseMs, attempts: sql<number>`attempts + 1` })
+          .where('id', 'in', ids)
+          .returning(['id', 'kind', 'payload', 'attempts'])
+          .execute()
+      ).map((row) => ({ ...row, attempts: Number(row.attempts) }));
+      // A job due again after its last attempt never came back from it: the instance running it died
+      // (killed, out of memory), each time. One that kills its process was taken again at every
+      // start, by every instance, for ever.
+      const spent = rows.filter((row) => row.attempts > maxAttempts);
+      if (spent.length > 0)
+        await trx
+          .updateTable('jobs')
+          .set({
+            status: 'dead',
+            attempts: maxAttempts,
+            last_error: `the instance running it stopped during each of its ${maxAttempts} attempts (killed, or out of memory)`,
+          })
+          .where(
+            'id',
+            'in',
+            spent.map((row) => row.id),
+          )
+          .execute();
+      return { jobs: rows.filter((row) => row.attempts <= maxAttempts), spent };
     });
+    for (const job of spent)
+      onFailure(
+        `job ${job.kind}`,
+        new Error(
+          `job ${job.id} is dead: the instance running it stopped during each of its ${maxAttempts} attempts`,
+        ),
+      );
+    return jobs;
   }
 
   /**
