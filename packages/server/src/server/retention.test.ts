@@ -149,6 +149,19 @@ describe.each(['SQLite', 'PostgreSQL'])('startRetention on %s', (kind) => {
     expect(deleted.slice(-4)).toEqual([2, 2, 2, 0]);
   });
 
+  it('should keep two days of counts per hour, which the issue view reads, with a retention of one day', async () => {
+    const hourNow = Math.floor(Date.now() / 3_600_000);
+    await store.db
+      .insertInto('issue_hours')
+      .values(
+        [50, 47, 30, 1].map((ageHours) => ({ issue_id: 'issue-1', hour: hourNow - ageHours, count: 1 })),
+      )
+      .execute();
+    await retention({ days: 1, maxEvents: 100 }).run();
+    const left = await store.db.selectFrom('issue_hours').select('hour').orderBy('hour').execute();
+    expect(left.map((row) => hourNow - Number(row.hour))).toEqual([47, 30, 1]);
+  });
+
   it('should report a failure and go on', async () => {
     const failures: string[] = [];
     const started = retention({ days: 30, maxEvents: 100 }, (stage) => failures.push(stage));

@@ -71,8 +71,10 @@ export function startRetention(
             )
             .executeTakeFirstOrThrow(),
         );
-      // Counts per hour past the retention: the issue view reads 48 hours back, alerts and the digest
-      // one day. An hour's rows go together (they are few: one per issue seen in that hour).
+      // Counts per hour past the retention, but never within two days: the issue view reads 48 hours
+      // back (with a retention of one day it lost its first day), alerts and the digest one day. An
+      // hour's rows go together (they are few: one per issue seen in that hour).
+      const hoursExpired = Date.now() - Math.max(days, 2) * 86_400_000;
       await inBatches(() =>
         db
           .deleteFrom('issue_hours')
@@ -82,7 +84,7 @@ export function startRetention(
             db
               .selectFrom('issue_hours')
               .select('hour')
-              .where('hour', '<', Math.floor(expired / 3_600_000))
+              .where('hour', '<', Math.floor(hoursExpired / 3_600_000))
               .orderBy('hour')
               .limit(batchRows),
           )

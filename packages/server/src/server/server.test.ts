@@ -147,6 +147,21 @@ describe('triage serve', () => {
     expect(server.context.engine.stats().analyzed).toBe(analyzedBefore + 2);
   });
 
+  it('should answer 409 to a re-analysis of an issue whose events retention deleted', async () => {
+    expect(
+      (await ingest({ service: 'kept-no-event', log: ['ERROR: disk quota exceeded on /var/data'] })).status,
+    ).toBe(200);
+    expect(await drained()).toBe(true);
+    const [issue] = (await api('/api/v1/issues?service=kept-no-event')).body.issues;
+    // As retention (by age or count) leaves it: the issue and its counts, no event.
+    await server.context.store.db.deleteFrom('events').where('issue_id', '=', issue.id).execute();
+    const answer = await api(`/api/v1/issues/${issue.id}/reanalyze`, { method: 'POST' });
+    expect(answer).toMatchObject({
+      status: 409,
+      body: { error: expect.stringMatching(/^no event of this issue is stored any more/) },
+    });
+  });
+
   it('should keep one error sent by two projects in two issues, each listed under its project', async () => {
     const other = await server.context.projects.create('two-projects');
     const event = { service: 'split', log: ['ERROR: connect ECONNREFUSED 10.0.0.9:6379'] };

@@ -103,6 +103,12 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
   app.post('/api/v1/issues/:id/reanalyze', async function reanalyze(c) {
     const issue = await context.store.getIssue(c.req.param('id'));
     if (!issue) throw new HttpError(404, 'no such issue');
+    // The analysis reads the issue's latest stored event: with none left, the job did nothing, answered 202.
+    if ((await context.store.recentEvents(issue.id, 1)).length === 0)
+      throw new HttpError(
+        409,
+        'no event of this issue is stored any more (retention deleted them): there is nothing to analyse again until the next one arrives',
+      );
     // The job leaves an issue analysed since this request as it is: asked twice, one LLM call.
     const requestedAt = Date.now();
     await context.jobs.enqueue([
