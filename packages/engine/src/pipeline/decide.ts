@@ -1,7 +1,11 @@
 import { parameterize, type TriageEvent } from '@triage/core';
 import type { RecordOutcome } from '../ports/issue-store.js';
 
-export type AlertKind = 'new' | 'regressed' | 'unsnoozed' | 'new-lines' | 'window' | 'escalating';
+export const ALERT_KINDS = ['new', 'regressed', 'unsnoozed', 'new-lines', 'window', 'escalating'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export const isAlertKind = (value: unknown): value is AlertKind =>
+  (ALERT_KINDS as readonly unknown[]).includes(value);
 
 export interface Decision {
   analyze: boolean;

@@ -27,7 +27,7 @@ import { MemoryStore } from '../stores/memory-store.js';
 import { AlertDispatcher } from './alert-dispatcher.js';
 import { AlertStage } from './alert-stage.js';
 import { channelOf } from './channels.js';
-import { type AlertKind, type Decision, decideAnalysis, errorLinesOf } from './decide.js';
+import { type AlertKind, type Decision, decideAnalysis, errorLinesOf, isAlertKind } from './decide.js';
 import { describeIssue } from './describe-issue.js';
 import type {
   AnalysisCallback,
@@ -251,6 +251,12 @@ export class Engine {
       this.#counts.duplicates++;
       return undefined;
     }
+    // A delivery run again after its instance died during its analysis: its claim says why it analysed
+    // (a regression, a snooze that ran out), which the event, recorded before, no longer tells.
+    const left =
+      outcome.replayed && delivery !== undefined && outcome.issue.status !== 'ignored'
+        ? await this.#analysisLeft(outcome.issue.id, delivery)
+        : undefined;
     const inFlight = this.#inFlight.get(fingerprint);
     const running = inFlight?.analysis;
     // The same job run again (its first run timed out, and its analysis goes on) waits for that analysis:
@@ -259,7 +265,7 @@ export class Engine {
     const eventLines = errorLinesOf(event);
     const decision: Decision = running
       ? { analyze: false, reason: 'an analysis of this issue is running' }
-      : decideAnalysis(outcome, eventLines, { windowMs: this.#windowMs, now });
+      : (left ?? decideAnalysis(outcome, eventLines, { windowMs: this.#windowMs, now }));
     if (!decision.analyze) {
       this.#counts.throttled++;
       if (running && !awaitAnalysisInFlight && !own) return undefined;
@@ -278,9 +284,9 @@ export class Engine {
     }
     const analysis = (async () => {
       // Across processes sharing the store, one of them analyses; the others only count the event.
-      // Its own name, so that only this analysis renews its claim (a delivery's: a run of the same job
-      // after a crash takes the claim over).
-      const claimant = delivery ?? randomUUID();
+      // Its own name, so that only this analysis renews its claim (a delivery's, with why it analyses: a
+      // run of the same job after a crash takes the claim over, and analyses for the same reason).
+      const claimant = delivery === undefined ? randomUUID() : `${delivery}#${decision.kind}`;
       if (!(await this.#claim(outcome.issue, now, claimant))) {
         this.#counts.throttled++;
         return undefined;
@@ -353,6 +359,21 @@ export class Engine {
       this.#failures.report('track', error);
     }
     return { issue: tracked, event, result, reused: false };
+  }
+
+  /** The analysis a delivery's earlier run claimed and never finished (its instance died), if any. */
+  async #analysisLeft(issueId: string, delivery: string): Promise<Decision | undefined> {
+    let claimant: string | undefined;
+    try {
+      claimant = await this.#store.analysisClaimant(issueId);
+    } catch (error) {
+      this.#failures.report('claim', error);
+      return undefined;
+    }
+    const prefix = `${delivery}#`;
+    const kind = claimant?.startsWith(prefix) ? claimant.slice(prefix.length) : undefined;
+    if (!isAlertKind(kind)) return undefined;
+    return { analyze: true, kind, reason: 'its analysis was cut short: the instance making it stopped' };
   }
 
   async #claim(issue: Issue, now: number, claimant: string): Promise<boolean> {

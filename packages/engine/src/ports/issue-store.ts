@@ -167,6 +167,8 @@ export interface IssueStore {
   ): Promise<boolean>;
   /** Gives the claim back once the analysis is saved (or failed). */
   releaseAnalysis(issueId: string): Promise<void>;
+  /** Who holds the claim to analyse an issue, its lease run out or not; undefined when nobody does. */
+  analysisClaimant(issueId: string): Promise<string | undefined>;
   /** The latest events of an issue, newest first (as stored: redacted). */
   recentEvents(issueId: string, limit: number): Promise<TriageEvent[]>;
   /** Events per hour, oldest first, for the hours since `sinceHour` (epoch hours). */

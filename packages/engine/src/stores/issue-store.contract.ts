@@ -247,6 +247,16 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
       expect((await store.recentEvents(issue.id, 5)).map((stored) => stored.id)).toEqual(['e2', 'e1']);
     });
 
+    it('should tell who holds the claim to analyse an issue, until it is given back', async () => {
+      const { issue } = await store.recordEvent(input());
+      expect(await store.analysisClaimant(issue.id)).toBeUndefined();
+      expect(await store.claimAnalysis(issue.id, 1_000, 500, 'job-9#regressed')).toBe(true);
+      // Past its lease too: a delivery run again after its instance died reads what it left.
+      expect(await store.analysisClaimant(issue.id)).toBe('job-9#regressed');
+      await store.releaseAnalysis(issue.id);
+      expect(await store.analysisClaimant(issue.id)).toBeUndefined();
+    });
+
     it('should refuse a claim on an issue analysed since the caller read it', async () => {
       const { issue: asRecorded } = await store.recordEvent(input());
       // Another process claims, analyses and gives its claim back before this one claims.

@@ -137,6 +137,10 @@ export class MemoryStore implements IssueStore {
     this.#claims.delete(issueId);
   }
 
+  async analysisClaimant(issueId: string) {
+    return this.#claims.get(issueId)?.by;
+  }
+
   async recentEvents(issueId: string, limit: number) {
     return (this.#events.get(issueId) ?? []).slice(0, limit).map(copy);
   }

@@ -195,6 +195,16 @@ export class SqlStore implements IssueStore, SpendStore {
       .execute();
   }
 
+  async analysisClaimant(issueId: string) {
+    const row = await this.db
+      .selectFrom('issues')
+      .select('analysis_claimed_by')
+      .where('id', '=', issueId)
+      .where('analysis_claimed_at', 'is not', null)
+      .executeTakeFirst();
+    return row?.analysis_claimed_by ?? undefined;
+  }
+
   async recentEvents(issueId: string, limit: number) {
     const rows = await this.db
       .selectFrom('events')
