@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { ConfigError } from '../../errors/config-error.js';
 import { boundedPgClient } from './bounded-pg-client.js';
@@ -92,9 +92,13 @@ export async function openSqlStore({
     // instance. The pool has already discarded the connection: the next query opens a new one.
     pool.on('error', (error) => onFailure('PostgreSQL idle connection', error));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    let icuCollation: boolean;
     try {
       await migrate(db as Kysely<unknown>, 'postgres');
       migrated = true;
+      // A PostgreSQL built without ICU has none: text search then folds case as the database's locale does.
+      icuCollation =
+        (await sql`select 1 from pg_collation where collname = 'und-x-icu'`.execute(db)).rows.length > 0;
     } catch (error) {
       await db.destroy();
       // pg's words for a connection that timed out name neither the time nor the knob.
@@ -109,7 +113,7 @@ export async function openSqlStore({
         cause: error,
       });
     }
-    return new SqlStore(db, 'postgres');
+    return new SqlStore(db, 'postgres', { icuCollation });
   }
   if (/^[a-z]+:\/\//i.test(url))
     throw new ConfigError(`unsupported database URL "${url}": use postgres://… or a SQLite file path`);

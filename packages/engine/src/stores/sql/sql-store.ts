@@ -31,6 +31,12 @@ export interface SqlStoreOptions {
   beforeClose?: () => Promise<void>;
   /** The database file, for SQLite on disk. */
   sqliteFile?: string;
+  /**
+   * PostgreSQL has ICU's root collation (`und-x-icu`): text search folds case with it, as JavaScript
+   * does, whatever the database's locale (under `C`, lower('ÜBER') is 'Über'; under C.UTF-8, 'ΟΔΟΣ'
+   * lowers to 'οδοσ' where JavaScript writes 'οδος').
+   */
+  icuCollation?: boolean;
 }
 
 /**
@@ -124,12 +130,18 @@ export class SqlStore implements IssueStore, SpendStore {
     if (projectId) query = query.where('project_id', '=', projectId);
     if (text) {
       const like = `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-      // Folded as JavaScript folds `text`: SQLite's own lower() leaves every letter past ASCII as it is.
-      const lower = this.dialect === 'sqlite' ? UNICODE_LOWER : 'lower';
+      // Folded as JavaScript folds `text`: SQLite's own lower() leaves every letter past ASCII as it is,
+      // PostgreSQL's follows the database's locale.
+      const folded = (column: 'title' | 'description') =>
+        this.dialect === 'sqlite'
+          ? sql<string>`${sql.raw(UNICODE_LOWER)}(${sql.ref(column)})`
+          : this.options.icuCollation
+            ? sql<string>`lower(${sql.ref(column)} collate "und-x-icu")`
+            : sql<string>`lower(${sql.ref(column)})`;
       query = query.where((eb) =>
         eb.or([
-          eb(eb.fn(lower, ['title']), 'like', sql<string>`${like} escape '\\'`),
-          eb(eb.fn(lower, ['description']), 'like', sql<string>`${like} escape '\\'`),
+          eb(folded('title'), 'like', sql<string>`${like} escape '\\'`),
+          eb(folded('description'), 'like', sql<string>`${like} escape '\\'`),
         ]),
       );
     }
