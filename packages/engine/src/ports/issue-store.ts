@@ -99,6 +99,12 @@ export interface IssueFilter {
   limit?: number;
   /** Issues to skip, for the next page. */
   offset?: number;
+  /**
+   * Only the issues after this one in the sort order (its sort value and id): the next page, which
+   * issues that change meanwhile do not shift (with `offset`, an issue that moved to the front made the
+   * next page repeat one and skip another).
+   */
+  after?: { value: number; id: string };
 }
 
 /** One alert waiting in, sent from, or dead in the outbox. */

@@ -1,6 +1,6 @@
 import { analyzeOffline, normalizeEvent, type TriageEvent } from '@triage/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { IssueStore } from '../ports/issue-store.js';
+import type { Issue, IssueStore } from '../ports/issue-store.js';
 
 const event = (overrides: Partial<TriageEvent> = {}): TriageEvent => ({
   ...normalizeEvent({ log: ['ERROR: Connection pool exhausted (10/10 connections active)'], priority: 'P1' }),
@@ -172,6 +172,38 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
         expect(pages).toEqual(all);
       }
       expect(await store.listIssues({ offset: 5 })).toEqual([]);
+    });
+
+    it('should page through issues after the last one seen, with none repeated when one moves to the front', async () => {
+      const at = Date.parse('2026-01-01T10:00:00Z');
+      const ids = new Map<string, string>();
+      for (const [index, fingerprint] of ['p1', 'p2', 'p3', 'p4', 'p5'].entries())
+        ids.set(
+          (await store.recordEvent(input({ timestamp: at + index * 1_000 }, fingerprint))).issue.id,
+          fingerprint,
+        );
+      const names = (issues: Issue[]) => issues.map((found) => ids.get(found.id));
+      const first = await store.listIssues({ limit: 2 });
+      expect(names(first)).toEqual(['p5', 'p4']);
+      // p1 is seen again between the pages: it moves to the front, above the page's end.
+      await store.recordEvent(input({ timestamp: at + 60_000 }, 'p1'));
+      const after = { value: first[1]!.lastSeen, id: first[1]!.id };
+      const second = await store.listIssues({ limit: 2, after });
+      expect(names(second)).toEqual(['p3', 'p2']);
+      expect(
+        await store.listIssues({ limit: 2, after: { value: second[1]!.lastSeen, id: second[1]!.id } }),
+      ).toEqual([]);
+      // By count, ties broken by id as in the list: the pages read as one list.
+      const all = await store.listIssues({ sort: 'count' });
+      const paged = [];
+      let end: { value: number; id: string } | undefined;
+      for (;;) {
+        const page = await store.listIssues({ sort: 'count', limit: 2, after: end });
+        if (page.length === 0) break;
+        paged.push(...page);
+        end = { value: page.at(-1)!.count, id: page.at(-1)!.id };
+      }
+      expect(paged.map((found) => found.id)).toEqual(all.map((found) => found.id));
     });
 
     it('should regress a resolved issue when it comes back, and only from a newer release when asked', async () => {

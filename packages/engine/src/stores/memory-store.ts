@@ -104,8 +104,12 @@ export class MemoryStore implements IssueStore {
 
   async listIssues(filter: IssueFilter = {}) {
     const key = filter.sort ?? 'lastSeen';
+    const { after } = filter;
     return [...this.#issues.values()]
       .filter((issue) => matchesFilter(issue, filter))
+      .filter(
+        (issue) => !after || issue[key] < after.value || (issue[key] === after.value && issue.id < after.id),
+      )
       .sort((a, b) => b[key] - a[key] || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
       .slice(filter.offset ?? 0, (filter.offset ?? 0) + (filter.limit ?? 100))
       .map(copy);

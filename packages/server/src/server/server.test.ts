@@ -266,6 +266,16 @@ describe('triage serve', () => {
     expect(second.body.nextOffset).toBeNull();
     const ids = [...first.body.issues, ...second.body.issues].map((issue: { id: string }) => issue.id);
     expect(new Set(ids).size).toBe(3);
+    // The same pages by the end of the last one: the issues that move meanwhile shift nothing.
+    const byCursor = await api(`/api/v1/issues?service=paging&limit=2&after=${first.body.nextAfter}`);
+    expect(byCursor.body.issues.map((issue: { id: string }) => issue.id)).toEqual([ids[2]]);
+    expect(byCursor.body).toMatchObject({ nextAfter: null, nextOffset: null });
+    expect((await api('/api/v1/issues?after=not-a-cursor')).body).toEqual({
+      error: 'after must be the nextAfter of an earlier page, as it was given',
+    });
+    expect((await api(`/api/v1/issues?after=${first.body.nextAfter}&offset=2`)).body).toEqual({
+      error: 'use after or offset, not both',
+    });
     expect((await api('/api/v1/issues?offset=-1')).body).toEqual({
       error: 'offset must be a whole number ≥ 0',
     });
@@ -299,7 +309,7 @@ describe('triage serve', () => {
       status: 400,
       body: {
         error:
-          'unknown parameter "text": use status, severity, category, service, environment, handler, project, q, sort, limit, offset',
+          'unknown parameter "text": use status, severity, category, service, environment, handler, project, q, sort, limit, offset, after',
       },
     });
     // Empty is unset, as a form with nothing chosen sends it.

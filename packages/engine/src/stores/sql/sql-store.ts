@@ -146,6 +146,14 @@ export class SqlStore implements IssueStore, SpendStore {
       );
     }
     const column = sort === 'count' ? 'count' : sort === 'firstSeen' ? 'first_seen' : 'last_seen';
+    const { after } = filter;
+    if (after)
+      query = query.where((eb) =>
+        eb.or([
+          eb(column, '<', after.value),
+          eb.and([eb(column, '=', after.value), eb('id', '<', after.id)]),
+        ]),
+      );
     const rows = await query
       .orderBy(column, 'desc')
       .orderBy('id', 'desc')

@@ -23,7 +23,30 @@ const LIST_PARAMETERS = [
   'sort',
   'limit',
   'offset',
+  'after',
 ];
+
+/** A page's end, as `nextAfter` gives it: opaque to clients, the last issue's sort value and id. */
+const cursorOf = (value: number, id: string) =>
+  Buffer.from(JSON.stringify([value, id])).toString('base64url');
+
+function readCursor(cursor: string): { value: number; id: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 2 ||
+    !Number.isSafeInteger(parsed[0]) ||
+    typeof parsed[1] !== 'string' ||
+    parsed[1] === ''
+  )
+    throw new HttpError(400, 'after must be the nextAfter of an earlier page, as it was given');
+  return { value: parsed[0], id: parsed[1] };
+}
 
 /**
  * `value` when it is one of `allowed` (or absent); else 400 naming them. A filter on a value no issue
@@ -58,6 +81,8 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
     const limit = pageLimit(query.limit);
     const offset = query.offset ? wholeNumber(query.offset) : 0;
     if (!Number.isSafeInteger(offset)) throw new HttpError(400, 'offset must be a whole number ≥ 0');
+    const after = query.after ? readCursor(query.after) : undefined;
+    if (after && offset > 0) throw new HttpError(400, 'use after or offset, not both');
     const filter: IssueFilter = {
       status: status as IssueStatus | undefined,
       severity: oneOf('severity', query.severity, SEVERITIES),
@@ -70,12 +95,15 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
       sort: sort as IssueFilter['sort'],
       limit,
       offset,
+      after,
     };
     // One more than the page: a next page is announced only when there is one.
     const issues = await context.store.listIssues({ ...filter, limit: limit + 1 });
+    const last = issues.length > limit ? issues[limit - 1] : undefined;
     return c.json({
       issues: issues.slice(0, limit).map(summary),
-      nextOffset: issues.length > limit ? offset + limit : null,
+      nextAfter: last ? cursorOf(last[filter.sort ?? 'lastSeen'], last.id) : null,
+      nextOffset: last && !after ? offset + limit : null,
     });
   });
 
