@@ -142,6 +142,19 @@ describe('Engine with an LLM (Groq wire format, local server)', () => {
     await engine.close();
   });
 
+  it('should keep the error lines analysed before a re-analysis, so an event carrying one is not new', async () => {
+    const engine = createEngine({ env: groqEnv(), notifiers: [] });
+    const withLine = (line: string) => ({ fingerprint: ['checkout-pool'], log: [`ERROR: ${line}`] });
+    const first = await engine.process({ input: withLine('pool exhausted') });
+    expect((await engine.process({ input: withLine('acquire timed out') }))?.reused).toBe(false);
+    // Made from the latest event, whose only error line is the second.
+    const reanalysed = await engine.reanalyze(first!.issue.id);
+    expect(reanalysed?.analyzedLines).toEqual(['ERROR: pool exhausted', 'ERROR: acquire timed out']);
+    const again = await engine.process({ input: withLine('pool exhausted') });
+    expect(again?.reused).toBe(true);
+    await engine.close();
+  });
+
   it('should keep no username, even of an event given as redacted', async () => {
     const engine = createEngine({ env: {}, notifiers: [] });
     const report = await engine.process({

@@ -429,13 +429,19 @@ export class Engine {
   }
 
   async #reanalyzeNow(issueId: string): Promise<Issue | undefined> {
-    const [event] = await this.#store.recentEvents(issueId, 1);
-    if (!event) return undefined;
+    const [[event], issue] = await Promise.all([
+      this.#store.recentEvents(issueId, 1),
+      this.#store.getIssue(issueId),
+    ]);
+    if (!event || !issue) return undefined;
     // Asked for by a person, most often because the analysis was wrong: the cached one (kept 24 h by
     // default) came back unchanged, with no call made.
     const result = await this.#analyzer.analyze(event, { fresh: true });
     this.#counts.analyzed++;
-    return this.#store.saveAnalysis(issueId, result, describeIssue(event, result), errorLinesOf(event));
+    // The lines seen before stay seen: kept to the latest event's, an event with an earlier one was
+    // analysed and alerted on again as new.
+    const lines = [...new Set([...(issue.analyzedLines ?? []), ...errorLinesOf(event)])].slice(-100);
+    return this.#store.saveAnalysis(issueId, result, describeIssue(event, result), lines);
   }
 
   /**
