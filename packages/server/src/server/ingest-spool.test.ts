@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -12,6 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isStoreUnavailable } from '@triage/engine';
+import { until } from '@triage/engine/test';
 import { describe, expect, it } from 'vitest';
 import { IngestSpool, SpoolHeldError, SpoolUnavailableError } from './ingest-spool.js';
 import type { NewJob } from './job-row.js';
@@ -192,6 +193,27 @@ describe('IngestSpool', () => {
     writeFileSync(lock, gone);
     IngestSpool.open(file).start(undefined);
     expect(readdirSync(`${file}-spool`)).toContain('lock');
+  });
+
+  it('should take over a spool held by a process that was killed and not yet reaped (a zombie)', async () => {
+    const file = databaseFile();
+    const lock = join(`${file}-spool`, 'lock');
+    forget(IngestSpool.open(file));
+    // `true` exits at once; its parent becomes `sleep`, which never reaps it.
+    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      const zombie = Number(
+        await new Promise<string>((resolve) => parent.stdout.once('data', (data) => resolve(String(data)))),
+      );
+      expect(await until(() => readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z '))).toBe(true);
+      writeFileSync(lock, String(zombie));
+      IngestSpool.open(file).start(undefined);
+      expect(readFileSync(lock, 'utf8')).toBe(String(process.pid));
+    } finally {
+      parent.kill();
+    }
   });
 
   it('should be held by its holder in this process too', () => {

@@ -375,9 +375,18 @@ function takeLock(directory: string): void {
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: it exists, under another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A process killed and not yet reaped by its parent (a zombie) keeps its pid and nothing else: a start
+  // right after a `kill -9` found the spool held by it, and left its events for a later start.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    // No /proc (not Linux), or gone meanwhile: as kill said.
+    return true;
   }
 }
