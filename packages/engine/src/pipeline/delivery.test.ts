@@ -7,6 +7,7 @@ import { createConsoleEmailNotifier } from '../notifiers/console-email-notifier.
 import { createPagerDutyNotifier } from '../notifiers/pagerduty-notifier.js';
 import { createSlackNotifier } from '../notifiers/slack-notifier.js';
 import { createWebhookNotifier } from '../notifiers/webhook-notifier.js';
+import type { IssueStore } from '../ports/issue-store.js';
 import { openSqlStore } from '../stores/sql/open-sql-store.js';
 import {
   type FakeNotificationServer,
@@ -45,6 +46,16 @@ async function until(condition: () => boolean | Promise<boolean>, what: string) 
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** Writes a daily digest due now into `store`'s outbox, as an instance would: the smallest entry to write by hand. */
+const enqueueDigest = (store: Pick<IssueStore, 'enqueueAlert'>, day: string) =>
+  store.enqueueAlert({
+    idempotencyKey: `digest:email:${day}`,
+    issueId: 'digest',
+    channel: 'email',
+    payload: JSON.stringify({ kind: 'digest', digest: { subject: 's', text: 't', html: '<p>t</p>' } }),
+    nextAttemptAt: Date.now(),
+  });
 
 describe('alert delivery through the outbox', () => {
   it('should route by priority and severity, and say why in the alert', async () => {
@@ -228,13 +239,7 @@ describe('alert delivery through the outbox', () => {
     // Another instance on the same database writes an entry (the daily digest: the smallest to write
     // by hand), claims it for 300 ms, and dies.
     const other = await openSqlStore({ url: file });
-    await other.enqueueAlert({
-      idempotencyKey: 'digest:email:2026-12-06',
-      issueId: 'digest',
-      channel: 'email',
-      payload: JSON.stringify({ kind: 'digest', digest: { subject: 's', text: 't', html: '<p>t</p>' } }),
-      nextAttemptAt: Date.now(),
-    });
+    await enqueueDigest(other, '2026-12-06');
     expect(await other.claimDueAlerts(Date.now(), 20, 300)).toHaveLength(1);
     await other.close();
     await until(() => email.sent === 1, 'the orphaned alert');
@@ -267,13 +272,7 @@ describe('alert delivery through the outbox', () => {
     });
     await sender.flush();
     const writer = await openSqlStore({ url: file });
-    await writer.enqueueAlert({
-      idempotencyKey: 'digest:email:2026-12-07',
-      issueId: 'digest',
-      channel: 'email',
-      payload: JSON.stringify({ kind: 'digest', digest: { subject: 's', text: 't', html: '<p>t</p>' } }),
-      nextAttemptAt: Date.now(),
-    });
+    await enqueueDigest(writer, '2026-12-07');
     await until(() => slow.started === 1, 'the slow send to start');
     const instance = createEngine({
       env: {},

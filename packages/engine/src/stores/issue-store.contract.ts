@@ -7,6 +7,14 @@ const event = (overrides: Partial<TriageEvent> = {}): TriageEvent => ({
   timestamp: Date.parse('2026-01-01T10:15:00Z'),
   ...overrides,
 });
+/** An outbox entry of issue i1 for email, due at 100. */
+const alertEntry = () => ({
+  idempotencyKey: 'i1:email:1',
+  issueId: 'i1',
+  channel: 'email',
+  payload: '{}',
+  nextAttemptAt: 100,
+});
 const input = (overrides: Partial<TriageEvent> = {}, fingerprint = 'f1') => ({
   event: event(overrides),
   fingerprint,
@@ -308,13 +316,7 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
     });
 
     it('should extend the lease of an alert only for the claim that holds it', async () => {
-      const entry = {
-        idempotencyKey: 'i1:email:1',
-        issueId: 'i1',
-        channel: 'email',
-        payload: '{}',
-        nextAttemptAt: 100,
-      };
+      const entry = alertEntry();
       await store.enqueueAlert(entry);
       const [first] = await store.claimDueAlerts(100, 10, 1_000);
       expect(await store.renewAlertClaim(first!.id, first!.attempts, 3_000)).toBe(true);
@@ -332,13 +334,7 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
     });
 
     it('should never enqueue one idempotency key twice, and hand each due alert to one claimer', async () => {
-      const entry = {
-        idempotencyKey: 'i1:email:1',
-        issueId: 'i1',
-        channel: 'email',
-        payload: '{}',
-        nextAttemptAt: 100,
-      };
+      const entry = alertEntry();
       expect(await store.enqueueAlert(entry)).toBe(true);
       expect(await store.enqueueAlert(entry)).toBe(false);
       expect(await store.claimDueAlerts(50, 10, 1_000)).toEqual([]);
