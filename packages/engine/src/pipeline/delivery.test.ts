@@ -626,17 +626,21 @@ describe('daily digest', () => {
       await engine.process({
         input: poolEvent({ priority: 'P3', timestamp: now - 3_600_000 } as Partial<TriageEvent>),
       });
-      await engine.process({
-        input: { log: ['ERROR: deadlock detected'], priority: 'P3', timestamp: now - 7_200_000 },
-      });
+      const deadlock = { log: ['ERROR: deadlock detected'], priority: 'P3' };
+      const first = await engine.process({ input: { ...deadlock, timestamp: now - 7_200_000 } });
+      // Resolved, and back: regressed, and not resolved again.
+      await engine.setStatus(first!.issue.id, { status: 'resolved' });
+      await engine.process({ input: { ...deadlock, timestamp: now - 1_800_000 } });
       expect(smtp.messages).toHaveLength(0);
       expect(await engine.sendDigest(now)).toBe(true);
       expect(await engine.sendDigest(now + 60_000)).toBe(false);
       const [mail] = await smtp.waitForMessages(1);
-      expect(mail?.subject).toBe('[Triage] Daily digest 2026-01-02: 2 new, 0 regressed, 2 active');
+      expect(mail?.subject).toBe('[Triage] Daily digest 2026-01-02: 2 new, 1 regressed, 2 active');
       expect(mail?.text).toContain(
         'P3 [high] Connection pool exhausted in Checkout — 1 events, 0 users (new)',
       );
+      const regressed = mail?.text.split('Regressed issues, not resolved again (1)')[1]?.split('\n\n')[0];
+      expect(regressed).toMatch(/^\n- P3 \[medium\] Database deadlock — 2 events, 0 users \(regressed\)$/);
       expect(mail?.text).toContain('LLM spend today (UTC 2026-01-02): $0.0000 over 0 calls');
       await engine.close();
     } finally {
