@@ -639,7 +639,7 @@ describe('daily digest', () => {
       expect(mail?.text).toContain(
         'P3 [high] Connection pool exhausted in Checkout — 1 events, 0 users (new)',
       );
-      const regressed = mail?.text.split('Regressed issues, not resolved again (1)')[1]?.split('\n\n')[0];
+      const regressed = mail?.text?.split('Regressed issues, not resolved again (1)')[1]?.split('\n\n')[0];
       expect(regressed).toMatch(/^\n- P3 \[medium\] Database deadlock — 2 events, 0 users \(regressed\)$/);
       expect(mail?.text).toContain('LLM spend today (UTC 2026-01-02): $0.0000 over 0 calls');
       await engine.close();
