@@ -27,7 +27,7 @@ export { parameterize } from './parameterize.js';
 export { MAX_RETRY_AFTER_MS, parseRetryAfter } from './parse-retry-after.js';
 export { isInAppFile, parseStack, parseStackLine } from './parse-stack.js';
 export type { ModelPrice } from './pricing.js';
-export { costOf, MODEL_PRICES } from './pricing.js';
+export { costOf, MODEL_PRICES, UNPRICED_MODEL_PRICE } from './pricing.js';
 export type { PromptTemplate } from './prompt/render-prompt.js';
 export { renderPrompt } from './prompt/render-prompt.js';
 export type { TextPrefix } from './read-text-prefix.js';

@@ -15,9 +15,19 @@ export const MODEL_PRICES: Record<string, ModelPrice> = {
   'groq:llama-3.3-70b-versatile': { input: 0.59, output: 0.79 },
   'openai:gpt-4o-mini': { input: 0.15, output: 0.6 },
   'openai:gpt-4.1-mini': { input: 0.4, output: 1.6 },
+  'openai:gpt-4o': { input: 2.5, output: 10 },
+  'openai:gpt-4.1': { input: 2, output: 8 },
   'anthropic:claude-haiku-4-5': { input: 1, output: 5 },
+  'anthropic:claude-sonnet-4-5': { input: 3, output: 15 },
   'anthropic:claude-3-5-haiku-latest': { input: 0.8, output: 4 },
 };
+
+/**
+ * What a model missing from the table is booked at while a budget is set: Claude Opus's list price
+ * ($15 in / $75 out), dearer than every model in the table, so that a budget errs on the side of
+ * refusing. Unbooked, such a model cost $0 and the budgets never held it.
+ */
+export const UNPRICED_MODEL_PRICE: ModelPrice = { input: 15, output: 75 };
 
 /** Cost of one call in USD; local models (ollama) are free; unknown models give `undefined`. */
 export function costOf(

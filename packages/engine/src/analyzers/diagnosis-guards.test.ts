@@ -161,7 +161,7 @@ describe('LLM budgets', () => {
       const databaseUrl = await url();
       const stores = [await openSqlStore({ url: databaseUrl }), await openSqlStore({ url: databaseUrl })];
       const engines = stores.map((store) =>
-        createEngine({ env: { ...env(), TRIAGE_LLM_DAILY_BUDGET_USD: '0.0008' }, notifiers: [], store }),
+        createEngine({ env: { ...env(), TRIAGE_LLM_DAILY_BUDGET_USD: '0.0012' }, notifiers: [], store }),
       );
       try {
         const lines = ['ERROR: EPIPE', 'ERROR: EADDRINUSE', 'ERROR: ECONNRESET'];
@@ -170,8 +170,9 @@ describe('LLM budgets', () => {
             lines.map((line, index) => engine.process({ input: event(`I${instance}H${index}`, line) })),
           ),
         );
-        // A call is booked at $0.000505 (a full prompt of 1,500 tokens and a 1,000-token answer): the
-        // second booking leaves the day at $0.00101, past the $0.0008, and the other four are refused.
+        // A call is booked at $0.000845 (a full prompt of 1,500 tokens and an answer at the 2,000-token
+        // cap): the second booking leaves the day at $0.00169, past the $0.0012, and the other four are
+        // refused.
         expect(llm.requests).toHaveLength(2);
         const spend = await stores[0]?.spendOn(new Date().toISOString().slice(0, 10));
         expect(spend?.calls).toBe(2);

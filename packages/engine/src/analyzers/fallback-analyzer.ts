@@ -10,7 +10,9 @@ import { InvalidAnalysisError } from '../errors/invalid-analysis-error.js';
 import type { Analyzer } from '../ports/analyzer.js';
 import type { AnalysisCache } from './analysis-cache.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import { LlmCallError } from './llm-call-error.js';
 import { CURRENT_PROMPT_VERSION } from './load-prompt.js';
+import { errorText } from './scrub-secrets.js';
 import type { SpendLedger } from './spend-ledger.js';
 
 export interface FallbackAnalyzerOptions {
@@ -57,7 +59,8 @@ export function createFallbackAnalyzer({
         // only once the call is booked, since a trial the budget then refused would never be made.
         const blocked = breaker?.blocked();
         if (blocked) throw new Refused(blocked);
-        const booked = await ledger?.reserve(event, llmAnalyzer.estimateCostUsd?.());
+        const estimate = llmAnalyzer.estimateCostUsd?.();
+        const booked = await ledger?.reserve(event, estimate);
         if (booked && 'refused' in booked) throw new Refused(booked.refused);
         const reservation = booked?.reservation;
         const open = breaker?.check();
@@ -73,7 +76,9 @@ export function createFallbackAnalyzer({
           return result;
         } catch (error) {
           breaker?.failure();
-          await reservation?.settle(InvalidAnalysisError.isInstance(error) ? error.costUsd : undefined);
+          // At what the answers before the failure cost (a paid answer that failed validation, an empty
+          // one), or at the estimate when that is not known (a call cut off at its deadline).
+          await reservation?.settle(costOfFailure(error) ?? estimate);
           throw error;
         }
       };
@@ -109,6 +114,11 @@ export function createFallbackAnalyzer({
 
 class Refused extends Error {}
 
+function costOfFailure(error: unknown): number | undefined {
+  if (InvalidAnalysisError.isInstance(error) || LlmCallError.isInstance(error)) return error.costUsd;
+  return undefined;
+}
+
 const REUSED_NOTE = 'reused the LLM analysis of an earlier event with the same fingerprint';
 
 function reused(result: AnalysisResult): AnalysisResult {
@@ -128,7 +138,8 @@ function offlineWithNote(event: TriageEvent, note: string): AnalysisResult {
   return result;
 }
 
+/** An error's message as a note: redacted (the LLM analyzer took out its own key already), and short. */
 function message(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorText(error);
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

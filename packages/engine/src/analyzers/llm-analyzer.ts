@@ -5,6 +5,7 @@ import {
   type ContextOptions,
   costOf,
   fitAnalysisLengths,
+  type ModelPrice,
   renderMarkdown,
   safeParseAnalysis,
   type TriageEvent,
@@ -12,11 +13,13 @@ import {
 import { generateText, jsonSchema, type LanguageModel, NoObjectGeneratedError, Output, zodSchema } from 'ai';
 import type { LlmConfig } from '../config/llm-config.js';
 import { InvalidAnalysisError } from '../errors/invalid-analysis-error.js';
-import type { Analyzer } from '../ports/analyzer.js';
+import type { AnalyzeOptions, Analyzer } from '../ports/analyzer.js';
 import { createLanguageModel } from '../providers/create-language-model.js';
 import { buildPrompt, DEFAULT_MAX_PROMPT_TOKENS } from './build-prompt.js';
 import { loadTokenCounter } from './count-tokens.js';
 import { extractJson } from './extract-json.js';
+import { LlmCallError } from './llm-call-error.js';
+import { errorText, scrubSecrets, secretsOf } from './scrub-secrets.js';
 
 export interface LlmAnalyzerOptions {
   /** Read at each call, so a key set or removed later is honoured. */
@@ -25,19 +28,27 @@ export interface LlmAnalyzerOptions {
   /** Budget of the whole prompt, in tokens (default 1,500). */
   maxPromptTokens?: number;
   context?: Omit<ContextOptions, 'maxTokens' | 'countTokens'>;
-  /** Per attempt; the write-up's analyses take about 2 s. */
+  /** For the whole analysis, its repair round and retries included; the write-up's analyses take about 2 s. */
   timeoutMs?: number;
   /** Retries of a failed HTTP call (honouring Retry-After), on top of the first. */
   maxRetries?: number;
   fetch?: typeof globalThis.fetch;
+  /**
+   * What a model missing from the price table (MODEL_PRICES) costs: given (analyzerFromSettings gives
+   * UNPRICED_MODEL_PRICE while a budget is set), its calls are booked at it, with a note; without it,
+   * their cost is unknown (undefined).
+   */
+  unpricedModelPrice?: ModelPrice;
 }
 
 /**
- * The answer's tokens a call is booked at before it is made (the budgets count calls in flight at
- * this estimate, then at what they cost). The write-up's analyses take about 1,000 tokens in all, so
- * a full prompt and a 1,000-token answer err high.
+ * The most tokens an answer may take, asked of every provider (Ollama in its own `options.num_predict`),
+ * and what a call is booked at before it is made (the budgets count calls in flight at their estimate,
+ * then at what they cost). Without a cap, Anthropic's
+ * client asked for the model's maximum (64,000) and the others for none: a runaway answer (JSON mode's
+ * endless whitespace) was billed at up to 64 times the 1,000 tokens the estimate assumed.
  */
-const ESTIMATED_ANSWER_TOKENS = 1_000;
+export const MAX_ANSWER_TOKENS = 2_000;
 
 /**
  * The analysis schema as the model is given it, converted once: given the zod schema, the AI SDK
@@ -59,7 +70,15 @@ export function createLlmAnalyzer({
   timeoutMs = 20_000,
   maxRetries = 2,
   fetch,
+  unpricedModelPrice,
 }: LlmAnalyzerOptions): Analyzer {
+  /** A call's cost, at the table's price, or at `unpricedModelPrice` for a model it does not list. */
+  const priced = ({ provider, model }: LlmConfig, tokensIn: number, tokensOut: number) => {
+    const cost = costOf(provider, model, tokensIn, tokensOut);
+    if (cost !== undefined || !unpricedModelPrice) return { cost, assumed: false };
+    const { input, output } = unpricedModelPrice;
+    return { cost: (tokensIn * input + tokensOut * output) / 1_000_000, assumed: true };
+  };
   // The tokenizer's tables take about 140 ms of the event loop to load: loaded by the first analysis, they
   // held up every request in flight then, in a server or in the application itself (with 2 workers
   // draining, ingest's p99 at 1,000 req/s went from 87–97 to 61–66 ms once they loaded at start-up:
@@ -74,87 +93,161 @@ export function createLlmAnalyzer({
   return {
     name: 'llm',
     estimateCostUsd() {
-      const { provider, model } = config();
-      return costOf(provider, model, maxPromptTokens, ESTIMATED_ANSWER_TOKENS);
+      return priced(config(), maxPromptTokens, MAX_ANSWER_TOKENS).cost;
     },
-    async analyze(event: TriageEvent, { signal } = {}): Promise<AnalysisResult> {
+    async analyze(event: TriageEvent, options = {}): Promise<AnalysisResult> {
       const settings = config();
-      const built = await buildPrompt(event, { promptVersion, maxPromptTokens, context });
-      const model = modelFor(settings);
-      const started = performance.now();
-      let tokensIn = 0;
-      let tokensOut = 0;
-      const notes: string[] =
-        built.omitted.length > 0 ? [`left out of the prompt: ${built.omitted.join('; ')}`] : [];
-
-      const attempt = async (messages: Array<{ role: 'user' | 'assistant'; content: string }>) => {
-        const abortSignal = signal
-          ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
-          : AbortSignal.timeout(timeoutMs);
-        try {
-          const result = await generateText({
-            model,
-            system: built.system,
-            messages,
-            output: Output.object({ schema: analysisOutput, name: 'analysis' }),
-            temperature: 0,
-            maxRetries,
-            abortSignal,
-          });
-          tokensIn += result.usage.inputTokens ?? 0;
-          tokensOut += result.usage.outputTokens ?? 0;
-          return { text: result.text, value: result.output as unknown };
-        } catch (error) {
-          if (!NoObjectGeneratedError.isInstance(error)) throw error;
-          tokensIn += error.usage?.inputTokens ?? 0;
-          tokensOut += error.usage?.outputTokens ?? 0;
-          return { text: error.text ?? '', value: extractJson(error.text ?? '') };
+      const spent: Spent = { tokensIn: 0, tokensOut: 0, unknown: false };
+      try {
+        return await analyzeWith(settings, event, options, spent);
+      } catch (error) {
+        // The provider's error text can hold the key (a proxy echoing it) or the base URL's password
+        // (fetch refusing a URL with credentials): it becomes a note, an alert and a stderr line.
+        const secrets = secretsOf(settings);
+        if (InvalidAnalysisError.isInstance(error)) {
+          throw new InvalidAnalysisError(scrubSecrets(error.message, secrets), error.text, error.costUsd);
         }
-      };
-
-      const messages: Array<{ role: 'user' | 'assistant'; content: string }> = [
-        { role: 'user', content: built.prompt },
-      ];
-      // Over-long texts are cut rather than refused (see fitAnalysisLengths), and the notes say so.
-      const validate = (value: unknown) => {
-        const fitted = fitAnalysisLengths(value);
-        if (fitted.cut.length > 0) notes.push(`cut to the schema's lengths: ${fitted.cut.join(', ')}`);
-        return safeParseAnalysis(fitted.value);
-      };
-      let answer = await attempt(messages);
-      let parsed = validate(answer.value);
-      if (!parsed.success) {
-        notes.push(`first answer failed validation (${parsed.error}); asked once more`);
-        messages.push(
-          { role: 'assistant', content: answer.text.slice(0, 4_000) },
-          {
-            role: 'user',
-            content: `That answer is not valid: ${parsed.error}. Reply with the corrected JSON object only.`,
-          },
-        );
-        answer = await attempt(messages);
-        parsed = validate(answer.value);
-      }
-      if (!parsed.success) {
-        throw new InvalidAnalysisError(
-          `the model's answer failed validation twice: ${parsed.error}`,
-          answer.text,
-          costOf(settings.provider, settings.model, tokensIn, tokensOut),
+        // What the calls that answered cost is owed all the same (a paid answer that failed validation,
+        // then a repair call that failed; an empty answer): it was settled at $0. A call cut off by
+        // the deadline may have been billed for what it generated: unknown, booked at the estimate.
+        throw new LlmCallError(
+          errorText(error, secrets),
+          spent.unknown ? undefined : priced(settings, spent.tokensIn, spent.tokensOut).cost,
         );
       }
-      const analysis: Analysis = parsed.value;
-      const meta = {
-        analyzer: 'llm' as const,
-        provider: settings.provider,
-        model: settings.model,
-        promptVersion: built.version,
-        tokensIn,
-        tokensOut,
-        costUsd: costOf(settings.provider, settings.model, tokensIn, tokensOut),
-        latencyMs: Math.round(performance.now() - started),
-        notes,
-      };
-      return { analysis, meta, markdown: renderMarkdown(analysis, meta) };
     },
   };
+
+  async function analyzeWith(
+    settings: LlmConfig,
+    event: TriageEvent,
+    { signal }: AnalyzeOptions,
+    spent: Spent,
+  ): Promise<AnalysisResult> {
+    const built = await buildPrompt(event, { promptVersion, maxPromptTokens, context });
+    const model = modelFor(settings);
+    const started = performance.now();
+    const notes: string[] =
+      built.omitted.length > 0 ? [`left out of the prompt: ${built.omitted.join('; ')}`] : [];
+
+    // An answer without usage (some OpenAI-compatible servers and proxies send none) was booked at $0,
+    // and the budgets never reached: its tokens are counted here instead, with the tokenizer that
+    // measured the prompt, and the notes say so.
+    const countTokens = await loadTokenCounter();
+    let usageEstimated = false;
+    const book = (
+      usage: { inputTokens?: number; outputTokens?: number } | undefined,
+      messages: Array<{ content: string }>,
+      text: string,
+    ) => {
+      if (usage?.inputTokens == null) {
+        usageEstimated = true;
+        // The first message is the built prompt (counted with the system prompt); a repair round adds
+        // the earlier answer and the request to correct it.
+        spent.tokensIn +=
+          built.tokens + messages.slice(1).reduce((sum, { content }) => sum + countTokens(content), 0);
+      } else spent.tokensIn += usage.inputTokens;
+      if (usage?.outputTokens == null) {
+        usageEstimated = true;
+        spent.tokensOut += countTokens(text);
+      } else spent.tokensOut += usage.outputTokens;
+    };
+
+    // One deadline for the analysis, its repair round included: each call had its own, and an analysis
+    // could take twice TRIAGE_LLM_TIMEOUT_MS before the offline rules answered.
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const abortSignal = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    const attempt = async (messages: Array<{ role: 'user' | 'assistant'; content: string }>) => {
+      try {
+        const result = await generateText({
+          model,
+          system: built.system,
+          messages,
+          output: Output.object({ schema: analysisOutput, name: 'analysis' }),
+          temperature: 0,
+          maxOutputTokens: MAX_ANSWER_TOKENS,
+          // Ollama's chat API reads neither from the top of the request, where its AI SDK provider puts
+          // them (as `temperature` and `max_output_tokens`): only from `options`.
+          providerOptions: { ollama: { options: { temperature: 0, num_predict: MAX_ANSWER_TOKENS } } },
+          maxRetries,
+          abortSignal,
+        });
+        book(result.usage, messages, result.text);
+        return { text: result.text, value: result.output as unknown };
+      } catch (error) {
+        if (abortSignal.aborted) spent.unknown = true;
+        if (!NoObjectGeneratedError.isInstance(error)) throw error;
+        book(error.usage, messages, error.text ?? '');
+        return { text: error.text ?? '', value: extractJson(error.text ?? '', isAnalysis) };
+      }
+    };
+
+    const messages: Array<{ role: 'user' | 'assistant'; content: string }> = [
+      { role: 'user', content: built.prompt },
+    ];
+    // Over-long texts are cut rather than refused (see fitAnalysisLengths), and the notes say so.
+    const validate = (value: unknown) => {
+      const fitted = fitAnalysisLengths(value);
+      if (fitted.cut.length > 0) notes.push(`cut to the schema's lengths: ${fitted.cut.join(', ')}`);
+      return safeParseAnalysis(fitted.value);
+    };
+    let answer = await attempt(messages);
+    let parsed = validate(answer.value);
+    if (!parsed.success) {
+      notes.push(`first answer failed validation (${parsed.error}); asked once more`);
+      messages.push(
+        { role: 'assistant', content: answer.text.slice(0, 4_000) },
+        {
+          role: 'user',
+          content: `That answer is not valid: ${parsed.error}. Reply with the corrected JSON object only.`,
+        },
+      );
+      answer = await attempt(messages);
+      parsed = validate(answer.value);
+    }
+    if (!parsed.success) {
+      throw new InvalidAnalysisError(
+        `the model's answer failed validation twice: ${parsed.error}`,
+        answer.text,
+        priced(settings, spent.tokensIn, spent.tokensOut).cost,
+      );
+    }
+    if (usageEstimated) notes.push(USAGE_ESTIMATED_NOTE);
+    const { tokensIn, tokensOut } = spent;
+    const { cost, assumed } = priced(settings, tokensIn, tokensOut);
+    if (assumed && unpricedModelPrice) notes.push(unpricedNote(settings, unpricedModelPrice));
+    const analysis: Analysis = parsed.value;
+    const meta = {
+      analyzer: 'llm' as const,
+      provider: settings.provider,
+      model: settings.model,
+      promptVersion: built.version,
+      tokensIn,
+      tokensOut,
+      costUsd: cost,
+      latencyMs: Math.round(performance.now() - started),
+      notes,
+    };
+    return { analysis, meta, markdown: renderMarkdown(analysis, meta) };
+  }
+}
+
+/** The tokens an analysis's calls took so far, and whether a call cut off may have cost more. */
+interface Spent {
+  tokensIn: number;
+  tokensOut: number;
+  unknown: boolean;
+}
+
+export const USAGE_ESTIMATED_NOTE =
+  'the provider reported no token usage: tokens counted here (o200k), cost estimated from them';
+
+/** Says that a model's calls are booked at the default price, and how to give it its own. */
+export function unpricedNote({ provider, model }: Pick<LlmConfig, 'provider' | 'model'>, price: ModelPrice) {
+  return `${provider}:${model} is not in Triage's price table: booked against the budget at $${price.input}/$${price.output} per million tokens in/out`;
+}
+
+/** Whether a value is an analysis once over-long texts are cut: the candidate extractJson should pick. */
+function isAnalysis(value: unknown): boolean {
+  return safeParseAnalysis(fitAnalysisLengths(value).value).success;
 }

@@ -1,3 +1,4 @@
+import { UNPRICED_MODEL_PRICE } from '@triage/core';
 import { AnalysisCache } from '../analyzers/analysis-cache.js';
 import { CircuitBreaker } from '../analyzers/circuit-breaker.js';
 import { createDryRunAnalyzer } from '../analyzers/dry-run-analyzer.js';
@@ -39,6 +40,7 @@ export function analyzerFromSettings({
   fetch,
 }: AnalyzerFromSettingsOptions): Analyzer {
   const promptOptions = { maxPromptTokens: settings.maxPromptTokens };
+  const budgeted = settings.dailyBudgetUsd != null || settings.handlerDailyBudgetUsd != null;
   if (settings.dryRun) return createDryRunAnalyzer({ ...promptOptions, write: dryRunOutput });
   // The configuration is read at each analysis (a key set or removed later is honoured); the analyzer
   // of an unchanged one is kept, with the provider's model it made.
@@ -55,6 +57,8 @@ export function analyzerFromSettings({
             config: () => config,
             fetch,
             timeoutMs: settings.llmTimeoutMs,
+            // A budget must hold a model the price table does not know: booked at a dear price, not $0.
+            unpricedModelPrice: budgeted ? UNPRICED_MODEL_PRICE : undefined,
             ...promptOptions,
           }),
         };

@@ -1,7 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { normalizeEvent } from '@triage/core';
 import { describe, expect, it } from 'vitest';
+import { buildPrompt, MIN_PROMPT_TOKENS, promptOwnTokens } from '../analyzers/build-prompt.js';
 import { readEngineSettings } from './engine-settings.js';
 
 const configFile = (content: unknown) => {
@@ -72,5 +74,37 @@ describe('readEngineSettings', () => {
       }),
     ).toThrow(/unknown time zone "Mars\/Olympus"/);
     expect(() => readEngineSettings({ TRIAGE_CONFIG: '/nonexistent/triage.json' })).toThrow(/ENOENT/);
+  });
+
+  it('should take TRIAGE_LLM_TIMEOUT_MS as a whole number of ms a timer can wait (a fraction or more sent every analysis offline)', () => {
+    expect(readEngineSettings({ TRIAGE_LLM_TIMEOUT_MS: '2147483647' }).llmTimeoutMs).toBe(2_147_483_647);
+    for (const bad of ['2500.5', '86400000000', '2147483648']) {
+      expect(() => readEngineSettings({ TRIAGE_LLM_TIMEOUT_MS: bad })).toThrow(
+        `TRIAGE_LLM_TIMEOUT_MS must be a whole number from 100 to 2147483647, got "${bad}"`,
+      );
+    }
+    expect(() => readEngineSettings({ TRIAGE_CONFIG: configFile({ llm: { timeoutMs: 2.5e9 } }) })).toThrow(
+      /llm\.timeoutMs/,
+    );
+  });
+
+  it('should refuse a prompt budget smaller than the prompt itself, naming the smallest that works', async () => {
+    expect(() => readEngineSettings({ TRIAGE_MAX_PROMPT_TOKENS: '500' })).toThrow(
+      'TRIAGE_MAX_PROMPT_TOKENS must be a whole number ≥ 800, got "500"',
+    );
+    expect(() =>
+      readEngineSettings({ TRIAGE_CONFIG: configFile({ llm: { maxPromptTokens: 500 } }) }),
+    ).toThrow(/llm\.maxPromptTokens/);
+    expect(readEngineSettings({ TRIAGE_MAX_PROMPT_TOKENS: '800' }).maxPromptTokens).toBe(800);
+    // The smallest holds the prompt's own text and the smallest context.
+    expect(await promptOwnTokens()).toBeLessThanOrEqual(MIN_PROMPT_TOKENS - 100);
+    const built = await buildPrompt(
+      normalizeEvent({
+        source: { file: 'src/a.ts', function: 'f' },
+        log: Array(200).fill('ERROR: pool exhausted'),
+      }),
+      { maxPromptTokens: MIN_PROMPT_TOKENS },
+    );
+    expect(built.tokens).toBeLessThanOrEqual(MIN_PROMPT_TOKENS);
   });
 });

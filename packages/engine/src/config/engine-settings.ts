@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { CHANNELS, DEFAULT_ROUTING_POLICY, type RoutingPolicy } from '@triage/core';
 import { z } from 'zod';
+import { MIN_PROMPT_TOKENS } from '../analyzers/build-prompt.js';
 import { ConfigError } from '../errors/config-error.js';
 import { numberFromEnv } from './number-from-env.js';
 
 type Env = Record<string, string | undefined>;
+
+/** The longest a Node timer waits (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** Settings of the diagnosis step, from a config file (`TRIAGE_CONFIG`) and the environment (which wins). */
 export interface EngineSettings {
@@ -31,8 +35,8 @@ const fileSchema = z
           .string()
           .regex(/^[A-Z_][A-Z0-9_]*$/)
           .optional(),
-        maxPromptTokens: z.number().int().min(200).optional(),
-        timeoutMs: z.number().int().min(100).optional(),
+        maxPromptTokens: z.number().int().min(MIN_PROMPT_TOKENS).optional(),
+        timeoutMs: z.number().int().min(100).max(MAX_TIMER_MS).optional(),
         cacheTtlMs: z.number().int().min(0).optional(),
       })
       .strict()
@@ -77,10 +81,15 @@ export function readEngineSettings(env: Env = process.env): EngineSettings {
   const llm = file.llm ?? {};
   return {
     maxPromptTokens:
-      numberFromEnv(env, 'TRIAGE_MAX_PROMPT_TOKENS', { min: 200, integer: true }) ??
+      numberFromEnv(env, 'TRIAGE_MAX_PROMPT_TOKENS', { min: MIN_PROMPT_TOKENS, integer: true }) ??
       llm.maxPromptTokens ??
       1_500,
-    llmTimeoutMs: numberFromEnv(env, 'TRIAGE_LLM_TIMEOUT_MS', { min: 100 }) ?? llm.timeoutMs ?? 20_000,
+    // A timer's longest wait: a fraction or a longer one made AbortSignal.timeout throw, and every
+    // analysis fell back to the offline rules.
+    llmTimeoutMs:
+      numberFromEnv(env, 'TRIAGE_LLM_TIMEOUT_MS', { min: 100, max: MAX_TIMER_MS, integer: true }) ??
+      llm.timeoutMs ??
+      20_000,
     dailyBudgetUsd: numberFromEnv(env, 'TRIAGE_LLM_DAILY_BUDGET_USD', { min: 0 }) ?? file.budgets?.dailyUsd,
     handlerDailyBudgetUsd:
       numberFromEnv(env, 'TRIAGE_LLM_HANDLER_DAILY_BUDGET_USD', { min: 0 }) ?? file.budgets?.handlerDailyUsd,

@@ -1,3 +1,4 @@
+import { urlUserinfo } from '../analyzers/scrub-secrets.js';
 import { ConfigError } from '../errors/config-error.js';
 
 export const LLM_PROVIDERS = ['groq', 'openai', 'anthropic', 'ollama', 'openai-compatible'] as const;
@@ -54,15 +55,33 @@ export function readLlmConfig(env: Env = process.env, file: FileLlmSettings = {}
     | LlmProviderName
     | undefined;
   if (!provider) return undefined;
-  const keyVariable = KEY_VARIABLES[provider];
+  // The variables win; then the config file (its key by the variable it names, which the file chose
+  // over the provider's usual one); then the provider's defaults. The file's model, base URL and key
+  // variable were validated and then ignored: the README's own example failed at start-up.
+  const fileKeyVariable = blankToUndefined(file.apiKeyEnv);
+  const keyVariable = fileKeyVariable ?? KEY_VARIABLES[provider];
   const apiKey =
     blankToUndefined(env.TRIAGE_LLM_API_KEY) ??
     (keyVariable ? blankToUndefined(env[keyVariable]) : undefined);
-  const baseURL = blankToUndefined(env.TRIAGE_LLM_BASE_URL);
-  const model = blankToUndefined(env.TRIAGE_LLM_MODEL) ?? DEFAULT_MODELS[provider];
-  if (!model) throw new ConfigError(`TRIAGE_LLM_MODEL is required with TRIAGE_LLM_PROVIDER=${provider}`);
+  const envBaseURL = blankToUndefined(env.TRIAGE_LLM_BASE_URL);
+  const baseURL = envBaseURL ?? blankToUndefined(file.baseURL);
+  withoutCredentials(baseURL, envBaseURL ? 'TRIAGE_LLM_BASE_URL' : 'TRIAGE_CONFIG llm.baseURL');
+  const model =
+    blankToUndefined(env.TRIAGE_LLM_MODEL) ?? blankToUndefined(file.model) ?? DEFAULT_MODELS[provider];
+  if (!model) {
+    throw new ConfigError(
+      `TRIAGE_LLM_MODEL is required with TRIAGE_LLM_PROVIDER=${provider} (or llm.model in TRIAGE_CONFIG)`,
+    );
+  }
   if (provider === 'openai-compatible' && !baseURL) {
-    throw new ConfigError('TRIAGE_LLM_BASE_URL is required with TRIAGE_LLM_PROVIDER=openai-compatible');
+    throw new ConfigError(
+      'TRIAGE_LLM_BASE_URL is required with TRIAGE_LLM_PROVIDER=openai-compatible (or llm.baseURL in TRIAGE_CONFIG)',
+    );
+  }
+  if (!apiKey && fileKeyVariable) {
+    throw new ConfigError(
+      `TRIAGE_CONFIG llm.apiKeyEnv names ${fileKeyVariable}, which is not set (nor is TRIAGE_LLM_API_KEY)`,
+    );
   }
   if (!apiKey && keyVariable) {
     throw new ConfigError(
@@ -70,6 +89,18 @@ export function readLlmConfig(env: Env = process.env, file: FileLlmSettings = {}
     );
   }
   return { provider, model, apiKey, baseURL };
+}
+
+/**
+ * A base URL with `user:pass@` is refused: fetch will not send such a URL, and its refusal quoted the
+ * URL, password and all, into the analysis notes and the alert. The message does not repeat it.
+ */
+function withoutCredentials(baseURL: string | undefined, name: string): void {
+  const { username, password } = urlUserinfo(baseURL);
+  if (!username && !password) return;
+  throw new ConfigError(
+    `${name} must not hold credentials (user:password@): give the key in TRIAGE_LLM_API_KEY (sent as the provider's auth header), or put a proxy in front that adds them`,
+  );
 }
 
 function blankToUndefined(value: string | undefined): string | undefined {

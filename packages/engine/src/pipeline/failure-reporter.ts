@@ -1,3 +1,5 @@
+import { errorText } from '../analyzers/scrub-secrets.js';
+
 /** Where the engine writes its own diagnostics; never the host's logger. */
 export type DiagnosticsSink = (line: string) => void;
 
@@ -24,14 +26,16 @@ export class FailureReporter {
 
   report(stage: string, error: unknown): void {
     this.counts[stage] = (this.counts[stage] ?? 0) + 1;
-    const message = error instanceof Error ? error.message : String(error);
-    const key = `${stage}\u0000${message}`;
+    const raw = error instanceof Error ? error.message : String(error);
+    const key = `${stage}\u0000${raw}`;
     const now = Date.now();
     const last = this.#lastLogged.get(key);
     if (last !== undefined && now - last < this.intervalMs) return;
     this.#lastLogged.set(key, now);
     if (this.#lastLogged.size > 1_000) this.#lastLogged.clear();
     const total = this.counts[stage];
+    // Redacted as events are: a provider's or a mail server's error can quote a key or a URL's password.
+    const message = errorText(error);
     try {
       this.sink(`[triage] ${stage} failed: ${message} (${total} so far; the pipeline carries on)`);
     } catch {

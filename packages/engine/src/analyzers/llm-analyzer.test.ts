@@ -1,0 +1,351 @@
+import { costOf, normalizeEvent, UNPRICED_MODEL_PRICE } from '@triage/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { LlmConfig } from '../config/llm-config.js';
+import { createEngine } from '../pipeline/engine.js';
+import { type FakeLlmServer, fakeAnalysis, startFakeLlmServer } from '../test/fake-llm-server.js';
+import { createMemoryNotifier } from '../test/memory-notifier.js';
+import { until } from '../test/until.js';
+import { buildPrompt } from './build-prompt.js';
+import { loadTokenCounter } from './count-tokens.js';
+import { createFallbackAnalyzer } from './fallback-analyzer.js';
+import { createLlmAnalyzer, MAX_ANSWER_TOKENS, USAGE_ESTIMATED_NOTE, unpricedNote } from './llm-analyzer.js';
+import { SpendLedger } from './spend-ledger.js';
+
+let llm: FakeLlmServer;
+beforeAll(async () => {
+  llm = await startFakeLlmServer();
+});
+afterAll(() => llm.close());
+beforeEach(() => {
+  llm.requests.length = 0;
+  llm.reply(() => ({
+    content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })),
+    usage: { prompt_tokens: 1_000, completion_tokens: 1_000 },
+  }));
+});
+
+const event = (i = 1) =>
+  normalizeEvent({
+    source: { file: 'src/pay.ts', function: 'Pay' },
+    log: ['INFO: start', `ERROR: Connection pool exhausted (10/10 connections active) in module m${i}`],
+    error: { type: `PoolError${i}`, message: `pool exhausted ${i}` },
+  });
+
+describe('a provider error quoting a secret', () => {
+  // A key of no known shape: only its being the configured key says it is one.
+  const KEY = 'vllm-0123456789abcdef-key';
+
+  it('should keep the key out of the stored analysis, the alert and the diagnostics', async () => {
+    llm.reply((request) => ({
+      status: 401,
+      body: {
+        error: {
+          message: `Invalid proxy token. Received API Key = ${String(request.headers.authorization).replace('Bearer ', '')}`,
+          type: 'auth_error',
+        },
+      },
+    }));
+    const diagnostics: string[] = [];
+    const notifier = createMemoryNotifier();
+    const engine = createEngine({
+      env: {
+        TRIAGE_LLM_PROVIDER: 'openai-compatible',
+        TRIAGE_LLM_MODEL: 'm',
+        TRIAGE_LLM_BASE_URL: llm.url,
+        TRIAGE_LLM_API_KEY: KEY,
+      },
+      notifiers: [notifier],
+      diagnostics: (line) => diagnostics.push(line),
+    });
+    try {
+      const report = await engine.process({
+        input: { service: 'api', log: ['ERROR: Connection pool exhausted'] },
+      });
+      expect(llm.requests.length).toBeGreaterThan(0);
+      expect(report?.result.meta.analyzer).toBe('offline');
+      expect(report?.result.meta.notes[0]).toBe(
+        'LLM analysis failed (Invalid proxy token. Received API Key = [secret]): offline rules answered',
+      );
+      expect(await until(() => notifier.alerts.length > 0)).toBe(true);
+      const everything = JSON.stringify([report, notifier.alerts, diagnostics]);
+      expect(everything).not.toContain(KEY);
+      expect(diagnostics.join('\n')).toContain(
+        'llm failed: Invalid proxy token. Received API Key = [secret]',
+      );
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("should keep a base URL's password out of the note when the config gives one in code", async () => {
+    const baseURL = llm.url.replace('http://', 'http://admin:hunter2-pw@');
+    const failures: string[] = [];
+    const analyzer = createFallbackAnalyzer({
+      llm: () =>
+        createLlmAnalyzer({
+          config: (): LlmConfig => ({ provider: 'openai-compatible', model: 'm', apiKey: KEY, baseURL }),
+          maxRetries: 0,
+        }),
+      onFailure: (error) => failures.push((error as Error).message),
+    });
+    const result = await analyzer.analyze(event());
+    expect(result.meta.analyzer).toBe('offline');
+    expect(result.meta.notes[0]).toMatch(/^LLM analysis failed \(/);
+    const everything = JSON.stringify([result, failures]);
+    expect(everything).not.toContain('hunter2-pw');
+    expect(everything).not.toContain('admin:');
+  });
+});
+
+describe('the answer cap', () => {
+  const configs: Array<
+    [string, () => LlmConfig, (body: FakeLlmServer['requests'][number]['body']) => unknown]
+  > = [
+    [
+      'groq',
+      () => ({
+        provider: 'groq',
+        model: 'meta-llama/llama-4-scout-17b-16e-instruct',
+        apiKey: 'gsk_1',
+        baseURL: llm.groqUrl,
+      }),
+      (body) => body.max_tokens,
+    ],
+    [
+      'openai',
+      () => ({ provider: 'openai', model: 'gpt-4o-mini', apiKey: 'sk-o', baseURL: llm.url }),
+      (body) => body.max_tokens,
+    ],
+    [
+      'openai-compatible',
+      () => ({ provider: 'openai-compatible', model: 'local', apiKey: 'k', baseURL: llm.url }),
+      (body) => body.max_tokens,
+    ],
+    [
+      'anthropic',
+      () => ({
+        provider: 'anthropic',
+        model: 'claude-haiku-4-5',
+        apiKey: 'sk-ant-x',
+        baseURL: llm.anthropicUrl,
+      }),
+      (body) => body.max_tokens,
+    ],
+    // Ollama's chat API reads its settings from `options` only.
+    [
+      'ollama',
+      () => ({ provider: 'ollama', model: 'llama3.1', baseURL: llm.ollamaUrl }),
+      (body) => (body.options as { num_predict?: number } | undefined)?.num_predict,
+    ],
+  ];
+
+  it.each(configs)(
+    'should be sent on the wire to %s (Anthropic asked for 64,000, the others for no cap)',
+    async (_name, config, capOf) => {
+      await createLlmAnalyzer({ config, maxRetries: 0 }).analyze(event());
+      expect(MAX_ANSWER_TOKENS).toBe(2_000);
+      expect(capOf(llm.requests[0]!.body)).toBe(MAX_ANSWER_TOKENS);
+    },
+  );
+
+  it('should give Ollama temperature 0 in its options, where it reads it', async () => {
+    await createLlmAnalyzer({
+      config: () => ({ provider: 'ollama', model: 'llama3.1', baseURL: llm.ollamaUrl }),
+      maxRetries: 0,
+    }).analyze(event());
+    expect(llm.requests[0]!.body.options).toMatchObject({ temperature: 0 });
+  });
+
+  it('should book a call at a full prompt and an answer at the cap', () => {
+    const analyzer = createLlmAnalyzer({
+      config: () => ({ provider: 'anthropic', model: 'claude-haiku-4-5', apiKey: 'sk-ant-x' }),
+      maxPromptTokens: 1_500,
+    });
+    expect(analyzer.estimateCostUsd?.()).toBeCloseTo(
+      costOf('anthropic', 'claude-haiku-4-5', 1_500, 2_000)!,
+      12,
+    );
+    // $1/M in, $5/M out.
+    expect(analyzer.estimateCostUsd?.()).toBeCloseTo(0.0115, 12);
+  });
+});
+
+describe('an answer wrapped in more than its JSON', () => {
+  const json = JSON.stringify(fakeAnalysis({ evidence: ['x'] }), null, 2);
+  it.each([
+    ['a <think> block first (qwen, deepseek)', `<think>the log says {pool} is full</think>\n${json}`],
+    [
+      'a draft fence before the answer',
+      `Checking the shape:\n\`\`\`\n{"draft": true}\n\`\`\`\nFinal:\n\`\`\`json\n${json}\n\`\`\``,
+    ],
+    ['prose with braces after', `${json}\nNote: the handler reads {domain} from the query.`],
+  ])('should be read at the first answer with %s', async (_name, content) => {
+    llm.reply(() => ({ content }));
+    const result = await createLlmAnalyzer({
+      config: () => ({ provider: 'openai-compatible', model: 'm', apiKey: 'k', baseURL: llm.url }),
+      maxRetries: 0,
+    }).analyze(event());
+    expect(result.analysis.title).toBe('Database connection pool exhausted');
+    expect(llm.requests).toHaveLength(1);
+  });
+});
+
+describe('an answer without usage', () => {
+  it('should be booked at the tokens counted here, with a note, not at $0', async () => {
+    const content = JSON.stringify(fakeAnalysis({ evidence: ['x'] }));
+    llm.reply((request) => ({
+      body: {
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        created: 1,
+        model: request.body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+        // no "usage"
+      },
+    }));
+    const ledger = new SpendLedger({ dailyUsd: 1 });
+    const analyzer = createFallbackAnalyzer({
+      llm: () =>
+        createLlmAnalyzer({
+          config: () => ({ provider: 'openai', model: 'gpt-4o-mini', apiKey: 'sk-x', baseURL: llm.url }),
+          maxRetries: 0,
+        }),
+      ledger,
+    });
+    const result = await analyzer.analyze(event());
+    const countTokens = await loadTokenCounter();
+    const tokensIn = (await buildPrompt(event())).tokens;
+    const tokensOut = countTokens(content);
+    expect(result.meta).toMatchObject({ analyzer: 'llm', tokensIn, tokensOut });
+    expect(result.meta.notes).toContain(USAGE_ESTIMATED_NOTE);
+    const cost = costOf('openai', 'gpt-4o-mini', tokensIn, tokensOut)!;
+    expect(cost).toBeGreaterThan(0);
+    expect(result.meta.costUsd).toBeCloseTo(cost, 12);
+    expect(ledger.summary().totalUsd).toBeCloseTo(cost, 12);
+  });
+});
+
+describe('a model missing from the price table', () => {
+  const env = (budget?: string) => ({
+    TRIAGE_LLM_PROVIDER: 'openai-compatible',
+    TRIAGE_LLM_MODEL: 'qwen2.5-7b',
+    TRIAGE_LLM_BASE_URL: llm.url,
+    ...(budget ? { TRIAGE_LLM_DAILY_BUDGET_USD: budget } : {}),
+  });
+  const input = (line: string) => ({ source: { file: 'src/a.ts', function: line }, log: [`ERROR: ${line}`] });
+
+  it('should be booked at the default price while a budget is set, so the budget holds (it cost $0)', async () => {
+    // 1,000 tokens in and out at $15/$75 a million: $0.09 a call.
+    const engine = createEngine({ env: env('0.05'), notifiers: [] });
+    try {
+      const first = await engine.process({ input: input('EPIPE') });
+      const second = await engine.process({ input: input('ECONNRESET') });
+      expect(first?.result.meta.analyzer).toBe('llm');
+      expect(first?.result.meta.costUsd).toBeCloseTo(0.09, 12);
+      expect(first?.result.meta.notes).toContain(
+        unpricedNote({ provider: 'openai-compatible', model: 'qwen2.5-7b' }, UNPRICED_MODEL_PRICE),
+      );
+      expect(second?.result.meta.analyzer).toBe('offline');
+      expect(second?.result.meta.notes[0]).toMatch(/^over the daily LLM budget \(\$0\.09 of \$0\.05/);
+      expect(llm.requests).toHaveLength(1);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('should keep its cost unknown, with no note, when no budget is set', async () => {
+    const engine = createEngine({ env: env(), notifiers: [] });
+    try {
+      const report = await engine.process({ input: input('EPIPE') });
+      expect(report?.result.meta.analyzer).toBe('llm');
+      expect(report?.result.meta.costUsd).toBeUndefined();
+      expect(report?.result.meta.notes.join()).not.toMatch(/price table/);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+describe('the cost of an analysis that failed', () => {
+  const ledgered = (config: () => LlmConfig, timeoutMs?: number) => {
+    const ledger = new SpendLedger({ dailyUsd: 1 });
+    const inner = createLlmAnalyzer({ config, maxRetries: 0, timeoutMs });
+    const analyzer = createFallbackAnalyzer({ llm: () => inner, ledger, onFailure: () => {} });
+    return { ledger, inner, analyzer };
+  };
+  const openai = () => ({
+    provider: 'openai' as const,
+    model: 'gpt-4o-mini',
+    apiKey: 'sk-x',
+    baseURL: llm.url,
+  });
+
+  it('should be booked at the paid answer that failed validation when the repair call then fails ($0 before)', async () => {
+    llm.reply((_request, index) =>
+      index === 0
+        ? {
+            content: JSON.stringify({ ...fakeAnalysis(), severity: 'urgent' }),
+            usage: { prompt_tokens: 1_500, completion_tokens: 1_000 },
+          }
+        : { status: 500 },
+    );
+    const { ledger, analyzer } = ledgered(openai);
+    const result = await analyzer.analyze(event());
+    expect(result.meta.analyzer).toBe('offline');
+    expect(llm.requests).toHaveLength(2);
+    expect(ledger.summary().calls).toBe(1);
+    expect(ledger.summary().totalUsd).toBeCloseTo(costOf('openai', 'gpt-4o-mini', 1_500, 1_000)!, 12);
+  });
+
+  it('should be booked at an empty answer (an Anthropic refusal) that was billed', async () => {
+    llm.reply((request) => ({
+      body: {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: request.body.model,
+        content: [],
+        stop_reason: 'refusal',
+        stop_sequence: null,
+        usage: { input_tokens: 1_400, output_tokens: 5 },
+      },
+    }));
+    const { ledger, analyzer } = ledgered(() => ({
+      provider: 'anthropic',
+      model: 'claude-haiku-4-5',
+      apiKey: 'sk-ant',
+      baseURL: llm.anthropicUrl,
+    }));
+    const result = await analyzer.analyze(event());
+    expect(result.meta.analyzer).toBe('offline');
+    expect(ledger.summary().totalUsd).toBeCloseTo(costOf('anthropic', 'claude-haiku-4-5', 1_400, 5)!, 12);
+  });
+
+  it('should be booked at the estimate when a call was cut off at its deadline (what it cost is unknown)', async () => {
+    llm.reply(() => ({ content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })), delayMs: 1_000 }));
+    const { ledger, inner, analyzer } = ledgered(openai, 200);
+    const result = await analyzer.analyze(event());
+    expect(result.meta.analyzer).toBe('offline');
+    expect(ledger.summary().totalUsd).toBeCloseTo(inner.estimateCostUsd?.() ?? Number.NaN, 12);
+  });
+});
+
+describe('the LLM timeout', () => {
+  it('should bound the whole analysis, its repair round included (each call had its own)', async () => {
+    llm.reply((_request, index) => ({
+      delayMs: 400,
+      content: JSON.stringify(
+        index === 0 ? { ...fakeAnalysis(), severity: 'urgent' } : fakeAnalysis({ evidence: ['x'] }),
+      ),
+    }));
+    const analyzer = createLlmAnalyzer({
+      config: () => ({ provider: 'openai', model: 'gpt-4o-mini', apiKey: 'sk', baseURL: llm.url }),
+      timeoutMs: 600,
+      maxRetries: 0,
+    });
+    const started = performance.now();
+    await expect(analyzer.analyze(event())).rejects.toThrow();
+    expect(performance.now() - started).toBeLessThan(750);
+    expect(llm.requests).toHaveLength(2);
+  });
+});
