@@ -442,7 +442,8 @@ describe('the LLM call', () => {
         schema: {
           type: 'object',
           required: expect.arrayContaining(['title', 'rootCause', 'remediation']),
-          properties: { title: { type: 'string', maxLength: expect.any(Number) } },
+          // Without its lengths (strict structured outputs refuse them): every answer is cut to them here.
+          properties: { title: { type: 'string' } },
         },
       },
     });

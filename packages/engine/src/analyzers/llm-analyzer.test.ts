@@ -148,6 +148,34 @@ describe('the answer cap', () => {
     },
   );
 
+  it.each(configs.filter(([name]) => name !== 'ollama' && name !== 'anthropic'))(
+    'should give %s a schema without string lengths, which strict structured outputs refuse',
+    async (_name, config) => {
+      await createLlmAnalyzer({ config, maxRetries: 0 }).analyze(event());
+      const format = llm.requests[0]!.body.response_format as { json_schema: { schema: object } };
+      const schema = JSON.stringify(format.json_schema.schema);
+      expect(schema).toContain('"rootCause"');
+      expect(schema).not.toMatch(/"(min|max)Length"/);
+      // The rest of the schema's bounds stay: strict mode takes them.
+      expect(schema).toContain('"maxItems"');
+    },
+  );
+
+  it.each([
+    ['meta-llama/llama-4-scout-17b-16e-instruct', false],
+    ['openai/gpt-oss-120b', true],
+  ])(
+    'should ask Groq for strict mode only with a model its documentation lists for it (%s)',
+    async (model, strict) => {
+      await createLlmAnalyzer({
+        config: () => ({ provider: 'groq', model, apiKey: 'gsk_1', baseURL: llm.groqUrl }),
+        maxRetries: 0,
+      }).analyze(event());
+      const format = llm.requests[0]!.body.response_format as { json_schema: { strict?: boolean } };
+      expect(format.json_schema.strict).toBe(strict);
+    },
+  );
+
   it('should give Ollama temperature 0 in its options, where it reads it', async () => {
     await createLlmAnalyzer({
       config: () => ({ provider: 'ollama', model: 'llama3.1', baseURL: llm.ollamaUrl }),

@@ -19,6 +19,7 @@ import { buildPrompt, DEFAULT_MAX_PROMPT_TOKENS } from './build-prompt.js';
 import { loadTokenCounter } from './count-tokens.js';
 import { extractJson } from './extract-json.js';
 import { LlmCallError } from './llm-call-error.js';
+import { withoutStringLengths } from './model-schema.js';
 import { errorText, scrubSecrets, secretsOf } from './scrub-secrets.js';
 
 export interface LlmAnalyzerOptions {
@@ -50,6 +51,9 @@ export interface LlmAnalyzerOptions {
  */
 export const MAX_ANSWER_TOKENS = 2_000;
 
+/** The models Groq's structured outputs documentation lists for strict mode (constrained decoding). */
+const GROQ_STRICT_MODELS = /^openai\/gpt-oss-/;
+
 /**
  * The analysis schema as the model is given it, converted once: given the zod schema, the AI SDK
  * converted it to JSON Schema at every call and parsed the answer with it, about 2 ms of the event
@@ -57,7 +61,7 @@ export const MAX_ANSWER_TOKENS = 2_000;
  * validated here (fitAnalysisLengths, then safeParseAnalysis), which also cuts an over-long field the
  * SDK's parse refused.
  */
-const analysisOutput = jsonSchema<unknown>(() => zodSchema(analysisSchema).jsonSchema, {
+const analysisOutput = jsonSchema<unknown>(() => withoutStringLengths(zodSchema(analysisSchema).jsonSchema), {
   validate: (value) => ({ success: true, value }),
 });
 
@@ -168,7 +172,13 @@ export function createLlmAnalyzer({
           maxOutputTokens: MAX_ANSWER_TOKENS,
           // Ollama's chat API reads neither from the top of the request, where its AI SDK provider puts
           // them (as `temperature` and `max_output_tokens`): only from `options`.
-          providerOptions: { ollama: { options: { temperature: 0, num_predict: MAX_ANSWER_TOKENS } } },
+          providerOptions: {
+            ollama: { options: { temperature: 0, num_predict: MAX_ANSWER_TOKENS } },
+            // Groq's strict mode is for the models its documentation lists; the AI SDK asked for it with
+            // every model, the default (llama-4-scout) included. Best-effort elsewhere: every answer
+            // is validated here, and asked for once more when it fails.
+            groq: { strictJsonSchema: GROQ_STRICT_MODELS.test(settings.model) },
+          },
           maxRetries,
           abortSignal,
         });
