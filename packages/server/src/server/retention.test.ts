@@ -162,6 +162,31 @@ describe.each(['SQLite', 'PostgreSQL'])('startRetention on %s', (kind) => {
     expect(left.map((row) => hourNow - Number(row.hour))).toEqual([47, 30, 1]);
   });
 
+  it('should stop only once the pass under way is over, so the database is not closed under it', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Every statement of the pass waits for `held`.
+    const holding: KyselyPlugin = {
+      transformQuery: ({ node }) => node,
+      transformResult: async ({ result }) => {
+        await held;
+        return result;
+      },
+    };
+    const started = startRetention(store.db.withPlugin(holding), { days: 30, maxEvents: 100 }, () => {});
+    let stopped = false;
+    const stopping = started.stop().then(() => {
+      stopped = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(stopped).toBe(true);
+  });
+
   it('should report a failure and go on', async () => {
     const failures: string[] = [];
     const started = retention({ days: 30, maxEvents: 100 }, (stage) => failures.push(stage));

@@ -20,7 +20,7 @@ export function startRetention(
   { days, maxEvents }: RetentionSettings,
   onFailure: (stage: string, error: unknown) => void,
   batchRows = DELETE_BATCH_ROWS,
-): { stop(): void; run(): Promise<void> } {
+): { stop(): Promise<void>; run(): Promise<void> } {
   /** Runs `deleteBatch` (which deletes at most batchRows rows) until a batch comes back short. */
   const inBatches = async (deleteBatch: () => Promise<{ numDeletedRows: bigint }>) => {
     while ((await deleteBatch()).numDeletedRows >= BigInt(batchRows))
@@ -105,5 +105,13 @@ export function startRetention(
   const timer = setInterval(run, 60 * 60 * 1000);
   timer.unref();
   void run();
-  return { stop: () => clearInterval(timer), run };
+  return {
+    // Resolves once a pass under way is over: a stop that closed the database under it logged a
+    // failure ("driver has already been destroyed") at every stop soon after a start.
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+    run,
+  };
 }

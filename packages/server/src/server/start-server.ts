@@ -216,10 +216,18 @@ export async function startServer({
   const everywhere = host === '0.0.0.0' || host === '::';
   const shownHost = everywhere ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${address.port}`;
-  // What `triage projects` prints its DSNs with, run from another shell that has no TRIAGE_PORT.
-  await projects
-    .rememberServerUrl(url)
-    .catch((error: unknown) => onFailure('start: remembering the URL', error));
+  // No server has finished starting on this database before: a first start that failed after it made
+  // the admin token (its port taken, say) never showed it, and the next start said it had.
+  const firstStart = (await closingOnFailure(projects.serverUrl())) === undefined;
+  // What `triage projects` prints its DSNs with, run from another shell that has no TRIAGE_PORT. Also
+  // the start's one write: a database it cannot write (a read-only SQLite file) was served, every
+  // event answered 200 and left in the spool, its moves failing for ever.
+  await projects.rememberServerUrl(url).catch(async (error: unknown) => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    spool?.close();
+    await engine.close();
+    throw new ConfigError(`cannot write to the database: ${(error as Error).message}`, { cause: error });
+  });
   // TRIAGE_WORKERS=0: an ingest-only instance; other instances sharing the database run the pipeline.
   if (workers > 0) jobs.start();
   rateLimits.events.start();
@@ -242,10 +250,11 @@ export async function startServer({
     `  workers: ${workers === 0 ? '0, ingest only (other instances run the jobs)' : `${workers} jobs at once`} (TRIAGE_WORKERS)`,
   );
   log(`  alerts: ${channels}`);
+  const fromEnv = Boolean(env.TRIAGE_ADMIN_TOKEN?.trim());
   log(
-    generated
+    generated || (firstStart && !fromEnv)
       ? `  admin token (generated, stored in the database; set TRIAGE_ADMIN_TOKEN to choose one): ${token}`
-      : `  admin token: ${env.TRIAGE_ADMIN_TOKEN?.trim() ? 'TRIAGE_ADMIN_TOKEN' : 'the one generated at the first start, in the database (settings.admin_token)'}`,
+      : `  admin token: ${fromEnv ? 'TRIAGE_ADMIN_TOKEN' : 'the one generated at the first start, in the database (settings.admin_token)'}`,
   );
 
   let closed = false;
@@ -258,8 +267,9 @@ export async function startServer({
     async close() {
       if (closed) return;
       closed = true;
-      retentionJob.stop();
+      const retentionStopped = retentionJob.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await retentionStopped;
       await jobs.stop();
       await Promise.all([rateLimits.events.stop(), rateLimits.bytes.stop()]);
       await engine.close();
