@@ -5,6 +5,7 @@ export {
   safeParseAnalysis,
   UNSUPPORTED_CONFIDENCE_CAP,
 } from './analysis/analysis-schema.js';
+export { type CheckedEvidence, checkEvidence, evidenceNote } from './analysis/check-evidence.js';
 export { renderMarkdown } from './analysis/render-markdown.js';
 export type { Category, RemediationType, Severity } from './analysis/taxonomy.js';
 export { CATEGORIES, CATEGORY_DEFINITIONS, REMEDIATION_TYPES, SEVERITIES } from './analysis/taxonomy.js';
@@ -43,6 +44,7 @@ export type {
   RoutingRule,
 } from './routing/route-alert.js';
 export { CHANNELS, DEFAULT_ROUTING_POLICY, inQuietHours, routeAlert } from './routing/route-alert.js';
+export { stripControl } from './strip-control.js';
 export { truncate } from './truncate.js';
 export type {
   ErrorInfo,

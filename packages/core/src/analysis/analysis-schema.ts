@@ -82,11 +82,13 @@ export function safeParseAnalysis(input: unknown): SafeParseResult {
       .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
     return { success: false, error: issues.join('; ') };
   }
-  const value = parsed.data;
-  if (value.evidence.length === 0 && value.confidence > UNSUPPORTED_CONFIDENCE_CAP) {
-    value.confidence = UNSUPPORTED_CONFIDENCE_CAP;
-  }
-  return { success: true, value };
+  return { success: true, value: capUnsupportedConfidence(parsed.data) };
+}
+
+/** The analysis with its confidence capped at UNSUPPORTED_CONFIDENCE_CAP when it quotes no evidence. */
+export function capUnsupportedConfidence(analysis: Analysis): Analysis {
+  if (analysis.evidence.length > 0 || analysis.confidence <= UNSUPPORTED_CONFIDENCE_CAP) return analysis;
+  return { ...analysis, confidence: UNSUPPORTED_CONFIDENCE_CAP };
 }
 
 /**

@@ -34,7 +34,15 @@ export interface BuiltPrompt {
   tokens: number;
   /** What the context builder left out to fit. */
   omitted: string[];
+  /**
+   * The failure's text as the prompt holds it (where it happened, its error and its log lines, fence
+   * markers defused): what the analysis's evidence must quote.
+   */
+  data: string;
 }
+
+/** The template's data placeholders alone, rendered as any version renders them. */
+const DATA_TEMPLATE = { version: 'data', text: '{{metadata}}\n{{error}}\n{{log}}' };
 
 /** The tokens of a prompt version's own text: the system prompt and the template with no failure in it. */
 export async function promptOwnTokens(promptVersion?: string): Promise<number> {
@@ -67,7 +75,15 @@ export async function buildPrompt(
     const prompt = renderPrompt(template, built);
     const tokens = countTokens(SYSTEM_PROMPT) + countTokens(prompt);
     if (tokens <= maxPromptTokens || attempt === 3 || contextBudget === MIN_CONTEXT_TOKENS) {
-      return { version: template.version, system: SYSTEM_PROMPT, prompt, tokens, omitted: built.omitted };
+      const data = renderPrompt(DATA_TEMPLATE, built);
+      return {
+        version: template.version,
+        system: SYSTEM_PROMPT,
+        prompt,
+        tokens,
+        omitted: built.omitted,
+        data,
+      };
     }
     contextBudget = Math.max(MIN_CONTEXT_TOKENS, contextBudget - (tokens - maxPromptTokens) - 10);
   }

@@ -1,11 +1,18 @@
-import { costOf, normalizeEvent, UNPRICED_MODEL_PRICE } from '@triage/core';
+import { costOf, normalizeEvent, UNPRICED_MODEL_PRICE, UNSUPPORTED_CONFIDENCE_CAP } from '@triage/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LlmConfig } from '../config/llm-config.js';
 import { createEngine } from '../pipeline/engine.js';
-import { type FakeLlmServer, fakeAnalysis, startFakeLlmServer } from '../test/fake-llm-server.js';
+import {
+  type FakeLlmServer,
+  fakeAnalysis,
+  groqJsonValidateFailed,
+  lastErrorLine,
+  startFakeLlmServer,
+} from '../test/fake-llm-server.js';
 import { createMemoryNotifier } from '../test/memory-notifier.js';
 import { until } from '../test/until.js';
 import { buildPrompt } from './build-prompt.js';
+import { CircuitBreaker } from './circuit-breaker.js';
 import { loadTokenCounter } from './count-tokens.js';
 import { createFallbackAnalyzer } from './fallback-analyzer.js';
 import { createLlmAnalyzer, MAX_ANSWER_TOKENS, USAGE_ESTIMATED_NOTE, unpricedNote } from './llm-analyzer.js';
@@ -375,5 +382,202 @@ describe('the LLM timeout', () => {
     await expect(analyzer.analyze(event())).rejects.toThrow();
     expect(performance.now() - started).toBeLessThan(750);
     expect(llm.requests).toHaveLength(2);
+  });
+});
+
+describe('a refusal', () => {
+  const openai = (): LlmConfig => ({
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    apiKey: 'sk-x',
+    baseURL: llm.url,
+  });
+  const anthropic = (): LlmConfig => ({
+    provider: 'anthropic',
+    model: 'claude-haiku-4-5',
+    apiKey: 'sk-ant-x',
+    baseURL: llm.anthropicUrl,
+  });
+
+  // It was taken for an invalid answer: asked again (a second paid call), then noted as "expected object,
+  // received undefined".
+  it('should end the analysis at once, saying the model refused and why, at what it cost (OpenAI)', async () => {
+    llm.reply(() => ({
+      refusal: "I'm sorry, I can't help with jane@example.com's records.",
+      usage: { prompt_tokens: 1_400, completion_tokens: 12 },
+    }));
+    const ledger = new SpendLedger({ dailyUsd: 1 });
+    const analyzer = createFallbackAnalyzer({
+      llm: () => createLlmAnalyzer({ config: openai, maxRetries: 0 }),
+      ledger,
+      onFailure: () => {},
+    });
+    const result = await analyzer.analyze(event());
+    expect(llm.requests).toHaveLength(1);
+    expect(result.meta.analyzer).toBe('offline');
+    // Scrubbed as any error text: the refusal is the model's, and may quote the log.
+    expect(result.meta.notes[0]).toBe(
+      "LLM analysis failed (the model refused to answer: I'm sorry, I can't help with [email]'s records.): offline rules answered",
+    );
+    expect(ledger.summary().totalUsd).toBeCloseTo(costOf('openai', 'gpt-4o-mini', 1_400, 12)!, 12);
+  });
+
+  it.each([
+    [
+      'its explanation',
+      'The request was flagged by a safety classifier.',
+      'The request was flagged by a safety classifier.',
+    ],
+    ['no explanation', '', undefined],
+  ])(
+    'should end the analysis at once on Anthropic\'s stop_reason "refusal", with %s, not quoting the cut-off answer',
+    async (_name, explanation, said) => {
+      llm.reply(() => ({
+        refusal: explanation,
+        content: '{"title": "Payment declined for',
+        usage: { prompt_tokens: 1_400, completion_tokens: 5 },
+      }));
+      const analyzer = createLlmAnalyzer({ config: anthropic, maxRetries: 0 });
+      const failure = await analyzer.analyze(event()).catch((error: unknown) => error);
+      expect(llm.requests).toHaveLength(1);
+      expect(failure).toMatchObject({
+        name: 'LlmCallError',
+        message: said
+          ? `the model refused to answer: ${said}`
+          : 'the model refused to answer (finish reason refusal)',
+      });
+      expect((failure as { costUsd?: number }).costUsd).toBeCloseTo(
+        costOf('anthropic', 'claude-haiku-4-5', 1_400, 5)!,
+        12,
+      );
+    },
+  );
+});
+
+describe("Groq's json_validate_failed", () => {
+  const groq = (): LlmConfig => ({
+    provider: 'groq',
+    model: 'meta-llama/llama-4-scout-17b-16e-instruct',
+    apiKey: 'gsk_1',
+    baseURL: llm.groqUrl,
+  });
+
+  // Groq's best-effort mode answers an answer that failed its schema check with a 400: it went straight to
+  // the offline rules, counted against the circuit breaker, with no repair round.
+  it('should be an invalid answer: its failed generation asked once more to be corrected', async () => {
+    const failed = JSON.stringify({ ...fakeAnalysis({ evidence: ['x'] }), severity: 'High' });
+    llm.reply((_request, index) =>
+      index === 0
+        ? groqJsonValidateFailed(failed)
+        : { content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })) },
+    );
+    const breaker = new CircuitBreaker(1);
+    const failures: unknown[] = [];
+    const analyzer = createFallbackAnalyzer({
+      llm: () => createLlmAnalyzer({ config: groq, maxRetries: 0 }),
+      breaker,
+      onFailure: (error) => failures.push(error),
+    });
+    const result = await analyzer.analyze(event());
+    expect(llm.requests).toHaveLength(2);
+    expect(result.meta.analyzer).toBe('llm');
+    expect(result.meta.notes[0]).toMatch(
+      /^first answer failed validation \(severity: .*\); asked once more$/,
+    );
+    expect(llm.requests[1]!.body.messages?.slice(-2)).toEqual([
+      { role: 'assistant', content: failed },
+      { role: 'user', content: expect.stringMatching(/^That answer is not valid: severity: /) },
+    ]);
+    expect(failures).toEqual([]);
+    expect(breaker.blocked()).toBeUndefined();
+  });
+
+  it('should take a failed generation that holds a valid analysis, fenced in prose, at once', async () => {
+    const json = JSON.stringify(fakeAnalysis({ evidence: ['x'] }), null, 2);
+    llm.reply(() => groqJsonValidateFailed(`Here is the analysis:\n\`\`\`json\n${json}\n\`\`\``));
+    const result = await createLlmAnalyzer({ config: groq, maxRetries: 0 }).analyze(event());
+    expect(llm.requests).toHaveLength(1);
+    expect(result.analysis.title).toBe('Database connection pool exhausted');
+    // Groq's error gives no usage: the answer is counted here.
+    expect(result.meta.notes).toContain(USAGE_ESTIMATED_NOTE);
+  });
+});
+
+describe('evidence the model was not given', () => {
+  const openai = (): LlmConfig => ({
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    apiKey: 'sk-x',
+    baseURL: llm.url,
+  });
+
+  // A made-up quote passed for verbatim evidence and kept the model's full confidence.
+  it('should be dropped, with a note, and confidence capped when no quote is left', async () => {
+    llm.reply(() => ({
+      content: JSON.stringify(
+        fakeAnalysis({
+          category: 'auth',
+          confidence: 0.99,
+          evidence: ['FATAL: password authentication failed for user "app"'],
+        }),
+      ),
+    }));
+    const result = await createLlmAnalyzer({ config: openai, maxRetries: 0 }).analyze(event());
+    expect(result.meta.analyzer).toBe('llm');
+    expect(result.analysis.evidence).toEqual([]);
+    expect(result.analysis.confidence).toBe(UNSUPPORTED_CONFIDENCE_CAP);
+    expect(result.meta.notes).toContain(
+      `dropped 1 of 1 evidence quote: not found in the data the model was given; none left, so confidence capped at ${UNSUPPORTED_CONFIDENCE_CAP}`,
+    );
+    expect(result.markdown).not.toContain('password authentication failed');
+  });
+
+  it('should keep quotes of the data as the prompt held it, redacted, whitespace aside', async () => {
+    llm.reply((request) => {
+      const line = lastErrorLine(request.prompt) ?? '';
+      return {
+        content: JSON.stringify(
+          fakeAnalysis({
+            evidence: [
+              line,
+              // A part of the line, its spaces collapsed.
+              'Payment declined for [email] (card declined)',
+              // What redaction took out: the model never saw it.
+              line.replace('[email]', 'jane@example.com'),
+            ],
+          }),
+        ),
+      };
+    });
+    const engine = createEngine({
+      env: {
+        TRIAGE_LLM_PROVIDER: 'openai',
+        TRIAGE_LLM_MODEL: 'gpt-4o-mini',
+        TRIAGE_LLM_API_KEY: 'sk-x',
+        TRIAGE_LLM_BASE_URL: llm.url,
+      },
+      notifiers: [],
+    });
+    try {
+      const report = await engine.process({
+        input: {
+          service: 'api',
+          log: ['INFO: start', 'ERROR: Payment declined for jane@example.com   (card declined)'],
+        },
+      });
+      const line = lastErrorLine(llm.requests[0]!.prompt) ?? '';
+      expect(line).toContain('Payment declined for [email]   (card declined)');
+      expect(report?.result.meta.analyzer).toBe('llm');
+      expect(report?.result.analysis.evidence).toEqual([
+        line,
+        'Payment declined for [email] (card declined)',
+      ]);
+      expect(report?.result.analysis.confidence).toBe(0.85);
+      expect(report?.result.meta.notes).toContain(
+        'dropped 1 of 3 evidence quotes: not found in the data the model was given',
+      );
+    } finally {
+      await engine.close();
+    }
   });
 });

@@ -3,14 +3,27 @@ import {
   type AnalysisResult,
   analysisSchema,
   type ContextOptions,
+  checkEvidence,
   costOf,
+  evidenceNote,
   fitAnalysisLengths,
   type ModelPrice,
   renderMarkdown,
   safeParseAnalysis,
+  stripControl,
   type TriageEvent,
 } from '@triage/core';
-import { generateText, jsonSchema, type LanguageModel, NoObjectGeneratedError, Output, zodSchema } from 'ai';
+import {
+  APICallError,
+  type FinishReason,
+  generateText,
+  jsonSchema,
+  type LanguageModel,
+  NoObjectGeneratedError,
+  Output,
+  RetryError,
+  zodSchema,
+} from 'ai';
 import type { LlmConfig } from '../config/llm-config.js';
 import { InvalidAnalysisError } from '../errors/invalid-analysis-error.js';
 import type { AnalyzeOptions, Analyzer } from '../ports/analyzer.js';
@@ -65,7 +78,10 @@ const analysisOutput = jsonSchema<unknown>(() => withoutStringLengths(zodSchema(
   validate: (value) => ({ success: true, value }),
 });
 
-/** Asks the configured LLM; output that fails validation is asked for once more, then the call fails. */
+/**
+ * Asks the configured LLM; output that fails validation is asked for once more, then the call fails. A
+ * refusal fails at once; evidence the model was not given is dropped.
+ */
 export function createLlmAnalyzer({
   config,
   promptVersion,
@@ -183,11 +199,22 @@ export function createLlmAnalyzer({
           abortSignal,
         });
         book(result.usage, messages, result.text);
+        // Before the output is read: a refusal's text is no answer (and an empty one throws).
+        throwIfRefused(result);
         return { text: result.text, value: result.output as unknown };
       } catch (error) {
+        if (error instanceof ModelRefusedError) throw error;
         if (abortSignal.aborted) spent.unknown = true;
+        // Groq's best-effort structured outputs report an answer that failed their schema check as a 400,
+        // the answer in the error: an invalid answer like any other, for extractJson and the repair round.
+        const failed = groqFailedGeneration(error);
+        if (failed !== undefined) {
+          book(undefined, messages, failed);
+          return { text: failed, value: extractJson(failed, isAnalysis) };
+        }
         if (!NoObjectGeneratedError.isInstance(error)) throw error;
         book(error.usage, messages, error.text ?? '');
+        throwIfRefused({ finishReason: error.finishReason, response: error.response });
         return { text: error.text ?? '', value: extractJson(error.text ?? '', isAnalysis) };
       }
     };
@@ -222,11 +249,15 @@ export function createLlmAnalyzer({
         priced(settings, spent.tokensIn, spent.tokensOut).cost,
       );
     }
+    // A quote the model was not given vouches for nothing: dropped, and confidence capped when none is left.
+    const checked = checkEvidence(parsed.value, built.data);
+    const dropped = evidenceNote(checked);
+    if (dropped) notes.push(dropped);
     if (usageEstimated) notes.push(USAGE_ESTIMATED_NOTE);
     const { tokensIn, tokensOut } = spent;
     const { cost, assumed } = priced(settings, tokensIn, tokensOut);
     if (assumed && unpricedModelPrice) notes.push(unpricedNote(settings, unpricedModelPrice));
-    const analysis: Analysis = parsed.value;
+    const analysis: Analysis = checked.analysis;
     const meta = {
       analyzer: 'llm' as const,
       provider: settings.provider,
@@ -255,6 +286,62 @@ export const USAGE_ESTIMATED_NOTE =
 /** Says that a model's calls are booked at the default price, and how to give it its own. */
 export function unpricedNote({ provider, model }: Pick<LlmConfig, 'provider' | 'model'>, price: ModelPrice) {
   return `${provider}:${model} is not in Triage's price table: booked against the budget at $${price.input}/$${price.output} per million tokens in/out`;
+}
+
+/** The model declined to answer: asking again would be refused again, and paid for again. */
+class ModelRefusedError extends Error {}
+
+/**
+ * Throws when the provider says the model refused (the AI SDK's `content-filter` finish: OpenAI's
+ * `message.refusal`, Anthropic's `stop_reason: "refusal"`, a content filter), with the refusal's text
+ * when the provider gives one: OpenAI's `refusal`, Anthropic's `stop_details.explanation`. Anthropic's
+ * text content is no reason but the answer cut off where its classifier stopped it, and is not quoted.
+ */
+function throwIfRefused({
+  finishReason,
+  response,
+}: {
+  finishReason: FinishReason | undefined;
+  /** The step's response, with the provider's parsed body (the AI SDK keeps it by default). */
+  response: unknown;
+}): void {
+  if (finishReason !== 'content-filter') return;
+  const body = (response as { body?: unknown } | undefined)?.body as
+    | {
+        choices?: Array<{ message?: { refusal?: unknown }; finish_reason?: unknown }>;
+        stop_reason?: unknown;
+        stop_details?: { explanation?: unknown } | null;
+      }
+    | undefined;
+  const choice = body?.choices?.[0];
+  const reason = [choice?.message?.refusal, body?.stop_details?.explanation].find(
+    (text): text is string => typeof text === 'string' && text.trim() !== '',
+  );
+  const raw = typeof choice?.finish_reason === 'string' ? choice.finish_reason : body?.stop_reason;
+  throw new ModelRefusedError(
+    reason
+      ? `the model refused to answer: ${stripControl(reason).replace(/\s+/g, ' ').trim()}`
+      : `the model refused to answer (finish reason ${typeof raw === 'string' ? raw : finishReason})`,
+  );
+}
+
+/**
+ * The answer in Groq's `json_validate_failed` error (HTTP 400, `error.failed_generation`: an answer its
+ * best-effort structured outputs found not to match the schema); `''` when it gave none; undefined for
+ * any other error.
+ */
+function groqFailedGeneration(error: unknown): string | undefined {
+  const cause = RetryError.isInstance(error) ? error.lastError : error;
+  if (!APICallError.isInstance(cause) || cause.statusCode !== 400 || !cause.responseBody) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(cause.responseBody);
+  } catch {
+    return undefined;
+  }
+  const details = (body as { error?: { code?: unknown; failed_generation?: unknown } } | null)?.error;
+  if (details?.code !== 'json_validate_failed') return undefined;
+  return typeof details.failed_generation === 'string' ? details.failed_generation : '';
 }
 
 /** Whether a value is an analysis once over-long texts are cut: the candidate extractJson should pick. */

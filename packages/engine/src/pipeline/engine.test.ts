@@ -350,16 +350,23 @@ describe('Engine with an LLM (Groq wire format, local server)', () => {
     expect(report?.result.meta.notes[0]).toMatch(/first answer failed validation/);
   });
 
-  // A verbatim quote of a long log line failed the schema: asked again, the model quoted it again, and
-  // two paid calls ended in the offline analysis.
+  // A verbatim quote of long log lines failed the schema: asked again, the model quoted them again, and
+  // two paid calls ended in the offline analysis. (The quote is of the log the model was given: one it
+  // was not given is dropped.)
   it('should take an answer whose quote is longer than the schema allows, cut, with a note', async () => {
-    const longLine = `ERROR: Connection pool exhausted ${'(10/10 connections active) '.repeat(100)}`;
-    llm.reply(() => ({ content: JSON.stringify(fakeAnalysis({ evidence: [longLine] })) }));
+    const longLine = (i: number) =>
+      `ERROR: Connection pool exhausted (${i}) ${'(10/10 connections active) '.repeat(14)}`;
+    let quote = '';
+    llm.reply((request) => {
+      quote = /\nLOG:\n([\s\S]*?)\nDATA>>>/.exec(request.prompt)?.[1] ?? '';
+      return { content: JSON.stringify(fakeAnalysis({ evidence: [quote] })) };
+    });
     const engine = createEngine({ env: groqEnv(), notifiers: [] });
-    const report = await engine.process({ input: poolEvent() });
+    const report = await engine.process({ input: { ...poolEvent(), log: [1, 2, 3, 4].map(longLine) } });
     expect(llm.requests).toHaveLength(1);
+    expect(quote.length).toBeGreaterThan(1_000);
     expect(report?.result.meta.analyzer).toBe('llm');
-    expect(report?.result.analysis.evidence[0]).toBe(`${longLine.slice(0, 999)}…`);
+    expect(report?.result.analysis.evidence[0]).toBe(`${quote.slice(0, 999)}…`);
     expect(report?.result.meta.notes).toContain("cut to the schema's lengths: evidence.0");
   });
 

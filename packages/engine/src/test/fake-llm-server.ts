@@ -30,6 +30,13 @@ export interface FakeLlmReply {
   /** Wait before answering (for timeout tests). */
   delayMs?: number;
   usage?: { prompt_tokens: number; completion_tokens: number };
+  /**
+   * The model refuses, with this text. OpenAI (and Groq, compatible servers): `message.refusal`, with
+   * `content` null. Anthropic: `stop_reason: "refusal"`, the text as `stop_details.explanation` (null
+   * when empty), and `content` as the answer cut off where the classifier stopped it (none without it).
+   * Ollama has none: the text is its content.
+   */
+  refusal?: string;
 }
 
 export type FakeLlmResponder = (
@@ -105,9 +112,11 @@ export async function startFakeLlmServer(
     const usage = reply.usage ?? estimateUsage(prompt, reply.content ?? '');
     const payload =
       reply.body ??
-      (status === 200
-        ? answer(wire, body, reply.content ?? '', usage)
-        : { error: { message: `fake error ${status}`, type: 'server_error' } });
+      (status !== 200
+        ? { error: { message: `fake error ${status}`, type: 'server_error' } }
+        : reply.refusal !== undefined
+          ? refusal(wire, body, reply.refusal, reply.content, usage)
+          : answer(wire, body, reply.content ?? '', usage));
     response.writeHead(status, { 'content-type': 'application/json', ...reply.headers });
     response.end(JSON.stringify(payload));
   });
@@ -172,6 +181,57 @@ function answer(
     };
   }
   return chatCompletion(model, content, usage);
+}
+
+function refusal(
+  wire: FakeLlmWire,
+  body: FakeLlmRequest['body'],
+  text: string,
+  partial: string | undefined,
+  usage: { prompt_tokens: number; completion_tokens: number },
+) {
+  const model = body.model ?? 'unknown';
+  if (wire === 'anthropic') {
+    return {
+      id: `msg_${Math.random().toString(36).slice(2)}`,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: partial ? [{ type: 'text', text: partial }] : [],
+      stop_reason: 'refusal',
+      stop_sequence: null,
+      stop_details: { type: 'refusal', category: null, explanation: text || null },
+      usage: { input_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens },
+    };
+  }
+  // Ollama's chat API has no refusal of its own: the model says so in its content.
+  if (wire === 'ollama') return answer(wire, body, text, usage);
+  const completion = chatCompletion(model, '', usage);
+  return {
+    ...completion,
+    choices: [
+      { index: 0, message: { role: 'assistant', content: null, refusal: text }, finish_reason: 'stop' },
+    ],
+  };
+}
+
+/**
+ * Groq's answer when its best-effort structured outputs (`strict: false`) find the model's answer
+ * invalid: HTTP 400, `code: "json_validate_failed"`, the answer in `failed_generation`.
+ */
+export function groqJsonValidateFailed(failedGeneration: string): FakeLlmReply {
+  return {
+    status: 400,
+    body: {
+      error: {
+        message:
+          "Generated JSON does not match the expected schema. Please adjust your prompt. See 'failed_generation' for more details.",
+        type: 'invalid_request_error',
+        code: 'json_validate_failed',
+        failed_generation: failedGeneration,
+      },
+    },
+  };
 }
 
 function textOf(content: unknown): string {
