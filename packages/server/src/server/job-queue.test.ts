@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -362,6 +363,37 @@ describe('JobQueue', () => {
     ]);
     expect(failures).toEqual([
       expect.stringMatching(/is dead: the instance running it stopped during each of its 2 attempts/),
+    ]);
+  });
+
+  it('should count the attempts a job started, not the claims of jobs an instance killed never started', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'triage-jobs-')), 'triage.db');
+    const dist = (path: string) => new URL(`../../../${path}`, import.meta.url).href;
+    // An instance whose first job kills it (a poison job: out of memory, say), the two others claimed
+    // with it and not started; started again and again, as a supervisor does.
+    const instance = `
+      const { openSqlStore } = await import(${JSON.stringify(dist('engine/dist/index.js'))});
+      const { JobQueue } = await import(${JSON.stringify(dist('server/dist/server/job-queue.js'))});
+      const store = await openSqlStore({ url: process.argv[1] });
+      const queue = new JobQueue({ db: store.db, dialect: store.dialect, concurrency: 1, pollIntervalMs: 20,
+        leaseMs: 300, maxAttempts: 3, onFailure: () => {},
+        run: async (job) => { if (job.payload === 'poison') process.kill(process.pid, 'SIGKILL'); } });
+      if (process.argv[2] === 'enqueue') await queue.enqueue(['poison', 'innocent-1', 'innocent-2'].map((payload) => ({ kind: 'event', payload })));
+      else { queue.start(); await queue.drain(5_000); await queue.stop(); }
+      await store.close();`;
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--input-type=module', '-e', instance, file, ...args], {
+        timeout: 20_000,
+      });
+    expect(run('enqueue').status).toBe(0);
+    const killed = [];
+    for (let start = 0; start < 4; start++) killed.push(run().signal);
+    // Three starts killed by it; the fourth finds it spent, keeps it as dead, and runs the two others.
+    expect(killed).toEqual(['SIGKILL', 'SIGKILL', 'SIGKILL', null]);
+    const store = await openSqlStore({ url: file });
+    stores.push(store);
+    expect(await store.db.selectFrom('jobs').select(['payload', 'status', 'attempts']).execute()).toEqual([
+      { payload: 'poison', status: 'dead', attempts: 3 },
     ]);
   });
 

@@ -95,6 +95,7 @@ export class JobQueue {
   #writing?: Promise<void>;
   /** Finished jobs waiting for the delete they share, with what to tell each when it is done. */
   #finished: Array<{ id: number; resolve: () => void; reject: (error: unknown) => void }> = [];
+  #starting: Array<{ id: number; resolve: () => void; reject: (error: unknown) => void }> = [];
   #running = 0;
   #polling?: Promise<void>;
   #again = false;
@@ -474,7 +475,8 @@ export class JobQueue {
           continue;
         }
         hand.shift();
-        await this.#runOne(next.job);
+        await this.#markStarted(next.job.id);
+        await this.#runOne({ ...next.job, attempts: next.job.attempts + 1 });
         await nextTurn();
       }
     };
@@ -535,21 +537,21 @@ export class JobQueue {
       const rows = (
         await trx
           .updateTable('jobs')
-          .set({ run_after: now + leaseMs, attempts: sql<number>`attempts + 1` })
+          .set({ run_after: now + leaseMs })
           .where('id', 'in', ids)
           .returning(['id', 'kind', 'payload', 'attempts'])
           .execute()
       ).map((row) => ({ ...row, attempts: Number(row.attempts) }));
-      // A job due again after its last attempt never came back from it: the instance running it died
-      // (killed, out of memory), each time. One that kills its process was taken again at every
-      // start, by every instance, for ever.
-      const spent = rows.filter((row) => row.attempts > maxAttempts);
+      // A job due again after its last attempt started never came back from it: the instance running it
+      // died (killed, out of memory), each time. One that kills its process was taken again at every
+      // start, by every instance, for ever. (Attempts count starts, not claims: the jobs an instance had
+      // claimed and not started when it was killed lose nothing.)
+      const spent = rows.filter((row) => row.attempts >= maxAttempts);
       if (spent.length > 0)
         await trx
           .updateTable('jobs')
           .set({
             status: 'dead',
-            attempts: maxAttempts,
             last_error: `the instance running it stopped during each of its ${maxAttempts} attempts (killed, or out of memory)`,
           })
           .where(
@@ -558,7 +560,7 @@ export class JobQueue {
             spent.map((row) => row.id),
           )
           .execute();
-      return { jobs: rows.filter((row) => row.attempts <= maxAttempts), spent };
+      return { jobs: rows.filter((row) => row.attempts < maxAttempts), spent };
     });
     for (const job of spent)
       onFailure(
@@ -591,14 +593,44 @@ export class JobQueue {
     }
   }
 
-  /** Hands claimed jobs that never started back to the queue, due now, their attempt not counted. */
+  /** Hands claimed jobs that never started back to the queue, due now (a claim counts no attempt). */
   async #release(ids: number[]): Promise<void> {
     for (const id of ids) this.#inHand.delete(id);
     await this.#options.db
       .updateTable('jobs')
-      .set({ run_after: Date.now(), attempts: sql<number>`attempts - 1` })
+      .set({ run_after: Date.now() })
       .where('id', 'in', ids)
       .execute();
+  }
+
+  /**
+   * Counts an attempt of a job about to run, written before it runs (a job that kills its process must
+   * have its attempt counted), with the other jobs starting before the next turn of the event loop: one
+   * statement for all of them, as #delete does.
+   */
+  #markStarted(id: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.#starting.push({ id, resolve, reject }) === 1) void this.#writeStarts();
+    });
+  }
+
+  async #writeStarts(): Promise<void> {
+    await nextTurn();
+    const starting = this.#starting.splice(0);
+    try {
+      await this.#options.db
+        .updateTable('jobs')
+        .set({ attempts: sql<number>`attempts + 1` })
+        .where(
+          'id',
+          'in',
+          starting.map((job) => job.id),
+        )
+        .execute();
+      for (const job of starting) job.resolve();
+    } catch (error) {
+      for (const job of starting) job.reject(error);
+    }
   }
 
   /**
