@@ -72,3 +72,4 @@ export type { Database } from './stores/sql/schema.js';
 export { SqlStore } from './stores/sql/sql-store.js';
 export { isStoreUnavailable } from './stores/sql/store-unavailable.js';
 export { storedSetting } from './stores/sql/stored-setting.js';
+export { sqlitePathOf, usedByTriage } from './stores/sql/used-by-triage.js';

@@ -23,6 +23,7 @@ export async function evalCommand(args: string[], io: CommandIo): Promise<number
     io.stdout(`${EVAL_USAGE}\n`);
     return 0;
   }
+  if (positionals.length > 1) throw new InputError('eval takes at most one DIR');
   const dir = positionals[0] ?? 'eval/cases';
   let cases: ReturnType<typeof loadCases>;
   try {

@@ -1,5 +1,5 @@
 import { ConfigError } from '@triage/engine';
-import type { CommandIo } from './command-io.js';
+import { type CommandIo, OutputClosedError, writerOf } from './command-io.js';
 import { DIAGNOSE_USAGE, diagnoseCommand } from './diagnose-command.js';
 import { EVAL_USAGE, evalCommand } from './eval-command.js';
 import { FINGERPRINT_USAGE, fingerprintCommand } from './fingerprint-command.js';
@@ -32,18 +32,49 @@ ${FINGERPRINT_USAGE}
 
 ${EVAL_USAGE}`;
 
-const defaultIo: CommandIo = {
-  stdin: process.stdin,
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  env: process.env,
-};
+/**
+ * The process's own streams. A reader that goes away (`triage redact big.log | head -1`) ends the
+ * command quietly with exit code 0: Node's unhandled EPIPE error printed a stack trace and exited 1.
+ * `serve` keeps serving when its log has no reader left.
+ */
+function processIo(command: string | undefined): CommandIo {
+  const keepRunning = command === 'serve';
+  for (const [stream, name] of [
+    [process.stdout, 'stdout'],
+    [process.stderr, 'stderr'],
+  ] as const) {
+    if (stream.listenerCount('error') > 0) continue;
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (keepRunning) return;
+      // The reader of stdout is gone: nothing more is wanted. Without stderr, the command's messages are
+      // lost, not its work or exit code.
+      if (error.code === 'EPIPE') {
+        if (name === 'stdout') process.exit(0);
+        return;
+      }
+      if (name === 'stdout') {
+        process.stderr.write(`triage: cannot write to stdout: ${error.message}\n`);
+        process.exit(1);
+      }
+    });
+  }
+  // Writes to a stream that has gone are dropped, not thrown: a server's log lines are not its work.
+  const lenient = (stream: NodeJS.WriteStream) => (text: string) => {
+    if (!stream.destroyed) stream.write(text);
+  };
+  return {
+    stdin: process.stdin,
+    stdout: keepRunning ? lenient(process.stdout) : writerOf(process.stdout),
+    stderr: lenient(process.stderr),
+    env: process.env,
+  };
+}
 
 /**
  * The CLI entry point. Returns the exit code: 0 done, 1 internal failure,
  * 2 bad usage or input. Errors are one line, never a stack trace.
  */
-export async function main(argv: string[], io: CommandIo = defaultIo): Promise<number> {
+export async function main(argv: string[], io: CommandIo = processIo(argv[0])): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -75,6 +106,8 @@ export async function main(argv: string[], io: CommandIo = defaultIo): Promise<n
         return 2;
     }
   } catch (error) {
+    // The reader of stdout has gone (in process; the process's own stdout exits at once).
+    if (error instanceof OutputClosedError) return 0;
     const usage =
       error instanceof InputError ||
       ConfigError.isInstance(error) ||

@@ -1,5 +1,6 @@
-import type { CommandIo } from './command-io.js';
+import { type CommandIo, OutputClosedError } from './command-io.js';
 import { InputError } from './input-error.js';
+import { notJson } from './read-input.js';
 
 /**
  * `--jsonl`: one JSON input per line, one JSON output per line, in order. A bad
@@ -22,12 +23,14 @@ export async function mapJsonLines(
       try {
         input = JSON.parse(line);
       } catch (error) {
-        throw new InputError(`not valid JSON: ${(error as Error).message}`);
+        // The parser's message quotes the line, which has not been through the redactor.
+        throw new InputError(notJson(error));
       }
-      io.stdout(`${JSON.stringify({ line: index + 1, ...(await map(input)) })}\n`);
+      await io.stdout(`${JSON.stringify({ line: index + 1, ...(await map(input)) })}\n`);
     } catch (error) {
+      if (error instanceof OutputClosedError) throw error;
       failed++;
-      io.stdout(`${JSON.stringify({ line: index + 1, error: (error as Error).message })}\n`);
+      await io.stdout(`${JSON.stringify({ line: index + 1, error: (error as Error).message })}\n`);
     }
   }
   if (failed > 0) io.stderr(`triage: ${failed} line(s) could not be ${verb} (see their "error")\n`);

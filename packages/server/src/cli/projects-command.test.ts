@@ -1,10 +1,12 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlStore } from '@triage/engine';
-import { until } from '@triage/engine/test';
+import { testDatabase, until } from '@triage/engine/test';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { adminTokenOf } from '../server/admin-token.js';
+import { ProjectRegistry } from '../server/projects.js';
 import { startServer } from '../server/start-server.js';
 import { runCli } from '../test/run-cli.js';
 
@@ -60,6 +62,14 @@ describe('triage projects', () => {
       expect(again).toMatchObject({ code: 2, stderr: 'triage: a project named "billing" exists\n' });
       const bad = await run(['projects', 'create', 'no spaces please', '--database-url', database]);
       expect(bad.code).toBe(2);
+      // Unquoted, it made "my" and dropped the rest.
+      const twoWords = await run(['projects', 'create', 'my', 'project', '--database-url', database]);
+      expect(twoWords).toMatchObject({
+        code: 2,
+        stdout: '',
+        stderr: 'triage: projects create takes one NAME, got 2 (a name has no spaces)\n',
+      });
+      expect((await run(['projects', 'list', '--database-url', database])).stdout).not.toMatch(/\tmy\t/);
     } finally {
       await server.close();
     }
@@ -90,6 +100,11 @@ describe('triage projects', () => {
       run(['projects', 'create', '--database-url', database]),
       run(['projects', 'frob', 'billing', '--database-url', database]),
       run(['projects', 'create', 'billing', '--url', 'not a url', '--database-url', database]),
+      // It made "my", and dropped the rest.
+      run(['projects', 'create', 'my', 'project', '--database-url', database]),
+      run(['projects', 'rotate-key', 'my', 'extra', '--database-url', database]),
+      run(['projects', 'limit', 'my', 'extra', '--rate-limit', '5', '--database-url', database]),
+      run(['projects', 'list', 'extra', '--database-url', database]),
     ]);
     expect(refusals.map(({ code, stderr }) => [code, stderr])).toEqual([
       [
@@ -103,8 +118,84 @@ describe('triage projects', () => {
       [2, 'triage: projects create needs a NAME\n'],
       [2, 'triage: unknown projects action "frob": create, limit, rotate-key, list\n'],
       [2, 'triage: --url must give a URL such as http://host:7070, got "not a url"\n'],
+      [2, 'triage: projects create takes one NAME, got 2 (a name has no spaces)\n'],
+      [2, 'triage: projects rotate-key takes one NAME, got 2 (a name has no spaces)\n'],
+      [2, 'triage: projects limit takes one NAME, got 2 (a name has no spaces)\n'],
+      [2, 'triage: projects list takes no NAME\n'],
     ]);
     expect(existsSync(join(directory, 'data'))).toBe(false);
+  });
+});
+
+describe('triage projects on a database no server has used', () => {
+  const unused = 'triage: no Triage server has used this database yet: start `triage serve` on it first\n';
+
+  // It built the schema and gave the project id 1; the server started later made the default project id 2.
+  it('should refuse an empty SQLite file, and one with the tables but no default project, changing neither', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'triage-projects-unused-'));
+    const empty = join(directory, 'empty.db');
+    writeFileSync(empty, '');
+    expect(await run(['projects', 'create', 'billing', '--database-url', empty])).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: unused,
+    });
+    expect(statSync(empty).size).toBe(0);
+    // Migrated (by an older `projects create`, say) but never served.
+    const migrated = join(directory, 'migrated.db');
+    await (await openSqlStore({ url: migrated })).close();
+    expect(await run(['projects', 'list', '--database-url', `sqlite:${migrated}`])).toMatchObject({
+      code: 2,
+      stderr: unused,
+    });
+    const notSqlite = join(directory, 'notes.txt');
+    writeFileSync(notSqlite, 'not a database, but a file of text long enough to have a header\n'.repeat(4));
+    expect(await run(['projects', 'list', '--database-url', notSqlite])).toMatchObject({
+      code: 2,
+      stderr: `triage: cannot use the SQLite database ${notSqlite}: file is not a database\n`,
+    });
+  });
+
+  it('should refuse a new PostgreSQL database, making no tables in it, and work on one a server has used', async () => {
+    const database = testDatabase('triage_cli_projects');
+    await database.create();
+    try {
+      expect(await run(['projects', 'create', 'billing', '--database-url', database.url])).toMatchObject({
+        code: 2,
+        stdout: '',
+        stderr: unused,
+      });
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        const tables = await client.query(
+          `select count(*)::int as n from information_schema.tables where table_schema = current_schema()`,
+        );
+        expect(tables.rows[0].n).toBe(0);
+      } finally {
+        await client.end();
+      }
+      // As a server leaves it: the tables, and the default project (id 1).
+      const store = await openSqlStore({ url: database.url });
+      try {
+        await new ProjectRegistry(store.db).ensureDefault();
+      } finally {
+        await store.close();
+      }
+      const created = await run([
+        'projects',
+        'create',
+        'billing',
+        '--url',
+        'http://triage.local:7070',
+        '--database-url',
+        database.url,
+      ]);
+      expect(created).toMatchObject({ code: 0, stderr: '' });
+      expect(created.stdout).toMatch(/^http:\/\/[0-9a-f]{32}@triage\.local:7070\/2\n$/);
+    } finally {
+      await database.drop();
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isHttpUrl, isPostgresUrl, openSqlStore } from '@triage/engine';
+import { isHttpUrl, isPostgresUrl, openSqlStore, sqlitePathOf, usedByTriage } from '@triage/engine';
 import {
   dsnOf,
   MIB,
@@ -72,16 +72,26 @@ export async function projectsCommand(args: string[], io: CommandIo): Promise<nu
   if (!ACTIONS.includes(action))
     throw new InputError(`unknown projects action "${action}": ${ACTIONS.join(', ')}`);
   if (action !== 'list' && !name) throw new InputError(`projects ${action} needs a NAME`);
+  // `projects create my project` made "my" and dropped the rest.
+  if (action === 'list' && positionals.length > 1) throw new InputError('projects list takes no NAME');
+  if (positionals.length > 2)
+    throw new InputError(
+      `projects ${action} takes one NAME, got ${positionals.length - 1} (a name has no spaces)`,
+    );
   const named = name ?? '';
   if (limiting && action !== 'create' && action !== 'limit')
     throw new InputError(`projects ${action} takes no --rate-limit or --rate-limit-mb`);
   if (values.url !== undefined) checkUrl(values.url, '--url');
   const database = databaseOf(io.env, values['database-url']);
   // Run in another directory, it made an empty database there and printed a DSN no server knew.
-  if (!isPostgresUrl(database) && !existsSync(database))
+  if (!isPostgresUrl(database) && !existsSync(sqlitePathOf(database)))
     throw new InputError(
       `no Triage database at ${database}: run this where \`triage serve\` keeps its database, or name it with --database-url (or TRIAGE_DATABASE_URL)`,
     );
+  // A database no server has used (an empty file, a new PostgreSQL database): opening the store would make
+  // the tables there, and this project would take id 1, the default project's, which the server makes.
+  if (!(await usedByTriage(database)))
+    throw new InputError('no Triage server has used this database yet: start `triage serve` on it first');
   const store = await openSqlStore({ url: database });
   try {
     const projects = new ProjectRegistry(store.db);

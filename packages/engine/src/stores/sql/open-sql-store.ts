@@ -44,7 +44,7 @@ export const QUERY_TIMEOUT_MS = 30_000;
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /** How long opening a PostgreSQL connection may take: the URL's `connect_timeout` (seconds, as libpq reads it), or 10 s. */
-function connectTimeoutOf(url: string): number {
+export function connectTimeoutOf(url: string): number {
   // Read off the text, not with URL: libpq's URLs are not all WHATWG URLs (a password with a '#', say).
   const given = /[?&]connect_timeout=([^&#]*)/.exec(url)?.[1];
   if (given === undefined) return 10_000;
