@@ -43,6 +43,22 @@ describe('normalizeEvent', () => {
     expect(normalizeEvent(JSON.parse(JSON.stringify(event)))).toEqual(event);
   });
 
+  it("should keep a message's own line when the log's last line only reads the same, and group as before", () => {
+    const raw = {
+      timestamp: 1_700_000_000_000,
+      level: 'error',
+      log: ['WARN: disk 91% full', 'checkout failed for cart 8812'],
+      message: 'checkout failed for cart 8812',
+    };
+    const event = normalizeEvent(raw);
+    expect(event.log.map(({ level, message }) => `${level} ${message}`)).toEqual([
+      'warn WARN: disk 91% full',
+      'info checkout failed for cart 8812',
+      'error checkout failed for cart 8812',
+    ]);
+    expect(normalizeEvent(JSON.parse(JSON.stringify(event)))).toEqual(event);
+  });
+
   it('should accept a bare {"log": [...]} object', () => {
     const event = normalizeEvent({ log: ['ERROR: Widget agent not found for domain: example.com'] });
     expect(event.log).toEqual([

@@ -80,11 +80,15 @@ function fromObject(
   const error = raw.error != null ? toErrorInfo(raw.error) : errorFromLog(log);
   const given = optionalString(raw.message);
   const message = given === undefined ? undefined : cutMiddle(stripControl(given)) || undefined;
-  // Also its last log line: once, so that an event normalized again (a server's stored event, which
-  // keeps `message`) is unchanged.
-  if (message && log.at(-1)?.message !== message) {
-    const time = toTimestamp(raw.timestamp);
-    log.push({ level: toLevel(raw.level, 'error'), message, ...(time === undefined ? {} : { time }) });
+  const timestamp = toTimestamp(raw.timestamp) ?? now();
+  // Also its last log line, at the event's level and time: once, so that an event normalized again (a
+  // server's stored event, which keeps `message`) is unchanged. A line of the log that only reads the
+  // same (another level, another time) is not it: taken for it, the message's line was left out, and
+  // the event grouped by another line.
+  if (message) {
+    const line = { level: toLevel(raw.level, 'error'), message, time: timestamp };
+    const last = log.at(-1);
+    if (last?.message !== message || last.level !== line.level || last.time !== line.time) log.push(line);
   }
   if (log.length === 0 && !error && !optionalString(raw.description)) {
     throw new InvalidEventError('the event has no log lines, no error and no description');
@@ -93,7 +97,7 @@ function fromObject(
     raw.level != null ? toLevel(raw.level) : log.reduce<Level>((l, e) => maxLevel(l, e.level), 'debug');
   return {
     id: toId(raw.id) ?? newId(),
-    timestamp: toTimestamp(raw.timestamp) ?? now(),
+    timestamp,
     level: error ? maxLevel(level, 'error') : level,
     log,
     error,

@@ -14,7 +14,8 @@ const MAX_ERROR_TEXT = 2_000;
  * that echoed the key in its 401, or fetch refusing a URL with `user:pass@`, put them there verbatim.
  */
 export function scrubSecrets(text: string, secrets: readonly (string | undefined)[] = []): string {
-  let scrubbed = text.length > MAX_ERROR_TEXT ? text.slice(0, MAX_ERROR_TEXT) : text;
+  // Taken out before the cut: a key the cut went through kept its first part.
+  let scrubbed = text;
   for (const secret of secrets) {
     // A one- or two-character "secret" (a user named `a`) would blank out the text around it.
     if (!secret || secret.length < 3) continue;
@@ -22,6 +23,7 @@ export function scrubSecrets(text: string, secrets: readonly (string | undefined
       scrubbed = scrubbed.split(form).join('[secret]');
     }
   }
+  if (scrubbed.length > MAX_ERROR_TEXT) scrubbed = scrubbed.slice(0, MAX_ERROR_TEXT);
   // Any URL's user information, whatever the redactor makes of it.
   scrubbed = scrubbed.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi, '$1[secret]@');
   return redactor.text(scrubbed);

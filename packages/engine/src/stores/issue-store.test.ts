@@ -85,6 +85,29 @@ describe('SQL store recording', () => {
   });
 });
 
+describe('PostgreSQL text search', () => {
+  // ICU's collation is listed there and refused ("collation und-x-icu for encoding SQL_ASCII does not
+  // exist"): every search failed.
+  it('should search a database whose encoding ICU does not take, folding as its locale does', async () => {
+    const ascii = testDatabase('triage_ascii');
+    await ascii.createWith("encoding 'SQL_ASCII' lc_collate 'C' lc_ctype 'C' template template0");
+    const store = await openSqlStore({ url: ascii.url });
+    try {
+      const event = normalizeEvent({ log: ['ERROR: Connection pool exhausted'] });
+      const { issue } = await store.recordEvent({
+        event,
+        fingerprint: 'ascii',
+        title: 'Connection pool exhausted',
+      });
+      expect((await store.listIssues({ text: 'POOL' })).map((found) => found.id)).toEqual([issue.id]);
+      expect(await store.listIssues({ text: 'über' })).toEqual([]);
+    } finally {
+      await store.close();
+      await ascii.drop();
+    }
+  });
+});
+
 describe('PostgreSQL store, several instances', () => {
   // An instance changing an issue's status read the row, then wrote all of it back: an event another
   // instance recorded in between lost its count and last seen.

@@ -7,6 +7,8 @@ export interface TestDatabase {
   /** Known at once, so it can be handed out before the database exists. */
   url: string;
   create(): Promise<void>;
+  /** Creates it with the rest of a `create database` statement (`encoding 'SQL_ASCII' …`). */
+  createWith(options: string): Promise<void>;
   /** Creates it as a copy of `template`, which nobody may be connected to meanwhile. */
   createFrom(template: TestDatabase): Promise<void>;
   /** Drops the database, closing whatever connections a test left open. */
@@ -21,7 +23,9 @@ export function testDatabase(prefix: string): TestDatabase {
   const name = `${prefix}_${process.pid}_${Date.now()}`;
   return {
     url: `${TEST_POSTGRES_URL}/${name}`,
+    // No parameter: a test runner hands its hooks a context (`beforeAll(database.create)`).
     create: () => admin(`create database ${name}`),
+    createWith: (options) => admin(`create database ${name} ${options}`),
     createFrom: (template) =>
       admin(`create database ${name} template ${new URL(template.url).pathname.slice(1)}`),
     drop: () => admin(`drop database if exists ${name} with (force)`),

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlStore, type SqlStore } from '@triage/engine';
-import { type TestDatabase, testDatabase } from '@triage/engine/test';
+import { type TestDatabase, testDatabase, until } from '@triage/engine/test';
 import type { KyselyPlugin } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startRetention } from './retention.js';
@@ -27,7 +27,9 @@ describe.each(['SQLite', 'PostgreSQL'])('startRetention on %s', (kind) => {
     });
     deleted = [];
   });
+  const retentions: Array<{ stop(): Promise<void> }> = [];
   afterEach(async () => {
+    for (const started of retentions.splice(0)) await started.stop();
     await store.close();
     await postgres?.drop();
   });
@@ -44,10 +46,10 @@ describe.each(['SQLite', 'PostgreSQL'])('startRetention on %s', (kind) => {
       return result;
     },
   };
-  /** Retention over `store`, its hourly timer stopped: `run()` joins the pass it makes at start. */
+  /** Retention over `store` (stopped after the test): `run()` joins the pass it makes at start. */
   const retention = (settings: RetentionSettings, onFailure: (stage: string) => void = () => {}) => {
     const started = startRetention(store.db.withPlugin(countingDeletes), settings, onFailure, BATCH_ROWS);
-    started.stop();
+    retentions.push(started);
     return started;
   };
 
@@ -185,6 +187,28 @@ describe.each(['SQLite', 'PostgreSQL'])('startRetention on %s', (kind) => {
     release();
     await stopping;
     expect(stopped).toBe(true);
+  });
+
+  it('should end a long pass at the next batch when stopped, not work through the backlog first', async () => {
+    await addEvents(Array.from({ length: 20 }, () => 40));
+    let stopping: Promise<void> | undefined;
+    const stopAtFirstDelete: KyselyPlugin = {
+      transformQuery: ({ node }) => node,
+      transformResult: async ({ result }) => {
+        if (result.numAffectedRows !== undefined) stopping ??= started.stop();
+        return result;
+      },
+    };
+    const started = startRetention(
+      store.db.withPlugin(stopAtFirstDelete),
+      { days: 30, maxEvents: 100 },
+      () => {},
+      BATCH_ROWS,
+    );
+    await until(() => stopping !== undefined);
+    await stopping;
+    // Ten batches of two were due; the stop came during the first.
+    expect((await eventIds()).length).toBe(18);
   });
 
   it('should report a failure and go on', async () => {

@@ -276,6 +276,10 @@ describe('triage serve', () => {
     expect((await api(`/api/v1/issues?after=${first.body.nextAfter}&offset=2`)).body).toEqual({
       error: 'use after or offset, not both',
     });
+    // The end of a page in another order names no place in this one.
+    expect((await api(`/api/v1/issues?sort=count&after=${first.body.nextAfter}`)).body).toEqual({
+      error: 'after is the end of a page sorted by lastSeen: ask with sort=lastSeen',
+    });
     expect((await api('/api/v1/issues?offset=-1')).body).toEqual({
       error: 'offset must be a whole number ≥ 0',
     });

@@ -96,9 +96,12 @@ export async function openSqlStore({
     try {
       await migrate(db as Kysely<unknown>, 'postgres');
       migrated = true;
-      // A PostgreSQL built without ICU has none: text search then folds case as the database's locale does.
-      icuCollation =
-        (await sql`select 1 from pg_collation where collname = 'und-x-icu'`.execute(db)).rows.length > 0;
+      // A PostgreSQL built without ICU has none, and a database whose encoding ICU does not take
+      // (SQL_ASCII) lists it and refuses it: text search then folds case as the database's locale does.
+      icuCollation = await sql`select lower('A' collate "und-x-icu") as folded`.execute(db).then(
+        () => true,
+        () => false,
+      );
     } catch (error) {
       await db.destroy();
       // pg's words for a connection that timed out name neither the time nor the knob.

@@ -26,11 +26,12 @@ const LIST_PARAMETERS = [
   'after',
 ];
 
-/** A page's end, as `nextAfter` gives it: opaque to clients, the last issue's sort value and id. */
-const cursorOf = (value: number, id: string) =>
-  Buffer.from(JSON.stringify([value, id])).toString('base64url');
+/** A page's end, as `nextAfter` gives it: opaque to clients, the sort, and the last issue's sort value and id. */
+const cursorOf = (sort: string, value: number, id: string) =>
+  Buffer.from(JSON.stringify([sort, value, id])).toString('base64url');
 
-function readCursor(cursor: string): { value: number; id: string } {
+/** The end of a page, from its `nextAfter`, for the list sorted by `sort`. */
+function readCursor(cursor: string, sort: string): { value: number; id: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -39,13 +40,17 @@ function readCursor(cursor: string): { value: number; id: string } {
   }
   if (
     !Array.isArray(parsed) ||
-    parsed.length !== 2 ||
-    !Number.isSafeInteger(parsed[0]) ||
-    typeof parsed[1] !== 'string' ||
-    parsed[1] === ''
+    parsed.length !== 3 ||
+    typeof parsed[0] !== 'string' ||
+    !Number.isSafeInteger(parsed[1]) ||
+    typeof parsed[2] !== 'string' ||
+    parsed[2] === ''
   )
     throw new HttpError(400, 'after must be the nextAfter of an earlier page, as it was given');
-  return { value: parsed[0], id: parsed[1] };
+  // Read in another order, a page's end named no place in this one: the list came back empty.
+  if (parsed[0] !== sort)
+    throw new HttpError(400, `after is the end of a page sorted by ${parsed[0]}: ask with sort=${parsed[0]}`);
+  return { value: parsed[1], id: parsed[2] };
 }
 
 /**
@@ -81,7 +86,7 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
     const limit = pageLimit(query.limit);
     const offset = query.offset ? wholeNumber(query.offset) : 0;
     if (!Number.isSafeInteger(offset)) throw new HttpError(400, 'offset must be a whole number ≥ 0');
-    const after = query.after ? readCursor(query.after) : undefined;
+    const after = query.after ? readCursor(query.after, sort ?? 'lastSeen') : undefined;
     if (after && offset > 0) throw new HttpError(400, 'use after or offset, not both');
     const filter: IssueFilter = {
       status: status as IssueStatus | undefined,
@@ -102,7 +107,7 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
     const last = issues.length > limit ? issues[limit - 1] : undefined;
     return c.json({
       issues: issues.slice(0, limit).map(summary),
-      nextAfter: last ? cursorOf(last[filter.sort ?? 'lastSeen'], last.id) : null,
+      nextAfter: last ? cursorOf(filter.sort ?? 'lastSeen', last[filter.sort ?? 'lastSeen'], last.id) : null,
       nextOffset: last && !after ? offset + limit : null,
     });
   });
