@@ -2,33 +2,26 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { normalizeEvent, type TriageEvent } from '@triage/core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLlmConfig } from '../config/llm-config.js';
 import { createEngine } from '../pipeline/engine.js';
 import { openSqlStore } from '../stores/sql/open-sql-store.js';
-import { type FakeLlmServer, fakeAnalysis, startFakeLlmServer } from '../test/fake-llm-server.js';
+import { fakeAnalysis } from '../test/fake-llm-server.js';
 import { createMemoryNotifier } from '../test/memory-notifier.js';
 import { testDatabase } from '../test/postgres-database.js';
 import { sqlDatabases } from '../test/sql-databases.js';
 import { until } from '../test/until.js';
+import { holdAnswers, useFakeLlmServer } from '../test/use-fake-llm-server.js';
 import { buildPrompt } from './build-prompt.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { createFallbackAnalyzer } from './fallback-analyzer.js';
 import { createLlmAnalyzer } from './llm-analyzer.js';
 import { SpendLedger, type SpendReservation } from './spend-ledger.js';
 
-let llm: FakeLlmServer;
-beforeAll(async () => {
-  llm = await startFakeLlmServer();
-});
-afterAll(() => llm.close());
-beforeEach(() => {
-  llm.requests.length = 0;
-  llm.reply(() => ({
-    content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })),
-    usage: { prompt_tokens: 1_000, completion_tokens: 1_000 },
-  }));
-});
+const llm = useFakeLlmServer(() => ({
+  content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })),
+  usage: { prompt_tokens: 1_000, completion_tokens: 1_000 },
+}));
 
 const env = () => ({ GROQ_API_KEY: 'gsk_k', TRIAGE_LLM_BASE_URL: llm.groqUrl });
 const event = (handler: string, line = 'ERROR: Connection pool exhausted (10/10 connections active)') => ({
@@ -303,14 +296,7 @@ describe('analysis cache', () => {
   });
 
   it('should record an event of an issue under analysis and resolve at once when told not to wait for it', async () => {
-    let answer = () => {};
-    const answered = new Promise<void>((resolve) => {
-      answer = resolve;
-    });
-    llm.reply(async () => {
-      await answered;
-      return { content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })) };
-    });
+    const answer = holdAnswers(llm);
     const engine = createEngine({ env: env(), notifiers: [], throttleWindowMs: 0 });
     const first = engine.process({ input: event('A') });
     await until(() => llm.requests.length === 1, 5_000);
@@ -325,14 +311,7 @@ describe('analysis cache', () => {
 
 describe('a job run again while its own analysis goes on', () => {
   it('should wait for that analysis, not finish at once (its job would be deleted, the analysis lost with its process)', async () => {
-    let answer = () => {};
-    const answered = new Promise<void>((resolve) => {
-      answer = resolve;
-    });
-    llm.reply(async () => {
-      await answered;
-      return { content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })) };
-    });
+    const answer = holdAnswers(llm);
     const engine = createEngine({ env: env(), notifiers: [], throttleWindowMs: 0 });
     // The server's job for one event; its queue gave up waiting (the job timeout) and runs it again.
     const first = engine.process({ input: event('A'), delivery: 'job-7', awaitAnalysisInFlight: false });

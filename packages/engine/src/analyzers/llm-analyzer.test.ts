@@ -1,5 +1,5 @@
 import { costOf, normalizeEvent, UNPRICED_MODEL_PRICE, UNSUPPORTED_CONFIDENCE_CAP } from '@triage/core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LlmConfig } from '../config/llm-config.js';
 import { createEngine } from '../pipeline/engine.js';
 import {
@@ -7,10 +7,10 @@ import {
   fakeAnalysis,
   groqJsonValidateFailed,
   lastErrorLine,
-  startFakeLlmServer,
 } from '../test/fake-llm-server.js';
 import { createMemoryNotifier } from '../test/memory-notifier.js';
 import { until } from '../test/until.js';
+import { useFakeLlmServer } from '../test/use-fake-llm-server.js';
 import { buildPrompt } from './build-prompt.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { loadTokenCounter } from './count-tokens.js';
@@ -18,18 +18,10 @@ import { createFallbackAnalyzer } from './fallback-analyzer.js';
 import { createLlmAnalyzer, MAX_ANSWER_TOKENS, USAGE_ESTIMATED_NOTE, unpricedNote } from './llm-analyzer.js';
 import { SpendLedger } from './spend-ledger.js';
 
-let llm: FakeLlmServer;
-beforeAll(async () => {
-  llm = await startFakeLlmServer();
-});
-afterAll(() => llm.close());
-beforeEach(() => {
-  llm.requests.length = 0;
-  llm.reply(() => ({
-    content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })),
-    usage: { prompt_tokens: 1_000, completion_tokens: 1_000 },
-  }));
-});
+const llm = useFakeLlmServer(() => ({
+  content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })),
+  usage: { prompt_tokens: 1_000, completion_tokens: 1_000 },
+}));
 
 const event = (i = 1) =>
   normalizeEvent({

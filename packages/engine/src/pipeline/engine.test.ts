@@ -2,16 +2,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprintEvent, normalizeEvent } from '@triage/core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFallbackAnalyzer } from '../analyzers/fallback-analyzer.js';
 import { createLlmAnalyzer } from '../analyzers/llm-analyzer.js';
 import type { LlmConfig } from '../config/llm-config.js';
 import type { IssueStore } from '../ports/issue-store.js';
 import { MemoryStore } from '../stores/memory-store.js';
 import { openSqlStore } from '../stores/sql/open-sql-store.js';
-import { type FakeLlmServer, fakeAnalysis, startFakeLlmServer } from '../test/fake-llm-server.js';
+import { fakeAnalysis } from '../test/fake-llm-server.js';
 import { createMemoryNotifier } from '../test/memory-notifier.js';
 import { until } from '../test/until.js';
+import { useFakeLlmServer } from '../test/use-fake-llm-server.js';
 import { createEngine } from './engine.js';
 import type { AnalysisReport } from './engine-types.js';
 
@@ -36,20 +37,12 @@ function withClaims(store: MemoryStore, claim: MemoryStore['claimAnalysis']): Me
   });
 }
 
-let llm: FakeLlmServer;
-beforeAll(async () => {
-  llm = await startFakeLlmServer();
-});
-afterAll(() => llm.close());
-beforeEach(() => {
-  llm.requests.length = 0;
-  llm.reply((request) => ({
-    content: JSON.stringify(
-      fakeAnalysis({ evidence: ['ERROR: Connection pool exhausted (10/10 connections active)'] }),
-    ),
-    usage: { prompt_tokens: request.prompt.length > 0 ? 812 : 0, completion_tokens: 240 },
-  }));
-});
+const llm = useFakeLlmServer((request) => ({
+  content: JSON.stringify(
+    fakeAnalysis({ evidence: ['ERROR: Connection pool exhausted (10/10 connections active)'] }),
+  ),
+  usage: { prompt_tokens: request.prompt.length > 0 ? 812 : 0, completion_tokens: 240 },
+}));
 
 const groqEnv = () => ({ GROQ_API_KEY: 'gsk_test_key_123', TRIAGE_LLM_BASE_URL: llm.groqUrl });
 

@@ -94,8 +94,20 @@ export class JobQueue {
   #writes: PendingWrite[] = [];
   #writing?: Promise<void>;
   /** Finished jobs waiting for the delete they share, with what to tell each when it is done. */
-  #finished: Array<{ id: number; resolve: () => void; reject: (error: unknown) => void }> = [];
-  #starting: Array<{ id: number; resolve: () => void; reject: (error: unknown) => void }> = [];
+  /**
+   * Finished jobs are deleted together with every other job that finishes before the next turn of the
+   * event loop. The workers' lanes finish their jobs in the same turns, and a delete of its own was a
+   * commit per job, and on PostgreSQL a round trip: draining a backlog there went from about 1,500 to
+   * 2,000 events/s with the deletes shared (bench/README.md, "Deleting finished jobs together"). A job
+   * whose delete fails counts as failed and runs again after its backoff (a crash: after its lease),
+   * and records nothing twice: its id is its delivery.
+   */
+  readonly #deletes: TurnBatch;
+  /**
+   * A job's attempt is counted as it starts, written before it runs (a job that kills its process must
+   * have its attempt counted), together with the other jobs starting in the same turn.
+   */
+  readonly #starts: TurnBatch;
   #running = 0;
   #polling?: Promise<void>;
   #again = false;
@@ -125,6 +137,11 @@ export class JobQueue {
       ...options,
     };
     this.#spool = options.spool;
+    const { db } = this.#options;
+    this.#deletes = new TurnBatch((ids) => db.deleteFrom('jobs').where('id', 'in', ids).execute());
+    this.#starts = new TurnBatch((ids) =>
+      db.updateTable('jobs').set({ attempts: sql<number>`attempts + 1` }).where('id', 'in', ids).execute(),
+    );
   }
 
   /**
@@ -475,7 +492,7 @@ export class JobQueue {
           continue;
         }
         hand.shift();
-        await this.#markStarted(next.job.id);
+        await this.#starts.add(next.job.id);
         await this.#runOne({ ...next.job, attempts: next.job.attempts + 1 });
         await nextTurn();
       }
@@ -604,36 +621,6 @@ export class JobQueue {
   }
 
   /**
-   * Counts an attempt of a job about to run, written before it runs (a job that kills its process must
-   * have its attempt counted), with the other jobs starting before the next turn of the event loop: one
-   * statement for all of them, as #delete does.
-   */
-  #markStarted(id: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (this.#starting.push({ id, resolve, reject }) === 1) void this.#writeStarts();
-    });
-  }
-
-  async #writeStarts(): Promise<void> {
-    await nextTurn();
-    const starting = this.#starting.splice(0);
-    try {
-      await this.#options.db
-        .updateTable('jobs')
-        .set({ attempts: sql<number>`attempts + 1` })
-        .where(
-          'id',
-          'in',
-          starting.map((job) => job.id),
-        )
-        .execute();
-      for (const job of starting) job.resolve();
-    } catch (error) {
-      for (const job of starting) job.reject(error);
-    }
-  }
-
-  /**
    * Runs a job and deletes it, with the other jobs that finish in the same turn of the event loop (one
    * statement, one commit for all of them), before its lane takes the next: a finished job left in the
    * table until the rest of its batch is done would be taken again by another instance when its lease
@@ -654,7 +641,7 @@ export class JobQueue {
       await Promise.race([Promise.resolve().then(() => run(job)), deadline]);
       clearTimeout(timer);
       this.#inHand.delete(job.id);
-      await this.#delete(job.id);
+      await this.#deletes.add(job.id);
       this.done++;
     } catch (error) {
       clearTimeout(timer);
@@ -676,38 +663,6 @@ export class JobQueue {
         .execute();
     } finally {
       this.#running--;
-    }
-  }
-
-  /**
-   * Deletes a finished job, together with every other job that finishes before the next turn of the
-   * event loop. The workers' lanes finish their jobs in the same turns, and a delete of its own was a
-   * commit per job, and on PostgreSQL a round trip: draining a backlog there went from about 1,500 to
-   * 2,000 events/s with the deletes shared (bench/README.md, "Deleting finished jobs together"). A job
-   * whose delete fails counts as failed and runs again after its backoff (a crash: after its lease),
-   * and records nothing twice: its id is its delivery.
-   */
-  #delete(id: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (this.#finished.push({ id, resolve, reject }) === 1) void this.#deleteFinished();
-    });
-  }
-
-  async #deleteFinished(): Promise<void> {
-    await nextTurn();
-    const finished = this.#finished.splice(0);
-    try {
-      await this.#options.db
-        .deleteFrom('jobs')
-        .where(
-          'id',
-          'in',
-          finished.map((job) => job.id),
-        )
-        .execute();
-      for (const job of finished) job.resolve();
-    } catch (error) {
-      for (const job of finished) job.reject(error);
     }
   }
 }
@@ -764,4 +719,31 @@ export function dueJobs(db: Kysely<Database>, now: number, limit: number) {
     .where('run_after', '<=', now)
     .orderBy('run_after')
     .limit(limit);
+}
+
+/**
+ * Runs `write` once for the ids added before the next turn of the event loop (one statement, one
+ * commit for all of them); each `add` settles as that write does.
+ */
+class TurnBatch {
+  #pending: Array<{ id: number; resolve: () => void; reject: (error: unknown) => void }> = [];
+
+  constructor(private readonly write: (ids: number[]) => Promise<unknown>) {}
+
+  add(id: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.#pending.push({ id, resolve, reject }) === 1) void this.#flush();
+    });
+  }
+
+  async #flush(): Promise<void> {
+    await nextTurn();
+    const batch = this.#pending.splice(0);
+    try {
+      await this.write(batch.map((entry) => entry.id));
+      for (const entry of batch) entry.resolve();
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+    }
+  }
 }
