@@ -33,6 +33,8 @@ describe('decodeBody', () => {
   it('should return an identity body as it is', async () => {
     expect(await decodeBody(text, undefined, limits)).toBe(text);
     expect(await decodeBody(text, 'identity', limits)).toBe(text);
+    // sentry.java.android 2.0's `Content-Encoding: UTF-8`, a charset: refused with 415 before.
+    expect(await decodeBody(text, 'UTF-8', limits)).toBe(text);
     expect(await decodeBody(text, '', limits)).toBe(text);
   });
 

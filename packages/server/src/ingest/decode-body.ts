@@ -66,7 +66,8 @@ export async function decodeBody(
   const codings = (contentEncoding ?? '')
     .split(',')
     .map((coding) => coding.trim().toLowerCase())
-    .filter((coding) => coding !== '' && coding !== 'identity');
+    // sentry.java.android 2.0 sends `UTF-8`, a charset, not a coding: read as none, as Sentry's Relay does.
+    .filter((coding) => coding !== '' && coding !== 'identity' && coding !== 'utf-8');
   if (codings.length > MAX_CODINGS) {
     throw new IngestError(415, `too many content encodings (${codings.length}, at most ${MAX_CODINGS})`);
   }

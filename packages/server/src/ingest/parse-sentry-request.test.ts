@@ -314,6 +314,32 @@ describe('parseSentryEnvelope', () => {
     const body = envelope('{}', ...Array.from({ length: 3 }, () => '{"type":"session"}\n{}'));
     expect(refusal(() => parseSentryEnvelope(body, { maxItems: 2 })).status).toBe(413);
   });
+
+  // Sentry bounds an attachment at 100 MB and the items of an envelope not at all (sessions at 100): an
+  // event sent with a 25 MiB attachment, or with a hundred sessions, was refused whole, and lost.
+  it('should take an event sent beside a large attachment or a hundred sessions, and bound the events', () => {
+    const event = '{"type":"event"}\n{"message":"checkout failed"}';
+    const attachment = 'x'.repeat(25 * 1024 * 1024);
+    const withAttachment = envelope(
+      '{}',
+      event,
+      `{"type":"attachment","length":${attachment.length}}\n${attachment}`,
+    );
+    expect(parseSentryEnvelope(withAttachment).events.map((each) => each.message)).toEqual([
+      'checkout failed',
+    ]);
+    const withSessions = envelope(
+      '{}',
+      event,
+      ...Array.from({ length: 150 }, () => '{"type":"session"}\n{}'),
+    );
+    expect(parseSentryEnvelope(withSessions).skipped).toHaveLength(150);
+    const tooMany = envelope('{}', ...Array.from({ length: 101 }, () => event));
+    expect(refusal(() => parseSentryEnvelope(tooMany))).toMatchObject({
+      status: 413,
+      message: 'envelope has more than 100 events: send fewer per envelope',
+    });
+  });
 });
 
 describe('parseSentryStore', () => {

@@ -12,10 +12,19 @@ import {
 import { asRecord, asText } from './sentry-values.js';
 
 export interface SentryRequestOptions {
-  /** Largest item payload of an envelope, attachments included (default 20 MiB). */
+  /**
+   * Largest item payload of an envelope, attachments included (default 100 MiB, Sentry's limit of an
+   * attachment, and the decompressed body's: an event item is held to maxEventBytes). At 20 MiB, an
+   * attachment Triage skips had the envelope, its error event with it, refused.
+   */
   maxItemBytes?: number;
-  /** Most items in one envelope (default 100). */
+  /**
+   * Most items in one envelope (default 10,000: their headers are parsed one by one). Sentry bounds no
+   * item count but sessions' (100); at 100 items, an event sent with a hundred sessions was refused.
+   */
   maxItems?: number;
+  /** Most event items in one envelope (default 100, as in a native batch). */
+  maxEvents?: number;
   /** Largest event JSON (default 1 MiB, Sentry's own limit). */
   maxEventBytes?: number;
   /** Deepest JSON nesting in an event (default 64). */
@@ -112,8 +121,16 @@ export function* sentryEnvelopeSteps(
 
 /** An envelope split into items, read one item at a time (`read` is true for an event item). */
 function readEnvelope(body: Buffer, options: SentryRequestOptions) {
-  const { maxItemBytes = 20 * 1024 * 1024, maxItems = 100, receivedAt = Date.now() } = options;
+  const {
+    maxItemBytes = 100 * 1024 * 1024,
+    maxItems = 10_000,
+    maxEvents = 100,
+    receivedAt = Date.now(),
+  } = options;
   const { header, items } = parseEnvelope(body, { maxItemBytes, maxItems });
+  // Counted before any is parsed, as a native batch's events are.
+  if (items.filter((item) => EVENT_TYPES.has(item.header.type)).length > maxEvents)
+    throw new IngestError(413, `envelope has more than ${maxEvents} events: send fewer per envelope`);
   const clockDriftMs = clockDriftOf(header.sent_at, receivedAt);
   const values = valueBudget(options);
   const events: SentryEventInput[] = [];

@@ -64,7 +64,7 @@ export function createIngestListener(context: ServerContext, fallback: RequestLi
     // Only an envelope can carry its key inside (its header's DSN): a store body without one is refused
     // unread; an envelope posted to the store endpoint (its content type says so) is an envelope.
     const envelope =
-      sentry?.[2] === 'envelope' || headers['content-type']?.startsWith(ENVELOPE_TYPE) === true;
+      sentry?.[2] === 'envelope' || headers['content-type']?.toLowerCase().startsWith(ENVELOPE_TYPE) === true;
     const keyed =
       sentry && envelope && key === undefined ? Promise.resolve(undefined) : projectByKey(context, key);
     void keyed

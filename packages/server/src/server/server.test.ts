@@ -692,6 +692,13 @@ describe('triage serve', () => {
       body: `{"dsn":"http://${KEY}@127.0.0.1/1"}\n{"type":"event"}\n{"message":"keyed inside at the store door"}\n`,
     });
     expect(stored.status).toBe(200);
+    // A media type is read in any case (RFC 9110): in capitals it was taken for JSON and refused unkeyed.
+    const capitals = await fetch(`${server.url}/api/1/store/`, {
+      method: 'POST',
+      headers: { 'content-type': 'Application/X-Sentry-Envelope' },
+      body: `{"dsn":"http://${KEY}@127.0.0.1/1"}\n{"type":"event"}\n{"message":"keyed inside in capitals"}\n`,
+    });
+    expect(capitals.status).toBe(200);
     // The REST API's own paths are never ingest, whatever they end with.
     expect((await api('/api/v1/issues/x/api/1/store/', { method: 'POST', body: '{}' })).status).toBe(404);
     expect(await drained()).toBe(true);
