@@ -20,6 +20,19 @@ describe('BoundedQueue', () => {
     return queue.onIdle().then(() => expect(ran).toBe(true));
   });
 
+  it('should let the event loop turn between tasks that need no I/O, not run them back to back', async () => {
+    const queue = new BoundedQueue({ concurrency: 1 });
+    const order: string[] = [];
+    for (const name of ['a', 'b', 'c'])
+      queue.push(async () => {
+        order.push(name);
+        // What the host does meanwhile: a timer, a request, an I/O callback.
+        if (name === 'a') setImmediate(() => order.push('host'));
+      });
+    await queue.onIdle();
+    expect(order).toEqual(['a', 'host', 'b', 'c']);
+  });
+
   it('should run at most `concurrency` tasks at once', async () => {
     const queue = new BoundedQueue({ concurrency: 2 });
     let running = 0;

@@ -18,6 +18,11 @@ export interface MemoryStoreOptions {
 
 const copy = <T extends object>(value: T): T => structuredClone(value);
 
+/** Settled alerts (sent, dead) an in-process outbox keeps to list. */
+const MAX_SETTLED_ALERTS = 1_000;
+/** Idempotency keys remembered: past it the oldest are forgotten (an alert's key is for its window). */
+const MAX_OUTBOX_KEYS = 100_000;
+
 /** The in-process default: issues and the outbox live as long as the process. */
 export class MemoryStore implements IssueStore {
   readonly #issues = new Map<string, Issue>();
@@ -29,6 +34,13 @@ export class MemoryStore implements IssueStore {
   readonly #hours = new Map<string, Map<number, number>>();
   readonly #users = new Map<string, Set<string>>();
   readonly #outbox = new Map<string, OutboxEntry>();
+  /**
+   * Every idempotency key enqueued (bounded as the event keys are), and the settled entries kept, the
+   * oldest first: the outbox kept every alert sent, and enqueueing one scanned them all, so an
+   * application's heap and the time of each alert grew with every alert it ever sent.
+   */
+  readonly #outboxKeys = new Set<string>();
+  readonly #settled: string[] = [];
   readonly #events = new Map<string, TriageEvent[]>();
   readonly #claims = new Map<string, { at: number; by?: string }>();
   readonly #maxIssues: number;
@@ -158,8 +170,10 @@ export class MemoryStore implements IssueStore {
   }
 
   async enqueueAlert(entry: Omit<OutboxEntry, 'id' | 'status' | 'attempts' | 'createdAt'>) {
-    for (const existing of this.#outbox.values())
-      if (existing.idempotencyKey === entry.idempotencyKey) return false;
+    if (this.#outboxKeys.has(entry.idempotencyKey)) return false;
+    if (this.#outboxKeys.size >= MAX_OUTBOX_KEYS)
+      this.#outboxKeys.delete(this.#outboxKeys.values().next().value!);
+    this.#outboxKeys.add(entry.idempotencyKey);
     const id = globalThis.crypto.randomUUID();
     this.#outbox.set(id, { ...entry, id, status: 'pending', attempts: 0, createdAt: Date.now() });
     return true;
@@ -185,8 +199,7 @@ export class MemoryStore implements IssueStore {
   }
 
   async markAlertSent(id: string, now: number) {
-    const entry = this.#outbox.get(id);
-    if (entry) Object.assign(entry, { status: 'sent', sentAt: now });
+    this.#settle(this.#outbox.get(id), { status: 'sent', sentAt: now });
   }
 
   async markAlertRetry(id: string, nextAttemptAt: number, error: string) {
@@ -195,8 +208,17 @@ export class MemoryStore implements IssueStore {
   }
 
   async markAlertDead(id: string, error: string) {
-    const entry = this.#outbox.get(id);
-    if (entry) Object.assign(entry, { status: 'dead', lastError: error });
+    this.#settle(this.#outbox.get(id), { status: 'dead', lastError: error });
+  }
+
+  /** Settles an entry; the latest settled ones (sent or dead) are kept to list, their keys longer. */
+  #settle(entry: OutboxEntry | undefined, change: Partial<OutboxEntry>) {
+    if (!entry) return;
+    const first = entry.status === 'pending';
+    Object.assign(entry, change);
+    if (!first) return;
+    this.#settled.push(entry.id);
+    if (this.#settled.length > MAX_SETTLED_ALERTS) this.#outbox.delete(this.#settled.shift()!);
   }
 
   async listAlerts(status?: OutboxEntry['status']) {
