@@ -155,6 +155,29 @@ setTimeout(() => { throw new Error('handled elsewhere'); }, 10);`,
     expect(receiver.received[0]?.error).toMatchObject({ message: 'handled elsewhere' });
   });
 
+  // The capture callback was not counted: the crash was taken as fatal, and the client sent it at once
+  // and closed for good, so nothing after it was sent.
+  it('should leave a process whose capture callback handles it running, and go on sending', async () => {
+    const receiver = await startReceiver();
+    const ended = await runScript(
+      receiver.dsn,
+      `process.setUncaughtExceptionCaptureCallback(() => {
+  setImmediate(async () => {
+    const scope = triage.scope({ func: 'Later' });
+    scope.error('ERROR: an error after the first crash');
+    scope.end();
+    const flushed = await triage.flush(5_000);
+    process.exit(flushed ? 0 : 3);
+  });
+});
+setTimeout(() => { throw new Error('captured by the host'); }, 10);`,
+    );
+    expect(ended.code).toBe(0);
+    expect(receiver.received).toHaveLength(2);
+    expect(receiver.received[0]?.error).toMatchObject({ message: 'captured by the host' });
+    expect(receiver.received[1]?.source?.function).toBe('Later');
+  });
+
   it('should be reported once after triage.init() replaced a client already in use', async () => {
     const receiver = await startReceiver();
     const ended = await runScript(

@@ -1,8 +1,8 @@
 /** A client that wants to hear of an uncaught exception before Node ends the process for it. */
 export interface CrashCapturing {
   /**
-   * `fatal`: no 'uncaughtException' listener will keep the process alive, so it ends as soon as this
-   * returns, and only synchronous work gets done.
+   * `fatal`: no 'uncaughtException' listener nor capture callback will keep the process alive, so it
+   * ends as soon as this returns, and only synchronous work gets done.
    */
   crashed(error: unknown, origin: NodeJS.UncaughtExceptionOrigin, fatal: boolean): void;
 }
@@ -26,9 +26,11 @@ export function forgetCrashes(client: CrashCapturing): void {
 }
 
 function onUncaught(error: unknown, origin: NodeJS.UncaughtExceptionOrigin): void {
-  // An application's own 'uncaughtException' listener keeps the process running: then nothing is
-  // in a hurry, and the events go out as any others.
-  const fatal = process.listenerCount('uncaughtException') === 0;
+  // An application's own 'uncaughtException' listener, or a capture callback
+  // (process.setUncaughtExceptionCaptureCallback, as `domain` sets), keeps the process running: then
+  // nothing is in a hurry, and the events go out as any others.
+  const fatal =
+    process.listenerCount('uncaughtException') === 0 && !process.hasUncaughtExceptionCaptureCallback();
   for (const client of clients) {
     try {
       client.crashed(error, origin, fatal);

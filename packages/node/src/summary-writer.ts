@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import type { Scope } from './scope.js';
 
 export type SummaryMode = 'all' | 'errors' | 'none';
@@ -54,7 +55,26 @@ export class SummaryWriter {
   }
 }
 
-/** One write per batch to stdout. */
+/** Set once stdout has no reader or no descriptor left: the summary lines have nowhere to go. */
+let stdoutGone = false;
+
+/**
+ * One write per batch to stdout, straight to its descriptor. Not through `process.stdout`: a write
+ * there that fails (EPIPE, when the reader of a pipe left, as `| head` does) emits 'error' on the
+ * host's stream, and with no listener that ends the host. A failed `fs.writeSync` only throws, here.
+ */
 export function writeToStdout(lines: string[]): void {
-  process.stdout.write(`${lines.join('\n')}\n`);
+  if (stdoutGone) return;
+  const data = Buffer.from(`${lines.join('\n')}\n`);
+  try {
+    for (let offset = 0; offset < data.length; ) offset += writeSync(1, data, offset, data.length - offset);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    // The reader left, or the host closed stdout: as for the host's own lines, nothing to report.
+    if (code === 'EPIPE' || code === 'EBADF') {
+      stdoutGone = true;
+      return;
+    }
+    throw error;
+  }
 }

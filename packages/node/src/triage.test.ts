@@ -1,5 +1,6 @@
 import type { AnalysisReport } from '@triage/engine';
 import { describe, expect, it } from 'vitest';
+import { runModule } from './__fixtures__/run-module.js';
 import { createTriage, type TriageOptions } from './triage.js';
 
 function setup(options: TriageOptions = {}) {
@@ -148,6 +149,40 @@ describe('Triage client', () => {
     expect(reports.find((report) => report.event.source?.function === 'Job')?.result.analysis.category).toBe(
       'code_defect',
     );
+  });
+
+  it("should leave a rejection of run()'s promise the host's: unhandled only when the host left it so", async () => {
+    const script = (use: string) => `import { createTriage } from '@triage/node';
+const triage = createTriage({ summary: 'none', crashDirectory: false, engine: { notifiers: [] } });
+const promise = triage.run({ func: 'Job' }, async () => { await null; throw new Error('job failed'); });
+${use}`;
+    const handled = await runModule(
+      script(`try { await promise; } catch (error) { process.stderr.write('host caught ' + error.message + '\\n'); }
+const later = triage.run({ func: 'Later' }, () => Promise.reject(new Error('caught later')));
+later.catch(() => process.stderr.write('host caught later\\n'));`),
+    );
+    expect(handled.stderr).toContain('host caught job failed');
+    expect(handled.stderr).toContain('host caught later');
+    expect(handled.code).toBe(0);
+    // Left unhandled by the host, as without Triage: Node ends the process for it.
+    const unhandled = await runModule(
+      script(`setTimeout(() => process.stderr.write('still running\\n'), 10_000);`),
+    );
+    expect(unhandled.stderr).toContain('Error: job failed');
+    expect(unhandled.stderr).not.toContain('still running');
+    expect(unhandled.code).toBe(1);
+  });
+
+  // Ending a scope opened inside another left no scope current: the enclosing one was lost.
+  it('should make the enclosing scope current again when a nested scope ends', async () => {
+    const { triage } = setup();
+    triage.run({ func: 'Outer' }, () => {
+      const inner = triage.scope({ func: 'Inner' });
+      expect(triage.current()?.options.func).toBe('Inner');
+      inner.end();
+      expect(triage.current()?.options.func).toBe('Outer');
+    });
+    await triage.close();
   });
 
   it('should end scopes never closed at shutdown, flag them, and still analyse their errors', async () => {

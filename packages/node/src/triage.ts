@@ -119,6 +119,8 @@ export interface TriageStats {
  */
 export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
   readonly #storage = new AsyncLocalStorage<Scope>();
+  /** The scope that was current when each scope opened by scope() opened. */
+  readonly #enclosing = new WeakMap<Scope, Scope>();
   readonly #open = new Set<Scope>();
   readonly #options: TriageOptions;
   readonly #summary: SummaryWriter;
@@ -210,6 +212,9 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
       return scope;
     }
     this.#track(scope);
+    // Made current again when this one ends (a scope opened inside another, as in a run() callback).
+    const enclosing = this.#storage.getStore();
+    if (enclosing) this.#enclosing.set(scope, enclosing);
     this.#storage.enterWith(scope);
     return scope;
   }
@@ -437,7 +442,11 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
     try {
       this.#open.delete(scope);
       this.#scopesEnded++;
-      if (this.#storage.getStore() === scope) this.#storage.enterWith(undefined as unknown as Scope);
+      if (this.#storage.getStore() === scope) {
+        let enclosing = this.#enclosing.get(scope);
+        while (enclosing?.ended) enclosing = this.#enclosing.get(enclosing);
+        this.#storage.enterWith(enclosing as Scope);
+      }
       this.#summary.add(scope);
       if (!scope.hasErrors(this.#options.analyzeWarnings)) return;
       const { service, environment, release } = this.#options;
