@@ -55,13 +55,20 @@ export function renderValue(value: unknown): string {
       return '[Error whose message could not be read]';
     }
   }
-  if (value === null || typeof value !== 'object')
-    return typeof value === 'bigint' ? `${value}n` : String(value);
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'bigint') return `${value}n`;
+    try {
+      return String(value);
+    } catch {
+      // A function whose toString throws: its event was dropped whole.
+      return `[${typeof value} that could not be rendered]`;
+    }
+  }
   return safeJson(value);
 }
 
 /** `instanceof Error`, false for a proxy whose prototype cannot be read. */
-function isError(value: unknown): value is Error {
+export function isError(value: unknown): value is Error {
   try {
     return value instanceof Error;
   } catch {

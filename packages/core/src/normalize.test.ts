@@ -59,6 +59,23 @@ describe('normalizeEvent', () => {
     expect(normalizeEvent(JSON.parse(JSON.stringify(event)))).toEqual(event);
   });
 
+  it('should keep an event whose thrown value is a hostile Proxy or a function that cannot be printed', () => {
+    const trap = () => {
+      throw new Error('trap');
+    };
+    const proxy = new Proxy({}, { get: trap, getPrototypeOf: trap, ownKeys: trap, has: trap });
+    const unprintable = Object.assign(() => {}, { toString: trap });
+    expect(normalizeEvent({ error: proxy, log: ['ERROR: checkout failed'] }).error).toEqual({
+      type: 'Error',
+      message: '',
+    });
+    expect(errorInfoFrom(proxy).type).toBe('NonError');
+    expect(errorInfoFrom(unprintable)).toMatchObject({
+      type: 'function',
+      message: '[function that could not be rendered]',
+    });
+  });
+
   it('should accept a bare {"log": [...]} object', () => {
     const event = normalizeEvent({ log: ['ERROR: Widget agent not found for domain: example.com'] });
     expect(event.log).toEqual([

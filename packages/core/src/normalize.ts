@@ -1,6 +1,6 @@
 import { detectLevel, maxLevel, toLevel } from './detect-level.js';
 import { InvalidEventError } from './errors/invalid-event-error.js';
-import { renderValue } from './format-log.js';
+import { isError, renderValue } from './format-log.js';
 import { parseErrorText } from './parse-error-text.js';
 import { parseStack } from './parse-stack.js';
 import { stripControl } from './strip-control.js';
@@ -196,7 +196,8 @@ function errorFromLog(log: LogEntry[]): ErrorInfo | undefined {
 
 /** Converts a thrown value (Error or anything else) to ErrorInfo, following `cause` a few levels. */
 export function errorInfoFrom(thrown: unknown, depth = 0): ErrorInfo {
-  if (thrown instanceof Error) {
+  // Guarded: a Proxy whose prototype trap throws made `instanceof` throw, and its event was dropped.
+  if (isError(thrown)) {
     const code = field(thrown, 'code');
     const message = field(thrown, 'message');
     const stack = field(thrown, 'stack');
@@ -220,9 +221,9 @@ export function errorInfoFrom(thrown: unknown, depth = 0): ErrorInfo {
  * A property of a thrown error. A getter that throws (a lazy message, a proxy) reads as undefined:
  * the error is still reported with what could be read, where before the whole event was dropped.
  */
-function field(thrown: Error, key: string): unknown {
+function field(thrown: object, key: string): unknown {
   try {
-    return (thrown as unknown as Record<string, unknown>)[key];
+    return (thrown as Record<string, unknown>)[key];
   } catch {
     return undefined;
   }
@@ -231,18 +232,27 @@ function field(thrown: Error, key: string): unknown {
 function toErrorInfo(raw: unknown, depth = 0): ErrorInfo {
   if (typeof raw === 'string') return { type: 'Error', message: cutMiddle(raw) };
   if (typeof raw !== 'object' || raw === null) return { type: 'Error', message: renderValue(raw) };
-  const record = raw as Record<string, unknown>;
-  const stack = optionalString(record.stack);
-  const parsed = stack ? parseErrorText(stack.split('\n')) : undefined;
-  const frames = Array.isArray(record.frames)
-    ? record.frames.filter((frame) => typeof frame === 'object' && frame !== null).slice(0, 100)
-    : (parsed?.frames ?? parseStack(stack));
+  // Each read guarded: a getter or a Proxy trap that throws dropped the whole event.
+  const [stack, recordFrames, type, name, message, code, cause] = [
+    'stack',
+    'frames',
+    'type',
+    'name',
+    'message',
+    'code',
+    'cause',
+  ].map((key) => field(raw, key));
+  const stackText = optionalString(stack);
+  const parsed = stackText ? parseErrorText(stackText.split('\n')) : undefined;
+  const frames = Array.isArray(recordFrames)
+    ? recordFrames.filter((frame) => typeof frame === 'object' && frame !== null).slice(0, 100)
+    : (parsed?.frames ?? parseStack(stackText));
   return {
-    type: optionalString(record.type) ?? optionalString(record.name) ?? 'Error',
-    message: cutMiddle(optionalString(record.message) ?? ''),
+    type: optionalString(type) ?? optionalString(name) ?? 'Error',
+    message: cutMiddle(optionalString(message) ?? ''),
     frames: frames.length > 0 ? frames : undefined,
-    code: record.code != null ? String(record.code) : undefined,
-    cause: record.cause != null && depth < 5 ? toErrorInfo(record.cause, depth + 1) : parsed?.cause,
+    code: typeof code === 'string' || typeof code === 'number' ? String(code) : undefined,
+    cause: cause != null && depth < 5 ? toErrorInfo(cause, depth + 1) : parsed?.cause,
   };
 }
 
