@@ -55,6 +55,23 @@ export function connectTimeoutOf(url: string): number {
   return seconds * 1000;
 }
 
+/** Why a PostgreSQL database cannot be used, in words that name the knob: pg's name neither the time nor it. */
+export function postgresUnusable(error: unknown, connectTimeoutMs: number): ConfigError {
+  const { message } = error as Error;
+  const reason =
+    message === 'timeout expired'
+      ? `no answer within ${connectTimeoutMs / 1000} s (connect_timeout in the URL sets the wait)`
+      : /invalid url/i.test(message)
+        ? 'its URL is not one (TRIAGE_DATABASE_URL or --database-url: postgres://user@host:5432/name)'
+        : message;
+  return new ConfigError(`cannot use the PostgreSQL database: ${reason}`, { cause: error });
+}
+
+/** The SQLite file of a database setting (`sqlite:` in front is allowed). */
+export function sqlitePathOf(database: string): string {
+  return database.replace(/^sqlite:(\/\/)?/, '');
+}
+
 /** `postgres://…` or `postgresql://…`: anything else is a SQLite path. */
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
@@ -104,23 +121,13 @@ export async function openSqlStore({
       );
     } catch (error) {
       await db.destroy();
-      // pg's words for a connection that timed out name neither the time nor the knob.
-      const { message } = error as Error;
-      const reason =
-        message === 'timeout expired'
-          ? `no answer within ${connectTimeoutMs / 1000} s (connect_timeout in the URL sets the wait)`
-          : /invalid url/i.test(message)
-            ? 'its URL is not one (TRIAGE_DATABASE_URL or --database-url: postgres://user@host:5432/name)'
-            : message;
-      throw new ConfigError(`cannot use the PostgreSQL database: ${reason}`, {
-        cause: error,
-      });
+      throw postgresUnusable(error, connectTimeoutMs);
     }
     return new SqlStore(db, 'postgres', { icuCollation });
   }
   if (/^[a-z]+:\/\//i.test(url))
     throw new ConfigError(`unsupported database URL "${url}": use postgres://… or a SQLite file path`);
-  const path = url.replace(/^sqlite:(\/\/)?/, '');
+  const path = sqlitePathOf(url);
   let database: Sqlite.Database | undefined;
   let db: Kysely<Database>;
   try {

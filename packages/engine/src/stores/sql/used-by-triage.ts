@@ -1,15 +1,16 @@
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { ConfigError } from '../../errors/config-error.js';
-import { connectTimeoutOf, isPostgresUrl, QUERY_TIMEOUT_MS } from './open-sql-store.js';
+import {
+  connectTimeoutOf,
+  isPostgresUrl,
+  postgresUnusable,
+  QUERY_TIMEOUT_MS,
+  sqlitePathOf,
+} from './open-sql-store.js';
 
 /** The tables a Triage server has made: Kysely's record of the migrations, and the projects. */
 const TABLES = ['kysely_migration', 'projects'];
-
-/** The SQLite file of a database setting (`sqlite:` in front is allowed, as `triage serve` allows it). */
-export function sqlitePathOf(database: string): string {
-  return database.replace(/^sqlite:(\/\/)?/, '');
-}
 
 /**
  * Whether a Triage server has used `database`: its tables are there and its default project is in
@@ -60,13 +61,7 @@ async function usedPostgres(url: string): Promise<boolean> {
     if (!rows[0]?.tables) return false;
     return (await client.query(`select 1 from projects where name = 'default'`)).rows.length > 0;
   } catch (error) {
-    const { message } = error as Error;
-    const reason = /timeout/i.test(message)
-      ? `no answer (${message}; connect_timeout in the URL sets the wait)`
-      : /invalid url/i.test(message)
-        ? 'its URL is not one (TRIAGE_DATABASE_URL or --database-url: postgres://user@host:5432/name)'
-        : message;
-    throw new ConfigError(`cannot use the PostgreSQL database: ${reason}`, { cause: error });
+    throw postgresUnusable(error, connectionTimeoutMillis);
   } finally {
     await client?.end().catch(() => {});
   }
