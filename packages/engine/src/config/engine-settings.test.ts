@@ -98,6 +98,8 @@ describe('readEngineSettings', () => {
     expect(readEngineSettings({ TRIAGE_MAX_PROMPT_TOKENS: '800' }).maxPromptTokens).toBe(800);
     // The smallest holds the prompt's own text and the smallest context.
     expect(await promptOwnTokens()).toBeLessThanOrEqual(MIN_PROMPT_TOKENS - 100);
+    // The figure README's configuration table gives: a prompt that grows must say so there too.
+    expect(await promptOwnTokens()).toBe(678);
     const built = await buildPrompt(
       normalizeEvent({
         source: { file: 'src/a.ts', function: 'f' },
