@@ -47,6 +47,16 @@ function forget(spool: IngestSpool | undefined) {
   for (const [name, bytes] of saved) writeFileSync(join(directory, name), bytes);
 }
 
+/** A process's state letter from /proc (`Z` for a zombie); undefined once it is gone. */
+function stateOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+
 describe('IngestSpool', () => {
   it('should give a new process every job appended and never moved, in order, with its payload intact', () => {
     const file = databaseFile();
@@ -199,15 +209,16 @@ describe('IngestSpool', () => {
     const file = databaseFile();
     const lock = join(`${file}-spool`, 'lock');
     forget(IngestSpool.open(file));
-    // `true` exits at once; its parent becomes `sleep`, which never reaps it.
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], {
+    // The background `sleep` ends after its shell became `sleep 30`, which never reaps it. (`true` in its
+    // place could end before the exec, and the shell reaped it: no zombie, on a loaded machine.)
+    const parent = spawn('sh', ['-c', 'sleep 0.5 & echo $!; exec sleep 30'], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     try {
       const zombie = Number(
         await new Promise<string>((resolve) => parent.stdout.once('data', (data) => resolve(String(data)))),
       );
-      expect(await until(() => readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z '))).toBe(true);
+      expect(await until(() => stateOf(zombie) === 'Z')).toBe(true);
       writeFileSync(lock, String(zombie));
       IngestSpool.open(file).start(undefined);
       expect(readFileSync(lock, 'utf8')).toBe(String(process.pid));
