@@ -11,7 +11,12 @@ export type {
   ParseEnvelopeOptions,
 } from './parse-envelope.js';
 export { parseEnvelope } from './parse-envelope.js';
-export type { SentryRequest, SentryRequestOptions, SkippedItem } from './parse-sentry-request.js';
+export type {
+  EnvelopeSplit,
+  SentryRequest,
+  SentryRequestOptions,
+  SkippedItem,
+} from './parse-sentry-request.js';
 export { parseSentryEnvelope, parseSentryStore, sentryEnvelopeSteps } from './parse-sentry-request.js';
 export type { JsonLimits, JsonValueBudget } from './safe-json.js';
 export {
@@ -28,5 +33,6 @@ export type { SentryEventInput, SentryEventOptions } from './sentry-to-event.js'
 export { sentryEventToTriage } from './sentry-to-event.js';
 export type { JsonEvents, SplitOptions } from './split-json-events.js';
 export { openingOf, splitJsonEventsInSlices } from './split-json-events.js';
+export { telemetryCategoriesOf } from './telemetry-categories.js';
 export type { TimeSlices } from './time-slices.js';
 export { SLICE_MS, SLICED_BODY_BYTES, timeSlices } from './time-slices.js';

@@ -181,6 +181,43 @@ describe('parseSentryEnvelope', () => {
   const envelope = (...lines: string[]) => Buffer.from(lines.join('\n'));
   const event = JSON.stringify({ event_id: 'e1', message: 'hello' });
 
+  it('should tell an envelope’s telemetry bytes from the rest before parsing any payload', () => {
+    const replay = 'r'.repeat(300);
+    const body = envelope(
+      '{"event_id":"e1"}',
+      '{"type":"event"}',
+      event,
+      `{"type":"replay_recording","length":${replay.length}}`,
+      replay,
+      '{"type":"span"}',
+      '{"broken json, never parsed": }',
+      '{"type":"profile_chunk"}',
+      '{}',
+      '{"type":"client_report"}',
+      '{"discarded_events":[]}',
+    );
+    const splits: unknown[] = [];
+    parseSentryEnvelope(body, { onSplit: (split) => splits.push(split) });
+    const telemetryBytes = replay.length + '{"broken json, never parsed": }'.length + '{}'.length;
+    expect(splits).toEqual([
+      {
+        telemetryBytes,
+        telemetryCategories: ['replay', 'span', 'profile_chunk', 'profile'],
+        otherBytes: body.length - telemetryBytes,
+        events: 1,
+      },
+    ]);
+    // Called before the payloads are parsed: a limit it throws spares the parse of the event.
+    const bad = envelope('{}', '{"type":"event"}', '{not json');
+    expect(() =>
+      parseSentryEnvelope(bad, {
+        onSplit: () => {
+          throw new Error('over the limit');
+        },
+      }),
+    ).toThrow('over the limit');
+  });
+
   it("should correct an event's time by the envelope's sent_at when the client's clock is an hour or more off", () => {
     const receivedAt = Date.parse('2026-12-07T12:00:00Z');
     const sent = (at: string, time: string) =>

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { IngestError } from './ingest-error.js';
-import { parseEnvelope } from './parse-envelope.js';
+import { type EnvelopeItem, parseEnvelope } from './parse-envelope.js';
 import { type JsonValueBudget, parseJsonLimited } from './safe-json.js';
 import { parseDsn } from './sentry-auth.js';
 import {
@@ -10,6 +10,7 @@ import {
   sentryEventToTriage,
 } from './sentry-to-event.js';
 import { asRecord, asText } from './sentry-values.js';
+import { telemetryCategoriesOf } from './telemetry-categories.js';
 
 export interface SentryRequestOptions {
   /**
@@ -38,6 +39,23 @@ export interface SentryRequestOptions {
    * seconds). An envelope says it in its own header (`sent_at`). See clockDriftOf.
    */
   storeSentAt?: string;
+  /**
+   * Called once an envelope is split into items, before any payload is parsed: what it holds, so that
+   * a caller can apply its limits (and throw) without parsing a body it refuses.
+   */
+  onSplit?: (split: EnvelopeSplit) => void;
+}
+
+/** An envelope's bytes, told apart: the telemetry Triage skips, and the rest (its events, their headers). */
+export interface EnvelopeSplit {
+  /** Payload bytes of the items with a rate-limit category (see telemetryCategoriesOf). */
+  telemetryBytes: number;
+  /** The categories of those items, each once, as `X-Sentry-Rate-Limits` names them. */
+  telemetryCategories: string[];
+  /** Everything else: the body's length less `telemetryBytes`. */
+  otherBytes: number;
+  /** Event items. */
+  events: number;
 }
 
 export interface SkippedItem {
@@ -128,9 +146,11 @@ function readEnvelope(body: Buffer, options: SentryRequestOptions) {
     receivedAt = Date.now(),
   } = options;
   const { header, items } = parseEnvelope(body, { maxItemBytes, maxItems });
+  const split = splitOf(body, items);
   // Counted before any is parsed, as a native batch's events are.
-  if (items.filter((item) => EVENT_TYPES.has(item.header.type)).length > maxEvents)
+  if (split.events > maxEvents)
     throw new IngestError(413, `envelope has more than ${maxEvents} events: send fewer per envelope`);
+  options.onSplit?.(split);
   const clockDriftMs = clockDriftOf(header.sent_at, receivedAt);
   const values = valueBudget(options);
   const events: SentryEventInput[] = [];
@@ -158,6 +178,25 @@ function readEnvelope(body: Buffer, options: SentryRequestOptions) {
       skipped,
       dsnKey: dsnKeyOf(header.dsn),
     }),
+  };
+}
+
+function splitOf(body: Buffer, items: EnvelopeItem[]): EnvelopeSplit {
+  let telemetryBytes = 0;
+  let events = 0;
+  const categories = new Set<string>();
+  for (const { header, payload } of items) {
+    if (EVENT_TYPES.has(header.type)) events++;
+    const named = telemetryCategoriesOf(header.type);
+    if (!named) continue;
+    telemetryBytes += payload.length;
+    for (const category of named) categories.add(category);
+  }
+  return {
+    telemetryBytes,
+    telemetryCategories: [...categories],
+    otherBytes: body.length - telemetryBytes,
+    events,
   };
 }
 

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from './start-server.js';
@@ -207,5 +209,70 @@ describe('the rate limits per key: bytes (TRIAGE_RATE_LIMIT_MB_PER_MINUTE) and e
     );
     expect((await ingest(batch(50), project.publicKey)).status).toBe(200);
     expect((await ingest(batch(1), project.publicKey)).status).toBe(429);
+  });
+
+  it('should limit the telemetry a Sentry SDK sends apart from its errors, naming its categories', async () => {
+    // The real SDK, five errors each with an attachment of 700 KB, against the key's 2 MiB a minute. The
+    // third attachment is past it: that answer names `attachment`, and the SDK sends its last two errors
+    // without theirs. Counted with the errors, the third was a 429 for everything and the SDK held back
+    // the last two errors too.
+    const project = await server.context.projects.create('attachments');
+    const before = await server.context.jobs.pending();
+    const app = fileURLToPath(new URL('../ingest/__fixtures__/sentry-attachments-app.mjs', import.meta.url));
+    const dsn = `http://${project.publicKey}@${new URL(server.url).host}/${project.id}`;
+    await new Promise<void>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [app],
+        { env: { PATH: process.env.PATH, TRIAGE_SENTRY_DSN: dsn } },
+        (error) => (error ? reject(error) : resolve()),
+      ),
+    );
+    expect((await server.context.jobs.pending()) - before).toBe(5);
+    expect(await stats()).toMatchObject({ telemetryLimitedRequests: 1, telemetryLimitedBytes: 700_000 });
+
+    // An envelope of telemetry alone, past the limit, is a 429 that names its categories; one whose key
+    // is only in its own header is counted once the key is read.
+    const replay = 'r'.repeat(800_000);
+    const envelope = [
+      JSON.stringify({ dsn }),
+      JSON.stringify({ type: 'replay_recording', length: replay.length }),
+      replay,
+      JSON.stringify({ type: 'span' }),
+      '{}',
+    ].join('\n');
+    const post = (body: string) =>
+      fetch(`${server.url}/api/${project.id}/envelope/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-sentry-envelope' },
+        body,
+      });
+    const refused = await post(envelope);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-sentry-rate-limits')).toMatch(/^\d+:replay;span:key$/);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await refused.json()) as { error: string }).error).toMatch(
+      /^rate limit exceeded for this key's replay, span: retry in \d+s \(its errors are not held back\)$/,
+    );
+    // Its errors still have their own bytes.
+    const error = [
+      JSON.stringify({ dsn }),
+      '{"type":"event"}',
+      JSON.stringify({ message: 'x'.repeat(900_000) }),
+    ];
+    const accepted = await post(error.join('\n'));
+    expect(accepted.status).toBe(200);
+    expect(accepted.headers.get('x-sentry-rate-limits')).toBeNull();
+
+    // Telemetry larger than the whole bucket is never taken; its error is, as every other.
+    const other = await server.context.projects.create('huge-replay');
+    const huge = 'h'.repeat(2 * MIB + 1);
+    const withHuge = await fetch(`${server.url}/api/${other.id}/envelope/?sentry_key=${other.publicKey}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-sentry-envelope' },
+      body: ['{}', '{"type":"event"}', '{"message":"crashed"}', '{"type":"replay_video"}', huge].join('\n'),
+    });
+    expect(withHuge.status).toBe(200);
+    expect(withHuge.headers.get('x-sentry-rate-limits')).toBe('60:replay:key');
   });
 });

@@ -120,6 +120,16 @@ export class RateLimiter {
     };
   }
 
+  /**
+   * Refuses `count` tokens that no bucket could ever hold (more than its burst), counted as refused:
+   * for callers that answer such a request with a wait rather than a 413.
+   */
+  refuse(count: number, retryAfterSeconds = 60): { allowed: false; retryAfterSeconds: number } {
+    this.refused.requests++;
+    this.refused.tokens += count;
+    return { allowed: false, retryAfterSeconds };
+  }
+
   /** Settles with the shared buckets every `syncMs` (nothing to do without them). */
   start(): void {
     if (!this.#shared || this.#timer) return;

@@ -45,8 +45,11 @@ export interface ServerContext {
   jobs: JobQueue;
   /** Where ingest stores accepted events. */
   events: EventWriter;
-  /** Per key, all instances together: the events, and the bytes (decompressed) of the requests. */
-  rateLimits: { events: RateLimiter; bytes: RateLimiter };
+  /**
+   * Per key, all instances together: the events, the bytes (decompressed) of the requests, and, apart,
+   * the bytes of the telemetry in envelopes that Triage skips (see limitTelemetry).
+   */
+  rateLimits: { events: RateLimiter; bytes: RateLimiter; telemetry: RateLimiter };
   adminToken: string;
   limits: IngestLimits;
   /** Ingest requests in flight and the time of the last one: the job workers yield to them. */

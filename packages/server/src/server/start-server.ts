@@ -172,6 +172,7 @@ export async function startServer({
   const rateLimits = {
     events: new RateLimiter(rateLimitPerMinute, { shared, onFailure }),
     bytes: new RateLimiter(rateLimitBytesPerMinute, { shared, onFailure, prefix: 'bytes:' }),
+    telemetry: new RateLimiter(rateLimitBytesPerMinute, { shared, onFailure, prefix: 'telemetry:' }),
   };
   const context: ServerContext = {
     store,
@@ -232,6 +233,7 @@ export async function startServer({
   if (workers > 0) jobs.start();
   rateLimits.events.start();
   rateLimits.bytes.start();
+  rateLimits.telemetry.start();
   const retentionJob = startRetention(store.db, retention, onFailure);
 
   const channels = notifiers.map((notifier) => notifier.name).join(', ') || 'none';
@@ -271,7 +273,7 @@ export async function startServer({
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await retentionStopped;
       await jobs.stop();
-      await Promise.all([rateLimits.events.stop(), rateLimits.bytes.stop()]);
+      await Promise.all(Object.values(rateLimits).map((limiter) => limiter.stop()));
       await engine.close();
     },
   };

@@ -1,3 +1,4 @@
+import type { EnvelopeSplit } from '../../ingest/index.js';
 import { HttpError } from '../http-error.js';
 import type { Project } from '../projects.js';
 import type { RateLimiter } from '../rate-limiter.js';
@@ -42,6 +43,36 @@ export function limitBytes(context: ServerContext, project: Project, bytes: numb
     bytes,
     (burst) =>
       `a request of ${bytes} bytes (decompressed): this key may send at most ${burst} at once, send smaller requests`,
+  );
+}
+
+/**
+ * The bytes of a key's telemetry (spans, transactions, replays, profiles, sessions… that Triage skips;
+ * see telemetryCategoriesOf), in a bucket of their own as large as its byte limit: counted with the
+ * events, a Sentry SDK with tracing on used up the key's bytes and the 429 held back its errors too.
+ * Past it, the answer names the categories in `X-Sentry-Rate-Limits`, so that the SDK holds back only
+ * those: a 429 when the envelope holds nothing else, else the events are taken and the header comes
+ * with the 200 (SDKs read it on every answer). Returns that header, or undefined when within.
+ */
+export function limitTelemetry(
+  context: ServerContext,
+  project: Project,
+  split: EnvelopeSplit,
+): string | undefined {
+  if (split.telemetryBytes === 0) return undefined;
+  const limiter = context.rateLimits.telemetry;
+  const perMinute = project.rateLimits.bytesPerMinute;
+  const verdict =
+    split.telemetryBytes > limiter.burstOf(perMinute)
+      ? limiter.refuse(split.telemetryBytes)
+      : limiter.take(project.id, split.telemetryBytes, perMinute);
+  if (verdict.allowed) return undefined;
+  const header = `${verdict.retryAfterSeconds}:${split.telemetryCategories.join(';')}:key`;
+  if (split.events > 0) return header;
+  throw new HttpError(
+    429,
+    `rate limit exceeded for this key's ${split.telemetryCategories.join(', ')}: retry in ${verdict.retryAfterSeconds}s (its errors are not held back)`,
+    { 'retry-after': String(verdict.retryAfterSeconds), 'x-sentry-rate-limits': header },
   );
 }
 

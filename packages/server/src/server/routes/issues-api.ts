@@ -185,6 +185,8 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
         rateLimitedEvents: context.rateLimits.events.refused.tokens,
         byteLimitedRequests: context.rateLimits.bytes.refused.requests,
         byteLimitedBytes: context.rateLimits.bytes.refused.tokens,
+        telemetryLimitedRequests: context.rateLimits.telemetry.refused.requests,
+        telemetryLimitedBytes: context.rateLimits.telemetry.refused.tokens,
       },
       alerts: { sent: engine.alerted, deadLetters: engine.deadLetters },
       // What the daily budgets are checked against: every instance's spend, kept in the database.

@@ -1,6 +1,7 @@
 import {
   decodeBody,
   decodeStoreBody,
+  type EnvelopeSplit,
   parseSentryEnvelope,
   parseSentryStore,
   type SentryRequest,
@@ -14,7 +15,7 @@ import { HttpError } from '../http-error.js';
 import { headerOf, type IngestReply, type IngestRequest } from '../ingest-request.js';
 import type { Project } from '../projects.js';
 import type { ServerContext } from '../server-context.js';
-import { limitBytes, limitEvents, projectByKey } from './ingest-guards.js';
+import { limitBytes, limitEvents, limitTelemetry, projectByKey } from './ingest-guards.js';
 
 /**
  * The two shapes Sentry SDKs send: envelopes (current) and single JSON events (`store`, older SDKs).
@@ -42,12 +43,23 @@ export async function ingestSentry(
   if (keyed) checkProject(keyed, projectId);
   const decoding = { maxDecodedBytes: limits.maxDecodedBytes, take: request.take };
   const body = await decodeBody(request.body, headerOf(request.headers, 'content-encoding'), decoding);
-  // A key known before the body is parsed spares the parse of a body over its byte limit.
-  if (keyed) limitBytes(context, keyed, body.length);
-  const options = {
+  // An envelope's telemetry (spans, replays…) is limited apart from its events, once it is split into
+  // items; a key known before its payloads are parsed spares the parse of a body over its limits.
+  let split: EnvelopeSplit | undefined;
+  let telemetryLimit: string | undefined;
+  const applyLimits = (project: Project, envelopeSplit: EnvelopeSplit) => {
+    limitBytes(context, project, envelopeSplit.otherBytes);
+    telemetryLimit = limitTelemetry(context, project, envelopeSplit);
+  };
+  if (keyed && endpoint === 'store') limitBytes(context, keyed, body.length);
+  const options: SentryRequestOptions = {
     maxEventBytes: limits.maxEventBytes,
     maxJsonValues: limits.maxJsonValues,
     storeSentAt: storeSentAtOf(request),
+    onSplit: (envelopeSplit) => {
+      split = envelopeSplit;
+      if (keyed) applyLimits(keyed, envelopeSplit);
+    },
   };
   const parsed: SentryRequest =
     endpoint === 'store'
@@ -61,14 +73,18 @@ export async function ingestSentry(
   const project = keyed ?? (await projectByKey(context, parsed.dsnKey));
   if (!keyed) {
     checkProject(project, projectId);
-    limitBytes(context, project, body.length);
+    // Only an envelope carries its key inside, so it was split.
+    applyLimits(project, split!);
   }
   if (parsed.events.length > 0) {
     limitEvents(context, project, parsed.events.length);
     const { errors } = await context.events.accept(project, parsed.events, body.length);
     if (errors.length === parsed.events.length) throw new HttpError(400, errors[0]!.error);
   }
-  return { status: 200, body: { id: parsed.eventId ?? null } };
+  const answer = { id: parsed.eventId ?? null };
+  return telemetryLimit
+    ? { status: 200, body: answer, headers: { 'x-sentry-rate-limits': telemetryLimit } }
+    : { status: 200, body: answer };
 }
 
 /** `sentry_timestamp` of a store request's auth header: when its client says it sent it. */
