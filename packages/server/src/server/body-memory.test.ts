@@ -175,6 +175,8 @@ describe('ingest with its memory for request bodies full', () => {
       rateLimitedEvents: 0,
       byteLimitedRequests: 0,
       byteLimitedBytes: 0,
+      telemetryLimitedRequests: 0,
+      telemetryLimitedBytes: 0,
     });
     const again = await postEvent(['ERROR: one more', 'x'.repeat(10 * MiB)]);
     // Over the 1 MiB an event may hold, but read and parsed: the memory had room for it again.
