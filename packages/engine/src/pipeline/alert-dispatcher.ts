@@ -9,7 +9,10 @@ export interface DispatcherOptions {
   /** By channel name. */
   notifiers: Map<string, Notifier>;
   failures: FailureReporter;
-  /** Attempts before an alert becomes a dead letter. */
+  /**
+   * Attempts before an alert becomes a dead letter (default 20: with the default delays, its retries
+   * span 29–58 minutes, so a channel down for half an hour loses nothing; at 6 they spanned 16–31 s).
+   */
   maxAttempts?: number;
   /** First retry delay; doubles each attempt, with full jitter, capped at `maxDelayMs`. */
   baseDelayMs?: number;
@@ -33,6 +36,9 @@ export interface DispatcherOptions {
   now?: () => number;
   random?: () => number;
 }
+
+/** Alerts sent at once, at most. */
+const MAX_IN_FLIGHT = 20;
 
 /** The longest delay setTimeout keeps (2^31 - 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -70,8 +76,10 @@ export type OutboxPayload = AlertPayload | DigestPayload | ResolvePayload;
 export class AlertDispatcher {
   readonly #options: Required<Omit<DispatcherOptions, 'store' | 'notifiers' | 'failures'>> &
     DispatcherOptions;
-  #draining?: Promise<void>;
+  #claiming?: Promise<void>;
   #again = false;
+  /** Sends under way: each is claimed, sent and settled on its own, so a slow channel holds up no other. */
+  readonly #inFlight = new Set<Promise<void>>();
   #timer?: NodeJS.Timeout;
   #closed = false;
   sent = 0;
@@ -79,7 +87,7 @@ export class AlertDispatcher {
 
   constructor(options: DispatcherOptions) {
     this.#options = {
-      maxAttempts: 6,
+      maxAttempts: 20,
       baseDelayMs: 1_000,
       maxDelayMs: 5 * 60_000,
       leaseMs: 60_000,
@@ -122,12 +130,12 @@ export class AlertDispatcher {
 
   kick(): void {
     if (this.#closed) return;
-    if (this.#draining) {
+    if (this.#claiming) {
       this.#again = true;
       return;
     }
-    this.#draining = this.#drain().finally(() => {
-      this.#draining = undefined;
+    this.#claiming = this.#claim().finally(() => {
+      this.#claiming = undefined;
       if (this.#again) {
         this.#again = false;
         this.kick();
@@ -135,9 +143,9 @@ export class AlertDispatcher {
     });
   }
 
-  /** Resolves when the current sending round (and any it triggered) is over. */
+  /** Resolves when no alert is being claimed or sent (retries due later are not waited for). */
   async idle(): Promise<void> {
-    while (this.#draining) await this.#draining;
+    while (this.#claiming || this.#inFlight.size > 0) await Promise.all([this.#claiming, ...this.#inFlight]);
   }
 
   async close(): Promise<void> {
@@ -146,13 +154,20 @@ export class AlertDispatcher {
     await this.idle();
   }
 
-  async #drain(): Promise<void> {
+  /**
+   * Claims what is due, up to MAX_IN_FLIGHT sends at once, and starts each send without waiting for the
+   * others: claimed and awaited in batches, one slow channel (an SMTP server taking its 15 s a step) held
+   * back the page of the next issue until the whole batch was over. A send that ends claims again.
+   */
+  async #claim(): Promise<void> {
     const { store, now, leaseMs, failures } = this.#options;
     try {
       for (;;) {
-        const due = await store.claimDueAlerts(now(), 20, leaseMs);
-        if (due.length === 0) break;
-        await Promise.all(due.map((entry) => this.#deliver(entry)));
+        const room = MAX_IN_FLIGHT - this.#inFlight.size;
+        if (room <= 0) return;
+        const due = await store.claimDueAlerts(now(), room, leaseMs);
+        for (const entry of due) this.#track(this.#deliver(entry));
+        if (due.length < room) break;
       }
       await this.#scheduleNext();
     } catch (error) {
@@ -161,6 +176,19 @@ export class AlertDispatcher {
       // waited for the next new alert, or a restart.
       this.#arm(this.#options.pollMs);
     }
+  }
+
+  #track(delivery: Promise<void>): void {
+    const tracked: Promise<void> = delivery
+      .catch((error: unknown) => {
+        this.#options.failures.report('outbox', error);
+        this.#arm(this.#options.pollMs);
+      })
+      .finally(() => {
+        this.#inFlight.delete(tracked);
+        this.kick();
+      });
+    this.#inFlight.add(tracked);
   }
 
   /**

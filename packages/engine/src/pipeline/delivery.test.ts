@@ -8,6 +8,7 @@ import { createPagerDutyNotifier } from '../notifiers/pagerduty-notifier.js';
 import { createSlackNotifier } from '../notifiers/slack-notifier.js';
 import { createWebhookNotifier } from '../notifiers/webhook-notifier.js';
 import type { IssueStore } from '../ports/issue-store.js';
+import type { Notifier } from '../ports/notifier.js';
 import { openSqlStore } from '../stores/sql/open-sql-store.js';
 import {
   type FakeNotificationServer,
@@ -333,6 +334,39 @@ describe('alert delivery through the outbox', () => {
     });
     return { receiver, engine };
   }
+
+  it('should page for a new issue while a slow mail server still holds the alert of another', async () => {
+    const pagerduty = track(await startFakePagerDuty());
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const mailed: string[] = [];
+    const slowEmail: Notifier = {
+      name: 'email',
+      send: async (alert) => {
+        mailed.push(alert.issue.id);
+        await gate;
+      },
+    };
+    const engine = createEngine({
+      env: {},
+      notifiers: [slowEmail, createPagerDutyNotifier({ routingKey: 'R'.repeat(32), url: pagerduty.url })],
+      delivery: fast,
+    });
+    // P1: emailed, and the mail server holds it. Sent in batches, the page of the next issue waited for it.
+    const first = engine.process({ input: poolEvent() });
+    await until(() => mailed.length === 1, 'the first alert at the mail server');
+    const second = engine.process({
+      input: poolEvent({ priority: 'P0', source: { file: 'src/payments.ts', function: 'Pay' } }),
+    });
+    await until(() => pagerduty.requests.length === 1, 'the page of the second issue');
+    release();
+    await Promise.all([first, second]);
+    expect(mailed).toHaveLength(2);
+    expect(await engine.store.listAlerts('sent')).toHaveLength(3);
+    await engine.close();
+  });
 
   it('should keep a dead letter, visible and counted, after exhausting the retries', async () => {
     const { receiver, engine } = await webhookEngine(() => ({ status: 500, body: 'boom' }));
