@@ -107,6 +107,15 @@ export interface IssueFilter {
   after?: { value: number; id: string };
 }
 
+/** The most alerts one listAlerts call returns. */
+export const MAX_ALERTS_LISTED = 10_000;
+
+/** A page of the outbox's alerts (see listAlerts). */
+export interface AlertPage {
+  limit?: number;
+  after?: string;
+}
+
 /** One alert waiting in, sent from, or dead in the outbox. */
 export interface OutboxEntry {
   id: string;
@@ -201,7 +210,16 @@ export interface IssueStore {
   markAlertSent(id: string, now: number): Promise<void>;
   markAlertRetry(id: string, nextAttemptAt: number, error: string): Promise<void>;
   markAlertDead(id: string, error: string): Promise<void>;
-  listAlerts(status?: OutboxEntry['status']): Promise<OutboxEntry[]>;
+  /**
+   * The alerts of one status (every status when unset), oldest first: at most `limit` (default and
+   * most, 10,000), those after the alert `after` (a page's last id).
+   */
+  listAlerts(status?: OutboxEntry['status'], page?: AlertPage): Promise<OutboxEntry[]>;
+  /**
+   * Puts dead alerts (those of `ids`, else every one) back in the outbox, due at `now`, their attempts
+   * counted anew; returns how many. An id that is not a dead alert is passed over.
+   */
+  retryDeadAlerts(now: number, ids?: string[]): Promise<number>;
   /** When the soonest pending alert is due (its nextAttemptAt); undefined when none is pending. */
   nextAlertDueAt(): Promise<number | undefined>;
   close?(): Promise<void>;

@@ -367,5 +367,30 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
         { channel: 'slack', lastError: 'invalid_payload' },
       ]);
     });
+
+    it('should list alerts a page at a time, and put dead alerts back in the outbox on request', async () => {
+      const keys = ['i1:email:1', 'i1:slack:1', 'i2:email:1'];
+      for (const idempotencyKey of keys) await store.enqueueAlert({ ...alertEntry(), idempotencyKey });
+      const claimed = await store.claimDueAlerts(100, 10, 1_000);
+      for (const entry of claimed) await store.markAlertDead(entry.id, 'Slack answered 503');
+      const all = await store.listAlerts('dead');
+      expect(all.map((entry) => entry.idempotencyKey)).toEqual(keys);
+      const first = await store.listAlerts('dead', { limit: 2 });
+      expect(first.map((entry) => entry.idempotencyKey)).toEqual(keys.slice(0, 2));
+      const next = await store.listAlerts('dead', { after: first[1]!.id });
+      expect(next.map((entry) => entry.idempotencyKey)).toEqual(keys.slice(2));
+
+      expect(await store.retryDeadAlerts(5_000, [all[0]!.id, 'no-such-alert'])).toBe(1);
+      expect(await store.listAlerts('pending')).toMatchObject([
+        { idempotencyKey: keys[0], attempts: 0, nextAttemptAt: 5_000, status: 'pending' },
+      ]);
+      // Already pending: not counted again.
+      expect(await store.retryDeadAlerts(6_000, [all[0]!.id])).toBe(0);
+      expect(await store.retryDeadAlerts(6_000)).toBe(2);
+      expect(await store.listAlerts('dead')).toEqual([]);
+      expect(await store.retryDeadAlerts(6_000, [])).toBe(0);
+      const due = await store.claimDueAlerts(6_000, 10, 1_000);
+      expect(due.map((entry) => entry.attempts)).toEqual([1, 1, 1]);
+    });
   });
 }

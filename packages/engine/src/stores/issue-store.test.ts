@@ -189,3 +189,42 @@ describe('memory store outbox', () => {
     expect(await store.enqueueAlert(entry(0))).toBe(false);
   });
 });
+
+describe('memory store bounds', () => {
+  const DAY = Date.parse('2026-12-01T00:00:00Z');
+  const userEvent = (issue: string, user: string, hour = 0) => ({
+    event: normalizeEvent({
+      log: [`ERROR: ${issue}`],
+      user: { id: user },
+      timestamp: DAY + hour * 3_600_000,
+    }),
+    fingerprint: issue,
+    title: issue,
+  });
+
+  // It lives in the application's heap: users counted per issue (100,000 each) and hours of counts were
+  // bounded for no issue together, about 13 MiB an issue of many users in a reviewer's measure.
+  it('should count distinct users up to its bounds, per issue and in all, and keep the users it counted', async () => {
+    const store = new MemoryStore({ maxUsersPerIssue: 3, maxUsers: 5 });
+    for (const user of ['u1', 'u2', 'u2', 'u3', 'u4']) await store.recordEvent(userEvent('a', user));
+    expect((await store.recordEvent(userEvent('a', 'u1'))).issue.usersAffected).toBe(3);
+    for (const user of ['v1', 'v2', 'v3']) await store.recordEvent(userEvent('b', user));
+    // Five in all: the third user of b is not counted.
+    expect((await store.recordEvent(userEvent('b', 'v1'))).issue.usersAffected).toBe(2);
+    const store2 = new MemoryStore({ maxIssues: 1, maxUsers: 2 });
+    await store2.recordEvent(userEvent('a', 'u1'));
+    await store2.recordEvent(userEvent('a', 'u2'));
+    // Evicting a gives its users' room back.
+    expect((await store2.recordEvent(userEvent('b', 'v1'))).issue.usersAffected).toBe(1);
+    expect((await store2.recordEvent(userEvent('b', 'v2'))).issue.usersAffected).toBe(2);
+  });
+
+  it('should keep the counts of the last two days of hours an issue was seen in', async () => {
+    const store = new MemoryStore();
+    let id = '';
+    for (let hour = 0; hour < 200; hour++) id = (await store.recordEvent(userEvent('a', 'u', hour))).issue.id;
+    const counts = await store.hourlyCounts(id, 0);
+    expect(counts[0]?.hour).toBe(DAY / 3_600_000 + 199 - 49);
+    expect(counts).toHaveLength(50);
+  });
+});

@@ -1,12 +1,14 @@
 import type { AnalysisResult, TriageEvent } from '@triage/core';
-import type {
-  Issue,
-  IssueFilter,
-  IssueStore,
-  OutboxEntry,
-  RecordOptions,
-  RecordOutcome,
-  StatusChange,
+import {
+  type AlertPage,
+  type Issue,
+  type IssueFilter,
+  type IssueStore,
+  MAX_ALERTS_LISTED,
+  type OutboxEntry,
+  type RecordOptions,
+  type RecordOutcome,
+  type StatusChange,
 } from '../ports/issue-store.js';
 import { applyEvent, hourOf, userKeyOf } from './apply-event.js';
 import { applyStatus, matchesFilter } from './status-change.js';
@@ -14,9 +16,23 @@ import { applyStatus, matchesFilter } from './status-change.js';
 export interface MemoryStoreOptions {
   /** Most issues kept; the least recently seen go first. */
   maxIssues?: number;
+  /** Distinct users counted per issue (default 10,000) and in all (200,000); see MAX_USERS_PER_ISSUE. */
+  maxUsersPerIssue?: number;
+  maxUsers?: number;
 }
 
 const copy = <T extends object>(value: T): T => structuredClone(value);
+
+/**
+ * Distinct users counted per issue, and for every issue together: this store lives in the application's
+ * heap, and 100,000 per issue for each of 10,000 issues was about 13 MiB an issue (a reviewer's
+ * measure), unbounded in all. Past either, users already counted still are and new ones are not: the
+ * count is then a lower bound. (A SQL store counts every user.)
+ */
+const MAX_USERS_PER_ISSUE = 10_000;
+const MAX_USERS = 200_000;
+/** Hours of counts kept per issue: the 48 an issue's detail shows, and one more. */
+const KEPT_HOURS = 49;
 
 /** Settled alerts (sent, dead) an in-process outbox keeps to list. */
 const MAX_SETTLED_ALERTS = 1_000;
@@ -33,6 +49,8 @@ export class MemoryStore implements IssueStore {
   readonly #eventKeys = new Set<string>();
   readonly #hours = new Map<string, Map<number, number>>();
   readonly #users = new Map<string, Set<string>>();
+  /** The user keys of every issue together (see MAX_USERS). */
+  #userKeys = 0;
   readonly #outbox = new Map<string, OutboxEntry>();
   /**
    * Every idempotency key enqueued (bounded as the event keys are), and the settled entries kept, the
@@ -45,8 +63,17 @@ export class MemoryStore implements IssueStore {
   readonly #claims = new Map<string, { at: number; by?: string }>();
   readonly #maxIssues: number;
 
-  constructor({ maxIssues = 10_000 }: MemoryStoreOptions = {}) {
+  readonly #maxUsersPerIssue: number;
+  readonly #maxUsers: number;
+
+  constructor({
+    maxIssues = 10_000,
+    maxUsersPerIssue = MAX_USERS_PER_ISSUE,
+    maxUsers = MAX_USERS,
+  }: MemoryStoreOptions = {}) {
     this.#maxIssues = maxIssues;
+    this.#maxUsersPerIssue = maxUsersPerIssue;
+    this.#maxUsers = maxUsers;
   }
 
   async recordEvent(
@@ -68,13 +95,6 @@ export class MemoryStore implements IssueStore {
     // Like the deliveries: an event is sent again soon after, so past a bound the oldest are forgotten.
     if (this.#eventKeys.size >= 100_000) this.#eventKeys.delete(this.#eventKeys.values().next().value!);
     this.#eventKeys.add(`${issue.id}\n${input.event.id}`);
-    const user = userKeyOf(input.event);
-    if (user) {
-      const users = this.#users.get(issue.id) ?? new Set<string>();
-      if (users.size < 100_000) users.add(user);
-      this.#users.set(issue.id, users);
-      issue.usersAffected = users.size;
-    }
     const events = this.#events.get(issue.id) ?? [];
     events.unshift(input.event);
     if (events.length > 20) events.length = 20;
@@ -82,6 +102,10 @@ export class MemoryStore implements IssueStore {
     const hours = this.#hours.get(issue.id) ?? new Map<number, number>();
     const hour = hourOf(input.event.timestamp);
     hours.set(hour, (hours.get(hour) ?? 0) + 1);
+    // What the counts per hour are read for (escalation, an issue's last 48 hours) is recent: an issue
+    // seen for months kept an entry for every hour of them.
+    if (hours.size > KEPT_HOURS)
+      for (const kept of hours.keys()) if (kept < hour - KEPT_HOURS) hours.delete(kept);
     this.#hours.set(issue.id, hours);
     // Re-inserting keeps Map order = least recently seen first, for eviction.
     this.#issues.delete(issue.id);
@@ -92,7 +116,18 @@ export class MemoryStore implements IssueStore {
       if (this.#deliveries.size >= 100_000) this.#deliveries.delete(this.#deliveries.keys().next().value!);
       this.#deliveries.set(options.delivery, issue.id);
     }
+    // After the eviction, which gives back the user keys of the issue it lets go.
     this.#evict();
+    const user = userKeyOf(input.event);
+    if (user) {
+      const users = this.#users.get(issue.id) ?? new Set<string>();
+      if (users.size < this.#maxUsersPerIssue && this.#userKeys < this.#maxUsers && !users.has(user)) {
+        users.add(user);
+        this.#userKeys++;
+      }
+      this.#users.set(issue.id, users);
+      issue.usersAffected = users.size;
+    }
     return { ...applied, issue: copy(issue) };
   }
 
@@ -221,8 +256,29 @@ export class MemoryStore implements IssueStore {
     if (this.#settled.length > MAX_SETTLED_ALERTS) this.#outbox.delete(this.#settled.shift()!);
   }
 
-  async listAlerts(status?: OutboxEntry['status']) {
-    return [...this.#outbox.values()].filter((entry) => !status || entry.status === status).map(copy);
+  async listAlerts(status?: OutboxEntry['status'], { limit = MAX_ALERTS_LISTED, after }: AlertPage = {}) {
+    const entries = [...this.#outbox.values()];
+    // Insertion order is the order the alerts were written in.
+    const from = after === undefined ? 0 : entries.findIndex((entry) => entry.id === after) + 1;
+    return entries
+      .slice(from)
+      .filter((entry) => !status || entry.status === status)
+      .slice(0, Math.min(limit, MAX_ALERTS_LISTED))
+      .map(copy);
+  }
+
+  async retryDeadAlerts(now: number, ids?: string[]) {
+    const wanted = ids && new Set(ids);
+    let retried = 0;
+    for (const entry of this.#outbox.values()) {
+      if (entry.status !== 'dead' || (wanted && !wanted.has(entry.id))) continue;
+      Object.assign(entry, { status: 'pending', attempts: 0, nextAttemptAt: now });
+      // Pending again: no longer among the settled alerts that make room for newer ones.
+      const settled = this.#settled.indexOf(entry.id);
+      if (settled !== -1) this.#settled.splice(settled, 1);
+      retried++;
+    }
+    return retried;
   }
 
   async nextAlertDueAt() {
@@ -240,6 +296,7 @@ export class MemoryStore implements IssueStore {
       this.#issues.delete(oldestId);
       this.#byFingerprint.delete(oldest.fingerprint);
       this.#hours.delete(oldestId);
+      this.#userKeys -= this.#users.get(oldestId)?.size ?? 0;
       this.#users.delete(oldestId);
       this.#events.delete(oldestId);
       this.#claims.delete(oldestId);

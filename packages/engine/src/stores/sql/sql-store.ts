@@ -2,14 +2,16 @@ import type { AnalysisResult, TriageEvent } from '@triage/core';
 import { type Kysely, sql } from 'kysely';
 import { v7 as timeOrderedId } from 'uuid';
 import type { BudgetOptions, SpendSummary } from '../../analyzers/spend-ledger.js';
-import type {
-  Issue,
-  IssueFilter,
-  IssueStore,
-  OutboxEntry,
-  RecordOptions,
-  RecordOutcome,
-  StatusChange,
+import {
+  type AlertPage,
+  type Issue,
+  type IssueFilter,
+  type IssueStore,
+  MAX_ALERTS_LISTED,
+  type OutboxEntry,
+  type RecordOptions,
+  type RecordOutcome,
+  type StatusChange,
 } from '../../ports/issue-store.js';
 import type { SpendStore } from '../../ports/spend-store.js';
 import { applyStatus } from '../status-change.js';
@@ -386,10 +388,25 @@ export class SqlStore implements IssueStore, SpendStore {
       .execute();
   }
 
-  async listAlerts(status?: OutboxEntry['status']) {
+  async listAlerts(status?: OutboxEntry['status'], { limit = MAX_ALERTS_LISTED, after }: AlertPage = {}) {
     let query = this.db.selectFrom('outbox').selectAll();
     if (status) query = query.where('status', '=', status);
-    return (await query.orderBy('created_at').limit(10_000).execute()).map(toOutboxEntry);
+    // Ids are time-ordered (UUIDv7): by id is the order they were written in, and a page's last id
+    // says where the next starts.
+    if (after !== undefined) query = query.where('id', '>', after);
+    const rows = await query.orderBy('id').limit(Math.min(limit, MAX_ALERTS_LISTED)).execute();
+    return rows.map(toOutboxEntry);
+  }
+
+  async retryDeadAlerts(now: number, ids?: string[]) {
+    if (ids?.length === 0) return 0;
+    let query = this.db
+      .updateTable('outbox')
+      .set({ status: 'pending', attempts: 0, next_attempt_at: now })
+      .where('status', '=', 'dead');
+    if (ids) query = query.where('id', 'in', ids);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   async nextAlertDueAt() {
