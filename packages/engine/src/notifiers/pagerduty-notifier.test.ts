@@ -86,6 +86,47 @@ describe('createPagerDutyNotifier', () => {
     expect(payload.summary).toMatch(/x…$/);
   });
 
+  it('should start the summary with "Regressed: " and carry the resolution in custom_details', async () => {
+    pagerDuty = await startFakePagerDuty();
+    const notifier = createPagerDutyNotifier({ routingKey, url: pagerDuty.url });
+    const alert = fakeAlert({
+      analysis: { severity: 'critical', title: 'Connection pool exhausted', summary: 'The pool ran out.' },
+      issue: {
+        status: 'regressed',
+        resolvedAt: Date.UTC(2026, 0, 5, 10, 6),
+        resolutionNote: 'raised the pool to 20',
+      },
+    });
+    await notifier.send(alert);
+    const { payload } = pagerDuty.requests[0]!.body as {
+      payload: { summary: string; custom_details: Record<string, unknown> };
+    };
+    expect(payload.summary).toBe('Regressed: [CRITICAL] Connection pool exhausted — The pool ran out.');
+    expect(payload.custom_details).toMatchObject({
+      regressed: true,
+      resolved_at: '2026-01-05T10:06:00.000Z',
+      resolution_note: 'raised the pool to 20',
+    });
+  });
+
+  it('should keep a regressed summary within 1024 characters, and mark no other issue', async () => {
+    pagerDuty = await startFakePagerDuty();
+    const notifier = createPagerDutyNotifier({ routingKey, url: pagerDuty.url });
+    await notifier.send(
+      fakeAlert({ analysis: { summary: 'x'.repeat(5000) }, issue: { status: 'regressed' } }),
+    );
+    await notifier.send(fakeAlert({ issue: { status: 'acknowledged', resolutionNote: 'an old note' } }));
+    const [regressed, other] = pagerDuty.requests.map(
+      (request) => (request.body as { payload: { summary: string; custom_details: object } }).payload,
+    );
+    expect(regressed?.summary).toHaveLength(1024);
+    expect(regressed?.summary).toMatch(/^Regressed: \[.+x…$/);
+    expect(regressed?.custom_details).not.toHaveProperty('resolution_note');
+    expect(other?.summary).not.toMatch(/Regressed/);
+    expect(other?.custom_details).not.toHaveProperty('regressed');
+    expect(other?.custom_details).not.toHaveProperty('resolution_note');
+  });
+
   it('should not cut the summary through an emoji', async () => {
     pagerDuty = await startFakePagerDuty();
     const notifier = createPagerDutyNotifier({ routingKey, url: pagerDuty.url });

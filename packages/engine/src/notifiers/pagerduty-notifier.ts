@@ -3,6 +3,7 @@ import { ConfigError } from '../errors/config-error.js';
 import type { Issue } from '../ports/issue-store.js';
 import type { Alert, Notifier } from '../ports/notifier.js';
 import { postJson } from './post-json.js';
+import { regressionOf } from './regression.js';
 
 export interface PagerDutyNotifierOptions {
   /** The 32-character integration key of an Events API v2 integration. */
@@ -36,7 +37,9 @@ const MAX_SUMMARY = 1024;
  * Triggers a PagerDuty alert through the Events API v2, with the issue
  * fingerprint as `dedup_key` so repeated alerts of one issue group into one
  * incident and {@link PagerDutyNotifier.resolve} can close it. The analysis
- * goes in `custom_details`, which PagerDuty shows on the incident.
+ * goes in `custom_details`, which PagerDuty shows on the incident. An issue
+ * that came back after a resolve has a summary starting `Regressed: `, and
+ * when it was resolved and the resolution note in `custom_details`.
  */
 export function createPagerDutyNotifier({
   routingKey,
@@ -54,10 +57,12 @@ export function createPagerDutyNotifier({
       const { analysis } = result;
       const link =
         dashboardUrl && `${dashboardUrl.replace(/\/$/, '')}/issues/${encodeURIComponent(issue.id)}`;
-      const summary = `[${analysis.severity.toUpperCase()}] ${analysis.title} — ${analysis.summary}`.replace(
-        /\s*[\r\n]+\s*/g,
-        ' ',
-      );
+      const regression = regressionOf(issue);
+      const summary =
+        `${regression ? 'Regressed: ' : ''}[${analysis.severity.toUpperCase()}] ${analysis.title} — ${analysis.summary}`.replace(
+          /\s*[\r\n]+\s*/g,
+          ' ',
+        );
       await enqueue({
         routing_key: routingKey,
         event_action: 'trigger',
@@ -81,6 +86,15 @@ export function createPagerDutyNotifier({
             category: analysis.category,
             confidence: analysis.confidence,
             ...(reason ? { routing: reason } : {}),
+            ...(regression
+              ? {
+                  regressed: true,
+                  ...(regression.resolvedAt != null
+                    ? { resolved_at: new Date(regression.resolvedAt).toISOString() }
+                    : {}),
+                  ...(regression.note ? { resolution_note: regression.note } : {}),
+                }
+              : {}),
           },
         },
         ...(link ? { links: [{ href: link, text: 'Open in Triage' }] } : {}),

@@ -1,5 +1,6 @@
 import { truncate } from '@triage/core';
 import type { Alert } from '../ports/notifier.js';
+import { regressionOf, resolutionLine } from './regression.js';
 
 export interface RenderedEmail {
   subject: string;
@@ -9,20 +10,28 @@ export interface RenderedEmail {
 
 /**
  * The alert email: subject like `[HIGH] Connection pool exhausted in
- * ProtectedHandler`, a text body carrying the analysis markdown, and an HTML
- * body in which every piece of (untrusted) analysis text is escaped.
+ * ProtectedHandler` (`[HIGH] Regressed: …` for an issue that came back after a
+ * resolve, with when it was resolved and the resolution note among the facts),
+ * a text body carrying the analysis markdown, and an HTML body in which every
+ * piece of untrusted text (the analysis, the note) is escaped.
  */
 export function renderAlertEmail(
   { issue, event, result, reason }: Alert,
   dashboardUrl?: string,
 ): RenderedEmail {
   const { analysis } = result;
-  const subject = truncate(oneLine(`[${analysis.severity.toUpperCase()}] ${analysis.title}`), 200);
+  const regression = regressionOf(issue);
+  // After the severity: mail rules that sort on `[CRITICAL]` at the start keep working.
+  const marker = regression ? 'Regressed: ' : '';
+  const subject = truncate(oneLine(`[${analysis.severity.toUpperCase()}] ${marker}${analysis.title}`), 200);
   const where =
     [event.source?.function, event.source?.file].filter(Boolean).join(' in ') ||
     event.service ||
     'unknown source';
   const facts: Array<[string, string]> = [
+    ...(regression
+      ? [['Regressed', resolutionLine(regression, iso, (note) => note)] as [string, string]]
+      : []),
     ['Source', where],
     ['Priority', issue.priority ?? 'not set'],
     ['Occurrences', `${issue.count} (first seen ${iso(issue.firstSeen)}, last seen ${iso(issue.lastSeen)})`],
@@ -46,7 +55,7 @@ export function renderAlertEmail(
     `<${tag}>${items.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</${tag}>`;
   const html = [
     '<!doctype html><html><body style="font-family:sans-serif">',
-    `<h2>${escapeHtml(analysis.title)}</h2>`,
+    `<h2>${escapeHtml(marker + analysis.title)}</h2>`,
     `<p>${escapeHtml(analysis.summary)}</p>`,
     `<table>${facts.map(([key, value]) => `<tr><th align="left">${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</table>`,
     section('Root Cause', `<p>${escapeHtml(analysis.rootCause)}</p>`),

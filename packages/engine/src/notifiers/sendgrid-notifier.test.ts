@@ -44,6 +44,27 @@ describe('createSendGridNotifier', () => {
     expect(email.text).toContain('Dashboard: http://triage.local/issues/issue-1');
   });
 
+  it('should send a regressed issue’s email as SMTP does: marked, with the resolution note escaped', async () => {
+    sendGrid = await startFakeSendGrid();
+    await createSendGridNotifier({
+      apiKey: sendGrid.apiKey,
+      to: 'oncall@example.com',
+      from: 'triage@example.com',
+      url: sendGrid.url,
+    }).send(
+      fakeAlert({
+        analysis: { severity: 'high', title: 'Connection pool exhausted' },
+        issue: { status: 'regressed', resolvedAt: Date.UTC(2026, 0, 5), resolutionNote: 'pool <b>20</b>' },
+      }),
+    );
+    const body = sendGrid.requests[0]?.body as { subject: string; content: Array<{ value: string }> };
+    expect(body.subject).toBe('[HIGH] Regressed: Connection pool exhausted');
+    expect(body.content[0]?.value).toContain('Regressed: resolved 2026-01-05T00:00:00.000Z: pool <b>20</b>');
+    expect(body.content[1]?.value).toContain(
+      'resolved 2026-01-05T00:00:00.000Z: pool &#60;b&#62;20&#60;/b&#62;',
+    );
+  });
+
   it('should send addresses written with a name as SendGrid takes them, each recipient once', async () => {
     sendGrid = await startFakeSendGrid();
     await createSendGridNotifier({

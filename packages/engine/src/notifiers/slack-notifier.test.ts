@@ -51,6 +51,11 @@ describe('createSlackNotifier', () => {
       { type: 'mrkdwn', text: `*Severity*\n${analysis.severity.toUpperCase()}`, verbatim: true },
       { type: 'mrkdwn', text: '*Priority*\nP1', verbatim: true },
       { type: 'mrkdwn', text: '*Occurrences*\n3', verbatim: true },
+      {
+        type: 'mrkdwn',
+        text: '*First seen*\n<!date^1700000000^{date_short_pretty} {time}|2023-11-14T22:13:20.000Z>',
+        verbatim: true,
+      },
       { type: 'mrkdwn', text: `*Category*\n${analysis.category}`, verbatim: true },
       { type: 'mrkdwn', text: '*Source*\nProtectedHandler in main.ts', verbatim: true },
     ]);
@@ -102,9 +107,68 @@ describe('createSlackNotifier', () => {
     expect(body.blocks[3]?.text?.text).toBe(`*Remediation*\n1. ${escaped}`);
     expect(body.text).toContain('Pool &lt;b&gt;exhausted&lt;/b&gt; &amp; &lt;script&gt;');
     // Nor may Slack parse a mention written as plain text: every mrkdwn object is verbatim.
-    const mrkdwn = [...raw.matchAll(/"type":"mrkdwn"[^}]*}/g)].map(([object]) => object);
+    // Walked, not matched in the raw JSON: a date token's `{time}` ends no object.
+    const mrkdwn: Array<Record<string, unknown>> = [];
+    const collect = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(collect);
+      else if (typeof value === 'object' && value !== null) {
+        if ((value as { type?: unknown }).type === 'mrkdwn') mrkdwn.push(value as Record<string, unknown>);
+        Object.values(value).forEach(collect);
+      }
+    };
+    collect(body.blocks);
     expect(mrkdwn.length).toBeGreaterThan(0);
-    expect(mrkdwn.every((object) => object.includes('"verbatim":true'))).toBe(true);
+    expect(mrkdwn.every((object) => object.verbatim === true)).toBe(true);
+  });
+
+  it('should mark a regressed issue in the header and the text, with when it was resolved and the note', async () => {
+    slack = await startFakeSlack();
+    const alert = fakeAlert({
+      analysis: { severity: 'critical', title: 'Connection pool exhausted', summary: 'The pool ran out.' },
+      issue: {
+        status: 'regressed',
+        resolvedAt: Date.UTC(2026, 0, 5, 10, 6),
+        resolutionNote: 'raised the pool to 20 & told <!channel> <https://evil.example|here>',
+      },
+    });
+    await createSlackNotifier({ webhookUrl: slack.url }).send(alert);
+    const body = slack.requests[0]?.body as SlackPayload;
+    expect(body.text).toBe('[CRITICAL] Regressed: Connection pool exhausted — The pool ran out.');
+    expect(body.blocks.map((block) => block.type)).toEqual([
+      'header',
+      'context',
+      'section',
+      'section',
+      'section',
+      'section',
+      'context',
+    ]);
+    expect(body.blocks[0]?.text?.text).toBe('Regressed: Connection pool exhausted');
+    expect(body.blocks[1]?.elements).toEqual([
+      {
+        type: 'mrkdwn',
+        text: '*Regressed* · resolved <!date^1767607560^{date_short_pretty} {time}|2026-01-05T10:06:00.000Z>: raised the pool to 20 &amp; told &lt;!channel&gt; &lt;https://evil.example|here&gt;',
+        verbatim: true,
+      },
+    ]);
+    expect(slack.requests[0]?.rawBody).not.toMatch(/<!channel>|<https:/);
+  });
+
+  it('should say nothing of a regression for a new issue, and cut a long note to the context limit', async () => {
+    slack = await startFakeSlack();
+    const notifier = createSlackNotifier({ webhookUrl: slack.url });
+    await notifier.send(fakeAlert({ issue: { status: 'new', resolutionNote: 'an old note' } }));
+    // The REST API takes notes of up to 10,000 characters; the fake refuses a context over 3,000.
+    await notifier.send(
+      fakeAlert({ issue: { status: 'regressed', resolutionNote: 'Pool & queue '.repeat(769) } }),
+    );
+    const [fresh, regressed] = slack.requests.map((request) => request.body as SlackPayload);
+    expect(JSON.stringify(fresh)).not.toMatch(/Regressed|an old note/);
+    const line = regressed?.blocks[1]?.elements?.[0]?.text as string;
+    expect(line).toMatch(/^\*Regressed\* · resolved: Pool &amp; queue /);
+    expect(line.length).toBeLessThanOrEqual(3000);
+    expect(line).toMatch(/…$/);
+    expect(line).not.toMatch(/&[a-z]*…$/);
   });
 
   it('should cut over-long analysis text to Block Kit limits, ending with …', async () => {

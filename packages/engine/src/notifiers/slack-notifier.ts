@@ -2,6 +2,7 @@ import { type AnalysisMeta, truncate } from '@triage/core';
 import { ConfigError } from '../errors/config-error.js';
 import type { Alert, Notifier } from '../ports/notifier.js';
 import { postJson } from './post-json.js';
+import { regressionOf, resolutionLine } from './regression.js';
 
 export interface SlackNotifierOptions {
   /** The incoming webhook, `https://hooks.slack.com/services/T…/B…/…`. */
@@ -31,12 +32,15 @@ type Block = Record<string, unknown>;
 
 /**
  * Posts the alert to a Slack incoming webhook as Block Kit: the title as a
- * header, severity, priority, occurrences and category as fields, then root
- * cause, numbered remediation and prevention, who analyzed it, and a dashboard
- * button. `text` carries the plain fallback (`[HIGH] title — summary`) that
- * notifications show. Analysis text is untrusted: `&`, `<` and `>` are escaped,
- * so it cannot mention `<!channel>` or disguise a link, and every text is cut
- * to its Block Kit limit with `…`.
+ * header, severity, priority, occurrences, first seen and category as fields,
+ * then root cause, numbered remediation and prevention, who analyzed it, and a
+ * dashboard button. `text` carries the plain fallback (`[HIGH] title —
+ * summary`) that notifications show. An issue that came back after a resolve
+ * says `Regressed: ` before the title in both, with a line under the header
+ * giving when it was resolved and the resolution note. Analysis text and the
+ * note are untrusted: `&`, `<` and `>` are escaped, so they cannot mention
+ * `<!channel>` or disguise a link, and every text is cut to its Block Kit
+ * limit with `…`.
  */
 export function createSlackNotifier({
   webhookUrl,
@@ -80,15 +84,30 @@ function slackMessage(
   const field = (name: string, value: string) =>
     mrkdwn(`*${name}*\n${escapeSlack(value)}`, SLACK_LIMITS.field);
   const where = [event.source?.function, event.source?.file].filter(Boolean).join(' in ') || event.service;
+  const regression = regressionOf(issue);
+  const marker = regression ? 'Regressed: ' : '';
 
   const blocks: Block[] = [
     {
       type: 'header',
       text: {
         type: 'plain_text',
-        text: truncateEscaped(escapeSlack(oneLine(analysis.title)), SLACK_LIMITS.headerText),
+        text: truncateEscaped(escapeSlack(oneLine(marker + analysis.title)), SLACK_LIMITS.headerText),
       },
     },
+    ...(regression
+      ? [
+          {
+            type: 'context',
+            elements: [
+              mrkdwn(
+                `*Regressed* · ${resolutionLine(regression, slackDate, escapeSlack)}`,
+                SLACK_LIMITS.contextText,
+              ),
+            ],
+          },
+        ]
+      : []),
     {
       type: 'section',
       text: mrkdwn(escapeSlack(analysis.summary)),
@@ -96,6 +115,7 @@ function slackMessage(
         field('Severity', severity),
         field('Priority', issue.priority ?? 'not set'),
         field('Occurrences', String(issue.count)),
+        mrkdwn(`*First seen*\n${slackDate(issue.firstSeen)}`, SLACK_LIMITS.field),
         field('Category', analysis.category),
         ...(where ? [field('Source', where)] : []),
       ].slice(0, SLACK_LIMITS.fields),
@@ -131,10 +151,19 @@ function slackMessage(
     });
   }
   const text = truncateEscaped(
-    escapeSlack(oneLine(`[${severity}] ${analysis.title} — ${analysis.summary}`)),
+    escapeSlack(oneLine(`[${severity}] ${marker}${analysis.title} — ${analysis.summary}`)),
     SLACK_LIMITS.fallbackText,
   );
   return { text, blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
+}
+
+/**
+ * A time as Slack shows it, in each reader's own time zone, with the UTC ISO time for clients that
+ * cannot. Our own markup, never built from untrusted text; verbatim text still parses it.
+ */
+function slackDate(time: number): string {
+  const iso = new Date(time).toISOString();
+  return `<!date^${Math.floor(time / 1000)}^{date_short_pretty} {time}|${iso}>`;
 }
 
 /** Slack's required escaping for untrusted text: `&`, `<` and `>` become entities. */

@@ -33,8 +33,9 @@ export interface VerifyWebhookSignatureOptions {
  * with the secret, of `${timestamp}.${body}`, where `body` is the raw request
  * body bytes. A receiver recomputes it over the bytes it received (before any
  * JSON parsing), compares in constant time and rejects old timestamps, which
- * is what {@link verifyWebhookSignature} does. Answer 410 to unsubscribe:
- * it is not retried.
+ * is what {@link verifyWebhookSignature} does. A redirect, or a 4xx other than
+ * 408 and 429, fails that alert for good (it is not retried); later alerts are
+ * still posted.
  */
 export function createWebhookNotifier({ url, secret, timeoutMs, fetch }: WebhookNotifierOptions): Notifier {
   if (!url) throw new ConfigError('createWebhookNotifier: url is required');
