@@ -121,6 +121,14 @@ function costOfFailure(error: unknown): number | undefined {
 
 const REUSED_NOTE = 'reused the LLM analysis of an earlier event with the same fingerprint';
 
+/**
+ * True when the analysis was not made for this event but reused (from the cache, or the one its issue
+ * holds): it saw none of the event's own lines.
+ */
+export function isReusedAnalysis(result: AnalysisResult): boolean {
+  return result.meta.notes.includes(REUSED_NOTE);
+}
+
 function reused(result: AnalysisResult): AnalysisResult {
   const meta = {
     ...result.meta,

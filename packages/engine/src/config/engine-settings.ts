@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { CHANNELS, DEFAULT_ROUTING_POLICY, type RoutingPolicy } from '@triage/core';
+import { DEFAULT_ROUTING_POLICY, type RoutingPolicy } from '@triage/core';
 import { z } from 'zod';
 import { MIN_PROMPT_TOKENS } from '../analyzers/build-prompt.js';
 import { ConfigError } from '../errors/config-error.js';
 import { numberFromEnv } from './number-from-env.js';
+import { checkTimeZone, routingSchema } from './routing-schema.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -41,33 +42,7 @@ const fileSchema = z
       })
       .strict()
       .optional(),
-    routing: z
-      .object({
-        rules: z.array(
-          z
-            .object({
-              priority: z.array(z.enum(['P0', 'P1', 'P2', 'P3', 'unset'])).optional(),
-              severity: z.array(z.enum(['critical', 'high', 'medium', 'low'])).optional(),
-              channels: z.array(
-                z.enum(CHANNELS, {
-                  error: (issue) => `unknown channel "${issue.input}"; channels are ${CHANNELS.join(', ')}`,
-                }),
-              ),
-            })
-            .strict(),
-        ),
-        quietHours: z
-          .object({
-            start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM'),
-            end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM'),
-            timeZone: z.string().optional(),
-          })
-          .strict()
-          .optional(),
-        always: z.array(z.enum(CHANNELS)).optional(),
-      })
-      .strict()
-      .optional(),
+    routing: routingSchema.optional(),
     budgets: z
       .object({ dailyUsd: z.number().min(0).optional(), handlerDailyUsd: z.number().min(0).optional() })
       .strict()
@@ -96,7 +71,9 @@ export function readEngineSettings(env: Env = process.env): EngineSettings {
     cacheTtlMs:
       numberFromEnv(env, 'TRIAGE_LLM_CACHE_TTL_MS', { min: 0 }) ?? llm.cacheTtlMs ?? 24 * 60 * 60 * 1000,
     dryRun: switchFromEnv(env, 'TRIAGE_DRY_RUN'),
-    routing: file.routing ? withDefaultAlways(validZone(file.routing as RoutingPolicy)) : undefined,
+    routing: file.routing
+      ? withDefaultAlways(checkTimeZone(file.routing as RoutingPolicy, 'TRIAGE_CONFIG: '))
+      : undefined,
     llm: file.llm
       ? { provider: llm.provider, model: llm.model, baseURL: llm.baseURL, apiKeyEnv: llm.apiKeyEnv }
       : undefined,
@@ -124,18 +101,6 @@ function readConfigFile(path: string): z.infer<typeof fileSchema> {
  */
 function withDefaultAlways(routing: RoutingPolicy): RoutingPolicy {
   return routing.always === undefined ? { ...routing, always: DEFAULT_ROUTING_POLICY.always } : routing;
-}
-
-function validZone(routing: RoutingPolicy): RoutingPolicy {
-  const zone = routing.quietHours?.timeZone;
-  if (zone) {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: zone });
-    } catch {
-      throw new ConfigError(`TRIAGE_CONFIG: routing.quietHours.timeZone: unknown time zone "${zone}"`);
-    }
-  }
-  return routing;
 }
 
 /** An on/off variable: `1`, `true`, `yes` or `on`; `0`, `false`, `no`, `off` or blank; anything else names it. */

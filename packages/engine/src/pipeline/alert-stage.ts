@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type AnalysisResult, type RoutingPolicy, routeAlert, type TriageEvent } from '@triage/core';
 import type { Issue, IssueStore } from '../ports/issue-store.js';
 import type { Notifier } from '../ports/notifier.js';
@@ -28,13 +29,17 @@ export class AlertStage {
 
   constructor(readonly options: AlertStageOptions) {}
 
-  /** Queues the alert on the routed channels; returns the channels that were new for this window. */
+  /**
+   * Queues the alert on the routed channels; returns the channels that were new for this window.
+   * `newLines`: for a 'new-lines' alert, the error lines the analysis before had not seen.
+   */
   async alert(
     issue: Issue,
     event: TriageEvent,
     result: AnalysisResult,
     kind: AlertKind,
     now: number,
+    newLines: readonly string[] = [],
   ): Promise<string[]> {
     const { dispatcher, routing, notifiers, windowMs, failures } = this.options;
     try {
@@ -58,15 +63,14 @@ export class AlertStage {
       if (channels.includes('email') && notifiers.some((notifier) => notifier.name === 'console-email'))
         notes.push('email printed: no mail set up');
       const routed = notes.length > 0 ? `${route.reason} (${notes.join('; ')})` : route.reason;
-      const bucket = Math.floor(now / Math.max(1, windowMs));
-      // A regression or an escalation is news even within the window of an earlier alert. Each
-      // regression is news of its own: one after a second resolve in the same window was dropped.
-      const window =
-        kind === 'regressed'
-          ? `regressed:${issue.resolvedAt ?? bucket}`
-          : kind === 'escalating'
-            ? `escalating:${bucket}`
-            : String(bucket);
+      if (channels.length === 0 && notifiers.length > 0) {
+        // Nothing set up that the route may fall back to (a route to Slack with only a pager given in
+        // code): said once per interval and counted, not dropped in silence. With no notifier at all (a
+        // dry run) alerting nobody is what was asked.
+        failures.report('alert', new Error(`no channel set up for this route: ${route.reason}`));
+        return [];
+      }
+      const window = alertWindow(issue, event, kind, Math.floor(now / Math.max(1, windowMs)), newLines);
       const reason = kind === 'escalating' ? `escalating (${issue.count} events); ${routed}` : routed;
       const queued = await dispatcher.enqueue({ issue, event, result, reason }, channels, window);
       await dispatcher.idle();
@@ -94,4 +98,37 @@ export class AlertStage {
       this.options.failures.report('escalation', error);
     }
   }
+}
+
+/**
+ * The part of an alert's idempotency key after its issue and channel. A regression, a snooze that ran
+ * out, new error lines and an escalation are news even within the window of an earlier alert, each
+ * keyed by what makes it news: keyed by the window, one after a second resolve in the same window, a
+ * snooze ending in the hour of the alert before it, or the analysis of new lines were dropped.
+ */
+function alertWindow(
+  issue: Issue,
+  event: TriageEvent,
+  kind: AlertKind,
+  bucket: number,
+  newLines: readonly string[],
+): string {
+  switch (kind) {
+    case 'regressed':
+      return `regressed:${issue.resolvedAt ?? bucket}`;
+    case 'escalating':
+      return `escalating:${bucket}`;
+    // One event ends a snooze, and a job run again after a crash carries the same one.
+    case 'unsnoozed':
+      return `unsnoozed:${digest([event.id])}`;
+    case 'new-lines':
+      return newLines.length > 0 ? `new-lines:${digest([...newLines].sort())}` : String(bucket);
+    default:
+      return String(bucket);
+  }
+}
+
+/** Short, and the same for the same texts: an event id or error lines can be long. */
+function digest(texts: string[]): string {
+  return createHash('sha256').update(JSON.stringify(texts)).digest('hex').slice(0, 16);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isEscalating } from './decide.js';
+import type { Issue, RecordOutcome } from '../ports/issue-store.js';
+import { decideAnalysis, isEscalating } from './decide.js';
 
 const hour = 500_000;
 const quiet = (hours: number, count: number) =>
@@ -27,5 +28,31 @@ describe('isEscalating', () => {
   it('should ignore hours older than a day', () => {
     const counts = [{ hour: hour - 30, count: 10_000 }, ...quiet(24, 1), { hour, count: 20 }];
     expect(isEscalating(counts, hour, hour - 30)).toBe(true);
+  });
+});
+
+describe('decideAnalysis', () => {
+  const windowMs = 3_600_000;
+  const outcome = (issue: Partial<Issue>, changes: Partial<RecordOutcome> = {}): RecordOutcome => ({
+    issue: { analyzedAt: 0, analyzedLines: ['boom'], ...issue } as Issue,
+    created: false,
+    regressed: false,
+    unsnoozed: false,
+    ...changes,
+  });
+
+  // Without a branch for it, a resolved issue an older release still reported was analysed and
+  // alerted on each window.
+  it('should leave a resolved issue the event did not bring back, however long since its analysis', () => {
+    const decision = decideAnalysis(outcome({ status: 'resolved' }), ['boom', 'new line'], {
+      windowMs,
+      now: 10 * windowMs,
+    });
+    expect(decision).toMatchObject({ analyze: false });
+    const back = decideAnalysis(outcome({ status: 'regressed' }, { regressed: true }), ['boom'], {
+      windowMs,
+      now: 1,
+    });
+    expect(back).toMatchObject({ analyze: true, kind: 'regressed' });
   });
 });

@@ -7,6 +7,13 @@ export type AlertKind = (typeof ALERT_KINDS)[number];
 export const isAlertKind = (value: unknown): value is AlertKind =>
   (ALERT_KINDS as readonly unknown[]).includes(value);
 
+/**
+ * What the store changes once and no later event tells again (a regression, a snooze that ran out): its
+ * alert must go out even when another analysis of the issue holds it, or it is lost.
+ */
+export const isOneOffKind = (kind: AlertKind | undefined): kind is 'regressed' | 'unsnoozed' =>
+  kind === 'regressed' || kind === 'unsnoozed';
+
 export interface Decision {
   analyze: boolean;
   /** Why it analyses (and alerts), or why not. */
@@ -27,7 +34,8 @@ export function errorLinesOf(event: TriageEvent): string[] {
 /**
  * Analysis at most once per fingerprint per window; again on regression, when
  * an ignored issue wakes up, or when the event carries error lines the last
- * analysis did not see. Ignored issues are counted and nothing more.
+ * analysis did not see. Ignored issues, and resolved ones the event did not
+ * bring back, are counted and nothing more.
  */
 export function decideAnalysis(
   { issue, created, regressed, unsnoozed }: RecordOutcome,
@@ -38,6 +46,10 @@ export function decideAnalysis(
   if (created) return { analyze: true, kind: 'new', reason: 'first event of a new issue' };
   if (regressed) return { analyze: true, kind: 'regressed', reason: 'a resolved issue came back' };
   if (unsnoozed) return { analyze: true, kind: 'unsnoozed', reason: 'the snooze ran out' };
+  // An event of a release older than the fix, or dated before the resolve: what the fix is expected to
+  // leave behind, not news. Analysed and alerted on each window, it paged about a fixed issue every hour
+  // until the old release was gone.
+  if (issue.status === 'resolved') return { analyze: false, reason: 'issue is resolved: not regressed' };
   if (issue.analyzedAt == null) return { analyze: true, kind: 'new', reason: 'never analysed yet' };
   const seen = new Set(issue.analyzedLines ?? []);
   if (eventLines.some((line) => !seen.has(line))) {

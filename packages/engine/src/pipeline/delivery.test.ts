@@ -335,6 +335,25 @@ describe('alert delivery through the outbox', () => {
     return { receiver, engine };
   }
 
+  it('should say so, counted, when no channel set up may take a route, rather than drop the alert in silence', async () => {
+    const pagerduty = track(await startFakePagerDuty());
+    const lines: string[] = [];
+    const engine = createEngine({
+      env: {},
+      notifiers: [createPagerDutyNotifier({ routingKey: 'R'.repeat(32), url: pagerduty.url })],
+      routing: { rules: [{ channels: ['slack'] }] },
+      delivery: fast,
+      diagnostics: (line) => lines.push(line),
+    });
+    await engine.process({ input: poolEvent() });
+    expect(pagerduty.requests).toHaveLength(0);
+    expect(engine.stats().failures.alert).toBe(1);
+    expect(lines).toEqual([
+      expect.stringContaining('no channel set up for this route: posted to Slack: P1 Checkout'),
+    ]);
+    await engine.close();
+  });
+
   it('should page for a new issue while a slow mail server still holds the alert of another', async () => {
     const pagerduty = track(await startFakePagerDuty());
     let release = () => {};
@@ -664,7 +683,8 @@ describe('daily digest', () => {
       const first = await engine.process({ input: { ...deadlock, timestamp: now - 7_200_000 } });
       // Resolved, and back: regressed, and not resolved again.
       await engine.setStatus(first!.issue.id, { status: 'resolved' });
-      await engine.process({ input: { ...deadlock, timestamp: now - 1_800_000 } });
+      // Dated from the resolve on (the engine's clock is `now`): one dated before it does not bring it back.
+      await engine.process({ input: { ...deadlock, timestamp: now } });
       expect(smtp.messages).toHaveLength(0);
       expect(await engine.sendDigest(now)).toBe(true);
       expect(await engine.sendDigest(now + 60_000)).toBe(false);

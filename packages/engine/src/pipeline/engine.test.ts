@@ -1,11 +1,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fingerprintEvent, normalizeEvent } from '@triage/core';
+import { fingerprintEvent, normalizeEvent, type RoutingPolicy } from '@triage/core';
 import { describe, expect, it } from 'vitest';
 import { createFallbackAnalyzer } from '../analyzers/fallback-analyzer.js';
 import { createLlmAnalyzer } from '../analyzers/llm-analyzer.js';
 import type { LlmConfig } from '../config/llm-config.js';
+import { ConfigError } from '../errors/config-error.js';
+import { createConsoleEmailNotifier } from '../notifiers/console-email-notifier.js';
+import { createSlackNotifier } from '../notifiers/slack-notifier.js';
+import { createSmtpNotifier } from '../notifiers/smtp-notifier.js';
 import type { IssueStore } from '../ports/issue-store.js';
 import { MemoryStore } from '../stores/memory-store.js';
 import { openSqlStore } from '../stores/sql/open-sql-store.js';
@@ -610,6 +614,65 @@ describe('Engine without an LLM', () => {
     expect(await engine.close()).toBe(true);
     expect(engine.submit({ input: poolEvent() })).toBe(false);
     expect(engine.stats().failures['dropped:closed']).toBe(1);
+  });
+
+  // Unchecked, routing given in code made every alert throw (counted as failures, nothing sent).
+  it('should refuse routing given in code that the config file would refuse, as a ConfigError', () => {
+    const quietHours = (start: string, timeZone = 'Europe/Paris') => ({
+      rules: [{ channels: ['slack' as const] }],
+      quietHours: { start, end: '22:00', timeZone },
+    });
+    const refusal = (routing: unknown) => {
+      try {
+        void createEngine({ env: {}, notifiers: [], routing: routing as RoutingPolicy }).close();
+      } catch (error) {
+        return ConfigError.isInstance(error) ? error.message : `not a ConfigError: ${error}`;
+      }
+      return undefined;
+    };
+    expect(refusal(quietHours('7:00'))).toBe('routing.quietHours.start: must be HH:MM');
+    expect(refusal(quietHours('07:00', 'Mars/Olympus'))).toBe(
+      'routing.quietHours.timeZone: unknown time zone "Mars/Olympus"',
+    );
+    expect(refusal({ rules: [{ channels: ['sms'] }] })).toMatch(
+      /^routing\.rules\.0\.channels\.0: unknown channel "sms"/,
+    );
+    expect(refusal(quietHours('07:00'))).toBeUndefined();
+  });
+
+  // The last one given took every alert of its channel, without a word.
+  it('should refuse two notifiers for one channel, naming it', async () => {
+    const slack = (url: string) => createSlackNotifier({ webhookUrl: url });
+    expect(() =>
+      createEngine({
+        env: {},
+        notifiers: [
+          slack('https://hooks.slack.com/services/T/B/A'),
+          slack('https://hooks.slack.com/services/T/B/B'),
+        ],
+      }),
+    ).toThrow(/two notifiers for the slack channel/);
+    const email = createSmtpNotifier({
+      url: 'smtp://127.0.0.1:2525',
+      to: ['a@example.com'],
+      from: 'b@example.com',
+    });
+    expect(() =>
+      createEngine({ env: {}, notifiers: [email, createConsoleEmailNotifier({ to: 'a@example.com' })] }),
+    ).toThrow(ConfigError);
+    // Every channel configured from the environment: one notifier each.
+    const engine = createEngine({
+      env: {
+        TRIAGE_SMTP_URL: 'smtp://127.0.0.1:2525',
+        TRIAGE_ALERT_TO: 'oncall@example.com',
+        TRIAGE_SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/A',
+        TRIAGE_PAGERDUTY_ROUTING_KEY: 'R'.repeat(32),
+        TRIAGE_WEBHOOK_URL: 'https://hooks.example.com/triage',
+        TRIAGE_WEBHOOK_SECRET: 's3cret',
+      },
+    });
+    expect(engine.stats().alerted).toBe(0);
+    await engine.close();
   });
 
   it('should fail fast on a bad LLM configuration', () => {

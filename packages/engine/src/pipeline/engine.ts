@@ -12,11 +12,14 @@ import {
   type TriageEvent,
   withoutUsername,
 } from '@triage/core';
+import { isReusedAnalysis } from '../analyzers/fallback-analyzer.js';
 import { SpendLedger } from '../analyzers/spend-ledger.js';
 import { analyzerFromSettings } from '../config/analyzer-from-settings.js';
 import { readEngineSettings } from '../config/engine-settings.js';
 import { readLlmConfig } from '../config/llm-config.js';
 import { notifiersFromEnv } from '../config/notifiers-from-env.js';
+import { checkedRouting } from '../config/routing-schema.js';
+import { ConfigError } from '../errors/config-error.js';
 import type { Analyzer } from '../ports/analyzer.js';
 import type { Issue, IssueStore, RecordOutcome, StatusChange } from '../ports/issue-store.js';
 import type { Notifier } from '../ports/notifier.js';
@@ -27,7 +30,14 @@ import { MemoryStore } from '../stores/memory-store.js';
 import { AlertDispatcher } from './alert-dispatcher.js';
 import { AlertStage } from './alert-stage.js';
 import { channelOf } from './channels.js';
-import { type AlertKind, type Decision, decideAnalysis, errorLinesOf, isAlertKind } from './decide.js';
+import {
+  type AlertKind,
+  type Decision,
+  decideAnalysis,
+  errorLinesOf,
+  isAlertKind,
+  isOneOffKind,
+} from './decide.js';
 import { describeIssue } from './describe-issue.js';
 import type {
   AnalysisCallback,
@@ -109,7 +119,9 @@ export class Engine {
       });
     // A dry run alerts nobody.
     this.#notifiers = settings.dryRun ? [] : (options.notifiers ?? notifiersFromEnv(env));
-    this.#routing = options.routing ?? settings.routing ?? DEFAULT_ROUTING_POLICY;
+    this.#routing = options.routing
+      ? checkedRouting(options.routing)
+      : (settings.routing ?? DEFAULT_ROUTING_POLICY);
     this.#redactor = createRedactor(options.redact);
     this.#userKeySecret = options.userKeySecret;
     this.#windowMs = options.throttleWindowMs ?? 60 * 60 * 1000;
@@ -127,7 +139,16 @@ export class Engine {
       onError: (error) => this.#failures.report('pipeline', error),
     });
     const byChannel = new Map<string, Notifier>();
-    for (const notifier of this.#notifiers) byChannel.set(channelOf(notifier.name), notifier);
+    for (const notifier of this.#notifiers) {
+      const channel = channelOf(notifier.name);
+      // One notifier per channel: the outbox keys an alert by its channel, and the last one given took
+      // every alert of the channel without a word (two Slack webhooks, SMTP beside the printed email).
+      if (byChannel.has(channel))
+        throw new ConfigError(
+          `two notifiers for the ${channel} channel (${byChannel.get(channel)!.name}, ${notifier.name}): give one per channel`,
+        );
+      byChannel.set(channel, notifier);
+    }
     this.#dispatcher = new AlertDispatcher({
       store: this.#store,
       notifiers: byChannel,
@@ -257,21 +278,45 @@ export class Engine {
       outcome.replayed && delivery !== undefined && outcome.issue.status !== 'ignored'
         ? await this.#analysisLeft(outcome.issue.id, delivery)
         : undefined;
-    const inFlight = this.#inFlight.get(fingerprint);
-    const running = inFlight?.analysis;
+    let inFlight = this.#inFlight.get(fingerprint);
     // The same job run again (its first run timed out, and its analysis goes on) waits for that analysis:
     // finished at once, the job was deleted, and an instance dying before the analysis ended lost it.
     const own = delivery !== undefined && inFlight?.delivery === delivery;
     const eventLines = errorLinesOf(event);
+    const decided = left ?? decideAnalysis(outcome, eventLines, { windowMs: this.#windowMs, now });
+    if (decided.analyze && isOneOffKind(decided.kind) && !own) {
+      // The store holds the regression (or the snooze's end) now, so no later event brings it up again:
+      // taken as "an analysis of this issue is running", it was never alerted on. Its alert goes out with
+      // the running analysis once made, whether or not the caller waits for analyses in flight.
+      while (inFlight) {
+        const report = await this.#alertOneOff(
+          outcome.issue,
+          event,
+          decided.kind,
+          now,
+          await inFlight.analysis,
+        );
+        if (report) {
+          this.#counts.throttled++;
+          await this.#deliver(report, onAnalysis, false);
+          return report;
+        }
+        // That analysis failed, and the issue holds none: this event's own is made, once nothing else runs.
+        const next = this.#inFlight.get(fingerprint);
+        inFlight = next?.analysis === inFlight.analysis ? undefined : next;
+      }
+    }
+    const running = inFlight?.analysis;
     const decision: Decision = running
       ? { analyze: false, reason: 'an analysis of this issue is running' }
-      : (left ?? decideAnalysis(outcome, eventLines, { windowMs: this.#windowMs, now }));
+      : decided;
     if (!decision.analyze) {
       this.#counts.throttled++;
       if (running && !awaitAnalysisInFlight && !own) return undefined;
       const report = running ? await running : reportFromIssue(outcome.issue, event);
-      if (!running && report && outcome.issue.status !== 'ignored')
-        await this.#alerts.checkEscalation(report, now);
+      // A resolved issue seen again without coming back (an older release still running) is not news.
+      const quiet = outcome.issue.status === 'ignored' || outcome.issue.status === 'resolved';
+      if (!running && report && !quiet) await this.#alerts.checkEscalation(report, now);
       if (!report) return undefined;
       const reused = {
         ...report,
@@ -288,8 +333,21 @@ export class Engine {
       // run of the same job after a crash takes the claim over, and analyses for the same reason).
       const claimant = delivery === undefined ? randomUUID() : `${delivery}#${decision.kind}`;
       if (!(await this.#claim(outcome.issue, now, claimant))) {
-        this.#counts.throttled++;
-        return undefined;
+        if (!isOneOffKind(decision.kind)) {
+          this.#counts.throttled++;
+          return undefined;
+        }
+        // Another instance holds the issue's analysis (made for another reason, on the issue as it was
+        // before this event), or has just made it: the regression this event brought is alerted on here,
+        // with the analysis the issue holds, as the cache would have answered it.
+        const alerted = await this.#alertOneOff(outcome.issue, event, decision.kind, now);
+        if (alerted) {
+          this.#counts.throttled++;
+          return alerted;
+        }
+        // The issue holds none yet (its first is being made elsewhere): analysed twice rather than a
+        // regression nobody hears of. The claim is the other instance's: not renewed, not given back.
+        return this.#analyzeAlertTrack(event, outcome.issue, decision.kind, eventLines, now);
       }
       const renewing = new Set<Promise<unknown>>();
       const renewal = setInterval(() => {
@@ -322,8 +380,45 @@ export class Engine {
     }
     // The callbacks run after the issue's analysis is out of flight and its claim released: a callback
     // that never returns holds up this event only, not every later event of the issue.
-    if (report) await this.#deliver(report, onAnalysis, true);
+    if (report) await this.#deliver(report, onAnalysis, !report.reused);
     return report;
+  }
+
+  /**
+   * Alerts a regression or a snooze's end that this event brought while another analysis held the
+   * issue, with that analysis (`made`), else the one the store holds; undefined when there is none.
+   * The issue alerted on is as this event left it (its status, its resolve, its count).
+   */
+  async #alertOneOff(
+    issue: Issue,
+    event: TriageEvent,
+    kind: AlertKind,
+    now: number,
+    made?: AnalysisReport,
+  ): Promise<AnalysisReport | undefined> {
+    let analysed = made?.issue;
+    if (!analysed?.analysisResult) {
+      try {
+        analysed = await this.#store.getIssue(issue.id);
+      } catch (error) {
+        this.#failures.report('alert', error);
+        return undefined;
+      }
+    }
+    const result = made?.result ?? analysed?.analysisResult;
+    if (!analysed || !result) return undefined;
+    const alerted: Issue = {
+      ...issue,
+      title: analysed.title,
+      description: analysed.description,
+      analysis: analysed.analysis,
+      analysisResult: result,
+      source: analysed.source,
+      analyzedAt: analysed.analyzedAt,
+      analyzedLines: analysed.analyzedLines,
+    };
+    await this.#alerts.alert(alerted, event, result, kind, now);
+    return { issue: alerted, event, result, reused: true };
   }
 
   async #analyzeAlertTrack(
@@ -334,9 +429,16 @@ export class Engine {
     now: number,
   ): Promise<AnalysisReport | undefined> {
     let result: AnalysisResult;
+    const seen = new Set(issue.analyzedLines ?? []);
+    const newLines = eventLines.filter((line) => !seen.has(line));
     try {
-      // What the issue holds may come from another instance: its analyzer can reuse it as its own.
-      result = await this.#analyzer.analyze(event, { earlier: issue.analysisResult });
+      // What the issue holds may come from another instance: its analyzer can reuse it as its own. Not
+      // for new error lines: the analysis kept for the fingerprint (24 h by default) has not seen them,
+      // and answered with it, they were taken as analysed and never reached the LLM.
+      result = await this.#analyzer.analyze(
+        event,
+        kind === 'new-lines' ? { fresh: true } : { earlier: issue.analysisResult },
+      );
     } catch (error) {
       this.#failures.report('analyze', error);
       return undefined;
@@ -350,10 +452,14 @@ export class Engine {
       description: describeIssue(event, result),
     };
     // The write-up's order: alert first (people learn in seconds), then track.
-    await this.#alerts.alert(analysedIssue, event, result, kind, now);
+    await this.#alerts.alert(analysedIssue, event, result, kind, now, kind === 'new-lines' ? newLines : []);
     let tracked = analysedIssue;
     try {
-      const lines = [...new Set([...(issue.analyzedLines ?? []), ...eventLines])].slice(-100);
+      // An analysis reused from the cache saw none of this event's lines: taken as seen, a line first
+      // met in a regression would never be analysed.
+      const lines = isReusedAnalysis(result)
+        ? undefined
+        : [...new Set([...(issue.analyzedLines ?? []), ...eventLines])].slice(-100);
       tracked = await this.#store.saveAnalysis(issue.id, result, analysedIssue.description, lines);
     } catch (error) {
       this.#failures.report('track', error);
@@ -442,6 +548,16 @@ export class Engine {
     // analysed and alerted on again as new.
     const lines = [...new Set([...(issue.analyzedLines ?? []), ...errorLinesOf(event)])].slice(-100);
     return this.#store.saveAnalysis(issueId, result, describeIssue(event, result), lines);
+  }
+
+  /**
+   * Puts dead alerts (those of `ids`, else every one) back in the outbox, due now, with their attempts
+   * counted anew, and sends them; returns how many. For a channel mended after an outage past every retry.
+   */
+  async retryDeadAlerts(ids?: string[]): Promise<number> {
+    const retried = await this.#store.retryDeadAlerts(this.#now(), ids);
+    if (retried > 0) this.#dispatcher.kick();
+    return retried;
   }
 
   /**

@@ -12,9 +12,10 @@ export interface Applied {
 
 /**
  * The lifecycle rules, the same for every store: a new fingerprint makes a
- * `new` issue; an event for a `resolved` issue makes it `regressed` (when
- * asked, only from a newer release than the fix); an `ignored` issue wakes up
- * (`new` again) when its snooze time or event count runs out.
+ * `new` issue; an event dated from the resolve on for a `resolved` issue makes
+ * it `regressed` (when asked, only from a newer release than the fix); an
+ * `ignored` issue wakes up (`new` again) when its snooze time or event count
+ * runs out.
  */
 export function applyEvent(
   existing: Issue | undefined,
@@ -64,6 +65,7 @@ export function applyEvent(
   let unsnoozed = false;
   if (
     existing.status === 'resolved' &&
+    !predatesResolve(event, existing) &&
     (!regressOnlyInNewerRelease || isNewer(event.release, existing.resolvedInRelease))
   ) {
     issue.status = 'regressed';
@@ -81,14 +83,45 @@ export function applyEvent(
   return { issue, created: false, regressed, unsnoozed };
 }
 
-/** True when `release` is newer than `fixedIn`; unknown or non-semver releases count as newer when they differ. */
+/**
+ * An event dated before its issue was resolved (one a client kept through a crash and sent late, one
+ * replayed, one from an instance still draining) was part of what the resolve dealt with: it is counted,
+ * and does not bring the issue back. No allowance for clock skew: timestamps more than a minute ahead of
+ * the server are already replaced with the time received, and an event from a client whose clock lags
+ * regresses the issue as soon as its clock passes the resolve, while an allowance would have every event
+ * still arriving as the fix was resolved bring the issue back.
+ */
+function predatesResolve(event: TriageEvent, existing: Issue): boolean {
+  return existing.resolvedAt != null && event.timestamp < existing.resolvedAt;
+}
+
+/**
+ * True when `release` is newer than `fixedIn`. Only two valid semantic versions are ordered (a
+ * prerelease before its release); any other pair of releases that differ counts as newer: a git SHA or a
+ * build number read as a version (`9c1e4f2a7b` as 9.0.0) put the next deploy behind the fix, and its
+ * regression was never seen.
+ */
 export function isNewer(release: string | undefined, fixedIn: string | undefined): boolean {
   if (!fixedIn) return true;
   if (!release) return false;
-  const a = semver.coerce(release);
-  const b = semver.coerce(fixedIn);
-  if (a && b) return semver.gt(a, b);
+  const a = versionOf(release);
+  const b = versionOf(fixedIn);
+  if (a && b && a.name === b.name) {
+    const order = semver.compare(a.version, b.version);
+    // Builds of one version (`1.4.0+9c1e4f2`, `1.4.0+3f5d8e1`) cannot be ordered: another one is newer.
+    return order !== 0 ? order > 0 : a.version.build.join('.') !== b.version.build.join('.');
+  }
   return release !== fixedIn;
+}
+
+/**
+ * A release's semantic version, and the package it names in Sentry's `package@version` form
+ * (`checkout@1.4.2`): versions of two packages are not ordered.
+ */
+function versionOf(release: string): { name: string; version: semver.SemVer } | undefined {
+  const at = release.lastIndexOf('@');
+  const version = semver.parse(release.slice(at + 1));
+  return version ? { name: release.slice(0, Math.max(at, 0)), version } : undefined;
 }
 
 /** Longer user keys are stored as their hash: still one per user, and they fit an index. */

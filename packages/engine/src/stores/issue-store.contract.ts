@@ -216,11 +216,12 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
 
     it('should regress a resolved issue when it comes back, and only from a newer release when asked', async () => {
       const { issue } = await store.recordEvent(input({ release: '1.2.0' }));
-      await store.setStatus(issue.id, {
-        status: 'resolved',
-        resolvedInRelease: '1.3.0',
-        note: 'pool raised to 20',
-      });
+      // Resolved before the events that follow: one dated before its resolve does not bring it back.
+      await store.setStatus(
+        issue.id,
+        { status: 'resolved', resolvedInRelease: '1.3.0', note: 'pool raised to 20' },
+        Date.parse('2026-01-01T10:00:00Z'),
+      );
       const old = await store.recordEvent(input({ release: '1.2.0' }), { regressOnlyInNewerRelease: true });
       expect(old).toMatchObject({
         regressed: false,

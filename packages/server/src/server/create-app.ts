@@ -2,6 +2,7 @@ import { isStoreUnavailable } from '@triage/engine';
 import { Hono } from 'hono';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { HttpError, RETRY_AFTER_SECONDS } from './http-error.js';
+import { mountAlertsApi } from './routes/alerts-api.js';
 import { mountIssuesApi } from './routes/issues-api.js';
 import { mountJobsApi } from './routes/jobs-api.js';
 import type { ServerContext } from './server-context.js';
@@ -32,6 +33,7 @@ export function createApp(context: ServerContext): Hono {
   app.get('/health', (c) => c.json({ ok: true }));
   mountIssuesApi(app, context);
   mountJobsApi(app, context);
+  mountAlertsApi(app, context);
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((error, c) => {
     if (HttpError.isInstance(error)) {

@@ -5,6 +5,7 @@ import type { ServerContext } from '../server-context.js';
 import { apiBodyLimit } from './api-body-limit.js';
 import { checkedQuery, pageLimit, wholeNumber } from './list-query.js';
 import { requireAdmin } from './require-admin.js';
+import { retryIdsOf } from './retry-ids.js';
 
 const STATUSES: JobStatus[] = ['pending', 'dead'];
 
@@ -41,20 +42,7 @@ export function mountJobsApi(app: Hono, context: ServerContext): void {
   });
 
   app.post('/api/v1/jobs/retry', async function retryDeadJobs(c) {
-    const text = await c.req.text();
-    let ids: number[] | undefined;
-    if (text.trim() !== '') {
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw new HttpError(400, 'send no body (all dead jobs) or {"ids": [1, 2]}');
-      }
-      const given = (body as { ids?: unknown })?.ids;
-      if (!Array.isArray(given) || given.length > 10_000)
-        throw new HttpError(400, 'ids must be a list of at most 10,000 job ids');
-      ids = given.map((id) => jobId(id));
-    }
+    const ids = retryIdsOf(await c.req.text(), 'job', '[1, 2]', jobId);
     return c.json({ retried: await context.jobs.retryDead(ids) });
   });
 }
