@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Grouping quality and speed on the project's fixtures: 61 groups of variants of one incident each,
+// Grouping quality and speed on the project's fixtures: groups of variants of one incident each,
 // reproduced for real (packages/core/src/__fixtures__/grouping). Pairwise precision and recall: over all
 // pairs of variants, a pair is "same" when the fixtures say one incident, "grouped" when fingerprints match.
 import { readdirSync, readFileSync } from 'node:fs';

@@ -9,7 +9,7 @@ describe('parameterize', () => {
       parameterize(
         'user 42 (bob@example.com) at 2025-11-18T14:32:15Z from 10.0.0.7:5432 req 3f2b8c9e-1a4d-4e6f-9b2c-7d8e9f0a1b2c took 1532ms see https://x.io/a?b=1 hash 9fceb02d0ae5',
       ),
-    ).toBe('user <num> (<email>) at <date> from <ip> req <uuid> took <duration> see <url> hash <hex>');
+    ).toBe('user <num> (<email>) at <date> from <ip>:5432 req <uuid> took <duration> see <url> hash <hex>');
   });
 
   it('should replace hosts, pod names, temp paths and quoted values, keeping quoted identifiers', () => {
@@ -100,5 +100,121 @@ describe('fingerprintEvent', () => {
     const extended = fingerprintEvent({ ...base, fingerprint: ['{{ default }}', 'eu-west'] });
     expect(extended.components).toEqual([...fingerprintEvent(base).components, 'eu-west']);
     expect(extended.fingerprint).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('fingerprintEvent: what tells causes apart', () => {
+  const key = (input: unknown) => fingerprintEvent(normalizeEvent(input)).fingerprint;
+
+  it("should key an error of the runtime's frames only by the handler the event names", () => {
+    // The stack of a refused connection, as Node prints it: no frame of the application.
+    const refused = (port: number, handler: string) => ({
+      error: {
+        type: 'Error',
+        message: `connect ECONNREFUSED 10.0.0.7:${port}`,
+        stack: `Error: connect ECONNREFUSED 10.0.0.7:${port}\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16)`,
+      },
+      source: { function: handler },
+    });
+    expect(key(refused(5432, 'loadOrders'))).not.toBe(key(refused(5432, 'readSession')));
+    expect(key(refused(5432, 'loadOrders'))).toBe(key(refused(5432, 'loadOrders')));
+    // A source that is one of the frames (a Sentry event's culprit) adds nothing, and its full path
+    // names the release's directory.
+    const vendor = (release: string) => ({
+      error: {
+        type: 'TypeError',
+        message: 'e is not a function',
+        frames: [{ function: 'Ht', file: `/srv/releases/${release}/vendor.js`, inApp: false }],
+      },
+      source: { function: 'Ht', file: `/srv/releases/${release}/vendor.js` },
+    });
+    expect(key(vendor('2026.12.01'))).toBe(key(vendor('2026.12.02')));
+  });
+
+  it('should key a wrapped error by where its innermost cause was thrown too', () => {
+    // An error middleware wraps whatever a handler threw: the wrapper's frames are the same for all.
+    const wrapped = (handler: string, requestId: number) => ({
+      error: {
+        type: 'Error',
+        message: `request ${requestId} failed`,
+        stack: `Error: request ${requestId} failed\n    at wrap (/app/src/errors.js:3:10)\n    at handle (/app/src/server.js:20:5)`,
+        cause: {
+          type: 'TypeError',
+          message: "Cannot read properties of undefined (reading 'id')",
+          stack: `TypeError: Cannot read properties of undefined (reading 'id')\n    at ${handler} (/app/src/routes.js:12:20)\n    at handle (/app/src/server.js:18:7)`,
+        },
+      },
+    });
+    expect(key(wrapped('getUser', 1))).not.toBe(key(wrapped('getOrder', 1)));
+    expect(key(wrapped('getUser', 1))).toBe(key(wrapped('getUser', 2)));
+  });
+
+  it("should key a raw log's matched line by what failed, not only by the rule's words", () => {
+    const line = (text: string) => key([`2026-01-05T10:00:00Z ERROR ${text}`]);
+    expect(line("TypeError: Cannot read properties of undefined (reading 'id')")).not.toBe(
+      line("TypeError: Cannot read properties of undefined (reading 'total')"),
+    );
+    expect(line('duplicate key value violates unique constraint "users_email_key"')).not.toBe(
+      line('duplicate key value violates unique constraint "orders_pkey"'),
+    );
+    expect(line("ENOENT: no such file or directory, open '/app/config/prod.json'")).not.toBe(
+      line("ENOENT: no such file or directory, open '/app/uploads/8812/avatar.png'"),
+    );
+    expect(line('connect ECONNREFUSED 10.0.0.7:5432')).not.toBe(line('connect ECONNREFUSED 10.0.0.7:6432'));
+    // What varies in the line still does not split.
+    expect(line('connect ECONNREFUSED 10.0.0.7:5432 after 20ms')).toBe(
+      key(['2026-01-06T11:30:00Z ERROR connect ECONNREFUSED 10.0.0.9:5432 after 1532ms']),
+    );
+  });
+
+  it('should keep apart HTTP statuses, and group the ids and indexes that vary', () => {
+    const axios = (status: number) =>
+      `AxiosError: Request failed with status code ${status}\n    at settle (/app/node_modules/axios/dist/node/axios.cjs:2031:12)\n    at async fetchRates (/app/src/fx.js:14:20)`;
+    expect(key(axios(401))).not.toBe(key(axios(429)));
+    const all = (index: number, id: string) =>
+      `Error: part ${id} timed out\n    at fetchPart (/app/src/parts.js:12:11)\n    at async Promise.all (index ${index})\n    at async loadAll (/app/src/parts.js:30:5)`;
+    expect(key(all(0, 'cljx9m5y20000qzrm7h9h3kvp'))).toBe(key(all(3, 'clk2b7q1d0001mx08c2v5hy7e')));
+  });
+
+  it("should key a bundle's frames by file name without its content hash", () => {
+    const bundled = (hash: string, vendor: string) => ({
+      error: {
+        type: 'TypeError',
+        message: "Cannot read properties of undefined (reading 'price')",
+        stack: `TypeError: x\n    at renderCart (https://shop.example.com/assets/index-${hash}.js:1:2345)\n    at Ht (https://shop.example.com/assets/vendor-${vendor}.js:1:6789)`,
+      },
+    });
+    expect(key(bundled('B7x2kQ9a', 'Cc8dXkQp'))).toBe(key(bundled('D4mP0sLe', 'aB-9kLmQ')));
+    const webpack = (hash: string) => ({
+      error: {
+        type: 'TypeError',
+        message: 'x is not a function',
+        stack: `TypeError: x\n    at renderCart (https://shop.example.com/_next/static/chunks/pages/cart-${hash}.js:1:2345)\n    at main (https://shop.example.com/static/js/main.${hash.slice(0, 8)}.chunk.js:1:1)`,
+      },
+    });
+    expect(key(webpack('8a7b6c5d4e3f2a1b'))).toBe(key(webpack('0f1e2d3c4b5a6978')));
+    expect(fingerprintEvent(normalizeEvent(webpack('8a7b6c5d4e3f2a1b'))).components).toContain(
+      'renderCart@cart.js',
+    );
+    // A name that only looks like one keeps its suffix.
+    expect(fingerprintEvent(normalizeEvent(webpack('summary'))).components).toContain(
+      'renderCart@cart-summary.js',
+    );
+  });
+
+  // More frames of the driver and the pool than the key takes: keyed by them, every query timing out was one issue.
+  it("should key a raw Java trace by the application's frames, not its driver's", () => {
+    const trace = (method: string) =>
+      [
+        'org.postgresql.util.PSQLException: ERROR: canceling statement due to statement timeout',
+        '\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2725)',
+        '\tat org.postgresql.core.v3.QueryExecutorImpl.processResults(QueryExecutorImpl.java:2412)',
+        '\tat org.postgresql.core.v3.QueryExecutorImpl.execute(QueryExecutorImpl.java:371)',
+        '\tat org.postgresql.jdbc.PgStatement.executeInternal(PgStatement.java:502)',
+        '\tat org.postgresql.jdbc.PgStatement.execute(PgStatement.java:419)',
+        '\tat com.zaxxer.hikari.pool.ProxyPreparedStatement.executeQuery(ProxyPreparedStatement.java:52)',
+        `\tat com.acme.billing.InvoiceRepository.${method}(InvoiceRepository.java:88)`,
+      ].join('\n');
+    expect(key(trace('findOverdue'))).not.toBe(key(trace('sumByCustomer')));
   });
 });

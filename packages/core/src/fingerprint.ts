@@ -1,13 +1,24 @@
 import { createHash } from 'node:crypto';
+import { resolveFingerprint } from './fingerprint-variables.js';
 import { matchRules } from './offline/match-rules.js';
 import { parameterize } from './parameterize.js';
+import { stripLogPrefix } from './strip-log-prefix.js';
 import { truncate } from './truncate.js';
 import type { ErrorInfo, StackFrame, TriageEvent } from './types.js';
 
 /** In-app frames taken into the key: enough to tell call sites apart, few enough to survive refactors. */
 const FRAMES_IN_KEY = 5;
+/** In-app frames of the innermost cause taken into the key as well: where it was thrown. */
+const CAUSE_FRAMES_IN_KEY = 3;
 /** An issue title fits one line of the dashboard's list. */
 const TITLE_CHARS = 140;
+/**
+ * A bundler's content hash in a file name (`cart-8a7b6c5d4e3f2a1b.js`, Vite's `index-B7x2kQ9a.js`,
+ * `main.3f2a1b4c.chunk.js`): it changes with every build, the code it names does not.
+ */
+const BUNDLE_HASH = /[-.]([A-Za-z0-9_]{6,20}|[\w-]{8})(?=(?:\.chunk)?\.[mc]?js$)/;
+/** A hash has a digit, or is Rollup's 8 characters of base 64 (mixed case), or esbuild's base 32. */
+const HASH_TEXT = /\d|^(?=[\w-]{8}$)(?:.*[a-z].*[A-Z]|.*[A-Z].*[a-z])|^[A-Z]{8}$/;
 
 export interface Fingerprint {
   /** 32 hex characters; stable across processes, hosts and releases. */
@@ -22,14 +33,12 @@ export interface Fingerprint {
  * The stable key for "the same root cause": error type + parameterized message
  * + top in-app frames (function and file basename, never line numbers). An
  * explicit fingerprint from the application wins; `{{ default }}` in it stands
- * for the computed components.
+ * for the computed components, and Sentry's other variables are filled in (see resolveFingerprint).
  */
 export function fingerprintEvent(event: TriageEvent): Fingerprint {
   const computed = computedComponents(event);
   const components = event.fingerprint?.length
-    ? event.fingerprint.flatMap((part) =>
-        /^\{\{\s*default\s*\}\}$/.test(part) ? computed.components : [part],
-      )
+    ? resolveFingerprint(event.fingerprint, event, computed.components)
     : computed.components;
   return { fingerprint: hash(components), title: computed.title, components };
 }
@@ -48,15 +57,24 @@ function computedComponents(event: TriageEvent): { components: string[]; title: 
   if (event.error) {
     const { error } = event;
     const message = parameterize(error.message);
-    const frames = framesKey(error);
     // A wrapper with a cause is keyed by its cause: the wrapper's message carries context (a tenant,
     // an order id) that varies, the cause names what went wrong.
     const keepMessage = !error.cause;
-    const components = [error.type, ...(keepMessage ? [message] : []), ...frames];
-    if (frames.length === 0 && where) components.push(where);
+    const components = [error.type, ...(keepMessage ? [message] : []), ...framesKey(error)];
+    // Frames of the runtime only (a refused connection's TCPConnectWrap.afterConnect) are the same for
+    // every caller: the handler the event names tells them apart. Not a source read off those frames
+    // (a Sentry event's culprit), whose full path may hold a release's directory.
+    if (where && !error.frames?.some((frame) => frame.inApp) && !isFrame(event.source, error.frames)) {
+      components.push(where);
+    }
+    let innermost = error;
     for (let cause = error.cause; cause; cause = cause.cause) {
       components.push(`cause:${cause.type}`, parameterize(cause.message));
+      innermost = cause;
     }
+    // A shared wrapper (an error middleware's `wrap(err)`) has the same frames for every failure it
+    // wraps: where the cause was thrown tells getUser's from getOrder's.
+    if (innermost !== error) components.push(...inAppFrames(innermost).slice(0, CAUSE_FRAMES_IN_KEY));
     return { components, title: truncate(message ? `${error.type}: ${message}` : error.type, TITLE_CHARS) };
   }
   const errorLines = event.log.filter((entry) => entry.level === 'error');
@@ -64,29 +82,27 @@ function computedComponents(event: TriageEvent): { components: string[]; title: 
   // Runtimes such as Go's log package print no level word: then every line is a candidate.
   const lines = errorLines.length > 0 ? errorLines : warnLines.length > 0 ? warnLines : event.log;
   // A raw log's first error line is often a generic wrapper ("request failed reqId=…"); the line a
-  // known signature matches names the cause, so its matched text is the key when there is one.
+  // known signature matches names the cause, so it is the key when there is one.
   const [signature] = matchRules(lines.slice(0, 50).map((entry) => entry.message));
   const first = lines[0] ?? event.log[0];
   const titleLine = parameterize(
-    stripPrefix(signature?.lines[0] ?? first?.message ?? event.description ?? ''),
+    stripLogPrefix(signature?.lines[0] ?? first?.message ?? event.description ?? ''),
   );
   // The event's own message titles it, not an error line logged before it (a Sentry captureMessage
   // whose breadcrumbs hold an earlier error); the key keeps its lines, so no issue splits in two.
   const title = truncate(
-    (event.message && parameterize(stripPrefix(event.message))) || titleLine || where || 'Unknown error',
+    (event.message && parameterize(stripLogPrefix(event.message))) || titleLine || where || 'Unknown error',
     TITLE_CHARS,
   );
   if (signature) {
-    // The rule and its matched text name the cause; the first word before it (a program or function
-    // name: "curl:", "fetchQuote") tells apart different callers hitting the same kind of failure.
+    // The rule names the kind of failure; the first word before its match (a program or function
+    // name: "curl:", "fetchQuote") tells apart callers, and the rest of the line from the match on
+    // what failed: the property in "(reading 'id')", the constraint, the port refused.
     const line = signature.lines[0] ?? '';
-    const caller = firstWord(
-      parameterize(stripPrefix(line.slice(0, Math.max(0, line.indexOf(signature.matched))))),
-    );
+    const at = Math.max(0, line.indexOf(signature.matched));
+    const caller = firstWord(parameterize(stripLogPrefix(line.slice(0, at))));
     return {
-      components: [where, caller, `rule:${signature.rule.id}`, parameterize(signature.matched)].filter(
-        Boolean,
-      ),
+      components: [where, caller, `rule:${signature.rule.id}`, parameterize(line.slice(at))].filter(Boolean),
       title,
     };
   }
@@ -99,16 +115,21 @@ function framesKey(error: ErrorInfo): string[] {
   return (inApp.length > 0 ? inApp : frames).slice(0, FRAMES_IN_KEY).map(frameKey);
 }
 
-function frameKey(frame: StackFrame): string {
-  const file = frame.file ? (frame.file.split(/[\\/]/).pop() ?? frame.file).replace(/\?.*$/, '') : '';
-  return `${frame.function ?? '?'}@${file}`;
+function isFrame(source: TriageEvent['source'], frames: StackFrame[] | undefined): boolean {
+  return !!frames?.some((frame) => frame.file === source?.file && frame.function === source?.function);
 }
 
-// Log prefixes (timestamps, level words, logger names) vary between lines of one cause.
-function stripPrefix(line: string): string {
-  return line
-    .replace(/^\s*\[?\d{4}-\d{2}-\d{2}[T ][\d:.,]+(?:Z|[+-]\d{2}:?\d{2})?\]?\s*/, '')
-    .replace(/^\s*\[?(?:FATAL|ERROR|ERR|WARN|WARNING|INFO|DEBUG|CRITICAL|PANIC)\]?:?\s*/i, '');
+function inAppFrames(error: ErrorInfo): string[] {
+  return (error.frames ?? []).filter((frame) => frame.inApp).map(frameKey);
+}
+
+function frameKey(frame: StackFrame): string {
+  const file = frame.file
+    ? (frame.file.split(/[\\/]/).pop() ?? frame.file)
+        .replace(/\?.*$/, '')
+        .replace(BUNDLE_HASH, (suffix, text: string) => (HASH_TEXT.test(text) ? '' : suffix))
+    : '';
+  return `${frame.function ?? '?'}@${file}`;
 }
 
 function firstWord(text: string): string {

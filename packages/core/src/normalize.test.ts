@@ -95,6 +95,44 @@ describe('normalizeEvent', () => {
     });
   });
 
+  // Printed by pino 10's error serializer on Node 20 (paths shortened): the stack is where the frames
+  // are, and pino joins a cause's stack with "caused by:".
+  it("should read the stack of a pino JSON line's err into the event's error, with its cause", () => {
+    const event = normalizeEvent([
+      '{"level":30,"time":1767607199000,"pid":7,"hostname":"api-1","msg":"GET /users/7"}',
+      '{"level":50,"time":1767607200000,"pid":7,"hostname":"api-1","err":{"type":"Error","message":"config unreadable: Expected property name or \'}\' in JSON at position 1","stack":"Error: config unreadable\\n    at loadConfig (file:///app/src/config.mjs:4:71)\\n    at ModuleJob.run (node:internal/modules/esm/module_job:325:25)\\ncaused by: SyntaxError: Expected property name or \'}\' in JSON at position 1\\n    at JSON.parse (<anonymous>)\\n    at loadConfig (file:///app/src/config.mjs:4:36)"},"msg":"boot failed"}',
+    ]);
+    expect(event.log[1]?.message).toBe(
+      "boot failed (Error: config unreadable: Expected property name or '}' in JSON at position 1)",
+    );
+    expect(event.error).toMatchObject({
+      type: 'Error',
+      message: "config unreadable: Expected property name or '}' in JSON at position 1",
+      frames: [
+        { function: 'loadConfig', file: '/app/src/config.mjs', line: 4, inApp: true },
+        { function: 'ModuleJob.run', inApp: false },
+      ],
+      cause: {
+        type: 'SyntaxError',
+        frames: [
+          { function: 'JSON.parse', inApp: false },
+          { function: 'loadConfig', inApp: true },
+        ],
+      },
+    });
+  });
+
+  it("should prefer a stack printed in the log to a JSON line's, and take none from an err without a stack", () => {
+    const pino =
+      '{"level":50,"time":1,"msg":"x","err":{"type":"TypeError","message":"a","stack":"TypeError: a\\n    at f (/app/a.js:1:1)"}}';
+    expect(normalizeEvent([pino, 'RangeError: b', '    at g (/app/b.js:2:2)']).error?.type).toBe(
+      'RangeError',
+    );
+    expect(
+      normalizeEvent(['{"level":50,"msg":"x","err":{"type":"TypeError","message":"a"}}']).error,
+    ).toBeUndefined();
+  });
+
   it('should map a full event, keeping only known fields with the right types', () => {
     const event = normalizeEvent({
       service: 'checkout',

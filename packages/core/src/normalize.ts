@@ -168,6 +168,13 @@ function toEntry(line: unknown, previous: Level): LogEntry | undefined {
   return undefined;
 }
 
+/**
+ * The errors pino and bunyan serialized into JSON lines (`err`, with its `stack`), by the entry read
+ * from the line: the entry keeps only their type and message as text, and the stack's frames are what
+ * tells one caller's failure from another's.
+ */
+const jsonLineErrors = new WeakMap<LogEntry, ErrorInfo>();
+
 function parseJsonLine(text: string): LogEntry | undefined {
   try {
     const record = JSON.parse(text) as Record<string, unknown>;
@@ -179,19 +186,30 @@ function parseJsonLine(text: string): LogEntry | undefined {
       const { type, message: errMessage } = err as Record<string, unknown>;
       if (errMessage) rendered += ` (${type ?? 'Error'}: ${errMessage})`;
     }
-    return {
+    const entry: LogEntry = {
       level: toLevel(record.level ?? record.severity),
       message: cutMiddle(rendered),
       time: toTimestamp(record.time),
     };
+    if (err && typeof err === 'object' && typeof (err as Record<string, unknown>).stack === 'string') {
+      jsonLineErrors.set(entry, toErrorInfo(err));
+    }
+    return entry;
   } catch {
     return undefined;
   }
 }
 
-/** The exception printed in the log, if any (Node, Java, Python or Go format). */
+/**
+ * The exception printed in the log, if any (Node, Java, Python or Go format), else the first error a
+ * JSON line carried (one logged at level error first).
+ */
 function errorFromLog(log: LogEntry[]): ErrorInfo | undefined {
-  return parseErrorText(log.map((entry) => entry.message));
+  const printed = parseErrorText(log.map((entry) => entry.message));
+  if (printed) return printed;
+  const carrying = log.filter((entry) => jsonLineErrors.has(entry));
+  const entry = carrying.find((candidate) => candidate.level === 'error') ?? carrying[0];
+  return entry && jsonLineErrors.get(entry);
 }
 
 /** Converts a thrown value (Error or anything else) to ErrorInfo, following `cause` a few levels. */

@@ -99,6 +99,44 @@ exit status 2`),
     ]);
   });
 
+  it("should read a stack whose header follows a logger's timestamp and level", () => {
+    for (const prefix of [
+      '2026-01-05T10:00:00.000Z ERROR ',
+      '[2026-01-05 10:00:00] ERROR: ',
+      '2026/01/05 10:00:00 ',
+    ]) {
+      const error = parseErrorText([
+        '2026-01-05T09:59:59.000Z INFO GET /users/7',
+        `${prefix}TypeError: Cannot read properties of undefined (reading 'id')`,
+        '    at getUser (/app/src/users.js:10:5)',
+        '    at async handle (/app/src/router.js:40:5)',
+      ]);
+      expect(error, prefix).toMatchObject({
+        type: 'TypeError',
+        message: "Cannot read properties of undefined (reading 'id')",
+      });
+      expect(error?.frames?.map((frame) => frame.function)).toEqual(['getUser', 'handle']);
+    }
+    // A collector that stamps every line (docker logs --timestamps) stamps the frames too.
+    const stamped = parseErrorText([
+      '2026-01-05T10:00:00.000000001Z Error: pool closed',
+      '2026-01-05T10:00:00.000000002Z     at Pool.connect (/app/src/db.js:3:9)',
+    ]);
+    expect(stamped?.frames?.map((frame) => frame.function)).toEqual(['Pool.connect']);
+  });
+
+  it('should take a prefixed header only with frames, and a bare one first', () => {
+    // Without frames it is a logged line like any other, often a wrapper: the offline rules read the log.
+    expect(parseErrorText(['2026-01-05T10:00:00Z ERROR RequestError: request failed'])).toBeUndefined();
+    const error = parseErrorText([
+      '2026-01-05T10:00:00Z WARN DeprecationWarning: Buffer() is deprecated',
+      '    at showFlaggedDeprecation (node:buffer:1:1)',
+      'RangeError: Invalid time value',
+      '    at schedule (/app/src/reminders.js:8:3)',
+    ]);
+    expect(error).toMatchObject({ type: 'RangeError', message: 'Invalid time value' });
+  });
+
   it('should find nothing in ordinary lines', () => {
     expect(parseErrorText(['INFO started', 'GET /health 200 3ms'])).toBeUndefined();
   });

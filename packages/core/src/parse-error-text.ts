@@ -1,11 +1,13 @@
 import { parseStackLine } from './parse-stack.js';
+import { stripLogPrefix, stripTimestamp } from './strip-log-prefix.js';
 import type { ErrorInfo, StackFrame } from './types.js';
 
 // "TypeError: msg", "java.lang.IllegalStateException: msg", "Uncaught Error", "psycopg2.errors.UniqueViolation: …"
 // "error: …" in lower case is how node-postgres and Go print errors.
 const HEADER =
   /^\s*(?:Uncaught |Exception in thread "[^"]*" )?((?:[A-Za-z_$][\w$.]*)?(?:Error|Exception|Violation|Fault|Failure|Warning|Interrupt|Exit)|error(?=: ))(?::\s?(.*))?$/;
-const CAUSE = /^\s*(?:Caused by:\s*|\[cause\]:\s*)(.*)$/;
+// pino's serializer joins a cause's stack with "caused by:", in lower case.
+const CAUSE = /^\s*(?:[Cc]aused by:\s*|\[cause\]:\s*)(.*)$/;
 const GO_PANIC = /^panic: (.*)$/;
 const GO_FUNCTION = /^([\w./*()%-]+?)(?:\.\.\.)?\((?:[^()]*)\)$/;
 const GO_LOCATION = /^\s+(\/\S+\.go|[A-Za-z]:\\\S+\.go):(\d+)(?: \+0x[0-9a-f]+)?$/;
@@ -29,7 +31,33 @@ export function parseErrorText(lines: readonly string[]): ErrorInfo | undefined 
     const header = HEADER.exec(lines[index]!);
     if (header) return parseThrowable(lines, index, header[1]!, header[2] ?? '');
   }
+  // Else a stack whose header follows a logger's timestamp and level ("2026-01-05T10:00:00.000Z ERROR
+  // TypeError: …"; its frame lines may carry the same prefix). With frames only: a logged line that
+  // merely reads like a header is often a generic wrapper ("ERROR RequestError: request failed"), and
+  // the offline rules find the cause in the lines after it.
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!;
+    const header = prefixedHeader(line);
+    if (!header) continue;
+    const error = parseThrowable(lines, index, header[1]!, header[2] ?? '', 0, true);
+    if (error.frames) return error;
+  }
   return undefined;
+}
+
+// What every header holds: most log lines do not, and are not stripped for nothing.
+const HEADER_WORD = /Error|Exception|Violation|Fault|Failure|Warning|Interrupt|Exit|error: /;
+
+// After the timestamp alone first: the level word a logger writes can be the exception's own type.
+function prefixedHeader(line: string): RegExpExecArray | null {
+  if (!HEADER_WORD.test(line)) return null;
+  const afterTimestamp = stripTimestamp(line);
+  if (afterTimestamp !== line) {
+    const header = HEADER.exec(afterTimestamp);
+    if (header) return header;
+  }
+  const afterLevel = stripLogPrefix(line);
+  return afterLevel !== line && afterLevel !== afterTimestamp ? HEADER.exec(afterLevel) : null;
 }
 
 /** V8 and Java: header, frames, then optional cause sections. */
@@ -39,6 +67,7 @@ function parseThrowable(
   type: string,
   message: string,
   depth = 0,
+  prefixed = false,
 ): ErrorInfo {
   const frames: StackFrame[] = [];
   let index = start + 1;
@@ -48,10 +77,12 @@ function parseThrowable(
     if (cause && depth < 5) {
       const header = HEADER.exec(cause[1]!);
       const error: ErrorInfo = { type, message, frames: nonEmpty(frames) };
-      if (header) error.cause = parseThrowable(lines, index, header[1]!, header[2] ?? '', depth + 1);
+      if (header) {
+        error.cause = parseThrowable(lines, index, header[1]!, header[2] ?? '', depth + 1, prefixed);
+      }
       return error;
     }
-    const frame = parseStackLine(line);
+    const frame = parseStackLine(line) ?? (prefixed ? parseStackLine(stripLogPrefix(line)) : undefined);
     if (frame) frames.push(frame);
     else if (!SKIPPABLE.test(line) && frames.length > 0) break;
   }

@@ -15,9 +15,9 @@ describe('parseStackLine', () => {
       file: '/app/src/index.js',
       line: 3,
     });
-    expect(parseStackLine('    at async Promise.all (index 0)')).toMatchObject({
+    expect(parseStackLine('    at async Promise.all (index 0)')).toEqual({
       function: 'Promise.all',
-      inApp: true,
+      inApp: false,
     });
     expect(parseStackLine('    at new Pool (file:///app/node_modules/pg-pool/index.js:45:11)')).toMatchObject(
       {
@@ -52,6 +52,38 @@ describe('parseStackLine', () => {
       function: 'java.net.Socket.connect',
       inApp: false,
     });
+  });
+
+  it("should read a promise combinator's element index as no file and no code of the application", () => {
+    // V8 prints which element of Promise.all failed where a file would be: keyed, it made one issue per
+    // array index.
+    for (const combinator of ['Promise.all', 'Promise.allSettled', 'Promise.any']) {
+      expect(parseStackLine(`    at async ${combinator} (index 3)`)).toEqual({
+        function: combinator,
+        inApp: false,
+      });
+    }
+  });
+
+  it("should mark frames of the JVM's common libraries as not in-app", () => {
+    for (const frame of [
+      '\tat org.postgresql.core.v3.QueryExecutorImpl.execute(QueryExecutorImpl.java:371)',
+      '\tat com.zaxxer.hikari.pool.ProxyPreparedStatement.executeQuery(ProxyPreparedStatement.java:52)',
+      '\tat org.hibernate.engine.jdbc.spi.SqlExceptionHelper.convert(SqlExceptionHelper.java:113)',
+      '\tat kotlinx.coroutines.DispatchedTask.run(DispatchedTask.kt:108)',
+      '\tat io.netty.channel.nio.NioEventLoop.run(NioEventLoop.java:569)',
+      '\tat com.fasterxml.jackson.databind.ObjectMapper.readValue(ObjectMapper.java:3629)',
+      '\tat reactor.core.publisher.Mono.block(Mono.java:1710)',
+      '\tat okhttp3.internal.connection.RealCall.execute(RealCall.kt:154)',
+      '\tat ch.qos.logback.classic.Logger.error(Logger.java:538)',
+    ]) {
+      expect(parseStackLine(frame)?.inApp, frame).toBe(false);
+    }
+    // The application's own packages, also one that only starts like a library's (reactorx is not reactor).
+    expect(
+      parseStackLine('\tat com.acme.billing.InvoiceRepository.find(InvoiceRepository.java:88)')?.inApp,
+    ).toBe(true);
+    expect(parseStackLine('\tat reactorx.Billing.run(Billing.java:1)')?.inApp).toBe(true);
   });
 
   it('should return undefined for ordinary lines', () => {

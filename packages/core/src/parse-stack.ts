@@ -7,6 +7,22 @@ const PYTHON_FRAME = /^\s*File "([^"]+)", line (\d+)(?:, in (.+))?$/;
 const JAVA_FRAME =
   /^\s*at (?:[\w.$-]+(?:@[\w.-]+)?\/)?([\w$.<>]+)\.([\w$<>]+)\(((?:[\w$-]+\.(?:java|kt|scala|groovy|clj))|Native Method|Unknown Source)(?::(\d+))?\)$/;
 
+// Packages of the JVM's runtime and of common libraries (drivers, pools, ORMs, web and RPC frameworks,
+// serializers, loggers): not the application's code, so their frames key an issue only when no frame is.
+const JAVA_LIBRARY_PACKAGES = `java javax jakarta jdk sun com.sun kotlin kotlinx scala groovy clojure
+  org.springframework org.apache org.hibernate org.postgresql org.mariadb org.h2 org.jooq org.flywaydb
+  org.liquibase liquibase org.eclipse org.glassfish org.jboss org.slf4j ch.qos org.junit org.mockito
+  org.reactivestreams reactor io.reactivex io.netty io.grpc io.micrometer io.opentelemetry io.micronaut
+  io.quarkus io.vertx io.undertow io.lettuce io.github.resilience4j com.zaxxer com.mysql
+  com.microsoft.sqlserver oracle.jdbc com.fasterxml com.google com.amazonaws software.amazon com.mongodb
+  org.mongodb redis.clients okhttp3 okio retrofit2 feign net.bytebuddy org.aspectj com.github.benmanes
+  com.datastax org.elasticsearch co.elastic org.quartz com.rabbitmq org.thymeleaf freemarker`.split(/\s+/);
+const JAVA_LIBRARY = new RegExp(
+  `^(?:${JAVA_LIBRARY_PACKAGES.map((name) => name.replaceAll('.', '\\.')).join('|')})\\.`,
+);
+// V8 names a promise combinator's element by its index ("at async Promise.all (index 3)"): not a file.
+const COMBINATOR_INDEX = /^index \d+$/;
+
 /** True for the application's own code: not dependencies and not the runtime's internals. */
 export function isInAppFile(file: string | undefined): boolean {
   if (!file) return false;
@@ -28,7 +44,7 @@ export function parseStackLine(line: string): StackFrame | undefined {
       function: `${owner}.${method}`,
       file,
       line: lineNo ? Number(lineNo) : undefined,
-      inApp: !/^(java|javax|jdk|sun|com\.sun|org\.springframework|org\.apache)\./.test(owner ?? ''),
+      inApp: !JAVA_LIBRARY.test(owner ?? ''),
     };
   }
   const python = PYTHON_FRAME.exec(line);
@@ -47,6 +63,7 @@ export function parseStackLine(line: string): StackFrame | undefined {
   if (!v8) return undefined;
   const [, fn, rawFile, lineNo, column] = v8;
   const file = rawFile?.replace(/^file:\/\//, '');
+  if (file && COMBINATOR_INDEX.test(file)) return { function: fn, inApp: false };
   return {
     function: fn && fn !== '<anonymous>' ? fn : undefined,
     file,

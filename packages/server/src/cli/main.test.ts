@@ -351,14 +351,19 @@ describe('triage redact', () => {
 describe('triage fingerprint', () => {
   it('should print the same key for variants of one incident, and its title', async () => {
     const a = await run(['fingerprint'], { stdin: 'ERROR: connect ECONNREFUSED 10.0.0.7:5432 after 1532ms' });
-    const b = await run(['fingerprint'], { stdin: 'ERROR: connect ECONNREFUSED 10.0.0.9:6432 after 20ms' });
+    const b = await run(['fingerprint'], { stdin: 'ERROR: connect ECONNREFUSED 10.0.0.9:5432 after 20ms' });
+    // Another service's port is another cause.
+    const redis = await run(['fingerprint'], {
+      stdin: 'ERROR: connect ECONNREFUSED 10.0.0.9:6379 after 20ms',
+    });
     expect(a.code).toBe(0);
     const parsed = JSON.parse(a.stdout);
     expect(parsed).toEqual({
       fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/),
-      title: 'connect ECONNREFUSED <ip> after <duration>',
+      title: 'connect ECONNREFUSED <ip>:5432 after <duration>',
     });
     expect(JSON.parse(b.stdout).fingerprint).toBe(parsed.fingerprint);
+    expect(JSON.parse(redis.stdout).fingerprint).not.toBe(parsed.fingerprint);
   });
 
   it('should do one per line with --jsonl', async () => {

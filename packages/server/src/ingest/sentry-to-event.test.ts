@@ -164,6 +164,86 @@ describe('sentryEventToTriage', () => {
     );
   });
 
+  it("should expand a message event's {{ default }} to its message grouping, not its breadcrumbs'", () => {
+    const failedRequest = {
+      breadcrumbs: [{ category: 'http', level: 'error', message: 'GET /api/cart 500' }],
+    };
+    const withDefault = (message: string) =>
+      convert({
+        ...failedRequest,
+        level: 'warning',
+        logentry: { message },
+        fingerprint: ['{{ default }}', 'web'],
+      });
+    expect(withDefault('Cart total mismatch').fingerprint).toEqual(['Cart total mismatch', 'web']);
+    const keyOf = (payload: object) => fingerprintEvent(normalizeEvent(payload)).fingerprint;
+    expect(keyOf(withDefault('Cart total mismatch'))).not.toBe(keyOf(withDefault('Coupon expired')));
+    // An error event's {{ default }} is core's computed key, expanded when it is fingerprinted.
+    expect(convert(pythonEvent).fingerprint?.[0]).toBe('{{ default }}');
+  });
+
+  it('should fill in the fingerprint variables the Triage event does not keep, core the others', () => {
+    const payload = {
+      platform: 'python',
+      level: 'fatal',
+      transaction: '/checkout',
+      exception: {
+        values: [
+          {
+            type: 'ValueError',
+            value: 'cart 7 is invalid',
+            stacktrace: {
+              frames: [
+                { function: 'dispatch', module: 'flask.app', filename: 'flask/app.py', in_app: false },
+                { function: 'total', module: 'shop.cart', filename: 'shop/cart.py', in_app: true },
+                {
+                  function: 'deepcopy',
+                  module: 'copy',
+                  filename: 'copy.py',
+                  in_app: false,
+                  package: '/usr/lib/libpython3.11.so',
+                },
+              ],
+            },
+          },
+        ],
+      },
+      fingerprint: [
+        '{{ module }}',
+        '{{ package }}',
+        '{{ level }}',
+        '{{ transaction }}',
+        '{{ function }}',
+        '{{ type }}',
+      ],
+    };
+    expect(convert(payload).fingerprint).toEqual([
+      'shop.cart',
+      '{{ package }}',
+      'fatal',
+      '{{ transaction }}',
+      '{{ function }}',
+      '{{ type }}',
+    ]);
+    // A native frame's package is its binary's path: its file name is taken.
+    const native = {
+      message: 'render stalled',
+      stacktrace: {
+        frames: [{ function: 'draw', package: '/Applications/Shop.app/Contents/MacOS/Shop', in_app: true }],
+      },
+      fingerprint: ['{{ stack.package }}'],
+    };
+    expect(convert(native).fingerprint).toEqual(['Shop']);
+    expect(fingerprintEvent(normalizeEvent(convert(payload))).components).toEqual([
+      'shop.cart',
+      '<no-package>',
+      'fatal',
+      '/checkout',
+      'total',
+      'ValueError',
+    ]);
+  });
+
   it("should read what raven clients sent: the interfaces' old names, a top-level stack and Python's numeric levels", () => {
     const raven = convert({
       message: 'payment gateway slow',

@@ -7,7 +7,7 @@ import { levelFromSentry } from './sentry-level.js';
 import { messageOf, messageTemplateOf } from './sentry-message.js';
 import { requestFromSentry, userFromSentry } from './sentry-request.js';
 import { tagsFromSentry } from './sentry-tags.js';
-import { asText, toMillis } from './sentry-values.js';
+import { asRecord, asText, toMillis, valuesOf } from './sentry-values.js';
 
 /** An event in the input shape `normalizeEvent` accepts: TriageEvent fields, all but `log` optional. */
 export type SentryEventInput = Partial<Omit<TriageEvent, 'log'>> & { log: LogEntry[] };
@@ -98,8 +98,56 @@ export function sentryEventToTriage(
     ),
     release: asText(event.release),
     environment: asText(event.environment),
-    fingerprint: fingerprintOf(event.fingerprint) ?? (error ? undefined : messageFingerprint(event, frames)),
+    fingerprint: fingerprintWith(event, error ? undefined : messageFingerprint(event, frames)),
   };
+}
+
+const VARIABLE = /^\{\{\s*(\S+?)\s*\}\}$/;
+
+/**
+ * The SDK's fingerprint with the variables filled in that need what the Triage event does not keep:
+ * `{{ default }}` of a message event is its message grouping (the computed key of its log would be
+ * its breadcrumbs'), `{{ module }}` and `{{ package }}` are the crash frame's, `{{ level }}` the
+ * level as sent (`warning`, `fatal`). The others are filled in by core's fingerprintEvent. Without
+ * an SDK fingerprint, a message event's is its message grouping.
+ */
+function fingerprintWith(
+  event: Record<string, unknown>,
+  messageKey: string[] | undefined,
+): string[] | undefined {
+  const parts = fingerprintOf(event.fingerprint);
+  if (!parts) return messageKey;
+  return parts
+    .flatMap((part) => {
+      const name = VARIABLE.exec(part)?.[1];
+      if (name === 'default') return messageKey ?? [part];
+      if (name === 'level') return [asText(event.level) ?? part];
+      if (name === 'module' || name === 'stack.module') return [asText(crashFrameOf(event)?.module) ?? part];
+      if (name === 'package' || name === 'stack.package') {
+        // A package is a binary's path (native SDKs): its file name, as Sentry takes it.
+        return [asText(crashFrameOf(event)?.package)?.split(/[\\/]/).pop() || part];
+      }
+      return [part];
+    })
+    .slice(0, MAX_FINGERPRINT);
+}
+
+/**
+ * The raw frame Sentry fills `{{ module }}` from: the innermost in-app frame of the raised exception
+ * (the last of `exception.values`), else its innermost frame; for a message, of its stack trace.
+ */
+function crashFrameOf(event: Record<string, unknown>): Record<string, unknown> | undefined {
+  const raised = asRecord(valuesOf(event.exception).at(-1));
+  const stacktrace = raised
+    ? stacktraceOf(raised, event.threads)
+    : (event.stacktrace ?? stacktraceOf(undefined, event.threads));
+  const frames = asRecord(stacktrace)?.frames;
+  if (!Array.isArray(frames)) return undefined;
+  const innermostFirst = frames
+    .map(asRecord)
+    .filter((frame) => frame !== undefined)
+    .reverse();
+  return innermostFirst.find((frame) => frame.in_app === true) ?? innermostFirst[0];
 }
 
 /** The interfaces' old names (raven clients sent `sentry.interfaces.Exception`…), where the new ones are absent. */
