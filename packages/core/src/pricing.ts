@@ -17,6 +17,14 @@ export const MODEL_PRICES: Record<string, ModelPrice> = {
   'openai:gpt-4.1-mini': { input: 0.4, output: 1.6 },
   'openai:gpt-4o': { input: 2.5, output: 10 },
   'openai:gpt-4.1': { input: 2, output: 8 },
+  // Reasoning models, as copies of OpenAI's pricing page (March 2026) and Requesty's of Groq's give
+  // them: not checked on the providers' own pages, which cannot be reached from here.
+  'openai:o4-mini': { input: 1.1, output: 4.4 },
+  'openai:o3': { input: 2, output: 8 },
+  'openai:gpt-5': { input: 1.25, output: 10 },
+  'openai:gpt-5-mini': { input: 0.25, output: 2 },
+  'openai:gpt-5-nano': { input: 0.05, output: 0.4 },
+  'groq:openai/gpt-oss-20b': { input: 0.1, output: 0.5 },
   'anthropic:claude-haiku-4-5': { input: 1, output: 5 },
   'anthropic:claude-sonnet-4-5': { input: 3, output: 15 },
   'anthropic:claude-3-5-haiku-latest': { input: 0.8, output: 4 },

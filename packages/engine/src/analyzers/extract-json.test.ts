@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractJson } from './extract-json.js';
+import { extractJson, MAX_EXTRACT_CHARS } from './extract-json.js';
 
 const analysisLike = (value: unknown) =>
   typeof value === 'object' && value !== null && 'title' in value && !('draft' in value);
@@ -15,6 +15,12 @@ describe('extractJson', () => {
   it('should look at the first 64 KiB only', () => {
     expect(extractJson(`${' '.repeat(70 * 1024)}{"title": "x"}`)).toBeUndefined();
     expect(extractJson(`${' '.repeat(1024)}{"title": "x"}`)).toEqual({ title: 'x' });
+  });
+
+  it('should find the answer after thinking longer than the window it looks through', () => {
+    const thinking = `<think>${'the pool {size} is full; '.repeat(3_000)}</think>`;
+    expect(thinking.length).toBeGreaterThan(MAX_EXTRACT_CHARS);
+    expect(extractJson(`${thinking}\n{"title": "Pool"}`, analysisLike)).toEqual({ title: 'Pool' });
   });
 
   it("should skip a reasoning model's <think> block, braces and all", () => {

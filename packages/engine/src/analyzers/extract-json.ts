@@ -1,6 +1,6 @@
 /**
- * The most characters of an answer that are looked through. An answer within the 2,000-token cap is
- * a few KiB; a runaway one (JSON mode's endless whitespace) can be far longer, and is no analysis.
+ * The most characters of an answer, its thinking left out, that are looked through. An analysis is a
+ * few KiB; a runaway answer (JSON mode's endless whitespace) can be far longer, and is no analysis.
  */
 export const MAX_EXTRACT_CHARS = 64 * 1024;
 
@@ -19,8 +19,11 @@ const FENCE = '```';
  * before a long run of whitespace (40,000 spaces took 383 ms, 150 KB stalled the event loop 3.5 s).
  */
 export function extractJson(text: string, accept: (value: unknown) => boolean = () => true): unknown {
-  let body = text.length > MAX_EXTRACT_CHARS ? text.slice(0, MAX_EXTRACT_CHARS) : text;
-  body = withoutThinking(body).trim();
+  // Thinking first: a reasoning model's `<think>` text can be longer than the window (a 25,000-token
+  // cap allows about 100 KB of it), and cut before it was taken out, the answer after it was lost.
+  let body = withoutThinking(text);
+  if (body.length > MAX_EXTRACT_CHARS) body = body.slice(0, MAX_EXTRACT_CHARS);
+  body = body.trim();
   let firstParsed: { value: unknown } | undefined;
   const tried = new Set<string>();
   const attempt = (candidate: string | undefined): { value: unknown } | undefined => {

@@ -1,6 +1,12 @@
 import { costOf, normalizeEvent, UNPRICED_MODEL_PRICE, UNSUPPORTED_CONFIDENCE_CAP } from '@triage/core';
-import { describe, expect, it } from 'vitest';
-import type { LlmConfig } from '../config/llm-config.js';
+import { describe, expect, it, vi } from 'vitest';
+import { analyzerFromSettings } from '../config/analyzer-from-settings.js';
+import { readEngineSettings } from '../config/engine-settings.js';
+import {
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  type LlmConfig,
+  REASONING_MAX_OUTPUT_TOKENS,
+} from '../config/llm-config.js';
 import { createEngine } from '../pipeline/engine.js';
 import {
   type FakeLlmServer,
@@ -10,12 +16,12 @@ import {
 } from '../test/fake-llm-server.js';
 import { createMemoryNotifier } from '../test/memory-notifier.js';
 import { until } from '../test/until.js';
-import { useFakeLlmServer } from '../test/use-fake-llm-server.js';
+import { holdAnswers, useFakeLlmServer } from '../test/use-fake-llm-server.js';
 import { buildPrompt } from './build-prompt.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { loadTokenCounter } from './count-tokens.js';
 import { createFallbackAnalyzer } from './fallback-analyzer.js';
-import { createLlmAnalyzer, MAX_ANSWER_TOKENS, USAGE_ESTIMATED_NOTE, unpricedNote } from './llm-analyzer.js';
+import { createLlmAnalyzer, ranOutOfTokensNote, USAGE_ESTIMATED_NOTE, unpricedNote } from './llm-analyzer.js';
 import { SpendLedger } from './spend-ledger.js';
 
 const llm = useFakeLlmServer(() => ({
@@ -142,8 +148,16 @@ describe('the answer cap', () => {
     'should be sent on the wire to %s (Anthropic asked for 64,000, the others for no cap)',
     async (_name, config, capOf) => {
       await createLlmAnalyzer({ config, maxRetries: 0 }).analyze(event());
-      expect(MAX_ANSWER_TOKENS).toBe(2_000);
-      expect(capOf(llm.requests[0]!.body)).toBe(MAX_ANSWER_TOKENS);
+      expect(DEFAULT_MAX_OUTPUT_TOKENS).toBe(2_000);
+      expect(capOf(llm.requests[0]!.body)).toBe(DEFAULT_MAX_OUTPUT_TOKENS);
+    },
+  );
+
+  it.each(configs)(
+    'should be the one configured for %s (TRIAGE_LLM_MAX_OUTPUT_TOKENS)',
+    async (_name, config, capOf) => {
+      await createLlmAnalyzer({ config, maxOutputTokens: 8_000, maxRetries: 0 }).analyze(event());
+      expect(capOf(llm.requests[0]!.body)).toBe(8_000);
     },
   );
 
@@ -194,6 +208,227 @@ describe('the answer cap', () => {
     );
     // $1/M in, $5/M out.
     expect(analyzer.estimateCostUsd?.()).toBeCloseTo(0.0115, 12);
+  });
+});
+
+describe('a reasoning model', () => {
+  const openai = (model: string) => (): LlmConfig => ({
+    provider: 'openai',
+    model,
+    apiKey: 'sk-o',
+    baseURL: llm.url,
+  });
+  const groq = (model: string) => (): LlmConfig => ({
+    provider: 'groq',
+    model,
+    apiKey: 'gsk_1',
+    baseURL: llm.groqUrl,
+  });
+
+  // Its cap (`max_completion_tokens`) covers its hidden reasoning too: at 2,000 tokens and its default
+  // effort (medium), o4-mini could answer with nothing.
+  it.each([
+    ['o4-mini', 'low', REASONING_MAX_OUTPUT_TOKENS],
+    ['gpt-5-mini', 'low', REASONING_MAX_OUTPUT_TOKENS],
+    ['gpt-4o-mini', undefined, undefined],
+  ])(
+    'should be asked of OpenAI for low effort and room to reason (%s)',
+    async (model, effort, completionCap) => {
+      await createLlmAnalyzer({ config: openai(model), maxRetries: 0 }).analyze(event());
+      const { body } = llm.requests[0]!;
+      expect(body.reasoning_effort).toBe(effort);
+      expect(body.max_completion_tokens).toBe(completionCap);
+      expect(body.max_tokens).toBe(completionCap ? undefined : DEFAULT_MAX_OUTPUT_TOKENS);
+      expect(body.temperature).toBe(completionCap ? undefined : 0);
+    },
+  );
+
+  it.each([
+    ['openai/gpt-oss-120b', 'low', REASONING_MAX_OUTPUT_TOKENS],
+    // Groq takes only none or default for qwen3: it reasons, at its default.
+    ['qwen/qwen3-32b', undefined, REASONING_MAX_OUTPUT_TOKENS],
+    ['meta-llama/llama-4-scout-17b-16e-instruct', undefined, DEFAULT_MAX_OUTPUT_TOKENS],
+  ])(
+    'should be asked of Groq for the lowest effort it takes, and room to reason (%s)',
+    async (model, effort, cap) => {
+      await createLlmAnalyzer({ config: groq(model), maxRetries: 0 }).analyze(event());
+      const { body } = llm.requests[0]!;
+      expect(body.reasoning_effort).toBe(effort);
+      expect(body.max_tokens).toBe(cap);
+    },
+  );
+
+  it.each([
+    ['deepseek-r1-distill-qwen-32b', REASONING_MAX_OUTPUT_TOKENS],
+    ['Qwen/QwQ-32B', REASONING_MAX_OUTPUT_TOKENS],
+    ['qwen2.5-7b', DEFAULT_MAX_OUTPUT_TOKENS],
+  ])(
+    'should be given room to reason on an OpenAI-compatible server, with no effort it may refuse (%s)',
+    async (model, cap) => {
+      await createLlmAnalyzer({
+        config: () => ({ provider: 'openai-compatible', model, apiKey: 'k', baseURL: llm.url }),
+        maxRetries: 0,
+      }).analyze(event());
+      const { body } = llm.requests[0]!;
+      expect(body.max_tokens).toBe(cap);
+      expect(body).not.toHaveProperty('reasoning_effort');
+    },
+  );
+
+  it('should take the configured cap over its own default', async () => {
+    await createLlmAnalyzer({ config: openai('o4-mini'), maxOutputTokens: 6_000, maxRetries: 0 }).analyze(
+      event(),
+    );
+    expect(llm.requests[0]!.body).toMatchObject({ max_completion_tokens: 6_000, reasoning_effort: 'low' });
+  });
+
+  // The AI SDK's OpenAI client dropped it, with a warning on stderr at every analysis.
+  it('should not be sent a temperature it takes none of (a warning at every call)', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      await createLlmAnalyzer({ config: openai('o4-mini'), maxRetries: 0 }).analyze(event());
+      expect(warn.mock.calls.flat().join('\n')).not.toMatch(/temperature/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('should be booked at the cap it is asked for (what a budget holds while it runs)', () => {
+    // A reasoning model the price table does not list: booked at the dear price, at its cap.
+    const config = openai('o1');
+    const at = (tokensOut: number) =>
+      (1_500 * UNPRICED_MODEL_PRICE.input + tokensOut * UNPRICED_MODEL_PRICE.output) / 1e6;
+    expect(
+      createLlmAnalyzer({ config, unpricedModelPrice: UNPRICED_MODEL_PRICE }).estimateCostUsd?.(),
+    ).toBeCloseTo(at(REASONING_MAX_OUTPUT_TOKENS), 12);
+    expect(
+      createLlmAnalyzer({
+        config,
+        maxOutputTokens: 4_000,
+        unpricedModelPrice: UNPRICED_MODEL_PRICE,
+      }).estimateCostUsd?.(),
+    ).toBeCloseTo(at(4_000), 12);
+  });
+});
+
+describe('TRIAGE_LLM_MAX_OUTPUT_TOKENS', () => {
+  it('should be the cap asked for, and the one a call is booked at while it runs', async () => {
+    const env = {
+      TRIAGE_LLM_PROVIDER: 'openai',
+      TRIAGE_LLM_MODEL: 'gpt-4o-mini',
+      TRIAGE_LLM_API_KEY: 'sk-x',
+      TRIAGE_LLM_BASE_URL: llm.url,
+      TRIAGE_LLM_MAX_OUTPUT_TOKENS: '4000',
+    };
+    const release = holdAnswers(llm);
+    const ledger = new SpendLedger({ dailyUsd: 1 });
+    const analyzer = analyzerFromSettings({ env, settings: readEngineSettings(env), ledger });
+    const analysis = analyzer.analyze(event());
+    expect(await until(() => llm.requests.length === 1)).toBe(true);
+    expect(llm.requests[0]!.body.max_tokens).toBe(4_000);
+    expect(ledger.summary().totalUsd).toBeCloseTo(costOf('openai', 'gpt-4o-mini', 1_500, 4_000)!, 12);
+    release();
+    expect((await analysis).meta.analyzer).toBe('llm');
+  });
+});
+
+describe('an answer cut off by the output cap (finish reason "length")', () => {
+  const o4mini = (): LlmConfig => ({
+    provider: 'openai',
+    model: 'o4-mini',
+    apiKey: 'sk-x',
+    baseURL: llm.url,
+  });
+  const gpt4oMini = (): LlmConfig => ({
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    apiKey: 'sk-x',
+    baseURL: llm.url,
+  });
+  const fallback = (config: () => LlmConfig) => {
+    const failures: unknown[] = [];
+    const ledger = new SpendLedger({ dailyUsd: 1 });
+    const analyzer = createFallbackAnalyzer({
+      llm: () => createLlmAnalyzer({ config, maxRetries: 0 }),
+      ledger,
+      onFailure: (error) => failures.push(error),
+    });
+    return { analyzer, failures, ledger };
+  };
+
+  // It failed with "No output generated.", which said nothing of why.
+  it('should fail at once, saying the reasoning took the tokens and what to raise, when the answer is empty', async () => {
+    llm.reply(() => ({
+      content: '',
+      finishReason: 'length',
+      usage: {
+        prompt_tokens: 1_400,
+        completion_tokens: 25_000,
+        completion_tokens_details: { reasoning_tokens: 25_000 },
+      },
+    }));
+    const { analyzer, failures } = fallback(o4mini);
+    const result = await analyzer.analyze(event());
+    const said = ranOutOfTokensNote(REASONING_MAX_OUTPUT_TOKENS, 25_000);
+    expect(said).toBe(
+      'the model used its 25,000 output tokens before finishing its answer, 25,000 of them reasoning: raise TRIAGE_LLM_MAX_OUTPUT_TOKENS',
+    );
+    expect(llm.requests).toHaveLength(1);
+    expect(result.meta.analyzer).toBe('offline');
+    expect(result.meta.notes[0]).toBe(`LLM analysis failed (${said}): offline rules answered`);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ name: 'LlmCallError', message: said });
+  });
+
+  // It was asked once more (a second call, cut off again and paid for again), then failed validation.
+  it('should fail at once at what the cut-off answer cost, not ask again', async () => {
+    llm.reply(() => ({
+      content: '{"title": "Database connection pool exhausted", "summary": "All connections of the',
+      finishReason: 'length',
+      usage: { prompt_tokens: 1_400, completion_tokens: 2_000 },
+    }));
+    const { analyzer, failures, ledger } = fallback(gpt4oMini);
+    const result = await analyzer.analyze(event());
+    expect(llm.requests).toHaveLength(1);
+    expect(result.meta.notes[0]).toBe(
+      `LLM analysis failed (${ranOutOfTokensNote(DEFAULT_MAX_OUTPUT_TOKENS)}): offline rules answered`,
+    );
+    expect(failures).toHaveLength(1);
+    expect(ledger.summary().totalUsd).toBeCloseTo(costOf('openai', 'gpt-4o-mini', 1_400, 2_000)!, 12);
+  });
+
+  it.each<[string, () => LlmConfig]>([
+    [
+      'anthropic',
+      () => ({
+        provider: 'anthropic',
+        model: 'claude-haiku-4-5',
+        apiKey: 'sk-ant-x',
+        baseURL: llm.anthropicUrl,
+      }),
+    ],
+    ['ollama', () => ({ provider: 'ollama', model: 'llama3.1', baseURL: llm.ollamaUrl })],
+  ])('should be told the same way by %s', async (_name, config) => {
+    llm.reply(() => ({ content: '{"title": "Database connection pool', finishReason: 'length' }));
+    const failure = await createLlmAnalyzer({ config, maxRetries: 0 })
+      .analyze(event())
+      .catch((error: unknown) => error);
+    expect(llm.requests).toHaveLength(1);
+    expect(failure).toMatchObject({
+      name: 'LlmCallError',
+      message: ranOutOfTokensNote(DEFAULT_MAX_OUTPUT_TOKENS),
+    });
+  });
+
+  it('should be taken, with a note, when it holds an analysis all the same', async () => {
+    llm.reply(() => ({
+      content: `${JSON.stringify(fakeAnalysis({ evidence: ['x'] }))}\n\nNote: the pool size is set in`,
+      finishReason: 'length',
+    }));
+    const result = await createLlmAnalyzer({ config: gpt4oMini, maxRetries: 0 }).analyze(event());
+    expect(llm.requests).toHaveLength(1);
+    expect(result.meta.analyzer).toBe('llm');
+    expect(result.meta.notes).toContain(ranOutOfTokensNote(DEFAULT_MAX_OUTPUT_TOKENS));
   });
 });
 

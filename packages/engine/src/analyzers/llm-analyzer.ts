@@ -19,12 +19,13 @@ import {
   generateText,
   jsonSchema,
   type LanguageModel,
+  type LanguageModelUsage,
   NoObjectGeneratedError,
   Output,
   RetryError,
   zodSchema,
 } from 'ai';
-import type { LlmConfig } from '../config/llm-config.js';
+import { type LlmConfig, maxOutputTokensFor, reasoningOf } from '../config/llm-config.js';
 import { InvalidAnalysisError } from '../errors/invalid-analysis-error.js';
 import type { AnalyzeOptions, Analyzer } from '../ports/analyzer.js';
 import { createLanguageModel } from '../providers/create-language-model.js';
@@ -41,6 +42,11 @@ export interface LlmAnalyzerOptions {
   promptVersion?: string;
   /** Budget of the whole prompt, in tokens (default 1,500). */
   maxPromptTokens?: number;
+  /**
+   * The most tokens an answer may take, its reasoning included (TRIAGE_LLM_MAX_OUTPUT_TOKENS); unset,
+   * 2,000, or 25,000 for a model known to reason (see maxOutputTokensFor).
+   */
+  maxOutputTokens?: number;
   context?: Omit<ContextOptions, 'maxTokens' | 'countTokens'>;
   /** For the whole analysis, its repair round and retries included; the write-up's analyses take about 2 s. */
   timeoutMs?: number;
@@ -54,15 +60,6 @@ export interface LlmAnalyzerOptions {
    */
   unpricedModelPrice?: ModelPrice;
 }
-
-/**
- * The most tokens an answer may take, asked of every provider (Ollama in its own `options.num_predict`),
- * and what a call is booked at before it is made (the budgets count calls in flight at their estimate,
- * then at what they cost). Without a cap, Anthropic's
- * client asked for the model's maximum (64,000) and the others for none: a runaway answer (JSON mode's
- * endless whitespace) was billed at up to 64 times the 1,000 tokens the estimate assumed.
- */
-export const MAX_ANSWER_TOKENS = 2_000;
 
 /** The models Groq's structured outputs documentation lists for strict mode (constrained decoding). */
 const GROQ_STRICT_MODELS = /^openai\/gpt-oss-/;
@@ -86,6 +83,7 @@ export function createLlmAnalyzer({
   config,
   promptVersion,
   maxPromptTokens = DEFAULT_MAX_PROMPT_TOKENS,
+  maxOutputTokens,
   context,
   timeoutMs = 20_000,
   maxRetries = 2,
@@ -112,8 +110,10 @@ export function createLlmAnalyzer({
   };
   return {
     name: 'llm',
+    // A call is booked at the cap it asks for: an answer may take all of it, and is billed for it.
     estimateCostUsd() {
-      return priced(config(), maxPromptTokens, MAX_ANSWER_TOKENS).cost;
+      const settings = config();
+      return priced(settings, maxPromptTokens, maxOutputTokensFor(settings, maxOutputTokens)).cost;
     },
     async analyze(event: TriageEvent, options = {}): Promise<AnalysisResult> {
       const settings = config();
@@ -173,6 +173,26 @@ export function createLlmAnalyzer({
       } else spent.tokensOut += usage.outputTokens;
     };
 
+    // The cap is asked of every provider (Ollama in its own `options.num_predict`), and the call was
+    // booked at it (estimateCostUsd).
+    const cap = maxOutputTokensFor(settings, maxOutputTokens);
+    const reasoning = reasoningOf(settings);
+    // Each client reads its own provider's options only; reasoningOf gives an effort to OpenAI's and
+    // Groq's models alone.
+    const effort = reasoning?.effort ? { reasoningEffort: reasoning.effort } : {};
+    /**
+     * An answer the cap cut off (finish reason `length`): taken when it holds an analysis all the same,
+     * with a note; otherwise the analysis fails at once, saying so. Asked again, the model would run
+     * out of the same tokens, paid for again: a reasoning model can spend them all before its answer.
+     */
+    const cutOff = (text: string, usage: LanguageModelUsage | undefined) => {
+      const value = extractJson(text, isAnalysis);
+      const said = ranOutOfTokensNote(cap, usage?.outputTokenDetails?.reasoningTokens);
+      if (!isAnalysis(value)) throw new RanOutOfTokensError(said);
+      notes.push(said);
+      return { text, value };
+    };
+
     // One deadline for the analysis, its repair round included: each call had its own, and an analysis
     // could take twice TRIAGE_LLM_TIMEOUT_MS before the offline rules answered.
     const deadline = AbortSignal.timeout(timeoutMs);
@@ -184,16 +204,19 @@ export function createLlmAnalyzer({
           system: built.system,
           messages,
           output: Output.object({ schema: analysisOutput, name: 'analysis' }),
-          temperature: 0,
-          maxOutputTokens: MAX_ANSWER_TOKENS,
+          // OpenAI's reasoning models take none: its AI SDK client dropped it, warning on stderr at
+          // every call.
+          temperature: settings.provider === 'openai' && reasoning ? undefined : 0,
+          maxOutputTokens: cap,
           // Ollama's chat API reads neither from the top of the request, where its AI SDK provider puts
           // them (as `temperature` and `max_output_tokens`): only from `options`.
           providerOptions: {
-            ollama: { options: { temperature: 0, num_predict: MAX_ANSWER_TOKENS } },
+            ollama: { options: { temperature: 0, num_predict: cap } },
             // Groq's strict mode is for the models its documentation lists; the AI SDK asked for it with
             // every model, the default (llama-4-scout) included. Best-effort elsewhere: every answer
             // is validated here, and asked for once more when it fails.
-            groq: { strictJsonSchema: GROQ_STRICT_MODELS.test(settings.model) },
+            groq: { strictJsonSchema: GROQ_STRICT_MODELS.test(settings.model), ...effort },
+            openai: effort,
           },
           maxRetries,
           abortSignal,
@@ -201,9 +224,11 @@ export function createLlmAnalyzer({
         book(result.usage, messages, result.text);
         // Before the output is read: a refusal's text is no answer (and an empty one throws).
         throwIfRefused(result);
+        // Also before: an answer cut off before it began is empty, and its output throws.
+        if (result.finishReason === 'length') return cutOff(result.text, result.usage);
         return { text: result.text, value: result.output as unknown };
       } catch (error) {
-        if (error instanceof ModelRefusedError) throw error;
+        if (error instanceof ModelRefusedError || error instanceof RanOutOfTokensError) throw error;
         if (abortSignal.aborted) spent.unknown = true;
         // Groq's best-effort structured outputs report an answer that failed their schema check as a 400,
         // the answer in the error: an invalid answer like any other, for extractJson and the repair round.
@@ -215,6 +240,7 @@ export function createLlmAnalyzer({
         if (!NoObjectGeneratedError.isInstance(error)) throw error;
         book(error.usage, messages, error.text ?? '');
         throwIfRefused({ finishReason: error.finishReason, response: error.response });
+        if (error.finishReason === 'length') return cutOff(error.text ?? '', error.usage);
         return { text: error.text ?? '', value: extractJson(error.text ?? '', isAnalysis) };
       }
     };
@@ -288,8 +314,20 @@ export function unpricedNote({ provider, model }: Pick<LlmConfig, 'provider' | '
   return `${provider}:${model} is not in Triage's price table: booked against the budget at $${price.input}/$${price.output} per million tokens in/out`;
 }
 
+/**
+ * Says that an answer ran out of output tokens before it was finished, and what to do about it. With
+ * a reasoning model the answer may be empty: the reasoning took them all.
+ */
+export function ranOutOfTokensNote(cap: number, reasoningTokens?: number): string {
+  const reasoning = reasoningTokens ? `, ${reasoningTokens.toLocaleString('en-US')} of them reasoning` : '';
+  return `the model used its ${cap.toLocaleString('en-US')} output tokens before finishing its answer${reasoning}: raise TRIAGE_LLM_MAX_OUTPUT_TOKENS`;
+}
+
 /** The model declined to answer: asking again would be refused again, and paid for again. */
 class ModelRefusedError extends Error {}
+
+/** The answer ran out of output tokens: asked again, it would run out again, and be paid for again. */
+class RanOutOfTokensError extends Error {}
 
 /**
  * Throws when the provider says the model refused (the AI SDK's `content-filter` finish: OpenAI's

@@ -57,6 +57,7 @@ export function analyzerFromSettings({
             config: () => config,
             fetch,
             timeoutMs: settings.llmTimeoutMs,
+            maxOutputTokens: settings.maxOutputTokens,
             // A budget must hold a model the price table does not know: booked at a dear price, not $0.
             unpricedModelPrice: budgeted ? UNPRICED_MODEL_PRICE : undefined,
             ...promptOptions,

@@ -88,6 +88,26 @@ describe('readEngineSettings', () => {
     );
   });
 
+  it("should take TRIAGE_LLM_MAX_OUTPUT_TOKENS, then llm.maxOutputTokens, unset meaning the model's default", () => {
+    expect(readEngineSettings({}).maxOutputTokens).toBeUndefined();
+    expect(readEngineSettings({ TRIAGE_LLM_MAX_OUTPUT_TOKENS: ' 8000 ' }).maxOutputTokens).toBe(8_000);
+    const path = configFile({ llm: { maxOutputTokens: 16_000 } });
+    expect(readEngineSettings({ TRIAGE_CONFIG: path }).maxOutputTokens).toBe(16_000);
+    expect(
+      readEngineSettings({ TRIAGE_CONFIG: path, TRIAGE_LLM_MAX_OUTPUT_TOKENS: '4000' }).maxOutputTokens,
+    ).toBe(4_000);
+    for (const bad of ['lots', '499', '100001', '2500.5']) {
+      expect(() => readEngineSettings({ TRIAGE_LLM_MAX_OUTPUT_TOKENS: bad })).toThrow(
+        `TRIAGE_LLM_MAX_OUTPUT_TOKENS must be a whole number from 500 to 100000, got "${bad}"`,
+      );
+    }
+    for (const bad of [100, 250_000, 1_000.5]) {
+      expect(() =>
+        readEngineSettings({ TRIAGE_CONFIG: configFile({ llm: { maxOutputTokens: bad } }) }),
+      ).toThrow(/llm\.maxOutputTokens/);
+    }
+  });
+
   it('should refuse a prompt budget smaller than the prompt itself, naming the smallest that works', async () => {
     expect(() => readEngineSettings({ TRIAGE_MAX_PROMPT_TOKENS: '500' })).toThrow(
       'TRIAGE_MAX_PROMPT_TOKENS must be a whole number ≥ 800, got "500"',

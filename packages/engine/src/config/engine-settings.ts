@@ -3,6 +3,7 @@ import { DEFAULT_ROUTING_POLICY, type RoutingPolicy } from '@triage/core';
 import { z } from 'zod';
 import { MIN_PROMPT_TOKENS } from '../analyzers/build-prompt.js';
 import { ConfigError } from '../errors/config-error.js';
+import { MAX_OUTPUT_TOKENS, MIN_OUTPUT_TOKENS } from './llm-config.js';
 import { numberFromEnv } from './number-from-env.js';
 import { checkTimeZone, routingSchema } from './routing-schema.js';
 
@@ -14,6 +15,8 @@ const MAX_TIMER_MS = 2_147_483_647;
 /** Settings of the diagnosis step, from a config file (`TRIAGE_CONFIG`) and the environment (which wins). */
 export interface EngineSettings {
   maxPromptTokens: number;
+  /** The LLM's output cap, reasoning included; unset means the model's default (maxOutputTokensFor). */
+  maxOutputTokens?: number;
   llmTimeoutMs: number;
   dailyBudgetUsd?: number;
   handlerDailyBudgetUsd?: number;
@@ -37,6 +40,7 @@ const fileSchema = z
           .regex(/^[A-Z_][A-Z0-9_]*$/)
           .optional(),
         maxPromptTokens: z.number().int().min(MIN_PROMPT_TOKENS).optional(),
+        maxOutputTokens: z.number().int().min(MIN_OUTPUT_TOKENS).max(MAX_OUTPUT_TOKENS).optional(),
         timeoutMs: z.number().int().min(100).max(MAX_TIMER_MS).optional(),
         cacheTtlMs: z.number().int().min(0).optional(),
       })
@@ -59,6 +63,12 @@ export function readEngineSettings(env: Env = process.env): EngineSettings {
       numberFromEnv(env, 'TRIAGE_MAX_PROMPT_TOKENS', { min: MIN_PROMPT_TOKENS, integer: true }) ??
       llm.maxPromptTokens ??
       1_500,
+    maxOutputTokens:
+      numberFromEnv(env, 'TRIAGE_LLM_MAX_OUTPUT_TOKENS', {
+        min: MIN_OUTPUT_TOKENS,
+        max: MAX_OUTPUT_TOKENS,
+        integer: true,
+      }) ?? llm.maxOutputTokens,
     // A timer's longest wait: a fraction or a longer one made AbortSignal.timeout throw, and every
     // analysis fell back to the offline rules.
     llmTimeoutMs:

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { readLlmConfig } from './llm-config.js';
+import {
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  type LlmProviderName,
+  maxOutputTokensFor,
+  REASONING_MAX_OUTPUT_TOKENS,
+  readLlmConfig,
+  reasoningOf,
+} from './llm-config.js';
 
 describe('readLlmConfig', () => {
   it('should mean offline when nothing is set', () => {
@@ -103,5 +110,57 @@ describe('readLlmConfig', () => {
     expect(() =>
       readLlmConfig({ VLLM_KEY: 'k' }, { ...file, baseURL: 'http://u:hunter2@127.0.0.1:8000/v1' }),
     ).toThrow(/^TRIAGE_CONFIG llm\.baseURL must not hold credentials/);
+  });
+});
+
+describe('reasoningOf', () => {
+  it.each<[LlmProviderName, string, ReturnType<typeof reasoningOf>]>([
+    // Default medium: asked for low.
+    ['openai', 'o4-mini', { effort: 'low' }],
+    ['openai', 'o3', { effort: 'low' }],
+    ['openai', 'o3-mini-2025-01-31', { effort: 'low' }],
+    ['openai', 'gpt-5', { effort: 'low' }],
+    ['openai', 'gpt-5-mini', { effort: 'low' }],
+    ['openai', 'gpt-5-nano-2025-08-07', { effort: 'low' }],
+    // Default none, which low would raise; left at their default; no effort taken at all.
+    ['openai', 'gpt-5.1', {}],
+    ['openai', 'gpt-5.1-chat-latest', {}],
+    ['openai', 'gpt-6', {}],
+    ['openai', 'o1-mini', {}],
+    ['openai', 'gpt-5-chat-latest', undefined],
+    ['openai', 'gpt-4o-mini', undefined],
+    ['openai', 'gpt-4.1', undefined],
+    ['openai', 'omni-moderation-latest', undefined],
+    ['groq', 'openai/gpt-oss-120b', { effort: 'low' }],
+    ['groq', 'openai/gpt-oss-20b', { effort: 'low' }],
+    ['groq', 'qwen/qwen3-32b', {}],
+    ['groq', 'deepseek-r1-distill-llama-70b', {}],
+    ['groq', 'meta-llama/llama-4-scout-17b-16e-instruct', undefined],
+    ['openai-compatible', 'deepseek-ai/DeepSeek-R1-Distill-Qwen-32B', {}],
+    ['openai-compatible', 'deepseek-reasoner', {}],
+    ['openai-compatible', 'Qwen/QwQ-32B', {}],
+    ['openai-compatible', 'Qwen/Qwen3-32B', {}],
+    ['openai-compatible', 'Qwen/Qwen3-235B-A22B-Thinking-2507', {}],
+    ['openai-compatible', 'Qwen/Qwen3-235B-A22B-Instruct-2507', undefined],
+    ['openai-compatible', 'qwen3-coder-30b', undefined],
+    ['openai-compatible', 'qwen2.5-7b', undefined],
+    ['ollama', 'qwen3:8b', {}],
+    ['ollama', 'deepseek-r1:14b', {}],
+    ['ollama', 'gpt-oss:20b', {}],
+    ['ollama', 'llama3.1', undefined],
+    ['anthropic', 'claude-haiku-4-5', undefined],
+  ])('should know %s %s', (provider, model, expected) => {
+    expect(reasoningOf({ provider, model })).toEqual(expected);
+  });
+
+  it('should give a model known to reason room to, unless a cap is configured', () => {
+    expect(maxOutputTokensFor({ provider: 'openai', model: 'gpt-4o-mini' }, undefined)).toBe(
+      DEFAULT_MAX_OUTPUT_TOKENS,
+    );
+    expect(maxOutputTokensFor({ provider: 'openai', model: 'o4-mini' }, undefined)).toBe(
+      REASONING_MAX_OUTPUT_TOKENS,
+    );
+    expect(maxOutputTokensFor({ provider: 'openai', model: 'o4-mini' }, 3_000)).toBe(3_000);
+    expect(maxOutputTokensFor({ provider: 'openai', model: 'gpt-4o-mini' }, 3_000)).toBe(3_000);
   });
 });

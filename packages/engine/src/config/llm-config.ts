@@ -20,6 +20,72 @@ export const DEFAULT_MODELS: Record<LlmProviderName, string | undefined> = {
   'openai-compatible': undefined,
 };
 
+/**
+ * The most tokens an answer may take when nothing is configured (TRIAGE_LLM_MAX_OUTPUT_TOKENS), for a
+ * model that writes its answer straight away: the analysis takes a few hundred. Without a cap,
+ * Anthropic's client asked for the model's maximum (64,000) and the others for none: a runaway answer
+ * (JSON mode's endless whitespace) was billed at up to 64 times the 1,000 tokens the estimate assumed.
+ */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 2_000;
+
+/**
+ * The default for a model known to reason (see reasoningOf), whose cap (OpenAI's
+ * `max_completion_tokens`) covers its hidden reasoning too: at 2,000, o4-mini could spend them all
+ * reasoning and answer with nothing. OpenAI's reasoning guide recommends reserving at least 25,000
+ * tokens for reasoning and outputs to start with; a cap costs only what is generated under it, but the
+ * budgets book each call at it until it answers.
+ */
+export const REASONING_MAX_OUTPUT_TOKENS = 25_000;
+
+/** What TRIAGE_LLM_MAX_OUTPUT_TOKENS takes: under 500 the analysis itself may not fit. */
+export const MIN_OUTPUT_TOKENS = 500;
+export const MAX_OUTPUT_TOKENS = 100_000;
+
+/** The reasoning effort a model is asked for, as its provider's AI SDK client takes it. */
+export type ReasoningEffort = 'low';
+
+/**
+ * Whether the model reasons before it answers, spending output tokens the answer never shows (or
+ * `<think>` text before it), and the effort to ask of it where its provider takes one that is lower
+ * than the model's default; `undefined` for a model not known to reason. Known by name: a model it does
+ * not know keeps the default cap, which TRIAGE_LLM_MAX_OUTPUT_TOKENS raises.
+ */
+export function reasoningOf({
+  provider,
+  model,
+}: Pick<LlmConfig, 'provider' | 'model'>): { effort?: ReasoningEffort } | undefined {
+  if (provider === 'anthropic') return undefined; // Claude thinks only when asked to, and it is not.
+  if (provider === 'openai') {
+    // As the AI SDK's OpenAI client tells them (it then sends `max_completion_tokens`, and no
+    // temperature): the o-series, and GPT-5 and later but gpt-5-chat. The o-series' and GPT-5's default
+    // effort is medium; GPT-5.1's is none, which `low` would raise, and later ones are left at theirs;
+    // o1-mini and o1-preview take no effort at all.
+    if (/^o\d+(-|$)/.test(model)) return /^o1-(mini|preview)/.test(model) ? {} : { effort: 'low' };
+    const gpt = /^gpt-(\d+)(\.\d+)?(-.+)?$/.exec(model);
+    if (!gpt || Number(gpt[1]) < 5) return undefined;
+    if (gpt[1] === '5' && !gpt[2]) return gpt[3]?.startsWith('-chat') ? undefined : { effort: 'low' };
+    return {};
+  }
+  if (provider === 'groq') {
+    // Groq's gpt-oss take low, medium (their default) or high; qwen3 only none or default (on).
+    if (/^openai\/gpt-oss-/.test(model)) return { effort: 'low' };
+    return /^(qwen\/qwen3-|qwen-qwq-|deepseek-r1-)/.test(model) ? {} : undefined;
+  }
+  // A local or compatible server: its reasoning models by their usual names, no effort asked (what a
+  // server does with one it does not know varies, from ignoring it to refusing the request).
+  return /deepseek-r1|deepseek-reasoner|qwq|gpt-oss|qwen3(?![\w.:-]*(instruct|coder))|thinking/i.test(model)
+    ? {}
+    : undefined;
+}
+
+/** The output cap an analysis asks `config`'s model for: the configured one, or its default. */
+export function maxOutputTokensFor(
+  config: Pick<LlmConfig, 'provider' | 'model'>,
+  configured: number | undefined,
+): number {
+  return configured ?? (reasoningOf(config) ? REASONING_MAX_OUTPUT_TOKENS : DEFAULT_MAX_OUTPUT_TOKENS);
+}
+
 const KEY_VARIABLES: Record<LlmProviderName, string | undefined> = {
   groq: 'GROQ_API_KEY',
   openai: 'OPENAI_API_KEY',

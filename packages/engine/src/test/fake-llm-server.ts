@@ -29,7 +29,13 @@ export interface FakeLlmReply {
   body?: unknown;
   /** Wait before answering (for timeout tests). */
   delayMs?: number;
-  usage?: { prompt_tokens: number; completion_tokens: number };
+  usage?: FakeLlmUsage;
+  /**
+   * The answer ran out of output tokens, `content` being what was written before (empty when a
+   * reasoning model spent them all reasoning): OpenAI's `finish_reason: "length"`, Anthropic's
+   * `stop_reason: "max_tokens"`, Ollama's `done_reason: "length"`.
+   */
+  finishReason?: 'length';
   /**
    * The model refuses, with this text. OpenAI (and Groq, compatible servers): `message.refusal`, with
    * `content` null. Anthropic: `stop_reason: "refusal"`, the text as `stop_details.explanation` (null
@@ -37,6 +43,14 @@ export interface FakeLlmReply {
    * Ollama has none: the text is its content.
    */
   refusal?: string;
+}
+
+/** Token usage in OpenAI's shape; `completion_tokens_details` is sent on its wire only. */
+export interface FakeLlmUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  /** The hidden reasoning among the completion tokens (OpenAI's reasoning models). */
+  completion_tokens_details?: { reasoning_tokens: number };
 }
 
 export type FakeLlmResponder = (
@@ -116,7 +130,7 @@ export async function startFakeLlmServer(
         ? { error: { message: `fake error ${status}`, type: 'server_error' } }
         : reply.refusal !== undefined
           ? refusal(wire, body, reply.refusal, reply.content, usage)
-          : answer(wire, body, reply.content ?? '', usage));
+          : answer(wire, body, reply.content ?? '', usage, reply.finishReason));
     response.writeHead(status, { 'content-type': 'application/json', ...reply.headers });
     response.end(JSON.stringify(payload));
   });
@@ -143,7 +157,8 @@ function answer(
   wire: FakeLlmWire,
   body: FakeLlmRequest['body'],
   content: string,
-  usage: { prompt_tokens: number; completion_tokens: number },
+  usage: FakeLlmUsage,
+  finishReason?: 'length',
 ) {
   const model = body.model ?? 'unknown';
   if (wire === 'anthropic') {
@@ -164,7 +179,7 @@ function answer(
       content: viaTool
         ? [{ type: 'tool_use', id: 'toolu_1', name: 'json', input }]
         : [{ type: 'text', text: content }],
-      stop_reason: viaTool ? 'tool_use' : 'end_turn',
+      stop_reason: finishReason === 'length' ? 'max_tokens' : viaTool ? 'tool_use' : 'end_turn',
       stop_sequence: null,
       usage: { input_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens },
     };
@@ -175,12 +190,12 @@ function answer(
       created_at: new Date().toISOString(),
       message: { role: 'assistant', content },
       done: true,
-      done_reason: 'stop',
+      done_reason: finishReason ?? 'stop',
       prompt_eval_count: usage.prompt_tokens,
       eval_count: usage.completion_tokens,
     };
   }
-  return chatCompletion(model, content, usage);
+  return chatCompletion(model, content, usage, finishReason);
 }
 
 function refusal(
@@ -188,7 +203,7 @@ function refusal(
   body: FakeLlmRequest['body'],
   text: string,
   partial: string | undefined,
-  usage: { prompt_tokens: number; completion_tokens: number },
+  usage: FakeLlmUsage,
 ) {
   const model = body.model ?? 'unknown';
   if (wire === 'anthropic') {
@@ -244,17 +259,13 @@ function textOf(content: unknown): string {
   return JSON.stringify(content);
 }
 
-function chatCompletion(
-  model: string,
-  content: string,
-  usage: { prompt_tokens: number; completion_tokens: number },
-) {
+function chatCompletion(model: string, content: string, usage: FakeLlmUsage, finishReason = 'stop') {
   return {
     id: `chatcmpl-${Math.random().toString(36).slice(2)}`,
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model,
-    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finishReason }],
     usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
   };
 }

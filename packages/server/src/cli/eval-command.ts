@@ -41,6 +41,7 @@ export async function evalCommand(args: string[], io: CommandIo): Promise<number
       config: () => config,
       timeoutMs: settings.llmTimeoutMs,
       maxPromptTokens: settings.maxPromptTokens,
+      maxOutputTokens: settings.maxOutputTokens,
     });
     reports.push(await runEval(`${config.provider}/${config.model}`, cases, llm));
   } else {
