@@ -20,6 +20,8 @@ export interface PagerDutyNotifierOptions {
 export interface PagerDutyNotifier extends Notifier {
   /** Resolves the PagerDuty alert of the issue (same `dedup_key`: the fingerprint). */
   resolve(issue: Issue): Promise<void>;
+  /** Acknowledges it: acknowledged in Triage, the incident stopped paging nobody and escalated on. */
+  acknowledge(issue: Issue): Promise<void>;
 }
 
 /** PagerDuty has four severities, named differently from the analysis's. */
@@ -104,6 +106,9 @@ export function createPagerDutyNotifier({
     },
     async resolve(issue: Issue) {
       await enqueue({ routing_key: routingKey, event_action: 'resolve', dedup_key: issue.fingerprint });
+    },
+    async acknowledge(issue: Issue) {
+      await enqueue({ routing_key: routingKey, event_action: 'acknowledge', dedup_key: issue.fingerprint });
     },
   };
 }

@@ -64,7 +64,13 @@ export interface ResolvePayload {
   issue: Issue;
 }
 
-export type OutboxPayload = AlertPayload | DigestPayload | ResolvePayload;
+/** An issue was acknowledged: tell the channel that paged for it (PagerDuty stops escalating). */
+export interface AcknowledgePayload {
+  kind: 'acknowledge';
+  issue: Issue;
+}
+
+export type OutboxPayload = AlertPayload | DigestPayload | ResolvePayload | AcknowledgePayload;
 
 /**
  * Delivers alerts through the outbox kept in the store: an alert is written
@@ -276,6 +282,15 @@ export class AlertDispatcher {
       if ((await store.getIssue(payload.issue.id))?.status !== 'resolved')
         return 'not sent: the issue was no longer resolved when it could be';
       await this.#bounded(notifier.resolve(payload.issue), notifier.name);
+      return undefined;
+    }
+    if (payload.kind === 'acknowledge') {
+      if (!notifier.acknowledge)
+        throw new DeliveryError(`${notifier.name} cannot acknowledge`, { isRetryable: false });
+      // Held back until the issue moved on (resolved, regressed), it would acknowledge what is live again.
+      if ((await store.getIssue(payload.issue.id))?.status !== 'acknowledged')
+        return 'not sent: the issue was no longer acknowledged when it could be';
+      await this.#bounded(notifier.acknowledge(payload.issue), notifier.name);
       return undefined;
     }
     // A page still waiting for its channel when the issue was resolved would open an incident after

@@ -559,6 +559,29 @@ describe('alert delivery through the outbox', () => {
     ).toEqual(['trigger', 'resolve', 'trigger']);
   });
 
+  it('should acknowledge the incident when the issue is acknowledged, and resolve it after', async () => {
+    const pagerduty = track(await startFakePagerDuty());
+    const engine = createEngine({
+      env: {},
+      notifiers: [createPagerDutyNotifier({ routingKey: 'R'.repeat(32), url: pagerduty.url })],
+      delivery: fast,
+    });
+    const report = await engine.process({ input: poolEvent({ priority: 'P0' }) });
+    const { id, fingerprint } = report!.issue;
+    expect(pagerduty.alerts.get(fingerprint)).toBe('triggered');
+    await engine.setStatus(id, { status: 'acknowledged' });
+    // Acknowledged in Triage only, the incident went on escalating to the next person on call.
+    expect(pagerduty.alerts.get(fingerprint)).toBe('acknowledged');
+    // A note alone sends nothing more.
+    await engine.setStatus(id, { note: 'looking at the pool' });
+    await engine.setStatus(id, { status: 'resolved' });
+    expect(pagerduty.alerts.get(fingerprint)).toBe('resolved');
+    expect(
+      pagerduty.requests.map((request) => (request.body as { event_action: string }).event_action),
+    ).toEqual(['trigger', 'acknowledge', 'resolve']);
+    await engine.close();
+  });
+
   it('should leave open the incident of a regression that came before a held-back resolve went out', async () => {
     const pagerduty = track(await startFakePagerDuty());
     const actions = () =>

@@ -584,6 +584,17 @@ export class Engine {
         await this.#dispatcher.idle();
       }
     }
+    if (issue && change.status === 'acknowledged' && issue.status === 'acknowledged') {
+      // Acknowledged in Triage, the incident went on paging and escalating in PagerDuty. Each
+      // acknowledgement is its own (PagerDuty takes one of an acknowledged incident as nothing).
+      const channels = this.#notifiers
+        .filter((notifier) => notifier.acknowledge)
+        .map((notifier) => channelOf(notifier.name));
+      if (channels.length > 0) {
+        await this.#dispatcher.enqueue({ kind: 'acknowledge', issue }, channels, `acknowledged-${now}`);
+        await this.#dispatcher.idle();
+      }
+    }
     return issue;
   }
 

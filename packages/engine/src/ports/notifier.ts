@@ -24,5 +24,7 @@ export interface Notifier {
   sendDigest?(digest: { subject: string; text: string; html: string }): Promise<void>;
   /** Closes what an alert of this issue opened (PagerDuty's incident); rejects when that failed. */
   resolve?(issue: Issue): Promise<void>;
+  /** Says someone is on it (PagerDuty's incident stops escalating); rejects when that failed. */
+  acknowledge?(issue: Issue): Promise<void>;
   shutdown?(): Promise<void>;
 }
