@@ -5,6 +5,7 @@ import { readEngineSettings } from '../config/engine-settings.js';
 import {
   DEFAULT_MAX_OUTPUT_TOKENS,
   type LlmConfig,
+  LOCAL_REASONING_MAX_OUTPUT_TOKENS,
   REASONING_MAX_OUTPUT_TOKENS,
 } from '../config/llm-config.js';
 import { createEngine } from '../pipeline/engine.js';
@@ -259,8 +260,8 @@ describe('a reasoning model', () => {
   );
 
   it.each([
-    ['deepseek-r1-distill-qwen-32b', REASONING_MAX_OUTPUT_TOKENS],
-    ['Qwen/QwQ-32B', REASONING_MAX_OUTPUT_TOKENS],
+    ['deepseek-r1-distill-qwen-32b', LOCAL_REASONING_MAX_OUTPUT_TOKENS],
+    ['Qwen/QwQ-32B', LOCAL_REASONING_MAX_OUTPUT_TOKENS],
     ['qwen2.5-7b', DEFAULT_MAX_OUTPUT_TOKENS],
   ])(
     'should be given room to reason on an OpenAI-compatible server, with no effort it may refuse (%s)',

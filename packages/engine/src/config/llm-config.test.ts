@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_MAX_OUTPUT_TOKENS,
   type LlmProviderName,
+  LOCAL_REASONING_MAX_OUTPUT_TOKENS,
   maxOutputTokensFor,
   REASONING_MAX_OUTPUT_TOKENS,
   readLlmConfig,
@@ -159,6 +160,13 @@ describe('reasoningOf', () => {
     );
     expect(maxOutputTokensFor({ provider: 'openai', model: 'o4-mini' }, undefined)).toBe(
       REASONING_MAX_OUTPUT_TOKENS,
+    );
+    // A server of one's own may have a context of 8k: its reasoning models get less.
+    expect(
+      maxOutputTokensFor({ provider: 'openai-compatible', model: 'deepseek-r1-distill' }, undefined),
+    ).toBe(LOCAL_REASONING_MAX_OUTPUT_TOKENS);
+    expect(maxOutputTokensFor({ provider: 'ollama', model: 'qwq' }, undefined)).toBe(
+      LOCAL_REASONING_MAX_OUTPUT_TOKENS,
     );
     expect(maxOutputTokensFor({ provider: 'openai', model: 'o4-mini' }, 3_000)).toBe(3_000);
     expect(maxOutputTokensFor({ provider: 'openai', model: 'gpt-4o-mini' }, 3_000)).toBe(3_000);

@@ -37,6 +37,12 @@ export const DEFAULT_MAX_OUTPUT_TOKENS = 2_000;
  */
 export const REASONING_MAX_OUTPUT_TOKENS = 25_000;
 
+/**
+ * The same on a server of one's own (Ollama, vLLM and the like), whose context is often 8–32k tokens: a
+ * prompt and 25,000 past it are refused (vLLM answers 400), and every analysis fell to the rules.
+ */
+export const LOCAL_REASONING_MAX_OUTPUT_TOKENS = 8_000;
+
 /** What TRIAGE_LLM_MAX_OUTPUT_TOKENS takes: under 500 the analysis itself may not fit. */
 export const MIN_OUTPUT_TOKENS = 500;
 export const MAX_OUTPUT_TOKENS = 100_000;
@@ -83,7 +89,10 @@ export function maxOutputTokensFor(
   config: Pick<LlmConfig, 'provider' | 'model'>,
   configured: number | undefined,
 ): number {
-  return configured ?? (reasoningOf(config) ? REASONING_MAX_OUTPUT_TOKENS : DEFAULT_MAX_OUTPUT_TOKENS);
+  if (configured !== undefined) return configured;
+  if (!reasoningOf(config)) return DEFAULT_MAX_OUTPUT_TOKENS;
+  const local = config.provider === 'ollama' || config.provider === 'openai-compatible';
+  return local ? LOCAL_REASONING_MAX_OUTPUT_TOKENS : REASONING_MAX_OUTPUT_TOKENS;
 }
 
 const KEY_VARIABLES: Record<LlmProviderName, string | undefined> = {

@@ -50,3 +50,36 @@ describe('AlertDispatcher retries', () => {
     expect(attempts.at(-1)! - first).toBeGreaterThanOrEqual(29 * 60_000);
   });
 });
+
+describe('AlertDispatcher close', () => {
+  it('should start no send from a claim that ends after close()', async () => {
+    const store = new MemoryStore();
+    const claim = store.claimDueAlerts.bind(store);
+    let answer = () => {};
+    store.claimDueAlerts = async (...args) => {
+      await new Promise<void>((resolve) => {
+        answer = resolve;
+      });
+      return claim(...args);
+    };
+    const sent: string[] = [];
+    const dispatcher = new AlertDispatcher({
+      store,
+      notifiers: new Map([['slack', { name: 'slack', send: async () => void sent.push('sent') }]]),
+      failures: new FailureReporter(() => {}),
+    });
+    await store.enqueueAlert({
+      idempotencyKey: 'i1:slack:1',
+      issueId: 'i1',
+      channel: 'slack',
+      payload: JSON.stringify({ issue: { id: 'i1' }, event: {}, result: {}, reason: 'routed' }),
+      nextAttemptAt: 0,
+    });
+    dispatcher.kick();
+    const closed = dispatcher.close();
+    answer();
+    await closed;
+    // Left for its lease to run out: the next start sends it.
+    expect(sent).toEqual([]);
+  });
+});

@@ -86,6 +86,10 @@ export class AlertDispatcher {
   #again = false;
   /** Sends under way: each is claimed, sent and settled on its own, so a slow channel holds up no other. */
   readonly #inFlight = new Set<Promise<void>>();
+  /** The same, by issue and channel: a resolve waits for the alert of its issue still being sent. */
+  readonly #inFlightFor = new Map<string, Set<Promise<void>>>();
+  /** Callers waiting for the first attempt of an entry they wrote, by idempotency key (see enqueueAndAttempt). */
+  readonly #waiters = new Map<string, Array<() => void>>();
   #timer?: NodeJS.Timeout;
   #closed = false;
   sent = 0;
@@ -112,21 +116,71 @@ export class AlertDispatcher {
 
   /** Writes one outbox entry per channel; returns the channels that were new (not duplicates). */
   async enqueue(payload: OutboxPayload, channels: string[], window: string): Promise<string[]> {
+    const { queued } = await this.#write(payload, channels, window);
+    if (queued.length > 0) this.kick();
+    return queued;
+  }
+
+  /**
+   * As enqueue, and resolves once each new entry has had its first attempt here (or another instance
+   * took it, or this one cannot now): what a caller that tells a person "alerted" waits for. Waiting for
+   * the dispatcher to be idle instead, every job's alert waited for every send in flight, another
+   * issue's slow mail server included, and under steady alerts for ever.
+   */
+  async enqueueAndAttempt(payload: OutboxPayload, channels: string[], window: string): Promise<string[]> {
+    const { queued, keys } = await this.#write(payload, channels, window);
+    if (queued.length === 0) return queued;
+    const attempted = Promise.all(
+      keys.map(
+        (key) =>
+          new Promise<void>((resolve) => {
+            const waiting = this.#waiters.get(key) ?? [];
+            waiting.push(resolve);
+            this.#waiters.set(key, waiting);
+          }),
+      ),
+    );
+    if (this.#closed) this.#release();
+    this.kick();
+    await attempted;
+    return queued;
+  }
+
+  async #write(payload: OutboxPayload, channels: string[], window: string) {
     const { store, now } = this.#options;
     const queued: string[] = [];
+    const keys: string[] = [];
     const subject = payload.kind === 'digest' ? 'digest' : payload.issue.id;
     for (const channel of channels) {
+      const idempotencyKey = `${subject}:${channel}:${window}`;
       const fresh = await store.enqueueAlert({
-        idempotencyKey: `${subject}:${channel}:${window}`,
+        idempotencyKey,
         issueId: subject,
         channel,
         payload: JSON.stringify(payload),
         nextAttemptAt: now(),
       });
-      if (fresh) queued.push(channel);
+      if (fresh) {
+        queued.push(channel);
+        keys.push(idempotencyKey);
+      }
     }
-    if (queued.length > 0) this.kick();
-    return queued;
+    return { queued, keys };
+  }
+
+  /** Lets go of the callers waiting for entries this dispatcher is not sending (all of them: `every`). */
+  #release(sending: ReadonlySet<string> = new Set()): void {
+    for (const [key, waiting] of this.#waiters) {
+      if (sending.has(key)) continue;
+      this.#waiters.delete(key);
+      for (const resolve of waiting) resolve();
+    }
+  }
+
+  #attempted(key: string): void {
+    const waiting = this.#waiters.get(key);
+    this.#waiters.delete(key);
+    for (const resolve of waiting ?? []) resolve();
   }
 
   /** Sends whatever is due, now and again later for retries. */
@@ -158,6 +212,7 @@ export class AlertDispatcher {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     await this.idle();
+    this.#release();
   }
 
   /**
@@ -172,19 +227,30 @@ export class AlertDispatcher {
         const room = MAX_IN_FLIGHT - this.#inFlight.size;
         if (room <= 0) return;
         const due = await store.claimDueAlerts(now(), room, leaseMs);
-        for (const entry of due) this.#track(this.#deliver(entry));
+        // Closed meanwhile: what was just claimed is left for its lease to run out, sent by the next start.
+        if (this.#closed) return;
+        for (const entry of due) this.#track(entry, this.#deliver(entry));
         if (due.length < room) break;
       }
+      // Everything due is being sent: an entry a caller waits for and this instance is not sending was
+      // taken by another one.
+      this.#release(this.#sendingKeys);
       await this.#scheduleNext();
     } catch (error) {
       failures.report('outbox', error);
+      this.#release(this.#sendingKeys);
       // The store failed (a database outage): with no timer armed, the alerts waiting for their retry
       // waited for the next new alert, or a restart.
       this.#arm(this.#options.pollMs);
     }
   }
 
-  #track(delivery: Promise<void>): void {
+  /** The idempotency keys of the sends under way. */
+  readonly #sendingKeys = new Set<string>();
+
+  #track(entry: OutboxEntry, delivery: Promise<void>): void {
+    const { idempotencyKey } = entry;
+    const subject = `${entry.issueId}:${entry.channel}`;
     const tracked: Promise<void> = delivery
       .catch((error: unknown) => {
         this.#options.failures.report('outbox', error);
@@ -192,9 +258,27 @@ export class AlertDispatcher {
       })
       .finally(() => {
         this.#inFlight.delete(tracked);
+        this.#sendingKeys.delete(idempotencyKey);
+        const sends = this.#inFlightFor.get(subject);
+        sends?.delete(tracked);
+        if (sends?.size === 0) this.#inFlightFor.delete(subject);
+        this.#attempted(idempotencyKey);
         this.kick();
       });
     this.#inFlight.add(tracked);
+    this.#sendingKeys.add(idempotencyKey);
+    const sends = this.#inFlightFor.get(subject) ?? new Set();
+    sends.add(tracked);
+    this.#inFlightFor.set(subject, sends);
+  }
+
+  /**
+   * The sends of `entry`'s issue on its channel under way (called before its own is tracked): a resolve (or an
+   * acknowledge) sent beside the alert it follows could reach PagerDuty first, which takes a resolve
+   * of no open incident as nothing, and the alert then opened an incident for a resolved issue.
+   */
+  #othersFor(entry: OutboxEntry): Promise<void>[] {
+    return [...(this.#inFlightFor.get(`${entry.issueId}:${entry.channel}`) ?? [])];
   }
 
   /**
@@ -267,7 +351,10 @@ export class AlertDispatcher {
   /** Hands the entry to its notifier; returns why it was not sent when it should not be, else undefined. */
   async #send(notifier: Notifier, entry: OutboxEntry): Promise<string | undefined> {
     const { store } = this.#options;
+    // Before any wait: the sends of this issue on this channel started before this one.
+    const before = this.#othersFor(entry);
     const payload = JSON.parse(entry.payload) as OutboxPayload;
+    if (payload.kind === 'resolve' || payload.kind === 'acknowledge') await Promise.all(before);
     if (payload.kind === 'digest') {
       if (!notifier.sendDigest)
         throw new DeliveryError(`${notifier.name} cannot send a digest`, { isRetryable: false });

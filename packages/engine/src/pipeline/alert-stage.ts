@@ -63,18 +63,20 @@ export class AlertStage {
       if (channels.includes('email') && notifiers.some((notifier) => notifier.name === 'console-email'))
         notes.push('email printed: no mail set up');
       const routed = notes.length > 0 ? `${route.reason} (${notes.join('; ')})` : route.reason;
-      if (channels.length === 0 && notifiers.length > 0) {
+      if (channels.length === 0 && notifiers.length > 0 && !route.channels.includes('digest')) {
         // Nothing set up that the route may fall back to (a route to Slack with only a pager given in
         // code): said once per interval and counted, not dropped in silence. With no notifier at all (a
         // dry run) alerting nobody is what was asked.
         failures.report('alert', new Error(`no channel set up for this route: ${route.reason}`));
         return [];
       }
+      // New lines already saved as analysed: a job run again after its instance died between the save
+      // and the end of the job. Its alert went out with the first run (and under a key of its lines).
+      if (kind === 'new-lines' && newLines.length === 0) return [];
       const window = alertWindow(issue, event, kind, Math.floor(now / Math.max(1, windowMs)), newLines);
       const reason = kind === 'escalating' ? `escalating (${issue.count} events); ${routed}` : routed;
-      const queued = await dispatcher.enqueue({ issue, event, result, reason }, channels, window);
-      await dispatcher.idle();
-      return queued;
+      // The first attempt of each is made before the event is done with, as for every alert.
+      return await dispatcher.enqueueAndAttempt({ issue, event, result, reason }, channels, window);
     } catch (error) {
       failures.report('alert', error);
       return [];

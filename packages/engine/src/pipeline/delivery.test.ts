@@ -354,6 +354,82 @@ describe('alert delivery through the outbox', () => {
     await engine.close();
   });
 
+  it("should be done with an event once its own alerts were tried, not another issue's slow send", async () => {
+    const pagerduty = track(await startFakePagerDuty());
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slowEmail: Notifier = { name: 'email', send: () => gate };
+    const engine = createEngine({
+      env: {},
+      notifiers: [slowEmail, createPagerDutyNotifier({ routingKey: 'R'.repeat(32), url: pagerduty.url })],
+      routing: { rules: [{ priority: ['P0'], channels: ['pagerduty'] }, { channels: ['email'] }] },
+      delivery: fast,
+    });
+    const first = engine.process({ input: poolEvent() });
+    // Waiting for the dispatcher to be idle, B's job waited for A's mail server too, and under steady
+    // alerts for ever.
+    const second = await engine.process({
+      input: poolEvent({ priority: 'P0', source: { file: 'src/payments.ts', function: 'Pay' } }),
+    });
+    expect(second?.issue.priority).toBe('P0');
+    expect(pagerduty.requests).toHaveLength(1);
+    release();
+    await first;
+    await engine.close();
+  });
+
+  it('should keep an alert for the digest without reporting a failure', async () => {
+    const slack = track(await startFakeSlack());
+    const engine = createEngine({
+      env: {},
+      notifiers: [createSlackNotifier({ webhookUrl: slack.url })],
+      delivery: fast,
+      diagnostics: () => {},
+    });
+    await engine.process({ input: poolEvent({ priority: 'P3' }) });
+    expect(slack.requests).toHaveLength(0);
+    expect(engine.stats().failures.alert).toBeUndefined();
+    await engine.close();
+  });
+
+  it('should send a resolve after the page of its issue that was still being sent', async () => {
+    const calls: string[] = [];
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let paging = false;
+    const pager: Notifier = {
+      name: 'pagerduty',
+      send: async () => {
+        paging = true;
+        await gate;
+        calls.push('trigger');
+      },
+      resolve: async () => {
+        calls.push('resolve');
+      },
+    };
+    const engine = createEngine({ env: {}, notifiers: [pager], delivery: fast });
+    const processed = engine.process({ input: poolEvent({ priority: 'P0' }) });
+    await until(() => paging, 'the page on its way');
+    const [issue] = await engine.store.listIssues();
+    // Sent beside the page, the resolve reached PagerDuty first, which took it as nothing, and the page
+    // then opened an incident for a resolved issue.
+    const resolving = engine.setStatus(issue!.id, { status: 'resolved' });
+    const claimed = async () =>
+      (await engine.store.listAlerts('pending')).some(
+        (entry) => entry.idempotencyKey.includes(':resolved-') && entry.attempts === 1,
+      );
+    await until(claimed, 'the resolve claimed');
+    release();
+    await Promise.all([processed, resolving]);
+    expect(calls).toEqual(['trigger', 'resolve']);
+    await engine.close();
+  });
+
   it('should page for a new issue while a slow mail server still holds the alert of another', async () => {
     const pagerduty = track(await startFakePagerDuty());
     let release = () => {};

@@ -187,8 +187,7 @@ export class Engine {
       dashboardUrl: this.#dashboardUrl,
     });
     const day = new Date(now).toISOString().slice(0, 10);
-    const queued = await this.#dispatcher.enqueue({ kind: 'digest', digest }, ['email'], day);
-    await this.#dispatcher.idle();
+    const queued = await this.#dispatcher.enqueueAndAttempt({ kind: 'digest', digest }, ['email'], day);
     return queued.length > 0;
   }
 
@@ -286,8 +285,15 @@ export class Engine {
     const decided = left ?? decideAnalysis(outcome, eventLines, { windowMs: this.#windowMs, now });
     if (decided.analyze && isOneOffKind(decided.kind) && !own) {
       // The store holds the regression (or the snooze's end) now, so no later event brings it up again:
-      // taken as "an analysis of this issue is running", it was never alerted on. Its alert goes out with
-      // the running analysis once made, whether or not the caller waits for analyses in flight.
+      // taken as "an analysis of this issue is running", it was never alerted on. Its alert goes out at
+      // once with the analysis the issue holds (waiting for the running one, it was lost if this
+      // instance died meanwhile), else with the running analysis once made.
+      const held = inFlight ? await this.#alertOneOff(outcome.issue, event, decided.kind, now) : undefined;
+      if (held) {
+        this.#counts.throttled++;
+        await this.#deliver(held, onAnalysis, false);
+        return held;
+      }
       while (inFlight) {
         const report = await this.#alertOneOff(
           outcome.issue,
@@ -575,13 +581,12 @@ export class Engine {
         .filter((notifier) => notifier.resolve)
         .map((notifier) => notifier.name);
       if (channels.length > 0) {
-        await this.#dispatcher.enqueue(
+        // The first attempt is made before answering, as for alerts; retries follow in the background.
+        await this.#dispatcher.enqueueAndAttempt(
           { kind: 'resolve', issue },
           channels,
           `resolved-${issue.resolvedAt ?? now}`,
         );
-        // The first attempt is made before answering, as for alerts; retries follow in the background.
-        await this.#dispatcher.idle();
       }
     }
     if (issue && change.status === 'acknowledged' && issue.status === 'acknowledged') {
@@ -591,8 +596,11 @@ export class Engine {
         .filter((notifier) => notifier.acknowledge)
         .map((notifier) => channelOf(notifier.name));
       if (channels.length > 0) {
-        await this.#dispatcher.enqueue({ kind: 'acknowledge', issue }, channels, `acknowledged-${now}`);
-        await this.#dispatcher.idle();
+        await this.#dispatcher.enqueueAndAttempt(
+          { kind: 'acknowledge', issue },
+          channels,
+          `acknowledged-${now}`,
+        );
       }
     }
     return issue;

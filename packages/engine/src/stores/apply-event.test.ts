@@ -61,6 +61,10 @@ describe('isNewer', () => {
     expect(isNewer('checkout@1.4.1', 'checkout@1.4.2')).toBe(false);
     expect(isNewer('checkout@1.4.3', 'checkout@1.4.2')).toBe(true);
     expect(isNewer('billing@1.0.0', 'checkout@1.4.2')).toBe(true);
+    // One side without its package's name, or in another case: the versions are compared.
+    expect(isNewer('app@1.3.0', '1.4.0')).toBe(false);
+    expect(isNewer('1.3.0', 'app@1.4.0')).toBe(false);
+    expect(isNewer('App@1.3.0', 'app@1.4.0')).toBe(false);
   });
 
   it('should take any other release that differs from the fix as newer', () => {

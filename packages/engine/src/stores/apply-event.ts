@@ -106,7 +106,9 @@ export function isNewer(release: string | undefined, fixedIn: string | undefined
   if (!release) return false;
   const a = versionOf(release);
   const b = versionOf(fixedIn);
-  if (a && b && a.name === b.name) {
+  // A release named with its package and one without (`app@1.3.0`, and `1.4.0` typed in a resolve)
+  // are versions of one thing; two packages' are not ordered.
+  if (a && b && (a.name === '' || b.name === '' || a.name.toLowerCase() === b.name.toLowerCase())) {
     const order = semver.compare(a.version, b.version);
     // Builds of one version (`1.4.0+9c1e4f2`, `1.4.0+3f5d8e1`) cannot be ordered: another one is newer.
     return order !== 0 ? order > 0 : a.version.build.join('.') !== b.version.build.join('.');

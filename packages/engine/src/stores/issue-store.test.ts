@@ -187,6 +187,8 @@ describe('memory store outbox', () => {
     expect((await store.listAlerts('sent'))[0]?.idempotencyKey).toBe('issue-500:email:window');
     // Let go of, and still never sent twice.
     expect(await store.enqueueAlert(entry(0))).toBe(false);
+    // A page whose last alert was let go of since ends the listing (it started again from the first).
+    expect(await store.listAlerts('sent', { after: 'an-alert-let-go-of' })).toEqual([]);
   });
 });
 

@@ -258,8 +258,10 @@ export class MemoryStore implements IssueStore {
 
   async listAlerts(status?: OutboxEntry['status'], { limit = MAX_ALERTS_LISTED, after }: AlertPage = {}) {
     const entries = [...this.#outbox.values()];
-    // Insertion order is the order the alerts were written in.
+    // Insertion order is the order the alerts were written in. A page's last alert let go of since
+    // (past the settled alerts kept) ends the listing: started again from the first, it repeated them.
     const from = after === undefined ? 0 : entries.findIndex((entry) => entry.id === after) + 1;
+    if (after !== undefined && from === 0) return [];
     return entries
       .slice(from)
       .filter((entry) => !status || entry.status === status)

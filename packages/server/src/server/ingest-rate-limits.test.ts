@@ -264,6 +264,19 @@ describe('the rate limits per key: bytes (TRIAGE_RATE_LIMIT_MB_PER_MINUTE) and e
     expect(accepted.status).toBe(200);
     expect(accepted.headers.get('x-sentry-rate-limits')).toBeNull();
 
+    // An envelope refused before it is split (a wrong length) still counts its bytes against its key:
+    // 900 KB more than the 1.1 MB left is a 429 for the next.
+    const malformed = () =>
+      fetch(`${server.url}/api/${project.id}/envelope/?sentry_key=${project.publicKey}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-sentry-envelope' },
+        body: `{}\n{"type":"event","length":10}\n${'x'.repeat(900_000)}`,
+      });
+    const refusedBefore = (await stats()).byteLimitedRequests!;
+    expect((await malformed()).status).toBe(400);
+    expect((await malformed()).status).toBe(429);
+    expect((await stats()).byteLimitedRequests).toBe(refusedBefore + 1);
+
     // Telemetry larger than the whole bucket is never taken; its error is, as every other.
     const other = await server.context.projects.create('huge-replay');
     const huge = 'h'.repeat(2 * MIB + 1);

@@ -61,15 +61,24 @@ export async function ingestSentry(
       if (keyed) applyLimits(keyed, envelopeSplit);
     },
   };
-  const parsed: SentryRequest =
-    endpoint === 'store'
-      ? parseSentryStore(
-          await decodeStoreBody(body, { maxDecodedBytes: limits.maxEventBytes, take: request.take }),
-          options,
-        )
-      : body.length > SLICED_BODY_BYTES
-        ? await parseInSlices(body, options)
-        : parseSentryEnvelope(body, options);
+  let parsed: SentryRequest;
+  try {
+    parsed =
+      endpoint === 'store'
+        ? parseSentryStore(
+            await decodeStoreBody(body, { maxDecodedBytes: limits.maxEventBytes, take: request.take }),
+            options,
+          )
+        : body.length > SLICED_BODY_BYTES
+          ? await parseInSlices(body, options)
+          : parseSentryEnvelope(body, options);
+  } catch (error) {
+    // An envelope refused before it was split (malformed, too many events) still cost its
+    // decompression: its bytes count against its key, so that a stream of them meets the limit (a 429
+    // once it is spent), as they did when every body was counted before its parse.
+    if (keyed && endpoint === 'envelope' && !split) limitBytes(context, keyed, body.length);
+    throw error;
+  }
   const project = keyed ?? (await projectByKey(context, parsed.dsnKey));
   if (!keyed) {
     checkProject(project, projectId);
