@@ -256,6 +256,8 @@ describe('a reasoning model', () => {
       const { body } = llm.requests[0]!;
       expect(body.reasoning_effort).toBe(effort);
       expect(body.max_tokens).toBe(cap);
+      // Greedy decoding, which reasoning models' makers advise against (it loops), for the others only.
+      expect(body.temperature).toBe(cap === DEFAULT_MAX_OUTPUT_TOKENS ? 0 : undefined);
     },
   );
 

@@ -204,14 +204,15 @@ export function createLlmAnalyzer({
           system: built.system,
           messages,
           output: Output.object({ schema: analysisOutput, name: 'analysis' }),
-          // OpenAI's reasoning models take none: its AI SDK client dropped it, warning on stderr at
-          // every call.
-          temperature: settings.provider === 'openai' && reasoning ? undefined : 0,
+          // Not for a reasoning model: OpenAI's take none (its AI SDK client dropped it, warning on
+          // stderr at every call), and the others' makers advise against greedy decoding, which loops
+          // (QwQ's card: 0.6 "to avoid endless repetitions"), and a loop now runs to the output cap.
+          temperature: reasoning ? undefined : 0,
           maxOutputTokens: cap,
           // Ollama's chat API reads neither from the top of the request, where its AI SDK provider puts
           // them (as `temperature` and `max_output_tokens`): only from `options`.
           providerOptions: {
-            ollama: { options: { temperature: 0, num_predict: cap } },
+            ollama: { options: { ...(reasoning ? {} : { temperature: 0 }), num_predict: cap } },
             // Groq's strict mode is for the models its documentation lists; the AI SDK asked for it with
             // every model, the default (llama-4-scout) included. Best-effort elsewhere: every answer
             // is validated here, and asked for once more when it fails.

@@ -277,6 +277,26 @@ describe('the rate limits per key: bytes (TRIAGE_RATE_LIMIT_MB_PER_MINUTE) and e
     expect((await malformed()).status).toBe(429);
     expect((await stats()).byteLimitedRequests).toBe(refusedBefore + 1);
 
+    // An envelope refused for its events takes none of its telemetry's bytes.
+    const limited = (await server.context.projects.create('few-events'))!;
+    await server.context.projects.setRateLimits({ name: 'few-events' }, { eventsPerMinute: 1 });
+    const withReplay = () =>
+      fetch(`${server.url}/api/${limited.id}/envelope/?sentry_key=${limited.publicKey}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-sentry-envelope' },
+        body: [
+          '{}',
+          '{"type":"event"}',
+          '{"message":"m"}',
+          '{"type":"replay_video"}',
+          'r'.repeat(800_000),
+        ].join('\n'),
+      });
+    const telemetryBefore = (await stats()).telemetryLimitedRequests!;
+    expect((await withReplay()).status).toBe(200);
+    for (let index = 0; index < 3; index++) expect((await withReplay()).status).toBe(429);
+    expect((await stats()).telemetryLimitedRequests).toBe(telemetryBefore);
+
     // Telemetry larger than the whole bucket is never taken; its error is, as every other.
     const other = await server.context.projects.create('huge-replay');
     const huge = 'h'.repeat(2 * MIB + 1);

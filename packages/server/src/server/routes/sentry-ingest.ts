@@ -47,10 +47,6 @@ export async function ingestSentry(
   // items; a key known before its payloads are parsed spares the parse of a body over its limits.
   let split: EnvelopeSplit | undefined;
   let telemetryLimit: string | undefined;
-  const applyLimits = (project: Project, envelopeSplit: EnvelopeSplit) => {
-    limitBytes(context, project, envelopeSplit.otherBytes);
-    telemetryLimit = limitTelemetry(context, project, envelopeSplit);
-  };
   if (keyed && endpoint === 'store') limitBytes(context, keyed, body.length);
   const options: SentryRequestOptions = {
     maxEventBytes: limits.maxEventBytes,
@@ -58,7 +54,7 @@ export async function ingestSentry(
     storeSentAt: storeSentAtOf(request),
     onSplit: (envelopeSplit) => {
       split = envelopeSplit;
-      if (keyed) applyLimits(keyed, envelopeSplit);
+      if (keyed) limitBytes(context, keyed, envelopeSplit.otherBytes);
     },
   };
   let parsed: SentryRequest;
@@ -83,10 +79,13 @@ export async function ingestSentry(
   if (!keyed) {
     checkProject(project, projectId);
     // Only an envelope carries its key inside, so it was split.
-    applyLimits(project, split!);
+    limitBytes(context, project, split!.otherBytes);
   }
+  if (parsed.events.length > 0) limitEvents(context, project, parsed.events.length);
+  // Taken once the envelope's events are let through: one refused for them (a 429 naming every
+  // category) took its telemetry's bytes too, and counted it as refused telemetry.
+  if (split) telemetryLimit = limitTelemetry(context, project, split);
   if (parsed.events.length > 0) {
-    limitEvents(context, project, parsed.events.length);
     const { errors } = await context.events.accept(project, parsed.events, body.length);
     if (errors.length === parsed.events.length) throw new HttpError(400, errors[0]!.error);
   }
