@@ -83,3 +83,35 @@ describe('AlertDispatcher close', () => {
     expect(sent).toEqual([]);
   });
 });
+
+describe('AlertDispatcher enqueueAndAttempt', () => {
+  it('should wait for the first attempt even when a claim pass that could not see the entry was under way', async () => {
+    const store = new MemoryStore();
+    const claim = store.claimDueAlerts.bind(store);
+    let answer = () => {};
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    let passes = 0;
+    // The first pass looks before the entry is written, and ends after.
+    store.claimDueAlerts = async (...args) => {
+      const due = await claim(...args);
+      if (passes++ === 0) await answered;
+      return due;
+    };
+    const sent: string[] = [];
+    const dispatcher = new AlertDispatcher({
+      store,
+      notifiers: new Map([['slack', { name: 'slack', send: async () => void sent.push('sent') }]]),
+      failures: new FailureReporter(() => {}),
+    });
+    dispatcher.kick();
+    const payload = { issue: { id: 'i1' }, event: {}, result: {}, reason: 'routed' } as never;
+    const attempted = dispatcher.enqueueAndAttempt(payload, ['slack'], 'day');
+    await new Promise((resolve) => setImmediate(resolve));
+    answer();
+    await attempted;
+    expect(sent).toEqual(['sent']);
+    await dispatcher.close();
+  });
+});

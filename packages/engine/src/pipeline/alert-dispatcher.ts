@@ -88,8 +88,13 @@ export class AlertDispatcher {
   readonly #inFlight = new Set<Promise<void>>();
   /** The same, by issue and channel: a resolve waits for the alert of its issue still being sent. */
   readonly #inFlightFor = new Map<string, Set<Promise<void>>>();
-  /** Callers waiting for the first attempt of an entry they wrote, by idempotency key (see enqueueAndAttempt). */
-  readonly #waiters = new Map<string, Array<() => void>>();
+  /**
+   * Callers waiting for the first attempt of an entry they wrote, by idempotency key (see
+   * enqueueAndAttempt), each with the number of claim passes started before it waited.
+   */
+  readonly #waiters = new Map<string, Array<{ resolve: () => void; after: number }>>();
+  /** Claim passes started: one that started before an entry was written may not have seen it. */
+  #passes = 0;
   #timer?: NodeJS.Timeout;
   #closed = false;
   sent = 0;
@@ -135,7 +140,7 @@ export class AlertDispatcher {
         (key) =>
           new Promise<void>((resolve) => {
             const waiting = this.#waiters.get(key) ?? [];
-            waiting.push(resolve);
+            waiting.push({ resolve, after: this.#passes });
             this.#waiters.set(key, waiting);
           }),
       ),
@@ -168,19 +173,24 @@ export class AlertDispatcher {
     return { queued, keys };
   }
 
-  /** Lets go of the callers waiting for entries this dispatcher is not sending (all of them: `every`). */
-  #release(sending: ReadonlySet<string> = new Set()): void {
+  /**
+   * Lets go of the callers waiting for entries this dispatcher is not sending, that claim pass `pass`
+   * looked for (it started after they were written); every one without arguments.
+   */
+  #release(sending: ReadonlySet<string> = new Set(), pass = Number.POSITIVE_INFINITY): void {
     for (const [key, waiting] of this.#waiters) {
       if (sending.has(key)) continue;
-      this.#waiters.delete(key);
-      for (const resolve of waiting) resolve();
+      const left = waiting.filter((waiter) => waiter.after >= pass);
+      for (const waiter of waiting) if (waiter.after < pass) waiter.resolve();
+      if (left.length > 0) this.#waiters.set(key, left);
+      else this.#waiters.delete(key);
     }
   }
 
   #attempted(key: string): void {
     const waiting = this.#waiters.get(key);
     this.#waiters.delete(key);
-    for (const resolve of waiting ?? []) resolve();
+    for (const waiter of waiting ?? []) waiter.resolve();
   }
 
   /** Sends whatever is due, now and again later for retries. */
@@ -222,6 +232,7 @@ export class AlertDispatcher {
    */
   async #claim(): Promise<void> {
     const { store, now, leaseMs, failures } = this.#options;
+    const pass = ++this.#passes;
     try {
       for (;;) {
         const room = MAX_IN_FLIGHT - this.#inFlight.size;
@@ -234,11 +245,11 @@ export class AlertDispatcher {
       }
       // Everything due is being sent: an entry a caller waits for and this instance is not sending was
       // taken by another one.
-      this.#release(this.#sendingKeys);
+      this.#release(this.#sendingKeys, pass);
       await this.#scheduleNext();
     } catch (error) {
       failures.report('outbox', error);
-      this.#release(this.#sendingKeys);
+      this.#release(this.#sendingKeys, pass);
       // The store failed (a database outage): with no timer armed, the alerts waiting for their retry
       // waited for the next new alert, or a restart.
       this.#arm(this.#options.pollMs);
