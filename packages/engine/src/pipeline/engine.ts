@@ -277,6 +277,18 @@ export class Engine {
       outcome.replayed && delivery !== undefined && outcome.issue.status !== 'ignored'
         ? await this.#analysisLeft(outcome.issue.id, delivery)
         : undefined;
+    if (outcome.replayed && !left && outcome.issue.status === 'regressed' && delivery !== undefined) {
+      // Run again after its instance died between recording the event and claiming its analysis: the
+      // record no longer tells that this event brought the regression, and nothing alerted it. Its
+      // alert goes out with the analysis the issue holds, keyed by the resolve it undoes, so one that
+      // did go out, from here or another event, is not sent twice.
+      const report = await this.#alertOneOff(outcome.issue, event, 'regressed', now);
+      if (report) {
+        this.#counts.throttled++;
+        await this.#deliver(report, onAnalysis, false);
+        return report;
+      }
+    }
     let inFlight = this.#inFlight.get(fingerprint);
     // The same job run again (its first run timed out, and its analysis goes on) waits for that analysis:
     // finished at once, the job was deleted, and an instance dying before the analysis ended lost it.

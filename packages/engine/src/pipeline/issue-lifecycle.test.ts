@@ -1,7 +1,7 @@
 // What an issue's lifecycle alerts on: a regression or a snooze's end (news once, whatever else runs),
 // new error lines (analysed by the LLM, and alerted on within the hour), and not a resolved issue that
 // an older release still reports.
-import { analyzeOffline, type TriageEvent } from '@triage/core';
+import { analyzeOffline, fingerprintEvent, normalizeEvent, type TriageEvent } from '@triage/core';
 import { describe, expect, it } from 'vitest';
 import type { Analyzer } from '../ports/analyzer.js';
 import { MemoryStore } from '../stores/memory-store.js';
@@ -106,6 +106,28 @@ describe('a regression while another analysis of the issue runs', () => {
     release();
     await making;
     await Promise.all([first.close(), offline.close()]);
+  });
+});
+
+describe('a regression whose instance died before it was alerted', () => {
+  it('should be alerted once by the run of its job again', async () => {
+    const store = new MemoryStore();
+    const notifier = createMemoryNotifier();
+    const engine = createEngine({ env: {}, store, notifiers: [notifier] });
+    const made = await engine.process({ input: withLines('pool exhausted') });
+    await engine.setStatus(made!.issue.id, { status: 'resolved' });
+    // Another instance recorded the event that brings the issue back, under its job, and died.
+    const event = normalizeEvent(withLines('pool exhausted'));
+    const { fingerprint, title } = fingerprintEvent(event);
+    const recorded = await store.recordEvent({ event, fingerprint, title }, { delivery: 'job-7' });
+    expect(recorded.regressed).toBe(true);
+    const again = () => engine.process({ input: withLines('pool exhausted'), delivery: 'job-7' });
+    expect(await again()).toMatchObject({ issue: { status: 'regressed' } });
+    expect(kinds(notifier.alerts)).toEqual([expect.any(String), 'regressed']);
+    // Run a third time: the alert is not sent twice.
+    await again();
+    expect(notifier.alerts).toHaveLength(2);
+    await engine.close();
   });
 });
 
