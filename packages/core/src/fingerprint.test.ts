@@ -167,6 +167,21 @@ describe('fingerprintEvent: what tells causes apart', () => {
     );
   });
 
+  it('should key a matched line by what names the cause, not by the context after it', () => {
+    const line = (text: string) => key([`2026-01-05T10:00:00Z ERROR ${text}`]);
+    expect(line('connect ECONNREFUSED 10.0.0.5:5432 - tenant acme')).toBe(
+      line('connect ECONNREFUSED 10.0.0.5:5432 - tenant globex'),
+    );
+    expect(line('429 Too Many Requests from upstream user=alice')).toBe(
+      line('429 Too Many Requests from upstream user=bob'),
+    );
+    const oom = (pid: number, vm: number, rss: number) =>
+      key([
+        `Out of memory: Killed process ${pid} (node) total-vm:${vm}kB, anon-rss:${rss}kB, file-rss:0kB, shmem-rss:0kB, UID:1000 pgtables:2048kB oom_score_adj:0`,
+      ]);
+    expect(oom(12345, 1234567, 456789)).toBe(oom(23456, 2234567, 556789));
+  });
+
   it('should keep apart HTTP statuses, and group the ids and indexes that vary', () => {
     const axios = (status: number) =>
       `AxiosError: Request failed with status code ${status}\n    at settle (/app/node_modules/axios/dist/node/axios.cjs:2031:12)\n    at async fetchRates (/app/src/fx.js:14:20)`;
@@ -200,6 +215,27 @@ describe('fingerprintEvent: what tells causes apart', () => {
     expect(fingerprintEvent(normalizeEvent(webpack('summary'))).components).toContain(
       'renderCart@cart-summary.js',
     );
+  });
+
+  it("should keep a file name's own suffix, and strip a hash only where a bundler writes", () => {
+    const at = (file: string) =>
+      fingerprintEvent({
+        ...normalizeEvent({ log: ['x'] }),
+        error: { type: 'Error', message: 'x', frames: [{ function: 'run', file, line: 1, inApp: true }] },
+      }).components[2];
+    for (const name of [
+      'migration-20240105.js',
+      'crypto-sha256.js',
+      'routes.v1_orders.js',
+      'step-020_import.js',
+      'checkout.CartView.js',
+    ]) {
+      expect(at(`https://shop.example.com/assets/${name}`)).toBe(`run@${name}`);
+    }
+    // The same hash outside a bundler's output is part of a name a person gave.
+    expect(at('/app/src/report-B7x2kQ9a.js')).toBe('run@report-B7x2kQ9a.js');
+    expect(at('/app/dist/index-B7x2kQ9a.js')).toBe('run@index.js');
+    expect(at('/app/node_modules/.vite/deps/chunk-CcdXkQpa.js')).toBe('run@chunk.js');
   });
 
   // More frames of the driver and the pool than the key takes: keyed by them, every query timing out was one issue.

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { resolveFingerprint } from './fingerprint-variables.js';
 import { matchRules } from './offline/match-rules.js';
 import { parameterize } from './parameterize.js';
+import { looksRandom } from './random-token.js';
 import { stripLogPrefix } from './strip-log-prefix.js';
 import { truncate } from './truncate.js';
 import type { ErrorInfo, StackFrame, TriageEvent } from './types.js';
@@ -17,8 +18,27 @@ const TITLE_CHARS = 140;
  * `main.3f2a1b4c.chunk.js`): it changes with every build, the code it names does not.
  */
 const BUNDLE_HASH = /[-.]([A-Za-z0-9_]{6,20}|[\w-]{8})(?=(?:\.chunk)?\.[mc]?js$)/;
-/** A hash has a digit, or is Rollup's 8 characters of base 64 (mixed case), or esbuild's base 32. */
-const HASH_TEXT = /\d|^(?=[\w-]{8}$)(?:.*[a-z].*[A-Z]|.*[A-Z].*[a-z])|^[A-Z]{8}$/;
+/**
+ * Only where a bundler writes: a URL (a browser's frame) or its output directories. Elsewhere a suffix
+ * is part of the name a person gave the file (`migration-20240105.js`, `crypto-sha256.js`).
+ */
+const BUNDLE_PLACE = /:\/\/|(?:^|[\\/])(?:assets|dist|build|\.vite|_next[\\/]static)[\\/]/;
+/** A date names a migration or a report, not a build. */
+const DATE_LIKE = /^(?:19|20)\d\d(?:0[1-9]|1[0-2])/;
+/** Words in camel or lower case: `CartView`, `checkout`. */
+const WORDS = /^(?:[A-Z]?[a-z]{2,})+$/;
+
+/**
+ * A hash is webpack's hex (with a digit), esbuild's base 32 (upper case and digits), Rollup's 8
+ * characters of base 64 (mixed case, not made of words: a quarter of them hold no digit), or what
+ * looksRandom takes for one. Never with `_` outside Rollup's 8 (`v1_orders`, `020_import`), never a date.
+ */
+function isBundleHash(text: string): boolean {
+  if (DATE_LIKE.test(text)) return false;
+  if (/^(?=.*\d)[0-9a-f]{8,20}$/.test(text) || /^(?=.*\d)(?=.*[A-Z])[A-Z0-9]{8}$/.test(text)) return true;
+  if (text.length === 8 && /[a-z]/.test(text) && /[A-Z]/.test(text) && !WORDS.test(text)) return true;
+  return !/[_-]/.test(text) && looksRandom(text, false);
+}
 
 export interface Fingerprint {
   /** 32 hex characters; stable across processes, hosts and releases. */
@@ -96,17 +116,44 @@ function computedComponents(event: TriageEvent): { components: string[]; title: 
   );
   if (signature) {
     // The rule names the kind of failure; the first word before its match (a program or function
-    // name: "curl:", "fetchQuote") tells apart callers, and the rest of the line from the match on
-    // what failed: the property in "(reading 'id')", the constraint, the port refused.
+    // name: "curl:", "fetchQuote") tells apart callers, the match itself and, from the rest of the
+    // line, what names what failed (see causeNames).
     const line = signature.lines[0] ?? '';
     const at = Math.max(0, line.indexOf(signature.matched));
     const caller = firstWord(parameterize(stripLogPrefix(line.slice(0, at))));
-    return {
-      components: [where, caller, `rule:${signature.rule.id}`, parameterize(line.slice(at))].filter(Boolean),
-      title,
-    };
+    const cause = [parameterize(signature.matched), ...causeNames(line.slice(at), signature.matched)].join(
+      ' ',
+    );
+    return { components: [where, caller, `rule:${signature.rule.id}`, cause].filter(Boolean), title };
   }
   return { components: [where, titleLine].filter(Boolean), title };
+}
+
+/**
+ * What, after a rule's match, names what failed: a quoted name parameterize kept (the property in
+ * "(reading 'id')", a constraint, '<path>.json' against '<path>.png'), the service's port, a status, an
+ * errno code. Not the rest of the line: a tenant (" - tenant acme"), a user (" user=alice"), a process's
+ * sizes (the OOM killer's "total-vm:1234567kB, anon-rss:…") differ per event and would make one issue
+ * of each. Cutting at the first " (", " - " or "," would not do: the property read is inside "(…)".
+ */
+const CAUSE_NAME = new RegExp(
+  [
+    `'[^'\n]*'|"[^"\n]*"`,
+    '(?:<ip>|<host>|\\blocalhost):\\d+',
+    '\\b(?:(?:[Ss]tatus(?:[ _-]?[Cc]ode)?|HTTP(?:\\/\\d(?:\\.\\d)?)?)\\s?[:=]?\\s?[45]\\d\\d|(?<![Ss]tatus[ _-]?)[Cc]ode\\s?[:=]?\\s?[1-5]\\d\\d)\\b',
+    '\\b(?:E(?!RROR\\b)[A-Z]{3,}|ERR_[A-Z0-9_]+)\\b',
+  ].join('|'),
+  'g',
+);
+
+function causeNames(fromMatch: string, matched: string): string[] {
+  // The whole tail is parameterized, then the match's part taken off: a quoted name is kept only after
+  // the word before it ("reading 'id'"), which may be in the match.
+  const whole = parameterize(fromMatch);
+  const start = parameterize(matched);
+  const rest = whole.startsWith(start) ? whole.slice(start.length) : whole;
+  // A value parameterize replaced ('<str>') is matched whole, so that its closing quote opens no other.
+  return [...new Set(rest.match(CAUSE_NAME) ?? [])].filter((name) => !/^(["'])<str>\1$/.test(name));
 }
 
 function framesKey(error: ErrorInfo): string[] {
@@ -124,10 +171,11 @@ function inAppFrames(error: ErrorInfo): string[] {
 }
 
 function frameKey(frame: StackFrame): string {
+  const bundled = !!frame.file && BUNDLE_PLACE.test(frame.file);
   const file = frame.file
     ? (frame.file.split(/[\\/]/).pop() ?? frame.file)
         .replace(/\?.*$/, '')
-        .replace(BUNDLE_HASH, (suffix, text: string) => (HASH_TEXT.test(text) ? '' : suffix))
+        .replace(BUNDLE_HASH, (suffix, text: string) => (bundled && isBundleHash(text) ? '' : suffix))
     : '';
   return `${frame.function ?? '?'}@${file}`;
 }

@@ -86,6 +86,30 @@ describe('parameterize: what names the cause stays', () => {
     );
   });
 
+  it('should replace an id joined to its kind after a word that names code', () => {
+    expect(parameterize("Cache miss for key 'user_4821'")).toBe("Cache miss for key '<str>'");
+    expect(parameterize('lock held on key "order_8812"')).toBe('lock held on key "<str>"');
+    expect(parameterize('table "tmp_import_98123" is locked')).toBe('table "<str>" is locked');
+    expect(parameterize("could not acquire lock for key 'cart:u9f8e7d6'")).toBe(
+      "could not acquire lock for key '<str>'",
+    );
+  });
+
+  it("should keep a service's port only: after localhost, not on the local side of Go's ->", () => {
+    expect(parameterize('read tcp 10.0.0.5:12345->10.0.0.7:5432: read: connection reset by peer')).toBe(
+      'read tcp <ip>-><ip>:5432: read: connection reset by peer',
+    );
+    expect(parameterize('connect ECONNREFUSED localhost:5432')).toBe('connect ECONNREFUSED localhost:5432');
+    expect(parameterize('listening on localhost:54321')).toBe('listening on localhost');
+  });
+
+  it('should keep an HTTP error status, and replace one that names no failure', () => {
+    expect(parameterize('GET /orders status 503 in 5234ms')).toBe('GET /orders status 503 in <duration>');
+    expect(parameterize('GET /orders status 200 in 5234ms')).toBe(
+      parameterize('GET /orders status 304 in 12ms'),
+    );
+  });
+
   it('should keep quoted names of code that hold digits or name modules', () => {
     for (const text of [
       "Cannot read properties of undefined (reading 'address2')",
@@ -144,5 +168,7 @@ describe('parameterize: values that vary per user, day or size', () => {
   it('should replace sizes with their unit', () => {
     expect(parameterize('heap limit reached at 1.5GB')).toBe('heap limit reached at <size>');
     expect(parameterize('payload of 2048 bytes exceeds 512KiB')).toBe('payload of <size> exceeds <size>');
+    // The kernel writes kilobytes with a small k: total-vm:1234567kB.
+    expect(parameterize('total-vm:1234567kB, anon-rss:456789kB')).toBe('total-vm:<size>, anon-rss:<size>');
   });
 });

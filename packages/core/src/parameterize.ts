@@ -49,7 +49,14 @@ const REPLACEMENTS: Array<[RegExp, Replacer]> = [
   // Request and record ids given as key=value: reqId=req-5ccd, order_id=A-77.
   [/\b([\w.-]*(?:id|Id|ID))=[^\s,;&)"']+/g, '$1=<id>'],
   [/\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b/g, '<time>'],
-  [/\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?::(\d+))?\b/g, withPort('<ip>')],
+  // Go's "read tcp 10.0.0.5:12345->10.0.0.7:5432": the left side is this host's own end, whose port the
+  // OS picked (below 32768 too, on hosts with a tuned range); only the right side's names the service.
+  [
+    /\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?::(\d+))?\b(->)?/g,
+    (_match, port?: string, arrow?: string) => (arrow ? '<ip>->' : withPort('<ip>')('', port)),
+  ],
+  // localhost names no host that varies, and its port names the service as after <host>.
+  [/\blocalhost:(\d+)\b/g, withPort('localhost')],
   // Node prints IPv6 loopback and any-address with the port after them: ::1:5432, :::3000.
   [
     /(?<![\w:])::(?:1(?::(\d+))?|:(\d+))(?![\w:])/g,
@@ -76,15 +83,16 @@ const REPLACEMENTS: Array<[RegExp, Replacer]> = [
   [/\b0x[0-9a-f]+\b/gi, '<hex>'],
   // cuid, nanoid, KSUID and the like, without a prefix: long enough that a name looks like one.
   [/(?<![\w-])[\w-]{16,}(?![\w-])/g, (match) => (looksRandom(match, false) ? '<id>' : match)],
-  [/\b\d+(?:\.\d+)?\s?(?:[KMGTPE]i?B|[kmgtp]b|bytes?)\b/g, '<size>'],
+  [/\b\d+(?:\.\d+)?\s?(?:[kKMGTPE]i?B|[kmgtp]b|bytes?)\b/g, '<size>'],
   [/\b(?:\d+(?:\.\d+)?(?:h|m|s|ms|µs|us|ns)){2,}\b/g, '<duration>'],
   [/\b\d+(?:\.\d+)?\s?(?:ns|µs|us|ms|s|sec|secs|seconds|m|min|mins|minutes|h|hours)\b/g, '<duration>'],
   // Repeat counts as Kubernetes prints them: (x12 over 3m).
   [/\bx\d+\b/g, 'x<num>'],
-  // An HTTP status or an exit code names the failure (401 is not 429 is not 503): it stays, as does the
-  // port kept after an address.
+  // An HTTP error status or an exit code names the failure (401 is not 429 is not 503, 137 is a kill): it
+  // stays, as does the port kept after an address. A 1xx-3xx status names none: in a request's log line
+  // ("status 200 in 5234ms", 304) it is context that varies, and would split one cause.
   [
-    /\b((?:status(?:[ _-]?code)?|code|HTTP(?:\/\d(?:\.\d)?)?)\s?[:=]?\s?)[1-5]\d\d\b(?![.,]\d)|(?<!<(?:ip|host)>:)\b\d+(?:\.\d+)?\b/gi,
+    /\b((?:status(?:[ _-]?code)?|HTTP(?:\/\d(?:\.\d)?)?)\s?[:=]?\s?[45]\d\d|(?<!status[ _-]?)code\s?[:=]?\s?[1-5]\d\d)\b(?![.,]\d)|(?<!<(?:ip|host)>:|\blocalhost:)\b\d+(?:\.\d+)?\b/gi,
     (match, keyword?: string) => (keyword !== undefined ? match : '<num>'),
   ],
 ];
@@ -97,6 +105,18 @@ const QUOTED = /((?:\b\w+\s)?)(?:'([^'\n]{0,1000})'|"([^"\n]{0,1000})")/g;
 const UNCLOSED_QUOTE = /"[^"\n]*$/;
 // Digits included: 'address2', 's3Client', "v2_orders", "users_email_key1" are names, not values.
 const IDENTIFIER = /^[A-Za-z_$][\w$.:-]{0,60}$/;
+// But an id joined to its kind is a value: 'user_4821', "tmp_import_98123", 'cart:u9f8e7d6' (one issue
+// per id otherwise). A year is not one: "audit_log_2024" is a yearly partition, a name in the schema,
+// and few enough that keeping it costs an issue a year, while '<str>' would join a missing partition
+// with any other missing table of a generated name.
+const JOINED_NUMBER = /[_:.-](?!(?:19|20)\d\d$)\d{3,}$/;
+// Parts of six characters or more only: 'v2', 'key1' are too short to tell, and are names.
+const RANDOM_PART_CHARS = 6;
+
+function isName(value: string): boolean {
+  if (!IDENTIFIER.test(value) || JOINED_NUMBER.test(value)) return false;
+  return !value.split(/[_:.$-]/).some((part) => part.length >= RANDOM_PART_CHARS && looksRandom(part, false));
+}
 // npm names ('@aws-sdk/client-s3', 'lodash/fp') and relative modules ('./config.json'); not absolute
 // paths, which hold a deployment's directory.
 const MODULE = /^(?:(?:@[\w.-]+\/)?[A-Za-z_$][\w.-]*(?:\/[\w.-]+)*|\.{1,2}\/[\w./-]+)$/;
@@ -123,7 +143,7 @@ function parameterizeText(text: string): string {
   }
   out = out.replace(QUOTED, (match, word: string, single?: string, double?: string) => {
     const value = single ?? double ?? '';
-    if (NAMES_CODE.test(word) && IDENTIFIER.test(value)) return match;
+    if (NAMES_CODE.test(word) && isName(value)) return match;
     if (NAMES_MODULE.test(word) && MODULE.test(value) && value.length <= 100) return match;
     if (KEPT_PLACEHOLDER.test(value)) return match;
     const quote = single !== undefined ? "'" : '"';

@@ -137,6 +137,39 @@ exit status 2`),
     expect(error).toMatchObject({ type: 'RangeError', message: 'Invalid time value' });
   });
 
+  it('should not give a prefixed header the frames of a later, unrelated error', () => {
+    // The wrapper logged first, then other lines, then another error's stack: that stack is not the
+    // wrapper's, and the offline rules (ECONNREFUSED) keep reading the log.
+    expect(
+      parseErrorText([
+        '2026-01-05T10:00:00.000Z ERROR RequestError: request failed reqId=req-1',
+        '2026-01-05T10:00:00.001Z ERROR connect ECONNREFUSED 127.0.0.1:5432',
+        '2026-01-05T10:00:00.002Z DEBUG trace',
+        '    at Object.<anonymous> (/app/src/metrics.js:3:1)',
+      ]),
+    ).toBeUndefined();
+    const error = parseErrorText([
+      '2026-01-05T10:00:00.000Z ERROR RequestError: request failed reqId=req-1',
+      '2026-01-05T10:00:00.001Z INFO retrying',
+      "2026-01-05T10:00:00.003Z ERROR TypeError: Cannot read properties of undefined (reading 'id')",
+      '    at getUser (/app/src/users.js:10:5)',
+    ]);
+    expect(error).toMatchObject({ type: 'TypeError', frames: [{ function: 'getUser' }] });
+  });
+
+  it("should read Node's error code in brackets after the type", () => {
+    const error = parseErrorText(
+      lines(`TypeError [ERR_INVALID_ARG_TYPE]: The "path" argument must be of type string. Received undefined
+    at Object.open (node:fs:581:10)
+    at loadConfig (/app/src/config.js:4:6)`),
+    );
+    expect(error).toMatchObject({
+      type: 'TypeError',
+      message: 'The "path" argument must be of type string. Received undefined',
+    });
+    expect(error?.frames?.map((frame) => frame.function)).toEqual(['Object.open', 'loadConfig']);
+  });
+
   it('should find nothing in ordinary lines', () => {
     expect(parseErrorText(['INFO started', 'GET /health 200 3ms'])).toBeUndefined();
   });

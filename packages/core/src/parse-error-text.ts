@@ -3,9 +3,11 @@ import { stripLogPrefix, stripTimestamp } from './strip-log-prefix.js';
 import type { ErrorInfo, StackFrame } from './types.js';
 
 // "TypeError: msg", "java.lang.IllegalStateException: msg", "Uncaught Error", "psycopg2.errors.UniqueViolation: …"
-// "error: …" in lower case is how node-postgres and Go print errors.
+// "error: …" in lower case is how node-postgres and Go print errors. Node puts a system error's code in
+// brackets after the type ("TypeError [ERR_INVALID_ARG_TYPE]: …"), as err.stack reaches a server from
+// pino: it is read past, or that path would lose the cause chain the SDK keeps, and key apart.
 const HEADER =
-  /^\s*(?:Uncaught |Exception in thread "[^"]*" )?((?:[A-Za-z_$][\w$.]*)?(?:Error|Exception|Violation|Fault|Failure|Warning|Interrupt|Exit)|error(?=: ))(?::\s?(.*))?$/;
+  /^\s*(?:Uncaught |Exception in thread "[^"]*" )?((?:[A-Za-z_$][\w$.]*)?(?:Error|Exception|Violation|Fault|Failure|Warning|Interrupt|Exit)|error(?=: ))(?: \[[^\]\n]{1,80}\])?(?::\s?(.*))?$/;
 // pino's serializer joins a cause's stack with "caused by:", in lower case.
 const CAUSE = /^\s*(?:[Cc]aused by:\s*|\[cause\]:\s*)(.*)$/;
 const GO_PANIC = /^panic: (.*)$/;
@@ -84,7 +86,10 @@ function parseThrowable(
     }
     const frame = parseStackLine(line) ?? (prefixed ? parseStackLine(stripLogPrefix(line)) : undefined);
     if (frame) frames.push(frame);
-    else if (!SKIPPABLE.test(line) && frames.length > 0) break;
+    // After a log prefix, the header's frames follow it at once: a line that is neither a frame nor
+    // skippable ends them even before the first, or a later, unrelated error's stack (and its frames)
+    // would be taken for this one's.
+    else if (!SKIPPABLE.test(line) && (frames.length > 0 || prefixed)) break;
   }
   return { type, message, frames: nonEmpty(frames) };
 }
