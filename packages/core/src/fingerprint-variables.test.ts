@@ -32,6 +32,7 @@ describe('fingerprintEvent: Sentry fingerprint variables', () => {
           '{{ logger }}',
           '{{ tags.region }}',
           '{{ message }}',
+          '{{ raw_message }}',
           'literal',
         ]),
       ).components,
@@ -39,7 +40,8 @@ describe('fingerprintEvent: Sentry fingerprint variables', () => {
       'POST /checkout',
       'CardError',
       'CardError',
-      'card <num> declined',
+      // Both as sent, as Sentry gives them.
+      'card 4242 declined',
       'card 4242 declined',
       'charge',
       '/app/src/pay.js',
@@ -48,18 +50,33 @@ describe('fingerprintEvent: Sentry fingerprint variables', () => {
       'payments',
       'eu',
       'charge <num> declined',
+      'charge 42 declined',
       'literal',
     ]);
   });
 
-  it("should write Sentry's placeholder for what the event lacks, and leave unknown variables as written", () => {
+  it("should write Sentry's placeholder for what the event lacks, and for a variable it does not know", () => {
     const { components } = fingerprintEvent(
       normalizeEvent({
         log: ['ERROR boom'],
-        fingerprint: ['{{ tags.missing }}', '{{ type }}', '{{ module }}', '{{ no.such }}'],
+        fingerprint: [
+          '{{ tags.missing }}',
+          '{{ type }}',
+          '{{ module }}',
+          '{{ transaction }}',
+          '{{ stack.filename }}',
+          '{{ no.such }}',
+        ],
       }),
     );
-    expect(components).toEqual(['<no-value-for-tag-missing>', '<no-type>', '<no-module>', '{{ no.such }}']);
+    expect(components).toEqual([
+      '<no-value-for-tag-missing>',
+      '<no-type>',
+      '<no-module>',
+      '<no-transaction>',
+      '<no-filename>',
+      '<unrecognized-variable-no.such>',
+    ]);
   });
 
   it('should tell events apart by a variable, where they were one issue by its literal text', () => {

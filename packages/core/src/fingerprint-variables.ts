@@ -4,13 +4,14 @@ import type { StackFrame, TriageEvent } from './types.js';
 const VARIABLE = /^\{\{\s*(\S+?)\s*\}\}$/;
 
 /**
- * An explicit fingerprint with its variables filled in, as Sentry fills them
- * (docs.sentry.io, "Fingerprint Rules", Variables): `{{ default }}` is the computed key's parts, and
- * `{{ transaction }}`, `{{ message }}`, `{{ type }}`/`{{ error.type }}`, `{{ value }}`/`{{ error.value }}`
- * (parameterized), `{{ raw_value }}`, `{{ function }}`/`{{ stack.function }}`, `{{ path }}`/
- * `{{ stack.abs_path }}`/`{{ stack.filename }}`, `{{ module }}`/`{{ stack.module }}`,
- * `{{ package }}`/`{{ stack.package }}`, `{{ level }}`, `{{ logger }}` and `{{ tags.NAME }}` are the
- * event's, or a `<no-…>` placeholder when it has none (Sentry's own). Another `{{ … }}` stays as written.
+ * An explicit fingerprint with its variables filled in, as Sentry's server fills them
+ * (`resolve_fingerprint_variable` in its grouping code): `{{ default }}` is the computed key's parts,
+ * and `{{ transaction }}`, `{{ message }}` (parameterized; `{{ raw_message }}` as it is), `{{ type }}`,
+ * `{{ value }}` and `{{ raw_value }}` (both as they are, as Sentry gives them; also under `error.`),
+ * `{{ function }}`, `{{ path }}`/`{{ stack.abs_path }}`, `{{ stack.filename }}`, `{{ module }}`,
+ * `{{ package }}` (also under `stack.`), `{{ level }}`, `{{ logger }}` and `{{ tags.NAME }}` are the
+ * event's, or Sentry's `<no-…>` placeholder when it has none; any other is
+ * `<unrecognized-variable-NAME>`, as Sentry writes it.
  */
 export function resolveFingerprint(
   parts: readonly string[],
@@ -21,36 +22,36 @@ export function resolveFingerprint(
     const name = VARIABLE.exec(part)?.[1];
     if (name === undefined) return [part];
     if (name === 'default') return computed;
-    return [resolveVariable(name, event) ?? part];
+    return [resolveVariable(name, event)];
   });
 }
 
-function resolveVariable(name: string, event: TriageEvent): string | undefined {
+function resolveVariable(name: string, event: TriageEvent): string {
   const { error, tags } = event;
   if (name.startsWith('tags.')) return tags?.[name.slice(5)] ?? `<no-value-for-tag-${name.slice(5)}>`;
   switch (name) {
     case 'transaction':
-      return tags?.transaction ?? event.request?.route ?? '<no-transaction>';
-    case 'message': {
-      const message = event.message ?? (error ? `${error.type}: ${error.message}` : undefined);
-      return message ? parameterize(message) : '<no-message>';
-    }
+      return tags?.transaction || '<no-transaction>';
+    case 'message':
+      return event.message ? parameterize(event.message) : '<no-message>';
+    case 'raw_message':
+      return event.message || '<no-message>';
     case 'type':
     case 'error.type':
       return error?.type || '<no-type>';
     case 'value':
     case 'error.value':
-      return error?.message ? parameterize(error.message) : '<no-value>';
     case 'raw_value':
     case 'error.raw_value':
       return error?.message || '<no-value>';
     case 'function':
     case 'stack.function':
-      return crashFrame(event)?.function ?? '<no-function>';
+      return crashFrame(event)?.function || '<no-function>';
     case 'path':
     case 'stack.abs_path':
+      return crashFrame(event)?.file || '<no-abs-path>';
     case 'stack.filename':
-      return crashFrame(event)?.file ?? '<no-abs-path>';
+      return crashFrame(event)?.file || '<no-filename>';
     // A frame keeps no module or package: a Sentry event's are filled in at ingest (sentry-to-event).
     case 'module':
     case 'stack.module':
@@ -59,11 +60,11 @@ function resolveVariable(name: string, event: TriageEvent): string | undefined {
     case 'stack.package':
       return '<no-package>';
     case 'level':
-      return event.level;
+      return event.level || '<no-level>';
     case 'logger':
-      return tags?.logger ?? '<no-logger>';
+      return tags?.logger || '<no-logger>';
     default:
-      return undefined;
+      return `<unrecognized-variable-${name}>`;
   }
 }
 
