@@ -84,7 +84,7 @@ describe('AlertDispatcher close', () => {
   });
 });
 
-describe('AlertDispatcher enqueueAndAttempt', () => {
+describe('AlertDispatcher enqueue', () => {
   it('should wait for the first attempt even when a claim pass that could not see the entry was under way', async () => {
     const store = new MemoryStore();
     const claim = store.claimDueAlerts.bind(store);
@@ -107,7 +107,7 @@ describe('AlertDispatcher enqueueAndAttempt', () => {
     });
     dispatcher.kick();
     const payload = { issue: { id: 'i1' }, event: {}, result: {}, reason: 'routed' } as never;
-    const attempted = dispatcher.enqueueAndAttempt(payload, ['slack'], 'day');
+    const attempted = dispatcher.enqueue(payload, ['slack'], 'day');
     await new Promise((resolve) => setImmediate(resolve));
     answer();
     await attempted;

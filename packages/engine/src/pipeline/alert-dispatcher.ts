@@ -84,13 +84,16 @@ export class AlertDispatcher {
     DispatcherOptions;
   #claiming?: Promise<void>;
   #again = false;
-  /** Sends under way: each is claimed, sent and settled on its own, so a slow channel holds up no other. */
-  readonly #inFlight = new Set<Promise<void>>();
+  /**
+   * Sends under way, by idempotency key: each is claimed, sent and settled on its own, so a slow channel
+   * holds up no other.
+   */
+  readonly #inFlight = new Map<string, Promise<void>>();
   /** The same, by issue and channel: a resolve waits for the alert of its issue still being sent. */
   readonly #inFlightFor = new Map<string, Set<Promise<void>>>();
   /**
    * Callers waiting for the first attempt of an entry they wrote, by idempotency key (see
-   * enqueueAndAttempt), each with the number of claim passes started before it waited.
+   * enqueue), each with the number of claim passes started before it waited.
    */
   readonly #waiters = new Map<string, Array<{ resolve: () => void; after: number }>>();
   /** Claim passes started: one that started before an entry was written may not have seen it. */
@@ -119,20 +122,14 @@ export class AlertDispatcher {
       throw new RangeError(`sendTimeoutMs must be more than 0, got ${this.#options.sendTimeoutMs}`);
   }
 
-  /** Writes one outbox entry per channel; returns the channels that were new (not duplicates). */
-  async enqueue(payload: OutboxPayload, channels: string[], window: string): Promise<string[]> {
-    const { queued } = await this.#write(payload, channels, window);
-    if (queued.length > 0) this.kick();
-    return queued;
-  }
-
   /**
-   * As enqueue, and resolves once each new entry has had its first attempt here (or another instance
-   * took it, or this one cannot now): what a caller that tells a person "alerted" waits for. Waiting for
-   * the dispatcher to be idle instead, every job's alert waited for every send in flight, another
-   * issue's slow mail server included, and under steady alerts for ever.
+   * Writes one outbox entry per channel and returns the channels that were new (not duplicates), once
+   * each new entry has had its first attempt here (or another instance took it, or this one cannot
+   * now): what a caller that tells a person "alerted" waits for. Waiting for the dispatcher to be idle
+   * instead, every job's alert waited for every send in flight, another issue's slow mail server
+   * included, and under steady alerts for ever.
    */
-  async enqueueAndAttempt(payload: OutboxPayload, channels: string[], window: string): Promise<string[]> {
+  async enqueue(payload: OutboxPayload, channels: string[], window: string): Promise<string[]> {
     const { queued, keys } = await this.#write(payload, channels, window);
     if (queued.length === 0) return queued;
     const attempted = Promise.all(
@@ -177,7 +174,7 @@ export class AlertDispatcher {
    * Lets go of the callers waiting for entries this dispatcher is not sending, that claim pass `pass`
    * looked for (it started after they were written); every one without arguments.
    */
-  #release(sending: ReadonlySet<string> = new Set(), pass = Number.POSITIVE_INFINITY): void {
+  #release(sending: ReadonlyMap<string, unknown> = new Map(), pass = Number.POSITIVE_INFINITY): void {
     for (const [key, waiting] of this.#waiters) {
       if (sending.has(key)) continue;
       const left = waiting.filter((waiter) => waiter.after >= pass);
@@ -215,7 +212,8 @@ export class AlertDispatcher {
 
   /** Resolves when no alert is being claimed or sent (retries due later are not waited for). */
   async idle(): Promise<void> {
-    while (this.#claiming || this.#inFlight.size > 0) await Promise.all([this.#claiming, ...this.#inFlight]);
+    while (this.#claiming || this.#inFlight.size > 0)
+      await Promise.all([this.#claiming, ...this.#inFlight.values()]);
   }
 
   async close(): Promise<void> {
@@ -245,19 +243,16 @@ export class AlertDispatcher {
       }
       // Everything due is being sent: an entry a caller waits for and this instance is not sending was
       // taken by another one.
-      this.#release(this.#sendingKeys, pass);
+      this.#release(this.#inFlight, pass);
       await this.#scheduleNext();
     } catch (error) {
       failures.report('outbox', error);
-      this.#release(this.#sendingKeys, pass);
+      this.#release(this.#inFlight, pass);
       // The store failed (a database outage): with no timer armed, the alerts waiting for their retry
       // waited for the next new alert, or a restart.
       this.#arm(this.#options.pollMs);
     }
   }
-
-  /** The idempotency keys of the sends under way. */
-  readonly #sendingKeys = new Set<string>();
 
   #track(entry: OutboxEntry, delivery: Promise<void>): void {
     const { idempotencyKey } = entry;
@@ -268,16 +263,15 @@ export class AlertDispatcher {
         this.#arm(this.#options.pollMs);
       })
       .finally(() => {
-        this.#inFlight.delete(tracked);
-        this.#sendingKeys.delete(idempotencyKey);
+        // A claim that lapsed while its send went on can be taken again here: that send is the other's.
+        if (this.#inFlight.get(idempotencyKey) === tracked) this.#inFlight.delete(idempotencyKey);
         const sends = this.#inFlightFor.get(subject);
         sends?.delete(tracked);
         if (sends?.size === 0) this.#inFlightFor.delete(subject);
         this.#attempted(idempotencyKey);
         this.kick();
       });
-    this.#inFlight.add(tracked);
-    this.#sendingKeys.add(idempotencyKey);
+    this.#inFlight.set(idempotencyKey, tracked);
     const sends = this.#inFlightFor.get(subject) ?? new Set();
     sends.add(tracked);
     this.#inFlightFor.set(subject, sends);

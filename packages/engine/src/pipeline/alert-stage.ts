@@ -76,7 +76,7 @@ export class AlertStage {
       const window = alertWindow(issue, event, kind, Math.floor(now / Math.max(1, windowMs)), newLines);
       const reason = kind === 'escalating' ? `escalating (${issue.count} events); ${routed}` : routed;
       // The first attempt of each is made before the event is done with, as for every alert.
-      return await dispatcher.enqueueAndAttempt({ issue, event, result, reason }, channels, window);
+      return await dispatcher.enqueue({ issue, event, result, reason }, channels, window);
     } catch (error) {
       failures.report('alert', error);
       return [];
@@ -124,7 +124,7 @@ function alertWindow(
     case 'unsnoozed':
       return `unsnoozed:${digest([event.id])}`;
     case 'new-lines':
-      return newLines.length > 0 ? `new-lines:${digest([...newLines].sort())}` : String(bucket);
+      return `new-lines:${digest([...newLines].sort())}`;
     default:
       return String(bucket);
   }

@@ -187,7 +187,7 @@ export class Engine {
       dashboardUrl: this.#dashboardUrl,
     });
     const day = new Date(now).toISOString().slice(0, 10);
-    const queued = await this.#dispatcher.enqueueAndAttempt({ kind: 'digest', digest }, ['email'], day);
+    const queued = await this.#dispatcher.enqueue({ kind: 'digest', digest }, ['email'], day);
     return queued.length > 0;
   }
 
@@ -594,7 +594,7 @@ export class Engine {
         .map((notifier) => notifier.name);
       if (channels.length > 0) {
         // The first attempt is made before answering, as for alerts; retries follow in the background.
-        await this.#dispatcher.enqueueAndAttempt(
+        await this.#dispatcher.enqueue(
           { kind: 'resolve', issue },
           channels,
           `resolved-${issue.resolvedAt ?? now}`,
@@ -608,11 +608,7 @@ export class Engine {
         .filter((notifier) => notifier.acknowledge)
         .map((notifier) => channelOf(notifier.name));
       if (channels.length > 0) {
-        await this.#dispatcher.enqueueAndAttempt(
-          { kind: 'acknowledge', issue },
-          channels,
-          `acknowledged-${now}`,
-        );
+        await this.#dispatcher.enqueue({ kind: 'acknowledge', issue }, channels, `acknowledged-${now}`);
       }
     }
     return issue;
