@@ -30,6 +30,17 @@ const llm = useFakeLlmServer(() => ({
   usage: { prompt_tokens: 1_000, completion_tokens: 1_000 },
 }));
 
+/** A provider's settings on the fake server, as createLlmAnalyzer takes them (a function). */
+const openai =
+  (model = 'gpt-4o-mini') =>
+  (): LlmConfig => ({ provider: 'openai', model, apiKey: 'sk-x', baseURL: llm.url });
+const groq =
+  (model = 'meta-llama/llama-4-scout-17b-16e-instruct') =>
+  (): LlmConfig => ({ provider: 'groq', model, apiKey: 'gsk_1', baseURL: llm.groqUrl });
+const anthropic =
+  (model = 'claude-haiku-4-5') =>
+  (): LlmConfig => ({ provider: 'anthropic', model, apiKey: 'sk-ant-x', baseURL: llm.anthropicUrl });
+
 const event = (i = 1) =>
   normalizeEvent({
     source: { file: 'src/pay.ts', function: 'Pay' },
@@ -213,19 +224,6 @@ describe('the answer cap', () => {
 });
 
 describe('a reasoning model', () => {
-  const openai = (model: string) => (): LlmConfig => ({
-    provider: 'openai',
-    model,
-    apiKey: 'sk-o',
-    baseURL: llm.url,
-  });
-  const groq = (model: string) => (): LlmConfig => ({
-    provider: 'groq',
-    model,
-    apiKey: 'gsk_1',
-    baseURL: llm.groqUrl,
-  });
-
   // Its cap (`max_completion_tokens`) covers its hidden reasoning too: at 2,000 tokens and its default
   // effort (medium), o4-mini could answer with nothing.
   it.each([
@@ -336,18 +334,8 @@ describe('TRIAGE_LLM_MAX_OUTPUT_TOKENS', () => {
 });
 
 describe('an answer cut off by the output cap (finish reason "length")', () => {
-  const o4mini = (): LlmConfig => ({
-    provider: 'openai',
-    model: 'o4-mini',
-    apiKey: 'sk-x',
-    baseURL: llm.url,
-  });
-  const gpt4oMini = (): LlmConfig => ({
-    provider: 'openai',
-    model: 'gpt-4o-mini',
-    apiKey: 'sk-x',
-    baseURL: llm.url,
-  });
+  const o4mini = openai('o4-mini');
+  const gpt4oMini = openai();
   const fallback = (config: () => LlmConfig) => {
     const failures: unknown[] = [];
     const ledger = new SpendLedger({ dailyUsd: 1 });
@@ -538,12 +526,6 @@ describe('the cost of an analysis that failed', () => {
     const analyzer = createFallbackAnalyzer({ llm: () => inner, ledger, onFailure: () => {} });
     return { ledger, inner, analyzer };
   };
-  const openai = () => ({
-    provider: 'openai' as const,
-    model: 'gpt-4o-mini',
-    apiKey: 'sk-x',
-    baseURL: llm.url,
-  });
 
   it('should be booked at the paid answer that failed validation when the repair call then fails ($0 before)', async () => {
     llm.reply((_request, index) =>
@@ -554,7 +536,7 @@ describe('the cost of an analysis that failed', () => {
           }
         : { status: 500 },
     );
-    const { ledger, analyzer } = ledgered(openai);
+    const { ledger, analyzer } = ledgered(openai());
     const result = await analyzer.analyze(event());
     expect(result.meta.analyzer).toBe('offline');
     expect(llm.requests).toHaveLength(2);
@@ -588,7 +570,7 @@ describe('the cost of an analysis that failed', () => {
 
   it('should be booked at the estimate when a call was cut off at its deadline (what it cost is unknown)', async () => {
     llm.reply(() => ({ content: JSON.stringify(fakeAnalysis({ evidence: ['x'] })), delayMs: 1_000 }));
-    const { ledger, inner, analyzer } = ledgered(openai, 200);
+    const { ledger, inner, analyzer } = ledgered(openai(), 200);
     const result = await analyzer.analyze(event());
     expect(result.meta.analyzer).toBe('offline');
     expect(ledger.summary().totalUsd).toBeCloseTo(inner.estimateCostUsd?.() ?? Number.NaN, 12);
@@ -616,19 +598,6 @@ describe('the LLM timeout', () => {
 });
 
 describe('a refusal', () => {
-  const openai = (): LlmConfig => ({
-    provider: 'openai',
-    model: 'gpt-4o-mini',
-    apiKey: 'sk-x',
-    baseURL: llm.url,
-  });
-  const anthropic = (): LlmConfig => ({
-    provider: 'anthropic',
-    model: 'claude-haiku-4-5',
-    apiKey: 'sk-ant-x',
-    baseURL: llm.anthropicUrl,
-  });
-
   // It was taken for an invalid answer: asked again (a second paid call), then noted as "expected object,
   // received undefined".
   it('should end the analysis at once, saying the model refused and why, at what it cost (OpenAI)', async () => {
@@ -638,7 +607,7 @@ describe('a refusal', () => {
     }));
     const ledger = new SpendLedger({ dailyUsd: 1 });
     const analyzer = createFallbackAnalyzer({
-      llm: () => createLlmAnalyzer({ config: openai, maxRetries: 0 }),
+      llm: () => createLlmAnalyzer({ config: openai(), maxRetries: 0 }),
       ledger,
       onFailure: () => {},
     });
@@ -667,7 +636,7 @@ describe('a refusal', () => {
         content: '{"title": "Payment declined for',
         usage: { prompt_tokens: 1_400, completion_tokens: 5 },
       }));
-      const analyzer = createLlmAnalyzer({ config: anthropic, maxRetries: 0 });
+      const analyzer = createLlmAnalyzer({ config: anthropic(), maxRetries: 0 });
       const failure = await analyzer.analyze(event()).catch((error: unknown) => error);
       expect(llm.requests).toHaveLength(1);
       expect(failure).toMatchObject({
@@ -685,13 +654,6 @@ describe('a refusal', () => {
 });
 
 describe("Groq's json_validate_failed", () => {
-  const groq = (): LlmConfig => ({
-    provider: 'groq',
-    model: 'meta-llama/llama-4-scout-17b-16e-instruct',
-    apiKey: 'gsk_1',
-    baseURL: llm.groqUrl,
-  });
-
   // Groq's best-effort mode answers an answer that failed its schema check with a 400: it went straight to
   // the offline rules, counted against the circuit breaker, with no repair round.
   it('should be an invalid answer: its failed generation asked once more to be corrected', async () => {
@@ -704,7 +666,7 @@ describe("Groq's json_validate_failed", () => {
     const breaker = new CircuitBreaker(1);
     const failures: unknown[] = [];
     const analyzer = createFallbackAnalyzer({
-      llm: () => createLlmAnalyzer({ config: groq, maxRetries: 0 }),
+      llm: () => createLlmAnalyzer({ config: groq(), maxRetries: 0 }),
       breaker,
       onFailure: (error) => failures.push(error),
     });
@@ -725,7 +687,7 @@ describe("Groq's json_validate_failed", () => {
   it('should take a failed generation that holds a valid analysis, fenced in prose, at once', async () => {
     const json = JSON.stringify(fakeAnalysis({ evidence: ['x'] }), null, 2);
     llm.reply(() => groqJsonValidateFailed(`Here is the analysis:\n\`\`\`json\n${json}\n\`\`\``));
-    const result = await createLlmAnalyzer({ config: groq, maxRetries: 0 }).analyze(event());
+    const result = await createLlmAnalyzer({ config: groq(), maxRetries: 0 }).analyze(event());
     expect(llm.requests).toHaveLength(1);
     expect(result.analysis.title).toBe('Database connection pool exhausted');
     // Groq's error gives no usage: the answer is counted here.
@@ -734,13 +696,6 @@ describe("Groq's json_validate_failed", () => {
 });
 
 describe('evidence the model was not given', () => {
-  const openai = (): LlmConfig => ({
-    provider: 'openai',
-    model: 'gpt-4o-mini',
-    apiKey: 'sk-x',
-    baseURL: llm.url,
-  });
-
   // A made-up quote passed for verbatim evidence and kept the model's full confidence.
   it('should be dropped, with a note, and confidence capped when no quote is left', async () => {
     llm.reply(() => ({
@@ -752,7 +707,7 @@ describe('evidence the model was not given', () => {
         }),
       ),
     }));
-    const result = await createLlmAnalyzer({ config: openai, maxRetries: 0 }).analyze(event());
+    const result = await createLlmAnalyzer({ config: openai(), maxRetries: 0 }).analyze(event());
     expect(result.meta.analyzer).toBe('llm');
     expect(result.analysis.evidence).toEqual([]);
     expect(result.analysis.confidence).toBe(UNSUPPORTED_CONFIDENCE_CAP);
