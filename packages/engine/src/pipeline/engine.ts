@@ -27,7 +27,7 @@ import { spendStoreOf } from '../ports/spend-store.js';
 import { BoundedQueue } from '../queue/bounded-queue.js';
 import { applyEvent } from '../stores/apply-event.js';
 import { MemoryStore } from '../stores/memory-store.js';
-import { AlertDispatcher } from './alert-dispatcher.js';
+import { type AcknowledgePayload, AlertDispatcher, type ResolvePayload } from './alert-dispatcher.js';
 import { AlertStage } from './alert-stage.js';
 import { channelOf } from './channels.js';
 import {
@@ -586,32 +586,29 @@ export class Engine {
   async setStatus(issueId: string, change: StatusChange): Promise<Issue | undefined> {
     const now = this.#now();
     const issue = await this.#store.setStatus(issueId, change, now);
+    // Through the outbox, as alerts are (a resolve PagerDuty could not take then was lost, and its
+    // incident stayed open), the first attempt made before answering; retries follow in the background.
     if (issue && change.status === 'resolved' && issue.resolvedAt === now) {
-      // Through the outbox, as alerts are: a resolve PagerDuty could not take then was lost, and its
-      // incident stayed open.
-      const channels = this.#notifiers
-        .filter((notifier) => notifier.resolve)
-        .map((notifier) => notifier.name);
-      if (channels.length > 0) {
-        // The first attempt is made before answering, as for alerts; retries follow in the background.
-        await this.#dispatcher.enqueue(
-          { kind: 'resolve', issue },
-          channels,
-          `resolved-${issue.resolvedAt ?? now}`,
-        );
-      }
+      await this.#tellChannels('resolve', { kind: 'resolve', issue }, `resolved-${issue.resolvedAt ?? now}`);
     }
     if (issue && change.status === 'acknowledged' && issue.status === 'acknowledged') {
       // Acknowledged in Triage, the incident went on paging and escalating in PagerDuty. Each
       // acknowledgement is its own (PagerDuty takes one of an acknowledged incident as nothing).
-      const channels = this.#notifiers
-        .filter((notifier) => notifier.acknowledge)
-        .map((notifier) => channelOf(notifier.name));
-      if (channels.length > 0) {
-        await this.#dispatcher.enqueue({ kind: 'acknowledge', issue }, channels, `acknowledged-${now}`);
-      }
+      await this.#tellChannels('acknowledge', { kind: 'acknowledge', issue }, `acknowledged-${now}`);
     }
     return issue;
+  }
+
+  /** Queues a status change for the channels whose notifier can act on it (PagerDuty's incident). */
+  async #tellChannels(
+    action: 'resolve' | 'acknowledge',
+    payload: ResolvePayload | AcknowledgePayload,
+    window: string,
+  ): Promise<void> {
+    const channels = this.#notifiers
+      .filter((notifier) => notifier[action])
+      .map((notifier) => channelOf(notifier.name));
+    if (channels.length > 0) await this.#dispatcher.enqueue(payload, channels, window);
   }
 
   /**
