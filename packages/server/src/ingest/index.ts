@@ -33,6 +33,5 @@ export type { SentryEventInput, SentryEventOptions } from './sentry-to-event.js'
 export { sentryEventToTriage } from './sentry-to-event.js';
 export type { JsonEvents, SplitOptions } from './split-json-events.js';
 export { openingOf, splitJsonEventsInSlices } from './split-json-events.js';
-export { telemetryCategoriesOf } from './telemetry-categories.js';
 export type { TimeSlices } from './time-slices.js';
 export { SLICE_MS, SLICED_BODY_BYTES, timeSlices } from './time-slices.js';
