@@ -18,6 +18,7 @@ import {
   recordRouteError,
   requestInfoOf,
 } from './request-scope.js';
+import { onRequestStart } from './request-start.js';
 import { type LineSink, Scope, type ScopeOptions, type ScopeOwner } from './scope.js';
 import { type EventDefaults, scopeToEvent } from './scope-to-event.js';
 import { type SummaryMode, type SummarySink, SummaryWriter, writeToStdout } from './summary-writer.js';
@@ -121,6 +122,8 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
   readonly #storage = new AsyncLocalStorage<Scope>();
   /** The scope that was current when each scope opened by scope() opened. */
   readonly #enclosing = new WeakMap<Scope, Scope>();
+  /** Scopes made current by scope(): current in the async context they were opened in, past their call chain. */
+  readonly #entered = new WeakSet<Scope>();
   readonly #open = new Set<Scope>();
   readonly #options: TriageOptions;
   readonly #summary: SummaryWriter;
@@ -145,6 +148,7 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
   #closed = false;
   #pinoLines?: PinoLines;
   #stopConsole?: () => void;
+  readonly #stopRequestStart: () => void;
 
   constructor(options: TriageOptions = {}) {
     // What Triage writes through the application's functions is never copied back into a scope.
@@ -200,6 +204,7 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
       void this.#inProcess.replayKept().then((count) => this.#handedOver(count));
     }
     if (options.captureCrashes ?? true) captureCrashes(this);
+    this.#stopRequestStart = onRequestStart(() => this.#leaveEnteredScopes());
     if (options.capturePino ?? true) this.#pinoLines = new PinoLines(this.lineSink('pino'));
     if (options.captureConsole) this.#stopConsole = listenToConsole(this.lineSink('console'));
   }
@@ -215,6 +220,7 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
     // Made current again when this one ends (a scope opened inside another, as in a run() callback).
     const enclosing = this.#storage.getStore();
     if (enclosing) this.#enclosing.set(scope, enclosing);
+    this.#entered.add(scope);
     this.#storage.enterWith(scope);
     return scope;
   }
@@ -432,6 +438,23 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
     }
   }
 
+  /**
+   * As a node:http request starts: under node:http a handler's async context is its connection's, so a
+   * scope a handler opened with scope() would be current for the connection's next requests (keep-alive),
+   * taking their log lines. Each request starts in the scope that enclosed such scopes, if any.
+   */
+  #leaveEnteredScopes(): void {
+    try {
+      let store = this.#storage.getStore();
+      if (!store || !this.#entered.has(store)) return;
+      while (store && this.#entered.has(store)) store = this.#enclosing.get(store);
+      this.#storage.enterWith(store as Scope);
+    } catch (error) {
+      // A throw here would reach the application as an uncaught exception (diagnostics_channel rethrows).
+      this.#fail('request start', error);
+    }
+  }
+
   /** The scope of the current async call chain, if one is open. */
   current(): Scope | undefined {
     const scope = this.#storage.getStore();
@@ -531,6 +554,7 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
       forgetCrashes(this);
       this.#pinoLines?.close();
       this.#stopConsole?.();
+      this.#stopRequestStart();
       // An enabled AsyncLocalStorage is carried into every async resource the process makes, for as
       // long as it lives: a closed client's would slow the process a little more with each one closed.
       this.#storage.disable();
