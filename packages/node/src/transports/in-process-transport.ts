@@ -168,7 +168,9 @@ export class InProcessTransport implements Transport {
 
   async #load(): Promise<Engine> {
     try {
-      const { createEngine } = await import('@triage/engine');
+      // The engine alone, not the package's index: its SQL stores (Kysely, pg) would double the pause of
+      // the event loop while the modules are evaluated (bench/first-error.mjs).
+      const { createEngine } = await import('@triage/engine/engine');
       const engine = createEngine(this.#options.engine);
       this.#engine = engine;
       for (const job of this.#waiting.splice(0)) engine.submit(this.#submission(job));
