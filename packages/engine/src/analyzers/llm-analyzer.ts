@@ -1,7 +1,6 @@
 import {
   type Analysis,
   type AnalysisResult,
-  analysisSchema,
   type ContextOptions,
   checkEvidence,
   costOf,
@@ -13,27 +12,15 @@ import {
   stripControl,
   type TriageEvent,
 } from '@triage/core';
-import {
-  APICallError,
-  type FinishReason,
-  generateText,
-  jsonSchema,
-  type LanguageModel,
-  type LanguageModelUsage,
-  NoObjectGeneratedError,
-  Output,
-  RetryError,
-  zodSchema,
-} from 'ai';
+import type { FinishReason, LanguageModel, LanguageModelUsage } from 'ai';
 import { type LlmConfig, maxOutputTokensFor, reasoningOf } from '../config/llm-config.js';
 import { InvalidAnalysisError } from '../errors/invalid-analysis-error.js';
 import type { AnalyzeOptions, Analyzer } from '../ports/analyzer.js';
-import { createLanguageModel } from '../providers/create-language-model.js';
+import { type AiRuntime, loadAiRuntime } from './ai-runtime.js';
 import { buildPrompt, DEFAULT_MAX_PROMPT_TOKENS } from './build-prompt.js';
 import { loadTokenCounter } from './count-tokens.js';
 import { extractJson } from './extract-json.js';
 import { LlmCallError } from './llm-call-error.js';
-import { withoutStringLengths } from './model-schema.js';
 import { errorText, scrubSecrets, secretsOf } from './scrub-secrets.js';
 
 export interface LlmAnalyzerOptions {
@@ -65,17 +52,6 @@ export interface LlmAnalyzerOptions {
 const GROQ_STRICT_MODELS = /^openai\/gpt-oss-/;
 
 /**
- * The analysis schema as the model is given it, converted once: given the zod schema, the AI SDK
- * converted it to JSON Schema at every call and parsed the answer with it, about 2 ms of the event
- * loop per analysis, and a storm of new errors starts and ends its analyses together. The answer is
- * validated here (fitAnalysisLengths, then safeParseAnalysis), which also cuts an over-long field the
- * SDK's parse refused.
- */
-const analysisOutput = jsonSchema<unknown>(() => withoutStringLengths(zodSchema(analysisSchema).jsonSchema), {
-  validate: (value) => ({ success: true, value }),
-});
-
-/**
  * Asks the configured LLM; output that fails validation is asked for once more, then the call fails. A
  * refusal fails at once; evidence the model was not given is dropped.
  */
@@ -102,9 +78,11 @@ export function createLlmAnalyzer({
   // draining, ingest's p99 at 1,000 req/s went from 87–97 to 61–66 ms once they loaded at start-up:
   // bench/README.md, "Ingest latency while the workers drain"). A failure is the first analysis's to report.
   loadTokenCounter().catch(() => {});
+  // Likewise the AI SDK (see loadAiRuntime): not loaded by an engine that has no LLM to ask.
+  loadAiRuntime().catch(() => {});
   // The provider's model, made again only when the settings change (making one builds its zod schemas).
   let made: { settings: LlmConfig; model: LanguageModel } | undefined;
-  const modelFor = (settings: LlmConfig) => {
+  const modelFor = (settings: LlmConfig, { createLanguageModel }: AiRuntime) => {
     if (made?.settings !== settings) made = { settings, model: createLanguageModel(settings, fetch) };
     return made.model;
   };
@@ -145,7 +123,9 @@ export function createLlmAnalyzer({
     spent: Spent,
   ): Promise<AnalysisResult> {
     const built = await buildPrompt(event, { promptVersion, maxPromptTokens, context });
-    const model = modelFor(settings);
+    const runtime = await loadAiRuntime();
+    const { ai, analysisOutput } = runtime;
+    const model = modelFor(settings, runtime);
     const started = performance.now();
     const notes: string[] =
       built.omitted.length > 0 ? [`left out of the prompt: ${built.omitted.join('; ')}`] : [];
@@ -199,11 +179,11 @@ export function createLlmAnalyzer({
     const abortSignal = signal ? AbortSignal.any([signal, deadline]) : deadline;
     const attempt = async (messages: Array<{ role: 'user' | 'assistant'; content: string }>) => {
       try {
-        const result = await generateText({
+        const result = await ai.generateText({
           model,
           system: built.system,
           messages,
-          output: Output.object({ schema: analysisOutput, name: 'analysis' }),
+          output: ai.Output.object({ schema: analysisOutput, name: 'analysis' }),
           // Not for a reasoning model: OpenAI's take none (its AI SDK client dropped it, warning on
           // stderr at every call), and the others' makers advise against greedy decoding, which loops
           // (QwQ's card: 0.6 "to avoid endless repetitions"), and a loop now runs to the output cap.
@@ -233,12 +213,12 @@ export function createLlmAnalyzer({
         if (abortSignal.aborted) spent.unknown = true;
         // Groq's best-effort structured outputs report an answer that failed their schema check as a 400,
         // the answer in the error: an invalid answer like any other, for extractJson and the repair round.
-        const failed = groqFailedGeneration(error);
+        const failed = groqFailedGeneration(error, ai);
         if (failed !== undefined) {
           book(undefined, messages, failed);
           return { text: failed, value: extractJson(failed, isAnalysis) };
         }
-        if (!NoObjectGeneratedError.isInstance(error)) throw error;
+        if (!ai.NoObjectGeneratedError.isInstance(error)) throw error;
         book(error.usage, messages, error.text ?? '');
         throwIfRefused({ finishReason: error.finishReason, response: error.response });
         if (error.finishReason === 'length') return cutOff(error.text ?? '', error.usage);
@@ -369,7 +349,10 @@ function throwIfRefused({
  * best-effort structured outputs found not to match the schema); `''` when it gave none; undefined for
  * any other error.
  */
-function groqFailedGeneration(error: unknown): string | undefined {
+function groqFailedGeneration(
+  error: unknown,
+  { RetryError, APICallError }: AiRuntime['ai'],
+): string | undefined {
   const cause = RetryError.isInstance(error) ? error.lastError : error;
   if (!APICallError.isInstance(cause) || cause.statusCode !== 400 || !cause.responseBody) return undefined;
   let body: unknown;
