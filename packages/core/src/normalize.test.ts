@@ -158,6 +158,18 @@ describe('normalizeEvent', () => {
     expect(event).not.toHaveProperty('unknownField');
   });
 
+  it('should keep a breadcrumb mark, and only a true one', () => {
+    const { log } = normalizeEvent({
+      log: [
+        { level: 'error', message: '[console] avatar failed', breadcrumb: true },
+        { level: 'error', message: 'pool exhausted', breadcrumb: 'yes' },
+      ],
+    });
+    expect(log.map((entry) => entry.breadcrumb)).toEqual([true, undefined]);
+    // Normalized again (a stored event), unchanged.
+    expect(normalizeEvent({ log }).log).toEqual(log);
+  });
+
   it('should keep times in whole milliseconds, however a client gave them', () => {
     // Python's time.time(): seconds with a fraction.
     expect(normalizeEvent({ log: ['x'], timestamp: 1796678837.5967195 }).timestamp).toBe(1796678837597);

@@ -163,6 +163,7 @@ function toEntry(line: unknown, previous: Level): LogEntry | undefined {
         typeof record.fields === 'object' && record.fields !== null
           ? (record.fields as object as Record<string, unknown>)
           : undefined,
+      ...(record.breadcrumb === true && { breadcrumb: true }),
     };
   }
   return undefined;

@@ -17,6 +17,11 @@ export interface LogEntry {
   /** Epoch milliseconds. */
   time?: number;
   fields?: Record<string, unknown>;
+  /**
+   * A line of an SDK's trail before the event (a Sentry breadcrumb: console output, HTTP calls, earlier
+   * errors), kept as context. Its errors are not the event's own: they do not make an analysis again.
+   */
+  breadcrumb?: boolean;
 }
 
 /** One parsed stack frame; line and column never take part in grouping. */

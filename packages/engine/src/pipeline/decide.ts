@@ -21,12 +21,18 @@ export interface Decision {
   reason: string;
 }
 
-/** The parameterized error lines of an event: what "the same error lines" means. */
+/**
+ * The parameterized error lines of an event: what "the same error lines" means. Not its breadcrumbs':
+ * an SDK's trail holds whatever errors came before (each `console.error`, a 5xx of another call, the
+ * browser's earlier events), different in each event, and each event of the issue was analysed and
+ * alerted on again.
+ */
 export function errorLinesOf(event: TriageEvent): string[] {
   const lines = new Set<string>();
   if (event.error) lines.add(parameterize(`${event.error.type}: ${event.error.message}`));
   for (const entry of event.log) {
-    if (entry.level === 'error' && lines.size < 20) lines.add(parameterize(entry.message));
+    if (entry.level === 'error' && !entry.breadcrumb && lines.size < 20)
+      lines.add(parameterize(entry.message));
   }
   return [...lines];
 }

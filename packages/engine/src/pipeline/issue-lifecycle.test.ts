@@ -155,6 +155,25 @@ describe('new error lines', () => {
     await engine.close();
   });
 
+  // A Sentry SDK's breadcrumbs hold each `console.error` and 5xx before the event: different in each.
+  it("should leave out an SDK's error breadcrumbs: not the event's own lines", async () => {
+    const notifier = createMemoryNotifier();
+    const engine = createEngine({ env: groqEnv(), notifiers: [notifier] });
+    const withTrail = (crumb: string) => ({
+      fingerprint: ['checkout-total'],
+      error: { type: 'TypeError', message: "Cannot read properties of undefined (reading 'amount')" },
+      log: [{ level: 'error', message: `[console] ${crumb}`, breadcrumb: true }],
+    });
+    await engine.process({ input: withTrail('Failed to load avatar') });
+    const report = await engine.process({ input: withTrail('Widget timeout in sidebar') });
+    expect(report?.issue.count).toBe(2);
+    expect(llm.requests).toHaveLength(1);
+    expect(notifier.alerts).toHaveLength(1);
+    // The LLM still reads them, as context.
+    expect(llm.requests[0]?.prompt).toContain('Failed to load avatar');
+    await engine.close();
+  });
+
   it('should not be taken as analysed when the analysis of their event was reused', async () => {
     const engine = createEngine({ env: groqEnv(), notifiers: [] });
     const first = await engine.process({ input: withLines('pool exhausted') });

@@ -15,10 +15,11 @@ describe('logFromBreadcrumbs', () => {
         { message: 'no category', level: 'fatal' },
       ],
     });
+    // Marked as breadcrumbs: their errors are context, not the event's own (errorLinesOf).
     expect(log).toEqual([
-      { level: 'info', message: '[db] SELECT 1', time: 1700000000500 },
-      { level: 'warn', message: '[console] cart is empty', time: 1700000001000 },
-      { level: 'error', message: 'no category' },
+      { level: 'info', message: '[db] SELECT 1', time: 1700000000500, breadcrumb: true },
+      { level: 'warn', message: '[console] cart is empty', time: 1700000001000, breadcrumb: true },
+      { level: 'error', message: 'no category', breadcrumb: true },
     ]);
   });
 

@@ -29,6 +29,7 @@ export function logFromBreadcrumbs(breadcrumbs: unknown): LogEntry[] {
       level: levelFromSentry(crumb.level, 'info'),
       message,
       ...(time !== undefined && { time }),
+      breadcrumb: true,
     });
   }
   return entries;
