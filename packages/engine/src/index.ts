@@ -24,6 +24,7 @@ export { numberFromEnv } from './config/number-from-env.js';
 export { ConfigError } from './errors/config-error.js';
 export { DeliveryError } from './errors/delivery-error.js';
 export { InvalidAnalysisError } from './errors/invalid-analysis-error.js';
+export { StatusConflictError } from './errors/status-conflict-error.js';
 export type { ConsoleEmailOptions } from './notifiers/console-email-notifier.js';
 export { createConsoleEmailNotifier } from './notifiers/console-email-notifier.js';
 export type { ConsoleNotifierOptions } from './notifiers/console-notifier.js';

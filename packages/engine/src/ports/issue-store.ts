@@ -82,6 +82,11 @@ export interface StatusChange {
   snoozeForEvents?: number;
   /** With `resolved`: the release that carries the fix. */
   resolvedInRelease?: string;
+  /**
+   * The status the change was made for (a snooze alone for an ignored issue, a release alone for a
+   * resolved one): found in another, the change is refused (StatusConflictError), not applied to it.
+   */
+  ifStatus?: IssueStatus;
 }
 
 export interface IssueFilter {

@@ -1,5 +1,6 @@
 import { analyzeOffline, normalizeEvent, type TriageEvent } from '@triage/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StatusConflictError } from '../errors/status-conflict-error.js';
 import type { Issue, IssueStore } from '../ports/issue-store.js';
 
 const event = (overrides: Partial<TriageEvent> = {}): TriageEvent => ({
@@ -263,6 +264,32 @@ export function runIssueStoreContract(name: string, open: () => Promise<IssueSto
         resolvedAt: 8_000,
         resolvedInRelease: undefined,
       });
+    });
+
+    it('should refuse a change made for a status the issue has left, and change nothing', async () => {
+      const { issue } = await store.recordEvent(input({ release: '1.2.0' }));
+      await store.setStatus(issue.id, { status: 'resolved', resolvedInRelease: '1.3.0' }, 1_000);
+      // A release read for the resolved issue; an event regresses it before the change is written.
+      await store.recordEvent(input({ release: '1.3.1' }));
+      const late = store.setStatus(
+        issue.id,
+        { status: 'resolved', ifStatus: 'resolved', resolvedInRelease: '1.4.0' },
+        2_000,
+      );
+      await expect(late).rejects.toThrow(StatusConflictError);
+      await expect(late).rejects.toThrow('the issue is regressed now, not resolved');
+      expect(await store.getIssue(issue.id)).toMatchObject({
+        status: 'regressed',
+        resolvedInRelease: '1.3.0',
+      });
+      // Made for the status it has, it is applied.
+      expect(
+        await store.setStatus(
+          issue.id,
+          { status: 'resolved', ifStatus: 'regressed', resolvedInRelease: '1.4.0' },
+          3_000,
+        ),
+      ).toMatchObject({ status: 'resolved', resolvedInRelease: '1.4.0' });
     });
 
     it('should keep an ignored issue quiet until its snooze runs out, by time or by events', async () => {

@@ -1,3 +1,4 @@
+import { StatusConflictError } from '../errors/status-conflict-error.js';
 import type { Issue, IssueFilter, StatusChange } from '../ports/issue-store.js';
 
 /**
@@ -7,6 +8,12 @@ import type { Issue, IssueFilter, StatusChange } from '../ports/issue-store.js';
  * keeps both, as a regression does, for whoever looks back.
  */
 export function applyStatus(issue: Issue, change: StatusChange, now: number): Partial<Issue> {
+  // Read before the change was made, the status may have moved since (a regression, a snooze's end):
+  // applied, a release meant for the resolved issue resolved the regressed one again, in silence.
+  if (change.ifStatus !== undefined && issue.status !== change.ifStatus)
+    throw new StatusConflictError(
+      `the issue is ${issue.status} now, not ${change.ifStatus}: read it again and say which status it should have`,
+    );
   const fields: Partial<Issue> = {};
   if (change.note !== undefined) fields.resolutionNote = change.note;
   if (change.status === undefined) return fields;

@@ -273,6 +273,13 @@ describe('triage serve', () => {
     expect((await api('/api/v1/issues?after=not-a-cursor')).body).toEqual({
       error: 'after must be the nextAfter of an earlier page, as it was given',
     });
+    // A cursor made up with an id no store makes (a NUL in it failed PostgreSQL's query: 500).
+    const madeUp = Buffer.from(JSON.stringify(['lastSeen', 1, 'a\u0000b'])).toString('base64url');
+    const refused = await api(`/api/v1/issues?after=${madeUp}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual({
+      error: 'after must be the nextAfter of an earlier page, as it was given',
+    });
     expect((await api(`/api/v1/issues?after=${first.body.nextAfter}&offset=2`)).body).toEqual({
       error: 'use after or offset, not both',
     });

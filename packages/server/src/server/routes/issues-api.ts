@@ -1,5 +1,5 @@
 import { CATEGORIES, SEVERITIES } from '@triage/core';
-import { ISSUE_STATUSES, type IssueFilter, type IssueStatus } from '@triage/engine';
+import { ISSUE_STATUSES, type IssueFilter, type IssueStatus, StatusConflictError } from '@triage/engine';
 import type { Hono } from 'hono';
 import { HttpError } from '../http-error.js';
 import { MIB, type Project } from '../projects.js';
@@ -26,6 +26,8 @@ const LIST_PARAMETERS = [
   'after',
 ];
 
+const ISSUE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** A page's end, as `nextAfter` gives it: opaque to clients, the sort, and the last issue's sort value and id. */
 const cursorOf = (sort: string, value: number, id: string) =>
   Buffer.from(JSON.stringify([sort, value, id])).toString('base64url');
@@ -44,7 +46,9 @@ function readCursor(cursor: string, sort: string): { value: number; id: string }
     typeof parsed[0] !== 'string' ||
     !Number.isSafeInteger(parsed[1]) ||
     typeof parsed[2] !== 'string' ||
-    parsed[2] === ''
+    // An issue's id, as every store makes them: anything else named no issue, and a NUL in it failed the
+    // PostgreSQL query (500).
+    !ISSUE_ID.test(parsed[2])
   )
     throw new HttpError(400, 'after must be the nextAfter of an earlier page, as it was given');
   // Read in another order, a page's end named no place in this one: the list came back empty.
@@ -127,7 +131,12 @@ export function mountIssuesApi(app: Hono, context: ServerContext): void {
     const body = (await c.req.json().catch(() => undefined)) as unknown;
     const existing = await context.store.getIssue(c.req.param('id'));
     if (!existing) throw new HttpError(404, 'no such issue');
-    const issue = await context.engine.setStatus(existing.id, readStatusChange(body, existing.status));
+    const issue = await context.engine
+      .setStatus(existing.id, readStatusChange(body, existing.status))
+      .catch((error: unknown) => {
+        if (StatusConflictError.isInstance(error)) throw new HttpError(409, error.message);
+        throw error;
+      });
     // Deleted (by retention) since it was read.
     if (!issue) throw new HttpError(404, 'no such issue');
     return c.json({ issue });

@@ -34,10 +34,15 @@ describe('readStatusChange', () => {
       status: 'ignored',
       snoozeForEvents: MAX_SNOOZE_EVENTS,
     });
+    // Without a status, made for the one read: the store refuses it if an event changed it meanwhile.
     expect(readStatusChange({ resolvedInRelease: '2.0.0' }, 'resolved')).toMatchObject({
       status: 'resolved',
+      ifStatus: 'resolved',
       resolvedInRelease: '2.0.0',
     });
+    expect(readStatusChange({ status: 'resolved', resolvedInRelease: '2.0.0' }, 'regressed').ifStatus).toBe(
+      undefined,
+    );
     expect(readStatusChange({ status: 'ignored', snoozeForMs: MAX_SNOOZE_MS }, 'new').snoozeForMs).toBe(
       MAX_SNOOZE_MS,
     );

@@ -56,6 +56,8 @@ export function readStatusChange(body: unknown, current: IssueStatus): StatusCha
   if (change.resolvedInRelease !== undefined && becomes !== 'resolved')
     throw new HttpError(400, 'resolvedInRelease goes with "status": "resolved"');
   if (status !== undefined || snoozed || change.resolvedInRelease !== undefined) change.status = becomes;
+  // Made for the status read: the store refuses it if an event changed that status meanwhile.
+  if (status === undefined && change.status !== undefined) change.ifStatus = current;
   return change;
 }
 
