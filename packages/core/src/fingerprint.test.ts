@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprintEvent, projectFingerprint } from './fingerprint.js';
+import { fingerprintEvent, frameKey, projectFingerprint } from './fingerprint.js';
 import { normalizeEvent } from './normalize.js';
 import { parameterize } from './parameterize.js';
 
@@ -236,6 +236,40 @@ describe('fingerprintEvent: what tells causes apart', () => {
     expect(at('/app/src/report-B7x2kQ9a.js')).toBe('run@report-B7x2kQ9a.js');
     expect(at('/app/dist/index-B7x2kQ9a.js')).toBe('run@index.js');
     expect(at('/app/node_modules/.vite/deps/chunk-CcdXkQpa.js')).toBe('run@chunk.js');
+  });
+
+  // The JVM numbers the classes it generates in the order it makes them: the same reflective call was
+  // GeneratedMethodAccessor57 in one process and GeneratedMethodAccessor112 in the next, an issue each.
+  it('should key a class the JVM generated at run time without its number', () => {
+    const trace = (accessor: string, proxy: string) =>
+      [
+        'java.lang.IllegalStateException: order already paid',
+        `\tat jdk.proxy2.${proxy}.process(Unknown Source)`,
+        `\tat sun.reflect.${accessor}.invoke(Unknown Source)`,
+      ].join('\n');
+    expect(key(trace('GeneratedMethodAccessor57', '$Proxy12'))).toBe(
+      key(trace('GeneratedMethodAccessor112', '$Proxy31')),
+    );
+    expect(frameKey({ function: 'jdk.internal.reflect.GeneratedConstructorAccessor9.newInstance' })).toBe(
+      'jdk.internal.reflect.GeneratedConstructorAccessor.newInstance@',
+    );
+    // JDK 17 and JDK 21 lambdas, as sentry-java sends them (the class is the module, there is no file).
+    expect(
+      frameKey({
+        function: 'com.shop.Cart$$Lambda$88/0x0000000800c0b440.accept',
+        file: 'com.shop.Cart$$Lambda$88/0x0000000800c0b440',
+      }),
+    ).toBe('com.shop.Cart$$Lambda.accept@com.shop.Cart$$Lambda');
+    expect(frameKey({ function: 'com.shop.Cart$$Lambda/0x000071d9c8003c38.accept' })).toBe(
+      'com.shop.Cart$$Lambda.accept@',
+    );
+    // A number the compiler gave (a lambda's body, an inner class) is the same in every process.
+    expect(frameKey({ function: 'com.shop.Cart.lambda$total$0', file: 'Cart.java' })).toBe(
+      'com.shop.Cart.lambda$total$0@Cart.java',
+    );
+    expect(frameKey({ function: 'com.shop.Cart$1.run', file: 'Cart.java' })).toBe(
+      'com.shop.Cart$1.run@Cart.java',
+    );
   });
 
   // More frames of the driver and the pool than the key takes: keyed by them, every query timing out was one issue.

@@ -27,6 +27,13 @@ const BUNDLE_PLACE = /:\/\/|(?:^|[\\/])(?:assets|dist|build|\.vite|_next[\\/]sta
 const DATE_LIKE = /^(?:19|20)\d\d(?:0[1-9]|1[0-2])/;
 /** Words in camel or lower case: `CartView`, `checkout`. */
 const WORDS = /^(?:[A-Z]?[a-z]{2,})+$/;
+/**
+ * Classes the JVM generates as it runs, numbered in the order it made them: a reflective call's
+ * accessor (`GeneratedMethodAccessor57`), a lambda (`$$Lambda$123/0x0000000800c0b440`, JDK 21's
+ * `$$Lambda/0x…`), a proxy (`$Proxy112`). Another process numbers the same call otherwise.
+ */
+const GENERATED_CLASS =
+  /(Generated(?:Serialization)?(?:Method|Constructor)Accessor|\$Proxy)\d+|(\$\$Lambda)(?:\$\d+)?\/(?:0x[0-9a-fA-F]+|\d+)/g;
 
 /**
  * A hash is webpack's hex (with a digit), esbuild's base 32 (upper case and digits), Rollup's 8
@@ -170,14 +177,27 @@ function inAppFrames(error: ErrorInfo): string[] {
   return (error.frames ?? []).filter((frame) => frame.inApp).map(frameKey);
 }
 
-function frameKey(frame: StackFrame): string {
-  const bundled = !!frame.file && BUNDLE_PLACE.test(frame.file);
-  const file = frame.file
-    ? (frame.file.split(/[\\/]/).pop() ?? frame.file)
+/**
+ * A frame as the key names it: function and file name, never the line, the directory (a release's or a
+ * host's), a bundle's content hash or the number the JVM gave a class it generated at run time.
+ */
+export function frameKey(frame: StackFrame): string {
+  // A JVM frame sent without a file is named by its class, whose lambda's name holds a '/'.
+  const path = frame.file && withoutGeneratedNumbers(frame.file);
+  const bundled = !!path && BUNDLE_PLACE.test(path);
+  const file = path
+    ? (path.split(/[\\/]/).pop() ?? path)
         .replace(/\?.*$/, '')
         .replace(BUNDLE_HASH, (suffix, text: string) => (bundled && isBundleHash(text) ? '' : suffix))
     : '';
-  return `${frame.function ?? '?'}@${file}`;
+  return `${frame.function ? withoutGeneratedNumbers(frame.function) : '?'}@${file}`;
+}
+
+function withoutGeneratedNumbers(name: string): string {
+  return name.replace(
+    GENERATED_CLASS,
+    (_match, numbered?: string, lambda?: string) => numbered ?? lambda ?? '',
+  );
 }
 
 function firstWord(text: string): string {

@@ -14,7 +14,7 @@ export { buildContext, estimateTokens, reduceFrames } from './context/build-cont
 export { detectLevel, maxLevel, toLevel } from './detect-level.js';
 export { InvalidEventError } from './errors/invalid-event-error.js';
 export type { Fingerprint } from './fingerprint.js';
-export { fingerprintEvent, projectFingerprint } from './fingerprint.js';
+export { fingerprintEvent, frameKey, projectFingerprint } from './fingerprint.js';
 export { formatLog, renderValue } from './format-log.js';
 export type { NormalizeOptions } from './normalize.js';
 export { cutMiddle, errorInfoFrom, normalizeEvent, toRequest, toUser } from './normalize.js';
@@ -26,7 +26,7 @@ export type { OfflineRule } from './offline/offline-rule.js';
 export { OFFLINE_RULES } from './offline/rules.js';
 export { parameterize } from './parameterize.js';
 export { MAX_RETRY_AFTER_MS, parseRetryAfter } from './parse-retry-after.js';
-export { isInAppFile, parseStack, parseStackLine } from './parse-stack.js';
+export { isInAppFile, isJavaLibrary, isPythonLibrary, parseStack, parseStackLine } from './parse-stack.js';
 export type { ModelPrice } from './pricing.js';
 export { costOf, MODEL_PRICES, UNPRICED_MODEL_PRICE } from './pricing.js';
 export type { PromptTemplate } from './prompt/render-prompt.js';

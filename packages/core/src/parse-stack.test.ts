@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStack, parseStackLine } from './parse-stack.js';
+import { isJavaLibrary, isPythonLibrary, parseStack, parseStackLine } from './parse-stack.js';
 
 describe('parseStackLine', () => {
   it('should parse V8 frames with and without a function name', () => {
@@ -84,6 +84,26 @@ describe('parseStackLine', () => {
       parseStackLine('\tat com.acme.billing.InvoiceRepository.find(InvoiceRepository.java:88)')?.inApp,
     ).toBe(true);
     expect(parseStackLine('\tat reactorx.Billing.run(Billing.java:1)')?.inApp).toBe(true);
+  });
+
+  it("should mark frames of Android's runtime and libraries as not in-app", () => {
+    for (const frame of [
+      '\tat android.os.Handler.dispatchMessage(Handler.java:106)',
+      '\tat androidx.fragment.app.Fragment.performCreate(Fragment.java:2949)',
+      '\tat com.android.internal.os.ZygoteInit.main(ZygoteInit.java:947)',
+      '\tat dalvik.system.NativeStart.main(Native Method)',
+    ]) {
+      expect(parseStackLine(frame)?.inApp, frame).toBe(false);
+    }
+  });
+
+  it('should be the rules a Sentry frame without in_app is judged by, for a class or a path', () => {
+    expect(isJavaLibrary('java.util.HashMap')).toBe(true);
+    expect(isJavaLibrary('jdk.internal.reflect.GeneratedMethodAccessor57')).toBe(true);
+    expect(isJavaLibrary('com.shop.OrderService')).toBe(false);
+    expect(isPythonLibrary('/usr/lib/python3.11/json/decoder.py')).toBe(true);
+    expect(isPythonLibrary('/srv/app/.venv/lib/python3.12/site-packages/flask/app.py')).toBe(true);
+    expect(isPythonLibrary('/srv/app/app/views.py')).toBe(false);
   });
 
   it('should return undefined for ordinary lines', () => {

@@ -16,10 +16,13 @@ const JAVA_LIBRARY_PACKAGES = `java javax jakarta jdk sun com.sun kotlin kotlinx
   io.quarkus io.vertx io.undertow io.lettuce io.github.resilience4j com.zaxxer com.mysql
   com.microsoft.sqlserver oracle.jdbc com.fasterxml com.google com.amazonaws software.amazon com.mongodb
   org.mongodb redis.clients okhttp3 okio retrofit2 feign net.bytebuddy org.aspectj com.github.benmanes
-  com.datastax org.elasticsearch co.elastic org.quartz com.rabbitmq org.thymeleaf freemarker`.split(/\s+/);
+  com.datastax org.elasticsearch co.elastic org.quartz com.rabbitmq org.thymeleaf freemarker android androidx
+  dalvik libcore com.android`.split(/\s+/);
 const JAVA_LIBRARY = new RegExp(
   `^(?:${JAVA_LIBRARY_PACKAGES.map((name) => name.replaceAll('.', '\\.')).join('|')})\\.`,
 );
+// The standard library and installed packages, wherever the interpreter lives (/usr/lib/python3.12, a venv).
+const PYTHON_LIBRARY = /site-packages|dist-packages|\/lib\/python/;
 // V8 names a promise combinator's element by its index ("at async Promise.all (index 3)"): not a file.
 const COMBINATOR_INDEX = /^index \d+$/;
 
@@ -35,6 +38,16 @@ export function isInAppFile(file: string | undefined): boolean {
   );
 }
 
+/** True for a JVM class (`java.util.HashMap`) of the runtime or of a common library. */
+export function isJavaLibrary(className: string): boolean {
+  return JAVA_LIBRARY.test(className);
+}
+
+/** True for a Python file of the standard library or of an installed package. */
+export function isPythonLibrary(path: string): boolean {
+  return PYTHON_LIBRARY.test(path);
+}
+
 /** Parses one stack line (V8, Python or Java); `undefined` when it is not a frame. */
 export function parseStackLine(line: string): StackFrame | undefined {
   const java = JAVA_FRAME.exec(line);
@@ -44,7 +57,7 @@ export function parseStackLine(line: string): StackFrame | undefined {
       function: `${owner}.${method}`,
       file,
       line: lineNo ? Number(lineNo) : undefined,
-      inApp: !JAVA_LIBRARY.test(owner ?? ''),
+      inApp: !isJavaLibrary(owner ?? ''),
     };
   }
   const python = PYTHON_FRAME.exec(line);
@@ -54,7 +67,7 @@ export function parseStackLine(line: string): StackFrame | undefined {
       function: fn,
       file,
       line: Number(lineNo),
-      inApp: !/site-packages|dist-packages|\/lib\/python/.test(file!),
+      inApp: !isPythonLibrary(file!),
     };
   }
   if (!/^\s*at /.test(line)) return undefined;

@@ -73,6 +73,98 @@ describe('framesFromStacktrace', () => {
     expect(frames?.[0]?.function).toBe('com.shop.PaymentService.charge');
   });
 
+  // sentry-java sends no in_app for a class outside its inAppIncludes/Excludes: by the file alone, the
+  // JDK's frames were the application's, and HashMap.get was where it failed.
+  it('should take a JVM frame without in_app for the application only outside the libraries', () => {
+    const frames = framesFromStacktrace(
+      {
+        frames: [
+          { function: 'run', module: 'java.lang.Thread', filename: 'Thread.java', lineno: 840 },
+          { function: 'invoke', module: 'jdk.internal.reflect.GeneratedMethodAccessor57' },
+          { function: 'process', module: 'com.shop.OrderService', filename: 'OrderService.java', lineno: 31 },
+          { function: 'get', module: 'java.util.HashMap', filename: 'HashMap.java', lineno: 556 },
+        ],
+      },
+      'java',
+    );
+    expect(frames?.map((frame) => [frame.function, frame.inApp])).toEqual([
+      ['java.util.HashMap.get', false],
+      ['com.shop.OrderService.process', true],
+      ['invoke', false],
+      ['java.lang.Thread.run', false],
+    ]);
+    expect(culpritFrame(frames)?.function).toBe('com.shop.OrderService.process');
+    // Without the event's platform, a JVM source file says as much.
+    expect(
+      framesFromStacktrace({
+        frames: [{ function: 'get', module: 'java.util.HashMap', filename: 'HashMap.kt' }],
+      })?.[0]?.inApp,
+    ).toBe(false);
+  });
+
+  // sentry-python 2.x leaves in_app unset for the standard library outside project_root, and names its
+  // file relative to sys.path (json/decoder.py): only abs_path says it is the interpreter's.
+  it('should take a Python frame without in_app for the application only outside the interpreter and its packages', () => {
+    const frames = framesFromStacktrace(
+      {
+        frames: [
+          {
+            function: 'checkout',
+            module: 'app.views',
+            filename: 'app/views.py',
+            abs_path: '/srv/app/app/views.py',
+          },
+          {
+            function: 'loads',
+            module: 'json',
+            filename: 'json/__init__.py',
+            abs_path: '/usr/lib/python3.11/json/__init__.py',
+          },
+          {
+            function: 'raw_decode',
+            module: 'json.decoder',
+            filename: 'json/decoder.py',
+            abs_path: '/usr/local/lib/python3.12/json/decoder.py',
+          },
+        ],
+      },
+      'python',
+    );
+    expect(frames?.map((frame) => [frame.function, frame.inApp])).toEqual([
+      ['raw_decode', false],
+      ['loads', false],
+      ['checkout', true],
+    ]);
+    expect(culpritFrame(frames)?.file).toBe('app/views.py');
+  });
+
+  it("should let the SDK's in_app win over the library rules, both ways", () => {
+    const frames = framesFromStacktrace(
+      {
+        frames: [
+          { function: 'get', module: 'java.util.HashMap', in_app: true },
+          { function: 'process', module: 'com.shop.OrderService', in_app: false },
+        ],
+      },
+      'java',
+    );
+    expect(frames?.map((frame) => frame.inApp)).toEqual([false, true]);
+    const python = framesFromStacktrace(
+      {
+        frames: [
+          {
+            function: 'raw_decode',
+            filename: 'json/decoder.py',
+            abs_path: '/usr/lib/python3.11/json/decoder.py',
+            in_app: true,
+          },
+        ],
+      },
+      'python',
+    );
+    expect(python?.[0]?.inApp).toBe(true);
+  });
+
   it('should keep the 100 innermost frames and skip frames with nothing in them', () => {
     const frames = framesFromStacktrace({
       frames: [...Array.from({ length: 300 }, (_, index) => ({ function: `f${index}` })), {}, null, 'x'],

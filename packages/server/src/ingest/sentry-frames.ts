@@ -1,12 +1,14 @@
-import { isInAppFile, type StackFrame } from '@triage/core';
+import { isInAppFile, isJavaLibrary, isPythonLibrary, type StackFrame } from '@triage/core';
 import { asNumber, asRecord, asText, valuesOf } from './sentry-values.js';
 
 /** Frames kept per stack trace, innermost first: the top of the stack carries the cause. */
 const MAX_FRAMES = 100;
+// A JVM language's source file: a Java frame, in an event that names no platform or another one.
+const JVM_SOURCE = /\.(?:java|kt|scala|groovy|clj)$/;
 
 /**
  * Sentry frames (listed oldest call first, innermost last) as Triage frames, innermost first.
- * `in_app` wins when the SDK sent it; otherwise the file decides, as for parsed stacks.
+ * `in_app` wins when the SDK sent it; otherwise the rules of parsed stacks decide (see inAppByDefault).
  * On the JVM (`platform: "java"`) the function is qualified with its class, as Triage's own
  * Java stack parser does.
  */
@@ -56,6 +58,28 @@ function toFrame(raw: unknown, platform: string | undefined): StackFrame | undef
     file,
     line: asNumber(frame.lineno),
     column: asNumber(frame.colno),
-    inApp: typeof frame.in_app === 'boolean' ? frame.in_app : isInAppFile(file),
+    inApp:
+      typeof frame.in_app === 'boolean'
+        ? frame.in_app
+        : inAppByDefault(frame, file, asText(frame.platform) ?? platform),
   };
+}
+
+/**
+ * Whether a frame sent without `in_app` is the application's: by the rules Triage's own stack parser
+ * applies to a printed Java or Python stack. sentry-java leaves it out for every class outside its
+ * inAppIncludes/Excludes, sentry-python for the standard library outside project_root: by the file
+ * alone, java.util.HashMap.get and json/decoder.py were where the application failed.
+ */
+function inAppByDefault(
+  frame: Record<string, unknown>,
+  file: string | undefined,
+  platform: string | undefined,
+): boolean {
+  const module = asText(frame.module);
+  if (module && (platform === 'java' || JVM_SOURCE.test(file ?? ''))) return !isJavaLibrary(module);
+  // sentry-python's filename is relative to sys.path (json/decoder.py): only abs_path says where it lives.
+  const path = asText(frame.abs_path) ?? file;
+  if (path && (platform === 'python' || path.endsWith('.py')) && isPythonLibrary(path)) return false;
+  return isInAppFile(file);
 }

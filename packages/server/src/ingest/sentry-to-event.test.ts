@@ -86,11 +86,11 @@ describe('sentryEventToTriage', () => {
     });
     expect(event.error?.frames?.map((frame) => frame.function)).toEqual(['total', 'checkout', 'dispatch']);
     expect(event.log).toEqual([
-      { level: 'info', message: '[query] SELECT * FROM carts', time: 1700000000100 },
+      { level: 'info', message: '[query] SELECT * FROM carts', time: 1700000000100, breadcrumb: true },
     ]);
     // The message is the last line once normalized, at the event's level and time.
     expect(normalizeEvent(event).log).toEqual([
-      { level: 'info', message: '[query] SELECT * FROM carts', time: 1700000000100 },
+      { level: 'info', message: '[query] SELECT * FROM carts', time: 1700000000100, breadcrumb: true },
       { level: 'error', message: 'charge failed for order 7', time: 1700000000250 },
     ]);
   });
@@ -162,6 +162,30 @@ describe('sentryEventToTriage', () => {
     expect(keyOf({ message: 'a', fingerprint: ['payments'] })).toBe(
       keyOf({ message: 'b', fingerprint: ['payments'] }),
     );
+  });
+
+  // @sentry/node's captureMessage sends the absolute path, a browser's the bundle's URL with its hash:
+  // each deploy opened a new issue for the same message.
+  it("should group a message event by its frame's file name, not its release's directory or bundle hash", () => {
+    const keyOf = (filename: string, fn = 'checkout') =>
+      fingerprintEvent(
+        normalizeEvent(
+          convert({
+            level: 'warning',
+            logentry: { message: 'User %s failed checkout', params: ['u-1'] },
+            stacktrace: {
+              frames: [{ function: fn, filename, abs_path: filename, lineno: 12, in_app: true }],
+            },
+          }),
+        ),
+      ).fingerprint;
+    expect(keyOf('/srv/releases/a/app.mjs')).toBe(keyOf('/srv/releases/b/app.mjs'));
+    expect(keyOf('https://shop.example.com/assets/index-B7x2kQ9a.js')).toBe(
+      keyOf('https://shop.example.com/assets/index-Xy81Lp0q.js'),
+    );
+    // Another function or another file is another place in the code.
+    expect(keyOf('/srv/releases/a/app.mjs', 'pay')).not.toBe(keyOf('/srv/releases/a/app.mjs'));
+    expect(keyOf('/srv/releases/a/cart.mjs')).not.toBe(keyOf('/srv/releases/a/app.mjs'));
   });
 
   it("should expand a message event's {{ default }} to its message grouping, not its breadcrumbs'", () => {
@@ -281,7 +305,7 @@ describe('sentryEventToTriage', () => {
       message: 'm',
       breadcrumbs: [{ message: 'from the future', timestamp: (receivedAt + 15 * 3_600_000) / 1000 }],
     });
-    expect(ahead.log[0]).toEqual({ level: 'info', message: 'from the future' });
+    expect(ahead.log[0]).toEqual({ level: 'info', message: 'from the future', breadcrumb: true });
   });
 
   it('should read the message from logentry or from message, as a string or an object', () => {
@@ -297,6 +321,44 @@ describe('sentryEventToTriage', () => {
     expect(convert({ message: 'm' }).source).toBeUndefined();
   });
 
+  // A browser names its transactions by the page's path: a rejection with no stack on /orders/123 and on
+  // /orders/456 made two issues, "… in /orders/123" and "… in /orders/456".
+  it('should parameterize a transaction that is a raw URL path before it names an event with no frames', () => {
+    const rejection = (transaction: string, transaction_info?: object) =>
+      convert({
+        platform: 'javascript',
+        transaction,
+        transaction_info,
+        exception: {
+          values: [
+            {
+              type: 'Error',
+              value: 'Non-Error promise rejection captured with value: undefined',
+              mechanism: { type: 'onunhandledrejection', handled: false },
+            },
+          ],
+        },
+      });
+    const keyOf = (event: object) => fingerprintEvent(normalizeEvent(event)).fingerprint;
+    const url = { source: 'url' };
+    expect(rejection('/orders/123', url).source).toEqual({ function: '/orders/<num>' });
+    expect(keyOf(rejection('/orders/123', url))).toBe(keyOf(rejection('/orders/456', url)));
+    // An SDK that sends no transaction_info: a path is taken for a raw one.
+    expect(keyOf(rejection('/orders/123'))).toBe(keyOf(rejection('/orders/456')));
+    expect(keyOf(rejection('/orders/123'))).not.toBe(keyOf(rejection('/carts/123')));
+    // A route, a view or a task stays as named.
+    for (const [name, info] of [
+      ['/orders/:id', { source: 'route' }],
+      ['GET /orders/{id}', { source: 'route' }],
+      ['checkout.views.pay', { source: 'view' }],
+      ['/orders/:id', undefined],
+      ['/api/v2/orders/{order_id}', undefined],
+      ['/orders/2024', { source: 'custom' }],
+    ] as const) {
+      expect(rejection(name, info).source).toEqual({ function: name });
+    }
+  });
+
   it('should take a message event source from the stack of its thread', () => {
     const event = convert({
       message: 'm',
@@ -309,9 +371,81 @@ describe('sentryEventToTriage', () => {
     expect(event.source).toEqual({ file: 'app/jobs.py', function: 'run' });
   });
 
+  // Real sentry-java and sentry-python events: in_app is sent only for classes and files the SDK was told
+  // about, the runtime's frames come without it.
+  it("should take the source of a JVM or Python event without in_app from the application's frames", () => {
+    const java = (accessor: number) =>
+      convert({
+        platform: 'java',
+        exception: {
+          values: [
+            {
+              type: 'NullPointerException',
+              module: 'java.lang',
+              value: 'Cannot invoke "Object.hashCode()" because "key" is null',
+              stacktrace: {
+                frames: [
+                  { function: 'run', module: 'java.lang.Thread', filename: 'Thread.java', lineno: 840 },
+                  { function: 'invoke', module: `jdk.internal.reflect.GeneratedMethodAccessor${accessor}` },
+                  {
+                    function: 'process',
+                    module: 'com.shop.OrderService',
+                    filename: 'OrderService.java',
+                    lineno: 31,
+                  },
+                  { function: 'get', module: 'java.util.HashMap', filename: 'HashMap.java', lineno: 556 },
+                ],
+              },
+            },
+          ],
+        },
+      });
+    expect(java(57).source).toEqual({ file: 'OrderService.java', function: 'com.shop.OrderService.process' });
+    const keyOf = (event: object) => fingerprintEvent(normalizeEvent(event)).fingerprint;
+    expect(keyOf(java(57))).toBe(keyOf(java(112)));
+    const python = convert({
+      platform: 'python',
+      exception: {
+        values: [
+          {
+            type: 'JSONDecodeError',
+            module: 'json.decoder',
+            value: 'Expecting value: line 1 column 1 (char 0)',
+            stacktrace: {
+              frames: [
+                {
+                  function: 'checkout',
+                  module: 'app.views',
+                  filename: 'app/views.py',
+                  abs_path: '/srv/app/app/views.py',
+                  lineno: 40,
+                },
+                {
+                  function: 'loads',
+                  module: 'json',
+                  filename: 'json/__init__.py',
+                  abs_path: '/usr/lib/python3.11/json/__init__.py',
+                  lineno: 346,
+                },
+                {
+                  function: 'raw_decode',
+                  module: 'json.decoder',
+                  filename: 'json/decoder.py',
+                  abs_path: '/usr/lib/python3.11/json/decoder.py',
+                  lineno: 355,
+                },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    expect(python.source).toEqual({ file: 'app/views.py', function: 'checkout' });
+  });
+
   it('should accept an event made of breadcrumbs only', () => {
     const event = convert({ breadcrumbs: [{ category: 'auth', message: 'login failed', level: 'error' }] });
-    expect(event.log).toEqual([{ level: 'error', message: '[auth] login failed' }]);
+    expect(event.log).toEqual([{ level: 'error', message: '[auth] login failed', breadcrumb: true }]);
     expect(event.timestamp).toBe(receivedAt);
   });
 

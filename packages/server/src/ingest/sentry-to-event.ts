@@ -1,4 +1,4 @@
-import { type LogEntry, parameterize, type TriageEvent } from '@triage/core';
+import { frameKey, type LogEntry, parameterize, type TriageEvent } from '@triage/core';
 import { IngestError } from './ingest-error.js';
 import { logFromBreadcrumbs } from './sentry-breadcrumbs.js';
 import { errorFromException } from './sentry-exception.js';
@@ -81,7 +81,7 @@ export function sentryEventToTriage(
     error?.frames ??
     exception?.error.frames ??
     framesFromStacktrace(event.stacktrace ?? stacktraceOf(undefined, event.threads), platform);
-  const source = sourceOf(frames, asText(event.transaction) ?? asText(event.culprit));
+  const source = sourceOf(frames, transactionOf(event) ?? asText(event.culprit));
   return {
     id: asText(event.event_id),
     timestamp,
@@ -182,10 +182,26 @@ function messageFingerprint(
   const template = messageTemplateOf(event);
   if (!template) return undefined;
   // Where in the code, by its stack; not the transaction, which a browser names by its raw URL (one
-  // message, an issue per page).
+  // message, an issue per page). Named as an error's frames are: the path as sent holds the release's
+  // directory (@sentry/node) or the bundle's content hash (a browser), an issue per deploy.
   const frame = culpritFrame(frames);
-  const where = [frame?.file, frame?.function].filter(Boolean).join(' ');
-  return [where, parameterize(template)].filter(Boolean);
+  return [frame ? frameKey(frame) : '', parameterize(template)].filter(Boolean);
+}
+
+/** A transaction name with a path in it, after an HTTP method or not: `/orders/123`, `GET /orders/123`. */
+const PATH_NAME = /^(?:[A-Z]+ )?\//;
+
+/**
+ * The transaction, with what varies in it parameterized when it is a raw URL path (a browser's, its
+ * `transaction_info.source` "url", or an older SDK's that sends no source): it names an event with
+ * no frames, and "/orders/123" and "/orders/456" made an issue each. A route, a view or a task
+ * (`/orders/:id`, `checkout.views.pay`) is kept as named.
+ */
+function transactionOf(event: Record<string, unknown>): string | undefined {
+  const name = asText(event.transaction);
+  if (!name) return undefined;
+  const kind = asText(asRecord(event.transaction_info)?.source);
+  return kind === 'url' || (kind === undefined && PATH_NAME.test(name)) ? parameterize(name) : name;
 }
 
 // Where it failed: the innermost frame of the application's code, else the transaction name.

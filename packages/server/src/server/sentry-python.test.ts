@@ -262,6 +262,7 @@ describe("a Python service with the official Sentry SDK (Debian's python3-sentry
         level: 'info',
         message: '[inventory.stock] reserving 2 of sku-9 for order o-1017',
         time: expect.any(Number),
+        breadcrumb: true,
       },
     ]);
     expect(event.tags).toMatchObject({
@@ -315,6 +316,7 @@ describe("a Python service with the official Sentry SDK (Debian's python3-sentry
       level: 'error',
       message: '[inventory.stock] supplier feed acme returned 0 items, expected 120',
       time: expect.any(Number),
+      breadcrumb: true,
     });
     expect(warning.event.log.at(-1)).toMatchObject({ level: 'warn', message: 'stock of sku-1 low: 4 left' });
 
