@@ -250,6 +250,17 @@ describe('fingerprintEvent: what tells causes apart', () => {
     expect(key(trace('GeneratedMethodAccessor57', '$Proxy12'))).toBe(
       key(trace('GeneratedMethodAccessor112', '$Proxy31')),
     );
+    // A printed lambda frame, numbered by each JVM as it runs.
+    const printed = (lambda: string) =>
+      [
+        'java.lang.IllegalStateException: cart is locked',
+        `\tat com.shop.Cart$$Lambda$${lambda}.accept(Unknown Source)`,
+        '\tat com.shop.Cart.total(Cart.java:31)',
+      ].join('\n');
+    expect(key(printed('14/0x0000000800c0b440'))).toBe(key(printed('27/0x0000000800d1c008')));
+    expect(key(printed('14/0x0000000800c0b440'))).not.toBe(
+      key(printed('14/0x0000000800c0b440').replace('accept', 'apply')),
+    );
     expect(frameKey({ function: 'jdk.internal.reflect.GeneratedConstructorAccessor9.newInstance' })).toBe(
       'jdk.internal.reflect.GeneratedConstructorAccessor.newInstance@',
     );

@@ -52,6 +52,28 @@ describe('parseStackLine', () => {
       function: 'java.net.Socket.connect',
       inApp: false,
     });
+    // A class loader's name before the module (`app//`: named loader, no module), and a version.
+    expect(parseStackLine('\tat app//com.shop.OrderService.place(OrderService.java:88)')).toEqual({
+      function: 'com.shop.OrderService.place',
+      file: 'OrderService.java',
+      line: 88,
+      inApp: true,
+    });
+    expect(parseStackLine('\tat com.shop.loader/shop@2.1/com.shop.Main.run(Main.java:9)')).toMatchObject({
+      function: 'com.shop.Main.run',
+    });
+    // A lambda's class holds a '/': it was read as a module, and its number as the class.
+    expect(parseStackLine('\tat com.shop.Cart$$Lambda$14/0x0000000800c0b440.accept(Unknown Source)')).toEqual(
+      {
+        function: 'com.shop.Cart$$Lambda$14/0x0000000800c0b440.accept',
+        file: 'Unknown Source',
+        line: undefined,
+        inApp: true,
+      },
+    );
+    expect(parseStackLine('\tat com.shop.Cart$$Lambda$1/1234567.accept(Unknown Source)')).toMatchObject({
+      function: 'com.shop.Cart$$Lambda$1/1234567.accept',
+    });
   });
 
   it("should read a promise combinator's element index as no file and no code of the application", () => {

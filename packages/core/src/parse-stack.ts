@@ -3,9 +3,12 @@ import type { StackFrame } from './types.js';
 // V8: "    at fn (file:line:col)", "    at file:line:col", "    at async fn (...)", "    at new Foo (...)".
 const V8_FRAME = /^\s*at (?:(?:async |new )?([^\s(][^(]*?) \()?(.+?)(?::(\d+))?(?::(\d+))?\)?\s*$/;
 const PYTHON_FRAME = /^\s*File "([^"]+)", line (\d+)(?:, in (.+))?$/;
-// Java 9+ frames may carry a module prefix ("java.base/"); the parenthesis holds a bare source file name.
+// Java 9+ frames may carry a prefix, `at loader/module@version/class.method(File.java:1)`, the loader and
+// the module each optional
+// (`app//com.shop.Cart.total`, `java.base/java.util.HashMap.get`); neither holds a `$`, so a lambda's
+// class (`Cart$$Lambda$14/0x0000000800c0b440`, JDK 8's `…$$Lambda$1/1234567`) is read as the class.
 const JAVA_FRAME =
-  /^\s*at (?:[\w.$-]+(?:@[\w.-]+)?\/)?([\w$.<>]+)\.([\w$<>]+)\(((?:[\w$-]+\.(?:java|kt|scala|groovy|clj))|Native Method|Unknown Source)(?::(\d+))?\)$/;
+  /^\s*at (?:(?:[\w.-]+\/)?(?:[\w.-]+(?:@[\w.-]+)?)?\/)?([\w$.<>]+(?:\/(?:0x[0-9a-fA-F]+|\d+))?)\.([\w$<>]+)\(((?:[\w$-]+\.(?:java|kt|scala|groovy|clj))|Native Method|Unknown Source)(?::(\d+))?\)$/;
 
 // Packages of the JVM's runtime and of common libraries (drivers, pools, ORMs, web and RPC frameworks,
 // serializers, loggers): not the application's code, so their frames key an issue only when no frame is.
