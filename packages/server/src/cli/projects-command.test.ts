@@ -233,6 +233,84 @@ describe('triage projects rotate-key', () => {
   });
 });
 
+describe('triage projects rotate-key default, pinned by TRIAGE_DEFAULT_PROJECT_KEY', () => {
+  // It printed a new DSN, and the next start wrote the pinned key back: that DSN stopped working, and
+  // the leaked one worked again.
+  it('should refuse, naming the variable, and leave the key as it is', async () => {
+    const { database, server } = await serverReadingKeysOften('triage-rotate-pinned-');
+    try {
+      const pinned = { TRIAGE_DEFAULT_PROJECT_KEY: 'p'.repeat(32) };
+      const refused = await run(['projects', 'rotate-key', 'default', '--database-url', database], pinned);
+      expect(refused).toEqual({
+        code: 2,
+        stdout: '',
+        stderr:
+          "triage: the default project's key is pinned by TRIAGE_DEFAULT_PROJECT_KEY, which the server writes back at each start: to rotate it, change TRIAGE_DEFAULT_PROJECT_KEY where the server runs and restart it\n",
+      });
+      const listed = await run(['projects', 'list', '--database-url', database]);
+      expect(listed.stdout.split('\t')[2]).toBe(server.dsn);
+      // Another project's key is not pinned; nor is the default one's by a blank variable (unset).
+      expect((await run(['projects', 'create', 'billing', '--database-url', database])).code).toBe(0);
+      expect(
+        (await run(['projects', 'rotate-key', 'billing', '--database-url', database], pinned)).code,
+      ).toBe(0);
+      const unpinned = await run(['projects', 'rotate-key', 'default', '--database-url', database], {
+        TRIAGE_DEFAULT_PROJECT_KEY: ' ',
+      });
+      expect(unpinned.code).toBe(0);
+      expect(unpinned.stdout.trim()).not.toBe(server.dsn);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('triage projects create, several at once on PostgreSQL', () => {
+  it('should make each one, and say a project exists only when one of that name does', async () => {
+    const database = testDatabase('triage_cli_create_race');
+    await database.create();
+    try {
+      const server = await startServer({
+        port: 0,
+        host: '127.0.0.1',
+        databaseUrl: database.url,
+        env: { TRIAGE_ADMIN_TOKEN: 'admin', TRIAGE_WORKERS: '0' },
+        log: () => {},
+      });
+      await server.close();
+      // An insert that takes a while, as on a busy database: the creates all read the same highest id
+      // before any insert is done. All but one were told "a project named … exists".
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        await client.query(
+          `create function slow_insert() returns trigger language plpgsql as $$ begin perform pg_sleep(0.2); return new; end $$;
+           create trigger slow_insert before insert on projects for each row execute function slow_insert()`,
+        );
+      } finally {
+        await client.end();
+      }
+      const names = ['billing', 'search', 'mail', 'auth', 'web'];
+      const created = await Promise.all(
+        names.map((name) => run(['projects', 'create', name, '--database-url', database.url])),
+      );
+      expect(created.map(({ code, stderr }) => [code, stderr])).toEqual(names.map(() => [0, '']));
+      const ids = created.map(({ stdout }) => new URL(stdout.trim()).pathname);
+      expect(ids.sort()).toEqual(['/2', '/3', '/4', '/5', '/6']);
+      const again = await Promise.all([
+        run(['projects', 'create', 'twice', '--database-url', database.url]),
+        run(['projects', 'create', 'twice', '--database-url', database.url]),
+      ]);
+      expect(again.map(({ code, stderr }) => [code, stderr]).sort()).toEqual([
+        [0, ''],
+        [2, 'triage: a project named "twice" exists\n'],
+      ]);
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
 describe('triage projects limit', () => {
   it("should set a project's own limits, which a running server applies once its cache time is over, and reset them", async () => {
     const { database, server } = await serverReadingKeysOften('triage-limit-');

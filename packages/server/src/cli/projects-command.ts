@@ -23,7 +23,8 @@ create: makes a project and prints its DSN (http://KEY@host:7070/ID): with --url
 limit: sets a project's own ingest limits and prints them; running servers apply them within
        TRIAGE_KEY_CACHE_SECONDS (30 s by default).
 rotate-key: gives a project a new key and prints its new DSN; running servers refuse the old key
-            within TRIAGE_KEY_CACHE_SECONDS. For a leaked DSN.
+            within TRIAGE_KEY_CACHE_SECONDS. For a leaked DSN. The default project's key, when
+            TRIAGE_DEFAULT_PROJECT_KEY pins it, is rotated by changing that variable instead.
 list: one project a line: id, name, DSN, events a minute, MiB a minute ("default": the server's).
 
 LIMITS: --rate-limit N        events a minute its key may send (instead of TRIAGE_RATE_LIMIT_PER_MINUTE)
@@ -82,6 +83,12 @@ export async function projectsCommand(args: string[], io: CommandIo): Promise<nu
   if (limiting && action !== 'create' && action !== 'limit')
     throw new InputError(`projects ${action} takes no --rate-limit or --rate-limit-mb`);
   if (values.url !== undefined) checkUrl(values.url, '--url');
+  // The server writes the pinned key back at its next start: the new DSN printed here would stop
+  // working then, and the leaked one work again.
+  if (action === 'rotate-key' && named === 'default' && io.env.TRIAGE_DEFAULT_PROJECT_KEY?.trim())
+    throw new InputError(
+      "the default project's key is pinned by TRIAGE_DEFAULT_PROJECT_KEY, which the server writes back at each start: to rotate it, change TRIAGE_DEFAULT_PROJECT_KEY where the server runs and restart it",
+    );
   const database = databaseOf(io.env, values['database-url']);
   // Run in another directory, it made an empty database there and printed a DSN no server knew.
   if (!isPostgresUrl(database) && !existsSync(sqlitePathOf(database)))
@@ -107,11 +114,9 @@ export async function projectsCommand(args: string[], io: CommandIo): Promise<nu
         project = await projects.create(named);
         if (limiting) project = (await projects.setRateLimits({ name: named }, limits)) ?? project;
       } catch (error) {
-        throw new InputError(
-          /unique|UNIQUE/.test((error as Error).message)
-            ? `a project named "${named}" exists`
-            : (error as Error).message,
-        );
+        // A name taken says so itself (ProjectExistsError): any unique violation read as one named a
+        // project that did not exist when a concurrent create took the id.
+        throw new InputError((error as Error).message);
       }
       io.stdout(`${dsnOf(project, base)}\n`);
       return 0;

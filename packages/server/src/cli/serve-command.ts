@@ -65,6 +65,7 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
       databaseUrl: values['database-url'],
       env: io.env,
       log: (line) => io.stdout(`${line}\n`),
+      warn: (line) => io.stderr(`${line}\n`),
     });
   } catch (error) {
     // A failed start must not leave the listeners behind: they would swallow the next Ctrl-C.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { openSqlStore, type SqlStore } from '@triage/engine';
 import { testDatabase } from '@triage/engine/test';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ProjectRegistry } from './projects.js';
+import { ProjectExistsError, ProjectRegistry } from './projects.js';
 
 describe('ProjectRegistry keys', () => {
   let store: SqlStore | undefined;
@@ -121,5 +121,44 @@ describe.each(['sqlite', 'postgres'] as const)('ProjectRegistry rate limits on %
       RangeError,
     );
     await expect(projects.setRateLimits({ name: 'billing' }, {})).rejects.toThrow('no rate limit to change');
+  });
+});
+
+describe.each(['sqlite', 'postgres'] as const)('ProjectRegistry.create at the same time on %s', (dialect) => {
+  const postgres = testDatabase('triage_project_create');
+  const stores: SqlStore[] = [];
+  beforeAll(() => postgres.create());
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+  });
+  afterAll(() => postgres.drop());
+
+  it('should give each project its own id when they take the same one, and say a name exists only when it does', async () => {
+    const url =
+      dialect === 'sqlite' ? join(mkdtempSync(join(tmpdir(), 'triage-create-')), 'triage.db') : postgres.url;
+    // Registries of their own, as `triage projects create` run in several shells at once.
+    for (let index = 0; index < 6; index++) stores.push(await openSqlStore({ url }));
+    await stores[0]!.db.deleteFrom('projects').execute();
+    await new ProjectRegistry(stores[0]!.db).create('default');
+    const names = ['billing', 'search', 'mail', 'auth', 'web', 'cron'];
+    // Each read the same highest id: all but one took an id another had taken.
+    const created = await Promise.all(
+      names.map((name, index) => new ProjectRegistry(stores[index]!.db).create(name)),
+    );
+    expect(created.map((project) => project.name)).toEqual(names);
+    expect(new Set(created.map((project) => project.id)).size).toBe(names.length);
+    const listed = await new ProjectRegistry(stores[0]!.db).list();
+    expect(listed.map((project) => project.name).sort()).toEqual(['default', ...names].sort());
+    expect(listed.map((project) => project.id).sort()).toEqual(['1', '2', '3', '4', '5', '6', '7'].sort());
+
+    // The same name twice at once: one is made, the other is told it exists.
+    const twice = await Promise.allSettled([
+      new ProjectRegistry(stores[0]!.db).create('twice'),
+      new ProjectRegistry(stores[1]!.db).create('twice'),
+    ]);
+    expect(twice.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    const [refused] = twice.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
+    expect(refused).toBeInstanceOf(ProjectExistsError);
+    expect((refused as Error).message).toBe('a project named "twice" exists');
   });
 });

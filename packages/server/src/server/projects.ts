@@ -65,6 +65,21 @@ export const KEY_CACHE_MS = 30_000;
 const KEYS_CACHED = 10_000;
 const KEY_CHARS_CACHED = 1_000_000;
 
+/**
+ * The ids `create` tries when other processes take each one first: each turn, one of the processes
+ * creating a project at once gets its id, so as many as this create together before one gives up.
+ */
+const CREATE_ATTEMPTS = 10;
+
+/** What `create` throws when a project of that name exists. */
+export class ProjectExistsError extends Error {
+  override readonly name = 'ProjectExistsError';
+
+  constructor(projectName: string, options?: ErrorOptions) {
+    super(`a project named "${projectName}" exists`, options);
+  }
+}
+
 /** A project's public key: 32 hex characters, as Sentry's DSN keys. */
 const newKey = () => randomBytes(16).toString('hex');
 
@@ -107,8 +122,14 @@ export class ProjectRegistry {
     return row?.value;
   }
 
-  /** The default project, created on first start; `pinnedKey` (TRIAGE_DEFAULT_PROJECT_KEY) fixes its key. */
-  async ensureDefault(pinnedKey?: string): Promise<Project> {
+  /**
+   * The default project, created on first start; `pinnedKey` (TRIAGE_DEFAULT_PROJECT_KEY) fixes its key.
+   * `onKeyReplaced` is called when the pinned key took the place of another stored one.
+   */
+  async ensureDefault(
+    pinnedKey?: string,
+    { onKeyReplaced }: { onKeyReplaced?: () => void } = {},
+  ): Promise<Project> {
     const existing = await this.db
       .selectFrom('projects')
       .selectAll()
@@ -116,12 +137,15 @@ export class ProjectRegistry {
       .executeTakeFirst();
     if (existing) {
       if (pinnedKey && existing.public_key !== pinnedKey) {
-        await this.db
+        // Only where the key still differs: of instances starting together, one replaced it, and says so.
+        const replaced = await this.db
           .updateTable('projects')
           .set({ public_key: pinnedKey })
           .where('id', '=', existing.id)
-          .execute();
+          .where('public_key', '<>', pinnedKey)
+          .executeTakeFirst();
         this.#byKey?.clear();
+        if (replaced.numUpdatedRows > 0n) onKeyReplaced?.();
         return { ...toProject(existing), publicKey: pinnedKey };
       }
       return toProject(existing);
@@ -138,17 +162,38 @@ export class ProjectRegistry {
     });
   }
 
+  /** Makes a project; a ProjectExistsError when another one has that name. */
   async create(name: string, key = newKey()): Promise<Project> {
     if (!/^[\w.-]{1,64}$/.test(name))
       throw new RangeError('a project name is 1–64 letters, digits, ".", "_" or "-"');
-    const rows = await this.db.selectFrom('projects').select('id').execute();
-    const id = String(rows.reduce((max, row) => Math.max(max, Number(row.id)), 0) + 1);
-    const project: Project = { id, name, publicKey: key, createdAt: Date.now(), rateLimits: {} };
-    await this.db
-      .insertInto('projects')
-      .values({ id, name, public_key: key, created_at: project.createdAt })
-      .execute();
-    return project;
+    // Ids are the highest one plus one, read without a lock: another process creating a project at the
+    // same time may take the id first. That id is skipped and the next one tried (a conflict on the id
+    // had been reported as a project of that name existing).
+    for (let attempt = 1; ; attempt++) {
+      const rows = await this.db.selectFrom('projects').select('id').execute();
+      const id = String(rows.reduce((max, row) => Math.max(max, Number(row.id)), 0) + 1);
+      const project: Project = { id, name, publicKey: key, createdAt: Date.now(), rateLimits: {} };
+      const inserted = await this.db
+        .insertInto('projects')
+        .values({ id, name, public_key: key, created_at: project.createdAt })
+        .onConflict((conflict) => conflict.column('id').doNothing())
+        .executeTakeFirst()
+        .catch(async (error: unknown) => {
+          if (/unique/i.test((error as Error).message) && (await this.#named(name)))
+            throw new ProjectExistsError(name, { cause: error });
+          throw error;
+        });
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return project;
+      if (attempt === CREATE_ATTEMPTS)
+        throw new Error(
+          `no free project id after ${CREATE_ATTEMPTS} tries: other projects are being created at the same time, try again`,
+        );
+    }
+  }
+
+  async #named(name: string): Promise<boolean> {
+    const row = await this.db.selectFrom('projects').select('id').where('name', '=', name).executeTakeFirst();
+    return row !== undefined;
   }
 
   /**

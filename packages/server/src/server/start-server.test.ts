@@ -55,6 +55,30 @@ describe('startServer', () => {
     );
   });
 
+  it('should stop listening when its start fails once it listens', async () => {
+    const file = databaseFile();
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker!.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    await new Promise((resolve) => blocker!.close(resolve));
+    blocker = undefined;
+    // A failure after the listen (a log line that throws, here): the server went on listening, its
+    // process kept alive after the error was printed.
+    await expect(
+      startServer({
+        port,
+        host: '127.0.0.1',
+        databaseUrl: file,
+        env: { TRIAGE_DEFAULT_PROJECT_KEY: 'k'.repeat(32) },
+        log: (line) => {
+          if (line.startsWith('Triage server listening')) throw new Error('no log');
+        },
+      }),
+    ).rejects.toThrow('no log');
+    const { server } = await start(file, port);
+    expect(server.url).toBe(`http://127.0.0.1:${port}`);
+  });
+
   it('should refuse to start on a database it cannot write, rather than answer 200 for events it cannot store', async () => {
     const file = databaseFile();
     const { server } = await start(file);

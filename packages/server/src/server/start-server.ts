@@ -32,6 +32,11 @@ export interface ServerOptions {
   env?: Record<string, string | undefined>;
   /** Where start-up lines and internal failures go. */
   log?: (line: string) => void;
+  /**
+   * Where a start-up warning goes, apart from the start-up lines: a setting that undid a change made
+   * elsewhere (TRIAGE_DEFAULT_PROJECT_KEY over a rotated key). Default stderr.
+   */
+  warn?: (line: string) => void;
 }
 
 export interface RunningServer {
@@ -54,6 +59,7 @@ export async function startServer({
   databaseUrl,
   env = process.env,
   log = (line) => process.stdout.write(`${line}\n`),
+  warn = (line) => process.stderr.write(`${line}\n`),
 }: ServerOptions = {}): Promise<RunningServer> {
   const settings = readEngineSettings(env);
   const llm = readLlmConfig(env, settings.llm);
@@ -74,7 +80,8 @@ export async function startServer({
     port: listenPort,
     host,
     defaultProjectKey,
-  } = readServerSettings(env, { databaseUrl, port, host: givenHost, llm: llm !== undefined });
+  } = readServerSettings(env, { databaseUrl, port, host: givenHost?.trim(), llm: llm !== undefined });
+  const { everywhere, urlAt } = listenAddressOf(host, listenPort);
   const failures = new Map<string, number>();
   const onFailure = (stage: string, error: unknown) => {
     const count = (failures.get(stage) ?? 0) + 1;
@@ -122,12 +129,21 @@ export async function startServer({
     });
   const projects = new ProjectRegistry(store.db, { keyCacheMs });
   const project = await closingOnFailure(
-    projects.ensureDefault(defaultProjectKey).catch((error: unknown) => {
-      // The key of another project: the raw constraint error named no variable.
-      if (/unique/i.test((error as Error).message))
-        throw new ConfigError('TRIAGE_DEFAULT_PROJECT_KEY is the key of another project: choose another');
-      throw error;
-    }),
+    projects
+      .ensureDefault(defaultProjectKey, {
+        // A key rotated with `triage projects rotate-key` (its new DSN handed out) is undone here: said
+        // apart from the start-up lines, without either key.
+        onKeyReplaced: () =>
+          warn(
+            "[triage] the default project's stored key was replaced by TRIAGE_DEFAULT_PROJECT_KEY: DSNs with the stored key (one `triage projects rotate-key default` printed, say) are refused from now on; to rotate a pinned key, change TRIAGE_DEFAULT_PROJECT_KEY",
+          ),
+      })
+      .catch((error: unknown) => {
+        // The key of another project: the raw constraint error named no variable.
+        if (/unique/i.test((error as Error).message))
+          throw new ConfigError('TRIAGE_DEFAULT_PROJECT_KEY is the key of another project: choose another');
+        throw error;
+      }),
   );
   const { token, generated } = await closingOnFailure(
     adminTokenOf(store.db, env.TRIAGE_ADMIN_TOKEN?.trim() || undefined),
@@ -213,70 +229,89 @@ export async function startServer({
       });
     }),
   );
-  const address = server.address() as AddressInfo;
+  let retentionJob: ReturnType<typeof startRetention> | undefined;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    const retentionStopped = retentionJob?.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await retentionStopped;
+    await jobs.stop();
+    await Promise.all(Object.values(rateLimits).map((limiter) => limiter.stop()));
+    await engine.close();
+  };
+  // Listening, a failure closes the server too: it went on listening after the error was printed, with
+  // `triage serve`'s stop signals already let go (a Ctrl-C then killed it with no shutdown).
+  try {
+    const url = urlAt((server.address() as AddressInfo).port);
+    // No server has finished starting on this database before: a first start that failed after it made
+    // the admin token (its port taken, say) never showed it, and the next start said it had.
+    const firstStart = (await projects.serverUrl()) === undefined;
+    // What `triage projects` prints its DSNs with, run from another shell that has no TRIAGE_PORT. Also
+    // the start's one write: a database it cannot write (a read-only SQLite file) was served, every
+    // event answered 200 and left in the spool, its moves failing for ever.
+    await projects.rememberServerUrl(url).catch((error: unknown) => {
+      throw new ConfigError(`cannot write to the database: ${(error as Error).message}`, { cause: error });
+    });
+    // TRIAGE_WORKERS=0: an ingest-only instance; other instances sharing the database run the pipeline.
+    if (workers > 0) jobs.start();
+    rateLimits.events.start();
+    rateLimits.bytes.start();
+    rateLimits.telemetry.start();
+    retentionJob = startRetention(store.db, retention, onFailure);
+
+    const channels = notifiers.map((notifier) => notifier.name).join(', ') || 'none';
+    const dsn = dsnOf(project, url);
+    log(
+      `Triage server listening on ${url}${everywhere ? ' (and every other interface: --host 127.0.0.1 keeps it to this machine)' : ''}`,
+    );
+    log(`  database: ${store.dialect === 'postgres' ? 'PostgreSQL' : `SQLite ${database}`}`);
+    if (spool) log(`  ingest spool: ${spool.directory} (TRIAGE_SQLITE_SPOOL)`);
+    log(`  DSN of the default project: ${dsn}`);
+    log(
+      `  analysis: ${llm ? `${llm.provider} ${llm.model}` : 'offline rules (set GROQ_API_KEY or TRIAGE_LLM_PROVIDER for an LLM)'}`,
+    );
+    // The default depends on the store and on the LLM (server-settings.ts): say what it came to.
+    log(
+      `  workers: ${workers === 0 ? '0, ingest only (other instances run the jobs)' : `${workers} jobs at once`} (TRIAGE_WORKERS)`,
+    );
+    log(`  alerts: ${channels}`);
+    const fromEnv = Boolean(env.TRIAGE_ADMIN_TOKEN?.trim());
+    log(
+      generated || (firstStart && !fromEnv)
+        ? `  admin token (generated, stored in the database; set TRIAGE_ADMIN_TOKEN to choose one): ${token}`
+        : `  admin token: ${fromEnv ? 'TRIAGE_ADMIN_TOKEN' : 'the one generated at the first start, in the database (settings.admin_token)'}`,
+    );
+    return { url, dsn, project, adminToken: token, context, close };
+  } catch (error) {
+    // The start's failure is what the caller must see, not one of closing after it.
+    await close().catch((closing: unknown) => onFailure('stop', closing));
+    throw error;
+  }
+}
+
+/**
+ * Where a server on `host` is reached (its start-up line, the DSNs, what `triage projects` prints
+ * DSNs with), checked before anything is opened: a host no URL can hold (`--host '::1%lo'`: a URL has
+ * no IPv6 zone; `--host ''`) failed only once the server listened, after it had stored the URL.
+ */
+function listenAddressOf(host: string, port: number) {
+  if (host === '')
+    throw new ConfigError('--host must name an address to listen on (0.0.0.0: every interface), got ""');
   const everywhere = host === '0.0.0.0' || host === '::';
   const shownHost = everywhere ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  const url = `http://${shownHost}:${address.port}`;
-  // No server has finished starting on this database before: a first start that failed after it made
-  // the admin token (its port taken, say) never showed it, and the next start said it had.
-  const firstStart = (await closingOnFailure(projects.serverUrl())) === undefined;
-  // What `triage projects` prints its DSNs with, run from another shell that has no TRIAGE_PORT. Also
-  // the start's one write: a database it cannot write (a read-only SQLite file) was served, every
-  // event answered 200 and left in the spool, its moves failing for ever.
-  await projects.rememberServerUrl(url).catch(async (error: unknown) => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    spool?.close();
-    await engine.close();
-    throw new ConfigError(`cannot write to the database: ${(error as Error).message}`, { cause: error });
-  });
-  // TRIAGE_WORKERS=0: an ingest-only instance; other instances sharing the database run the pipeline.
-  if (workers > 0) jobs.start();
-  rateLimits.events.start();
-  rateLimits.bytes.start();
-  rateLimits.telemetry.start();
-  const retentionJob = startRetention(store.db, retention, onFailure);
-
-  const channels = notifiers.map((notifier) => notifier.name).join(', ') || 'none';
-  const dsn = dsnOf(project, url);
-  log(
-    `Triage server listening on ${url}${everywhere ? ' (and every other interface: --host 127.0.0.1 keeps it to this machine)' : ''}`,
-  );
-  log(`  database: ${store.dialect === 'postgres' ? 'PostgreSQL' : `SQLite ${database}`}`);
-  if (spool) log(`  ingest spool: ${spool.directory} (TRIAGE_SQLITE_SPOOL)`);
-  log(`  DSN of the default project: ${dsn}`);
-  log(
-    `  analysis: ${llm ? `${llm.provider} ${llm.model}` : 'offline rules (set GROQ_API_KEY or TRIAGE_LLM_PROVIDER for an LLM)'}`,
-  );
-  // The default depends on the store and on the LLM (server-settings.ts): say what it came to.
-  log(
-    `  workers: ${workers === 0 ? '0, ingest only (other instances run the jobs)' : `${workers} jobs at once`} (TRIAGE_WORKERS)`,
-  );
-  log(`  alerts: ${channels}`);
-  const fromEnv = Boolean(env.TRIAGE_ADMIN_TOKEN?.trim());
-  log(
-    generated || (firstStart && !fromEnv)
-      ? `  admin token (generated, stored in the database; set TRIAGE_ADMIN_TOKEN to choose one): ${token}`
-      : `  admin token: ${fromEnv ? 'TRIAGE_ADMIN_TOKEN' : 'the one generated at the first start, in the database (settings.admin_token)'}`,
-  );
-
-  let closed = false;
-  return {
-    url,
-    dsn,
-    project,
-    adminToken: token,
-    context,
-    async close() {
-      if (closed) return;
-      closed = true;
-      const retentionStopped = retentionJob.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await retentionStopped;
-      await jobs.stop();
-      await Promise.all(Object.values(rateLimits).map((limiter) => limiter.stop()));
-      await engine.close();
-    },
-  };
+  const urlAt = (listening: number) => `http://${shownHost}:${listening}`;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(urlAt(port));
+  } catch {}
+  // Something that parses as more than a host (`example.com/x`, `user@host`) would be another URL.
+  if (!parsed || parsed.username || parsed.pathname !== '/' || parsed.search || parsed.hash)
+    throw new ConfigError(
+      `cannot listen on ${host} (--host or TRIAGE_HOST): not a host name or an IP address that a URL can hold`,
+    );
+  return { everywhere, urlAt };
 }
 
 /**

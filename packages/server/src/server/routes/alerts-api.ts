@@ -8,7 +8,7 @@ import { requireAdmin } from './require-admin.js';
 import { retryIdsOf } from './retry-ids.js';
 
 const STATUSES: Array<OutboxEntry['status']> = ['dead', 'pending', 'sent'];
-const ALERT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ALERT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The outbox as an operator sees it (admin token): the alerts given up on (a channel down past every
@@ -48,5 +48,7 @@ function alertView(entry: OutboxEntry) {
 function alertId(value: unknown): string {
   if (typeof value !== 'string' || !ALERT_ID.test(value))
     throw new HttpError(400, `an alert id is a UUID, got ${JSON.stringify(value)?.slice(0, 100)}`);
-  return value;
+  // Stored in lower case (uuid's v7), and compared as text: a UUID in capitals (as some tools print
+  // them) matched no alert, or was refused.
+  return value.toLowerCase();
 }

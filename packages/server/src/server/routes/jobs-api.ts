@@ -8,6 +8,7 @@ import { requireAdmin } from './require-admin.js';
 import { retryIdsOf } from './retry-ids.js';
 
 const STATUSES: JobStatus[] = ['pending', 'dead'];
+const NOT_POST = ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 /**
  * The analysis queue as an operator sees it (admin token): the jobs waiting or given up on, one job
@@ -32,6 +33,13 @@ export function mountJobsApi(app: Hono, context: ServerContext): void {
       jobs: jobs.slice(0, limit),
       nextAfter: jobs.length > limit ? jobs[limit - 1]!.id : null,
     });
+  });
+
+  // Else GET /api/v1/jobs/retry is a job id ("retry"), refused as one, where the other routes answer a
+  // method they do not take with 405 (createApp). Any method: with a GET route on the path, the 405 of
+  // the others named GET as allowed.
+  app.on(NOT_POST, '/api/v1/jobs/retry', (c) => {
+    throw new HttpError(405, `use POST for ${new URL(c.req.url).pathname}`, { allow: 'POST' });
   });
 
   app.get('/api/v1/jobs/:id', async function jobDetail(c) {
