@@ -62,7 +62,7 @@ function startsWith(...magic: number[]): (bytes: Buffer) => boolean {
  * file, UTF-16, NULs, or many bytes that are neither UTF-8 nor printable. Tabs, line ends, form feeds
  * and ESC (colours) are text; a few invalid bytes in a log are kept (they are read as U+FFFD).
  */
-function binaryKindOf(sample: Buffer, file: string | undefined): string | undefined {
+export function binaryKindOf(sample: Buffer, file: string | undefined): string | undefined {
   const packed = PACKED.find(({ magic }) => magic(sample));
   if (packed)
     return `input looks compressed (${packed.name}), not a log: decompress it first (${packed.reader} ${file ?? 'FILE'} | triage …)`;
