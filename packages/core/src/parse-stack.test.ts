@@ -52,6 +52,16 @@ describe('parseStackLine', () => {
       function: 'java.net.Socket.connect',
       inApp: false,
     });
+    // Windows installs: the standard library under PythonNNN\Lib.
+    expect(
+      parseStackLine('  File "C:\\Python311\\Lib\\json\\decoder.py", line 355, in raw_decode')?.inApp,
+    ).toBe(false);
+    expect(
+      parseStackLine(
+        '  File "C:\\Users\\ana\\AppData\\Local\\Programs\\Python\\Python312\\Lib\\socket.py", line 829, in create_connection',
+      )?.inApp,
+    ).toBe(false);
+    expect(parseStackLine('  File "C:\\shop\\app\\views.py", line 42, in checkout')?.inApp).toBe(true);
     // A class loader's name before the module (`app//`: named loader, no module), and a version.
     expect(parseStackLine('\tat app//com.shop.OrderService.place(OrderService.java:88)')).toEqual({
       function: 'com.shop.OrderService.place',

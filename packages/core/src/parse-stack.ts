@@ -24,8 +24,9 @@ const JAVA_LIBRARY_PACKAGES = `java javax jakarta jdk sun com.sun kotlin kotlinx
 const JAVA_LIBRARY = new RegExp(
   `^(?:${JAVA_LIBRARY_PACKAGES.map((name) => name.replaceAll('.', '\\.')).join('|')})\\.`,
 );
-// The standard library and installed packages, wherever the interpreter lives (/usr/lib/python3.12, a venv).
-const PYTHON_LIBRARY = /site-packages|dist-packages|\/lib\/python/;
+// The standard library and installed packages, wherever the interpreter lives (/usr/lib/python3.12, a venv,
+// Windows' C:\Python311\Lib or …\Programs\Python\Python312\Lib).
+const PYTHON_LIBRARY = /site-packages|dist-packages|\/lib\/python|\\python\d*\\lib\\/i;
 // V8 names a promise combinator's element by its index ("at async Promise.all (index 3)"): not a file.
 const COMBINATOR_INDEX = /^index \d+$/;
 
