@@ -1,3 +1,4 @@
+export { type AiRuntime, loadAiRuntime } from './analyzers/ai-runtime.js';
 export { AnalysisCache } from './analyzers/analysis-cache.js';
 export type { BuildPromptOptions, BuiltPrompt } from './analyzers/build-prompt.js';
 export { buildPrompt, DEFAULT_MAX_PROMPT_TOKENS, SYSTEM_PROMPT } from './analyzers/build-prompt.js';

@@ -4,6 +4,7 @@ import { getRequestListener } from '@hono/node-server';
 import {
   ConfigError,
   createEngine,
+  loadAiRuntime,
   loadTokenCounter,
   notifiersFromEnv,
   openSqlStore,
@@ -204,8 +205,9 @@ export async function startServer({
     onFailure,
   };
   // Loaded before the first request rather than by the first analysis, in the middle of ingest (see
-  // createLlmAnalyzer). A tokenizer that fails to load fails each analysis, which falls back to the rules.
-  if (llm) await loadTokenCounter().catch(() => {});
+  // createLlmAnalyzer), with the AI SDK (loadAiRuntime). One that fails to load fails each analysis,
+  // which falls back to the rules.
+  if (llm) await Promise.all([loadTokenCounter(), loadAiRuntime()]).catch(() => {});
   const app = createApp(context);
   const server = createServer(createIngestListener(context, getRequestListener(app.fetch)));
   await closingOnFailure(
