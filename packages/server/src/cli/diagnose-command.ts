@@ -12,16 +12,19 @@ import { analyzerFromSettings, readEngineSettings, readLlmConfig } from '@triage
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
 import { mapJsonLines } from './map-json-lines.js';
-import { parseLogInput, readInput } from './read-input.js';
+import { parseLogInput, readLog } from './read-input.js';
 
 export const DIAGNOSE_USAGE = `Usage: triage diagnose [FILE] [--json] [--offline] [--dry-run]
        triage diagnose --jsonl FILE
 
-Reads a log excerpt from FILE or stdin (plain lines, a JSON event, or JSON lines)
-and prints why it failed, what it costs, how to fix it and how to prevent it.
+Reads a log excerpt from FILE or stdin (plain lines, a JSON or Sentry event, or a
+structured logger's JSON) until its end, and prints why it failed, what it costs,
+how to fix it and how to prevent it. Ctrl-C stops reading (\`kubectl logs -f\`) and
+diagnoses what came; of a log larger than 50 MB, the last 50 MB are read.
 
   --json      print the structured analysis as JSON
-  --jsonl     FILE holds one event per line (an event, or {"log": [...]});
+  --jsonl     FILE holds one event per line (an event, {"log": [...]}, a
+              Sentry event or a logger's record);
               print one JSON analysis per line, in order
   --offline   use the offline rules even when an LLM is configured
   --dry-run   print the prompt the LLM would get, call nothing (TRIAGE_DRY_RUN=1)
@@ -62,12 +65,21 @@ export async function diagnoseCommand(args: string[], io: CommandIo): Promise<nu
     dryRunOutput: (text) => io.stderr(text),
   });
   const redactor = createRedactor();
-  const text = await readInput(positionals[0], io.stdin);
+  const { text, skippedLines } = await readLog(positionals[0], io.stdin, {
+    notice: io.stderr,
+    interrupts: process,
+  });
   if (values.jsonl) {
-    return mapJsonLines(text, io, 'diagnosed', async (input) => {
-      const event = toEvent(input, redactor);
-      return toJson(event, await analyzer.analyze(event));
-    });
+    return mapJsonLines(
+      text,
+      io,
+      'diagnosed',
+      async (input) => {
+        const event = toEvent(input, redactor);
+        return toJson(event, await analyzer.analyze(event));
+      },
+      skippedLines,
+    );
   }
 
   const event = toEvent(parseLogInput(text), redactor);

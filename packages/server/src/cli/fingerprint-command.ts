@@ -3,7 +3,7 @@ import { createRedactor, fingerprintEvent, InvalidEventError, normalizeEvent } f
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
 import { mapJsonLines } from './map-json-lines.js';
-import { parseLogInput, readInput } from './read-input.js';
+import { parseLogInput, readLog } from './read-input.js';
 
 export const FINGERPRINT_USAGE = `Usage: triage fingerprint [FILE]
        triage fingerprint --jsonl FILE
@@ -33,10 +33,13 @@ export async function fingerprintCommand(args: string[], io: CommandIo): Promise
       throw error;
     }
   };
-  const text = await readInput(positionals[0], io.stdin);
+  const { text, skippedLines } = await readLog(positionals[0], io.stdin, {
+    notice: io.stderr,
+    interrupts: process,
+  });
   if (!values.jsonl) {
     io.stdout(`${JSON.stringify(fingerprint(parseLogInput(text)))}\n`);
     return 0;
   }
-  return mapJsonLines(text, io, 'fingerprinted', fingerprint);
+  return mapJsonLines(text, io, 'fingerprinted', fingerprint, skippedLines);
 }

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,29 @@ describe('triage usage', () => {
     const noAction = await runCli(['projects']);
     expect(noAction).toMatchObject({ code: 2, stdout: '' });
     expect(noAction.stderr).toMatch(/^Usage: triage projects create NAME/);
+  });
+
+  it('should print the version with --version, -V or version (they were unknown commands)', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    for (const argv of [['--version'], ['-V'], ['version']])
+      expect(await runCli(argv)).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    // The built CLI finds it too (dist/cli, two levels below the package.json, as src/cli is).
+    const bin = fileURLToPath(new URL('../../bin/triage.js', import.meta.url));
+    const built = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, [bin, '--version'], { env: { PATH: process.env.PATH } }, (error, stdout) =>
+        resolve({ code: error ? (error.code as number) : 0, stdout }),
+      );
+    });
+    expect(built).toEqual({ code: 0, stdout: `${version}\n` });
+  });
+
+  it('should answer an unknown command in one line, not with the whole usage', async () => {
+    expect(await runCli(['frobnicate'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'triage: unknown command "frobnicate" (triage --help lists them)\n',
+    });
   });
 });
 

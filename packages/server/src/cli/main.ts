@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError } from '@triage/engine';
 import { type CommandIo, OutputClosedError, writerOf } from './command-io.js';
 import { DIAGNOSE_USAGE, diagnoseCommand } from './diagnose-command.js';
@@ -17,6 +18,7 @@ Commands:
   redact [FILE]     remove personal data and secrets from a log (file or stdin)
   fingerprint [FILE] print the grouping key and issue title of a log or event
   eval [DIR]        score the analyzers on labelled cases (npm run eval)
+  version           print the version (also --version, -V)
 
 Run "triage <command> --help" for a command's options.
 
@@ -31,6 +33,14 @@ ${REDACT_USAGE}
 ${FINGERPRINT_USAGE}
 
 ${EVAL_USAGE}`;
+
+/**
+ * The server package's version. Its package.json is two levels up from this module in the built CLI
+ * (dist/cli) as in the source (src/cli), and ships in the npm package with it.
+ */
+function version(): string {
+  return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+}
 
 /**
  * The process's own streams. A reader that goes away (`triage redact big.log | head -1`) ends the
@@ -101,8 +111,14 @@ export async function main(argv: string[], io: CommandIo = processIo(argv[0])): 
         }
         io.stdout(`${USAGE}\n`);
         return 0;
+      case 'version':
+      case '--version':
+      case '-V':
+        io.stdout(`${version()}\n`);
+        return 0;
       default:
-        io.stderr(`triage: unknown command "${command}"\n${USAGE}\n`);
+        // One line, not the usage: that ran to ~90 lines, the mistake scrolled out of sight above it.
+        io.stderr(`triage: unknown command "${command}" (triage --help lists them)\n`);
         return 2;
     }
   } catch (error) {

@@ -1,42 +1,200 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { IngestError } from '../ingest/ingest-error.js';
+import { parseSentryStore } from '../ingest/parse-sentry-request.js';
+import { CLOSE_BRACE, CLOSE_BRACKET, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../ingest/safe-json.js';
 import { InputError } from './input-error.js';
 
-const MAX_INPUT_BYTES = 50 * 1024 * 1024;
+const MB = 1024 * 1024;
+const MAX_INPUT_BYTES = 50 * MB;
+/** The input's first bytes, by which binaryKindOf tells a log from a compressed or binary file. */
+const SAMPLE_BYTES = 8192;
+/**
+ * A second Ctrl-C within this time is the first one again: `npx triage` passes its copy on (see
+ * stop-signal.ts), and taken for a second, it ended the command that the first had asked to go on.
+ */
+const SAME_CTRL_C_MS = 1_000;
 
-/** Reads FILE, or stdin when no file is given (`kubectl logs pod | triage diagnose`). */
+export interface ReadOptions {
+  /** Told (a `triage: …` line) what was left out: the input's start past 50 MB, its end at Ctrl-C. */
+  notice?: (text: string) => void;
+  /**
+   * Where Ctrl-C (SIGINT) comes from, `process` in the CLI. Given, the first Ctrl-C while a pipe is
+   * read stops the reading, once something came: `kubectl logs -f` never ends.
+   */
+  interrupts?: NodeJS.EventEmitter;
+  /** Most bytes kept: the input's end (default 50 MB). */
+  maxBytes?: number;
+}
+
+export interface LogText {
+  text: string;
+  /** Lines left out before the text's first (the input was larger than the bytes kept). */
+  skippedLines: number;
+}
+
+/** Reads FILE, or stdin when no file is given: the last 50 MB of it (see readLog). */
 export async function readInput(
   file: string | undefined,
   stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<string> {
-  let bytes: Buffer;
-  if (file && file !== '-') {
-    try {
-      bytes = await readFile(file);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new InputError(
-        `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message}`,
-      );
+  return (await readLog(file, stdin)).text;
+}
+
+/**
+ * Reads FILE, or stdin when no file is given (`kubectl logs pod | triage diagnose`), keeping its last
+ * 50 MB from a line's start: a busy pod's log is larger, and where it failed is at its end. What is
+ * held while reading stays bounded, whatever the size.
+ */
+export async function readLog(
+  file: string | undefined,
+  stdin: NodeJS.ReadableStream = process.stdin,
+  { notice = () => {}, interrupts, maxBytes = MAX_INPUT_BYTES }: ReadOptions = {},
+): Promise<LogText> {
+  const name = file && file !== '-' ? file : undefined;
+  const { stream, ends } = await openInput(name, stdin);
+  const tail = tailOf(maxBytes);
+  const ctrlC = interrupts && !ends ? stopOnCtrlC(interrupts, stream) : undefined;
+  const sample = sampleOf(name);
+  try {
+    for await (const chunk of stream) {
+      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+      // Checked as soon as it can be: `cat /dev/urandom | triage diagnose` would never end.
+      sample.add(buffer);
+      tail.push(buffer);
+      ctrlC?.arm();
     }
-  } else {
+  } catch (error) {
+    if (!ctrlC?.stopped) throw name && !(error instanceof InputError) ? cannotRead(name, error) : error;
+  } finally {
+    ctrlC?.release();
+  }
+  sample.check();
+  const { bytes, skippedBytes, skippedLines } = tail.result();
+  if (skippedBytes > 0)
+    notice(
+      `triage: the input is larger than ${maxBytes / MB} MB: its first ${(skippedBytes / MB).toFixed(1)} MB were left out\n`,
+    );
+  if (ctrlC?.stopped) notice('triage: the input was cut short by Ctrl-C: going on with what was read\n');
+  return { text: bytes.toString('utf8'), skippedLines };
+}
+
+/** The stream to read, and whether it ends for sure (a regular file: no Ctrl-C needed to stop it). */
+async function openInput(
+  file: string | undefined,
+  stdin: NodeJS.ReadableStream,
+): Promise<{ stream: NodeJS.ReadableStream; ends: boolean }> {
+  if (!file) {
     if ((stdin as NodeJS.ReadStream).isTTY)
       throw new InputError('no input: give a FILE or pipe a log into stdin');
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of stdin) {
-      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-      size += buffer.length;
-      if (size > MAX_INPUT_BYTES)
-        throw new InputError(`input is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MB`);
-      chunks.push(buffer);
-    }
-    bytes = Buffer.concat(chunks);
+    return { stream: stdin, ends: false };
   }
-  if (bytes.length > MAX_INPUT_BYTES)
-    throw new InputError(`input is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MB`);
-  const binary = binaryKindOf(bytes.subarray(0, 8192), file && file !== '-' ? file : undefined);
-  if (binary) throw new InputError(binary);
-  return bytes.toString('utf8');
+  // A pipe (`triage diagnose <(kubectl logs -f …)`), a device or a file: anything but a directory reads.
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(file);
+  } catch (error) {
+    throw cannotRead(file, error);
+  }
+  if (info.isDirectory()) throw new InputError(`cannot read ${file}: is a directory`);
+  return { stream: createReadStream(file), ends: info.isFile() };
+}
+
+function cannotRead(file: string, error: unknown): InputError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new InputError(
+    `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message}`,
+  );
+}
+
+/** The input's first SAMPLE_BYTES, refused (InputError) as soon as they show it is no text log. */
+function sampleOf(file: string | undefined) {
+  let sample = Buffer.alloc(0);
+  let checked = false;
+  const check = () => {
+    if (checked) return;
+    checked = true;
+    const binary = binaryKindOf(sample, file);
+    if (binary) throw new InputError(binary);
+  };
+  return {
+    add(chunk: Buffer) {
+      if (checked) return;
+      sample = Buffer.concat([sample, chunk.subarray(0, SAMPLE_BYTES - sample.length)]);
+      if (sample.length >= SAMPLE_BYTES) check();
+    },
+    check,
+  };
+}
+
+/**
+ * The last `max` bytes of the chunks pushed, from a line's start: it holds them and the byte before
+ * them (which tells whether they start a line), and one chunk more, never the whole input.
+ */
+function tailOf(max: number) {
+  const chunks: Buffer[] = [];
+  let held = 0;
+  let dropped = 0;
+  let droppedLines = 0;
+  return {
+    push(chunk: Buffer) {
+      chunks.push(chunk);
+      held += chunk.length;
+      while (held - chunks[0]!.length > max) {
+        const first = chunks.shift()!;
+        held -= first.length;
+        dropped += first.length;
+        droppedLines += linesIn(first);
+      }
+    },
+    result(): { bytes: Buffer; skippedBytes: number; skippedLines: number } {
+      const bytes = Buffer.concat(chunks, held);
+      if (bytes.length <= max) return { bytes, skippedBytes: dropped, skippedLines: droppedLines };
+      // After the first line end of the last max + 1 bytes; a last line longer than max is cut in it.
+      const lineEnd = bytes.indexOf(0x0a, bytes.length - max - 1);
+      const cut = lineEnd === -1 || lineEnd === bytes.length - 1 ? bytes.length - max : lineEnd + 1;
+      return {
+        bytes: bytes.subarray(cut),
+        skippedBytes: dropped + cut,
+        skippedLines: droppedLines + linesIn(bytes.subarray(0, cut)),
+      };
+    },
+  };
+}
+
+function linesIn(bytes: Buffer): number {
+  let lines = 0;
+  for (let index = bytes.indexOf(0x0a); index !== -1; index = bytes.indexOf(0x0a, index + 1)) lines++;
+  return lines;
+}
+
+/**
+ * Ctrl-C while a pipe is read that may never end (`kubectl logs -f`): once armed (something came),
+ * the first stops the reading, and the command goes on with what came. Before that, and once the
+ * reading is done, Ctrl-C ends the process as it always has; after the first, once SAME_CTRL_C_MS
+ * has passed (its copies ignored), at once.
+ */
+function stopOnCtrlC(interrupts: NodeJS.EventEmitter, stream: NodeJS.ReadableStream) {
+  let armed = false;
+  const state = {
+    stopped: false,
+    arm() {
+      if (armed) return;
+      armed = true;
+      interrupts.on('SIGINT', onCtrlC);
+    },
+    release() {
+      if (!state.stopped) interrupts.off('SIGINT', onCtrlC);
+    },
+  };
+  function onCtrlC() {
+    if (state.stopped) return;
+    state.stopped = true;
+    (stream as Readable).destroy();
+    setTimeout(() => interrupts.off('SIGINT', onCtrlC), SAME_CTRL_C_MS).unref();
+  }
+  return state;
 }
 
 /** Compressed and archive formats by their first bytes, and the command that gives their text. */
@@ -93,25 +251,99 @@ const TEXT_CONTROLS = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1b]);
 const UNREADABLE_SHARE = 0.3;
 
 /**
- * Plain lines, a JSON event (`{"log": [...]}` or a full event), a JSON array
- * of lines, or JSON-lines output of a structured logger. Input that opens as a
- * JSON object (`{"…`) but does not parse is refused with the parser's reason
- * (never quoting it: it is not redacted yet); anything else that does not
- * parse is text, `{main} ERROR …` and `[2025-11-18 14:32:15] …` included.
+ * Plain lines, a JSON event (`{"log": [...]}`, a full event or a Sentry event), a JSON array of
+ * lines, or the JSON output of a structured logger: a line, lines, or records one after another as
+ * `jq .` prints them. Input that opens as a JSON object (`{"…`) but does not parse is refused with the
+ * parser's reason (never quoting it: it is not redacted yet); anything else that does not parse is
+ * text, `{main} ERROR …` and `[2025-11-18 14:32:15] …` included.
  */
 export function parseLogInput(text: string): unknown {
   const trimmed = text.trim();
   if (trimmed === '') throw new InputError('the input is empty: nothing to diagnose');
   if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return text;
+  let value: unknown;
   try {
-    return JSON.parse(trimmed);
+    value = JSON.parse(trimmed);
   } catch (error) {
     const firstLine = trimmed.split('\n', 1)[0]!;
     if (isJson(firstLine)) return text;
+    const values = jsonValuesOf(trimmed);
+    if (values) return values.map((value) => JSON.stringify(value));
     if (JSON_OBJECT_START.test(trimmed)) throw new InputError(notJson(error));
     return text;
   }
+  return eventInputOf(value);
 }
+
+/**
+ * What normalizeEvent gets for a JSON value of the input: a Sentry event as the server maps it, a
+ * logger's record as its one line (as in a log of several: read as an event, it had none), anything
+ * else as it is.
+ */
+export function eventInputOf(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const keys = (names: string[]) => names.some((name) => Object.hasOwn(value, name));
+  if (keys(SENTRY_KEYS) && !keys(['log', 'error'])) return fromSentry(value);
+  if (keys(RECORD_KEYS) && !keys(EVENT_KEYS)) return [JSON.stringify(value)];
+  return value;
+}
+
+/** Keys of an event, by which normalizeEvent reads an object as one (a logger's `message` included). */
+const EVENT_KEYS = ['log', 'error', 'message', 'description'];
+/** Keys of a structured logger's record (pino, bunyan, zap, logfmt turned JSON…). */
+const RECORD_KEYS = ['msg', 'level', 'severity', 'time', 'timestamp', 'ts', '@timestamp'];
+/** Keys of a Sentry event that Triage's own have not (its JSON view, a store body). */
+const SENTRY_KEYS = ['exception', 'event_id', 'breadcrumbs', 'platform', 'logentry'];
+
+/** A Sentry event through the server's store endpoint's code, limits aside: one on disk is the user's. */
+function fromSentry(event: object): unknown {
+  try {
+    const { events, skipped } = parseSentryStore(Buffer.from(JSON.stringify(event)), {
+      maxEventBytes: Number.POSITIVE_INFINITY,
+    });
+    if (events[0]) return events[0];
+    throw new InputError(
+      `the Sentry event is a ${skipped[0]?.type} (${skipped[0]?.reason}): nothing to diagnose`,
+    );
+  } catch (error) {
+    if (IngestError.isInstance(error)) throw new InputError(`the Sentry event was refused: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * JSON values one after another (`jq . app.log`: each record over several lines), as a log's lines;
+ * undefined unless there are several and each parses. Stops at the first thing that is not one, so
+ * text that opens with a brace costs its first bracket's worth.
+ */
+function jsonValuesOf(text: string): unknown[] | undefined {
+  const values: unknown[] = [];
+  let depth = 0;
+  let start = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (inString) {
+      if (code === BACKSLASH) index++;
+      else if (code === QUOTE) inString = false;
+    } else if (code === QUOTE && depth > 0) inString = true;
+    else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+      if (depth++ === 0) start = index;
+    } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+      if (--depth < 0) return undefined;
+      if (depth === 0) {
+        try {
+          values.push(JSON.parse(text.slice(start, index + 1)));
+        } catch {
+          return undefined;
+        }
+      }
+    } else if (depth === 0 && !/\s/.test(text[index]!)) return undefined;
+  }
+  return depth === 0 && values.length > 1 ? values : undefined;
+}
+
+const BACKSLASH = 0x5c;
 
 /** How a JSON object opens: `{`, then a key or `}`. Plain lines in braces open otherwise (`{main}`, `{ts=…}`). */
 const JSON_OBJECT_START = /^\{\s*["}]/;

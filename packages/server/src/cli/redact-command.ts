@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { parseArgs } from 'node:util';
 import { createRedactor, type Redactor } from '@triage/core';
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
+import { binaryKindOf } from './read-input.js';
 
 export const REDACT_USAGE = `Usage: triage redact [FILE] [--ips all|public|none]
 
@@ -18,6 +19,12 @@ const PEM_END = /-----END [A-Z ]*PRIVATE KEY-----/;
 /** Lines are written in batches of at most this many lines, or past this many characters. */
 const BATCH_LINES = 1_000;
 const BATCH_CHARS = 64 * 1024;
+/** How many of the input's first bytes tell whether it is text (the first read's, up to this many). */
+const SAMPLE_BYTES = 8 * 1024;
+/** A command ended by Ctrl-C exits as a shell reports one killed by it: 128 + SIGINT (2). */
+const INTERRUPTED_EXIT_CODE = 130;
+/** A second Ctrl-C within this time is the first one again (see onInterrupt). */
+const SAME_CTRL_C_MS = 1_000;
 
 /** `triage redact`: streams line by line, so any size of log goes through in bounded memory. */
 export async function redactCommand(args: string[], io: CommandIo): Promise<number> {
@@ -53,33 +60,179 @@ export async function redactCommand(args: string[], io: CommandIo): Promise<numb
     input = createReadStream(file);
   }
   try {
-    return await redactLines(input, redactor, io);
+    return await redactLines(input, redactor, io, file && file !== '-' ? file : undefined);
   } finally {
-    // Left early (the reader of the output went away): the file is closed now, not at its end.
-    if (input !== io.stdin) (input as ReturnType<typeof createReadStream>).destroy();
+    // Left early (the reader of the output went away, Ctrl-C, binary input): the file is closed now, and
+    // stdin too, or a pipe still open (`tail -f`) would keep the process from exiting.
+    (input as { destroy?: () => void }).destroy?.();
   }
 }
 
-async function redactLines(input: NodeJS.ReadableStream, redactor: Redactor, io: CommandIo): Promise<number> {
-  let inKey = false;
+/**
+ * Writes `input` redacted, line by line. Lines wait in a batch while more input is ready at once (a
+ * file, a fast pipe), and are written as soon as none is: a live pipe (`tail -f app.log | triage
+ * redact`) shows each line as it comes. A line is written only whole and redacted.
+ */
+async function redactLines(
+  input: NodeJS.ReadableStream,
+  redactor: Redactor,
+  io: CommandIo,
+  file: string | undefined,
+): Promise<number> {
+  const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const lines = lineSplitter();
+  const redactLine = lineRedactor(redactor);
   let batch: string[] = [];
   let batchLength = 0;
-  for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
-    // A PEM key spans lines: every line of it goes, so the output keeps the input's line count.
-    if (inKey || PEM_BEGIN.test(line)) {
-      inKey = !PEM_END.test(line);
-      batch.push('[private_key]');
-    } else {
-      batch.push(redactor.text(line));
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const text = batch.join('');
+    batch = [];
+    batchLength = 0;
+    // Waits while the reader is behind: the reads wait with it, so memory stays bounded whatever the size.
+    await io.stdout(text);
+  };
+  const add = async (found: Line[]) => {
+    for (const { text, end } of found) {
+      const line = redactLine(text) + end;
+      batch.push(line);
+      batchLength += line.length;
+      if (batch.length >= BATCH_LINES || batchLength >= BATCH_CHARS) await flush();
     }
-    batchLength += batch[batch.length - 1]!.length;
-    if (batch.length >= BATCH_LINES || batchLength >= BATCH_CHARS) {
-      // Waits while the reader is behind: the reads wait with it, so memory stays bounded whatever the size.
-      await io.stdout(`${batch.join('\n')}\n`);
-      batch = [];
-      batchLength = 0;
+  };
+  const interrupt = onInterrupt();
+  try {
+    let next = chunks.next();
+    for (let first = true; ; first = false) {
+      // The signal first: when both are in, Ctrl-C wins over input that never pauses.
+      const read = await Promise.race([interrupt.received, next]);
+      if (read === INTERRUPTED) {
+        // An unfinished last line stays out: a secret cut in two may not be recognised.
+        await flush();
+        return INTERRUPTED_EXIT_CODE;
+      }
+      if (read.done) break;
+      const bytes = Buffer.isBuffer(read.value) ? read.value : Buffer.from(read.value);
+      if (first) refuseBinary(bytes, file);
+      await add(lines.push(bytes));
+      next = chunks.next();
+      if (!(await isReady(next))) await flush();
+    }
+    await add(lines.end());
+    await flush();
+    return 0;
+  } finally {
+    interrupt.release();
+  }
+}
+
+/**
+ * UTF-16, compressed or binary input has no line the redactor can read: it went through whole, every
+ * secret in it. Refused by its first bytes, before anything is written.
+ */
+function refuseBinary(firstChunk: Buffer, file: string | undefined): void {
+  const binary = binaryKindOf(firstChunk.subarray(0, SAMPLE_BYTES), file);
+  if (binary) throw new InputError(binary);
+}
+
+/**
+ * A line's text and its terminator: `\n`, `\r\n`, or none (the input's last line). A lone `\r` (a
+ * progress line redrawn in place) is text: the redactor ends a secret at it as at a space, and sees
+ * the parts on both sides of it together.
+ */
+interface Line {
+  text: string;
+  end: string;
+}
+
+/** Splits the input's bytes into lines as they come; an unfinished last line waits for the rest. */
+function lineSplitter(): { push: (bytes: Buffer) => Line[]; end: () => Line[] } {
+  // A character cut between two reads is decoded whole.
+  const decoder = new StringDecoder('utf8');
+  let pending: string[] = [];
+  return {
+    push(bytes) {
+      const text = decoder.write(bytes);
+      const last = text.lastIndexOf('\n');
+      if (last === -1) {
+        pending.push(text);
+        return [];
+      }
+      const complete = pending.join('') + text.slice(0, last);
+      pending = [text.slice(last + 1)];
+      return complete
+        .split('\n')
+        .map((line) =>
+          line.endsWith('\r') ? { text: line.slice(0, -1), end: '\r\n' } : { text: line, end: '\n' },
+        );
+    },
+    end() {
+      const rest = pending.join('') + decoder.end();
+      pending = [];
+      return rest === '' ? [] : [{ text: rest, end: '' }];
+    },
+  };
+}
+
+function lineRedactor(redactor: Redactor): (text: string) => string {
+  let inKey = false;
+  return (text) => {
+    // A PEM key spans lines: every line of it goes, so the output keeps the input's line count.
+    if (inKey || PEM_BEGIN.test(text)) {
+      inKey = !PEM_END.test(text);
+      return '[private_key]';
+    }
+    return redactor.text(text);
+  };
+}
+
+/**
+ * Whether `promise` settles before any more I/O: input already read and buffered does, input still
+ * to come (a pipe with nothing in it yet) does not.
+ */
+function isReady(promise: Promise<unknown>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const notYet = setImmediate(() => resolve(false));
+    const ready = () => {
+      clearImmediate(notYet);
+      resolve(true);
+    };
+    promise.then(ready, ready);
+  });
+}
+
+const INTERRUPTED = Symbol('interrupted');
+
+/**
+ * Resolves `received` at Ctrl-C (SIGINT), so what was read is written before the exit. A second one
+ * within SAME_CTRL_C_MS is the first again (`npx triage` passes its copy on): it ended the process by
+ * the signal before the lines were out. One that comes later ends it at once, as by default.
+ */
+function onInterrupt(): { received: Promise<typeof INTERRUPTED>; release: () => void } {
+  let firstAt: number | undefined;
+  let resolveReceived = () => {};
+  const received = new Promise<typeof INTERRUPTED>((resolve) => {
+    resolveReceived = () => resolve(INTERRUPTED);
+  });
+  function onSignal() {
+    if (firstAt === undefined) {
+      firstAt = Date.now();
+      resolveReceived();
+    } else if (Date.now() - firstAt > SAME_CTRL_C_MS) {
+      stopListening();
+      process.kill(process.pid, 'SIGINT');
     }
   }
-  if (batch.length > 0) await io.stdout(`${batch.join('\n')}\n`);
-  return 0;
+  function stopListening() {
+    process.off('SIGINT', onSignal);
+  }
+  process.on('SIGINT', onSignal);
+  return {
+    received,
+    // The copy may come while the process exits, after the command returned.
+    release: () => {
+      if (firstAt === undefined) stopListening();
+      else setTimeout(stopListening, SAME_CTRL_C_MS - (Date.now() - firstAt)).unref();
+    },
+  };
 }

@@ -1,0 +1,89 @@
+import { EventEmitter } from 'node:events';
+import { PassThrough, Readable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { until } from '@triage/engine/test';
+import { describe, expect, it } from 'vitest';
+import { readLog } from './read-input.js';
+
+const MB = 1024 * 1024;
+const LINE = 'INFO request served in 12ms for user 42 on path /api/orders/list\n';
+
+/** The collector, so that what is measured is what is held, not what waits to be collected. */
+const collectGarbage = (() => {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+
+describe('readLog of an input larger than 50 MB', () => {
+  it('should keep its last 50 MB from a line start, say once what it left out, and hold no more while reading', async () => {
+    const chunk = Buffer.from(LINE.repeat(Math.floor(MB / LINE.length)));
+    const chunks = 150;
+    const last = '[2025-11-18 14:32:15] ERROR: Connection pool exhausted (10/10 connections active)\n';
+    const before = process.memoryUsage().arrayBuffers;
+    let peak = 0;
+    // Made as it is read: the source holds nothing, what is held is the reader's.
+    function* source() {
+      for (let index = 0; index < chunks; index++) {
+        if (index % 10 === 9) {
+          collectGarbage();
+          peak = Math.max(peak, process.memoryUsage().arrayBuffers - before);
+        }
+        yield Buffer.from(chunk);
+      }
+      yield Buffer.from(last);
+    }
+    const notices: string[] = [];
+    const { text, skippedLines } = await readLog(undefined, Readable.from(source()), {
+      notice: (notice) => notices.push(notice),
+    });
+    const total = chunk.length * chunks + last.length;
+    const kept = Buffer.byteLength(text);
+    expect(kept).toBeLessThanOrEqual(50 * MB);
+    expect(kept).toBeGreaterThan(50 * MB - LINE.length);
+    expect(text.startsWith(LINE)).toBe(true);
+    expect(text.endsWith(last)).toBe(true);
+    expect(skippedLines + text.split('\n').length - 1).toBe((total - last.length) / LINE.length + 1);
+    expect(notices).toEqual([
+      `triage: the input is larger than 50 MB: its first ${((total - kept) / MB).toFixed(1)} MB were left out\n`,
+    ]);
+    // Everything, held until the end and then cut, was 150 MB.
+    expect(peak).toBeLessThan(100 * MB);
+  });
+
+  it('should refuse a compressed input by its first bytes, not by what is left of it', async () => {
+    const gzip = Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.alloc(60 * MB, 0x41)]);
+    await expect(readLog(undefined, Readable.from([gzip]))).rejects.toThrow(/looks compressed \(gzip\)/);
+  });
+});
+
+describe('readLog at Ctrl-C', () => {
+  it('should stop reading a pipe that does not end once something came, go on with it, and let a later Ctrl-C end the process', async () => {
+    const interrupts = new EventEmitter();
+    const stdin = new PassThrough();
+    const notices: string[] = [];
+    const reading = readLog(undefined, stdin, { interrupts, notice: (notice) => notices.push(notice) });
+    // Before anything came, Ctrl-C ends the process as it always has (exit 130).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(interrupts.listenerCount('SIGINT')).toBe(0);
+    stdin.write('ERROR: Connection pool exhausted (10/10 connections active)\n');
+    expect(await until(() => interrupts.listenerCount('SIGINT') === 1)).toBe(true);
+    interrupts.emit('SIGINT');
+    // npx passes its copy on: the same Ctrl-C, not a second.
+    interrupts.emit('SIGINT');
+    expect(await reading).toEqual({
+      text: 'ERROR: Connection pool exhausted (10/10 connections active)\n',
+      skippedLines: 0,
+    });
+    expect(notices).toEqual(['triage: the input was cut short by Ctrl-C: going on with what was read\n']);
+    expect(stdin.destroyed).toBe(true);
+    expect(await until(() => interrupts.listenerCount('SIGINT') === 0, 3_000)).toBe(true);
+  });
+
+  it('should leave Ctrl-C alone once the input has ended', async () => {
+    const interrupts = new EventEmitter();
+    const { text } = await readLog(undefined, Readable.from([Buffer.from('ERROR: boom\n')]), { interrupts });
+    expect(text).toBe('ERROR: boom\n');
+    expect(interrupts.listenerCount('SIGINT')).toBe(0);
+  });
+});
