@@ -182,6 +182,48 @@ describe('fingerprintEvent: what tells causes apart', () => {
     expect(oom(12345, 1234567, 456789)).toBe(oom(23456, 2234567, 556789));
   });
 
+  it('should key a klog, syslog or logback line the same on other days, hosts and threads', () => {
+    // klog: the level letter holds the month and day, the thread id varies, the file keeps its place.
+    expect(
+      key([
+        'E1118 10:32:15.123456       1 reflector.go:138] dial tcp 10.0.0.7:5432: connect: connection refused',
+      ]),
+    ).toBe(
+      key([
+        'E1119 08:02:11.000001   23456 k8s.io/client-go/tools/cache/reflector.go:140] dial tcp 10.0.0.9:5432: connect: connection refused',
+      ]),
+    );
+    // RFC 3164 and RFC 5424 syslog: month, host and pid vary; the program is the caller.
+    const refused = 'ERROR connect ECONNREFUSED 10.0.0.7:5432';
+    expect(key([`Nov 30 10:32:15 web1 app[1234]: ${refused}`])).toBe(
+      key([`Dec  1 09:01:02 web2 app[99]: ${refused}`]),
+    );
+    expect(key([`<11>1 2026-11-30T10:32:15.003Z web1 app 1234 - - ${refused}`])).toBe(
+      key([`<11>1 2026-12-01T09:01:02Z web2.example.com app 99 ID47 [meta requestId="r-7"] ${refused}`]),
+    );
+    // Logback's time of day and thread, when no rule matches the line.
+    const unsaved = (thread: string, order: number) =>
+      key([`14:32:15.123 [${thread}] ERROR c.s.OrderService - Order ${order} could not be saved`]);
+    expect(unsaved('main', 42)).toBe(unsaved('http-nio-8080-exec-3', 43));
+  });
+
+  it('should keep apart the programs and the errors behind a klog or syslog header', () => {
+    const refused = 'ERROR connect ECONNREFUSED 10.0.0.7:5432';
+    expect(key([`Nov 30 10:32:15 web1 app[1234]: ${refused}`])).not.toBe(
+      key([`Nov 30 10:32:15 web1 worker[1234]: ${refused}`]),
+    );
+    expect(key([`Nov 30 10:32:15 web1 app[1234]: ${refused}`])).not.toBe(
+      key(['Nov 30 10:32:15 web1 app[1234]: ERROR connect ECONNREFUSED 10.0.0.7:6379']),
+    );
+    const klog = (file: string, message: string) =>
+      key([`E1118 10:32:15.123456       1 ${file}:138] ${message}`]);
+    expect(klog('reflector.go', 'dial tcp 10.0.0.7:5432: connect: connection refused')).not.toBe(
+      klog('leaderelection.go', 'dial tcp 10.0.0.7:5432: connect: connection refused'),
+    );
+    const logback = (message: string) => key([`14:32:15.123 [main] ERROR c.s.OrderService - ${message}`]);
+    expect(logback('Order 42 could not be saved')).not.toBe(logback('Order 42 could not be shipped'));
+  });
+
   it('should keep apart HTTP statuses, and group the ids and indexes that vary', () => {
     const axios = (status: number) =>
       `AxiosError: Request failed with status code ${status}\n    at settle (/app/node_modules/axios/dist/node/axios.cjs:2031:12)\n    at async fetchRates (/app/src/fx.js:14:20)`;

@@ -598,3 +598,61 @@ describe('createRedactor, the second review (d73d7e7)', () => {
     });
   });
 });
+
+describe('createRedactor, file names and URL passwords (a review of `triage redact`)', () => {
+  it.each([
+    // A file's name followed by an error about it, or by a line in it (a stack frame), is no key.
+    'cannot open /etc/app/secrets.yaml: ENOENT',
+    'load token.json: EACCES',
+    'open /run/secrets/token: permission denied',
+    'cat: /etc/app/secrets.yaml: No such file or directory',
+    'failed to parse secrets.yaml: yaml: line 3: did not find expected key',
+    'read private_key.pem: unexpected EOF',
+    'C:\\app\\token.json: EACCES',
+    'C:\\app\\secrets\\token: EACCES',
+    '{"path":"C:\\\\app\\\\secrets\\\\token: EACCES"}',
+    '    at SessionStore.get (/app/src/session-store.ts:41:13)',
+    '\tat com.acme.TokenService.refresh(TokenService.java:88)',
+    '/app/internal/auth/token.go:42 +0x1d',
+  ])('should leave alone: %j', (input) => {
+    expect(redact.text(input)).toBe(input);
+  });
+
+  it.each([
+    // A secret's value, even under a name like a file's or after one: grep prints a file's content
+    // after its name, a setting may be named like a file, a JSON key is quoted.
+    ['/run/secrets/db_password:hunter2', '/run/secrets/db_password:[secret]'],
+    ['/run/secrets/token: EXCALIBUR', '/run/secrets/token: [secret]'],
+    ['secrets.yaml: s3cr3t', 'secrets.yaml: [secret]'],
+    ['play.http.secret.key=changeme', 'play.http.secret.key=[secret]'],
+    ['secret.key: abc123', 'secret.key: [secret]'],
+    ['token.json=abc', 'token.json=[secret]'],
+    ['{"token.json": "ENOENT"}', '{"token.json": "[secret]"}'],
+    ['token.txt:123456', 'token.txt:[secret]'],
+    ['password: ENOENT', 'password: [secret]'],
+    ['db.password: invalid', 'db.password: [secret]'],
+    // `\n` in a JSON string is an escaped newline, not a Windows directory.
+    ['{"msg":"cfg\\npassword: permission denied"}', '{"msg":"cfg\\npassword: [secret] denied"}'],
+    ['token: abc', 'token: [secret]'],
+    // A password holding `@` with `#` or `?`: the userinfo ends at the last `@` before the host.
+    ['redis://:p@ss#word@cache:6379', 'redis://:[secret]@cache:6379'],
+    ['postgres://user:p@ss?w#rd@db:5432/app', 'postgres://user:[secret]@db:5432/app'],
+    ['redis://:p@ss?w#rd@cache:6379/0', 'redis://:[secret]@cache:6379/0'],
+    ['amqp://:p#a@s?s@mq/vhost', 'amqp://:[secret]@mq/vhost'],
+    [
+      'mongodb://admin:p@ss#1@mongo1:27017,mongo2:27017/db?replicaSet=rs0',
+      'mongodb://admin:[secret]@mongo1:27017,mongo2:27017/db?replicaSet=rs0',
+    ],
+    // A query string's `?`, with `=`, ends the authority: its email is no host.
+    ['https://user:pw@host?next=a@b.com', 'https://user:[secret]@host?next=[email]'],
+  ])('should redact %j', (input, expected) => {
+    expect(redact.text(input)).toBe(expected);
+  });
+
+  it('should redact URLs and file names repeated in time linear in the line', () => {
+    const units = ['x://u:@#@#@#', `x://u:p@${'a'.repeat(250)}`, 'a/token: no ', 'C:\\a\\token: '];
+    const started = performance.now();
+    for (const unit of units) redact.text(unit.repeat(Math.ceil(300_000 / unit.length)));
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});

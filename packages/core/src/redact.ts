@@ -112,12 +112,14 @@ const BASE_RULES: Rule[] = [
   ),
   rule(/\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g, '[jwt]', /eyJ/),
   // The user may be empty (`redis://:pass@host`, Redis' and AMQP's usual form). The password runs to
-  // the last `@` before the path: one written with a raw `@` (`:p@ss@host`) kept what followed its
-  // first `@`. It may hold `?` and `#` (`app:p#ss@db`, kept whole since d73d7e7) when it holds no
-  // `@`, and is no port (`host:8080?next=a@b.com`): an email in a query string is no host. Each
-  // alternative reads at most 1,200 characters from a `://`.
+  // the last `@` before the host: one written with a raw `@` (`:p@ss@host`) kept what followed its
+  // first `@`. It may hold `?` and `#` (`app:p#ss@db`, kept whole since d73d7e7), with `@` too (the
+  // first alternative: `:p@ss#word@cache` showed `ss#word`); the host after its last `@` holds none.
+  // Not a `?` or `#` part with `=` or `&` (`user:pw@host?next=a@b.com`: a query string's email is no
+  // host), nor one after a port (`host:8080?next=a@b.com`). Each alternative reads at most 1,300
+  // characters from a `://`.
   rule(
-    /\b([a-z][a-z0-9+.-]{1,20}:\/\/)([^\s:@/]{0,100}):([^\s/?#]{1,200}(?=@)|(?!\d{1,5}[?#])[^\s/?#@]{0,200}(?:[?#][^\s/?#@]{0,200}){1,4})@/gi,
+    /\b([a-z][a-z0-9+.-]{1,20}:\/\/)([^\s:@/]{0,100}):((?!\d{1,5}[?#])[^\s/?#]{0,200}(?:[?#][^\s/?#=&]{0,200}){0,4}(?=@[^\s/?#@]{1,253}(?:[\s/?#]|$))|[^\s/?#]{1,200}(?=@)|(?!\d{1,5}[?#])[^\s/?#@]{0,200}(?:[?#][^\s/?#@]{0,200}){1,4})@/gi,
     (_m, scheme, user) => `${scheme}${user}:[secret]@`,
     // Up to a `/`, as the pattern: `[^\s]*` read to the end of the line from every `://`, so a long
     // line of them without an `@` took quadratic time (100 KB of `redis://:` took 0.7 s in a helper's script).
@@ -346,6 +348,41 @@ const SECRET_VALUE = [
   UNQUOTED,
 ].join('|');
 
+/** Extensions of the files a program reads: settings, keys and certificates, data, logs. */
+const FILE_EXTENSIONS =
+  'ya?ml|json5?|toml|ini|conf|cfg|env|properties|xml|txt|log|pem|key|crt|cer|der|csr|pub|p12|pfx|jks|keystore|gpg|asc|db|sqlite3?|lock|pid|sock|bak';
+/** Extensions of source files, whose names a stack frame prints with a line (`auth.js:10:5`). */
+const SOURCE_EXTENSIONS =
+  '[cm]?[jt]sx?|py|rb|go|java|kt|scala|groovy|php|cs|fs|vb|rs|swift|dart|ex|exs|erl|c|cc|cpp|h|hpp|m|vue|svelte';
+/**
+ * A Windows directory before a file's name: from a drive, a share or `.`, its `\` doubled in JSON.
+ * Not any `\`: in a JSON string, `\npassword: …` is a key after an escaped newline.
+ */
+const WINDOWS_DIRECTORY = String.raw`(?:^|[\s"'(=])(?:[A-Za-z]:|\.{1,2})?(?:\\{1,2}[^\s\\"':]+)*\\{1,2}`;
+/** Where a key ends, a file's name ends: a path's last segment, or a word with a file's extension. */
+const FILE_NAME_BEHIND = String.raw`\.(?:${FILE_EXTENSIONS}|${SOURCE_EXTENSIONS})|\/[\w.-]+|${WINDOWS_DIRECTORY}[\w.-]+`;
+/**
+ * How a program reports a file it failed to use, after its name and `: `: an errno code (Node's and
+ * libc's names, Go's EOF), the system's message, or the first words of a parser's or a loader's.
+ */
+const FILE_ERROR = [
+  'E(?:NOENT|ACCES|PERM|ISDIR|NOTDIR|EXIST|MFILE|NFILE|LOOP|NAMETOOLONG|ROFS|BUSY|NOSPC|IO|INVAL|AGAIN|NOTEMPTY|BADF|FBIG|XDEV|TXTBSY|OF)',
+  'no such|not (?:a directory|found|permitted)|(?:permission|access(?: is)?) denied|is a directory',
+  'file (?:exists|not found|name too long|too large)|too many (?:open files|levels)|read-only file system',
+  'no space left|input/output error|directory not empty|device or resource busy|operation not permitted',
+  'the system cannot|(?:yaml|json|toml|xml|ini):|invalid|unexpected|cannot|can not|could not|unable to',
+  'failed to|missing|syntax error|parse error',
+].join('|');
+/**
+ * A file's name where a key would be (`cannot open /etc/app/secrets.yaml: ENOENT`, `load token.json:
+ * EACCES`, Go's `open /run/secrets/token: permission denied`, a frame's `(/app/src/session.ts:41:13)`)
+ * names no secret: what follows is an error about the file or a line in it, and was `[secret]`, so a
+ * diagnosis read "Unrecognized error". Only those: what grep prints of a secret's file
+ * (`/run/secrets/db_password:hunter2`) and a setting named like a file (`play.http.secret.key=…`,
+ * `secret.key: abc123`) stay secret.
+ */
+const FILE_NOT_KEY = String.raw`(?<=(?:${FILE_NAME_BEHIND})\s{0,3}:\s{1,3})(?:${FILE_ERROR})(?!\w)|(?<=\.(?:${SOURCE_EXTENSIONS}):)\d{1,7}(?::\d{1,7})?(?![\w.])`;
+
 const replaceKeyValue = (match: string, quote: string, key: string, separator: string, value: string) => {
   const opening = /^\\*["']/.exec(value)?.[0];
   // A header written `Name: value` is the header rule's, which knows a credential from prose
@@ -388,9 +425,11 @@ export function createRedactor({
   // line holding one of the words and a long run of name characters took up to 2 ms per KiB
   // (bench/README.md, "Redacting pathological lines"). What precedes the word is no longer limited
   // to 40 characters. Its quote may be escaped (`{\"password\":\"hunter2\"}`, JSON inside a JSON
-  // string), and `=>` separates it too (a Ruby hash).
+  // string), and `=>` separates it too (a Ruby hash). A file's name followed by an error is none
+  // (see FILE_NOT_KEY), told after the separator: before it, at every end a long run of name
+  // characters offers the key, its lookbehinds read the run back (0.2 MB/s on such lines).
   const keyValue = new RegExp(
-    String.raw`(?<![\w.-])(\\{0,7}["']|)((?<=[\w\]]\[)[\w.-]*(?:${keyAlternatives})[\w.-]{0,40}\](?:\[[\w.-]*\])*|[\w.-]*(?:${keyAlternatives})[\w.-]{0,40})\1(\s{0,3}(?:=>|[=:])\s{0,3})(${SECRET_VALUE})`,
+    String.raw`(?<![\w.-])(\\{0,7}["']|)((?<=[\w\]]\[)[\w.-]*(?:${keyAlternatives})[\w.-]{0,40}\](?:\[[\w.-]*\])*|[\w.-]*(?:${keyAlternatives})[\w.-]{0,40})\1(\s{0,3}(?:=>|[=:])\s{0,3})(?!${FILE_NOT_KEY})(${SECRET_VALUE})`,
     'gi',
   );
   const rules: Rule[] = [
