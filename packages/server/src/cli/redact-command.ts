@@ -6,6 +6,7 @@ import { createRedactor, type Redactor } from '@triage/core';
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
 import { binaryKindOf } from './read-input.js';
+import { listenForStop } from './stop-signal.js';
 
 export const REDACT_USAGE = `Usage: triage redact [FILE] [--ips all|public|none]
 
@@ -23,8 +24,7 @@ const BATCH_CHARS = 64 * 1024;
 const SAMPLE_BYTES = 8 * 1024;
 /** A command ended by Ctrl-C exits as a shell reports one killed by it: 128 + SIGINT (2). */
 const INTERRUPTED_EXIT_CODE = 130;
-/** A second Ctrl-C within this time is the first one again (see onInterrupt). */
-const SAME_CTRL_C_MS = 1_000;
+const INTERRUPTED = Symbol('interrupted');
 
 /** `triage redact`: streams line by line, so any size of log goes through in bounded memory. */
 export async function redactCommand(args: string[], io: CommandIo): Promise<number> {
@@ -100,12 +100,15 @@ async function redactLines(
       if (batch.length >= BATCH_LINES || batchLength >= BATCH_CHARS) await flush();
     }
   };
-  const interrupt = onInterrupt();
+  // Ctrl-C (or SIGTERM) ends the reading: what was read is written before the exit. Its copy from
+  // `npx` is the same signal; a later one ends the process at once (listenForStop).
+  const stop = listenForStop(() => {});
+  const interrupted = stop.received.then((): typeof INTERRUPTED => INTERRUPTED);
   try {
     let next = chunks.next();
     for (let first = true; ; first = false) {
       // The signal first: when both are in, Ctrl-C wins over input that never pauses.
-      const read = await Promise.race([interrupt.received, next]);
+      const read = await Promise.race([interrupted, next]);
       if (read === INTERRUPTED) {
         // An unfinished last line stays out: a secret cut in two may not be recognised.
         await flush();
@@ -122,7 +125,7 @@ async function redactLines(
     await flush();
     return 0;
   } finally {
-    interrupt.release();
+    stop.release();
   }
 }
 
@@ -199,40 +202,4 @@ function isReady(promise: Promise<unknown>): Promise<boolean> {
     };
     promise.then(ready, ready);
   });
-}
-
-const INTERRUPTED = Symbol('interrupted');
-
-/**
- * Resolves `received` at Ctrl-C (SIGINT), so what was read is written before the exit. A second one
- * within SAME_CTRL_C_MS is the first again (`npx triage` passes its copy on): it ended the process by
- * the signal before the lines were out. One that comes later ends it at once, as by default.
- */
-function onInterrupt(): { received: Promise<typeof INTERRUPTED>; release: () => void } {
-  let firstAt: number | undefined;
-  let resolveReceived = () => {};
-  const received = new Promise<typeof INTERRUPTED>((resolve) => {
-    resolveReceived = () => resolve(INTERRUPTED);
-  });
-  function onSignal() {
-    if (firstAt === undefined) {
-      firstAt = Date.now();
-      resolveReceived();
-    } else if (Date.now() - firstAt > SAME_CTRL_C_MS) {
-      stopListening();
-      process.kill(process.pid, 'SIGINT');
-    }
-  }
-  function stopListening() {
-    process.off('SIGINT', onSignal);
-  }
-  process.on('SIGINT', onSignal);
-  return {
-    received,
-    // The copy may come while the process exits, after the command returned.
-    release: () => {
-      if (firstAt === undefined) stopListening();
-      else setTimeout(stopListening, SAME_CTRL_C_MS - (Date.now() - firstAt)).unref();
-    },
-  };
 }
