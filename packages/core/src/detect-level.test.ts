@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toLevel } from './detect-level.js';
+import { detectLevel, toLevel } from './detect-level.js';
 
 describe('toLevel', () => {
   it("should map pino's numbers, custom ones by the range they fall in", () => {
@@ -26,5 +26,18 @@ describe('toLevel', () => {
     ).toEqual(['error', 'error', 'warn', 'info', 'info', 'debug', 'debug', 'debug']);
     expect(toLevel('chatty', 'debug')).toBe('debug');
     expect(toLevel(undefined)).toBe('info');
+  });
+});
+
+describe('detectLevel', () => {
+  it("should read klog's level letter, over the words of its message", () => {
+    const klog = (letter: string, message: string) =>
+      detectLevel(`${letter}1118 10:32:15.123456       1 reflector.go:138] ${message}`);
+    expect(klog('E', 'dial tcp 10.0.0.7:5432: connect: connection refused')).toBe('error');
+    expect(klog('F', 'cannot start the controller')).toBe('error');
+    expect(klog('W', 'watch of *v1.Pod ended')).toBe('warn');
+    expect(klog('I', 'retrying after an error')).toBe('info');
+    // Not a klog header: the words decide.
+    expect(detectLevel('E1118 happened')).toBe('info');
   });
 });

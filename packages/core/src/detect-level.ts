@@ -8,6 +8,12 @@ const EXCEPTION_HEADER =
   /^(?:Uncaught )?(?:[\w$.]*(?:Error|Exception)|Traceback \(most recent call last\)|panic|fatal error)\b:?/;
 const CONTINUATION = /^\s+(?:at |File "|\.\.\. \d+ more)|^goroutine \d+ |^Caused by: /;
 /**
+ * klog's and glog's header (Kubernetes' components): the level is the letter before the date,
+ * `E1118 10:32:15.123456` an error; the message rarely says so in words.
+ */
+const KLOG_LEVEL = /^\s*([IWEF])\d{4} \d{2}:\d{2}:\d{2}\.\d{6} /;
+const KLOG_LEVELS: Record<string, Level> = { I: 'info', W: 'warn', E: 'error', F: 'error' };
+/**
  * Maps a level word (syslog's, npm's and winston's included) or a pino/bunyan number (10 trace,
  * 20 debug, 30 info, 40 warn, 50 error, 60 fatal, and custom ones between them) to a Level.
  */
@@ -52,6 +58,8 @@ export function toLevel(value: unknown, fallback: Level = 'info'): Level {
  */
 export function detectLevel(line: string, previous: Level = 'info'): Level {
   if (CONTINUATION.test(line)) return previous;
+  const klog = KLOG_LEVEL.exec(line);
+  if (klog) return KLOG_LEVELS[klog[1]!]!;
   if (EXCEPTION_HEADER.test(line)) return 'error';
   const explicit = EXPLICIT.exec(line.slice(0, 200));
   if (explicit) return toLevel(explicit[1]);
