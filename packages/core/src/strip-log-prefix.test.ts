@@ -37,6 +37,19 @@ describe('stripLogPrefix', () => {
     ).toBe("su: 'su root' failed for lonvick on /dev/pts/8");
   });
 
+  it("should take off rsyslog's and journalctl's ISO time, host and pid, keeping the tag", () => {
+    const line = (time: string, host: string, pid: number) =>
+      stripLogPrefix(`${time} ${host} app[${pid}]: ERROR connect ECONNREFUSED 10.0.0.7:5432`);
+    expect(line('2026-12-08T10:32:15.123456+00:00', 'web1', 1234)).toBe(
+      'app: connect ECONNREFUSED 10.0.0.7:5432',
+    );
+    expect(line('2026-12-09T03:01:44+0100', 'web2', 77)).toBe('app: connect ECONNREFUSED 10.0.0.7:5432');
+    // Without a pid it may be the message's own words: only the time goes.
+    expect(stripLogPrefix('2026-12-08T10:32:15Z web1 app: connect refused')).toBe(
+      'web1 app: connect refused',
+    );
+  });
+
   it("should take off RFC 5424 syslog's header and structured data, keeping the app's name", () => {
     expect(
       stripLogPrefix(
