@@ -404,4 +404,33 @@ describe('triage.scope() in a plain node:http handler', () => {
       ['the first request failed after its answer'],
     ]);
   });
+
+  it('should stay the scope of every request when it was opened before the server, elsewhere', async () => {
+    const { triage } = client();
+    // Opened at start-up, before the server: its requests run in it, as before.
+    const boot = triage.scope({ func: 'boot' });
+    const seen: (string | undefined)[] = [];
+    const server = createServer((_request, response) => {
+      seen.push(triage.current()?.options.func);
+      response.end('ok');
+    });
+    servers.push(server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let request = 0; request < 2; request++)
+        await new Promise<void>((resolve, reject) =>
+          httpGet({ port, host: '127.0.0.1', path: '/', agent }, (answer) => {
+            answer.resume();
+            answer.on('end', resolve);
+          }).on('error', reject),
+        );
+    } finally {
+      agent.destroy();
+      boot.end();
+    }
+    expect(seen).toEqual(['boot', 'boot']);
+  });
 });

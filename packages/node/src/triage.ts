@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage, executionAsyncResource } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renderValue } from '@triage/core';
 import type { AnalysisCallback, Engine, EngineOptions } from '@triage/engine';
@@ -122,8 +122,11 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
   readonly #storage = new AsyncLocalStorage<Scope>();
   /** The scope that was current when each scope opened by scope() opened. */
   readonly #enclosing = new WeakMap<Scope, Scope>();
-  /** Scopes made current by scope(): current in the async context they were opened in, past their call chain. */
-  readonly #entered = new WeakSet<Scope>();
+  /**
+   * Scopes made current by scope(), by the async resource they were opened on: current there, past
+   * their call chain (under node:http, a connection's, for its next requests).
+   */
+  readonly #entered = new WeakMap<Scope, object>();
   readonly #open = new Set<Scope>();
   readonly #options: TriageOptions;
   readonly #summary: SummaryWriter;
@@ -204,9 +207,10 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
       void this.#inProcess.replayKept().then((count) => this.#handedOver(count));
     }
     if (options.captureCrashes ?? true) captureCrashes(this);
-    this.#stopRequestStart = onRequestStart(() => this.#leaveEnteredScopes());
     if (options.capturePino ?? true) this.#pinoLines = new PinoLines(this.lineSink('pino'));
     if (options.captureConsole) this.#stopConsole = listenToConsole(this.lineSink('console'));
+    // Last: a constructor that threw before it would leave the subscription behind.
+    this.#stopRequestStart = onRequestStart(() => this.#leaveEnteredScopes());
   }
 
   /** Opens a scope and makes it the current one for the rest of this async call chain. */
@@ -220,7 +224,7 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
     // Made current again when this one ends (a scope opened inside another, as in a run() callback).
     const enclosing = this.#storage.getStore();
     if (enclosing) this.#enclosing.set(scope, enclosing);
-    this.#entered.add(scope);
+    this.#entered.set(scope, executionAsyncResource());
     this.#storage.enterWith(scope);
     return scope;
   }
@@ -441,13 +445,17 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
   /**
    * As a node:http request starts: under node:http a handler's async context is its connection's, so a
    * scope a handler opened with scope() would be current for the connection's next requests (keep-alive),
-   * taking their log lines. Each request starts in the scope that enclosed such scopes, if any.
+   * taking their log lines. Each request starts in the scope that enclosed the scopes opened on its
+   * connection, if any; one opened elsewhere (at start-up, before the server) stays the requests'.
    */
   #leaveEnteredScopes(): void {
     try {
+      const connection = executionAsyncResource();
+      const onConnection = (scope: Scope | undefined): boolean =>
+        scope !== undefined && this.#entered.get(scope) === connection;
       let store = this.#storage.getStore();
-      if (!store || !this.#entered.has(store)) return;
-      while (store && this.#entered.has(store)) store = this.#enclosing.get(store);
+      if (!onConnection(store)) return;
+      while (store && onConnection(store)) store = this.#enclosing.get(store);
       this.#storage.enterWith(store as Scope);
     } catch (error) {
       // A throw here would reach the application as an uncaught exception (diagnostics_channel rethrows).
