@@ -37,6 +37,22 @@ describe('buildContext', () => {
     expect(context.omitted.some((note) => /^\d+ debug lines$/.test(note))).toBe(true);
   });
 
+  it("should keep the event's own error lines before a breadcrumb's when over the token budget", () => {
+    const event = normalizeEvent({
+      log: [
+        ...Array.from({ length: 30 }, (_, index) => ({
+          level: 'error',
+          message: `[console] widget ${index} failed to render its sidebar`,
+          breadcrumb: true,
+        })),
+        { level: 'error', message: 'payment provider refused the charge' },
+      ],
+    });
+    const kept = buildContext(event, { maxTokens: 60 }).logText.split('\n');
+    expect(kept.some((line) => line.includes('payment provider refused the charge'))).toBe(true);
+    expect(kept.filter((line) => line.includes('[console] widget')).length).toBeLessThan(30);
+  });
+
   it("should name a line's level once: its own word, else the level it was given", () => {
     const context = buildContext(
       normalizeEvent({

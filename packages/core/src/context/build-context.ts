@@ -72,8 +72,9 @@ export function buildContext(
   const candidates = collapsed.map(({ entry, count }, index): Candidate => {
     const fromEnd = collapsed.length - 1 - index;
     let rank: number;
-    if (entry.level === 'error') rank = 0;
-    else if (entry.level === 'warn') rank = 1;
+    // A breadcrumb's error or warning after the event's own (an SDK's trail: see candidateLines).
+    if (entry.level === 'error') rank = entry.breadcrumb ? 0.5 : 0;
+    else if (entry.level === 'warn') rank = entry.breadcrumb ? 1.5 : 1;
     else if (entry.level === 'debug') rank = 6;
     else if (fromEnd < tailLines) rank = 2 + fromEnd / (tailLines + 1);
     else if (index < headLines) rank = 3 + index / (headLines + 1);

@@ -19,6 +19,28 @@ describe('analyzeOffline', () => {
     expect(safeParseAnalysis(analysis).success).toBe(true);
   });
 
+  // A Sentry event's breadcrumbs hold whatever failed before it: its own lines name the cause first.
+  it("should take the event's own lines over its breadcrumbs, and the breadcrumbs when nothing else matches", () => {
+    const crumb = {
+      level: 'error',
+      message: '[console] connect ECONNREFUSED 10.0.0.5:5432',
+      breadcrumb: true,
+    };
+    // A KeyError's rule is less sure than a refused connection's: it won only by being the event's own.
+    const own = { error: { type: 'KeyError', message: "'sku-9'" }, log: [crumb] } as TriageEvent;
+    expect(analyzeOffline(own)).toMatchObject({
+      analysis: { category: 'code_defect' },
+      meta: { rules: ['python-key-error'] },
+    });
+    const unknown = {
+      error: { type: 'Error', message: 'card declined for order 42' },
+      log: [crumb],
+    } as TriageEvent;
+    const fallback = analyzeOffline(unknown).analysis;
+    expect(fallback.category).toBe('connection_refused');
+    expect(fallback.evidence).toEqual([crumb.message]);
+  });
+
   // The offline analysis is stored, rendered and alerted like an LLM's, and must fit the same schema:
   // a long line was quoted at full length (8,192 characters after normalization; whole before it) in
   // the evidence, the summary and every alert.

@@ -37,8 +37,14 @@ export function analyzeOffline(
   { rules = OFFLINE_RULES }: OfflineOptions = {},
 ): AnalysisResult {
   const started = performance.now();
-  const lines = candidateLines(event);
-  const [best] = matchRules(lines, rules);
+  // An SDK's breadcrumbs are a trail that holds whatever failed before (a browser's earlier errors, a
+  // console.error of another task): the event's own lines name the cause when one of them matches.
+  let lines = candidateLines(event, false);
+  let [best] = matchRules(lines, rules);
+  if (!best && event.log.some((entry) => entry.breadcrumb)) {
+    lines = candidateLines(event, true);
+    [best] = matchRules(lines, rules);
+  }
   const where = event.source?.function ?? event.source?.file ?? event.request?.route;
   const impact = IMPACT[event.priority ?? 'unset'];
   const scope = [impact.scope, event.request?.route ?? event.request?.url, event.service]
@@ -94,16 +100,22 @@ export function analyzeOffline(
   return { analysis: fitted, meta, markdown: renderMarkdown(fitted, meta) };
 }
 
-/** The error, else the event's own message, first; then error lines (they carry the cause), warnings, the rest. */
-function candidateLines(event: TriageEvent): string[] {
+/**
+ * The error, else the event's own message, first; then error lines (they carry the cause), warnings,
+ * the rest; with `breadcrumbs`, an SDK's breadcrumbs after the event's own lines.
+ */
+function candidateLines(event: TriageEvent, breadcrumbs: boolean): string[] {
   const lines: string[] = [];
   if (!event.error && event.message) lines.push(event.message);
   for (let error = event.error; error; error = error.cause) {
     lines.push(error.message ? `${error.type}: ${error.message}` : error.type);
     if (error.code) lines.push(error.code);
   }
-  for (const level of ['error', 'warn', 'info'] as const) {
-    for (const entry of event.log) if (entry.level === level) lines.push(entry.message);
+  for (const trail of breadcrumbs ? [false, true] : [false]) {
+    for (const level of ['error', 'warn', 'info'] as const) {
+      for (const entry of event.log)
+        if (entry.level === level && !entry.breadcrumb === !trail) lines.push(entry.message);
+    }
   }
   if (event.description) lines.push(event.description);
   return [...new Set(lines)].slice(0, 500);
