@@ -62,6 +62,14 @@ describe('parseStackLine', () => {
       )?.inApp,
     ).toBe(false);
     expect(parseStackLine('  File "C:\\shop\\app\\views.py", line 42, in checkout')?.inApp).toBe(true);
+    for (const root of [
+      'C:\\Users\\ana\\miniconda3',
+      'C:\\Users\\ana\\.pyenv\\pyenv-win\\versions\\3.11.0',
+      'C:\\Program Files\\WindowsApps\\PythonSoftwareFoundation.Python.3.12_3.12.2032.0_x64__qbz5n2kfra8p0',
+    ])
+      expect(isPythonLibrary(`${root}\\Lib\\json\\decoder.py`)).toBe(true);
+    // An application's own folder named lib, under one named python.
+    expect(isPythonLibrary('D:\\src\\python\\lib\\billing.py')).toBe(false);
     // A class loader's name before the module (`app//`: named loader, no module), and a version.
     expect(parseStackLine('\tat app//com.shop.OrderService.place(OrderService.java:88)')).toEqual({
       function: 'com.shop.OrderService.place',

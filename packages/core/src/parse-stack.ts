@@ -24,9 +24,12 @@ const JAVA_LIBRARY_PACKAGES = `java javax jakarta jdk sun com.sun kotlin kotlinx
 const JAVA_LIBRARY = new RegExp(
   `^(?:${JAVA_LIBRARY_PACKAGES.map((name) => name.replaceAll('.', '\\.')).join('|')})\\.`,
 );
-// The standard library and installed packages, wherever the interpreter lives (/usr/lib/python3.12, a venv,
-// Windows' C:\Python311\Lib or …\Programs\Python\Python312\Lib).
-const PYTHON_LIBRARY = /site-packages|dist-packages|\/lib\/python|\\python\d*\\lib\\/i;
+// The standard library and installed packages, wherever the interpreter lives: /usr/lib/python3.12, a
+// venv, and on Windows the `Lib` of an install (C:\Python311, …\Programs\Python\Python312, miniconda3,
+// pyenv-win's versions\3.11.0, the Microsoft Store's PythonSoftwareFoundation.Python.3.12_…), not any
+// folder named lib under one named python (an application's own D:\src\python\lib).
+const PYTHON_LIBRARY =
+  /site-packages|dist-packages|\/lib\/python|\\(?:python\d+|(?:mini|ana)conda\d*|versions\\\d[\d.]*|PythonSoftwareFoundation\.Python[^\\]*)\\Lib\\/i;
 // V8 names a promise combinator's element by its index ("at async Promise.all (index 3)"): not a file.
 const COMBINATOR_INDEX = /^index \d+$/;
 
