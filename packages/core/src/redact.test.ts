@@ -614,6 +614,13 @@ describe('createRedactor, file names and URL passwords (a review of `triage reda
     '    at SessionStore.get (/app/src/session-store.ts:41:13)',
     '\tat com.acme.TokenService.refresh(TokenService.java:88)',
     '/app/internal/auth/token.go:42 +0x1d',
+    // As prose, the error ends the value: more words, a separator, a quote, or the end follow.
+    'open /run/secrets/token: permission denied, retrying',
+    'load secrets.json: Unexpected token } in JSON at position 5',
+    'cannot open secret.key: EACCES: permission denied',
+    '{\\"msg\\":\\"load token.json: EACCES\\"}',
+    "/app/models/token.rb:42:in 'refresh'",
+    'src/secret.c:12:5: error: expected expression',
   ])('should leave alone: %j', (input) => {
     expect(redact.text(input)).toBe(input);
   });
@@ -634,6 +641,16 @@ describe('createRedactor, file names and URL passwords (a review of `triage reda
     // `\n` in a JSON string is an escaped newline, not a Windows directory.
     ['{"msg":"cfg\\npassword: permission denied"}', '{"msg":"cfg\\npassword: [secret] denied"}'],
     ['token: abc', 'token: [secret]'],
+    // A value that starts like an error or a line, without a word's or a frame's end after it.
+    ['secret.key: Invalid-Pa55word!', 'secret.key: [secret]'],
+    ['config/password: cannot-guess-me-42', 'config/password: [secret]'],
+    ['vault secret/data/app/password: Missing.Link.99', 'vault secret/data/app/password: [secret]'],
+    ['token.env: EOF-9f8a7b6c', 'token.env: [secret]'],
+    ['secret.key: EACCES:hunter2', 'secret.key: [secret]'],
+    ['secrets.yaml: yaml:s3cr3t', 'secrets.yaml: [secret]'],
+    ['auth.go:1234567', 'auth.go:[secret]'],
+    ['secret.c:123456', 'secret.c:[secret]'],
+    ['secret.c:12:34567890', 'secret.c:[secret]'],
     // A password holding `@` with `#` or `?`: the userinfo ends at the last `@` before the host.
     ['redis://:p@ss#word@cache:6379', 'redis://:[secret]@cache:6379'],
     ['postgres://user:p@ss?w#rd@db:5432/app', 'postgres://user:[secret]@db:5432/app'],
@@ -650,7 +667,14 @@ describe('createRedactor, file names and URL passwords (a review of `triage reda
   });
 
   it('should redact URLs and file names repeated in time linear in the line', () => {
-    const units = ['x://u:@#@#@#', `x://u:p@${'a'.repeat(250)}`, 'a/token: no ', 'C:\\a\\token: '];
+    const units = [
+      'x://u:@#@#@#',
+      `x://u:p@${'a'.repeat(250)}`,
+      'a/token: no ',
+      'C:\\a\\token: ',
+      'a/token: EOF-',
+      'a.go:1:1)',
+    ];
     const started = performance.now();
     for (const unit of units) redact.text(unit.repeat(Math.ceil(300_000 / unit.length)));
     expect(performance.now() - started).toBeLessThan(2_000);

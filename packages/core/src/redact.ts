@@ -362,26 +362,42 @@ const WINDOWS_DIRECTORY = String.raw`(?:^|[\s"'(=])(?:[A-Za-z]:|\.{1,2})?(?:\\{1
 /** Where a key ends, a file's name ends: a path's last segment, or a word with a file's extension. */
 const FILE_NAME_BEHIND = String.raw`\.(?:${FILE_EXTENSIONS}|${SOURCE_EXTENSIONS})|\/[\w.-]+|${WINDOWS_DIRECTORY}[\w.-]+`;
 /**
- * How a program reports a file it failed to use, after its name and `: `: an errno code (Node's and
- * libc's names, Go's EOF), the system's message, or the first words of a parser's or a loader's.
+ * What may follow an error's code or a frame's line where the value ends there: a separator, a
+ * quote (escaped in JSON inside JSON), the end, or before one of those a `:` or `)` (`EACCES:
+ * permission denied`, `(auth.ts:41:13)`). Not `-`, `.`, `_`, `!` or more name characters: `EOF-9f8a…`
+ * and `Missing.Link.99` are passwords, and the value runs to a separator, `:` and `)` included.
  */
-const FILE_ERROR = [
-  'E(?:NOENT|ACCES|PERM|ISDIR|NOTDIR|EXIST|MFILE|NFILE|LOOP|NAMETOOLONG|ROFS|BUSY|NOSPC|IO|INVAL|AGAIN|NOTEMPTY|BADF|FBIG|XDEV|TXTBSY|OF)',
+const VALUE_END = String.raw`[:)]{0,3}(?:[\s,;]|\\{0,7}["']|$)`;
+/** An errno code (Node's and libc's names, Go's EOF) after a file's name and `: `, as a word. */
+const ERRNO_CODE = `E(?:NOENT|ACCES|PERM|ISDIR|NOTDIR|EXIST|MFILE|NFILE|LOOP|NAMETOOLONG|ROFS|BUSY|NOSPC|IO|INVAL|AGAIN|NOTEMPTY|BADF|FBIG|XDEV|TXTBSY|OF)(?=${VALUE_END})`;
+/**
+ * The system's message, or the first words of a parser's or a loader's, after a file's name and
+ * `: `. Prose: more words follow (`invalid YAML`, `no such file or directory`), or the line or the
+ * string ends. A word alone before `-`, `.` or `!` is a password's start (`Invalid-Pa55word!`).
+ */
+const FILE_ERROR_WORDS = String.raw`(?:${[
   'no such|not (?:a directory|found|permitted)|(?:permission|access(?: is)?) denied|is a directory',
   'file (?:exists|not found|name too long|too large)|too many (?:open files|levels)|read-only file system',
   'no space left|input/output error|directory not empty|device or resource busy|operation not permitted',
   'the system cannot|(?:yaml|json|toml|xml|ini):|invalid|unexpected|cannot|can not|could not|unable to',
   'failed to|missing|syntax error|parse error',
-].join('|');
+].join('|')})(?=[,;:)]{0,3}(?:[ \t]{1,3}\S|[ \t]{0,3}(?:[\r\n]|\\{0,7}["']|$)))`;
+/**
+ * A line in a source file as a stack frame prints it: with a column (Node's `auth.ts:41:13`, a
+ * compiler's `auth.c:12:5:`), in parentheses (Java's `(Auth.java:88)`), before Go's `+0x1d` or
+ * Ruby's `:in`. A bare `auth.go:1234567` or `secret.c:123456` may be a PIN, and stays secret.
+ */
+const FRAME_LINE = String.raw`\d{1,7}(?::\d{1,7}(?=${VALUE_END})|(?=\)${VALUE_END}| \+0x[\da-f]|:in\s))`;
 /**
  * A file's name where a key would be (`cannot open /etc/app/secrets.yaml: ENOENT`, `load token.json:
  * EACCES`, Go's `open /run/secrets/token: permission denied`, a frame's `(/app/src/session.ts:41:13)`)
  * names no secret: what follows is an error about the file or a line in it, and was `[secret]`, so a
  * diagnosis read "Unrecognized error". Only those: what grep prints of a secret's file
- * (`/run/secrets/db_password:hunter2`) and a setting named like a file (`play.http.secret.key=…`,
- * `secret.key: abc123`) stay secret.
+ * (`/run/secrets/db_password:hunter2`), a setting named like a file (`play.http.secret.key=…`,
+ * `secret.key: abc123`), and a value starting like an error or a line (`secret.key: Invalid-Pa55word!`,
+ * `token.env: EOF-9f8a7b6c`, `secret.c:123456`) stay secret.
  */
-const FILE_NOT_KEY = String.raw`(?<=(?:${FILE_NAME_BEHIND})\s{0,3}:\s{1,3})(?:${FILE_ERROR})(?!\w)|(?<=\.(?:${SOURCE_EXTENSIONS}):)\d{1,7}(?::\d{1,7})?(?![\w.])`;
+const FILE_NOT_KEY = String.raw`(?<=(?:${FILE_NAME_BEHIND})\s{0,3}:\s{1,3})(?:${ERRNO_CODE}|${FILE_ERROR_WORDS})|(?<=\.(?:${SOURCE_EXTENSIONS}):)${FRAME_LINE}`;
 
 const replaceKeyValue = (match: string, quote: string, key: string, separator: string, value: string) => {
   const opening = /^\\*["']/.exec(value)?.[0];
