@@ -127,18 +127,20 @@ describe('triage diagnose of an input larger than 50 MB', () => {
     expect(JSON.stringify(analysis.evidence)).not.toContain('deadlock');
   });
 
-  it('should number the lines of --jsonl as the input’s', async () => {
+  // With --jsonl too, its start was left out: every event in it, with exit 0 and a notice.
+  it('should diagnose every line of --jsonl, numbered as the input’s', async () => {
     const blank = `${' '.repeat(1023)}\n`.repeat(51 * 1024);
     const event = JSON.stringify({ log: [POOL_ERROR] });
     const path = file('big.jsonl', `${event}\n${blank}${event}\n`);
-    const { code, stdout } = await run(['diagnose', '--jsonl', path]);
+    const { code, stdout, stderr } = await run(['diagnose', '--jsonl', path]);
+    expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(
       stdout
         .trim()
         .split('\n')
         .map((line) => JSON.parse(line).line),
-    ).toEqual([51 * 1024 + 2]);
+    ).toEqual([1, 51 * 1024 + 2]);
   });
 });
 

@@ -12,7 +12,7 @@ import { analyzerFromSettings, readEngineSettings, readLlmConfig } from '@triage
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
 import { mapJsonLines } from './map-json-lines.js';
-import { parseLogInput, readLog } from './read-input.js';
+import { parseLogInput, readLines, readLog } from './read-input.js';
 
 export const DIAGNOSE_USAGE = `Usage: triage diagnose [FILE] [--json] [--offline] [--dry-run]
        triage diagnose --jsonl FILE
@@ -25,7 +25,8 @@ diagnoses what came; of a log larger than 50 MB, the last 50 MB are read.
   --json      print the structured analysis as JSON
   --jsonl     FILE holds one event per line (an event, {"log": [...]}, a
               Sentry event or a logger's record);
-              print one JSON analysis per line, in order
+              print one JSON analysis per line, in order, for every
+              line whatever the size of FILE
   --offline   use the offline rules even when an LLM is configured
   --dry-run   print the prompt the LLM would get, call nothing (TRIAGE_DRY_RUN=1)
 
@@ -65,23 +66,15 @@ export async function diagnoseCommand(args: string[], io: CommandIo): Promise<nu
     dryRunOutput: (text) => io.stderr(text),
   });
   const redactor = createRedactor();
-  const { text, skippedLines } = await readLog(positionals[0], io.stdin, {
-    notice: io.stderr,
-    interrupts: process,
-  });
+  const reading = { notice: io.stderr, interrupts: process };
   if (values.jsonl) {
-    return mapJsonLines(
-      text,
-      io,
-      'diagnosed',
-      async (input) => {
-        const event = toEvent(input, redactor);
-        return toJson(event, await analyzer.analyze(event));
-      },
-      skippedLines,
-    );
+    return mapJsonLines(readLines(positionals[0], io.stdin, reading), io, 'diagnosed', async (input) => {
+      const event = toEvent(input, redactor);
+      return toJson(event, await analyzer.analyze(event));
+    });
   }
 
+  const { text } = await readLog(positionals[0], io.stdin, reading);
   const event = toEvent(parseLogInput(text), redactor);
   const result = tidy(await analyzer.analyze(event), values.offline);
   io.stdout(values.json ? `${JSON.stringify(toJson(event, result), null, 2)}\n` : `${result.markdown}\n`);

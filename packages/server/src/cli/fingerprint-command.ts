@@ -3,13 +3,14 @@ import { createRedactor, fingerprintEvent, InvalidEventError, normalizeEvent } f
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
 import { mapJsonLines } from './map-json-lines.js';
-import { parseLogInput, readLog } from './read-input.js';
+import { parseLogInput, readLines, readLog } from './read-input.js';
 
 export const FINGERPRINT_USAGE = `Usage: triage fingerprint [FILE]
        triage fingerprint --jsonl FILE
 
 Prints the grouping key and issue title of a log excerpt or event:
-{"fingerprint": "…", "title": "…"}. With --jsonl, one per input line.`;
+{"fingerprint": "…", "title": "…"}. With --jsonl, one per input line, every line
+whatever the size of FILE.`;
 
 /** `triage fingerprint`: the same normalization and grouping the pipeline uses, nothing else. */
 export async function fingerprintCommand(args: string[], io: CommandIo): Promise<number> {
@@ -33,13 +34,10 @@ export async function fingerprintCommand(args: string[], io: CommandIo): Promise
       throw error;
     }
   };
-  const { text, skippedLines } = await readLog(positionals[0], io.stdin, {
-    notice: io.stderr,
-    interrupts: process,
-  });
-  if (!values.jsonl) {
-    io.stdout(`${JSON.stringify(fingerprint(parseLogInput(text)))}\n`);
-    return 0;
-  }
-  return mapJsonLines(text, io, 'fingerprinted', fingerprint, skippedLines);
+  const reading = { notice: io.stderr, interrupts: process };
+  if (values.jsonl)
+    return mapJsonLines(readLines(positionals[0], io.stdin, reading), io, 'fingerprinted', fingerprint);
+  const { text } = await readLog(positionals[0], io.stdin, reading);
+  io.stdout(`${JSON.stringify(fingerprint(parseLogInput(text)))}\n`);
+  return 0;
 }

@@ -4,22 +4,20 @@ import { eventInputOf, notJson } from './read-input.js';
 
 /**
  * `--jsonl`: one JSON input per line (an event, a Sentry event or a logger's record), one JSON output
- * per line, in order. A bad line gets `{"line": n, "error": …}` and the rest carry on; the exit code
- * is 1 when any line failed. `skippedLines` came before `text` (the input's start, left out): the
- * numbers are the input's.
+ * per line, in order, each line as it is read (readLines): every line of the input, whatever its size.
+ * A bad line gets `{"line": n, "error": …}` and the rest carry on; the exit code is 1 when any line
+ * failed.
  */
 export async function mapJsonLines(
-  text: string,
+  lines: AsyncIterable<string>,
   io: CommandIo,
   verb: string,
   map: (input: unknown) => Promise<object> | object,
-  skippedLines = 0,
 ): Promise<number> {
   let failed = 0;
-  const lines = text.split(/\r?\n/);
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index]!;
-    const number = skippedLines + index + 1;
+  let number = 0;
+  for await (const line of lines) {
+    number++;
     if (line.trim() === '') continue;
     try {
       let input: unknown;

@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { until } from '@triage/engine/test';
 import { describe, expect, it } from 'vitest';
-import { readLog } from './read-input.js';
+import { readLines, readLog } from './read-input.js';
 
 const MB = 1024 * 1024;
 const LINE = 'INFO request served in 12ms for user 42 on path /api/orders/list\n';
@@ -34,7 +34,7 @@ describe('readLog of an input larger than 50 MB', () => {
       yield Buffer.from(last);
     }
     const notices: string[] = [];
-    const { text, skippedLines } = await readLog(undefined, Readable.from(source()), {
+    const { text } = await readLog(undefined, Readable.from(source()), {
       notice: (notice) => notices.push(notice),
     });
     const total = chunk.length * chunks + last.length;
@@ -43,7 +43,6 @@ describe('readLog of an input larger than 50 MB', () => {
     expect(kept).toBeGreaterThan(50 * MB - LINE.length);
     expect(text.startsWith(LINE)).toBe(true);
     expect(text.endsWith(last)).toBe(true);
-    expect(skippedLines + text.split('\n').length - 1).toBe((total - last.length) / LINE.length + 1);
     expect(notices).toEqual([
       `triage: the input is larger than 50 MB: its first ${((total - kept) / MB).toFixed(1)} MB were left out\n`,
     ]);
@@ -71,10 +70,7 @@ describe('readLog at Ctrl-C', () => {
     interrupts.emit('SIGINT');
     // npx passes its copy on: the same Ctrl-C, not a second.
     interrupts.emit('SIGINT');
-    expect(await reading).toEqual({
-      text: 'ERROR: Connection pool exhausted (10/10 connections active)\n',
-      skippedLines: 0,
-    });
+    expect(await reading).toEqual({ text: 'ERROR: Connection pool exhausted (10/10 connections active)\n' });
     expect(notices).toEqual(['triage: the input was cut short by Ctrl-C: going on with what was read\n']);
     expect(stdin.destroyed).toBe(true);
     expect(await until(() => interrupts.listenerCount('SIGINT') === 0, 3_000)).toBe(true);
@@ -85,5 +81,71 @@ describe('readLog at Ctrl-C', () => {
     const { text } = await readLog(undefined, Readable.from([Buffer.from('ERROR: boom\n')]), { interrupts });
     expect(text).toBe('ERROR: boom\n');
     expect(interrupts.listenerCount('SIGINT')).toBe(0);
+  });
+});
+
+describe('readLines (--jsonl)', () => {
+  // readLog's tail left out the start of a JSONL file larger than 50 MB: its events, with exit 0.
+  it('should give every line of an input larger than 50 MB, holding about one read of it', async () => {
+    const lines = Math.floor(MB / LINE.length);
+    const chunk = Buffer.from(LINE.repeat(lines).replaceAll('\n', '\r\n'));
+    const chunks = 60;
+    const held = () => {
+      collectGarbage();
+      const { heapUsed, arrayBuffers } = process.memoryUsage();
+      return heapUsed + arrayBuffers;
+    };
+    const before = held();
+    let peak = 0;
+    function* source() {
+      for (let index = 0; index < chunks; index++) {
+        if (index % 10 === 9) peak = Math.max(peak, held() - before);
+        yield Buffer.from(chunk);
+      }
+      yield Buffer.from('last');
+    }
+    let count = 0;
+    let other: string | undefined;
+    for await (const line of readLines(undefined, Readable.from(source()))) {
+      count++;
+      if (line !== LINE.trimEnd()) other = line;
+    }
+    expect(count).toBe(lines * chunks + 1);
+    expect(other).toBe('last');
+    // All of it, held, was 60 MB and more.
+    expect(peak).toBeLessThan(16 * MB);
+  });
+
+  it('should give no line of an input that is not text', async () => {
+    const given: string[] = [];
+    const gzip = Buffer.concat([
+      Buffer.from([0x1f, 0x8b, 0x08, 0x00]),
+      Buffer.from('{"a":1}\n'.repeat(2_000)),
+    ]);
+    await expect(
+      (async () => {
+        for await (const line of readLines(undefined, Readable.from([gzip]))) given.push(line);
+      })(),
+    ).rejects.toThrow(/looks compressed \(gzip\)/);
+    expect(given).toEqual([]);
+  });
+
+  it('should stop reading a pipe at Ctrl-C and give the lines that came', async () => {
+    const interrupts = new EventEmitter();
+    const stdin = new PassThrough();
+    const notices: string[] = [];
+    const given: string[] = [];
+    const reading = (async () => {
+      const lines = readLines(undefined, stdin, { interrupts, notice: (notice) => notices.push(notice) });
+      for await (const line of lines) given.push(line);
+    })();
+    stdin.write('{"a":1}\n{"b":2}\n{"c"');
+    expect(await until(() => interrupts.listenerCount('SIGINT') === 1)).toBe(true);
+    interrupts.emit('SIGINT');
+    interrupts.emit('SIGINT');
+    await reading;
+    expect(given).toEqual(['{"a":1}', '{"b":2}', '{"c"']);
+    expect(notices).toEqual(['triage: the input was cut short by Ctrl-C: going on with what was read\n']);
+    expect(stdin.destroyed).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { IngestError } from '../ingest/ingest-error.js';
 import { parseSentryStore } from '../ingest/parse-sentry-request.js';
 import { CLOSE_BRACE, CLOSE_BRACKET, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../ingest/safe-json.js';
@@ -30,8 +31,6 @@ export interface ReadOptions {
 
 export interface LogText {
   text: string;
-  /** Lines left out before the text's first (the input was larger than the bytes kept). */
-  skippedLines: number;
 }
 
 /** Reads FILE, or stdin when no file is given: the last 50 MB of it (see readLog). */
@@ -71,13 +70,68 @@ export async function readLog(
     ctrlC?.release();
   }
   sample.check();
-  const { bytes, skippedBytes, skippedLines } = tail.result();
+  const { bytes, skippedBytes } = tail.result();
   if (skippedBytes > 0)
     notice(
       `triage: the input is larger than ${maxBytes / MB} MB: its first ${(skippedBytes / MB).toFixed(1)} MB were left out\n`,
     );
   if (ctrlC?.stopped) notice('triage: the input was cut short by Ctrl-C: going on with what was read\n');
-  return { text: bytes.toString('utf8'), skippedLines };
+  return { text: bytes.toString('utf8') };
+}
+
+/**
+ * The lines of FILE, or of stdin when no file is given, one at a time as they are read (`--jsonl`: a
+ * line is an event). No tail as readLog's: there, the start of a file larger than 50 MB was left out,
+ * its events skipped with exit 0. What is held is one read's lines, whatever the size of the input;
+ * the first are given once the input's first bytes have shown it is text. Ctrl-C as readLog's: the
+ * lines that came are the input.
+ */
+export async function* readLines(
+  file: string | undefined,
+  stdin: NodeJS.ReadableStream = process.stdin,
+  { notice = () => {}, interrupts }: Omit<ReadOptions, 'maxBytes'> = {},
+): AsyncGenerator<string> {
+  const name = file && file !== '-' ? file : undefined;
+  const { stream, ends } = await openInput(name, stdin);
+  const ctrlC = interrupts && !ends ? stopOnCtrlC(interrupts, stream) : undefined;
+  const sample = sampleOf(name);
+  // A character cut between two reads is decoded whole; a line cut between them waits, in parts.
+  const decoder = new StringDecoder('utf8');
+  let partial: string[] = [];
+  let lines: string[] = [];
+  try {
+    try {
+      for await (const chunk of stream) {
+        const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+        sample.add(buffer);
+        ctrlC?.arm();
+        const text = decoder.write(buffer);
+        const end = text.lastIndexOf('\n');
+        if (end === -1) {
+          partial.push(text);
+          continue;
+        }
+        lines = lines.concat((partial.join('') + text.slice(0, end)).split('\n'));
+        partial = [text.slice(end + 1)];
+        if (!sample.checked()) continue;
+        yield* withoutCr(lines);
+        lines = [];
+      }
+    } catch (error) {
+      if (!ctrlC?.stopped) throw name && !(error instanceof InputError) ? cannotRead(name, error) : error;
+    }
+    sample.check();
+    const last = partial.join('') + decoder.end();
+    if (last !== '') lines.push(last);
+    if (ctrlC?.stopped) notice('triage: the input was cut short by Ctrl-C: going on with what was read\n');
+    yield* withoutCr(lines);
+  } finally {
+    ctrlC?.release();
+  }
+}
+
+function withoutCr(lines: string[]): string[] {
+  return lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
 }
 
 /** The stream to read, and whether it ends for sure (a regular file: no Ctrl-C needed to stop it). */
@@ -125,6 +179,7 @@ function sampleOf(file: string | undefined) {
       if (sample.length >= SAMPLE_BYTES) check();
     },
     check,
+    checked: () => checked,
   };
 }
 
@@ -136,7 +191,6 @@ function tailOf(max: number) {
   const chunks: Buffer[] = [];
   let held = 0;
   let dropped = 0;
-  let droppedLines = 0;
   return {
     push(chunk: Buffer) {
       chunks.push(chunk);
@@ -145,28 +199,17 @@ function tailOf(max: number) {
         const first = chunks.shift()!;
         held -= first.length;
         dropped += first.length;
-        droppedLines += linesIn(first);
       }
     },
-    result(): { bytes: Buffer; skippedBytes: number; skippedLines: number } {
+    result(): { bytes: Buffer; skippedBytes: number } {
       const bytes = Buffer.concat(chunks, held);
-      if (bytes.length <= max) return { bytes, skippedBytes: dropped, skippedLines: droppedLines };
+      if (bytes.length <= max) return { bytes, skippedBytes: dropped };
       // After the first line end of the last max + 1 bytes; a last line longer than max is cut in it.
       const lineEnd = bytes.indexOf(0x0a, bytes.length - max - 1);
       const cut = lineEnd === -1 || lineEnd === bytes.length - 1 ? bytes.length - max : lineEnd + 1;
-      return {
-        bytes: bytes.subarray(cut),
-        skippedBytes: dropped + cut,
-        skippedLines: droppedLines + linesIn(bytes.subarray(0, cut)),
-      };
+      return { bytes: bytes.subarray(cut), skippedBytes: dropped + cut };
     },
   };
-}
-
-function linesIn(bytes: Buffer): number {
-  let lines = 0;
-  for (let index = bytes.indexOf(0x0a); index !== -1; index = bytes.indexOf(0x0a, index + 1)) lines++;
-  return lines;
 }
 
 /**
@@ -229,7 +272,9 @@ export function binaryKindOf(sample: Buffer, file: string | undefined): string |
   // NULs: UTF-16 without its mark, or any binary format.
   if (sample.filter((byte) => byte === 0).length > sample.length / 10)
     return 'input looks binary, not a log: nothing to diagnose';
-  const text = new TextDecoder('utf-8').decode(sample);
+  // A character cut at the sample's end is no unreadable byte: its rest has not been read yet (a pipe's
+  // first read can be one byte of it).
+  const text = new TextDecoder('utf-8').decode(withoutCutCharacter(sample));
   let unreadable = 0;
   let characters = 0;
   for (const character of text) {
@@ -240,6 +285,18 @@ export function binaryKindOf(sample: Buffer, file: string | undefined): string |
   if (characters > 0 && unreadable > characters * UNREADABLE_SHARE)
     return 'input looks binary, not a log: nothing to diagnose';
   return undefined;
+}
+
+/** `bytes` without a UTF-8 character that their end cuts short (its lead byte and what follows it). */
+function withoutCutCharacter(bytes: Buffer): Buffer {
+  for (let back = 1; back <= Math.min(4, bytes.length); back++) {
+    const byte = bytes[bytes.length - back]!;
+    // Continuation bytes (10xxxxxx) go back to their lead byte.
+    if ((byte & 0xc0) === 0x80) continue;
+    const length = byte >= 0xf8 ? 1 : byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return length > back ? bytes.subarray(0, bytes.length - back) : bytes;
+  }
+  return bytes;
 }
 
 /** Control characters that text has: tab, line feed, vertical tab, form feed, carriage return, escape. */
@@ -283,17 +340,30 @@ export function parseLogInput(text: string): unknown {
 export function eventInputOf(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   const keys = (names: string[]) => names.some((name) => Object.hasOwn(value, name));
-  if (keys(SENTRY_KEYS) && !keys(['log', 'error'])) return fromSentry(value);
+  if (isSentryEvent(value, keys) && !keys(['log', 'error'])) return fromSentry(value);
   if (keys(RECORD_KEYS) && !keys(EVENT_KEYS)) return [JSON.stringify(value)];
   return value;
+}
+
+/**
+ * Whether `value` is a Sentry event: by a key only Sentry's have, or by an `event_id` of Sentry's
+ * shape on an object that is no logger's record (`msg`). A logger's record may carry an `event_id` of
+ * its own or a `platform` field: taken for a Sentry event, it was refused as one with nothing in it.
+ */
+function isSentryEvent(value: object, keys: (names: string[]) => boolean): boolean {
+  if (keys(SENTRY_KEYS)) return true;
+  const id = (value as { event_id?: unknown }).event_id;
+  return typeof id === 'string' && SENTRY_EVENT_ID.test(id) && !keys(['msg']);
 }
 
 /** Keys of an event, by which normalizeEvent reads an object as one (a logger's `message` included). */
 const EVENT_KEYS = ['log', 'error', 'message', 'description'];
 /** Keys of a structured logger's record (pino, bunyan, zap, logfmt turned JSON…). */
 const RECORD_KEYS = ['msg', 'level', 'severity', 'time', 'timestamp', 'ts', '@timestamp'];
-/** Keys of a Sentry event that Triage's own have not (its JSON view, a store body). */
-const SENTRY_KEYS = ['exception', 'event_id', 'breadcrumbs', 'platform', 'logentry'];
+/** Keys of a Sentry event (its JSON view, a store body) that neither Triage's own nor a record have. */
+const SENTRY_KEYS = ['exception', 'logentry', 'breadcrumbs', 'threads'];
+/** A Sentry event's id: 32 hex digits, or a UUID (which Sentry takes too). */
+const SENTRY_EVENT_ID = /^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
 /** A Sentry event through the server's store endpoint's code, limits aside: one on disk is the user's. */
 function fromSentry(event: object): unknown {

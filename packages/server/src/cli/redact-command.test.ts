@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { main } from './main.js';
@@ -15,6 +17,14 @@ const SECRETS = [
   'connect postgres://app:s3cr3t-pw@db.internal:5432/app',
   'charged card 4111 1111 1111 1111',
 ].join('\n');
+
+const MB = 1024 * 1024;
+
+/** The collector, so that what is measured is what is held, not what waits to be collected. */
+const collectGarbage = (() => {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
 
 /** Runs `triage redact` in process on `stdin` (bytes, or a stream); what it printed, and each write. */
 async function redact(args: string[], stdin: Buffer | string | NodeJS.ReadableStream = '') {
@@ -77,6 +87,38 @@ describe('triage redact on input that is not text', () => {
     const { code, stdout, stderr } = from === 'file' ? await redact([path]) : await redact([], bytes);
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
     expect(stderr).toMatch(message);
+  });
+});
+
+describe('triage redact of text whose first read is short', () => {
+  // Judged by its first read alone, half a character (U+FFFD) was "input looks binary": exit 2.
+  it.each([
+    [
+      'a character cut over its first reads',
+      [[0xc3], [0xa9], 't\u00e9 ok alice@example.com\n'],
+      '\u00e9t\u00e9 ok [email]\n',
+    ],
+    [
+      'Latin-1, its first read one accented word',
+      [[0xe9, 0x74, 0xe9, 0x0a], ...Array.from({ length: 50 }, () => 'sent to alice@example.com\n')],
+      `\ufffdt\ufffd\n${'sent to [email]\n'.repeat(50)}`,
+    ],
+  ])('should judge %s by its first 8 KiB', async (_name, reads, output) => {
+    const stdin = Readable.from(
+      reads.map((read) => (typeof read === 'string' ? Buffer.from(read) : Buffer.from(read))),
+    );
+    expect(await redact([], stdin)).toMatchObject({ code: 0, stdout: output, stderr: '' });
+  });
+
+  it('should judge a live pipe by what came when it paused, a character cut at its end aside', async () => {
+    const live = redactLive();
+    live.stdin.write(Buffer.from([0xc3]));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    live.stdin.write(Buffer.from([0xa9]));
+    live.stdin.write('t\u00e9 ok alice@example.com\n');
+    await expect.poll(live.output, { timeout: 1_000 }).toBe('\u00e9t\u00e9 ok [email]\n');
+    live.stdin.end();
+    expect(await live.code).toBe(0);
   });
 });
 
@@ -167,5 +209,42 @@ describe('triage redact line ends', () => {
     const cut = bytes.indexOf('\r') + 1;
     const stdin = Readable.from([bytes.subarray(0, 4), bytes.subarray(4, cut), bytes.subarray(cut)]);
     expect(await redact([], stdin)).toMatchObject({ code: 0, stdout: 'café [email]\r\nb\n' });
+  });
+});
+
+describe('triage redact of a large input', () => {
+  // Every read was held until the command ended (a reaction it left on the Ctrl-C promise kept it):
+  // 81 MB of input peaked at 172 MB.
+  it('should hold about a batch while it reads, not what it has read', async () => {
+    const chunk = 'INFO request served in 12ms for user 42 on path /api/orders/list\n'.repeat(16);
+    const chunks = 40_000;
+    const held = () => {
+      collectGarbage();
+      const { heapUsed, arrayBuffers } = process.memoryUsage();
+      return heapUsed + arrayBuffers;
+    };
+    const before = held();
+    let peak = 0;
+    let sent = 0;
+    // Made as it is read, in 1 KB reads: the source holds nothing, what is held is the command's.
+    const stdin = new Readable({
+      read() {
+        if (sent % 4_000 === 3_999) peak = Math.max(peak, held() - before);
+        this.push(sent++ < chunks ? Buffer.from(chunk) : null);
+      },
+    });
+    let written = 0;
+    const code = await main(['redact'], {
+      stdin,
+      stdout: (text) => {
+        written += text.length;
+      },
+      stderr: () => {},
+      env: {},
+    });
+    expect(code).toBe(0);
+    expect(written).toBe(chunk.length * chunks);
+    // All of it, held, was twice its 40 MB.
+    expect(peak).toBeLessThan(16 * MB);
   });
 });

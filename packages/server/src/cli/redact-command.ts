@@ -20,7 +20,7 @@ const PEM_END = /-----END [A-Z ]*PRIVATE KEY-----/;
 /** Lines are written in batches of at most this many lines, or past this many characters. */
 const BATCH_LINES = 1_000;
 const BATCH_CHARS = 64 * 1024;
-/** How many of the input's first bytes tell whether it is text (the first read's, up to this many). */
+/** How many of the input's first bytes tell whether it is text (fewer when the input pauses or ends). */
 const SAMPLE_BYTES = 8 * 1024;
 /** A command ended by Ctrl-C exits as a shell reports one killed by it: 128 + SIGINT (2). */
 const INTERRUPTED_EXIT_CODE = 130;
@@ -101,26 +101,57 @@ async function redactLines(
     }
   };
   // Ctrl-C (or SIGTERM) ends the reading: what was read is written before the exit. Its copy from
-  // `npx` is the same signal; a later one ends the process at once (listenForStop).
-  const stop = listenForStop(() => {});
-  const interrupted = stop.received.then((): typeof INTERRUPTED => INTERRUPTED);
+  // `npx` is the same signal; a later one ends the process at once (listenForStop). It wakes the read
+  // in hand only: a race of each read against one promise that stays pending left a reaction on it per
+  // read, holding that read's chunk until the command ended (memory grew with the input).
+  let stopped = false;
+  let wake = () => {};
+  const stop = listenForStop(() => {
+    stopped = true;
+    wake();
+  });
+  const readOrStop = (next: Promise<IteratorResult<Buffer | string>>) =>
+    new Promise<IteratorResult<Buffer | string> | typeof INTERRUPTED>((resolve, reject) => {
+      wake = () => resolve(INTERRUPTED);
+      next.then(resolve, reject);
+    }).finally(() => {
+      wake = () => {};
+    });
+  // The input's first bytes, held (nothing written) until they tell whether it is text: a first read
+  // may be one byte, half a character, which alone looks binary.
+  let sample: Buffer[] | undefined = [];
+  let sampled = 0;
+  const afterSample = () => {
+    const bytes = Buffer.concat(sample ?? []);
+    sample = undefined;
+    refuseBinary(bytes, file);
+    return bytes;
+  };
   try {
     let next = chunks.next();
-    for (let first = true; ; first = false) {
+    for (;;) {
       // The signal first: when both are in, Ctrl-C wins over input that never pauses.
-      const read = await Promise.race([interrupted, next]);
+      const read = stopped ? INTERRUPTED : await readOrStop(next);
       if (read === INTERRUPTED) {
+        if (sample) await add(lines.push(afterSample()));
         // An unfinished last line stays out: a secret cut in two may not be recognised.
         await flush();
         return INTERRUPTED_EXIT_CODE;
       }
       if (read.done) break;
-      const bytes = Buffer.isBuffer(read.value) ? read.value : Buffer.from(read.value);
-      if (first) refuseBinary(bytes, file);
-      await add(lines.push(bytes));
       next = chunks.next();
+      let bytes = Buffer.isBuffer(read.value) ? read.value : Buffer.from(read.value);
+      if (sample) {
+        sample.push(bytes);
+        sampled += bytes.length;
+        // Decided once the input pauses too: a live pipe's first line is written as soon as it came.
+        if (sampled < SAMPLE_BYTES && (await isReady(next))) continue;
+        bytes = afterSample();
+      }
+      await add(lines.push(bytes));
       if (!(await isReady(next))) await flush();
     }
+    if (sample) await add(lines.push(afterSample()));
     await add(lines.end());
     await flush();
     return 0;
@@ -131,10 +162,10 @@ async function redactLines(
 
 /**
  * UTF-16, compressed or binary input has no line the redactor can read: it went through whole, every
- * secret in it. Refused by its first bytes, before anything is written.
+ * secret in it. Refused by its first bytes (up to SAMPLE_BYTES), before anything is written.
  */
-function refuseBinary(firstChunk: Buffer, file: string | undefined): void {
-  const binary = binaryKindOf(firstChunk.subarray(0, SAMPLE_BYTES), file);
+function refuseBinary(sample: Buffer, file: string | undefined): void {
+  const binary = binaryKindOf(sample.subarray(0, SAMPLE_BYTES), file);
   if (binary) throw new InputError(binary);
 }
 
