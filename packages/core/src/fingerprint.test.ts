@@ -108,16 +108,18 @@ describe('fingerprintEvent: what tells causes apart', () => {
 
   it("should key an error of the runtime's frames only by the handler the event names", () => {
     // The stack of a refused connection, as Node prints it: no frame of the application.
-    const refused = (port: number, handler: string) => ({
+    const refused = (port: number, handler: string, host = '10.0.0.7', netLine = 1611) => ({
       error: {
         type: 'Error',
-        message: `connect ECONNREFUSED 10.0.0.7:${port}`,
-        stack: `Error: connect ECONNREFUSED 10.0.0.7:${port}\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16)`,
+        message: `connect ECONNREFUSED ${host}:${port}`,
+        stack: `Error: connect ECONNREFUSED ${host}:${port}\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:${netLine}:16)`,
       },
       source: { function: handler },
     });
     expect(key(refused(5432, 'loadOrders'))).not.toBe(key(refused(5432, 'readSession')));
-    expect(key(refused(5432, 'loadOrders'))).toBe(key(refused(5432, 'loadOrders')));
+    // Another replica's address, another Node's line in node:net: the same cause.
+    expect(key(refused(5432, 'loadOrders'))).toBe(key(refused(5432, 'loadOrders', '10.0.3.21', 1555)));
+    expect(key(refused(5432, 'loadOrders'))).not.toBe(key(refused(6379, 'loadOrders')));
     // A source that is one of the frames (a Sentry event's culprit) adds nothing, and its full path
     // names the release's directory.
     const vendor = (release: string) => ({

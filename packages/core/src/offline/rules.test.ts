@@ -59,20 +59,15 @@ describe('OFFLINE_RULES', () => {
 
   it('should finish every pattern on 100 KB of near-miss text', () => {
     // Each fixture line minus its tail almost matches its rule, so every pattern gets to try its
-    // partial matches over and over: a pattern with catastrophic backtracking would never finish.
+    // partial matches over and over: a pattern with catastrophic (exponential) backtracking would never
+    // finish, and the run's time limit ends it. Finishing is the whole check: it counted its runs
+    // before, which only the loop could make right or wrong. A quadratic pattern is not caught (a test
+    // auditor's `/\s+zq/i` took 8.5 s and passed): no time is asserted on these noisy machines.
     const nearMiss = fixtures.map(({ line }) => line.slice(0, Math.max(1, line.length - 3))).join(' ');
     const oneLine = nearMiss.repeat(Math.ceil(100_000 / nearMiss.length)).slice(0, 100_000);
     const repeated = ['a', ' ', '"', "'", '0', '-', ':'].map((char) => char.repeat(100_000));
-    let runs = 0;
-    for (const { patterns } of OFFLINE_RULES) {
-      for (const pattern of patterns) {
-        for (const text of [oneLine, ...repeated]) {
-          pattern.test(text);
-          runs++;
-        }
-      }
-    }
-    expect(runs).toBe(OFFLINE_RULES.reduce((sum, { patterns }) => sum + patterns.length * 8, 0));
+    for (const { patterns } of OFFLINE_RULES)
+      for (const pattern of patterns) for (const text of [oneLine, ...repeated]) pattern.test(text);
   });
 });
 

@@ -7,7 +7,9 @@ const analysisLike = (value: unknown) =>
 describe('extractJson', () => {
   it('should find nothing in an unclosed fence before a long run of whitespace (JSON mode run away)', () => {
     // The fence regex backtracked quadratically on these (in a reviewer's throwaway script, 40,000
-    // spaces took 383 ms); the scan is linear, and reads the first 64 KiB only (below).
+    // spaces took 383 ms); the scan is linear, and reads the first 64 KiB only (below). Only the answer
+    // is checked here: no time is asserted on these noisy machines (that regex, put back by a test
+    // auditor, passed in 3.3 s), and the window's test bounds the work.
     for (const text of [`\`\`\`json${' '.repeat(100_000)}{"title": "x"`, `\`\`\`${'\n'.repeat(150_000)}`])
       expect(extractJson(text)).toBeUndefined();
   });

@@ -70,8 +70,9 @@ describe('SQL store recording', () => {
       await sql`create table rewritten (issue_id text)`.execute(store.db);
       await sql`create trigger analysis_rewritten after update of analysis, analysis_json, description, title
         on issues begin insert into rewritten values (new.id); end`.execute(store.db);
-      const next = await store.recordEvent(input());
-      expect(next.issue).toMatchObject({ count: 2, lastEventId: next.issue.lastEventId });
+      const second = input();
+      const next = await store.recordEvent(second);
+      expect(next.issue).toMatchObject({ count: 2, lastEventId: second.event.id });
       const { rows } = await sql<{ n: number }>`select count(*) as n from rewritten`.execute(store.db);
       expect(rows[0]?.n).toBe(0);
       expect(await store.getIssue(issue.id)).toMatchObject({
