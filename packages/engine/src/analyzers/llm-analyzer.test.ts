@@ -590,9 +590,9 @@ describe('the LLM timeout', () => {
       timeoutMs: 600,
       maxRetries: 0,
     });
-    const started = performance.now();
+    // Each call answers within 600 ms, the two together do not: with a deadline per call the repair
+    // round's valid answer was taken. No time is asserted (these machines are noisy): the outcome tells.
     await expect(analyzer.analyze(event())).rejects.toThrow();
-    expect(performance.now() - started).toBeLessThan(750);
     expect(llm.requests).toHaveLength(2);
   });
 });
