@@ -68,6 +68,14 @@ describe('parseStackLine', () => {
       'C:\\Program Files\\WindowsApps\\PythonSoftwareFoundation.Python.3.12_3.12.2032.0_x64__qbz5n2kfra8p0',
     ])
       expect(isPythonLibrary(`${root}\\Lib\\json\\decoder.py`)).toBe(true);
+    for (const root of [
+      'C:\\Users\\me\\miniconda3\\envs\\shop',
+      'C:\\Users\\me\\miniforge3',
+      'C:\\Users\\me\\AppData\\Roaming\\uv\\python\\cpython-3.12.7-windows-x86_64-none',
+      'C:\\hostedtoolcache\\windows\\Python\\3.12.7\\x64',
+    ])
+      expect(isPythonLibrary(`${root}\\Lib\\asyncio\\base_events.py`), root).toBe(true);
+    expect(isPythonLibrary('D:\\work\\shop\\versions\\2\\Lib\\orders.py')).toBe(false);
     // An application's own folder named lib, under one named python.
     expect(isPythonLibrary('D:\\src\\python\\lib\\billing.py')).toBe(false);
     // A class loader's name before the module (`app//`: named loader, no module), and a version.
@@ -89,6 +97,23 @@ describe('parseStackLine', () => {
         inApp: true,
       },
     );
+    // Logback's packaging data (Spring Boot's default): the jar and its version are not the frame's.
+    expect(
+      parseStackLine(
+        '\tat org.springframework.web.servlet.DispatcherServlet.doDispatch(DispatcherServlet.java:1089) ~[spring-webmvc-6.1.2.jar:6.1.2]',
+      ),
+    ).toEqual({
+      function: 'org.springframework.web.servlet.DispatcherServlet.doDispatch',
+      file: 'DispatcherServlet.java',
+      line: 1089,
+      inApp: false,
+    });
+    expect(
+      parseStackLine('\tat com.shop.OrderService.place(OrderService.java:88) [classes/:na] '),
+    ).toMatchObject({
+      function: 'com.shop.OrderService.place',
+      inApp: true,
+    });
     expect(parseStackLine('\tat com.shop.Cart$$Lambda$1/1234567.accept(Unknown Source)')).toMatchObject({
       function: 'com.shop.Cart$$Lambda$1/1234567.accept',
     });

@@ -7,8 +7,10 @@ const PYTHON_FRAME = /^\s*File "([^"]+)", line (\d+)(?:, in (.+))?$/;
 // the module each optional
 // (`app//com.shop.Cart.total`, `java.base/java.util.HashMap.get`); neither holds a `$`, so a lambda's
 // class (`Cart$$Lambda$14/0x0000000800c0b440`, JDK 8's `…$$Lambda$1/1234567`) is read as the class.
+// Logback's packaging data may follow (`~[spring-webmvc-6.1.2.jar:6.1.2]`, on in Spring Boot): its jar
+// and version are no part of the frame, or an upgrade would split every issue.
 const JAVA_FRAME =
-  /^\s*at (?:(?:[\w.-]+\/)?(?:[\w.-]+(?:@[\w.-]+)?)?\/)?([\w$.<>]+(?:\/(?:0x[0-9a-fA-F]+|\d+))?)\.([\w$<>]+)\(((?:[\w$-]+\.(?:java|kt|scala|groovy|clj))|Native Method|Unknown Source)(?::(\d+))?\)$/;
+  /^\s*at (?:(?:[\w.-]+\/)?(?:[\w.-]+(?:@[\w.-]+)?)?\/)?([\w$.<>]+(?:\/(?:0x[0-9a-fA-F]+|\d+))?)\.([\w$<>]+)\(((?:[\w$-]+\.(?:java|kt|scala|groovy|clj))|Native Method|Unknown Source)(?::(\d+))?\)\s*(?:~?\[[^\]\n]{0,200}\]\s*)?$/;
 
 // Packages of the JVM's runtime and of common libraries (drivers, pools, ORMs, web and RPC frameworks,
 // serializers, loggers): not the application's code, so their frames key an issue only when no frame is.
@@ -25,11 +27,12 @@ const JAVA_LIBRARY = new RegExp(
   `^(?:${JAVA_LIBRARY_PACKAGES.map((name) => name.replaceAll('.', '\\.')).join('|')})\\.`,
 );
 // The standard library and installed packages, wherever the interpreter lives: /usr/lib/python3.12, a
-// venv, and on Windows the `Lib` of an install (C:\Python311, …\Programs\Python\Python312, miniconda3,
-// pyenv-win's versions\3.11.0, the Microsoft Store's PythonSoftwareFoundation.Python.3.12_…), not any
-// folder named lib under one named python (an application's own D:\src\python\lib).
+// venv, and on Windows the `Lib` of an install (C:\Python311, …\Programs\Python\Python312, miniconda3
+// and its envs\NAME, miniforge3, pyenv-win's versions\3.11.0, uv's cpython-3.12.7-…, a CI runner's
+// hostedtoolcache\…\Python\3.12.7\x64, the Microsoft Store's PythonSoftwareFoundation.Python.3.12_…),
+// not any folder named lib under one named python or versions (an application's own).
 const PYTHON_LIBRARY =
-  /site-packages|dist-packages|\/lib\/python|\\(?:python\d+|(?:mini|ana)conda\d*|versions\\\d[\d.]*|PythonSoftwareFoundation\.Python[^\\]*)\\Lib\\/i;
+  /site-packages|dist-packages|\/lib\/python|\\(?:python\d+|(?:mini|ana)conda\d*|(?:mini|mamba)forge\d*|envs\\[^\\]+|pyenv-win\\versions\\\d[\d.]*|cpython-[^\\]+|Python\\\d[\d.]*\\x(?:64|86)|PythonSoftwareFoundation\.Python[^\\]*)\\Lib\\/i;
 // V8 names a promise combinator's element by its index ("at async Promise.all (index 3)"): not a file.
 const COMBINATOR_INDEX = /^index \d+$/;
 

@@ -44,6 +44,10 @@ describe('stripLogPrefix', () => {
       'app: connect ECONNREFUSED 10.0.0.7:5432',
     );
     expect(line('2026-12-09T03:01:44+0100', 'web2', 77)).toBe('app: connect ECONNREFUSED 10.0.0.7:5432');
+    // After a `Z` (toISOString), an application's own words: not taken for a host and a tag.
+    expect(stripLogPrefix('2026-12-08T10:32:15.000Z Rejected orders[2]: card declined')).toBe(
+      'Rejected orders[2]: card declined',
+    );
     // Without a pid it may be the message's own words: only the time goes.
     expect(stripLogPrefix('2026-12-08T10:32:15Z web1 app: connect refused')).toBe(
       'web1 app: connect refused',

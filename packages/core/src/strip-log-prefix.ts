@@ -32,10 +32,12 @@ const RFC3164 =
   /^\s*(?:<\d{1,3}>)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}\d{1,2} \d{2}:\d{2}:\d{2} \S+ ([^\s:[\]]{1,64})(?:\[[\w.-]*\])?: ?/;
 /**
  * rsyslog's RFC 3339 file format and `journalctl -o short-iso`: an ISO time, then the host and the
- * tag with its pid (the pid required: without it, `web1 app:` reads like a message's own words).
+ * tag with its pid (the pid required: without it, `web1 app:` reads like a message's own words). Both
+ * print the time with its offset, `+00:00`: after a `Z` (JavaScript's toISOString) the words are the
+ * application's (`Rejected orders[2]: …`), not a host's.
  */
 const ISO_SYSLOG =
-  /^\s*\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2}) \S+ ([^\s:[\]]{1,64})\[\d+\]: ?/;
+  /^\s*\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?[+-]\d{2}:?\d{2} [\w.-]+ ([^\s:[\]]{1,64})\[\d+\]: ?/;
 const PROGRAM_HEADERS = [KLOG, RFC5424, RFC3164, ISO_SYSLOG];
 
 /**
