@@ -1,3 +1,4 @@
+import { withoutProgramHeader } from './strip-log-prefix.js';
 import type { Level } from './types.js';
 
 /** The level words a log line writes (`ERROR`, `WARN`, …), as a regular expression's alternatives. */
@@ -60,8 +61,11 @@ export function detectLevel(line: string, previous: Level = 'info'): Level {
   if (CONTINUATION.test(line)) return previous;
   const klog = KLOG_LEVEL.exec(line);
   if (klog) return KLOG_LEVELS[klog[1]!]!;
-  if (EXCEPTION_HEADER.test(line)) return 'error';
-  const explicit = EXPLICIT.exec(line.slice(0, 200));
+  // Behind a syslog header (journald's, rsyslog's), the message is read as if it began the line.
+  const message = withoutProgramHeader(line);
+  if (message !== line && CONTINUATION.test(message)) return previous;
+  if (EXCEPTION_HEADER.test(message)) return 'error';
+  const explicit = EXPLICIT.exec(message.slice(0, 200));
   if (explicit) return toLevel(explicit[1]);
   return 'info';
 }

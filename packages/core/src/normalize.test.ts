@@ -158,6 +158,28 @@ describe('normalizeEvent', () => {
     expect(event).not.toHaveProperty('unknownField');
   });
 
+  it('should read a Node crash that journald or rsyslog recorded, behind their headers', () => {
+    for (const header of ['2025-11-18T14:32:15+0000 web-1 node[812]:', 'Nov 18 14:32:15 web-1 node[812]:']) {
+      const event = normalizeEvent([
+        `${header} TypeError: Cannot read properties of undefined (reading 'total')`,
+        `${header}     at getOrder (/app/src/orders.js:12:5)`,
+        `${header}     at async handle (/app/src/server.js:40:3)`,
+      ]);
+      expect(
+        event.log.map((entry) => entry.level),
+        header,
+      ).toEqual(['error', 'error', 'error']);
+      expect(event.error, header).toMatchObject({
+        type: 'TypeError',
+        message: "Cannot read properties of undefined (reading 'total')",
+        frames: [
+          { function: 'getOrder', file: '/app/src/orders.js', line: 12 },
+          { function: 'handle', file: '/app/src/server.js', line: 40 },
+        ],
+      });
+    }
+  });
+
   it('should keep a breadcrumb mark, and only a true one', () => {
     const { log } = normalizeEvent({
       log: [

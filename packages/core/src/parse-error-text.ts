@@ -1,5 +1,5 @@
 import { parseStackLine } from './parse-stack.js';
-import { stripLogPrefix, stripTimestamp } from './strip-log-prefix.js';
+import { logMessageOf, stripTimestamp } from './strip-log-prefix.js';
 import type { ErrorInfo, StackFrame } from './types.js';
 
 // "TypeError: msg", "java.lang.IllegalStateException: msg", "Uncaught Error", "psycopg2.errors.UniqueViolation: …"
@@ -58,7 +58,7 @@ function prefixedHeader(line: string): RegExpExecArray | null {
     const header = HEADER.exec(afterTimestamp);
     if (header) return header;
   }
-  const afterLevel = stripLogPrefix(line);
+  const afterLevel = logMessageOf(line);
   return afterLevel !== line && afterLevel !== afterTimestamp ? HEADER.exec(afterLevel) : null;
 }
 
@@ -84,7 +84,7 @@ function parseThrowable(
       }
       return error;
     }
-    const frame = parseStackLine(line) ?? (prefixed ? parseStackLine(stripLogPrefix(line)) : undefined);
+    const frame = parseStackLine(line) ?? (prefixed ? parseStackLine(logMessageOf(line)) : undefined);
     if (frame) frames.push(frame);
     // After a log prefix, the header's frames follow it at once: a line that is neither a frame nor
     // skippable ends them even before the first, or a later, unrelated error's stack (and its frames)

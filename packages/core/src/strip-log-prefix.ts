@@ -56,6 +56,25 @@ export function stripLogPrefix(line: string): string {
 }
 
 /**
+ * The message of a line: stripLogPrefix's, without the program a syslog or klog header names. What a
+ * parser reads: a Node crash that journald or rsyslog recorded (`… node[812]: TypeError: …`, then
+ * `… node[812]:     at getOrder (…)`) had its header and frames behind `node: `.
+ */
+export function logMessageOf(line: string): string {
+  const message = withoutProgramHeader(line);
+  return message === line ? stripLogPrefix(line) : message.replace(LEVEL, '');
+}
+
+/** The line without a syslog or klog header (its date, host, program and pid), else as it is. */
+export function withoutProgramHeader(line: string): string {
+  for (const header of PROGRAM_HEADERS) {
+    const match = header.exec(line);
+    if (match) return line.slice(match[0].length);
+  }
+  return line;
+}
+
+/**
  * The message after the name of what wrote it, as a program prints its own (`curl: (7) …`): two
  * daemons failing alike are two causes, and the key reads that first word as the caller.
  */
