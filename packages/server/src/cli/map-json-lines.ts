@@ -1,15 +1,15 @@
 import { type CommandIo, OutputClosedError } from './command-io.js';
 import { InputError } from './input-error.js';
-import { eventInputOf, notJson } from './read-input.js';
+import { eventInputOf, LongLine, notJson } from './read-input.js';
 
 /**
  * `--jsonl`: one JSON input per line (an event, a Sentry event or a logger's record), one JSON output
  * per line, in order, each line as it is read (readLines): every line of the input, whatever its size.
- * A bad line gets `{"line": n, "error": …}` and the rest carry on; the exit code is 1 when any line
- * failed.
+ * A bad line (a LongLine too) gets `{"line": n, "error": …}` and the rest carry on; the exit code is 1
+ * when any line failed.
  */
 export async function mapJsonLines(
-  lines: AsyncIterable<string>,
+  lines: AsyncIterable<string | LongLine>,
   io: CommandIo,
   verb: string,
   map: (input: unknown) => Promise<object> | object,
@@ -18,8 +18,9 @@ export async function mapJsonLines(
   let number = 0;
   for await (const line of lines) {
     number++;
-    if (line.trim() === '') continue;
+    if (typeof line === 'string' && line.trim() === '') continue;
     try {
+      if (line instanceof LongLine) throw new InputError(line.reason);
       let input: unknown;
       try {
         input = JSON.parse(line);

@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { until } from '@triage/engine/test';
 import { describe, expect, it } from 'vitest';
-import { readLines, readLog } from './read-input.js';
+import { LongLine, readLines, readLog } from './read-input.js';
 
 const MB = 1024 * 1024;
 const LINE = 'INFO request served in 12ms for user 42 on path /api/orders/list\n';
@@ -105,7 +105,7 @@ describe('readLines (--jsonl)', () => {
       yield Buffer.from('last');
     }
     let count = 0;
-    let other: string | undefined;
+    let other: string | LongLine | undefined;
     for await (const line of readLines(undefined, Readable.from(source()))) {
       count++;
       if (line !== LINE.trimEnd()) other = line;
@@ -117,7 +117,7 @@ describe('readLines (--jsonl)', () => {
   });
 
   it('should give no line of an input that is not text', async () => {
-    const given: string[] = [];
+    const given: (string | LongLine)[] = [];
     const gzip = Buffer.concat([
       Buffer.from([0x1f, 0x8b, 0x08, 0x00]),
       Buffer.from('{"a":1}\n'.repeat(2_000)),
@@ -134,7 +134,7 @@ describe('readLines (--jsonl)', () => {
     const interrupts = new EventEmitter();
     const stdin = new PassThrough();
     const notices: string[] = [];
-    const given: string[] = [];
+    const given: (string | LongLine)[] = [];
     const reading = (async () => {
       const lines = readLines(undefined, stdin, { interrupts, notice: (notice) => notices.push(notice) });
       for await (const line of lines) given.push(line);
@@ -147,5 +147,91 @@ describe('readLines (--jsonl)', () => {
     expect(given).toEqual(['{"a":1}', '{"b":2}', '{"c"']);
     expect(notices).toEqual(['triage: the input was cut short by Ctrl-C: going on with what was read\n']);
     expect(stdin.destroyed).toBe(true);
+  });
+});
+
+describe('readLines of a live pipe', () => {
+  // `(echo '{…}'; sleep 3; echo '{…}') | triage fingerprint --jsonl` answered both at the end: the first
+  // lines waited for 8 KiB of input to judge it by.
+  it('should give each line as it comes, judging the input by what came when it paused', async () => {
+    const stdin = new PassThrough();
+    const given: (string | LongLine)[] = [];
+    const reading = (async () => {
+      for await (const line of readLines(undefined, stdin)) given.push(line);
+    })();
+    stdin.write('{"log":["TypeError: x"]}\n{"log"');
+    expect(await until(() => given.length === 1)).toBe(true);
+    expect(given).toEqual(['{"log":["TypeError: x"]}']);
+    stdin.end(':["RangeError: y"]}\n');
+    await reading;
+    expect(given).toEqual(['{"log":["TypeError: x"]}', '{"log":["RangeError: y"]}']);
+  });
+
+  it('should give no line of a live pipe that is not text, judged when it paused', async () => {
+    const stdin = new PassThrough();
+    const given: (string | LongLine)[] = [];
+    const reading = (async () => {
+      for await (const line of readLines(undefined, stdin)) given.push(line);
+    })();
+    stdin.write(Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.from('{"a":1}\n')]));
+    await expect(reading).rejects.toThrow(/looks compressed \(gzip\)/);
+    expect(given).toEqual([]);
+    expect(stdin.destroyed).toBe(true);
+  });
+});
+
+describe('readLines of a line longer than it holds', () => {
+  // One line of 700 MB with no end (`head -c 700000000 /dev/zero | tr '\0' a`) ended in "Invalid
+  // string length" at about 800 MB held.
+  it('should give a LongLine for it, hold none of its rest, and go on at the next line', async () => {
+    const maxLineBytes = 1_000;
+    const long = 'a'.repeat(700);
+    const chunks = [
+      '{"a":1}\n',
+      long,
+      long,
+      long,
+      `${long}\n{"b":2}\n`,
+      `${'b'.repeat(1_500)}\n{"c":3}\n${'c'.repeat(1_500)}\n{"d":4}\n`,
+      long,
+      long,
+    ];
+    const given: (string | LongLine)[] = [];
+    for await (const line of readLines(undefined, Readable.from(chunks.map((chunk) => Buffer.from(chunk))), {
+      maxLineBytes,
+    }))
+      given.push(line);
+    expect(given).toEqual([
+      '{"a":1}',
+      new LongLine(maxLineBytes),
+      '{"b":2}',
+      new LongLine(maxLineBytes),
+      '{"c":3}',
+      new LongLine(maxLineBytes),
+      '{"d":4}',
+      new LongLine(maxLineBytes),
+    ]);
+  });
+
+  it('should hold about one read of a line of 200 MB with no end', async () => {
+    const held = () => {
+      collectGarbage();
+      const { heapUsed, arrayBuffers } = process.memoryUsage();
+      return heapUsed + arrayBuffers;
+    };
+    const before = held();
+    let peak = 0;
+    const chunk = Buffer.alloc(MB, 'a');
+    function* source() {
+      for (let index = 0; index < 200; index++) {
+        if (index % 50 === 49) peak = Math.max(peak, held() - before);
+        yield chunk;
+      }
+    }
+    const given: (string | LongLine)[] = [];
+    for await (const line of readLines(undefined, Readable.from(source()), { maxLineBytes: 4 * MB }))
+      given.push(line);
+    expect(given).toEqual([new LongLine(4 * MB)]);
+    expect(peak).toBeLessThan(16 * MB);
   });
 });

@@ -79,40 +79,96 @@ export async function readLog(
   return { text: bytes.toString('utf8') };
 }
 
+/** A line of readLines longer than it holds (maxLineBytes): skipped, its bytes never held whole. */
+export class LongLine {
+  constructor(readonly maxBytes: number) {}
+  get reason(): string {
+    return `line longer than ${this.maxBytes / MB} MB: skipped`;
+  }
+}
+
+export interface LineOptions extends Omit<ReadOptions, 'maxBytes'> {
+  /** Longest line given (default 50 MB); a longer one is a LongLine. */
+  maxLineBytes?: number;
+}
+
 /**
  * The lines of FILE, or of stdin when no file is given, one at a time as they are read (`--jsonl`: a
  * line is an event). No tail as readLog's: there, the start of a file larger than 50 MB was left out,
  * its events skipped with exit 0. What is held is one read's lines, whatever the size of the input;
- * the first are given once the input's first bytes have shown it is text. Ctrl-C as readLog's: the
- * lines that came are the input.
+ * the first are given once the input's first bytes have shown it is text, or once it pauses (a live
+ * pipe's first event is answered as it comes, not with the second). A line longer than
+ * maxLineBytes, as much as readLog keeps of a whole input and far past any event the server takes
+ * (1 MiB), is a LongLine: held whole, one line with no end (`head -c 700M /dev/zero | tr …`) grew past
+ * what a string can be. Ctrl-C as readLog's: the lines that came are the input.
  */
 export async function* readLines(
   file: string | undefined,
   stdin: NodeJS.ReadableStream = process.stdin,
-  { notice = () => {}, interrupts }: Omit<ReadOptions, 'maxBytes'> = {},
-): AsyncGenerator<string> {
+  { notice = () => {}, interrupts, maxLineBytes = MAX_INPUT_BYTES }: LineOptions = {},
+): AsyncGenerator<string | LongLine> {
   const name = file && file !== '-' ? file : undefined;
   const { stream, ends } = await openInput(name, stdin);
   const ctrlC = interrupts && !ends ? stopOnCtrlC(interrupts, stream) : undefined;
   const sample = sampleOf(name);
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   // A character cut between two reads is decoded whole; a line cut between them waits, in parts.
   const decoder = new StringDecoder('utf8');
   let partial: string[] = [];
-  let lines: string[] = [];
+  let partialBytes = 0;
+  // Past maxLineBytes, the rest of the line is dropped as it comes, up to its end.
+  let skipping = false;
+  let lines: (string | LongLine)[] = [];
+  const hold = (text: string) => {
+    if (skipping) return;
+    partialBytes += Buffer.byteLength(text);
+    partial.push(text);
+    if (partialBytes <= maxLineBytes) return;
+    skipping = true;
+    partial = [];
+    partialBytes = 0;
+  };
+  const lineOf = (text: string) =>
+    Buffer.byteLength(text) > maxLineBytes ? new LongLine(maxLineBytes) : text;
+  let ended = false;
+  // A read asked for before the lines are given: left early, the input is destroyed and it fails.
+  const nextRead = () => {
+    const read = chunks.next();
+    read.catch(() => {});
+    return read;
+  };
   try {
     try {
-      for await (const chunk of stream) {
-        const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+      let next = nextRead();
+      for (;;) {
+        const read = await next;
+        ended = read.done === true;
+        if (ended) break;
+        next = nextRead();
+        const buffer = Buffer.isBuffer(read.value) ? read.value : Buffer.from(read.value);
         sample.add(buffer);
         ctrlC?.arm();
         const text = decoder.write(buffer);
         const end = text.lastIndexOf('\n');
-        if (end === -1) {
-          partial.push(text);
-          continue;
+        if (end === -1) hold(text);
+        else {
+          const first = text.indexOf('\n');
+          hold(text.slice(0, first));
+          lines.push(skipping ? new LongLine(maxLineBytes) : lineOf(partial.join('')));
+          if (first < end)
+            lines = lines.concat(
+              text
+                .slice(first + 1, end)
+                .split('\n')
+                .map(lineOf),
+            );
+          partial = [];
+          partialBytes = 0;
+          skipping = false;
+          hold(text.slice(end + 1));
         }
-        lines = lines.concat((partial.join('') + text.slice(0, end)).split('\n'));
-        partial = [text.slice(end + 1)];
+        // Decided on what came when the input pauses too: a live pipe may not send 8 KiB for long.
+        if (!sample.checked() && !(await isReady(next))) sample.check();
         if (!sample.checked()) continue;
         yield* withoutCr(lines);
         lines = [];
@@ -121,17 +177,36 @@ export async function* readLines(
       if (!ctrlC?.stopped) throw name && !(error instanceof InputError) ? cannotRead(name, error) : error;
     }
     sample.check();
-    const last = partial.join('') + decoder.end();
-    if (last !== '') lines.push(last);
+    hold(decoder.end());
+    if (skipping) lines.push(new LongLine(maxLineBytes));
+    else if (partialBytes > 0) lines.push(partial.join(''));
     if (ctrlC?.stopped) notice('triage: the input was cut short by Ctrl-C: going on with what was read\n');
     yield* withoutCr(lines);
   } finally {
     ctrlC?.release();
+    // Left early (the reader of the output went away, binary input): closed, as `for await` closed it.
+    // Not by the iterator's return(): that waits for the read in hand, which a live pipe may never give.
+    if (!ended) (stream as Readable).destroy();
   }
 }
 
-function withoutCr(lines: string[]): string[] {
-  return lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+function withoutCr(lines: (string | LongLine)[]): (string | LongLine)[] {
+  return lines.map((line) => (typeof line === 'string' && line.endsWith('\r') ? line.slice(0, -1) : line));
+}
+
+/**
+ * Whether `promise` settles before any more I/O: input already read and buffered does, input still
+ * to come (a pipe with nothing in it yet) does not.
+ */
+export function isReady(promise: Promise<unknown>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const notYet = setImmediate(() => resolve(false));
+    const ready = () => {
+      clearImmediate(notYet);
+      resolve(true);
+    };
+    promise.then(ready, ready);
+  });
 }
 
 /** The stream to read, and whether it ends for sure (a regular file: no Ctrl-C needed to stop it). */

@@ -176,6 +176,36 @@ describe('triage redact on a live pipe', () => {
     await expect.poll(() => process.listenerCount('SIGINT'), { timeout: 2_000 }).toBe(0);
   });
 
+  // Exited 130, as for Ctrl-C: `docker stop`, `timeout` and supervisors read 143 as their own stop.
+  it('should write the lines it has read and exit 143 at SIGTERM', async () => {
+    let sent = 0;
+    const stdin = new Readable({
+      read() {
+        if (sent === 7) process.emit('SIGTERM');
+        this.push(sent < 5_000 ? `line ${sent++} for user${sent}@example.com\n` : null);
+      },
+    });
+    const { code, stdout } = await redact([], stdin);
+    expect(code).toBe(143);
+    expect(stdout.split('\n').length).toBeGreaterThanOrEqual(8);
+    expect(stdout).toMatch(/^line 0 for \[email\]\n/);
+    await expect.poll(() => process.listenerCount('SIGTERM'), { timeout: 2_000 }).toBe(0);
+  });
+
+  it('should exit 143 at SIGTERM, its input still open (the process)', async () => {
+    const bin = fileURLToPath(new URL('../../bin/triage.js', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'redact'], { env: { PATH: process.env.PATH } });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stdin.write(`${SECRETS}\n`);
+    await expect.poll(() => output, { timeout: 5_000 }).toContain('[card]');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+  });
+
   it('should write what came and exit 130 at Ctrl-C, its input still open (the process)', async () => {
     const bin = fileURLToPath(new URL('../../bin/triage.js', import.meta.url));
     const child = spawn(process.execPath, [bin, 'redact'], { env: { PATH: process.env.PATH } });

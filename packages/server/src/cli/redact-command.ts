@@ -1,11 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { parseArgs } from 'node:util';
 import { createRedactor, type Redactor } from '@triage/core';
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
-import { binaryKindOf } from './read-input.js';
+import { binaryKindOf, isReady } from './read-input.js';
 import { listenForStop } from './stop-signal.js';
 
 export const REDACT_USAGE = `Usage: triage redact [FILE] [--ips all|public|none]
@@ -22,8 +23,12 @@ const BATCH_LINES = 1_000;
 const BATCH_CHARS = 64 * 1024;
 /** How many of the input's first bytes tell whether it is text (fewer when the input pauses or ends). */
 const SAMPLE_BYTES = 8 * 1024;
-/** A command ended by Ctrl-C exits as a shell reports one killed by it: 128 + SIGINT (2). */
-const INTERRUPTED_EXIT_CODE = 130;
+/**
+ * A command ended by a signal exits as a shell reports one killed by it: 128 + its number, 130 for
+ * Ctrl-C (SIGINT), 143 for SIGTERM (`docker stop`, `timeout`): a SIGTERM taken for Ctrl-C told a
+ * supervisor that a user had stopped it.
+ */
+const interruptedExitCode = (signal: NodeJS.Signals) => 128 + constants.signals[signal];
 const INTERRUPTED = Symbol('interrupted');
 
 /** `triage redact`: streams line by line, so any size of log goes through in bounded memory. */
@@ -104,10 +109,10 @@ async function redactLines(
   // `npx` is the same signal; a later one ends the process at once (listenForStop). It wakes the read
   // in hand only: a race of each read against one promise that stays pending left a reaction on it per
   // read, holding that read's chunk until the command ended (memory grew with the input).
-  let stopped = false;
+  let stopped: NodeJS.Signals | undefined;
   let wake = () => {};
-  const stop = listenForStop(() => {
-    stopped = true;
+  const stop = listenForStop((signal) => {
+    stopped = signal;
     wake();
   });
   const readOrStop = (next: Promise<IteratorResult<Buffer | string>>) =>
@@ -136,7 +141,7 @@ async function redactLines(
         if (sample) await add(lines.push(afterSample()));
         // An unfinished last line stays out: a secret cut in two may not be recognised.
         await flush();
-        return INTERRUPTED_EXIT_CODE;
+        return interruptedExitCode(stopped ?? 'SIGINT');
       }
       if (read.done) break;
       next = chunks.next();
@@ -218,19 +223,4 @@ function lineRedactor(redactor: Redactor): (text: string) => string {
     }
     return redactor.text(text);
   };
-}
-
-/**
- * Whether `promise` settles before any more I/O: input already read and buffered does, input still
- * to come (a pipe with nothing in it yet) does not.
- */
-function isReady(promise: Promise<unknown>): Promise<boolean> {
-  return new Promise((resolve) => {
-    const notYet = setImmediate(() => resolve(false));
-    const ready = () => {
-      clearImmediate(notYet);
-      resolve(true);
-    };
-    promise.then(ready, ready);
-  });
 }

@@ -15,10 +15,11 @@ export interface StopSignal {
 }
 
 /**
- * Listens for SIGINT and SIGTERM until released. The first resolves `received`; one that comes later
+ * Listens for SIGINT and SIGTERM until released. The first is told to onFirst (a command exits by it:
+ * 130 for SIGINT, 143 for SIGTERM) and resolves `received`; one that comes later
  * than SAME_STOP_MS after it ends the process at once, by that signal, as a second Ctrl-C should.
  */
-export function listenForStop(onFirst: () => void): StopSignal {
+export function listenForStop(onFirst: (signal: NodeJS.Signals) => void): StopSignal {
   let firstAt: number | undefined;
   let resolveReceived = () => {};
   const received = new Promise<void>((resolve) => {
@@ -27,16 +28,18 @@ export function listenForStop(onFirst: () => void): StopSignal {
   const onSignal = (signal: NodeJS.Signals) => {
     if (firstAt === undefined) {
       firstAt = Date.now();
-      onFirst();
+      onFirst(signal);
       resolveReceived();
     } else if (Date.now() - firstAt > SAME_STOP_MS) {
       release();
       process.kill(process.pid, signal);
     }
   };
+  // One listener per signal, which knows it: an emitted one (`process.emit('SIGTERM')`) has no argument.
+  const listeners = STOP_SIGNALS.map((signal) => [signal, () => onSignal(signal)] as const);
   const release = () => {
-    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    for (const [signal, listener] of listeners) process.off(signal, listener);
   };
-  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  for (const [signal, listener] of listeners) process.on(signal, listener);
   return { received, release };
 }
