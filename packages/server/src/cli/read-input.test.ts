@@ -1,19 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { until } from '@triage/engine/test';
 import { describe, expect, it } from 'vitest';
+import { collectGarbage, heldBytes } from '../test/held-memory.js';
 import { LongLine, readLines, readLog } from './read-input.js';
 
 const MB = 1024 * 1024;
 const LINE = 'INFO request served in 12ms for user 42 on path /api/orders/list\n';
-
-/** The collector, so that what is measured is what is held, not what waits to be collected. */
-const collectGarbage = (() => {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-})();
 
 describe('readLog of an input larger than 50 MB', () => {
   it('should keep its last 50 MB from a line start, say once what it left out, and hold no more while reading', async () => {
@@ -90,16 +83,11 @@ describe('readLines (--jsonl)', () => {
     const lines = Math.floor(MB / LINE.length);
     const chunk = Buffer.from(LINE.repeat(lines).replaceAll('\n', '\r\n'));
     const chunks = 60;
-    const held = () => {
-      collectGarbage();
-      const { heapUsed, arrayBuffers } = process.memoryUsage();
-      return heapUsed + arrayBuffers;
-    };
-    const before = held();
+    const before = heldBytes();
     let peak = 0;
     function* source() {
       for (let index = 0; index < chunks; index++) {
-        if (index % 10 === 9) peak = Math.max(peak, held() - before);
+        if (index % 10 === 9) peak = Math.max(peak, heldBytes() - before);
         yield Buffer.from(chunk);
       }
       yield Buffer.from('last');
@@ -214,17 +202,12 @@ describe('readLines of a line longer than it holds', () => {
   });
 
   it('should hold about one read of a line of 200 MB with no end', async () => {
-    const held = () => {
-      collectGarbage();
-      const { heapUsed, arrayBuffers } = process.memoryUsage();
-      return heapUsed + arrayBuffers;
-    };
-    const before = held();
+    const before = heldBytes();
     let peak = 0;
     const chunk = Buffer.alloc(MB, 'a');
     function* source() {
       for (let index = 0; index < 200; index++) {
-        if (index % 50 === 49) peak = Math.max(peak, held() - before);
+        if (index % 50 === 49) peak = Math.max(peak, heldBytes() - before);
         yield chunk;
       }
     }

@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { heldBytes } from '../test/held-memory.js';
 import { main } from './main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'triage-redact-'));
@@ -19,12 +18,6 @@ const SECRETS = [
 ].join('\n');
 
 const MB = 1024 * 1024;
-
-/** The collector, so that what is measured is what is held, not what waits to be collected. */
-const collectGarbage = (() => {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-})();
 
 /** Runs `triage redact` in process on `stdin` (bytes, or a stream); what it printed, and each write. */
 async function redact(args: string[], stdin: Buffer | string | NodeJS.ReadableStream = '') {
@@ -192,36 +185,28 @@ describe('triage redact on a live pipe', () => {
     await expect.poll(() => process.listenerCount('SIGTERM'), { timeout: 2_000 }).toBe(0);
   });
 
-  it('should exit 143 at SIGTERM, its input still open (the process)', async () => {
-    const bin = fileURLToPath(new URL('../../bin/triage.js', import.meta.url));
-    const child = spawn(process.execPath, [bin, 'redact'], { env: { PATH: process.env.PATH } });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    child.stdin.write(`${SECRETS}\n`);
-    await expect.poll(() => output, { timeout: 5_000 }).toContain('[card]');
-    child.kill('SIGTERM');
-    expect(await exited).toBe(143);
-  });
-
-  it('should write what came and exit 130 at Ctrl-C, its input still open (the process)', async () => {
-    const bin = fileURLToPath(new URL('../../bin/triage.js', import.meta.url));
-    const child = spawn(process.execPath, [bin, 'redact'], { env: { PATH: process.env.PATH } });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    child.stdin.write(`${SECRETS}\n`);
-    await expect.poll(() => output, { timeout: 5_000 }).toContain('[card]');
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
-    expect(output).toBe(
-      'login ok for [email]\nconnect postgres://app:[secret]@db.internal:5432/app\ncharged card [card]\n',
-    );
-  });
+  it.each([
+    ['Ctrl-C', 'SIGINT', 130],
+    ['SIGTERM', 'SIGTERM', 143],
+  ] as const)(
+    'should write what came and exit at %s with %s, its input still open (the process)',
+    async (_name, signal, code) => {
+      const bin = fileURLToPath(new URL('../../bin/triage.js', import.meta.url));
+      const child = spawn(process.execPath, [bin, 'redact'], { env: { PATH: process.env.PATH } });
+      let output = '';
+      child.stdout.on('data', (chunk) => {
+        output += chunk;
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      child.stdin.write(`${SECRETS}\n`);
+      await expect.poll(() => output, { timeout: 5_000 }).toContain('[card]');
+      child.kill(signal);
+      expect(await exited).toBe(code);
+      expect(output).toBe(
+        'login ok for [email]\nconnect postgres://app:[secret]@db.internal:5432/app\ncharged card [card]\n',
+      );
+    },
+  );
 });
 
 describe('triage redact line ends', () => {
@@ -248,18 +233,13 @@ describe('triage redact of a large input', () => {
   it('should hold about a batch while it reads, not what it has read', async () => {
     const chunk = 'INFO request served in 12ms for user 42 on path /api/orders/list\n'.repeat(16);
     const chunks = 40_000;
-    const held = () => {
-      collectGarbage();
-      const { heapUsed, arrayBuffers } = process.memoryUsage();
-      return heapUsed + arrayBuffers;
-    };
-    const before = held();
+    const before = heldBytes();
     let peak = 0;
     let sent = 0;
     // Made as it is read, in 1 KB reads: the source holds nothing, what is held is the command's.
     const stdin = new Readable({
       read() {
-        if (sent % 4_000 === 3_999) peak = Math.max(peak, held() - before);
+        if (sent % 4_000 === 3_999) peak = Math.max(peak, heldBytes() - before);
         this.push(sent++ < chunks ? Buffer.from(chunk) : null);
       },
     });
