@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { Agent, createServer, get as httpGet, type Server } from 'node:http';
+import { Agent, createServer, get as httpGet, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AnalysisReport } from '@triage/engine';
 import express from 'express';
@@ -356,48 +356,61 @@ describe('the process-wide triage.fastify', () => {
   });
 });
 
+/**
+ * Asks for `paths` one after another over one keep-alive connection to a server of `handler`; the
+ * number of connections the server saw (1, or the test shows nothing).
+ */
+async function requestOverOneConnection(handler: RequestListener, paths: string[]): Promise<number> {
+  const sockets = new Set<unknown>();
+  const server = createServer((request, response) => {
+    sockets.add(request.socket);
+    handler(request, response);
+  });
+  servers.push(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    for (const path of paths)
+      await new Promise<void>((resolve, reject) =>
+        httpGet({ port, host: '127.0.0.1', path, agent }, (answer) => {
+          answer.resume();
+          answer.on('end', resolve);
+        }).on('error', reject),
+      );
+  } finally {
+    agent.destroy();
+  }
+  return sockets.size;
+}
+
 describe('triage.scope() in a plain node:http handler', () => {
   it("should not be the next request's scope on a keep-alive connection", async () => {
     const { triage, reports } = client();
-    const sockets = new Set<unknown>();
     const seen: (string | undefined)[] = [];
     let ended!: Promise<void>;
-    const server = createServer((request, response) => {
-      sockets.add(request.socket);
-      seen.push(triage.current()?.options.func);
-      triage.current()?.info('%s on the connection', request.url);
-      if (request.url === '/first') {
-        const scope = triage.scope({ func: 'first' });
-        // Its own continuation keeps it, after the response and past the next request.
-        ended = new Promise((resolve) =>
-          setTimeout(() => {
-            triage.current()?.error('the first request failed after its answer');
-            scope.end();
-            resolve();
-          }, 100),
-        );
-      }
-      response.end('ok');
-    });
-    servers.push(server);
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    try {
-      for (const path of ['/first', '/second'])
-        await new Promise<void>((resolve, reject) =>
-          httpGet({ port, host: '127.0.0.1', path, agent }, (answer) => {
-            answer.resume();
-            answer.on('end', resolve);
-          }).on('error', reject),
-        );
-    } finally {
-      agent.destroy();
-    }
+    const connections = await requestOverOneConnection(
+      (request, response) => {
+        seen.push(triage.current()?.options.func);
+        triage.current()?.info('%s on the connection', request.url);
+        if (request.url === '/first') {
+          const scope = triage.scope({ func: 'first' });
+          // Its own continuation keeps it, after the response and past the next request.
+          ended = new Promise((resolve) =>
+            setTimeout(() => {
+              triage.current()?.error('the first request failed after its answer');
+              scope.end();
+              resolve();
+            }, 100),
+          );
+        }
+        response.end('ok');
+      },
+      ['/first', '/second'],
+    );
     await ended;
-    // One connection for both, or the test shows nothing.
-    expect(sockets.size).toBe(1);
+    expect(connections).toBe(1);
     expect(seen).toEqual([undefined, undefined]);
     expect(await triage.flush(5_000)).toBe(true);
     expect(reports.map((report) => report.event.log.map((entry) => entry.message))).toEqual([
@@ -410,25 +423,16 @@ describe('triage.scope() in a plain node:http handler', () => {
     // Opened at start-up, before the server: its requests run in it, as before.
     const boot = triage.scope({ func: 'boot' });
     const seen: (string | undefined)[] = [];
-    const server = createServer((_request, response) => {
-      seen.push(triage.current()?.options.func);
-      response.end('ok');
-    });
-    servers.push(server);
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
-      for (let request = 0; request < 2; request++)
-        await new Promise<void>((resolve, reject) =>
-          httpGet({ port, host: '127.0.0.1', path: '/', agent }, (answer) => {
-            answer.resume();
-            answer.on('end', resolve);
-          }).on('error', reject),
-        );
+      const connections = await requestOverOneConnection(
+        (_request, response) => {
+          seen.push(triage.current()?.options.func);
+          response.end('ok');
+        },
+        ['/', '/'],
+      );
+      expect(connections).toBe(1);
     } finally {
-      agent.destroy();
       boot.end();
     }
     expect(seen).toEqual(['boot', 'boot']);
