@@ -40,6 +40,12 @@ const groq =
 const anthropic =
   (model = 'claude-haiku-4-5') =>
   (): LlmConfig => ({ provider: 'anthropic', model, apiKey: 'sk-ant-x', baseURL: llm.anthropicUrl });
+const compatible =
+  (model = 'local') =>
+  (): LlmConfig => ({ provider: 'openai-compatible', model, apiKey: 'k', baseURL: llm.url });
+const ollama =
+  (model = 'llama3.1') =>
+  (): LlmConfig => ({ provider: 'ollama', model, baseURL: llm.ollamaUrl });
 
 const event = (i = 1) =>
   normalizeEvent({
@@ -118,42 +124,12 @@ describe('the answer cap', () => {
   const configs: Array<
     [string, () => LlmConfig, (body: FakeLlmServer['requests'][number]['body']) => unknown]
   > = [
-    [
-      'groq',
-      () => ({
-        provider: 'groq',
-        model: 'meta-llama/llama-4-scout-17b-16e-instruct',
-        apiKey: 'gsk_1',
-        baseURL: llm.groqUrl,
-      }),
-      (body) => body.max_tokens,
-    ],
-    [
-      'openai',
-      () => ({ provider: 'openai', model: 'gpt-4o-mini', apiKey: 'sk-o', baseURL: llm.url }),
-      (body) => body.max_tokens,
-    ],
-    [
-      'openai-compatible',
-      () => ({ provider: 'openai-compatible', model: 'local', apiKey: 'k', baseURL: llm.url }),
-      (body) => body.max_tokens,
-    ],
-    [
-      'anthropic',
-      () => ({
-        provider: 'anthropic',
-        model: 'claude-haiku-4-5',
-        apiKey: 'sk-ant-x',
-        baseURL: llm.anthropicUrl,
-      }),
-      (body) => body.max_tokens,
-    ],
+    ['groq', groq(), (body) => body.max_tokens],
+    ['openai', openai(), (body) => body.max_tokens],
+    ['openai-compatible', compatible(), (body) => body.max_tokens],
+    ['anthropic', anthropic(), (body) => body.max_tokens],
     // Ollama's chat API reads its settings from `options` only.
-    [
-      'ollama',
-      () => ({ provider: 'ollama', model: 'llama3.1', baseURL: llm.ollamaUrl }),
-      (body) => (body.options as { num_predict?: number } | undefined)?.num_predict,
-    ],
+    ['ollama', ollama(), (body) => (body.options as { num_predict?: number } | undefined)?.num_predict],
   ];
 
   it.each(configs)(
@@ -193,7 +169,7 @@ describe('the answer cap', () => {
     'should ask Groq for strict mode only with a model its documentation lists for it (%s)',
     async (model, strict) => {
       await createLlmAnalyzer({
-        config: () => ({ provider: 'groq', model, apiKey: 'gsk_1', baseURL: llm.groqUrl }),
+        config: groq(model),
         maxRetries: 0,
       }).analyze(event());
       const format = llm.requests[0]!.body.response_format as { json_schema: { strict?: boolean } };
@@ -203,7 +179,7 @@ describe('the answer cap', () => {
 
   it('should give Ollama temperature 0 in its options, where it reads it', async () => {
     await createLlmAnalyzer({
-      config: () => ({ provider: 'ollama', model: 'llama3.1', baseURL: llm.ollamaUrl }),
+      config: ollama(),
       maxRetries: 0,
     }).analyze(event());
     expect(llm.requests[0]!.body.options).toMatchObject({ temperature: 0 });
@@ -267,7 +243,7 @@ describe('a reasoning model', () => {
     'should be given room to reason on an OpenAI-compatible server, with no effort it may refuse (%s)',
     async (model, cap) => {
       await createLlmAnalyzer({
-        config: () => ({ provider: 'openai-compatible', model, apiKey: 'k', baseURL: llm.url }),
+        config: compatible(model),
         maxRetries: 0,
       }).analyze(event());
       const { body } = llm.requests[0]!;
@@ -389,16 +365,8 @@ describe('an answer cut off by the output cap (finish reason "length")', () => {
   });
 
   it.each<[string, () => LlmConfig]>([
-    [
-      'anthropic',
-      () => ({
-        provider: 'anthropic',
-        model: 'claude-haiku-4-5',
-        apiKey: 'sk-ant-x',
-        baseURL: llm.anthropicUrl,
-      }),
-    ],
-    ['ollama', () => ({ provider: 'ollama', model: 'llama3.1', baseURL: llm.ollamaUrl })],
+    ['anthropic', anthropic()],
+    ['ollama', ollama()],
   ])('should be told the same way by %s', async (_name, config) => {
     llm.reply(() => ({ content: '{"title": "Database connection pool', finishReason: 'length' }));
     const failure = await createLlmAnalyzer({ config, maxRetries: 0 })
@@ -435,7 +403,7 @@ describe('an answer wrapped in more than its JSON', () => {
   ])('should be read at the first answer with %s', async (_name, content) => {
     llm.reply(() => ({ content }));
     const result = await createLlmAnalyzer({
-      config: () => ({ provider: 'openai-compatible', model: 'm', apiKey: 'k', baseURL: llm.url }),
+      config: compatible('m'),
       maxRetries: 0,
     }).analyze(event());
     expect(result.analysis.title).toBe('Database connection pool exhausted');
@@ -460,7 +428,7 @@ describe('an answer without usage', () => {
     const analyzer = createFallbackAnalyzer({
       llm: () =>
         createLlmAnalyzer({
-          config: () => ({ provider: 'openai', model: 'gpt-4o-mini', apiKey: 'sk-x', baseURL: llm.url }),
+          config: openai(),
           maxRetries: 0,
         }),
       ledger,
