@@ -1,4 +1,4 @@
-export { type AiRuntime, loadAiRuntime } from './analyzers/ai-runtime.js';
+export { loadAiRuntime } from './analyzers/ai-runtime.js';
 export { AnalysisCache } from './analyzers/analysis-cache.js';
 export type { BuildPromptOptions, BuiltPrompt } from './analyzers/build-prompt.js';
 export { buildPrompt, DEFAULT_MAX_PROMPT_TOKENS, SYSTEM_PROMPT } from './analyzers/build-prompt.js';
@@ -74,4 +74,5 @@ export type { Database } from './stores/sql/schema.js';
 export { SqlStore } from './stores/sql/sql-store.js';
 export { isStoreUnavailable } from './stores/sql/store-unavailable.js';
 export { storedSetting } from './stores/sql/stored-setting.js';
+export { isUniqueViolation } from './stores/sql/unique-violation.js';
 export { usedByTriage } from './stores/sql/used-by-triage.js';

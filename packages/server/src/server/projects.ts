@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Database } from '@triage/engine';
+import { type Database, isUniqueViolation } from '@triage/engine';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 
@@ -179,7 +179,7 @@ export class ProjectRegistry {
         .onConflict((conflict) => conflict.column('id').doNothing())
         .executeTakeFirst()
         .catch(async (error: unknown) => {
-          if (/unique/i.test((error as Error).message) && (await this.#named(name)))
+          if (isUniqueViolation(error) && (await this.#named(name)))
             throw new ProjectExistsError(name, { cause: error });
           throw error;
         });

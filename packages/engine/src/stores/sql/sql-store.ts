@@ -21,6 +21,7 @@ import { type RecordItem, recordEvents } from './record-events.js';
 import { changedIssueColumns, toIssue, toIssueRow, toOutboxEntry } from './row-mapping.js';
 import type { Database } from './schema.js';
 import { userKeySecretOf } from './stored-setting.js';
+import { isUniqueViolation } from './unique-violation.js';
 
 /** The advisory lock the LLM budget's bookings take turns on, on PostgreSQL (any fixed number). */
 const SPEND_LOCK = 7_202_612;
@@ -425,9 +426,4 @@ export class SqlStore implements IssueStore, SpendStore {
     await this.options.beforeClose?.();
     await this.db.destroy();
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
