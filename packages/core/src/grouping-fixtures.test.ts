@@ -4,9 +4,9 @@ import { fingerprintEvent } from './fingerprint.js';
 import { normalizeEvent } from './normalize.js';
 import { createRedactor } from './redact.js';
 
-// 80 incidents, each run several times with different ids, hosts, timings and moved code (see
-// __fixtures__/grouping; all reproduced for real but the browser bundle's, 080, built in Chrome's stack
-// format): variants of one must share a key, different ones must not.
+// 79 incidents, each run several times with different ids, hosts, timings and moved code (see
+// __fixtures__/grouping; each names its source: reproduced for real, but three Kubernetes events
+// taken from published output, 059–061): variants of one must share a key, different ones must not.
 const dir = new URL('./__fixtures__/grouping/', import.meta.url);
 const groups: Array<{ group: string; variants: unknown[] }> = readdirSync(dir)
   .filter((name) => name.endsWith('.json'))
