@@ -12,7 +12,7 @@ import { analyzerFromSettings, readEngineSettings, readLlmConfig } from '@triage
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
 import { mapJsonLines } from './map-json-lines.js';
-import { parseLogInput, readLines, readLog } from './read-input.js';
+import { parseLogInput, readInput, readLines } from './read-input.js';
 
 export const DIAGNOSE_USAGE = `Usage: triage diagnose [FILE] [--json] [--offline] [--dry-run]
        triage diagnose --jsonl FILE
@@ -74,7 +74,7 @@ export async function diagnoseCommand(args: string[], io: CommandIo): Promise<nu
     });
   }
 
-  const { text } = await readLog(positionals[0], io.stdin, reading);
+  const text = await readInput(positionals[0], io.stdin, reading);
   const event = toEvent(parseLogInput(text), redactor);
   const result = tidy(await analyzer.analyze(event), values.offline);
   io.stdout(values.json ? `${JSON.stringify(toJson(event, result), null, 2)}\n` : `${result.markdown}\n`);

@@ -3,7 +3,7 @@ import { createRedactor, fingerprintEvent, InvalidEventError, normalizeEvent } f
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
 import { mapJsonLines } from './map-json-lines.js';
-import { parseLogInput, readLines, readLog } from './read-input.js';
+import { parseLogInput, readInput, readLines } from './read-input.js';
 
 export const FINGERPRINT_USAGE = `Usage: triage fingerprint [FILE]
        triage fingerprint --jsonl FILE
@@ -37,7 +37,7 @@ export async function fingerprintCommand(args: string[], io: CommandIo): Promise
   const reading = { notice: io.stderr, interrupts: process };
   if (values.jsonl)
     return mapJsonLines(readLines(positionals[0], io.stdin, reading), io, 'fingerprinted', fingerprint);
-  const { text } = await readLog(positionals[0], io.stdin, reading);
+  const text = await readInput(positionals[0], io.stdin, reading);
   io.stdout(`${JSON.stringify(fingerprint(parseLogInput(text)))}\n`);
   return 0;
 }

@@ -3,12 +3,12 @@ import { PassThrough, Readable } from 'node:stream';
 import { until } from '@triage/engine/test';
 import { describe, expect, it } from 'vitest';
 import { collectGarbage, heldBytes } from '../test/held-memory.js';
-import { LongLine, readLines, readLog } from './read-input.js';
+import { LongLine, readInput, readLines } from './read-input.js';
 
 const MB = 1024 * 1024;
 const LINE = 'INFO request served in 12ms for user 42 on path /api/orders/list\n';
 
-describe('readLog of an input larger than 50 MB', () => {
+describe('readInput of an input larger than 50 MB', () => {
   it('should keep its last 50 MB from a line start, say once what it left out, and hold no more while reading', async () => {
     const chunk = Buffer.from(LINE.repeat(Math.floor(MB / LINE.length)));
     const chunks = 150;
@@ -27,7 +27,7 @@ describe('readLog of an input larger than 50 MB', () => {
       yield Buffer.from(last);
     }
     const notices: string[] = [];
-    const { text } = await readLog(undefined, Readable.from(source()), {
+    const text = await readInput(undefined, Readable.from(source()), {
       notice: (notice) => notices.push(notice),
     });
     const total = chunk.length * chunks + last.length;
@@ -45,16 +45,16 @@ describe('readLog of an input larger than 50 MB', () => {
 
   it('should refuse a compressed input by its first bytes, not by what is left of it', async () => {
     const gzip = Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.alloc(60 * MB, 0x41)]);
-    await expect(readLog(undefined, Readable.from([gzip]))).rejects.toThrow(/looks compressed \(gzip\)/);
+    await expect(readInput(undefined, Readable.from([gzip]))).rejects.toThrow(/looks compressed \(gzip\)/);
   });
 });
 
-describe('readLog at Ctrl-C', () => {
+describe('readInput at Ctrl-C', () => {
   it('should stop reading a pipe that does not end once something came, go on with it, and let a later Ctrl-C end the process', async () => {
     const interrupts = new EventEmitter();
     const stdin = new PassThrough();
     const notices: string[] = [];
-    const reading = readLog(undefined, stdin, { interrupts, notice: (notice) => notices.push(notice) });
+    const reading = readInput(undefined, stdin, { interrupts, notice: (notice) => notices.push(notice) });
     // Before anything came, Ctrl-C ends the process as it always has (exit 130).
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(interrupts.listenerCount('SIGINT')).toBe(0);
@@ -63,7 +63,7 @@ describe('readLog at Ctrl-C', () => {
     interrupts.emit('SIGINT');
     // npx passes its copy on: the same Ctrl-C, not a second.
     interrupts.emit('SIGINT');
-    expect(await reading).toEqual({ text: 'ERROR: Connection pool exhausted (10/10 connections active)\n' });
+    expect(await reading).toBe('ERROR: Connection pool exhausted (10/10 connections active)\n');
     expect(notices).toEqual(['triage: the input was cut short by Ctrl-C: going on with what was read\n']);
     expect(stdin.destroyed).toBe(true);
     expect(await until(() => interrupts.listenerCount('SIGINT') === 0, 3_000)).toBe(true);
@@ -71,14 +71,14 @@ describe('readLog at Ctrl-C', () => {
 
   it('should leave Ctrl-C alone once the input has ended', async () => {
     const interrupts = new EventEmitter();
-    const { text } = await readLog(undefined, Readable.from([Buffer.from('ERROR: boom\n')]), { interrupts });
+    const text = await readInput(undefined, Readable.from([Buffer.from('ERROR: boom\n')]), { interrupts });
     expect(text).toBe('ERROR: boom\n');
     expect(interrupts.listenerCount('SIGINT')).toBe(0);
   });
 });
 
 describe('readLines (--jsonl)', () => {
-  // readLog's tail left out the start of a JSONL file larger than 50 MB: its events, with exit 0.
+  // readInput's tail left out the start of a JSONL file larger than 50 MB: its events, with exit 0.
   it('should give every line of an input larger than 50 MB, holding about one read of it', async () => {
     const lines = Math.floor(MB / LINE.length);
     const chunk = Buffer.from(LINE.repeat(lines).replaceAll('\n', '\r\n'));

@@ -4,13 +4,20 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { IngestError } from '../ingest/ingest-error.js';
 import { parseSentryStore } from '../ingest/parse-sentry-request.js';
-import { CLOSE_BRACE, CLOSE_BRACKET, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../ingest/safe-json.js';
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+} from '../ingest/safe-json.js';
 import { InputError } from './input-error.js';
 
 const MB = 1024 * 1024;
 const MAX_INPUT_BYTES = 50 * MB;
 /** The input's first bytes, by which binaryKindOf tells a log from a compressed or binary file. */
-const SAMPLE_BYTES = 8192;
+export const SAMPLE_BYTES = 8192;
 /**
  * A second Ctrl-C within this time is the first one again: `npx triage` passes its copy on (see
  * stop-signal.ts), and taken for a second, it ended the command that the first had asked to go on.
@@ -25,20 +32,6 @@ export interface ReadOptions {
    * read stops the reading, once something came: `kubectl logs -f` never ends.
    */
   interrupts?: NodeJS.EventEmitter;
-  /** Most bytes kept: the input's end (default 50 MB). */
-  maxBytes?: number;
-}
-
-export interface LogText {
-  text: string;
-}
-
-/** Reads FILE, or stdin when no file is given: the last 50 MB of it (see readLog). */
-export async function readInput(
-  file: string | undefined,
-  stdin: NodeJS.ReadableStream = process.stdin,
-): Promise<string> {
-  return (await readLog(file, stdin)).text;
 }
 
 /**
@@ -46,14 +39,14 @@ export async function readInput(
  * 50 MB from a line's start: a busy pod's log is larger, and where it failed is at its end. What is
  * held while reading stays bounded, whatever the size.
  */
-export async function readLog(
+export async function readInput(
   file: string | undefined,
   stdin: NodeJS.ReadableStream = process.stdin,
-  { notice = () => {}, interrupts, maxBytes = MAX_INPUT_BYTES }: ReadOptions = {},
-): Promise<LogText> {
+  { notice = () => {}, interrupts }: ReadOptions = {},
+): Promise<string> {
   const name = file && file !== '-' ? file : undefined;
   const { stream, ends } = await openInput(name, stdin);
-  const tail = tailOf(maxBytes);
+  const tail = tailOf(MAX_INPUT_BYTES);
   const ctrlC = interrupts && !ends ? stopOnCtrlC(interrupts, stream) : undefined;
   const sample = sampleOf(name);
   try {
@@ -73,10 +66,10 @@ export async function readLog(
   const { bytes, skippedBytes } = tail.result();
   if (skippedBytes > 0)
     notice(
-      `triage: the input is larger than ${maxBytes / MB} MB: its first ${(skippedBytes / MB).toFixed(1)} MB were left out\n`,
+      `triage: the input is larger than ${MAX_INPUT_BYTES / MB} MB: its first ${(skippedBytes / MB).toFixed(1)} MB were left out\n`,
     );
   if (ctrlC?.stopped) notice('triage: the input was cut short by Ctrl-C: going on with what was read\n');
-  return { text: bytes.toString('utf8') };
+  return bytes.toString('utf8');
 }
 
 /** A line of readLines longer than it holds (maxLineBytes): skipped, its bytes never held whole. */
@@ -87,20 +80,20 @@ export class LongLine {
   }
 }
 
-export interface LineOptions extends Omit<ReadOptions, 'maxBytes'> {
+export interface LineOptions extends ReadOptions {
   /** Longest line given (default 50 MB); a longer one is a LongLine. */
   maxLineBytes?: number;
 }
 
 /**
  * The lines of FILE, or of stdin when no file is given, one at a time as they are read (`--jsonl`: a
- * line is an event). No tail as readLog's: there, the start of a file larger than 50 MB was left out,
+ * line is an event). No tail as readInput's: there, the start of a file larger than 50 MB was left out,
  * its events skipped with exit 0. What is held is one read's lines, whatever the size of the input;
  * the first are given once the input's first bytes have shown it is text, or once it pauses (a live
  * pipe's first event is answered as it comes, not with the second). A line longer than
- * maxLineBytes, as much as readLog keeps of a whole input and far past any event the server takes
+ * maxLineBytes, as much as readInput keeps of a whole input and far past any event the server takes
  * (1 MiB), is a LongLine: held whole, one line with no end (`head -c 700M /dev/zero | tr …`) grew past
- * what a string can be. Ctrl-C as readLog's: the lines that came are the input.
+ * what a string can be. Ctrl-C as readInput's: the lines that came are the input.
  */
 export async function* readLines(
   file: string | undefined,
@@ -154,7 +147,8 @@ export async function* readLines(
         else {
           const first = text.indexOf('\n');
           hold(text.slice(0, first));
-          lines.push(skipping ? new LongLine(maxLineBytes) : lineOf(partial.join('')));
+          // Held only while within maxLineBytes (see hold): no need to measure it again.
+          lines.push(skipping ? new LongLine(maxLineBytes) : partial.join(''));
           if (first < end)
             lines = lines.concat(
               text
@@ -487,8 +481,6 @@ function jsonValuesOf(text: string): unknown[] | undefined {
   }
   return depth === 0 && values.length > 1 ? values : undefined;
 }
-
-const BACKSLASH = 0x5c;
 
 /** How a JSON object opens: `{`, then a key or `}`. Plain lines in braces open otherwise (`{main}`, `{ts=…}`). */
 const JSON_OBJECT_START = /^\{\s*["}]/;

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { createRedactor, type Redactor } from '@triage/core';
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
-import { binaryKindOf, isReady } from './read-input.js';
+import { binaryKindOf, isReady, SAMPLE_BYTES } from './read-input.js';
 import { listenForStop } from './stop-signal.js';
 
 export const REDACT_USAGE = `Usage: triage redact [FILE] [--ips all|public|none]
@@ -21,8 +21,6 @@ const PEM_END = /-----END [A-Z ]*PRIVATE KEY-----/;
 /** Lines are written in batches of at most this many lines, or past this many characters. */
 const BATCH_LINES = 1_000;
 const BATCH_CHARS = 64 * 1024;
-/** How many of the input's first bytes tell whether it is text (fewer when the input pauses or ends). */
-const SAMPLE_BYTES = 8 * 1024;
 /**
  * A command ended by a signal exits as a shell reports one killed by it: 128 + its number, 130 for
  * Ctrl-C (SIGINT), 143 for SIGTERM (`docker stop`, `timeout`): a SIGTERM taken for Ctrl-C told a

@@ -26,7 +26,7 @@ export const OPEN_BRACKET = 0x5b;
 export const CLOSE_BRACE = 0x7d;
 export const CLOSE_BRACKET = 0x5d;
 export const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+export const BACKSLASH = 0x5c;
 export const COMMA = 0x2c;
 
 /**
