@@ -1,7 +1,8 @@
 import { parameterize } from './parameterize.js';
 import type { StackFrame, TriageEvent } from './types.js';
 
-const VARIABLE = /^\{\{\s*(\S+?)\s*\}\}$/;
+/** A fingerprint part that is a variable (`{{ default }}`), its name in group 1. */
+export const FINGERPRINT_VARIABLE = /^\{\{\s*(\S+?)\s*\}\}$/;
 
 /**
  * An explicit fingerprint with its variables filled in, as Sentry's server fills them
@@ -19,7 +20,7 @@ export function resolveFingerprint(
   computed: string[],
 ): string[] {
   return parts.flatMap((part) => {
-    const name = VARIABLE.exec(part)?.[1];
+    const name = FINGERPRINT_VARIABLE.exec(part)?.[1];
     if (name === undefined) return [part];
     if (name === 'default') return computed;
     return [resolveVariable(name, event)];

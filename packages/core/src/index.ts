@@ -15,6 +15,7 @@ export { detectLevel, maxLevel, toLevel } from './detect-level.js';
 export { InvalidEventError } from './errors/invalid-event-error.js';
 export type { Fingerprint } from './fingerprint.js';
 export { fingerprintEvent, frameKey, projectFingerprint } from './fingerprint.js';
+export { FINGERPRINT_VARIABLE } from './fingerprint-variables.js';
 export { formatLog, renderValue } from './format-log.js';
 export type { NormalizeOptions } from './normalize.js';
 export { cutMiddle, errorInfoFrom, normalizeEvent, toRequest, toUser } from './normalize.js';

@@ -589,24 +589,20 @@ export class Engine {
     // Through the outbox, as alerts are (a resolve PagerDuty could not take then was lost, and its
     // incident stayed open), the first attempt made before answering; retries follow in the background.
     if (issue && change.status === 'resolved' && issue.resolvedAt === now) {
-      await this.#tellChannels('resolve', { kind: 'resolve', issue }, `resolved-${issue.resolvedAt ?? now}`);
+      await this.#tellChannels({ kind: 'resolve', issue }, `resolved-${issue.resolvedAt ?? now}`);
     }
     if (issue && change.status === 'acknowledged' && issue.status === 'acknowledged') {
       // Acknowledged in Triage, the incident went on paging and escalating in PagerDuty. Each
       // acknowledgement is its own (PagerDuty takes one of an acknowledged incident as nothing).
-      await this.#tellChannels('acknowledge', { kind: 'acknowledge', issue }, `acknowledged-${now}`);
+      await this.#tellChannels({ kind: 'acknowledge', issue }, `acknowledged-${now}`);
     }
     return issue;
   }
 
   /** Queues a status change for the channels whose notifier can act on it (PagerDuty's incident). */
-  async #tellChannels(
-    action: 'resolve' | 'acknowledge',
-    payload: ResolvePayload | AcknowledgePayload,
-    window: string,
-  ): Promise<void> {
+  async #tellChannels(payload: ResolvePayload | AcknowledgePayload, window: string): Promise<void> {
     const channels = this.#notifiers
-      .filter((notifier) => notifier[action])
+      .filter((notifier) => notifier[payload.kind])
       .map((notifier) => channelOf(notifier.name));
     if (channels.length > 0) await this.#dispatcher.enqueue(payload, channels, window);
   }

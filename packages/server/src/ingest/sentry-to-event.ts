@@ -1,4 +1,4 @@
-import { frameKey, type LogEntry, parameterize, type TriageEvent } from '@triage/core';
+import { FINGERPRINT_VARIABLE, frameKey, type LogEntry, parameterize, type TriageEvent } from '@triage/core';
 import { IngestError } from './ingest-error.js';
 import { logFromBreadcrumbs } from './sentry-breadcrumbs.js';
 import { errorFromException } from './sentry-exception.js';
@@ -102,8 +102,6 @@ export function sentryEventToTriage(
   };
 }
 
-const VARIABLE = /^\{\{\s*(\S+?)\s*\}\}$/;
-
 /**
  * The SDK's fingerprint with the variables filled in that need what the Triage event does not keep:
  * `{{ default }}` of a message event is its message grouping (the computed key of its log would be
@@ -119,7 +117,7 @@ function fingerprintWith(
   if (!parts) return messageKey;
   return parts
     .flatMap((part) => {
-      const name = VARIABLE.exec(part)?.[1];
+      const name = FINGERPRINT_VARIABLE.exec(part)?.[1];
       if (name === 'default') return messageKey ?? [part];
       if (name === 'level') return [asText(event.level) ?? part];
       if (name === 'module' || name === 'stack.module') return [asText(crashFrameOf(event)?.module) ?? part];

@@ -124,10 +124,10 @@ export class RateLimiter {
    * Refuses `count` tokens that no bucket could ever hold (more than its burst), counted as refused:
    * for callers that answer such a request with a wait rather than a 413.
    */
-  refuse(count: number, retryAfterSeconds = 60): { allowed: false; retryAfterSeconds: number } {
+  refuse(count: number): { allowed: false; retryAfterSeconds: number } {
     this.refused.requests++;
     this.refused.tokens += count;
-    return { allowed: false, retryAfterSeconds };
+    return { allowed: false, retryAfterSeconds: 60 };
   }
 
   /** Settles with the shared buckets every `syncMs` (nothing to do without them). */
