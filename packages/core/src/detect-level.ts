@@ -1,4 +1,4 @@
-import { withoutProgramHeader } from './strip-log-prefix.js';
+import { klogLevelLetter, withoutProgramHeader } from './strip-log-prefix.js';
 import type { Level } from './types.js';
 
 /** The level words a log line writes (`ERROR`, `WARN`, …), as a regular expression's alternatives. */
@@ -12,7 +12,6 @@ const CONTINUATION = /^\s+(?:at |File "|\.\.\. \d+ more)|^goroutine \d+ |^Caused
  * klog's and glog's header (Kubernetes' components): the level is the letter before the date,
  * `E1118 10:32:15.123456` an error; the message rarely says so in words.
  */
-const KLOG_LEVEL = /^\s*([IWEF])\d{4} \d{2}:\d{2}:\d{2}\.\d{6} /;
 const KLOG_LEVELS: Record<string, Level> = { I: 'info', W: 'warn', E: 'error', F: 'error' };
 /**
  * Maps a level word (syslog's, npm's and winston's included) or a pino/bunyan number (10 trace,
@@ -59,8 +58,8 @@ export function toLevel(value: unknown, fallback: Level = 'info'): Level {
  */
 export function detectLevel(line: string, previous: Level = 'info'): Level {
   if (CONTINUATION.test(line)) return previous;
-  const klog = KLOG_LEVEL.exec(line);
-  if (klog) return KLOG_LEVELS[klog[1]!]!;
+  const klog = klogLevelLetter(line);
+  if (klog) return KLOG_LEVELS[klog]!;
   // Behind a syslog header (journald's, rsyslog's), the message is read as if it began the line.
   const message = withoutProgramHeader(line);
   if (message !== line && CONTINUATION.test(message)) return previous;

@@ -65,6 +65,11 @@ export function logMessageOf(line: string): string {
   return message === line ? stripLogPrefix(line) : message.replace(LEVEL, '');
 }
 
+/** klog's level letter (`E` of `E1118 10:32:15.123456 … file.go:138]`), when the line has its header. */
+export function klogLevelLetter(line: string): string | undefined {
+  return KLOG.test(line) ? line.trimStart()[0] : undefined;
+}
+
 /** The line without a syslog or klog header (its date, host, program and pid), else as it is. */
 export function withoutProgramHeader(line: string): string {
   for (const header of PROGRAM_HEADERS) {
