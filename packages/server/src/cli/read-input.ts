@@ -204,7 +204,7 @@ export function isReady(promise: Promise<unknown>): Promise<boolean> {
 }
 
 /** The stream to read, and whether it ends for sure (a regular file: no Ctrl-C needed to stop it). */
-async function openInput(
+export async function openInput(
   file: string | undefined,
   stdin: NodeJS.ReadableStream,
 ): Promise<{ stream: NodeJS.ReadableStream; ends: boolean }> {

@@ -1,12 +1,10 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { parseArgs } from 'node:util';
 import { createRedactor, type Redactor } from '@triage/core';
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
-import { binaryKindOf, isReady, SAMPLE_BYTES } from './read-input.js';
+import { binaryKindOf, isReady, openInput, SAMPLE_BYTES } from './read-input.js';
 import { listenForStop } from './stop-signal.js';
 
 export const REDACT_USAGE = `Usage: triage redact [FILE] [--ips all|public|none]
@@ -45,25 +43,11 @@ export async function redactCommand(args: string[], io: CommandIo): Promise<numb
   if (ips !== 'all' && ips !== 'public' && ips !== 'none')
     throw new InputError(`--ips must be all, public or none, got "${ips}"`);
   const redactor = createRedactor({ ipAddresses: ips });
-  const file = positionals[0];
-  if (!file && (io.stdin as NodeJS.ReadStream).isTTY)
-    throw new InputError('no input: give a FILE or pipe text into stdin');
-  let input: NodeJS.ReadableStream = io.stdin;
-  if (file && file !== '-') {
-    // A pipe (`triage redact <(kubectl logs …)`), a device or a file: anything but a directory reads.
-    try {
-      if ((await stat(file)).isDirectory()) throw new InputError(`cannot read ${file}: is a directory`);
-    } catch (error) {
-      if (error instanceof InputError) throw error;
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new InputError(
-        `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
-      );
-    }
-    input = createReadStream(file);
-  }
+  const file = positionals[0] && positionals[0] !== '-' ? positionals[0] : undefined;
+  // A pipe (`triage redact <(kubectl logs …)`), a device or a file: as diagnose opens them.
+  const { stream: input } = await openInput(file, io.stdin);
   try {
-    return await redactLines(input, redactor, io, file && file !== '-' ? file : undefined);
+    return await redactLines(input, redactor, io, file);
   } finally {
     // Left early (the reader of the output went away, Ctrl-C, binary input): the file is closed now, and
     // stdin too, or a pipe still open (`tail -f`) would keep the process from exiting.
