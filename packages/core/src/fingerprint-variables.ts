@@ -1,4 +1,5 @@
 import { parameterize } from './parameterize.js';
+import { culpritFrame } from './parse-stack.js';
 import type { StackFrame, TriageEvent } from './types.js';
 
 /** A fingerprint part that is a variable (`{{ default }}`), its name in group 1. */
@@ -71,6 +72,5 @@ function resolveVariable(name: string, event: TriageEvent): string {
 
 /** Where it failed: the innermost frame of the application's code, else the innermost, else the source. */
 function crashFrame(event: TriageEvent): StackFrame | undefined {
-  const frames = event.error?.frames;
-  return frames?.find((frame) => frame.inApp) ?? frames?.[0] ?? event.source;
+  return culpritFrame(event.error?.frames) ?? event.source;
 }

@@ -27,7 +27,14 @@ export type { OfflineRule } from './offline/offline-rule.js';
 export { OFFLINE_RULES } from './offline/rules.js';
 export { parameterize } from './parameterize.js';
 export { MAX_RETRY_AFTER_MS, parseRetryAfter } from './parse-retry-after.js';
-export { isInAppFile, isJavaLibrary, isPythonLibrary, parseStack, parseStackLine } from './parse-stack.js';
+export {
+  culpritFrame,
+  isInAppFile,
+  isJavaLibrary,
+  isPythonLibrary,
+  parseStack,
+  parseStackLine,
+} from './parse-stack.js';
 export type { ModelPrice } from './pricing.js';
 export { costOf, MODEL_PRICES, UNPRICED_MODEL_PRICE } from './pricing.js';
 export type { PromptTemplate } from './prompt/render-prompt.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isJavaLibrary, isPythonLibrary, parseStack, parseStackLine } from './parse-stack.js';
+import { culpritFrame, isJavaLibrary, isPythonLibrary, parseStack, parseStackLine } from './parse-stack.js';
 
 describe('parseStackLine', () => {
   it('should parse V8 frames with and without a function name', () => {
@@ -179,5 +179,18 @@ describe('parseStackLine', () => {
     const frames = parseStack(new Error('x').stack);
     expect(frames.length).toBeGreaterThan(0);
     expect(frames[0]?.file).toMatch(/parse-stack\.test\.ts$/);
+  });
+});
+
+describe('culpritFrame', () => {
+  it('should pick the innermost in-app frame, else the innermost frame', () => {
+    expect(
+      culpritFrame([
+        { function: 'lib', inApp: false },
+        { function: 'app', inApp: true },
+      ])?.function,
+    ).toBe('app');
+    expect(culpritFrame([{ function: 'lib', inApp: false }])?.function).toBe('lib');
+    expect(culpritFrame(undefined)).toBeUndefined();
   });
 });

@@ -106,3 +106,8 @@ export function parseStack(stack: string | undefined): StackFrame[] {
   }
   return frames;
 }
+
+/** The innermost frame of the application's own code, else the innermost frame (frames innermost first). */
+export function culpritFrame(frames: readonly StackFrame[] | undefined): StackFrame | undefined {
+  return frames?.find((frame) => frame.inApp) ?? frames?.[0];
+}

@@ -1,5 +1,6 @@
+import { culpritFrame } from '@triage/core';
 import { describe, expect, it } from 'vitest';
-import { culpritFrame, framesFromStacktrace } from './sentry-frames.js';
+import { framesFromStacktrace } from './sentry-frames.js';
 
 describe('framesFromStacktrace', () => {
   it('should map Sentry frames to Triage frames, innermost first', () => {
@@ -178,18 +179,5 @@ describe('framesFromStacktrace', () => {
     expect(framesFromStacktrace(undefined)).toBeUndefined();
     expect(framesFromStacktrace({ frames: 'x' })).toBeUndefined();
     expect(framesFromStacktrace({ frames: [] })).toBeUndefined();
-  });
-});
-
-describe('culpritFrame', () => {
-  it('should pick the innermost in-app frame, else the innermost frame', () => {
-    expect(
-      culpritFrame([
-        { function: 'lib', inApp: false },
-        { function: 'app', inApp: true },
-      ])?.function,
-    ).toBe('app');
-    expect(culpritFrame([{ function: 'lib', inApp: false }])?.function).toBe('lib');
-    expect(culpritFrame(undefined)).toBeUndefined();
   });
 });

@@ -38,11 +38,6 @@ export function stacktraceOf(exception: Record<string, unknown> | undefined, thr
   return thread?.stacktrace;
 }
 
-/** The innermost frame of the application's own code, else the innermost frame. */
-export function culpritFrame(frames: StackFrame[] | undefined): StackFrame | undefined {
-  return frames?.find((frame) => frame.inApp) ?? frames?.[0];
-}
-
 function toFrame(raw: unknown, platform: string | undefined): StackFrame | undefined {
   const frame = asRecord(raw);
   if (!frame) return undefined;

@@ -1,8 +1,15 @@
-import { FINGERPRINT_VARIABLE, frameKey, type LogEntry, parameterize, type TriageEvent } from '@triage/core';
+import {
+  culpritFrame,
+  FINGERPRINT_VARIABLE,
+  frameKey,
+  type LogEntry,
+  parameterize,
+  type TriageEvent,
+} from '@triage/core';
 import { IngestError } from './ingest-error.js';
 import { logFromBreadcrumbs } from './sentry-breadcrumbs.js';
 import { errorFromException } from './sentry-exception.js';
-import { culpritFrame, framesFromStacktrace, stacktraceOf } from './sentry-frames.js';
+import { framesFromStacktrace, stacktraceOf } from './sentry-frames.js';
 import { levelFromSentry } from './sentry-level.js';
 import { messageOf, messageTemplateOf } from './sentry-message.js';
 import { requestFromSentry, userFromSentry } from './sentry-request.js';
