@@ -283,11 +283,7 @@ export class Engine {
       // alert goes out with the analysis the issue holds, keyed by the resolve it undoes, so one that
       // did go out, from here or another event, is not sent twice.
       const report = await this.#alertOneOff(outcome.issue, event, 'regressed', now);
-      if (report) {
-        this.#counts.throttled++;
-        await this.#deliver(report, onAnalysis, false);
-        return report;
-      }
+      if (report) return this.#oneOffAlerted(report, onAnalysis);
     }
     let inFlight = this.#inFlight.get(fingerprint);
     // The same job run again (its first run timed out, and its analysis goes on) waits for that analysis:
@@ -301,11 +297,7 @@ export class Engine {
       // once with the analysis the issue holds (waiting for the running one, it was lost if this
       // instance died meanwhile), else with the running analysis once made.
       const held = inFlight ? await this.#alertOneOff(outcome.issue, event, decided.kind, now) : undefined;
-      if (held) {
-        this.#counts.throttled++;
-        await this.#deliver(held, onAnalysis, false);
-        return held;
-      }
+      if (held) return this.#oneOffAlerted(held, onAnalysis);
       while (inFlight) {
         const report = await this.#alertOneOff(
           outcome.issue,
@@ -314,11 +306,7 @@ export class Engine {
           now,
           await inFlight.analysis,
         );
-        if (report) {
-          this.#counts.throttled++;
-          await this.#deliver(report, onAnalysis, false);
-          return report;
-        }
+        if (report) return this.#oneOffAlerted(report, onAnalysis);
         // That analysis failed, and the issue holds none: this event's own is made, once nothing else runs.
         const next = this.#inFlight.get(fingerprint);
         inFlight = next?.analysis === inFlight.analysis ? undefined : next;
@@ -509,6 +497,16 @@ export class Engine {
       this.#failures.report('claim', error);
       return true;
     }
+  }
+
+  /** A one-off alert made with an analysis already held: counted as throttled (no new analysis), handed over. */
+  async #oneOffAlerted(
+    report: AnalysisReport,
+    onAnalysis: AnalysisCallback | undefined,
+  ): Promise<AnalysisReport> {
+    this.#counts.throttled++;
+    await this.#deliver(report, onAnalysis, false);
+    return report;
   }
 
   async #deliver(report: AnalysisReport, onAnalysis: AnalysisCallback | undefined, includeGlobal: boolean) {
