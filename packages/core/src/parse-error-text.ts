@@ -6,8 +6,11 @@ import type { ErrorInfo, StackFrame } from './types.js';
 // "error: …" in lower case is how node-postgres and Go print errors. Node puts a system error's code in
 // brackets after the type ("TypeError [ERR_INVALID_ARG_TYPE]: …"), as err.stack reaches a server from
 // pino: it is read past, or that path would lose the cause chain the SDK keeps, and key apart.
-const HEADER =
-  /^\s*(?:Uncaught |Exception in thread "[^"]*" )?((?:[A-Za-z_$][\w$.]*)?(?:Error|Exception|Violation|Fault|Failure|Warning|Interrupt|Exit)|error(?=: ))(?: \[[^\]\n]{1,80}\])?(?::\s?(.*))?$/;
+/** How an exception's type ends (`TypeError`, `SQLException`, `KeyboardInterrupt`…). */
+const TYPE_ENDINGS = 'Error|Exception|Violation|Fault|Failure|Warning|Interrupt|Exit';
+const HEADER = new RegExp(
+  String.raw`^\s*(?:Uncaught |Exception in thread "[^"]*" )?((?:[A-Za-z_$][\w$.]*)?(?:${TYPE_ENDINGS})|error(?=: ))(?: \[[^\]\n]{1,80}\])?(?::\s?(.*))?$`,
+);
 // pino's serializer joins a cause's stack with "caused by:", in lower case.
 const CAUSE = /^\s*(?:[Cc]aused by:\s*|\[cause\]:\s*)(.*)$/;
 const GO_PANIC = /^panic: (.*)$/;
@@ -48,7 +51,7 @@ export function parseErrorText(lines: readonly string[]): ErrorInfo | undefined 
 }
 
 // What every header holds: most log lines do not, and are not stripped for nothing.
-const HEADER_WORD = /Error|Exception|Violation|Fault|Failure|Warning|Interrupt|Exit|error: /;
+const HEADER_WORD = new RegExp(`${TYPE_ENDINGS}|error: `);
 
 // After the timestamp alone first: the level word a logger writes can be the exception's own type.
 function prefixedHeader(line: string): RegExpExecArray | null {
