@@ -67,12 +67,12 @@ export function limitTelemetry(
       ? limiter.refuse(split.telemetryBytes)
       : limiter.take(project.id, split.telemetryBytes, perMinute);
   if (verdict.allowed) return undefined;
-  const header = `${verdict.retryAfterSeconds}:${split.telemetryCategories.join(';')}:key`;
-  if (split.events > 0) return header;
-  throw new HttpError(
-    429,
+  const categories = split.telemetryCategories.join(';');
+  if (split.events > 0) return sentryRateLimits(verdict.retryAfterSeconds, categories);
+  throw rateLimited(
     `rate limit exceeded for this key's ${split.telemetryCategories.join(', ')}: retry in ${verdict.retryAfterSeconds}s (its errors are not held back)`,
-    { 'retry-after': String(verdict.retryAfterSeconds), 'x-sentry-rate-limits': header },
+    verdict.retryAfterSeconds,
+    categories,
   );
 }
 
@@ -89,8 +89,19 @@ function limit(
   if (count > burst) throw new HttpError(413, tooLarge(Math.floor(burst)));
   const verdict = limiter.take(projectId, count, perMinute);
   if (verdict.allowed) return;
-  throw new HttpError(429, `rate limit exceeded for this key: retry in ${verdict.retryAfterSeconds}s`, {
-    'retry-after': String(verdict.retryAfterSeconds),
-    'x-sentry-rate-limits': `${verdict.retryAfterSeconds}::key`,
+  throw rateLimited(
+    `rate limit exceeded for this key: retry in ${verdict.retryAfterSeconds}s`,
+    verdict.retryAfterSeconds,
+  );
+}
+
+/** A 429 whose wait is in `Retry-After` and in `X-Sentry-Rate-Limits`, for `categories` (empty: all). */
+function rateLimited(message: string, seconds: number, categories = ''): HttpError {
+  return new HttpError(429, message, {
+    'retry-after': String(seconds),
+    'x-sentry-rate-limits': sentryRateLimits(seconds, categories),
   });
 }
+
+/** Sentry's `X-Sentry-Rate-Limits`: a wait for some categories (`;` between them; empty: all), per key. */
+const sentryRateLimits = (seconds: number, categories: string) => `${seconds}:${categories}:key`;
