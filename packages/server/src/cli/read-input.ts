@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import { IngestError } from '../ingest/ingest-error.js';
 import { parseSentryStore } from '../ingest/parse-sentry-request.js';
 import {
@@ -13,6 +12,7 @@ import {
   QUOTE,
 } from '../ingest/safe-json.js';
 import { InputError } from './input-error.js';
+import { type Line, LineSplitter } from './split-lines.js';
 
 const MB = 1024 * 1024;
 const MAX_INPUT_BYTES = 50 * MB;
@@ -105,24 +105,11 @@ export async function* readLines(
   const ctrlC = interrupts && !ends ? stopOnCtrlC(interrupts, stream) : undefined;
   const sample = sampleOf(name);
   const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
-  // A character cut between two reads is decoded whole; a line cut between them waits, in parts.
-  const decoder = new StringDecoder('utf8');
-  let partial: string[] = [];
-  let partialBytes = 0;
-  // Past maxLineBytes, the rest of the line is dropped as it comes, up to its end.
-  let skipping = false;
+  const splitter = new LineSplitter(maxLineBytes);
   let lines: (string | LongLine)[] = [];
-  const hold = (text: string) => {
-    if (skipping) return;
-    partialBytes += Buffer.byteLength(text);
-    partial.push(text);
-    if (partialBytes <= maxLineBytes) return;
-    skipping = true;
-    partial = [];
-    partialBytes = 0;
+  const add = (found: Line[]) => {
+    for (const line of found) lines.push(line.tooLong ? new LongLine(maxLineBytes) : line.text);
   };
-  const lineOf = (text: string) =>
-    Buffer.byteLength(text) > maxLineBytes ? new LongLine(maxLineBytes) : text;
   let ended = false;
   // A read asked for before the lines are given: left early, the input is destroyed and it fails.
   const nextRead = () => {
@@ -141,51 +128,31 @@ export async function* readLines(
         const buffer = Buffer.isBuffer(read.value) ? read.value : Buffer.from(read.value);
         sample.add(buffer);
         ctrlC?.arm();
-        const text = decoder.write(buffer);
-        const end = text.lastIndexOf('\n');
-        if (end === -1) hold(text);
-        else {
-          const first = text.indexOf('\n');
-          hold(text.slice(0, first));
-          // Held only while within maxLineBytes (see hold): no need to measure it again.
-          lines.push(skipping ? new LongLine(maxLineBytes) : partial.join(''));
-          if (first < end)
-            lines = lines.concat(
-              text
-                .slice(first + 1, end)
-                .split('\n')
-                .map(lineOf),
-            );
-          partial = [];
-          partialBytes = 0;
-          skipping = false;
-          hold(text.slice(end + 1));
-        }
+        add(splitter.push(buffer));
         // Decided on what came when the input pauses too: a live pipe may not send 8 KiB for long.
         if (!sample.checked() && !(await isReady(next))) sample.check();
         if (!sample.checked()) continue;
-        yield* withoutCr(lines);
+        yield* lines;
         lines = [];
       }
     } catch (error) {
       if (!ctrlC?.stopped) throw name && !(error instanceof InputError) ? cannotRead(name, error) : error;
     }
     sample.check();
-    hold(decoder.end());
-    if (skipping) lines.push(new LongLine(maxLineBytes));
-    else if (partialBytes > 0) lines.push(partial.join(''));
+    // The splitter keeps a `\r` that ends the last line (it has no terminator): taken off, as a terminated line's is.
+    add(
+      splitter
+        .end()
+        .map((line) => (line.text.endsWith('\r') ? { ...line, text: line.text.slice(0, -1) } : line)),
+    );
     if (ctrlC?.stopped) notice('triage: the input was cut short by Ctrl-C: going on with what was read\n');
-    yield* withoutCr(lines);
+    yield* lines;
   } finally {
     ctrlC?.release();
     // Left early (the reader of the output went away, binary input): closed, as `for await` closed it.
     // Not by the iterator's return(): that waits for the read in hand, which a live pipe may never give.
     if (!ended) (stream as Readable).destroy();
   }
-}
-
-function withoutCr(lines: (string | LongLine)[]): (string | LongLine)[] {
-  return lines.map((line) => (typeof line === 'string' && line.endsWith('\r') ? line.slice(0, -1) : line));
 }
 
 /**

@@ -1,10 +1,10 @@
 import { constants } from 'node:os';
-import { StringDecoder } from 'node:string_decoder';
 import { parseArgs } from 'node:util';
 import { createRedactor, type Redactor } from '@triage/core';
 import type { CommandIo } from './command-io.js';
 import { InputError } from './input-error.js';
 import { binaryKindOf, isReady, openInput, SAMPLE_BYTES } from './read-input.js';
+import { type Line, LineSplitter } from './split-lines.js';
 import { listenForStop } from './stop-signal.js';
 
 export const REDACT_USAGE = `Usage: triage redact [FILE] [--ips all|public|none]
@@ -67,7 +67,8 @@ async function redactLines(
   file: string | undefined,
 ): Promise<number> {
   const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
-  const lines = lineSplitter();
+  // Lines of any length: one is redacted whole, never cut (a secret cut in two may not be recognised).
+  const lines = new LineSplitter();
   const redactLine = lineRedactor(redactor);
   let batch: string[] = [];
   let batchLength = 0;
@@ -154,45 +155,6 @@ async function redactLines(
 function refuseBinary(sample: Buffer, file: string | undefined): void {
   const binary = binaryKindOf(sample.subarray(0, SAMPLE_BYTES), file);
   if (binary) throw new InputError(binary);
-}
-
-/**
- * A line's text and its terminator: `\n`, `\r\n`, or none (the input's last line). A lone `\r` (a
- * progress line redrawn in place) is text: the redactor ends a secret at it as at a space, and sees
- * the parts on both sides of it together.
- */
-interface Line {
-  text: string;
-  end: string;
-}
-
-/** Splits the input's bytes into lines as they come; an unfinished last line waits for the rest. */
-function lineSplitter(): { push: (bytes: Buffer) => Line[]; end: () => Line[] } {
-  // A character cut between two reads is decoded whole.
-  const decoder = new StringDecoder('utf8');
-  let pending: string[] = [];
-  return {
-    push(bytes) {
-      const text = decoder.write(bytes);
-      const last = text.lastIndexOf('\n');
-      if (last === -1) {
-        pending.push(text);
-        return [];
-      }
-      const complete = pending.join('') + text.slice(0, last);
-      pending = [text.slice(last + 1)];
-      return complete
-        .split('\n')
-        .map((line) =>
-          line.endsWith('\r') ? { text: line.slice(0, -1), end: '\r\n' } : { text: line, end: '\n' },
-        );
-    },
-    end() {
-      const rest = pending.join('') + decoder.end();
-      pending = [];
-      return rest === '' ? [] : [{ text: rest, end: '' }];
-    },
-  };
 }
 
 function lineRedactor(redactor: Redactor): (text: string) => string {
