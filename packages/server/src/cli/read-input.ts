@@ -13,16 +13,12 @@ import {
 } from '../ingest/safe-json.js';
 import { InputError } from './input-error.js';
 import { type Line, LineSplitter } from './split-lines.js';
+import { SAME_STOP_MS } from './stop-signal.js';
 
 const MB = 1024 * 1024;
 const MAX_INPUT_BYTES = 50 * MB;
 /** The input's first bytes, by which binaryKindOf tells a log from a compressed or binary file. */
 export const SAMPLE_BYTES = 8192;
-/**
- * A second Ctrl-C within this time is the first one again: `npx triage` passes its copy on (see
- * stop-signal.ts), and taken for a second, it ended the command that the first had asked to go on.
- */
-const SAME_CTRL_C_MS = 1_000;
 
 export interface ReadOptions {
   /** Told (a `triage: …` line) what was left out: the input's start past 50 MB, its end at Ctrl-C. */
@@ -251,7 +247,7 @@ function tailOf(max: number) {
 /**
  * Ctrl-C while a pipe is read that may never end (`kubectl logs -f`): once armed (something came),
  * the first stops the reading, and the command goes on with what came. Before that, and once the
- * reading is done, Ctrl-C ends the process as it always has; after the first, once SAME_CTRL_C_MS
+ * reading is done, Ctrl-C ends the process as it always has; after the first, once SAME_STOP_MS
  * has passed (its copies ignored), at once.
  */
 function stopOnCtrlC(interrupts: NodeJS.EventEmitter, stream: NodeJS.ReadableStream) {
@@ -271,7 +267,7 @@ function stopOnCtrlC(interrupts: NodeJS.EventEmitter, stream: NodeJS.ReadableStr
     if (state.stopped) return;
     state.stopped = true;
     (stream as Readable).destroy();
-    setTimeout(() => interrupts.off('SIGINT', onCtrlC), SAME_CTRL_C_MS).unref();
+    setTimeout(() => interrupts.off('SIGINT', onCtrlC), SAME_STOP_MS).unref();
   }
   return state;
 }

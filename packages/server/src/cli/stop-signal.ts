@@ -4,8 +4,9 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  * A second signal within this time is the first one again: Ctrl-C on `npm start` reaches npm and the
  * server (one process group), and npm passes its copy on, so the server gets two at once. Ended by the
  * copy, it stopped half-way: jobs in hand cut off (left to wait out their lease), no last checkpoint.
+ * `npx triage` passes its copy on the same way (read-input's Ctrl-C while a pipe is read).
  */
-const SAME_STOP_MS = 1_000;
+export const SAME_STOP_MS = 1_000;
 
 export interface StopSignal {
   /** Resolves at the first SIGINT or SIGTERM. */
