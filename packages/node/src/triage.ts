@@ -151,7 +151,8 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
   #closed = false;
   #pinoLines?: PinoLines;
   #stopConsole?: () => void;
-  readonly #stopRequestStart: () => void;
+  /** Set by the first scope(): an application that opens none pays nothing per request. */
+  #stopRequestStart?: () => void;
 
   constructor(options: TriageOptions = {}) {
     // What Triage writes through the application's functions is never copied back into a scope.
@@ -209,8 +210,6 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
     if (options.captureCrashes ?? true) captureCrashes(this);
     if (options.capturePino ?? true) this.#pinoLines = new PinoLines(this.lineSink('pino'));
     if (options.captureConsole) this.#stopConsole = listenToConsole(this.lineSink('console'));
-    // Last: a constructor that threw before it would leave the subscription behind.
-    this.#stopRequestStart = onRequestStart(() => this.#leaveEnteredScopes());
   }
 
   /** Opens a scope and makes it the current one for the rest of this async call chain. */
@@ -225,6 +224,7 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
     const enclosing = this.#storage.getStore();
     if (enclosing) this.#enclosing.set(scope, enclosing);
     this.#entered.set(scope, executionAsyncResource());
+    this.#stopRequestStart ??= onRequestStart(() => this.#leaveEnteredScopes());
     this.#storage.enterWith(scope);
     return scope;
   }
@@ -562,7 +562,7 @@ export class Triage implements ScopeOwner, ExitFlushable, CrashCapturing {
       forgetCrashes(this);
       this.#pinoLines?.close();
       this.#stopConsole?.();
-      this.#stopRequestStart();
+      this.#stopRequestStart?.();
       // An enabled AsyncLocalStorage is carried into every async resource the process makes, for as
       // long as it lives: a closed client's would slow the process a little more with each one closed.
       this.#storage.disable();
